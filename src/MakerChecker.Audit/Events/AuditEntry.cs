@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+
+namespace MakerChecker.Audit.Events;
+
+/// <summary>
+/// What a caller asks the audit log to record. The store assigns the rest of the event
+/// (<c>id</c>, <c>occurredAt</c>, <c>prevHash</c>, <c>hash</c> and <c>seq</c>) when it appends.
+/// </summary>
+public sealed class AuditEntry
+{
+    /// <summary>Who caused the event.</summary>
+    public required AuditActor Actor { get; init; }
+
+    /// <summary>The event type, for example <c>approval.decided</c>.</summary>
+    public required string EventType { get; init; }
+
+    /// <summary>The kind of entity the event is about, for example <c>approval_request</c>; or <see langword="null"/>.</summary>
+    public string? EntityType { get; init; }
+
+    /// <summary>The identifier of the entity the event is about; or <see langword="null"/>.</summary>
+    public string? EntityId { get; init; }
+
+    /// <summary>The run the event belongs to, which run bundles select on; or <see langword="null"/>.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>
+    /// The event's payload. It is canonicalized (RFC 8785) when appended; the store does not keep a reference to it,
+    /// so the caller may reuse the object afterwards.
+    /// </summary>
+    public required JsonObject Payload { get; init; }
+}
