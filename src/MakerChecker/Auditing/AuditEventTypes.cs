@@ -1,0 +1,44 @@
+namespace MakerChecker.Auditing;
+
+/// <summary>
+/// The event types the decision engine and gates write to the audit log. Every event carries the policy hash;
+/// decision events also carry the reason code and the rule. Payload fields are listed in <c>docs/gates.md</c>.
+/// </summary>
+public static class AuditEventTypes
+{
+    /// <summary>A policy took effect (its hash, name, version and source).</summary>
+    public const string PolicyActivated = "policy.activated";
+
+    /// <summary>A principal was registered or changed at run time (its id, kind, role, status and owner).</summary>
+    public const string PrincipalRegistered = "principal.registered";
+
+    /// <summary>An invocation was allowed; its action runs next.</summary>
+    public const string DecisionAllowed = "decision.allowed";
+
+    /// <summary>An invocation, break-glass or execution was refused, with the reason code and rule.</summary>
+    public const string DecisionRefused = "decision.refused";
+
+    /// <summary>A gated invocation opened an approval request, bound to its payload digest and the proposer's basis.</summary>
+    public const string ApprovalRequested = "approval.requested";
+
+    /// <summary>A request's case was shown to a reviewer.</summary>
+    public const string ApprovalPresented = "approval.presented";
+
+    /// <summary>A reviewer approved or rejected a request, with presented-at, decided-at and dwell.</summary>
+    public const string ApprovalDecided = "approval.decided";
+
+    /// <summary>A sign-off was refused (for example too fast, not presented, or by the requester).</summary>
+    public const string SignOffRefused = "approval.signoff_refused";
+
+    /// <summary>An approved request passed its execution checks and its action is about to run (at most once).</summary>
+    public const string ActionStarted = "action.started";
+
+    /// <summary>An action ran to completion.</summary>
+    public const string ActionExecuted = "action.executed";
+
+    /// <summary>An action threw; the request (if any) is closed as failed.</summary>
+    public const string ActionFailed = "action.failed";
+
+    /// <summary>A gated skill ran without approval under break-glass; listed for mandatory review.</summary>
+    public const string BreakGlassInvoked = "breakglass.invoked";
+}

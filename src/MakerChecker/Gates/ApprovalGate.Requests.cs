@@ -1,0 +1,247 @@
+using System.Text.Json.Nodes;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing;
+using MakerChecker.Decisions;
+using MakerChecker.Policy.Model;
+using MakerChecker.Telemetry;
+
+namespace MakerChecker.Gates;
+
+public sealed partial class ApprovalGate
+{
+    /// <summary>Records that the request's case was shown to <paramref name="reviewerId"/>. Dwell runs from the first presentation.</summary>
+    /// <param name="requestId">The request.</param>
+    /// <param name="reviewerId">The reviewer the case was shown to.</param>
+    /// <param name="cancellationToken">Cancels waiting for the request.</param>
+    /// <exception cref="AuditStoreException">The presentation could not be recorded.</exception>
+    public async ValueTask<GateResult> PresentAsync(string requestId, string reviewerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        ArgumentNullException.ThrowIfNull(reviewerId);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var policy = _policy;
+        if (!_state.Requests.TryGetValue(requestId, out var request)) return NotFound(policy, requestId, reviewerId);
+
+        await request.Turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = _time.GetUtcNow();
+            var reviewer = ResolvePrincipal(reviewerId);
+            var code = !request.IsOpen ? ReasonCodes.RequestClosed
+                : request.IsExpiredAt(now) ? ReasonCodes.RequestExpired
+                : reviewer is null ? ReasonCodes.PrincipalUnknown
+                : reviewer.Status != PrincipalStatus.Active ? ReasonCodes.PrincipalInactive
+                : null;
+            if (code is not null) return Refusal(policy, code, default, reviewerId, request, now);
+
+            _state.Apply(await AppendAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request, now)).ConfigureAwait(false), replaying: false);
+            Log.Presented(_logger, requestId, reviewerId);
+            return new GateResult(DecisionOutcome.Allowed, ReasonCodes.Presented, default, policy.Hash, GateMessages.Describe(ReasonCodes.Presented, reviewerId, requestId), request.Snapshot(now));
+        }
+        finally
+        {
+            request.Turn.Release();
+        }
+    }
+
+    /// <summary>
+    /// Approves the request as <paramref name="reviewerId"/>. The reviewer must be active and eligible, distinct from the
+    /// requester (and its owner) when the gate forbids the requester, not have signed already, have been presented the
+    /// case (unless the gate opts out), and have had it at least <c>min_review</c>. A refused sign-off is recorded too.
+    /// </summary>
+    /// <param name="requestId">The request.</param>
+    /// <param name="reviewerId">The approver.</param>
+    /// <param name="reason">The approver's reason, recorded with the sign-off.</param>
+    /// <param name="cancellationToken">Cancels waiting for the request.</param>
+    /// <exception cref="AuditStoreException">The sign-off (or its refusal) could not be recorded.</exception>
+    public ValueTask<GateResult> ApproveAsync(string requestId, string reviewerId, string? reason = null, CancellationToken cancellationToken = default) =>
+        SignOffAsync(requestId, reviewerId, approve: true, reason, cancellationToken);
+
+    /// <summary>Rejects the request as <paramref name="reviewerId"/>, which closes it. The same rules as <see cref="ApproveAsync"/> apply, and a reason is required.</summary>
+    /// <param name="requestId">The request.</param>
+    /// <param name="reviewerId">The reviewer.</param>
+    /// <param name="reason">Why the request is rejected; required.</param>
+    /// <param name="cancellationToken">Cancels waiting for the request.</param>
+    /// <exception cref="AuditStoreException">The sign-off (or its refusal) could not be recorded.</exception>
+    public ValueTask<GateResult> RejectAsync(string requestId, string reviewerId, string reason, CancellationToken cancellationToken = default) =>
+        SignOffAsync(requestId, reviewerId, approve: false, reason, cancellationToken);
+
+    /// <summary>
+    /// Runs an approved request's action, at most once. Checks that the request is approved, not expired and not already
+    /// executed, that <paramref name="payload"/> is exactly the approved one, and, against the policy and principals in
+    /// force now, that the requester may still run the skill and that enough approvers are still eligible and active.
+    /// </summary>
+    /// <param name="requestId">The request.</param>
+    /// <param name="principalId">Who executes: the requester.</param>
+    /// <param name="payload">The payload to run with; its digest must equal the request's.</param>
+    /// <param name="action">The action.</param>
+    /// <param name="cancellationToken">Passed to the action.</param>
+    /// <exception cref="AuditStoreException">The execution could not be recorded; the action did not run.</exception>
+    public async ValueTask<GateResult> ExecuteAsync(string requestId, string principalId, JsonObject payload, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        ArgumentNullException.ThrowIfNull(principalId);
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(action);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var activity = GateTelemetry.Activities.StartActivity("makerchecker.execute");
+        var policy = _policy;
+        if (!_state.Requests.TryGetValue(requestId, out var request)) return NotFound(policy, requestId, principalId);
+        var digest = PayloadDigest.Compute(payload);
+
+        PrincipalDefinition executor;
+        SourceLocation rule;
+        await request.Turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = _time.GetUtcNow();
+            var requester = ResolvePrincipal(principalId);
+            var (code, at, detail, approvers) = CheckExecution(policy, request, principalId, requester, digest, now);
+            if (code is not null)
+            {
+                var refusal = AuditPayloads.Refused(policy.Hash, requester, principalId, request.Skill, code, at, AuditPayloads.RequestEntity, request.Id, digest, now, "execute");
+                await AppendAsync(refusal).ConfigureAwait(false);
+                _telemetry.Decision(DecisionOutcome.Refused, code);
+                Log.DecisionRefused(_logger, principalId, request.Skill, code, at, "execute");
+                return new GateResult(DecisionOutcome.Refused, code, at, policy.Hash, GateMessages.Describe(code, principalId, requestId, detail), request.Snapshot(now));
+            }
+
+            executor = requester!;
+            rule = at;
+            _state.Apply(await AppendAsync(AuditPayloads.ActionStarted(policy.Hash, executor, request, approvers!, rule, now)).ConfigureAwait(false), replaying: false);
+            _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.Executed);
+            Log.Executing(_logger, requestId, request.Skill, principalId);
+        }
+        finally
+        {
+            request.Turn.Release();
+        }
+
+        // The request is now Executing in the log and in memory, so no other caller can start it; the action runs outside the turn.
+        await RunActionAsync(executor, request.Skill, AuditPayloads.RequestEntity, request.Id, request, policy.Hash, action, cancellationToken).ConfigureAwait(false);
+        return new GateResult(DecisionOutcome.Allowed, ReasonCodes.Executed, rule, policy.Hash, GateMessages.Describe(ReasonCodes.Executed, principalId, requestId), request.Snapshot(_time.GetUtcNow()));
+    }
+
+    private async ValueTask<GateResult> SignOffAsync(string requestId, string reviewerId, bool approve, string? reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        ArgumentNullException.ThrowIfNull(reviewerId);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var activity = GateTelemetry.Activities.StartActivity("makerchecker.signoff");
+        var policy = _policy;
+        if (!_state.Requests.TryGetValue(requestId, out var request)) return NotFound(policy, requestId, reviewerId);
+
+        await request.Turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = _time.GetUtcNow();
+            var reviewer = ResolvePrincipal(reviewerId);
+            var presentedAt = request.FirstPresentedTo(reviewerId);
+            var (code, rule, detail) = CheckSignOff(policy, request, reviewerId, reviewer, approve, reason, presentedAt, now);
+            var entry = AuditPayloads.SignOff(policy.Hash, reviewer, reviewerId, request, approve, reason, presentedAt, now, rule, code);
+            var recorded = await AppendAsync(entry).ConfigureAwait(false);
+            if (code is not null)
+            {
+                _telemetry.SignOff(approve, code, null);
+                Log.SignOffRefused(_logger, requestId, reviewerId, code);
+                return new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, GateMessages.Describe(code, reviewerId, requestId, detail), request.Snapshot(now));
+            }
+
+            _state.Apply(recorded, replaying: false);
+            var dwell = (now - presentedAt)?.TotalMilliseconds;
+            _telemetry.SignOff(approve, ReasonCodes.SignedOff, dwell);
+            Log.SignedOff(_logger, requestId, reviewerId, approve ? "approve" : "reject", (long?)dwell);
+            return new GateResult(DecisionOutcome.Allowed, ReasonCodes.SignedOff, rule, policy.Hash, GateMessages.Describe(ReasonCodes.SignedOff, reviewerId, requestId, approve ? "approved" : "rejected"), request.Snapshot(now));
+        }
+        finally
+        {
+            request.Turn.Release();
+        }
+    }
+
+    /// <summary>The sign-off rules, in order. Returns the refusal's code (or null), the rule that decided, and a detail for the message.</summary>
+    private (string? Code, SourceLocation Rule, string? Detail) CheckSignOff(
+        CompiledPolicy policy, RequestState request, string reviewerId, PrincipalDefinition? reviewer, bool approve, string? reason, DateTimeOffset? presentedAt, DateTimeOffset now)
+    {
+        if (!request.IsOpen) return (ReasonCodes.RequestClosed, default, request.Status.ToString().ToLowerInvariant());
+        if (request.IsExpiredAt(now)) return (ReasonCodes.RequestExpired, default, AuditTime.Format(request.ExpiresAt));
+        if (!approve && string.IsNullOrWhiteSpace(reason)) return (ReasonCodes.ReasonRequired, default, null);
+
+        var requester = ResolvePrincipal(request.RequesterId);
+        var (gateCode, gate, gateRule) = CurrentGate(policy, request, requester);
+        if (gate is null) return (gateCode, gateRule, null);
+
+        var ineligible = Ineligibility(gate, reviewer, requester!);
+        if (ineligible is not null) return (ineligible, RuleFor(ineligible, gate, reviewer), string.Join(", ", gate.ApproverRoles));
+        if (request.HasSigned(reviewerId)) return (ReasonCodes.AlreadySigned, gate.Location, null);
+        if (presentedAt is null && gate.RequirePresentation) return (ReasonCodes.NotPresented, gate.Location, null);
+
+        // Without a required presentation, the floor runs from the request's opening: never from nothing.
+        var had = now - (presentedAt ?? request.RequestedAt);
+        if (had < gate.MinReview) return (ReasonCodes.ReviewTooFast, gate.Location, $"{had.TotalSeconds:0.###} s");
+        return (null, gate.Location, null);
+    }
+
+    /// <summary>The execution checks, in order; on success also the approvers whose sign-offs count now.</summary>
+    private (string? Code, SourceLocation Rule, string? Detail, string[]? Approvers) CheckExecution(
+        CompiledPolicy policy, RequestState request, string principalId, PrincipalDefinition? requester, string digest, DateTimeOffset now)
+    {
+        if (request.Status is ApprovalStatus.Executing or ApprovalStatus.Executed or ApprovalStatus.Failed)
+        {
+            return (ReasonCodes.AlreadyExecuted, default, request.Status.ToString().ToLowerInvariant(), null);
+        }
+        if (request.Status == ApprovalStatus.Rejected) return (ReasonCodes.RequestClosed, default, "rejected", null);
+        if (request.IsExpiredAt(now)) return (ReasonCodes.RequestExpired, default, AuditTime.Format(request.ExpiresAt), null);
+        if (principalId != request.RequesterId) return (ReasonCodes.NotRequester, default, null, null);
+        if (digest != request.PayloadDigest) return (ReasonCodes.PayloadMismatch, default, request.PayloadDigest, null);
+
+        // Grants and statuses are judged again now: a revoked grant or a suspended agent stops the execution.
+        var again = DecisionEvaluator.Evaluate(policy, principalId, requester, request.Skill);
+        if (again.Outcome == DecisionOutcome.Refused) return (again.ReasonCode, again.Rule, null, null);
+        var (gateCode, gate, gateRule) = CurrentGate(policy, request, requester);
+        if (gate is null) return (gateCode, gateRule, null, null);
+
+        var approvers = request.SignOffsSnapshot()
+            .Where(s => s.Approved && Ineligibility(gate, ResolvePrincipal(s.ReviewerId), requester!) is null)
+            .Select(s => s.ReviewerId)
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
+        var needed = Math.Max(gate.Approvers, request.RequiredApprovals);
+        if (approvers.Length < needed) return (ReasonCodes.NotApproved, gate.Location, $"{approvers.Length} of {needed}", null);
+        return (null, gate.Location, null, approvers);
+    }
+
+    /// <summary>The gate in force now over the request's grant: the one that judges its sign-offs and execution.</summary>
+    private static (string? Code, GateDefinition? Gate, SourceLocation Rule) CurrentGate(CompiledPolicy policy, RequestState request, PrincipalDefinition? requester)
+    {
+        if (requester is null) return (ReasonCodes.PrincipalUnknown, null, default);
+        if (!policy.TryGetRole(requester.Role, out var role)) return (ReasonCodes.RoleUnknown, null, requester.Location);
+        if (!role.TryGetGrant(request.Skill, out var grant)) return (ReasonCodes.SkillNotGranted, null, role.Location);
+        return grant.Gate is { } gate ? (null, gate, gate.Location) : (ReasonCodes.GateRemoved, null, grant.Location);
+    }
+
+    /// <summary>Why <paramref name="reviewer"/> may not sign under <paramref name="gate"/> for <paramref name="requester"/>, or null when it may.</summary>
+    internal static string? Ineligibility(GateDefinition gate, PrincipalDefinition? reviewer, PrincipalDefinition requester)
+    {
+        if (reviewer is null) return ReasonCodes.PrincipalUnknown;
+        if (reviewer.Status != PrincipalStatus.Active) return ReasonCodes.PrincipalInactive;
+        if (reviewer.Kind == PrincipalKind.Agent && !gate.AllowAgentApprovers) return ReasonCodes.AgentCannotApprove;
+        if (!gate.ApproverRoles.Contains(reviewer.Role, StringComparer.Ordinal)) return ReasonCodes.ApproverNotEligible;
+        if (gate.ForbidRequester)
+        {
+            if (reviewer.Id == requester.Id) return ReasonCodes.RequesterCannotApprove;
+            // Separation of duties through the owner relation: an agent's owner answers for it, so cannot check it.
+            if (reviewer.Id == requester.Owner || reviewer.Owner == requester.Id) return ReasonCodes.OwnerCannotApprove;
+        }
+        return null;
+    }
+
+    private static SourceLocation RuleFor(string code, GateDefinition gate, PrincipalDefinition? reviewer) =>
+        code is ReasonCodes.PrincipalInactive && reviewer is not null ? reviewer.Location : gate.Location;
+
+    private static GateResult Refusal(CompiledPolicy policy, string code, SourceLocation rule, string who, RequestState request, DateTimeOffset now) =>
+        new(DecisionOutcome.Refused, code, rule, policy.Hash, GateMessages.Describe(code, who, request.Id, request.Status.ToString().ToLowerInvariant()), request.Snapshot(now));
+
+    private static GateResult NotFound(CompiledPolicy policy, string requestId, string who) =>
+        new(DecisionOutcome.Refused, ReasonCodes.RequestNotFound, default, policy.Hash, GateMessages.Describe(ReasonCodes.RequestNotFound, who, requestId));
+}

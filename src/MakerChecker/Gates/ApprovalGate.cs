@@ -1,0 +1,339 @@
+using System.Text.Json.Nodes;
+using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing;
+using MakerChecker.Decisions;
+using MakerChecker.Policy.Diagnostics;
+using MakerChecker.Policy.Model;
+using MakerChecker.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MakerChecker.Gates;
+
+/// <summary>
+/// The gate an app or agent calls before it runs a skill. <see cref="InvokeAsync"/> runs the action when the policy
+/// allows it, opens an approval request when a gate applies, or refuses with a reason code and the rule that decided.
+/// Requests then go through <see cref="PresentAsync"/>, <see cref="ApproveAsync"/> or <see cref="RejectAsync"/>, and
+/// <see cref="ExecuteAsync"/>, which runs the approved action at most once.
+/// </summary>
+/// <remarks>
+/// The audit log is the system of record: every state change is one audit event, appended before the change is made
+/// and before any action runs. If an append fails, nothing happens and the call throws <see cref="AuditStoreException"/>
+/// (fail closed). The gate's state (requests, limit counts, registered principals, break-glass records) is rebuilt
+/// from the log on first use, so it survives restarts. Thread-safe.
+/// </remarks>
+public sealed partial class ApprovalGate : IAsyncDisposable
+{
+    private readonly IAuditStore _store;
+    private readonly TimeProvider _time;
+    private readonly Func<double> _sample;
+    private readonly ILogger _logger;
+    private readonly GateProjection _state = new();
+    private readonly GateTelemetry _telemetry;
+    private readonly SemaphoreSlim _initialization = new(1, 1);
+    private volatile CompiledPolicy _policy;
+    private volatile bool _initialized;
+
+    /// <summary>Creates a gate over a compiled policy and an audit store.</summary>
+    /// <param name="policy">The policy in force.</param>
+    /// <param name="auditStore">The audit log every decision and state change is written to. The gate does not dispose it.</param>
+    /// <param name="timeProvider">The clock for decisions, dwell, limits and expiry. <value>The default value is <see cref="TimeProvider.System"/>.</value></param>
+    /// <param name="loggerFactory">Where log messages go. <value>The default value writes nothing.</value></param>
+    /// <param name="sampleSource">
+    /// Draws uniformly from [0, 1) for sampled gates; must be thread-safe. <value>The default value is <see cref="Random.Shared"/>.</value>
+    /// </param>
+    public ApprovalGate(CompiledPolicy policy, IAuditStore auditStore, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, Func<double>? sampleSource = null)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(auditStore);
+        _policy = policy;
+        _store = auditStore;
+        _time = timeProvider ?? TimeProvider.System;
+        _sample = sampleSource ?? Random.Shared.NextDouble;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("MakerChecker.Gates.ApprovalGate");
+        _telemetry = new GateTelemetry(CountOpenRequests);
+    }
+
+    /// <summary>The policy in force.</summary>
+    public CompiledPolicy Policy => _policy;
+
+    /// <summary>
+    /// Rebuilds the gate's state by replaying the audit log and records <c>policy.activated</c> when the policy in force
+    /// is not the last one the log saw. Called on first use; calling it again does nothing.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the replay.</param>
+    public async ValueTask InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        if (_initialized) return;
+        await _initialization.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized) return;
+            _state.Clear();
+            long count = 0;
+            await foreach (var e in _store.ReadAsync(1, cancellationToken).ConfigureAwait(false))
+            {
+                _state.Apply(e, replaying: true);
+                count++;
+            }
+            var policy = _policy;
+            if (_state.ActivePolicyHash != policy.Hash)
+            {
+                _state.Apply(await AppendAsync(AuditPayloads.PolicyActivated(policy, _time.GetUtcNow())).ConfigureAwait(false), replaying: false);
+                Log.PolicyActivated(_logger, policy.Name, policy.Hash);
+            }
+            _initialized = true;
+            var open = CountOpenRequests();
+            Log.Rebuilt(_logger, count, open);
+        }
+        finally
+        {
+            _initialization.Release();
+        }
+    }
+
+    /// <summary>Puts a new policy in force, recording <c>policy.activated</c> first. Open requests are judged by it from now on.</summary>
+    /// <param name="policy">The new policy.</param>
+    /// <param name="cancellationToken">Cancels waiting for initialization.</param>
+    public async ValueTask ActivatePolicyAsync(CompiledPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        _state.Apply(await AppendAsync(AuditPayloads.PolicyActivated(policy, _time.GetUtcNow())).ConfigureAwait(false), replaying: false);
+        _policy = policy;
+        Log.PolicyActivated(_logger, policy.Name, policy.Hash);
+    }
+
+    /// <summary>
+    /// Registers (or changes, for example suspends) a principal at run time, after validating it against the policy in
+    /// force. Registered principals take precedence over the policy's, and are rebuilt from the log after a restart.
+    /// </summary>
+    /// <param name="principal">The principal.</param>
+    /// <param name="cancellationToken">Cancels waiting for initialization.</param>
+    /// <returns>The validation errors; the principal is registered only when there are none.</returns>
+    public async ValueTask<IReadOnlyList<PolicyDiagnostic>> RegisterPrincipalAsync(PrincipalDefinition principal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var policy = _policy;
+        var errors = PrincipalValidation.Validate(policy, principal);
+        if (errors.Count > 0) return errors;
+        _state.Apply(await AppendAsync(AuditPayloads.PrincipalRegistered(policy.Hash, principal, _time.GetUtcNow())).ConfigureAwait(false), replaying: false);
+        return errors;
+    }
+
+    /// <summary>
+    /// Asks to run <paramref name="skill"/> as <paramref name="principalId"/>. When allowed, the decision is recorded and
+    /// <paramref name="action"/> runs before this returns; when a gate applies, a request bound to
+    /// <paramref name="payload"/> is opened and the action does not run; otherwise the refusal is recorded and returned.
+    /// </summary>
+    /// <param name="principalId">Who acts.</param>
+    /// <param name="skill">The skill, <c>name@version</c>.</param>
+    /// <param name="payload">What the action will run with; an approval is bound to its digest.</param>
+    /// <param name="action">The consequential action. It runs only when allowed. An exception from it is recorded (<c>action.failed</c>) and rethrown.</param>
+    /// <param name="basis">The proposer's stated basis, recorded with any request opened.</param>
+    /// <param name="cancellationToken">Passed to the action.</param>
+    /// <returns>Allowed (the action ran), approval required (with the request), or refused.</returns>
+    /// <exception cref="AuditStoreException">The decision could not be recorded; the action did not run.</exception>
+    public async ValueTask<GateResult> InvokeAsync(string principalId, string skill, JsonObject payload, Func<CancellationToken, ValueTask> action, ProposalBasis? basis = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principalId);
+        ArgumentNullException.ThrowIfNull(skill);
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(action);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var activity = GateTelemetry.Activities.StartActivity("makerchecker.invoke");
+
+        var policy = _policy;
+        var principal = ResolvePrincipal(principalId);
+        var now = _time.GetUtcNow();
+        var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, _sample(), out var counted);
+        activity?.SetTag("makerchecker.skill", skill).SetTag("makerchecker.outcome", decision.ReasonCode);
+        var digest = PayloadDigest.Compute(payload);
+        var id = NewId(now);
+        var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
+
+        switch (decision.Outcome)
+        {
+            case DecisionOutcome.Allowed:
+                await AppendAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted), slot).ConfigureAwait(false);
+                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
+                Log.DecisionAllowed(_logger, principalId, skill, decision.Rule);
+                await RunActionAsync(principal!, skill, AuditPayloads.InvocationEntity, id, null, policy.Hash, action, cancellationToken).ConfigureAwait(false);
+                return GateResult.From(decision);
+
+            case DecisionOutcome.ApprovalRequired:
+                var gate = decision.Grant!.Gate!;
+                var entry = AuditPayloads.ApprovalRequested(decision, principal!, id, digest, basis, now, now + gate.ExpiresAfter, gate.Approvers, counted);
+                var request = _state.Apply(await AppendAsync(entry, slot).ConfigureAwait(false), replaying: false)!;
+                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
+                Log.ApprovalRequested(_logger, id, skill, principalId, decision.ReasonCode, decision.Sampled);
+                return GateResult.From(decision, request.Snapshot(now));
+
+            default:
+                await AppendAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted: false)).ConfigureAwait(false);
+                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
+                Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "invoke");
+                return GateResult.From(decision);
+        }
+    }
+
+    /// <summary>
+    /// Runs a gated skill without approval in an emergency. Allowed only when the principal could otherwise invoke the
+    /// skill, the grant's gate names the principal's role among its break-glass roles, and a justification is given.
+    /// Recorded as <c>breakglass.invoked</c> and listed by <see cref="GetBreakGlassForReview"/>.
+    /// </summary>
+    /// <param name="principalId">Who breaks the glass.</param>
+    /// <param name="skill">The gated skill, <c>name@version</c>.</param>
+    /// <param name="payload">What the action runs with.</param>
+    /// <param name="justification">Why approval cannot wait; required.</param>
+    /// <param name="action">The action.</param>
+    /// <param name="cancellationToken">Passed to the action.</param>
+    /// <exception cref="AuditStoreException">The break-glass could not be recorded; the action did not run.</exception>
+    public async ValueTask<GateResult> BreakGlassAsync(string principalId, string skill, JsonObject payload, string justification, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principalId);
+        ArgumentNullException.ThrowIfNull(skill);
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(action);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var activity = GateTelemetry.Activities.StartActivity("makerchecker.break_glass");
+
+        var policy = _policy;
+        var principal = ResolvePrincipal(principalId);
+        var now = _time.GetUtcNow();
+        var digest = PayloadDigest.Compute(payload);
+        var id = NewId(now);
+        if (string.IsNullOrWhiteSpace(justification))
+        {
+            return await RefuseInvocationAsync(policy, principal, principalId, skill, ReasonCodes.JustificationRequired, default, id, digest, now, null).ConfigureAwait(false);
+        }
+
+        // A draw of 0 makes a sampling gate apply: break-glass is for invocations that would otherwise wait for approval.
+        var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, 0.0, out var counted);
+        if (decision.Outcome == DecisionOutcome.Refused)
+        {
+            return await RefuseInvocationAsync(policy, principal, principalId, skill, decision.ReasonCode, decision.Rule, id, digest, now, decision.Message).ConfigureAwait(false);
+        }
+        var gate = decision.Grant!.Gate;
+        string? why = gate is null ? "the grant has no gate, so invoke the skill normally"
+            : !gate.BreakGlassRoles.Contains(principal!.Role, StringComparer.Ordinal) ? $"the gate at {gate.Location} does not name role '{principal.Role}' in break_glass"
+            : null;
+        if (why is not null)
+        {
+            if (counted) _state.Limits.Release(principalId, skill, now);
+            return await RefuseInvocationAsync(policy, principal, principalId, skill, ReasonCodes.BreakGlassNotAllowed, gate?.Location ?? decision.Rule, id, digest, now, GateMessages.Describe(ReasonCodes.BreakGlassNotAllowed, principalId, id, why)).ConfigureAwait(false);
+        }
+
+        var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
+        _state.Apply(await AppendAsync(AuditPayloads.BreakGlass(decision, principal!, id, digest, justification, now, counted), slot).ConfigureAwait(false), replaying: false);
+        _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.BreakGlass);
+        Log.BreakGlass(_logger, principalId, skill, id);
+        await RunActionAsync(principal!, skill, AuditPayloads.InvocationEntity, id, null, policy.Hash, action, cancellationToken).ConfigureAwait(false);
+        return new GateResult(DecisionOutcome.Allowed, ReasonCodes.BreakGlass, decision.Rule, policy.Hash, GateMessages.Describe(ReasonCodes.BreakGlass, principalId, id));
+    }
+
+    /// <summary>Finds a request.</summary>
+    /// <param name="requestId">The request's id.</param>
+    /// <returns>A snapshot of the request, or <see langword="null"/> when there is none.</returns>
+    public ApprovalRequest? GetRequest(string requestId) =>
+        _state.Requests.TryGetValue(requestId, out var r) ? r.Snapshot(_time.GetUtcNow()) : null;
+
+    /// <summary>The requests still pending or approved and not expired, oldest first.</summary>
+    public IReadOnlyList<ApprovalRequest> GetOpenRequests()
+    {
+        var now = _time.GetUtcNow();
+        return [.. _state.Requests.Values.Select(r => r.Snapshot(now)).Where(r => r.Status is ApprovalStatus.Pending or ApprovalStatus.Approved).OrderBy(r => r.RequestedAt)];
+    }
+
+    /// <summary>Every break-glass invocation, oldest first: each must be reviewed afterwards.</summary>
+    public IReadOnlyList<BreakGlassRecord> GetBreakGlassForReview() => [.. _state.BreakGlass];
+
+    /// <summary>Releases the gate's meter. The audit store is not disposed.</summary>
+    public ValueTask DisposeAsync()
+    {
+        _telemetry.Dispose();
+        _initialization.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    internal PrincipalDefinition? ResolvePrincipal(string id) =>
+        _state.Principals.TryGetValue(id, out var p) ? p : _policy.TryGetPrincipal(id, out var q) ? q : null;
+
+    internal GateTelemetry Telemetry => _telemetry;
+
+    private int CountOpenRequests()
+    {
+        var now = _time.GetUtcNow();
+        return _state.Requests.Values.Count(r => r.IsOpen && !r.IsExpiredAt(now));
+    }
+
+    private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString();
+
+    private async ValueTask<GateResult> RefuseInvocationAsync(CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string id, string digest, DateTimeOffset now, string? message)
+    {
+        await AppendAsync(AuditPayloads.Refused(policy.Hash, principal, principalId, skill, code, rule, AuditPayloads.InvocationEntity, id, digest, now, "break_glass")).ConfigureAwait(false);
+        _telemetry.Decision(DecisionOutcome.Refused, code);
+        Log.DecisionRefused(_logger, principalId, skill, code, rule, "break_glass");
+        return new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, message ?? GateMessages.Describe(code, principalId, id));
+    }
+
+    /// <summary>
+    /// Runs an action whose authorising event is already in the log, then records how it ended. The outcome is
+    /// recorded under the request's turn (when there is a request) so its events stay in order.
+    /// </summary>
+    private async ValueTask RunActionAsync(PrincipalDefinition principal, string skill, string entityType, string entityId, RequestState? request, string policyHash, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            await action(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            Log.ActionFailed(_logger, ex, entityId, skill);
+        }
+
+        if (request is not null) await request.Turn.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            var recorded = await AppendAsync(AuditPayloads.ActionOutcome(policyHash, principal, skill, entityType, entityId, _time.GetUtcNow(), failure)).ConfigureAwait(false);
+            _state.Apply(recorded, replaying: false);
+        }
+        catch (AuditStoreException) when (failure is not null)
+        {
+            // The action's own exception matters more to the caller; the audit failure is already logged.
+        }
+        finally
+        {
+            request?.Turn.Release();
+        }
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+    }
+
+    /// <summary>An invocation counted in the limit ledger before its decision was recorded.</summary>
+    private readonly record struct CountedSlot(string PrincipalId, string Skill, DateTimeOffset At);
+
+    /// <summary>
+    /// Appends one event. Any failure becomes an <see cref="AuditStoreException"/> after the invocation counted for it
+    /// (if any) is taken back: a decision that is not in the log never happened. Appends are not cancellable, because
+    /// a cancelled append may or may not have become durable, and the gate must know which.
+    /// </summary>
+    private async ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CountedSlot? slot = null)
+    {
+        try
+        {
+            return await _store.AppendAsync(entry, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
+            Log.AuditWriteFailed(_logger, ex, entry.EventType, ReasonCodes.AuditWriteFailed);
+            _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.AuditWriteFailed);
+            if (ex is AuditStoreException) throw;
+            throw new AuditStoreException($"The audit log could not record {entry.EventType}, so nothing was done: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using MakerChecker.Audit.Events;
+using MakerChecker.Auditing;
+using MakerChecker.Limits;
+using MakerChecker.Policy.Model;
+
+namespace MakerChecker.Gates;
+
+/// <summary>
+/// Everything the gate remembers, as a projection of the audit log (event sourcing). The live path appends an event
+/// and then applies the stored event here; start-up replays the whole log through the same <see cref="Apply"/>, so
+/// the state after a restart is the state before it.
+/// </summary>
+internal sealed class GateProjection
+{
+    public ConcurrentDictionary<string, RequestState> Requests { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Principals registered at run time; they take precedence over the policy's.</summary>
+    public ConcurrentDictionary<string, PrincipalDefinition> Principals { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentQueue<BreakGlassRecord> BreakGlass { get; } = new();
+
+    public LimitLedger Limits { get; } = new();
+
+    /// <summary>The hash of the last <c>policy.activated</c> event.</summary>
+    public string? ActivePolicyHash { get; private set; }
+
+    /// <summary>
+    /// Applies one stored event. Live invocations were counted in <see cref="Limits"/> before their event was
+    /// written (so that check and count were atomic); only replay counts them here.
+    /// </summary>
+    public RequestState? Apply(AuditEvent e, bool replaying)
+    {
+        var p = e.Payload;
+        switch (e.EventType)
+        {
+            case AuditEventTypes.PolicyActivated:
+                ActivePolicyHash = p.GetProperty("policyHash").GetString();
+                return null;
+
+            case AuditEventTypes.PrincipalRegistered:
+                var principal = new PrincipalDefinition(
+                    Str(p, "principalId")!,
+                    Enum.Parse<PrincipalKind>(Str(p, "kind")!, ignoreCase: true),
+                    Str(p, "role")!,
+                    Enum.Parse<PrincipalStatus>(Str(p, "status")!, ignoreCase: true),
+                    Str(p, "owner"));
+                Principals[principal.Id] = principal;
+                return null;
+
+            case AuditEventTypes.DecisionAllowed:
+                CountOnReplay(p, replaying);
+                return null;
+
+            case AuditEventTypes.BreakGlassInvoked:
+                CountOnReplay(p, replaying);
+                BreakGlass.Enqueue(new BreakGlassRecord(
+                    Str(p, "invocationId")!, Str(p, "principalId")!, Str(p, "skill")!, Str(p, "justification")!,
+                    Str(p, "payloadDigest")!, Str(p, "rule") ?? "", AuditTime.Get(p, "decidedAt")));
+                return null;
+
+            case AuditEventTypes.ApprovalRequested:
+                CountOnReplay(p, replaying);
+                var state = new RequestState(
+                    Str(p, "requestId")!, Str(p, "skill")!, Str(p, "principalId")!, Str(p, "payloadDigest")!, ReadBasis(p),
+                    Str(p, "policyHash")!, Str(p, "rule") ?? "", AuditTime.Get(p, "requestedAt"), AuditTime.Get(p, "expiresAt"),
+                    p.GetProperty("requiredApprovals").GetInt32(), p.GetProperty("sampled").GetBoolean());
+                Requests[state.Id] = state;
+                return state;
+
+            case AuditEventTypes.ApprovalPresented:
+                return WithRequest(p, r => r.AddPresentation(new Presentation(Str(p, "reviewerId")!, AuditTime.Get(p, "presentedAt"))));
+
+            case AuditEventTypes.ApprovalDecided:
+                return WithRequest(p, r => r.AddSignOff(new SignOff(
+                    Str(p, "reviewerId")!, Str(p, "verdict") == "approve", Str(p, "reason"),
+                    AuditTime.GetOptional(p, "presentedAt"), AuditTime.Get(p, "decidedAt"))));
+
+            case AuditEventTypes.ActionStarted:
+                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Executing));
+
+            case AuditEventTypes.ActionExecuted when e.EntityType == AuditPayloads.RequestEntity:
+                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Executed));
+
+            case AuditEventTypes.ActionFailed when e.EntityType == AuditPayloads.RequestEntity:
+                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Failed));
+
+            default:
+                // Refusals (decision.refused, approval.signoff_refused), outcomes of direct invocations, and other
+                // components' events change no gate state.
+                return null;
+        }
+    }
+
+    public void Clear()
+    {
+        Requests.Clear();
+        Principals.Clear();
+        BreakGlass.Clear();
+        Limits.Clear();
+        ActivePolicyHash = null;
+    }
+
+    private RequestState? WithRequest(JsonElement p, Action<RequestState> change)
+    {
+        if (!Requests.TryGetValue(Str(p, "requestId")!, out var r)) return null;
+        change(r);
+        return r;
+    }
+
+    private void CountOnReplay(JsonElement p, bool replaying)
+    {
+        if (replaying && p.TryGetProperty("counted", out var c) && c.ValueKind == JsonValueKind.True)
+        {
+            Limits.Record(Str(p, "principalId")!, Str(p, "skill")!, AuditTime.GetOptional(p, "decidedAt") ?? AuditTime.Get(p, "requestedAt"));
+        }
+    }
+
+    private static ProposalBasis? ReadBasis(JsonElement p) =>
+        p.TryGetProperty("basis", out var b) && b.ValueKind == JsonValueKind.Object
+            ? new ProposalBasis(Str(b, "ruleId"), Str(b, "modelVersion"), Str(b, "datasetDigest"), Str(b, "reason"))
+            : null;
+
+    private static string? Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}

@@ -1,0 +1,56 @@
+using MakerChecker.Decisions;
+using MakerChecker.Policy.Model;
+
+namespace MakerChecker.Gates;
+
+/// <summary>
+/// What a gate call did: for an invocation, whether the action ran, a request was opened, or it was refused; for a
+/// presentation, sign-off or execution, whether it was accepted. A refusal carries a stable reason code, the rule that
+/// decided (when one did), the policy hash and a message saying what to fix.
+/// </summary>
+public sealed class GateResult
+{
+    internal GateResult(DecisionOutcome outcome, string reasonCode, SourceLocation rule, string policyHash, string message, ApprovalRequest? request = null, bool sampled = false)
+    {
+        Outcome = outcome;
+        ReasonCode = reasonCode;
+        Rule = rule;
+        PolicyHash = policyHash;
+        Message = message;
+        Request = request;
+        Sampled = sampled;
+    }
+
+    /// <summary>
+    /// <see cref="DecisionOutcome.Allowed"/> when the action ran or the step was accepted;
+    /// <see cref="DecisionOutcome.ApprovalRequired"/> when a request was opened; <see cref="DecisionOutcome.Refused"/> otherwise.
+    /// </summary>
+    public DecisionOutcome Outcome { get; }
+
+    /// <summary>The stable reason code (see <see cref="ReasonCodes"/>).</summary>
+    public string ReasonCode { get; }
+
+    /// <summary>The policy rule that decided, or <c>default</c> when no rule did (for example an unknown request).</summary>
+    public SourceLocation Rule { get; }
+
+    /// <summary>The hash of the policy in force.</summary>
+    public string PolicyHash { get; }
+
+    /// <summary>A sentence for people: what happened and, for a refusal, how to fix it.</summary>
+    public string Message { get; }
+
+    /// <summary>The request concerned, as it stands after the call; <see langword="null"/> for invocations that opened none.</summary>
+    public ApprovalRequest? Request { get; }
+
+    /// <summary>Whether the invocation was sampled for review.</summary>
+    public bool Sampled { get; }
+
+    /// <summary>Whether the call was refused.</summary>
+    public bool IsRefused => Outcome == DecisionOutcome.Refused;
+
+    internal static GateResult From(in Decision decision, ApprovalRequest? request = null) =>
+        new(decision.Outcome, decision.ReasonCode, decision.Rule, decision.PolicyHash, decision.Message, request, decision.Sampled);
+
+    /// <summary>The outcome and reason code, for logs.</summary>
+    public override string ToString() => $"{Outcome}: {ReasonCode}";
+}

@@ -1,0 +1,95 @@
+namespace MakerChecker.Gates;
+
+/// <summary>
+/// The live state of one request: a projection of its audit events. Fields change only in
+/// <see cref="GateProjection.Apply"/>, under this object's lock; <see cref="Turn"/> serialises each
+/// check → append → apply sequence, so two callers never both pass a check that only one of them may pass.
+/// </summary>
+internal sealed class RequestState(
+    string id, string skill, string requesterId, string payloadDigest, ProposalBasis? basis, string policyHash, string rule,
+    DateTimeOffset requestedAt, DateTimeOffset expiresAt, int requiredApprovals, bool sampled)
+{
+    private readonly List<Presentation> _presentations = [];
+    private readonly List<SignOff> _signOffs = [];
+
+    public SemaphoreSlim Turn { get; } = new(1, 1);
+
+    public string Id { get; } = id;
+
+    public string Skill { get; } = skill;
+
+    public string RequesterId { get; } = requesterId;
+
+    public string PayloadDigest { get; } = payloadDigest;
+
+    public string PolicyHash { get; } = policyHash;
+
+    public string Rule { get; } = rule;
+
+    public DateTimeOffset RequestedAt { get; } = requestedAt;
+
+    public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+    public int RequiredApprovals { get; } = requiredApprovals;
+
+    /// <summary>The stored status; <see cref="ApprovalStatus.Expired"/> is never stored but derived from the clock.</summary>
+    public ApprovalStatus Status { get; private set; } = ApprovalStatus.Pending;
+
+    public bool IsOpen => Status is ApprovalStatus.Pending or ApprovalStatus.Approved;
+
+    public bool IsExpiredAt(DateTimeOffset now) => now >= ExpiresAt;
+
+    public IReadOnlyList<SignOff> SignOffs => _signOffs;
+
+    /// <summary>When the case was first shown to <paramref name="reviewerId"/>: dwell runs from the first presentation.</summary>
+    public DateTimeOffset? FirstPresentedTo(string reviewerId)
+    {
+        lock (this)
+        {
+            foreach (var p in _presentations)
+            {
+                if (p.ReviewerId == reviewerId) return p.PresentedAt;
+            }
+            return null;
+        }
+    }
+
+    public bool HasSigned(string reviewerId)
+    {
+        lock (this) return _signOffs.Exists(s => s.ReviewerId == reviewerId);
+    }
+
+    public SignOff[] SignOffsSnapshot()
+    {
+        lock (this) return [.. _signOffs];
+    }
+
+    public void AddPresentation(Presentation presentation)
+    {
+        lock (this) _presentations.Add(presentation);
+    }
+
+    public void AddSignOff(SignOff signOff)
+    {
+        lock (this)
+        {
+            _signOffs.Add(signOff);
+            if (!signOff.Approved) Status = ApprovalStatus.Rejected;
+            else if (Status == ApprovalStatus.Pending && _signOffs.Count(s => s.Approved) >= RequiredApprovals) Status = ApprovalStatus.Approved;
+        }
+    }
+
+    public void SetStatus(ApprovalStatus status)
+    {
+        lock (this) Status = status;
+    }
+
+    public ApprovalRequest Snapshot(DateTimeOffset now)
+    {
+        lock (this)
+        {
+            var status = IsOpen && IsExpiredAt(now) ? ApprovalStatus.Expired : Status;
+            return new ApprovalRequest(Id, Skill, RequesterId, PayloadDigest, basis, PolicyHash, Rule, RequestedAt, ExpiresAt, RequiredApprovals, sampled, status, [.. _presentations], [.. _signOffs]);
+        }
+    }
+}

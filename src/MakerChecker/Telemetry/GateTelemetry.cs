@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using MakerChecker.Decisions;
+
+namespace MakerChecker.Telemetry;
+
+/// <summary>
+/// The gate's metrics and tracing. One <see cref="Meter"/> per gate instance (so that two gates in one process keep
+/// their own open-request gauge and nothing is static but the activity source's name).
+/// </summary>
+internal sealed class GateTelemetry : IDisposable
+{
+    /// <summary>The name of the meter and of the activity source.</summary>
+    public const string Name = "MakerChecker";
+
+    public static readonly ActivitySource Activities = new(Name);
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _decisions;
+    private readonly Counter<long> _signOffs;
+    private readonly Histogram<double> _dwell;
+
+    public GateTelemetry(Func<int> openRequests)
+    {
+        _meter = new Meter(Name);
+        _decisions = _meter.CreateCounter<long>("makerchecker.decisions", "{decision}", "Decisions on invocations, by outcome and reason code.");
+        _signOffs = _meter.CreateCounter<long>("makerchecker.signoffs", "{signoff}", "Sign-offs, by verdict and reason code (signed_off or the refusal's code).");
+        _dwell = _meter.CreateHistogram<double>("makerchecker.signoff.dwell", "ms", "Time from presentation to accepted sign-off.");
+        _meter.CreateObservableGauge("makerchecker.requests.open", openRequests, "{request}", "Requests pending or approved, not yet expired, executed or rejected.");
+    }
+
+    public Meter Meter => _meter;
+
+    public void Decision(DecisionOutcome outcome, string reasonCode) =>
+        _decisions.Add(1, new KeyValuePair<string, object?>("outcome", OutcomeName(outcome)), new KeyValuePair<string, object?>("reason", reasonCode));
+
+    public void SignOff(bool approve, string reasonCode, double? dwellMs)
+    {
+        _signOffs.Add(1, new KeyValuePair<string, object?>("verdict", approve ? "approve" : "reject"), new KeyValuePair<string, object?>("reason", reasonCode));
+        if (dwellMs is { } ms) _dwell.Record(ms, new KeyValuePair<string, object?>("verdict", approve ? "approve" : "reject"));
+    }
+
+    public void Dispose() => _meter.Dispose();
+
+    private static string OutcomeName(DecisionOutcome outcome) => outcome switch
+    {
+        DecisionOutcome.Allowed => "allowed",
+        DecisionOutcome.ApprovalRequired => "approval_required",
+        _ => "refused",
+    };
+}

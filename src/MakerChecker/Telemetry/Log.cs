@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace MakerChecker.Telemetry;
+
+/// <summary>The gate's log messages, source-generated, with fixed event ids (3xxx: decisions and gates).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "Allowed {Skill} for {PrincipalId} under {Rule}")]
+    public static partial void DecisionAllowed(ILogger logger, string principalId, string skill, MakerChecker.Policy.Model.SourceLocation rule);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Refused {Skill} for {PrincipalId}: {ReasonCode} ({Rule}) at stage {Stage}")]
+    public static partial void DecisionRefused(ILogger logger, string principalId, string skill, string reasonCode, MakerChecker.Policy.Model.SourceLocation rule, string stage);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Opened request {RequestId} for {Skill} by {PrincipalId} ({ReasonCode}, sampled {Sampled})")]
+    public static partial void ApprovalRequested(ILogger logger, string requestId, string skill, string principalId, string reasonCode, bool sampled);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Request {RequestId} presented to {ReviewerId}")]
+    public static partial void Presented(ILogger logger, string requestId, string reviewerId);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Request {RequestId} signed by {ReviewerId}: {Verdict} after a dwell of {DwellMs} ms")]
+    public static partial void SignedOff(ILogger logger, string requestId, string reviewerId, string verdict, long? dwellMs);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Refused sign-off on request {RequestId} by {ReviewerId}: {ReasonCode}")]
+    public static partial void SignOffRefused(ILogger logger, string requestId, string reviewerId, string reasonCode);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Executing request {RequestId} ({Skill}) for {PrincipalId}")]
+    public static partial void Executing(ILogger logger, string requestId, string skill, string principalId);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Break-glass: {PrincipalId} ran {Skill} without approval ({InvocationId}); listed for mandatory review")]
+    public static partial void BreakGlass(ILogger logger, string principalId, string skill, string invocationId);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "The action of {EntityId} ({Skill}) failed")]
+    public static partial void ActionFailed(ILogger logger, Exception exception, string entityId, string skill);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Error, Message = "The audit log could not record {EventType}; nothing was done ({ReasonCode})")]
+    public static partial void AuditWriteFailed(ILogger logger, Exception exception, string eventType, string reasonCode);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Rebuilt gate state from {EventCount} audit events: {OpenRequests} open requests")]
+    public static partial void Rebuilt(ILogger logger, long eventCount, int openRequests);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Policy {PolicyName} ({PolicyHash}) is in force")]
+    public static partial void PolicyActivated(ILogger logger, string policyName, string policyHash);
+}

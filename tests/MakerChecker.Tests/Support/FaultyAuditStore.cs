@@ -1,0 +1,69 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Stores;
+
+namespace MakerChecker.Tests.Support;
+
+/// <summary>
+/// An in-memory audit store for tests whose appends can be made to fail: either every append, or only appends of
+/// chosen event types. Events are kept as the real stores keep them (payload as an immutable JSON element, chained hashes).
+/// </summary>
+internal sealed class FaultyAuditStore : IAuditStore
+{
+    private readonly List<AuditEvent> _events = [];
+    private readonly Lock _lock = new();
+
+    public string InstanceId { get; } = "test-instance";
+
+    /// <summary>When set, appends of events for which it returns true throw <see cref="AuditStoreException"/>.</summary>
+    public Func<AuditEntry, bool>? FailWhen { get; set; }
+
+    public IReadOnlyList<AuditEvent> Events
+    {
+        get { lock (_lock) return [.. _events]; }
+    }
+
+    public IEnumerable<AuditEvent> OfType(string eventType) => Events.Where(e => e.EventType == eventType);
+
+    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        if (FailWhen?.Invoke(entry) == true) throw new AuditStoreException("injected append failure");
+        var payload = JsonSerializer.SerializeToElement(entry.Payload);
+        lock (_lock)
+        {
+            var prev = _events.Count == 0 ? new string('0', 64) : _events[^1].Hash;
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(prev + entry.EventType + payload.GetRawText())));
+            var e = new AuditEvent
+            {
+                Seq = _events.Count + 1,
+                Id = Guid.NewGuid().ToString(),
+                OccurredAt = "2026-01-01T00:00:00.000Z",
+                Actor = entry.Actor,
+                EventType = entry.EventType,
+                EntityType = entry.EntityType,
+                EntityId = entry.EntityId,
+                RunId = entry.RunId,
+                Payload = payload,
+                PrevHash = prev,
+                Hash = hash,
+            };
+            _events.Add(e);
+            return ValueTask.FromResult(e);
+        }
+    }
+
+    public async IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var e in Events.Where(e => e.Seq >= fromSeq))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield();
+            yield return e;
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
