@@ -38,11 +38,13 @@ internal static partial class YamlTreeReader
         var pendingKeys = new Stack<YamlScalar?>();
         YamlScalar? pendingKey = null;
         var nodes = 0;
+        var lastGood = new SourceLocation(file, 1, 1);
         try
         {
             while (parser.MoveNext())
             {
                 var current = parser.Current!;
+                lastGood = At(file, current.End);
                 var location = At(file, current.Start);
                 switch (current)
                 {
@@ -130,12 +132,19 @@ internal static partial class YamlTreeReader
         }
         catch (YamlException ex)
         {
-            diagnostics.Add(Error(DiagnosticCodes.YamlSyntax, At(file, ex.Start), $"The YAML is malformed: {CleanMessage(ex.Message)}",
-                "Check indentation (spaces only), that every ':' after a key is followed by a space, and that quotes and brackets are closed."));
+            diagnostics.Add(Error(DiagnosticCodes.YamlSyntax, At(file, ex.Start), $"The YAML is malformed: {CleanMessage(ex.Message)}", SyntaxHint));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner throws these, rather than a YamlException, on some malformed input (found by the
+            // mutation property test). Whatever the parser's state, hostile input must end as a located diagnostic.
+            diagnostics.Add(Error(DiagnosticCodes.YamlSyntax, lastGood, $"The YAML is malformed after line {lastGood.Line}, column {lastGood.Column}; the parser stopped with: {ex.Message}", SyntaxHint));
         }
 
         return documents;
     }
+
+    private const string SyntaxHint = "Check indentation (spaces only), that every ':' after a key is followed by a space, and that quotes and brackets are closed.";
 
     private static List<YamlNode> TooLarge(List<YamlNode> documents, List<PolicyDiagnostic> diagnostics, SourceLocation location)
     {

@@ -168,22 +168,18 @@ internal sealed partial class PolicyCompiler
             {
                 Error(DiagnosticCodes.GrantedAndForbidden, grant.Skill.Location, $"Role '{role.Name.Value}' both grants '{skill}' and forbids '{skill.Name}'.",
                     "Decide which you mean: forbidden wins over any grant, so remove the grant or the forbidden entry.");
-                continue;
+                // Keep checking the grant's gate and limits so that every problem is reported at once.
             }
-            if (_skills.Count > 0)
+            SkillDefinition? catalogued = null;
+            if (_skills.Count > 0 && !_skills.TryGetValue(skill.Name, out catalogued))
             {
-                if (!_skills.TryGetValue(skill.Name, out var catalogued))
-                {
-                    Error(DiagnosticCodes.NotInCatalogue, grant.Skill.Location, $"Role '{role.Name.Value}' grants '{skill}', but the skill catalogue has no skill '{skill.Name}'.",
-                        Suggest(skill.Name, _skills.Keys) is { } near ? $"Did you mean '{near}'? Otherwise add '{skill.Name}' to 'skills'." : $"Add '{skill.Name}' to 'skills', or correct the name.");
-                    continue;
-                }
-                if (!catalogued.Versions.Contains(skill.Version))
-                {
-                    Error(DiagnosticCodes.NotInCatalogue, grant.Skill.Location, $"Role '{role.Name.Value}' grants version {skill.Version} of '{skill.Name}', but the catalogue lists only version(s) {string.Join(", ", catalogued.Versions)}.",
-                        $"Grant a listed version, or add {skill.Version} to the skill's 'versions'.");
-                    continue;
-                }
+                Error(DiagnosticCodes.NotInCatalogue, grant.Skill.Location, $"Role '{role.Name.Value}' grants '{skill}', but the skill catalogue has no skill '{skill.Name}'.",
+                    Suggest(skill.Name, _skills.Keys) is { } near ? $"Did you mean '{near}'? Otherwise add '{skill.Name}' to 'skills'." : $"Add '{skill.Name}' to 'skills', or correct the name.");
+            }
+            else if (catalogued is not null && !catalogued.Versions.Contains(skill.Version))
+            {
+                Error(DiagnosticCodes.NotInCatalogue, grant.Skill.Location, $"Role '{role.Name.Value}' grants version {skill.Version} of '{skill.Name}', but the catalogue lists only version(s) {string.Join(", ", catalogued.Versions)}.",
+                    $"Grant a listed version, or add {skill.Version} to the skill's 'versions'.");
             }
             grants.Add((skill, grant));
         }
