@@ -1,0 +1,52 @@
+using MakerChecker.Policy.Model;
+
+namespace MakerChecker.Policy.Validation;
+
+/// <summary>
+/// Who may sign a gate. One definition, used both when a policy is validated (can this gate ever be satisfied?)
+/// and when a sign-off arrives.
+/// </summary>
+public static class GateEligibility
+{
+    /// <summary>
+    /// Whether <paramref name="principal"/> may sign <paramref name="gate"/> at all: active, holding one of the
+    /// approver roles, and human (or an agent where the gate allows agent approvers). Services never sign.
+    /// </summary>
+    /// <param name="gate">The gate to sign.</param>
+    /// <param name="principal">The would-be approver.</param>
+    public static bool CanSign(GateDefinition gate, PrincipalDefinition principal)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(principal);
+        return principal.Status == PrincipalStatus.Active
+            && IsAllowedKind(gate, principal.Kind)
+            && gate.ApproverRoles.Contains(principal.Role, StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether the gate accepts sign-offs from principals of <paramref name="kind"/>.</summary>
+    /// <param name="gate">The gate to sign.</param>
+    /// <param name="kind">The would-be approver's kind.</param>
+    public static bool IsAllowedKind(GateDefinition gate, PrincipalKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        return kind == PrincipalKind.Human || (kind == PrincipalKind.Agent && gate.AllowAgentApprovers);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="approver"/> is barred from signing a request made by <paramref name="requester"/>:
+    /// under <see cref="GateDefinition.ForbidRequester"/>, the requester and the requester's owner (the person
+    /// accountable for an agent that proposed the action) may not sign.
+    /// </summary>
+    /// <param name="gate">The gate to sign.</param>
+    /// <param name="approver">The would-be approver.</param>
+    /// <param name="requester">The principal who opened the request.</param>
+    public static bool IsExcludedFor(GateDefinition gate, PrincipalDefinition approver, PrincipalDefinition requester)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(approver);
+        ArgumentNullException.ThrowIfNull(requester);
+        return gate.ForbidRequester
+            && (string.Equals(approver.Id, requester.Id, StringComparison.Ordinal)
+                || string.Equals(requester.Owner, approver.Id, StringComparison.Ordinal));
+    }
+}
