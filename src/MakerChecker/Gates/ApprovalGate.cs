@@ -3,6 +3,7 @@ using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
 using MakerChecker.Decisions;
+using MakerChecker.Policy;
 using MakerChecker.Policy.Diagnostics;
 using MakerChecker.Policy.Model;
 using MakerChecker.Telemetry;
@@ -111,16 +112,17 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// </summary>
     /// <param name="principal">The principal.</param>
     /// <param name="cancellationToken">Cancels waiting for initialization.</param>
-    /// <returns>The validation errors; the principal is registered only when there are none.</returns>
+    /// <returns>The validation diagnostics (<see cref="PolicyValidator.ValidatePrincipal"/>); the principal is registered only when none is an error.</returns>
     public async ValueTask<IReadOnlyList<PolicyDiagnostic>> RegisterPrincipalAsync(PrincipalDefinition principal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         var policy = _policy;
-        var errors = PrincipalValidation.Validate(policy, principal);
-        if (errors.Count > 0) return errors;
+        // The same rules as principals declared in the policy: a known role, an owner for agents, separation of duties.
+        var diagnostics = PolicyValidator.ValidatePrincipal(policy, principal);
+        if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)) return diagnostics;
         _state.Apply(await AppendAsync(AuditPayloads.PrincipalRegistered(policy.Hash, principal, _time.GetUtcNow())).ConfigureAwait(false), replaying: false);
-        return errors;
+        return diagnostics;
     }
 
     /// <summary>
