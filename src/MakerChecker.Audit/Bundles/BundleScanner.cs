@@ -1,0 +1,254 @@
+using System.Buffers;
+using MakerChecker.Audit.Canonicalization;
+using static MakerChecker.Audit.Verification.AuditReasonCodes;
+
+namespace MakerChecker.Audit.Bundles;
+
+/// <summary>
+/// Splits a bundle's bytes, as they stream in, into its manifest and its event objects, checking the envelope
+/// <c>{"manifest": {…}, "events": [{…}, …]}</c> itself strictly. Each object it hands out is validated in full
+/// (I-JSON, duplicate keys, UTF-8) by whoever parses it; the scanner only finds where it ends.
+/// </summary>
+internal sealed class BundleScanner
+{
+    private static readonly SearchValues<byte> Structural = SearchValues.Create("\"{}"u8);
+    private static readonly SearchValues<byte> StringEnd = SearchValues.Create("\"\\"u8);
+
+    private State _state = State.Start;
+    private Member _member;
+    private bool _seenManifest;
+    private bool _seenEvents;
+
+    public interface ISink
+    {
+        void OnManifest(ReadOnlySpan<byte> manifest);
+        void OnEvent(ReadOnlySpan<byte> row);
+    }
+
+    private enum State { Start, KeyOrEnd, Key, Colon, Value, FirstEventOrEnd, EventSeparator, Event, MemberSeparator, Done }
+
+    private enum Member { None, Manifest, Events }
+
+    /// <summary>
+    /// Consumes as much of <paramref name="data"/> as forms whole tokens and objects, and returns how many bytes it
+    /// consumed; the caller passes the rest again with more data. <paramref name="isFinal"/> says no more will come.
+    /// </summary>
+    public int Scan(ReadOnlySpan<byte> data, bool isFinal, ISink sink)
+    {
+        var pos = 0;
+        while (true)
+        {
+            pos += CountWhitespace(data[pos..]);
+            if (pos == data.Length)
+            {
+                if (isFinal && _state != State.Done)
+                {
+                    throw Malformed("the bundle ends before its closing brace (truncated?)");
+                }
+
+                return pos;
+            }
+
+            var b = data[pos];
+            switch (_state)
+            {
+                case State.Start:
+                    Expect(b, '{', "a bundle is a JSON object");
+                    pos++;
+                    _state = State.KeyOrEnd;
+                    break;
+                case State.KeyOrEnd or State.Key:
+                    if (b == '}' && _state == State.KeyOrEnd)
+                    {
+                        pos++;
+                        Finish();
+                        break;
+                    }
+
+                    Expect(b, '"', "expected a member name");
+                    var close = data[(pos + 1)..].IndexOfAny(StringEnd);
+                    if (close < 0)
+                    {
+                        return Incomplete(pos, isFinal);
+                    }
+
+                    var name = data.Slice(pos + 1, close);
+                    _member = name.SequenceEqual("manifest"u8) ? Member.Manifest
+                        : name.SequenceEqual("events"u8) ? Member.Events
+                        : throw Malformed("a bundle has exactly two members, \"manifest\" then \"events\"");
+                    if ((_member == Member.Manifest && _seenManifest) || (_member == Member.Events && _seenEvents))
+                    {
+                        throw new CanonicalJsonException(DuplicateKey, $"the bundle has the key \"{(_member == Member.Manifest ? "manifest" : "events")}\" twice");
+                    }
+
+                    if (_member == Member.Events && !_seenManifest)
+                    {
+                        throw Malformed("the bundle's \"manifest\" must come before its \"events\" (the verifier streams the events)");
+                    }
+
+                    pos += close + 2;
+                    _state = State.Colon;
+                    break;
+                case State.Colon:
+                    Expect(b, ':', "expected ':' after a member name");
+                    pos++;
+                    _state = State.Value;
+                    break;
+                case State.Value when _member == Member.Manifest:
+                    Expect(b, '{', "the manifest is not a JSON object");
+                    var manifestEnd = FindObjectEnd(data[pos..]);
+                    if (manifestEnd < 0)
+                    {
+                        return Incomplete(pos, isFinal);
+                    }
+
+                    sink.OnManifest(data.Slice(pos, manifestEnd));
+                    _seenManifest = true;
+                    pos += manifestEnd;
+                    _state = State.MemberSeparator;
+                    break;
+                case State.Value:
+                    Expect(b, '[', "\"events\" is not a JSON array");
+                    _seenEvents = true;
+                    pos++;
+                    _state = State.FirstEventOrEnd;
+                    break;
+                case State.FirstEventOrEnd or State.Event:
+                    if (b == ']' && _state == State.FirstEventOrEnd)
+                    {
+                        pos++;
+                        _state = State.MemberSeparator;
+                        break;
+                    }
+
+                    Expect(b, '{', "an event is not a JSON object");
+                    var eventEnd = FindObjectEnd(data[pos..]);
+                    if (eventEnd < 0)
+                    {
+                        return Incomplete(pos, isFinal);
+                    }
+
+                    sink.OnEvent(data.Slice(pos, eventEnd));
+                    pos += eventEnd;
+                    _state = State.EventSeparator;
+                    break;
+                case State.EventSeparator:
+                    if (b == ']')
+                    {
+                        _state = State.MemberSeparator;
+                    }
+                    else
+                    {
+                        Expect(b, ',', "expected ',' or ']' after an event");
+                        _state = State.Event;
+                    }
+
+                    pos++;
+                    break;
+                case State.MemberSeparator:
+                    if (b == '}')
+                    {
+                        Finish();
+                    }
+                    else
+                    {
+                        Expect(b, ',', "expected ',' or '}' after a bundle member");
+                        _state = State.Key;
+                    }
+
+                    pos++;
+                    break;
+                default: // Done
+                    throw new CanonicalJsonException(TrailingData, "data follows the bundle's closing brace");
+            }
+        }
+    }
+
+    private void Finish()
+    {
+        if (!_seenManifest || !_seenEvents)
+        {
+            throw Malformed("a bundle has exactly two members, \"manifest\" then \"events\"");
+        }
+
+        _state = State.Done;
+    }
+
+    private static int Incomplete(int pos, bool isFinal) =>
+        isFinal ? throw Malformed("the bundle ends inside a value (truncated?)") : pos;
+
+    /// <summary>The length of the object that starts at <paramref name="data"/>[0], or -1 if it does not end within it.</summary>
+    internal static int FindObjectEnd(ReadOnlySpan<byte> data)
+    {
+        var depth = 0;
+        var i = 0;
+        while (true)
+        {
+            var next = data[i..].IndexOfAny(Structural);
+            if (next < 0)
+            {
+                return -1;
+            }
+
+            i += next;
+            switch (data[i])
+            {
+                case (byte)'{':
+                    depth++;
+                    i++;
+                    break;
+                case (byte)'}':
+                    i++;
+                    if (--depth == 0)
+                    {
+                        return i;
+                    }
+
+                    break;
+                default: // a string: skip to its closing quote, stepping over escapes
+                    i++;
+                    while (true)
+                    {
+                        var end = data[i..].IndexOfAny(StringEnd);
+                        if (end < 0)
+                        {
+                            return -1;
+                        }
+
+                        i += end;
+                        if (data[i] == '"')
+                        {
+                            i++;
+                            break;
+                        }
+
+                        i += 2;
+                        if (i >= data.Length)
+                        {
+                            return -1;
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private static int CountWhitespace(ReadOnlySpan<byte> data)
+    {
+        var i = data.IndexOfAnyExcept(" \t\r\n"u8);
+        return i < 0 ? data.Length : i;
+    }
+
+    private static void Expect(byte actual, char expected, string message)
+    {
+        if (actual != expected)
+        {
+            throw actual >= 0x80 && actual < 0xC2
+                ? new CanonicalJsonException(InvalidUtf8, $"the bundle is not valid UTF-8 ({message})")
+                : Malformed($"the bundle is malformed: {message}");
+        }
+    }
+
+    private static CanonicalJsonException Malformed(string message) => new(MalformedJson, message);
+}

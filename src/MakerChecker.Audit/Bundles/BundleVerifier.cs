@@ -1,0 +1,401 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using MakerChecker.Audit.Canonicalization;
+using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Signing;
+using MakerChecker.Audit.Verification;
+using static MakerChecker.Audit.Verification.AuditReasonCodes;
+
+namespace MakerChecker.Audit.Bundles;
+
+/// <summary>
+/// Verifies an audit-spec v1 bundle as it streams in, in bounded memory, recomputing event hashes on all cores.
+/// The checks follow the spec's order: signature (and pinned key), count, hash-set digest, every event hash,
+/// linkage (full: genesis-rooted chain; run: run membership), then head hash and first/last seq. The verdict
+/// reports the first check that failed.
+/// </summary>
+public static class BundleVerifier
+{
+    /// <summary>Verifies the bundle file at <paramref name="path"/>.</summary>
+    /// <param name="path">The bundle file.</param>
+    /// <param name="options">Key pinning and parallelism; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the verification.</param>
+    /// <returns>The verdict.</returns>
+    public static async Task<AuditVerdict> VerifyFileAsync(string path, BundleVerifierOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0,
+            FileOptions.SequentialScan | FileOptions.Asynchronous);
+        return await VerifyAsync(file, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Verifies the bundle read from <paramref name="bundle"/> to its end.</summary>
+    /// <param name="bundle">The bundle's UTF-8 JSON; read to the end and left open.</param>
+    /// <param name="options">Key pinning and parallelism; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the verification.</param>
+    /// <returns>The verdict.</returns>
+    /// <exception cref="ArgumentException">The pinned key is not an Ed25519 SPKI PEM public key.</exception>
+    public static async Task<AuditVerdict> VerifyAsync(Stream bundle, BundleVerifierOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        options ??= new BundleVerifierOptions();
+        byte[]? pinned = null;
+        if (options.PinnedPublicKeyPem is { } pem && !PublicKeyPem.TryDecode(pem, out pinned))
+        {
+            throw new ArgumentException("The pinned key is not an Ed25519 SPKI PEM public key (-----BEGIN PUBLIC KEY-----).", nameof(options));
+        }
+
+        using var run = new Verification(pinned, Math.Max(1, options.MaxDegreeOfParallelism));
+        return await run.RunAsync(bundle, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One verification: the scanner's sink, the pool of hashing workers and the ordered consumer.</summary>
+    private sealed class Verification(byte[]? pinnedKey, int parallelism) : BundleScanner.ISink, IDisposable
+    {
+        private const int BatchBytes = 256 * 1024;
+        private readonly BundleScanner _scanner = new();
+        private readonly ConcurrentBag<EventRowParser> _parsers = [];
+        private readonly Queue<Task<RowBatch>> _inFlight = new();
+        private readonly List<RowBatch> _ready = [];
+        private RowBatch _current = new();
+        private BundleManifest? _manifest;
+        private ChainChecker? _checker;
+        private string? _fingerprint;
+        private long _rowsRead;
+
+        public async Task<AuditVerdict> RunAsync(Stream bundle, CancellationToken cancellationToken)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                int start = 0, end = 0;
+                while (true)
+                {
+                    if (end == buffer.Length)
+                    {
+                        buffer = MakeRoom(buffer, ref start, ref end);
+                    }
+
+                    var read = await bundle.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
+                    end += read;
+                    start += _scanner.Scan(buffer.AsSpan(start, end - start), isFinal: read == 0, this);
+                    if (read == 0)
+                    {
+                        Seal();
+                    }
+
+                    foreach (var batch in _ready)
+                    {
+                        _inFlight.Enqueue(Task.Run(() => Hash(batch), cancellationToken));
+                    }
+
+                    _ready.Clear();
+                    while (_inFlight.Count > (read == 0 ? 0 : parallelism * 2))
+                    {
+                        Consume(await _inFlight.Dequeue().ConfigureAwait(false));
+                    }
+
+                    if (read == 0)
+                    {
+                        break;
+                    }
+                }
+
+                return Conclude();
+            }
+            catch (CanonicalJsonException ex)
+            {
+                return WithKey(AuditVerdict.Fail(ex.ReasonCode, ex.Message));
+            }
+            catch (VerdictException ex)
+            {
+                return WithKey(ex.Verdict);
+            }
+            finally
+            {
+                await DrainAsync().ConfigureAwait(false);
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        public void OnManifest(ReadOnlySpan<byte> raw)
+        {
+            var (manifest, signingBytes) = BundleManifest.Parse(raw);
+            if (!PublicKeyPem.TryDecode(manifest.PublicKeyPem, out var key))
+            {
+                throw new VerdictException(AuditVerdict.Fail(InvalidPublicKey,
+                    "the manifest's publicKeyPem is not an Ed25519 SPKI PEM public key"));
+            }
+
+            _fingerprint = PublicKeyPem.Fingerprint(key);
+            var signature = new byte[64];
+            if (!Convert.TryFromBase64String(manifest.Signature, signature, out var length) || length != 64 ||
+                Convert.ToBase64String(signature) != manifest.Signature ||
+                !Ed25519AuditSigner.Verify(key, signingBytes, signature))
+            {
+                throw new VerdictException(AuditVerdict.Fail(SignatureInvalid,
+                    $"the manifest signature does not verify under the bundle's public key {_fingerprint}"));
+            }
+
+            if (pinnedKey is not null && !pinnedKey.AsSpan().SequenceEqual(key))
+            {
+                throw new VerdictException(AuditVerdict.Fail(PinnedKeyMismatch,
+                    $"the bundle is signed by {_fingerprint}, not by the pinned key {PublicKeyPem.Fingerprint(pinnedKey)}"));
+            }
+
+            _manifest = manifest;
+            _checker = manifest.RunId is null
+                ? ChainChecker.ForFullLog(manifest.InstanceId)
+                : ChainChecker.ForRun(manifest.InstanceId, manifest.RunId);
+        }
+
+        public void OnEvent(ReadOnlySpan<byte> row)
+        {
+            _current.Add(row);
+            if (_current.Length >= BatchBytes)
+            {
+                Seal();
+            }
+        }
+
+        private void Seal()
+        {
+            if (_current.Count > 0)
+            {
+                _ready.Add(_current);
+                _current = new RowBatch();
+            }
+        }
+
+        /// <summary>Runs on a worker: parses and hashes every row of the batch, stopping at the first bad one.</summary>
+        private RowBatch Hash(RowBatch batch)
+        {
+            if (!_parsers.TryTake(out var parser))
+            {
+                parser = new EventRowParser();
+            }
+
+            try
+            {
+                batch.ParseAll(parser);
+            }
+            finally
+            {
+                _parsers.Add(parser);
+            }
+
+            return batch;
+        }
+
+        /// <summary>Runs in order on the reading thread: feeds the chain checker.</summary>
+        private void Consume(RowBatch batch)
+        {
+            try
+            {
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (i == batch.ErrorIndex)
+                    {
+                        var ex = batch.Error!;
+                        var seq = batch.ErrorSeq;
+                        throw new VerdictException(AuditVerdict.Fail(ex.ReasonCode,
+                            $"event #{_rowsRead + 1}{(seq is null ? "" : $" (seq {seq})")}: {ex.Message}", seq));
+                    }
+
+                    _rowsRead++;
+                    _checker!.Add(batch.Results[i]);
+                }
+            }
+            finally
+            {
+                batch.Dispose();
+            }
+        }
+
+        private AuditVerdict Conclude()
+        {
+            var m = _manifest!;
+            var c = _checker!;
+            var failure =
+                c.Count != m.Count ? AuditVerdict.Fail(CountMismatch, $"event count {c.Count} does not match the manifest count {m.Count}")
+                : c.DigestHex() != m.EventHashesDigest ? AuditVerdict.Fail(DigestMismatch,
+                    $"event hash digest mismatch: the events' hashes give {c.DigestHex()}, the manifest's eventHashesDigest is {m.EventHashesDigest} (events removed, added or reordered)")
+                : c.HashFailure ?? c.LinkFailure ?? CheckEnds(m, c);
+            return WithKey(failure ?? new AuditVerdict { IsValid = true });
+        }
+
+        private static AuditVerdict? CheckEnds(BundleManifest m, ChainChecker c)
+        {
+            if (c.Count == 0)
+            {
+                return m.HeadHash is null && m.FirstSeq is null && m.LastSeq is null
+                    ? null
+                    : AuditVerdict.Fail(HeadMismatch, "the bundle has no events but its manifest states a head hash or seq range");
+            }
+
+            if (m.HeadHash != c.Head.ToHex())
+            {
+                return AuditVerdict.Fail(HeadMismatch, $"head hash mismatch: the last event's hash is {c.Head.ToHex()}, the manifest's headHash is {m.HeadHash}", c.LastSeq);
+            }
+
+            var first = c.FirstSeq.ToString(CultureInfo.InvariantCulture);
+            var last = c.LastSeq.ToString(CultureInfo.InvariantCulture);
+            return m.FirstSeq == first && m.LastSeq == last
+                ? null
+                : AuditVerdict.Fail(SeqMismatch, $"the events run from seq {first} to {last}, the manifest states firstSeq {m.FirstSeq} and lastSeq {m.LastSeq}");
+        }
+
+        private AuditVerdict WithKey(AuditVerdict verdict) =>
+            verdict with { KeyFingerprint = _fingerprint, EventCount = _checker?.Count ?? 0 };
+
+        private static byte[] MakeRoom(byte[] buffer, ref int start, ref int end)
+        {
+            if (start > 0)
+            {
+                buffer.AsSpan(start, end - start).CopyTo(buffer);
+                end -= start;
+                start = 0;
+                return buffer;
+            }
+
+            // One object fills the whole buffer: grow, but only so far.
+            if (buffer.Length >= 64 * 1024 * 1024)
+            {
+                throw new CanonicalJsonException(MalformedJson, "a single bundle value is larger than 64 MiB");
+            }
+
+            var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+            buffer.AsSpan(0, end).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(buffer);
+            return bigger;
+        }
+
+        private async Task DrainAsync()
+        {
+            while (_inFlight.Count > 0)
+            {
+                try
+                {
+                    (await _inFlight.Dequeue().ConfigureAwait(false)).Dispose();
+                }
+                catch (OperationCanceledException)
+                {
+                    // The batch never ran; nothing to return to the pool.
+                }
+            }
+
+            foreach (var batch in _ready)
+            {
+                batch.Dispose();
+            }
+
+            _current.Dispose();
+        }
+
+        public void Dispose()
+        {
+            _checker?.Dispose();
+            while (_parsers.TryTake(out var parser))
+            {
+                parser.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A run of consecutive rows copied out of the read buffer, and their parse results.</summary>
+    private sealed class RowBatch : IDisposable
+    {
+        private readonly List<(int Start, int Length)> _rows = [];
+        private byte[] _data = ArrayPool<byte>.Shared.Rent(320 * 1024);
+
+        public int Length { get; private set; }
+        public int Count => _rows.Count;
+        public ParsedRow[] Results { get; private set; } = [];
+        public int ErrorIndex { get; private set; } = -1;
+        public CanonicalJsonException? Error { get; private set; }
+        public long? ErrorSeq { get; private set; }
+
+        public void Add(ReadOnlySpan<byte> row)
+        {
+            if (_data.Length - Length < row.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(Length + row.Length);
+                _data.AsSpan(0, Length).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_data);
+                _data = bigger;
+            }
+
+            row.CopyTo(_data.AsSpan(Length));
+            _rows.Add((Length, row.Length));
+            Length += row.Length;
+        }
+
+        public void ParseAll(EventRowParser parser)
+        {
+            Results = ArrayPool<ParsedRow>.Shared.Rent(_rows.Count);
+            for (var i = 0; i < _rows.Count; i++)
+            {
+                var row = _data.AsSpan(_rows[i].Start, _rows[i].Length);
+                try
+                {
+                    Results[i] = parser.Parse(row);
+                }
+                catch (CanonicalJsonException ex)
+                {
+                    Error = ex;
+                    ErrorIndex = i;
+                    ErrorSeq = TryReadSeq(row);
+                    return;
+                }
+            }
+        }
+
+        /// <summary>The row's seq for the error report, if the row is readable that far.</summary>
+        private static long? TryReadSeq(ReadOnlySpan<byte> row)
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(row);
+                reader.Read();
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var isSeq = reader.ValueTextEquals("seq"u8);
+                    reader.Read();
+                    if (isSeq && reader.TokenType == JsonTokenType.String && EventRowParser.TryParseSeq(reader.ValueSpan, out var seq))
+                    {
+                        return seq;
+                    }
+
+                    reader.Skip();
+                }
+            }
+            catch (JsonException)
+            {
+                // The row is too broken to say.
+            }
+
+            return null;
+        }
+
+        public void Dispose()
+        {
+            if (_data.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_data);
+                _data = [];
+            }
+
+            if (Results.Length > 0)
+            {
+                ArrayPool<ParsedRow>.Shared.Return(Results, clearArray: true);
+                Results = [];
+            }
+        }
+    }
+
+    private sealed class VerdictException(AuditVerdict verdict) : Exception(verdict.Reason)
+    {
+        public AuditVerdict Verdict { get; } = verdict;
+    }
+}

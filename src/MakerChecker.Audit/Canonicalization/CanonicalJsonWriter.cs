@@ -1,0 +1,435 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using static MakerChecker.Audit.Verification.AuditReasonCodes;
+
+namespace MakerChecker.Audit.Canonicalization;
+
+/// <summary>
+/// The RFC 8785 (JCS) engine: reads one JSON value and appends its canonical form to <see cref="Output"/>.
+/// It refuses, rather than silently resolves, everything I-JSON (RFC 7493) forbids or two parsers could read
+/// differently: duplicate keys, invalid UTF-8, lone surrogates, trailing data and numbers beyond double precision.
+/// </summary>
+/// <remarks>Not thread-safe; reuse one instance per thread to keep its buffers warm.</remarks>
+internal sealed class CanonicalJsonWriter : IDisposable
+{
+    private const long MaxExactInteger = 9_007_199_254_740_992; // 2^53: above it, doubles skip integers.
+    private static readonly SearchValues<byte> MustEscape = SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Select(b => (byte)b), (byte)'"', (byte)'\\']);
+
+    private static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowTrailingCommas = false,
+        MaxDepth = 64,
+    };
+
+    private readonly ByteBuffer _keys = new(256);
+    private readonly ByteBuffer _unescaped = new(256);
+    private readonly ByteBuffer _scratch = new(1024);
+    private readonly List<List<Member>> _membersByDepth = [];
+
+    /// <summary>The canonical bytes written so far.</summary>
+    public ByteBuffer Output { get; } = new(4096);
+
+    /// <summary>Canonicalizes the one JSON value that <paramref name="json"/> holds and appends it to <see cref="Output"/>.</summary>
+    /// <exception cref="CanonicalJsonException">The text is not a single well-formed I-JSON value.</exception>
+    public void WriteDocument(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        try
+        {
+            if (!reader.Read())
+            {
+                throw new CanonicalJsonException(MalformedJson, "The JSON text is empty.");
+            }
+
+            WriteValue(ref reader);
+            if (reader.Read())
+            {
+                throw new CanonicalJsonException(TrailingData, "Data follows the JSON value.");
+            }
+        }
+        catch (JsonException ex)
+        {
+            var code = reader.BytesConsumed > 0 && reader.CurrentDepth == 0 && reader.TokenType is not JsonTokenType.None
+                ? TrailingData
+                : MalformedJson;
+            throw new CanonicalJsonException(code, $"The JSON text is malformed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Writes the value at the reader's current token, leaving the reader on the value's last token.</summary>
+    public void WriteValue(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                WriteObject(ref reader);
+                break;
+            case JsonTokenType.StartArray:
+                Output.Write((byte)'[');
+                var first = true;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (!first)
+                    {
+                        Output.Write((byte)',');
+                    }
+
+                    first = false;
+                    WriteValue(ref reader);
+                }
+
+                Output.Write((byte)']');
+                break;
+            case JsonTokenType.String:
+                WriteStringToken(ref reader);
+                break;
+            case JsonTokenType.Number:
+                WriteNumber(reader.ValueSpan);
+                break;
+            case JsonTokenType.True:
+                Output.Write("true"u8);
+                break;
+            case JsonTokenType.False:
+                Output.Write("false"u8);
+                break;
+            case JsonTokenType.Null:
+                Output.Write("null"u8);
+                break;
+            default:
+                throw new CanonicalJsonException(MalformedJson, $"Unexpected JSON token {reader.TokenType}.");
+        }
+    }
+
+    /// <summary>Writes the string token at the reader as a canonical JSON string.</summary>
+    public void WriteStringToken(ref Utf8JsonReader reader)
+    {
+        var raw = reader.ValueSpan;
+        if (!reader.ValueIsEscaped)
+        {
+            // Unescaped JSON strings cannot hold quotes, backslashes or control characters: copy them as they are.
+            if (!Utf8.IsValid(raw))
+            {
+                throw new CanonicalJsonException(InvalidUtf8, "A string is not valid UTF-8.");
+            }
+
+            Output.Write((byte)'"');
+            Output.Write(raw);
+            Output.Write((byte)'"');
+            return;
+        }
+
+        _unescaped.Clear();
+        Unescape(raw, _unescaped);
+        WriteString(_unescaped.WrittenSpan);
+    }
+
+    /// <summary>Writes <paramref name="utf8"/> (already unescaped, valid UTF-8) as a canonical JSON string.</summary>
+    public void WriteString(ReadOnlySpan<byte> utf8)
+    {
+        Output.Write((byte)'"');
+        while (true)
+        {
+            var next = utf8.IndexOfAny(MustEscape);
+            if (next < 0)
+            {
+                Output.Write(utf8);
+                break;
+            }
+
+            Output.Write(utf8[..next]);
+            var b = utf8[next];
+            switch (b)
+            {
+                case (byte)'"': Output.Write("\\\""u8); break;
+                case (byte)'\\': Output.Write("\\\\"u8); break;
+                case (byte)'\b': Output.Write("\\b"u8); break;
+                case (byte)'\f': Output.Write("\\f"u8); break;
+                case (byte)'\n': Output.Write("\\n"u8); break;
+                case (byte)'\r': Output.Write("\\r"u8); break;
+                case (byte)'\t': Output.Write("\\t"u8); break;
+                default:
+                    Output.Write("\\u00"u8);
+                    Output.Write((byte)"0123456789abcdef"[b >> 4]);
+                    Output.Write((byte)"0123456789abcdef"[b & 0xF]);
+                    break;
+            }
+
+            utf8 = utf8[(next + 1)..];
+        }
+
+        Output.Write((byte)'"');
+    }
+
+    /// <summary>Writes a .NET string as a canonical JSON string, refusing lone surrogates.</summary>
+    public void WriteString(string value)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        var bytes = ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            if (Utf8.FromUtf16(value, bytes, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+            {
+                throw IllFormed();
+            }
+
+            WriteString(bytes.AsSpan(0, written));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    public void Dispose()
+    {
+        Output.Dispose();
+        _keys.Dispose();
+        _unescaped.Dispose();
+        _scratch.Dispose();
+    }
+
+    private void WriteObject(ref Utf8JsonReader reader)
+    {
+        var depth = reader.CurrentDepth;
+        while (_membersByDepth.Count <= depth)
+        {
+            _membersByDepth.Add([]);
+        }
+
+        var members = _membersByDepth[depth];
+        members.Clear();
+        var keysMark = _keys.Length;
+        Output.Write((byte)'{');
+        var bodyStart = Output.Length;
+        var sorted = true;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var keyStart = _keys.Length;
+            if (reader.ValueIsEscaped)
+            {
+                Unescape(reader.ValueSpan, _keys);
+            }
+            else
+            {
+                if (!Utf8.IsValid(reader.ValueSpan))
+                {
+                    throw new CanonicalJsonException(InvalidUtf8, "An object key is not valid UTF-8.");
+                }
+
+                _keys.Write(reader.ValueSpan);
+            }
+
+            if (members.Count > 0)
+            {
+                Output.Write((byte)',');
+            }
+
+            var member = new Member(keyStart, _keys.Length - keyStart, Output.Length, 0);
+            WriteString(_keys.WrittenSpan.Slice(member.KeyStart, member.KeyLength));
+            Output.Write((byte)':');
+            reader.Read();
+            WriteValue(ref reader);
+            member = member with { Length = Output.Length - member.Start };
+            if (members.Count > 0 && sorted && CompareKeys(members[^1], member) >= 0)
+            {
+                sorted = false;
+            }
+
+            members.Add(member);
+        }
+
+        if (!sorted)
+        {
+            SortMembers(members, bodyStart);
+        }
+
+        Output.Write((byte)'}');
+        _keys.Length = keysMark;
+    }
+
+    private void SortMembers(List<Member> members, int bodyStart)
+    {
+        var span = CollectionsMarshal.AsSpan(members);
+        span.Sort(new KeyComparer(this));
+        for (var i = 1; i < span.Length; i++)
+        {
+            if (CompareKeys(span[i - 1], span[i]) == 0)
+            {
+                var key = Encoding.UTF8.GetString(_keys.WrittenSpan.Slice(span[i].KeyStart, span[i].KeyLength));
+                throw new CanonicalJsonException(DuplicateKey, $"The object key \"{key}\" appears more than once.");
+            }
+        }
+
+        // Rewrite the members in key order: copy the body aside, then write it back member by member.
+        _scratch.Clear();
+        _scratch.Write(Output.WrittenSpan[bodyStart..]);
+        Output.Length = bodyStart;
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (i > 0)
+            {
+                Output.Write((byte)',');
+            }
+
+            Output.Write(_scratch.WrittenSpan.Slice(span[i].Start - bodyStart, span[i].Length));
+        }
+    }
+
+    /// <summary>Orders keys by their UTF-16 code units, as RFC 8785 section 3.2.3 requires, working on UTF-8.</summary>
+    private int CompareKeys(Member a, Member b)
+    {
+        var x = _keys.WrittenSpan.Slice(a.KeyStart, a.KeyLength);
+        var y = _keys.WrittenSpan.Slice(b.KeyStart, b.KeyLength);
+        while (!x.IsEmpty && !y.IsEmpty)
+        {
+            Rune.DecodeFromUtf8(x, out var rx, out var nx);
+            Rune.DecodeFromUtf8(y, out var ry, out var ny);
+            if (rx != ry)
+            {
+                // UTF-8 orders by code point; UTF-16 puts supplementary characters (surrogate pairs, 0xD800..)
+                // before U+E000..U+FFFF. Only that mixed case differs.
+                var sx = rx.IsBmp ? rx.Value : 0xD800;
+                var sy = ry.IsBmp ? ry.Value : 0xD800;
+                return sx != sy ? sx.CompareTo(sy) : rx.Value.CompareTo(ry.Value);
+            }
+
+            x = x[nx..];
+            y = y[ny..];
+        }
+
+        return x.Length.CompareTo(y.Length);
+    }
+
+    private void WriteNumber(ReadOnlySpan<byte> text)
+    {
+        var negative = text[0] == '-';
+        var digits = negative ? text[1..] : text;
+        var isInteger = digits.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0;
+        if (isInteger && digits.Length <= 15)
+        {
+            // JSON forbids leading zeros, so a short integer is already in ECMAScript form (except -0).
+            if (negative && digits is [(byte)'0'])
+            {
+                Output.Write((byte)'0');
+            }
+            else
+            {
+                Output.Write(text);
+            }
+
+            return;
+        }
+
+        // Above 2^53 doubles skip integers: a parser reading doubles and one reading exact integers would disagree.
+        if (isInteger && (digits.Length > 16 || long.Parse(digits, provider: System.Globalization.CultureInfo.InvariantCulture) > MaxExactInteger))
+        {
+            throw new CanonicalJsonException(AmbiguousNumber,
+                $"The integer {Encoding.ASCII.GetString(text)} is beyond 2^53: parsers that read doubles and parsers that read exact integers would disagree on it.");
+        }
+
+        var value = double.Parse(text, provider: System.Globalization.CultureInfo.InvariantCulture);
+        if (!isInteger && SignificantDigits(digits) > 17)
+        {
+            throw new CanonicalJsonException(AmbiguousNumber,
+                $"The number {Encoding.ASCII.GetString(text)} has more significant digits than a double holds: parsers would round it differently.");
+        }
+
+        EcmaScriptNumber.Write(value, Output);
+    }
+
+    private static int SignificantDigits(ReadOnlySpan<byte> number)
+    {
+        var e = number.IndexOfAny((byte)'e', (byte)'E');
+        var mantissa = e >= 0 ? number[..e] : number;
+        var first = mantissa.IndexOfAnyExcept((byte)'0', (byte)'.');
+        if (first < 0)
+        {
+            return 0;
+        }
+
+        var last = mantissa.LastIndexOfAnyExcept((byte)'0', (byte)'.');
+        var count = last - first + 1;
+        return mantissa[first..(last + 1)].Contains((byte)'.') ? count - 1 : count;
+    }
+
+    /// <summary>Decodes a JSON string's escapes into UTF-8, refusing lone surrogates (I-JSON, RFC 7493 section 2.1).</summary>
+    private static void Unescape(ReadOnlySpan<byte> raw, ByteBuffer output)
+    {
+        if (!Utf8.IsValid(raw))
+        {
+            throw new CanonicalJsonException(InvalidUtf8, "A string is not valid UTF-8.");
+        }
+
+        while (!raw.IsEmpty)
+        {
+            var backslash = raw.IndexOf((byte)'\\');
+            if (backslash < 0)
+            {
+                output.Write(raw);
+                return;
+            }
+
+            output.Write(raw[..backslash]);
+            var kind = raw[backslash + 1];
+            raw = raw[(backslash + 2)..];
+            switch (kind)
+            {
+                case (byte)'b': output.Write((byte)'\b'); break;
+                case (byte)'f': output.Write((byte)'\f'); break;
+                case (byte)'n': output.Write((byte)'\n'); break;
+                case (byte)'r': output.Write((byte)'\r'); break;
+                case (byte)'t': output.Write((byte)'\t'); break;
+                case (byte)'u':
+                    var unit = ReadHex4(raw);
+                    raw = raw[4..];
+                    int codePoint = unit;
+                    if (char.IsLowSurrogate((char)unit))
+                    {
+                        throw IllFormed();
+                    }
+
+                    if (char.IsHighSurrogate((char)unit))
+                    {
+                        if (raw.Length < 6 || raw[0] != '\\' || raw[1] != 'u' || !char.IsLowSurrogate((char)ReadHex4(raw[2..])))
+                        {
+                            throw IllFormed();
+                        }
+
+                        codePoint = char.ConvertToUtf32((char)unit, (char)ReadHex4(raw[2..]));
+                        raw = raw[6..];
+                    }
+
+                    var rune = new Rune(codePoint);
+                    rune.EncodeToUtf8(output.GetSpan(4));
+                    output.Advance(rune.Utf8SequenceLength);
+                    break;
+                default: output.Write(kind); break; // '"', '\\' and '/' stand for themselves.
+            }
+        }
+    }
+
+    private static int ReadHex4(ReadOnlySpan<byte> hex) =>
+        (HexValue(hex[0]) << 12) | (HexValue(hex[1]) << 8) | (HexValue(hex[2]) << 4) | HexValue(hex[3]);
+
+    private static int HexValue(byte c) => c switch
+    {
+        >= (byte)'0' and <= (byte)'9' => c - '0',
+        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
+        _ => c - 'A' + 10, // the reader has already checked the escape is valid hex
+    };
+
+    private static CanonicalJsonException IllFormed() => new(IllFormedString,
+        "ill-formed string: a string contains an unpaired UTF-16 surrogate, which I-JSON (RFC 7493) forbids.");
+
+    private readonly record struct Member(int KeyStart, int KeyLength, int Start, int Length);
+
+    private readonly struct KeyComparer(CanonicalJsonWriter owner) : IComparer<Member>
+    {
+        public int Compare(Member x, Member y) => owner.CompareKeys(x, y);
+    }
+}

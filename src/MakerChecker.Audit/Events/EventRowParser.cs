@@ -1,0 +1,241 @@
+using System.Buffers.Text;
+using System.Text.Json;
+using MakerChecker.Audit.Canonicalization;
+using static MakerChecker.Audit.Verification.AuditReasonCodes;
+
+namespace MakerChecker.Audit.Events;
+
+/// <summary>What the chain checks need from one row, plus the hash recomputed from its content.</summary>
+internal struct ParsedRow
+{
+    public long Seq;
+    public Hash32 Hash;
+    public Hash32 PrevHash;
+    public Hash32 ComputedHash;
+    public string? RunId;
+    public bool IsGenesis;
+    public string? GenesisInstanceId;
+}
+
+/// <summary>
+/// Reads one snake_case event row (a bundle element or a line of the file store) strictly, canonicalizes its
+/// hashed fields and recomputes its hash. Not thread-safe: one instance per thread.
+/// </summary>
+internal sealed class EventRowParser : IDisposable
+{
+    private const int FieldCount = 11;
+    private static readonly byte[][] FieldNames =
+    [
+        "seq"u8.ToArray(), "id"u8.ToArray(), "occurred_at"u8.ToArray(), "actor"u8.ToArray(), "event_type"u8.ToArray(),
+        "entity_type"u8.ToArray(), "entity_id"u8.ToArray(), "run_id"u8.ToArray(), "payload"u8.ToArray(),
+        "prev_hash"u8.ToArray(), "hash"u8.ToArray(),
+    ];
+
+    private const int Seq = 0, Id = 1, OccurredAtField = 2, Actor = 3, EventType = 4, EntityType = 5, EntityId = 6,
+        RunId = 7, Payload = 8, PrevHash = 9, HashField = 10;
+
+    private readonly CanonicalJsonWriter _writer = new();
+    private readonly ByteBuffer _scratch = new(2048);
+    private readonly (int Start, int Length)[] _segments = new (int, int)[FieldCount];
+
+    public ParsedRow Parse(ReadOnlySpan<byte> row) => Parse(row, out _);
+
+    /// <summary>Parses a row and also returns it in canonical form, as the stores keep events.</summary>
+    public StoredEvent ParseStored(ReadOnlySpan<byte> row, bool verifyHash = true)
+    {
+        var parsed = Parse(row, out var fields);
+        if (verifyHash && !parsed.ComputedHash.Equals(parsed.Hash))
+        {
+            throw new CanonicalJsonException(HashMismatch, $"event seq {parsed.Seq}: hash mismatch");
+        }
+
+        return new StoredEvent
+        {
+            Seq = parsed.Seq, Id = fields.Id.ToArray(), OccurredAt = fields.OccurredAt.ToArray(),
+            Actor = fields.Actor.ToArray(), EventType = fields.EventType.ToArray(),
+            EntityType = fields.EntityType.ToArray(), EntityId = fields.EntityId.ToArray(),
+            RunId = fields.RunId.ToArray(), Payload = fields.Payload.ToArray(),
+            PrevHash = parsed.PrevHash, Hash = parsed.Hash,
+        };
+    }
+
+    private ParsedRow Parse(ReadOnlySpan<byte> row, out EventFields fields)
+    {
+        _writer.Output.Clear();
+        var result = default(ParsedRow);
+        var seen = 0;
+        var reader = new Utf8JsonReader(row, new JsonReaderOptions { MaxDepth = 64 });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw Malformed("an event row is not a JSON object");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var field = FieldIndex(ref reader);
+                if ((seen & (1 << field)) != 0)
+                {
+                    throw new CanonicalJsonException(DuplicateKey,
+                        $"an event row has the key \"{System.Text.Encoding.UTF8.GetString(FieldNames[field])}\" twice");
+                }
+
+                seen |= 1 << field;
+                reader.Read();
+                ReadField(ref reader, field, ref result);
+            }
+
+            if (reader.Read())
+            {
+                throw new CanonicalJsonException(TrailingData, "data follows an event row");
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new CanonicalJsonException(MalformedJson, $"an event row is malformed JSON: {ex.Message}", ex);
+        }
+
+        if (seen != (1 << FieldCount) - 1)
+        {
+            var missing = Enumerable.Range(0, FieldCount).First(i => (seen & (1 << i)) == 0);
+            throw Malformed($"an event row has no \"{System.Text.Encoding.UTF8.GetString(FieldNames[missing])}\" field");
+        }
+
+        var output = _writer.Output.WrittenSpan;
+        fields = new EventFields
+        {
+            Id = Segment(output, Id), OccurredAt = Segment(output, OccurredAtField), Actor = Segment(output, Actor),
+            EventType = Segment(output, EventType), EntityType = Segment(output, EntityType),
+            EntityId = Segment(output, EntityId), RunId = Segment(output, RunId), Payload = Segment(output, Payload),
+            PrevHash = Segment(output, PrevHash),
+        };
+        result.ComputedHash = AuditEventHasher.Compute(fields, _scratch);
+        if (fields.EventType.SequenceEqual("\"audit.genesis\""u8))
+        {
+            result.IsGenesis = true;
+            result.GenesisInstanceId = GenesisInstanceId(fields.Payload);
+        }
+
+        return result;
+    }
+
+    private void ReadField(ref Utf8JsonReader reader, int field, ref ParsedRow result)
+    {
+        var start = _writer.Output.Length;
+        switch (field)
+        {
+            case Seq:
+                if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped ||
+                    !TryParseSeq(reader.ValueSpan, out result.Seq))
+                {
+                    throw Malformed("an event's \"seq\" is not a decimal string without leading zeros");
+                }
+
+                break;
+            case PrevHash or HashField:
+                if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped ||
+                    !Hash32.TryParseHex(reader.ValueSpan, out var hash))
+                {
+                    throw Malformed($"event seq {result.Seq}: \"{(field == HashField ? "hash" : "prev_hash")}\" is not 64 lowercase hex digits");
+                }
+
+                if (field == HashField)
+                {
+                    result.Hash = hash;
+                }
+                else
+                {
+                    result.PrevHash = hash;
+                    _writer.WriteStringToken(ref reader);
+                }
+
+                break;
+            case Actor or Payload:
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    throw Malformed($"event seq {result.Seq}: \"{(field == Actor ? "actor" : "payload")}\" is not an object");
+                }
+
+                _writer.WriteValue(ref reader);
+                break;
+            case Id or OccurredAtField or EventType:
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    throw Malformed($"event seq {result.Seq}: \"{System.Text.Encoding.UTF8.GetString(FieldNames[field])}\" is not a string");
+                }
+
+                if (field == OccurredAtField && (reader.ValueIsEscaped || !OccurredAt.IsValid(reader.ValueSpan)))
+                {
+                    throw Malformed($"event seq {result.Seq}: \"occurred_at\" is not of the form YYYY-MM-DDTHH:MM:SS.mmmZ");
+                }
+
+                _writer.WriteStringToken(ref reader);
+                break;
+            default: // entity_type, entity_id, run_id: a string or null
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    _writer.Output.Write("null"u8);
+                }
+                else if (reader.TokenType == JsonTokenType.String)
+                {
+                    _writer.WriteStringToken(ref reader);
+                    if (field == RunId)
+                    {
+                        // Decode from the canonical form just written, so that escapes cannot hide a lone surrogate.
+                        result.RunId = JsonSerializer.Deserialize<string>(_writer.Output.WrittenSpan[start..]);
+                    }
+                }
+                else
+                {
+                    throw Malformed($"event seq {result.Seq}: \"{System.Text.Encoding.UTF8.GetString(FieldNames[field])}\" is neither a string nor null");
+                }
+
+                break;
+        }
+
+        _segments[field] = (start, _writer.Output.Length - start);
+    }
+
+    private static int FieldIndex(ref Utf8JsonReader reader)
+    {
+        for (var i = 0; i < FieldCount; i++)
+        {
+            if (reader.ValueTextEquals(FieldNames[i]))
+            {
+                return i;
+            }
+        }
+
+        throw Malformed($"an event row has an unknown field \"{reader.GetString()}\"");
+    }
+
+    private ReadOnlySpan<byte> Segment(ReadOnlySpan<byte> output, int field) =>
+        output.Slice(_segments[field].Start, _segments[field].Length);
+
+    /// <summary>The instance id when the payload is exactly <c>{"instanceId": string}</c>; otherwise null.</summary>
+    private static string? GenesisInstanceId(ReadOnlySpan<byte> canonicalPayload)
+    {
+        using var doc = JsonDocument.Parse(canonicalPayload.ToArray());
+        var root = doc.RootElement;
+        return root.EnumerateObject().Count() == 1 && root.TryGetProperty("instanceId", out var id) &&
+               id.ValueKind == JsonValueKind.String
+            ? id.GetString()
+            : null;
+    }
+
+    internal static bool TryParseSeq(ReadOnlySpan<byte> text, out long seq)
+    {
+        seq = 0;
+        return text.Length is > 0 and <= 18 && text[0] != '0' && text.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0 &&
+               Utf8Parser.TryParse(text, out seq, out var consumed) && consumed == text.Length;
+    }
+
+    private static CanonicalJsonException Malformed(string message) => new(MalformedEvent, message);
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _scratch.Dispose();
+    }
+}

@@ -1,0 +1,52 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+
+namespace MakerChecker.Audit.Events;
+
+/// <summary>A SHA-256 digest held inline, so that hashes pass between threads without allocating.</summary>
+[InlineArray(32)]
+internal struct Hash32
+{
+    private static readonly System.Buffers.SearchValues<byte> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef"u8);
+
+    private byte _first;
+
+    public static Hash32 Compute(ReadOnlySpan<byte> data)
+    {
+        var hash = default(Hash32);
+        SHA256.HashData(data, hash);
+        return hash;
+    }
+
+    /// <summary>Parses exactly 64 lowercase hex digits, the only form the spec writes.</summary>
+    public static bool TryParseHex(ReadOnlySpan<byte> hex, out Hash32 hash)
+    {
+        hash = default;
+        if (hex.Length != 64 || hex.IndexOfAnyExcept(LowerHex) >= 0)
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[64];
+        for (var i = 0; i < 64; i++)
+        {
+            chars[i] = (char)hex[i];
+        }
+
+        return Convert.FromHexString(chars, hash, out _, out _) == System.Buffers.OperationStatus.Done;
+    }
+
+    public readonly bool Equals(in Hash32 other) =>
+        ((ReadOnlySpan<byte>)this).SequenceEqual(other);
+
+    public readonly string ToHex() => Convert.ToHexStringLower(this);
+
+    public readonly void WriteHex(Span<byte> destination)
+    {
+        for (var i = 0; i < 32; i++)
+        {
+            destination[2 * i] = (byte)"0123456789abcdef"[this[i] >> 4];
+            destination[(2 * i) + 1] = (byte)"0123456789abcdef"[this[i] & 0xF];
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Text.Json;
+using MakerChecker.Audit.Canonicalization;
+
+namespace MakerChecker.Audit.Events;
+
+/// <summary>
+/// One event with every hashed field held in canonical JSON form: what the stores keep and what rows are
+/// written from. Converting to and from <see cref="AuditEvent"/> is lossless.
+/// </summary>
+internal sealed class StoredEvent
+{
+    public required long Seq { get; init; }
+    public required byte[] Id { get; init; }
+    public required byte[] OccurredAt { get; init; }
+    public required byte[] Actor { get; init; }
+    public required byte[] EventType { get; init; }
+    public required byte[] EntityType { get; init; }
+    public required byte[] EntityId { get; init; }
+    public required byte[] RunId { get; init; }
+    public required byte[] Payload { get; init; }
+    public required Hash32 PrevHash { get; init; }
+    public required Hash32 Hash { get; init; }
+
+    /// <summary>The hashed fields, with <c>prevHash</c> rendered into <paramref name="prevHashJson"/> (66 bytes).</summary>
+    public EventFields Fields(Span<byte> prevHashJson)
+    {
+        QuoteHex(PrevHash, prevHashJson);
+        return new EventFields
+        {
+            Id = Id, OccurredAt = OccurredAt, Actor = Actor, EventType = EventType, EntityType = EntityType,
+            EntityId = EntityId, RunId = RunId, Payload = Payload, PrevHash = prevHashJson[..66],
+        };
+    }
+
+    /// <summary>Writes the snake_case row of the bundle and file formats, without a line break.</summary>
+    public void WriteRow(ByteBuffer output)
+    {
+        Span<byte> hex = stackalloc byte[66];
+        output.Write("{\"seq\":\""u8);
+        Seq.TryFormat(output.GetSpan(20), out var n, provider: CultureInfo.InvariantCulture);
+        output.Advance(n);
+        output.Write("\",\"id\":"u8);
+        output.Write(Id);
+        output.Write(",\"occurred_at\":"u8);
+        output.Write(OccurredAt);
+        output.Write(",\"actor\":"u8);
+        output.Write(Actor);
+        output.Write(",\"event_type\":"u8);
+        output.Write(EventType);
+        output.Write(",\"entity_type\":"u8);
+        output.Write(EntityType);
+        output.Write(",\"entity_id\":"u8);
+        output.Write(EntityId);
+        output.Write(",\"run_id\":"u8);
+        output.Write(RunId);
+        output.Write(",\"payload\":"u8);
+        output.Write(Payload);
+        output.Write(",\"prev_hash\":"u8);
+        QuoteHex(PrevHash, hex);
+        output.Write(hex);
+        output.Write(",\"hash\":"u8);
+        QuoteHex(Hash, hex);
+        output.Write(hex);
+        output.Write((byte)'}');
+    }
+
+    public AuditEvent ToAuditEvent()
+    {
+        using var actor = JsonDocument.Parse(Actor);
+        using var payload = JsonDocument.Parse(Payload);
+        var root = actor.RootElement;
+        return new AuditEvent
+        {
+            Seq = Seq,
+            Id = DecodeString(Id)!,
+            OccurredAt = DecodeString(OccurredAt)!,
+            Actor = new AuditActor(
+                root.GetProperty("kind").GetString()!,
+                root.GetProperty("id").GetString()!,
+                root.TryGetProperty("role", out var role) ? role.GetString() : null),
+            EventType = DecodeString(EventType)!,
+            EntityType = DecodeString(EntityType),
+            EntityId = DecodeString(EntityId),
+            RunId = DecodeString(RunId),
+            Payload = payload.RootElement.Clone(),
+            PrevHash = PrevHash.ToHex(),
+            Hash = Hash.ToHex(),
+        };
+    }
+
+    /// <summary>Re-derives the canonical form of an event read from any store.</summary>
+    public static StoredEvent From(AuditEvent e)
+    {
+        using var w = new CanonicalJsonWriter();
+        if (!Hash32.TryParseHex(System.Text.Encoding.ASCII.GetBytes(e.PrevHash), out var prev) ||
+            !Hash32.TryParseHex(System.Text.Encoding.ASCII.GetBytes(e.Hash), out var hash))
+        {
+            throw new FormatException($"Event seq {e.Seq} has a hash that is not 64 lowercase hex digits.");
+        }
+
+        return new StoredEvent
+        {
+            Seq = e.Seq,
+            Id = EncodeString(w, e.Id),
+            OccurredAt = EncodeString(w, e.OccurredAt),
+            Actor = EncodeActor(w, e.Actor),
+            EventType = EncodeString(w, e.EventType),
+            EntityType = EncodeString(w, e.EntityType),
+            EntityId = EncodeString(w, e.EntityId),
+            RunId = EncodeString(w, e.RunId),
+            Payload = JsonCanonicalizer.Canonicalize(JsonSerializer.SerializeToUtf8Bytes(e.Payload)),
+            PrevHash = prev,
+            Hash = hash,
+        };
+    }
+
+    /// <summary>A canonical JSON string, or <c>null</c>.</summary>
+    public static byte[] EncodeString(CanonicalJsonWriter w, string? value)
+    {
+        w.Output.Clear();
+        if (value is null)
+        {
+            return "null"u8.ToArray();
+        }
+
+        w.WriteString(value);
+        return w.Output.ToArray();
+    }
+
+    /// <summary>The canonical actor object: <c>id</c>, <c>kind</c>, then <c>role</c> when there is one.</summary>
+    public static byte[] EncodeActor(CanonicalJsonWriter w, AuditActor actor)
+    {
+        w.Output.Clear();
+        w.Output.Write("{\"id\":"u8);
+        w.WriteString(actor.Id);
+        w.Output.Write(",\"kind\":"u8);
+        w.WriteString(actor.Kind);
+        if (actor.Role is not null)
+        {
+            w.Output.Write(",\"role\":"u8);
+            w.WriteString(actor.Role);
+        }
+
+        w.Output.Write((byte)'}');
+        return w.Output.ToArray();
+    }
+
+    private static string? DecodeString(byte[] json)
+    {
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        return reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
+    }
+
+    private static void QuoteHex(in Hash32 hash, Span<byte> destination)
+    {
+        destination[0] = (byte)'"';
+        hash.WriteHex(destination[1..]);
+        destination[65] = (byte)'"';
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text.Json.Nodes;
+using MakerChecker.Audit.Canonicalization;
+using MakerChecker.Audit.Events;
+
+namespace MakerChecker.Audit.Stores;
+
+/// <summary>An entry whose caller-supplied fields are already canonical; preparing it needs no lock.</summary>
+internal sealed record PreparedEntry(byte[] Actor, byte[] EventType, byte[] EntityType, byte[] EntityId, byte[] RunId, byte[] Payload);
+
+/// <summary>
+/// The append step every store shares: it gives the next event its seq, id, occurredAt and prevHash, and hashes
+/// it. The caller serializes calls to <see cref="Next"/>.
+/// </summary>
+internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<Guid> newId, long lastSeq, Hash32 head) : IDisposable
+{
+    private readonly CanonicalJsonWriter _writer = new();
+    private readonly ByteBuffer _scratch = new(2048);
+
+    public string InstanceId => instanceId;
+    public long LastSeq { get; private set; } = lastSeq;
+    public Hash32 Head { get; private set; } = head;
+
+    /// <summary>Starts a new log: the chain is empty and rooted in the instance id.</summary>
+    public static ChainAppender ForNewLog(string instanceId, TimeProvider time, Func<Guid> newId) =>
+        new(instanceId, time, newId, 0, AuditEventHasher.GenesisRoot(instanceId));
+
+    /// <summary>Canonicalizes what the caller supplied. Thread-safe.</summary>
+    /// <exception cref="AuditStoreException">The entry is not valid I-JSON, for example a string holds a lone surrogate.</exception>
+    public static PreparedEntry Prepare(AuditEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(entry.Actor);
+        ArgumentException.ThrowIfNullOrEmpty(entry.EventType);
+        ArgumentNullException.ThrowIfNull(entry.Payload);
+        try
+        {
+            using var w = new CanonicalJsonWriter();
+            return new PreparedEntry(
+                StoredEvent.EncodeActor(w, entry.Actor),
+                StoredEvent.EncodeString(w, entry.EventType),
+                StoredEvent.EncodeString(w, entry.EntityType),
+                StoredEvent.EncodeString(w, entry.EntityId),
+                StoredEvent.EncodeString(w, entry.RunId),
+                JsonCanonicalizer.Canonicalize(entry.Payload));
+        }
+        catch (CanonicalJsonException ex)
+        {
+            throw new AuditStoreException($"The {entry.EventType} entry cannot be recorded: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The <c>audit.genesis</c> entry: payload <c>{"instanceId": …}</c>, actor system.</summary>
+    public static PreparedEntry Genesis(string instanceId) => Prepare(new AuditEntry
+    {
+        Actor = AuditActor.System,
+        EventType = AuditEventHasher.GenesisEventType,
+        Payload = new JsonObject { ["instanceId"] = instanceId },
+    });
+
+    /// <summary>Chains <paramref name="entry"/> to the head and returns the event; the head moves only on <see cref="Commit"/>.</summary>
+    public StoredEvent Next(PreparedEntry entry, long seq, Hash32 prevHash)
+    {
+        var id = StoredEvent.EncodeString(_writer, newId().ToString("D"));
+        var occurredAt = StoredEvent.EncodeString(_writer, OccurredAt.Format(time.GetUtcNow()));
+        Span<byte> prevJson = stackalloc byte[66];
+        prevJson[0] = (byte)'"';
+        prevHash.WriteHex(prevJson[1..]);
+        prevJson[65] = (byte)'"';
+        var hash = AuditEventHasher.Compute(new EventFields
+        {
+            Id = id, OccurredAt = occurredAt, Actor = entry.Actor, EventType = entry.EventType,
+            EntityType = entry.EntityType, EntityId = entry.EntityId, RunId = entry.RunId, Payload = entry.Payload,
+            PrevHash = prevJson,
+        }, _scratch);
+        return new StoredEvent
+        {
+            Seq = seq, Id = id, OccurredAt = occurredAt, Actor = entry.Actor, EventType = entry.EventType,
+            EntityType = entry.EntityType, EntityId = entry.EntityId, RunId = entry.RunId, Payload = entry.Payload,
+            PrevHash = prevHash, Hash = hash,
+        };
+    }
+
+    /// <summary>Chains the entry directly after the current head and moves the head to it.</summary>
+    public StoredEvent Append(PreparedEntry entry)
+    {
+        var stored = Next(entry, LastSeq + 1, Head);
+        Commit(stored);
+        return stored;
+    }
+
+    /// <summary>Makes <paramref name="stored"/> the head (once it is durable).</summary>
+    public void Commit(StoredEvent stored)
+    {
+        LastSeq = stored.Seq;
+        Head = stored.Hash;
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _scratch.Dispose();
+    }
+}

@@ -1,0 +1,383 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using MakerChecker.Audit.Canonicalization;
+using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Verification;
+
+namespace MakerChecker.Audit.Stores;
+
+/// <summary>
+/// The embedded default audit store: an append-only JSON Lines file, one event row a line (the bundle row format),
+/// written by one process at a time and acknowledged only once flushed to disk.
+/// </summary>
+/// <remarks>
+/// <para>A lock file (<c>&lt;path&gt;.lock</c>, held with an exclusive OS lock) keeps a second writer out.</para>
+/// <para>On open the whole file is verified. Bytes after the last line break are a torn line from a crash: an
+/// event is acknowledged only after its line and line break are flushed, so such a line was never acknowledged
+/// and is cut off. Any other failure refuses the open; <see cref="OpenReadOnlyAsync"/> still opens it for inspection.</para>
+/// </remarks>
+public sealed class FileAuditStore : IAuditStore
+{
+    private readonly string _path;
+    private readonly FileStream? _lockFile;
+    private readonly FileStream? _log;
+    private readonly ChainAppender? _appender;
+    private readonly FileAuditStoreOptions _options;
+    private readonly Channel<PendingAppend>? _pending;
+    private readonly Task _writer = Task.CompletedTask;
+    private long _committedLength;
+    private volatile Exception? _fault;
+
+    private FileAuditStore(string path, string instanceId, AuditVerdict verdict, long committedLength, FileAuditStoreOptions options,
+        FileStream? lockFile = null, FileStream? log = null, ChainAppender? appender = null)
+    {
+        _path = path;
+        InstanceId = instanceId;
+        OpenVerdict = verdict;
+        _committedLength = committedLength;
+        _options = options;
+        _lockFile = lockFile;
+        _log = log;
+        _appender = appender;
+        if (log is not null)
+        {
+            _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+            _writer = Task.Run(WriteLoopAsync);
+        }
+    }
+
+    /// <inheritdoc/>
+    public string InstanceId { get; }
+
+    /// <summary>Whether the store was opened read-only for inspection (appends throw).</summary>
+    public bool IsReadOnly => _log is null;
+
+    /// <summary>The result of verifying the file when it was opened. Always valid for a store opened for writing.</summary>
+    public AuditVerdict OpenVerdict { get; }
+
+    /// <summary>
+    /// Opens the log at <paramref name="path"/> for appending, creating it (with its genesis event) if it does not exist.
+    /// </summary>
+    /// <param name="path">The JSON Lines file.</param>
+    /// <param name="options">Durability, identity and clock options; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the verification of an existing file.</param>
+    /// <returns>The open store; dispose it to release the writer lock.</returns>
+    /// <exception cref="AuditStoreException">
+    /// Another writer holds the log, the file fails verification, or its instance id differs from <see cref="FileAuditStoreOptions.InstanceId"/>.
+    /// </exception>
+    public static async Task<FileAuditStore> OpenAsync(string path, FileAuditStoreOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new FileAuditStoreOptions();
+        options.Validate();
+        var lockFile = AcquireWriterLock(path);
+        FileStream? log = null;
+        try
+        {
+            log = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 0,
+            });
+            var scan = await ScanAsync(log, path, cancellationToken).ConfigureAwait(false);
+            if (scan.Count > 0 && !scan.Verdict.IsValid)
+            {
+                throw new AuditStoreException(
+                    $"The audit log '{path}' fails verification ({scan.Verdict.ReasonCode}: {scan.Verdict.Reason}), so it is not opened for writing. Open it with FileAuditStore.OpenReadOnlyAsync to inspect it.");
+            }
+
+            if (scan.TornBytes > 0 || scan.Count == 0)
+            {
+                // Never acknowledged: an append returns only after its whole line, line break included, is flushed.
+                log.SetLength(scan.ValidLength);
+                log.Flush(flushToDisk: true);
+            }
+
+            ChainAppender appender;
+            if (scan.Count == 0)
+            {
+                var instanceId = options.InstanceId ?? Guid.NewGuid().ToString("D");
+                appender = ChainAppender.ForNewLog(instanceId, options.TimeProvider, options.IdGenerator);
+                var genesis = appender.Next(ChainAppender.Genesis(instanceId), 1, appender.Head);
+                using var row = new ByteBuffer();
+                genesis.WriteRow(row);
+                row.Write((byte)'\n');
+                log.Position = 0;
+                log.Write(row.WrittenSpan);
+                log.Flush(flushToDisk: true);
+                appender.Commit(genesis);
+                scan = scan with { ValidLength = row.Length, Verdict = new AuditVerdict { IsValid = true, EventCount = 1 } };
+            }
+            else
+            {
+                if (options.InstanceId is not null && options.InstanceId != scan.InstanceId)
+                {
+                    throw new AuditStoreException($"The audit log '{path}' belongs to instance {scan.InstanceId}, not {options.InstanceId}.");
+                }
+
+                appender = new ChainAppender(scan.InstanceId!, options.TimeProvider, options.IdGenerator, scan.LastSeq, scan.Head);
+            }
+
+            log.Position = scan.ValidLength;
+            return new FileAuditStore(path, appender.InstanceId, scan.Verdict, scan.ValidLength, options, lockFile, log, appender);
+        }
+        catch
+        {
+            log?.Dispose();
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens the log for inspection only: no lock is taken, nothing is repaired, and a file that fails verification
+    /// still opens (see <see cref="OpenVerdict"/>). Appends throw.
+    /// </summary>
+    /// <param name="path">The JSON Lines file.</param>
+    /// <param name="cancellationToken">Cancels the verification.</param>
+    /// <returns>The read-only store.</returns>
+    /// <exception cref="AuditStoreException">The file is empty or its first line is not an audit.genesis event.</exception>
+    public static async Task<FileAuditStore> OpenReadOnlyAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        await using var log = OpenForReading(path);
+        var scan = await ScanAsync(log, path, cancellationToken).ConfigureAwait(false);
+        if (scan.InstanceId is null)
+        {
+            throw new AuditStoreException($"The audit log '{path}' has no readable audit.genesis event: {scan.Verdict.Reason}");
+        }
+
+        return new FileAuditStore(path, scan.InstanceId, scan.Verdict, scan.ValidLength, new FileAuditStoreOptions());
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        if (_pending is null)
+        {
+            throw new InvalidOperationException($"The audit log '{_path}' was opened read-only.");
+        }
+
+        ThrowIfFaulted();
+        var pending = new PendingAppend(ChainAppender.Prepare(entry));
+        if (!_pending.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(FileAuditStore), $"The audit log '{_path}' is closed.");
+        }
+
+        var stored = await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return stored.ToAuditEvent();
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var limit = Interlocked.Read(ref _committedLength);
+        await using var file = OpenForReading(_path);
+        using var parser = new EventRowParser();
+        long line = 0;
+        await foreach (var row in JsonLines.ReadAsync(file, limit, new StrongBox<long>(), cancellationToken).ConfigureAwait(false))
+        {
+            if (++line >= fromSeq)
+            {
+                yield return ParseLine(parser, row.Bytes, line).ToAuditEvent();
+            }
+        }
+    }
+
+    /// <summary>Stops accepting appends, finishes those already accepted, and releases the writer lock.</summary>
+    /// <returns>A task that completes when the file is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (_pending is not null && _pending.Writer.TryComplete())
+        {
+            await _writer.ConfigureAwait(false);
+            _appender!.Dispose();
+            await _log!.DisposeAsync().ConfigureAwait(false);
+            await _lockFile!.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _pending!.Reader;
+        var maxGroup = _options.FsyncPolicy == AuditFsyncPolicy.PerAppend ? 1 : _options.MaxGroupSize;
+        var group = new List<(PendingAppend Pending, StoredEvent Event)>();
+        using var rows = new ByteBuffer(1 << 16);
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            if (maxGroup > 1 && _options.GroupCommitWindow > TimeSpan.Zero)
+            {
+                await Task.Delay(_options.GroupCommitWindow, _options.TimeProvider).ConfigureAwait(false);
+            }
+
+            group.Clear();
+            rows.Clear();
+            var seq = _appender!.LastSeq;
+            var previous = _appender.Head;
+            while (group.Count < maxGroup && reader.TryRead(out var pending))
+            {
+                var stored = _appender.Next(pending.Entry, ++seq, previous);
+                previous = stored.Hash;
+                stored.WriteRow(rows);
+                rows.Write((byte)'\n');
+                group.Add((pending, stored));
+            }
+
+            try
+            {
+                ThrowIfFaulted();
+                _log!.Write(rows.WrittenSpan);
+                _log.Flush(flushToDisk: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or AuditStoreException)
+            {
+                Fault(ex, group);
+                continue;
+            }
+
+            _appender.Commit(group[^1].Event);
+            Interlocked.Add(ref _committedLength, rows.Length);
+            foreach (var (pending, stored) in group)
+            {
+                pending.Completion.TrySetResult(stored);
+            }
+        }
+    }
+
+    private void Fault(Exception ex, List<(PendingAppend Pending, StoredEvent Event)> group)
+    {
+        var fault = _fault ?? ex;
+        if (_fault is null)
+        {
+            _fault = ex;
+            try
+            {
+                // Cut off whatever part of the group reached the file, so that the file ends at the last acknowledged event.
+                _log!.SetLength(Interlocked.Read(ref _committedLength));
+                _log.Position = _log.Length;
+            }
+            catch (IOException)
+            {
+                // Reopening verifies the file and cuts off a torn line; a complete unacknowledged line is harmless.
+            }
+        }
+
+        foreach (var (pending, _) in group)
+        {
+            pending.Completion.TrySetException(new AuditStoreException(
+                $"The audit log '{_path}' could not be written or flushed, so the event was not recorded: {fault.Message}", fault));
+        }
+    }
+
+    private void ThrowIfFaulted()
+    {
+        if (_fault is { } fault)
+        {
+            throw new AuditStoreException($"The audit log '{_path}' stopped accepting appends after a write failure: {fault.Message}. Reopen it.", fault);
+        }
+    }
+
+    private static FileStream AcquireWriterLock(string path)
+    {
+        try
+        {
+            // FileShare.None takes an exclusive OS lock (flock on Unix), released when the process ends, even by SIGKILL.
+            return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new AuditStoreException(
+                $"The audit log '{path}' is already open for writing by another store (in this or another process): only one writer at a time. Open it with FileAuditStore.OpenReadOnlyAsync to inspect it.", ex);
+        }
+    }
+
+    private static FileStream OpenForReading(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+
+    private StoredEvent ParseLine(EventRowParser parser, ReadOnlyMemory<byte> row, long line)
+    {
+        try
+        {
+            return parser.ParseStored(row.Span, verifyHash: !IsReadOnly);
+        }
+        catch (CanonicalJsonException ex)
+        {
+            throw new AuditStoreException($"The audit log '{_path}' line {line} cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Verifies the file from the start through the shared chain checker.</summary>
+    private static async Task<ScanResult> ScanAsync(FileStream log, string path, CancellationToken cancellationToken)
+    {
+        log.Position = 0;
+        using var parser = new EventRowParser();
+        ChainChecker? checker = null;
+        string? instanceId = null;
+        AuditVerdict? failure = null;
+        long validLength = 0, count = 0;
+        var torn = new StrongBox<long>();
+        try
+        {
+            await foreach (var line in JsonLines.ReadAsync(log, log.Length, torn, cancellationToken).ConfigureAwait(false))
+            {
+                count++;
+                validLength = line.EndOffset;
+                if (failure is not null)
+                {
+                    continue;
+                }
+
+                var (row, error) = TryParse(parser, line.Bytes, count);
+                if (error is not null)
+                {
+                    failure = error;
+                    continue;
+                }
+
+                if (checker is null)
+                {
+                    instanceId = row.GenesisInstanceId;
+                    if (instanceId is null)
+                    {
+                        failure = AuditVerdict.Fail(AuditReasonCodes.GenesisMismatch, $"'{path}' line 1 is not an audit.genesis event with an instanceId", row.Seq);
+                        continue;
+                    }
+
+                    checker = ChainChecker.ForFullLog(instanceId);
+                }
+
+                checker.Add(row);
+            }
+
+            var verdict = failure ?? checker?.HashFailure ?? checker?.LinkFailure
+                ?? (count == 0 ? AuditVerdict.Fail(AuditReasonCodes.MalformedJson, $"'{path}' holds no complete line") : null)
+                ?? new AuditVerdict { IsValid = true, EventCount = count };
+            return new ScanResult(verdict with { EventCount = count }, instanceId, count, checker?.LastSeq ?? 0,
+                checker?.Head ?? default, validLength, torn.Value);
+        }
+        finally
+        {
+            checker?.Dispose();
+        }
+    }
+
+    private static (ParsedRow Row, AuditVerdict? Error) TryParse(EventRowParser parser, ReadOnlyMemory<byte> line, long number)
+    {
+        try
+        {
+            return (parser.Parse(line.Span), null);
+        }
+        catch (CanonicalJsonException ex)
+        {
+            return (default, AuditVerdict.Fail(ex.ReasonCode, $"line {number}: {ex.Message}", number));
+        }
+    }
+
+    private sealed record ScanResult(AuditVerdict Verdict, string? InstanceId, long Count, long LastSeq, Hash32 Head, long ValidLength, long TornBytes);
+
+    private sealed class PendingAppend(PreparedEntry entry)
+    {
+        public PreparedEntry Entry { get; } = entry;
+        public TaskCompletionSource<StoredEvent> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

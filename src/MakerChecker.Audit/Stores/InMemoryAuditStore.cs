@@ -1,0 +1,81 @@
+using System.Runtime.CompilerServices;
+using MakerChecker.Audit.Events;
+
+namespace MakerChecker.Audit.Stores;
+
+/// <summary>
+/// An audit store held in memory, for tests and demos. It is a real hash chain (and verifies like any other
+/// store), but it is lost when the process ends.
+/// </summary>
+public sealed class InMemoryAuditStore : IAuditStore
+{
+    private readonly List<StoredEvent> _events = [];
+    private readonly ChainAppender _appender;
+    private readonly Lock _lock = new();
+
+    /// <summary>Creates a new log and writes its <c>audit.genesis</c> event.</summary>
+    /// <param name="instanceId">The instance the chain is rooted in; a new UUID when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock for <c>occurredAt</c>; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="idGenerator">The source of event ids; <see cref="Guid.NewGuid"/> when <see langword="null"/>.</param>
+    public InMemoryAuditStore(string? instanceId = null, TimeProvider? timeProvider = null, Func<Guid>? idGenerator = null)
+    {
+        InstanceId = instanceId ?? Guid.NewGuid().ToString("D");
+        _appender = ChainAppender.ForNewLog(InstanceId, timeProvider ?? TimeProvider.System, idGenerator ?? Guid.NewGuid);
+        _events.Add(_appender.Append(ChainAppender.Genesis(InstanceId)));
+    }
+
+    /// <inheritdoc/>
+    public string InstanceId { get; }
+
+    /// <inheritdoc/>
+    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        var prepared = ChainAppender.Prepare(entry);
+        StoredEvent stored;
+        lock (_lock)
+        {
+            stored = _appender.Append(prepared);
+            _events.Add(stored);
+        }
+
+        return ValueTask.FromResult(stored.ToAuditEvent());
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        foreach (var stored in ReadStored(fromSeq))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return stored.ToAuditEvent();
+        }
+    }
+
+    internal IEnumerable<StoredEvent> ReadStored(long fromSeq)
+    {
+        int count;
+        lock (_lock)
+        {
+            count = _events.Count; // a snapshot: later appends are not part of this read
+        }
+
+        for (var i = (int)Math.Max(0, fromSeq - 1); i < count; i++)
+        {
+            StoredEvent stored;
+            lock (_lock)
+            {
+                stored = _events[i];
+            }
+
+            yield return stored;
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        _appender.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

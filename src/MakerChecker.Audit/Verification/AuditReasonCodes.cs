@@ -1,0 +1,65 @@
+namespace MakerChecker.Audit.Verification;
+
+/// <summary>
+/// The stable codes a verdict or a canonicalization error carries. Code against these, not against the wording
+/// of <see cref="AuditVerdict.Reason"/>.
+/// </summary>
+public static class AuditReasonCodes
+{
+    /// <summary>The text is not well-formed JSON, or a bundle or row lacks the structure the spec requires.</summary>
+    public const string MalformedJson = "malformed_json";
+
+    /// <summary>An object has the same key twice (I-JSON forbids it; parsers disagree on which one wins).</summary>
+    public const string DuplicateKey = "duplicate_key";
+
+    /// <summary>The bytes are not valid UTF-8.</summary>
+    public const string InvalidUtf8 = "invalid_utf8";
+
+    /// <summary>Bytes follow the JSON value.</summary>
+    public const string TrailingData = "trailing_data";
+
+    /// <summary>A number that parsers would read differently (beyond 2^53, beyond double precision, or overflowing).</summary>
+    public const string AmbiguousNumber = "ambiguous_number";
+
+    /// <summary>A string holds an unpaired surrogate: a spec violation (I-JSON), distinct from tampering.</summary>
+    public const string IllFormedString = "ill_formed_string";
+
+    /// <summary>The manifest is missing a field, has one of the wrong type, or an unsupported schema version.</summary>
+    public const string MalformedManifest = "malformed_manifest";
+
+    /// <summary>An event row is missing a field, has an unknown or mistyped one, or a badly formed value.</summary>
+    public const string MalformedEvent = "malformed_event";
+
+    /// <summary>The manifest's <c>publicKeyPem</c> is not an Ed25519 SPKI PEM public key.</summary>
+    public const string InvalidPublicKey = "invalid_public_key";
+
+    /// <summary>The manifest signature does not verify under the manifest's public key.</summary>
+    public const string SignatureInvalid = "signature_invalid";
+
+    /// <summary>The manifest's public key is not the pinned key.</summary>
+    public const string PinnedKeyMismatch = "pinned_key_mismatch";
+
+    /// <summary>The number of events differs from the manifest's <c>count</c>.</summary>
+    public const string CountMismatch = "count_mismatch";
+
+    /// <summary>The digest of the event hashes differs from the manifest's <c>eventHashesDigest</c>.</summary>
+    public const string DigestMismatch = "digest_mismatch";
+
+    /// <summary>An event's recomputed hash differs from its stored <c>hash</c>: its content was altered.</summary>
+    public const string HashMismatch = "hash_mismatch";
+
+    /// <summary>The first event is not the <c>audit.genesis</c> event rooted in the instance id.</summary>
+    public const string GenesisMismatch = "genesis_mismatch";
+
+    /// <summary>An event's <c>prev_hash</c> is not the previous event's <c>hash</c>.</summary>
+    public const string BrokenChain = "broken_chain";
+
+    /// <summary>An event's <c>seq</c> is out of order (not consecutive in a full log, not increasing in a run).</summary>
+    public const string SeqMismatch = "seq_mismatch";
+
+    /// <summary>A run bundle holds an event of another run.</summary>
+    public const string ForeignRunEvent = "foreign_run_event";
+
+    /// <summary>The last event's hash differs from the manifest's <c>headHash</c>.</summary>
+    public const string HeadMismatch = "head_mismatch";
+}

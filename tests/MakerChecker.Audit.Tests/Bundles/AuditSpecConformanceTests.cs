@@ -1,0 +1,66 @@
+using System.Text.Json;
+using MakerChecker.Audit.Bundles;
+using MakerChecker.Audit.Tests.Support;
+
+namespace MakerChecker.Audit.Tests.Bundles;
+
+/// <summary>Every case of the TypeScript project's audit-spec v1 vectors (vectors/makerchecker-audit-v1/index.json).</summary>
+public class AuditSpecConformanceTests
+{
+    public static TheoryData<int> Cases()
+    {
+        using var index = JsonDocument.Parse(File.ReadAllBytes(Vectors.Audit("index.json")));
+        return [.. Enumerable.Range(0, index.RootElement.GetProperty("cases").GetArrayLength())];
+    }
+
+    [Fact]
+    public void The_index_holds_twelve_cases() => Assert.Equal(12, Cases().Count);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Each_case_gives_the_expected_verdict(int number)
+    {
+        using var index = JsonDocument.Parse(File.ReadAllBytes(Vectors.Audit("index.json")));
+        var c = index.RootElement.GetProperty("cases")[number];
+        var options = new BundleVerifierOptions();
+        if (c.TryGetProperty("pinKey", out var pin))
+        {
+            options.PinnedPublicKeyPem = File.ReadAllText(Vectors.Audit(pin.GetString()!));
+        }
+
+        var verdict = await BundleVerifier.VerifyFileAsync(Vectors.Audit(c.GetProperty("file").GetString()!), options);
+
+        var note = c.GetProperty("note").GetString();
+        Assert.True(c.GetProperty("expect").GetString() == (verdict.IsValid ? "pass" : "fail"), $"{note}: {verdict}");
+        if (c.TryGetProperty("reasonContains", out var words))
+        {
+            Assert.Contains(words.GetString()!, verdict.Reason!, StringComparison.Ordinal);
+        }
+
+        if (c.TryGetProperty("reasonCode", out var code))
+        {
+            Assert.Equal(code.GetString(), verdict.ReasonCode);
+        }
+
+        // The vectors' key (instance-pubkey.pem) is the one every non-attacker bundle is signed with.
+        Assert.StartsWith("sha256:", verdict.KeyFingerprint);
+    }
+
+    [Fact]
+    public async Task A_valid_bundle_reports_the_fingerprint_of_the_SPKI_DER_key()
+    {
+        var verdict = await BundleVerifier.VerifyFileAsync(Vectors.Audit("valid-full.json"));
+        var pem = File.ReadAllText(Vectors.Audit("instance-pubkey.pem"));
+        var der = Convert.FromBase64String(string.Concat(pem.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal))));
+        Assert.Equal("sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(der)), verdict.KeyFingerprint);
+        Assert.Equal(8, verdict.EventCount);
+    }
+
+    [Fact]
+    public async Task The_tampered_payload_is_reported_at_its_seq()
+    {
+        var verdict = await BundleVerifier.VerifyFileAsync(Vectors.Audit("tampered-payload.json"));
+        Assert.Equal("hash_mismatch", verdict.ReasonCode);
+        Assert.NotNull(verdict.FailedSeq);
+    }
+}
