@@ -147,12 +147,13 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         using var activity = GateTelemetry.Activities.StartActivity("makerchecker.invoke");
 
+        // The digest first: a payload that cannot be canonicalized is refused before anything is counted.
+        var digest = PayloadDigest.Compute(payload);
         var policy = _policy;
         var principal = ResolvePrincipal(principalId);
         var now = _time.GetUtcNow();
         var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, _sample(), out var counted);
         activity?.SetTag("makerchecker.skill", skill).SetTag("makerchecker.outcome", decision.ReasonCode);
-        var digest = PayloadDigest.Compute(payload);
         var id = NewId(now);
         var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
 
@@ -252,13 +253,16 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <summary>Every break-glass invocation, oldest first: each must be reviewed afterwards.</summary>
     public IReadOnlyList<BreakGlassRecord> GetBreakGlassForReview() => [.. _state.BreakGlass];
 
-    /// <summary>Releases the gate's meter. The audit store is not disposed.</summary>
-    public ValueTask DisposeAsync()
+    /// <summary>Releases the gate's meter. The audit store is disposed only when the gate created it (through <c>AuditStoreFactory</c>).</summary>
+    public async ValueTask DisposeAsync()
     {
         _telemetry.Dispose();
         _initialization.Dispose();
-        return ValueTask.CompletedTask;
+        if (OwnsStore) await _store.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Whether <see cref="DisposeAsync"/> disposes the audit store.</summary>
+    internal bool OwnsStore { get; init; }
 
     internal PrincipalDefinition? ResolvePrincipal(string id) =>
         _state.Principals.TryGetValue(id, out var p) ? p : _policy.TryGetPrincipal(id, out var q) ? q : null;

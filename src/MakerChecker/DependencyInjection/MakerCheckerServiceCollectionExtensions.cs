@@ -1,0 +1,44 @@
+using MakerChecker.Audit.Stores;
+using MakerChecker.DependencyInjection;
+using MakerChecker.Gates;
+using MakerChecker.Policy;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers MakerChecker's <see cref="ApprovalGate"/> in a service collection.</summary>
+public static class MakerCheckerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers a singleton <see cref="ApprovalGate"/> built from <see cref="MakerCheckerOptions"/>: the policy (from a file
+    /// or compiled), an audit store and a clock. The options are validated when the gate is first resolved and at host
+    /// start. Safe to call twice: services are added once, and later configuration applies on top of earlier.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>The service collection, for chaining.</returns>
+    public static IServiceCollection AddMakerChecker(this IServiceCollection services, Action<MakerCheckerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<MakerCheckerOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MakerCheckerOptions>, MakerCheckerOptionsValidator>());
+        services.TryAddSingleton(CreateGate);
+        return services;
+    }
+
+    private static ApprovalGate CreateGate(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<MakerCheckerOptions>>().Value;
+        var policy = options.Policy ?? PolicyLoader.LoadFile(options.PolicyPath!).GetPolicyOrThrow();
+        var created = options.AuditStore is null ? options.AuditStoreFactory?.Invoke(services) : null;
+        var store = options.AuditStore ?? created ?? services.GetService<IAuditStore>()
+            ?? throw new InvalidOperationException("MakerChecker needs an audit store: set MakerCheckerOptions.AuditStore or AuditStoreFactory, or register an IAuditStore.");
+        return new ApprovalGate(policy, store, options.TimeProvider, services.GetService<ILoggerFactory>(), options.SampleSource)
+        {
+            OwnsStore = created is not null,
+        };
+    }
+}
