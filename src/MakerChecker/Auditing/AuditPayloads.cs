@@ -150,6 +150,7 @@ internal static class AuditPayloads
             ["policyHash"] = policyHash,
             ["requestId"] = request.Id,
             ["reviewerId"] = reviewerId,
+            ["skill"] = request.Skill,
             ["verdict"] = approve ? "approve" : "reject",
             ["reason"] = reason,
             ["reasonCode"] = refusedCode ?? ReasonCodes.SignedOff,
