@@ -188,7 +188,10 @@ public sealed class NoteVerifierKey
         return true;
     }
 
-    /// <summary>Strict standard base64: only the 64 characters and padding, length a multiple of 4 (no whitespace skipping).</summary>
+    /// <summary>
+    /// Strict standard base64: only the 64 characters and padding, length a multiple of 4, no whitespace, and canonical
+    /// (zero padding bits), so that no two texts decode to the same bytes and a changed character is always a change.
+    /// </summary>
     internal static bool TryDecodeBase64(string text, [NotNullWhen(true)] out byte[]? bytes)
     {
         bytes = null;
@@ -212,6 +215,6 @@ public sealed class NoteVerifierKey
         }
 
         bytes = buffer[..written];
-        return true;
+        return string.Equals(Convert.ToBase64String(bytes), text, StringComparison.Ordinal);
     }
 }
