@@ -34,21 +34,38 @@ public static class MerkleProof
             return TransparencyResult.Invalid(rootFailure);
         }
 
+        Span<byte> r = stackalloc byte[MerkleHash.Size];
+        if (RootFromInclusionProof(index, size, leafHash, proof, r) is { } failure)
+        {
+            return TransparencyResult.Invalid(failure);
+        }
+
+        return r.SequenceEqual(root)
+            ? TransparencyResult.Valid
+            : TransparencyResult.Invalid($"inclusion proof for index {index} in a tree of {size} gives root {Convert.ToBase64String(r)}, not {Convert.ToBase64String(root)}");
+    }
+
+    /// <summary>
+    /// Steps 2 to 5 of RFC 9162 §2.1.3.2: the root that <paramref name="proof"/> leads to from <paramref name="leafHash"/>
+    /// at <paramref name="index"/> in a tree of <paramref name="size"/>, written to <paramref name="r"/>; or why the proof
+    /// has the wrong shape. The caller has checked the index range and the leaf hash length.
+    /// </summary>
+    internal static string? RootFromInclusionProof(long index, long size, ReadOnlySpan<byte> leafHash, IReadOnlyList<byte[]> proof, Span<byte> r)
+    {
         // Not a step of the RFC, but it turns "root mismatch" into a message that says what was wrong.
         var want = InclusionProofLength(index, size);
         if (proof.Count != want)
         {
-            return TransparencyResult.Invalid($"inclusion proof has {proof.Count} hashes, want {want} for index {index} in a tree of {size}");
+            return $"inclusion proof has {proof.Count} hashes, want {want} for index {index} in a tree of {size}";
         }
 
         if (ProofLengthFailure("inclusion", proof) is { } proofFailure)
         {
-            return TransparencyResult.Invalid(proofFailure);
+            return proofFailure;
         }
 
         // 2. Set fn to leaf_index and sn to tree_size - 1. 3. Set r to hash.
         ulong fn = (ulong)index, sn = (ulong)size - 1;
-        Span<byte> r = stackalloc byte[MerkleHash.Size];
         leafHash.CopyTo(r);
 
         // 4. For each value p in the inclusion_path array:
@@ -56,7 +73,7 @@ public static class MerkleProof
         {
             if (sn == 0)
             {
-                return TransparencyResult.Invalid($"inclusion proof for index {index} in a tree of {size} is longer than the path to the root");
+                return $"inclusion proof for index {index} in a tree of {size} is longer than the path to the root";
             }
 
             if ((fn & 1) == 1 || fn == sn)
@@ -80,15 +97,8 @@ public static class MerkleProof
             sn >>= 1;
         }
 
-        // 5. sn must be 0 and r must equal root_hash.
-        if (sn != 0)
-        {
-            return TransparencyResult.Invalid($"inclusion proof for index {index} in a tree of {size} stops below the root");
-        }
-
-        return r.SequenceEqual(root)
-            ? TransparencyResult.Valid
-            : TransparencyResult.Invalid($"inclusion proof for index {index} in a tree of {size} gives root {Convert.ToBase64String(r)}, not {Convert.ToBase64String(root)}");
+        // 5. sn must be 0 (the caller compares r with root_hash).
+        return sn == 0 ? null : $"inclusion proof for index {index} in a tree of {size} stops below the root";
     }
 
     /// <summary>Checks an inclusion proof against hashes already in <see cref="MerkleHash"/> form.</summary>
@@ -154,15 +164,39 @@ public static class MerkleProof
             return TransparencyResult.Invalid($"consistency proof from {size1} to {size2} is empty");
         }
 
+        Span<byte> fr = stackalloc byte[MerkleHash.Size];
+        Span<byte> sr = stackalloc byte[MerkleHash.Size];
+        if (RootsFromConsistencyProof(size1, size2, proof, root1, fr, sr) is { } failure)
+        {
+            return TransparencyResult.Invalid(failure);
+        }
+
+        if (!fr.SequenceEqual(root1))
+        {
+            return TransparencyResult.Invalid($"consistency proof from {size1} to {size2} gives earlier root {Convert.ToBase64String(fr)}, not {Convert.ToBase64String(root1)}");
+        }
+
+        return sr.SequenceEqual(root2)
+            ? TransparencyResult.Valid
+            : TransparencyResult.Invalid($"consistency proof from {size1} to {size2} gives later root {Convert.ToBase64String(sr)}, not {Convert.ToBase64String(root2)}");
+    }
+
+    /// <summary>
+    /// Steps 2 to 7 of RFC 9162 §2.1.4.2 for 1 ≤ size1 &lt; size2 and a non-empty proof: the earlier and later roots the
+    /// proof leads to, written to <paramref name="fr"/> and <paramref name="sr"/>; or why the proof has the wrong shape.
+    /// <paramref name="root1"/> seeds the walk when size1 is a power of two.
+    /// </summary>
+    internal static string? RootsFromConsistencyProof(long size1, long size2, IReadOnlyList<byte[]> proof, ReadOnlySpan<byte> root1, Span<byte> fr, Span<byte> sr)
+    {
         var want = ConsistencyProofLength(size1, size2);
         if (proof.Count != want)
         {
-            return TransparencyResult.Invalid($"consistency proof has {proof.Count} hashes, want {want} from size {size1} to {size2}");
+            return $"consistency proof has {proof.Count} hashes, want {want} from size {size1} to {size2}";
         }
 
         if (ProofLengthFailure("consistency", proof) is { } proofFailure)
         {
-            return TransparencyResult.Invalid(proofFailure);
+            return proofFailure;
         }
 
         // 2. If first is an exact power of 2, prepend first_hash to the consistency_path.
@@ -185,8 +219,6 @@ public static class MerkleProof
         }
 
         // 5. Set both fr and sr to the first value in the consistency_path.
-        Span<byte> fr = stackalloc byte[MerkleHash.Size];
-        Span<byte> sr = stackalloc byte[MerkleHash.Size];
         path[0].CopyTo(fr);
         path[0].CopyTo(sr);
 
@@ -196,7 +228,7 @@ public static class MerkleProof
             var c = path[i];
             if (sn == 0)
             {
-                return TransparencyResult.Invalid($"consistency proof from {size1} to {size2} is longer than the path to the root");
+                return $"consistency proof from {size1} to {size2} is longer than the path to the root";
             }
 
             if ((fn & 1) == 1 || fn == sn)
@@ -221,20 +253,8 @@ public static class MerkleProof
             sn >>= 1;
         }
 
-        // 7. fr must equal first_hash, sr must equal second_hash, and sn must be 0.
-        if (sn != 0)
-        {
-            return TransparencyResult.Invalid($"consistency proof from {size1} to {size2} stops below the root");
-        }
-
-        if (!fr.SequenceEqual(root1))
-        {
-            return TransparencyResult.Invalid($"consistency proof from {size1} to {size2} gives earlier root {Convert.ToBase64String(fr)}, not {Convert.ToBase64String(root1)}");
-        }
-
-        return sr.SequenceEqual(root2)
-            ? TransparencyResult.Valid
-            : TransparencyResult.Invalid($"consistency proof from {size1} to {size2} gives later root {Convert.ToBase64String(sr)}, not {Convert.ToBase64String(root2)}");
+        // 7. sn must be 0 (the caller compares fr with first_hash and sr with second_hash).
+        return sn == 0 ? null : $"consistency proof from {size1} to {size2} stops below the root";
     }
 
     /// <summary>Checks a consistency proof against hashes already in <see cref="MerkleHash"/> form.</summary>
