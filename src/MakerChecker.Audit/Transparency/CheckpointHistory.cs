@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace MakerChecker.Audit.Transparency;
 
@@ -64,6 +65,11 @@ public sealed class CheckpointHistory : IDisposable
             var bytes = new byte[file.Length];
             file.ReadExactly(bytes);
             var complete = bytes.AsSpan().LastIndexOf((byte)'\n') + 1;
+            if (!Utf8.IsValid(bytes.AsSpan(0, complete)))
+            {
+                throw new InvalidDataException($"'{path}' is not valid UTF-8. The checkpoint history was altered; keep the file as evidence.");
+            }
+
             var records = new List<CheckpointRecord>();
             var lineNumber = 0;
             foreach (var line in Encoding.UTF8.GetString(bytes, 0, complete).Split('\n')[..^1])

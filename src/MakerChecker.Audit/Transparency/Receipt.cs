@@ -1,6 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace MakerChecker.Audit.Transparency;
 
@@ -24,6 +26,8 @@ public sealed class Receipt
     public const string FormatV1 = "makerchecker-receipt/v1";
 
     private static readonly string[] Members = ["checkpoint", "event", "format", "inclusionProof", "leafIndex"];
+    // Non-ASCII text stays readable (an em dash, a name with an accent); HTML-sensitive characters are still escaped.
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true, Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private Receipt(string eventJson, long leafIndex, IReadOnlyList<MerkleHash> inclusionProof, string checkpointNote)
@@ -91,7 +95,7 @@ public sealed class Receipt
     public byte[] ToJson()
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("format", FormatV1);
@@ -120,6 +124,13 @@ public sealed class Receipt
     public static bool TryParse(ReadOnlySpan<byte> json, [NotNullWhen(true)] out Receipt? receipt, [NotNullWhen(false)] out string? failure)
     {
         receipt = null;
+        // JSON readers check UTF-8 only when a string is read; check it all first so every later read is safe.
+        if (!Utf8.IsValid(json))
+        {
+            failure = "receipt is not valid UTF-8";
+            return false;
+        }
+
         JsonDocument document;
         try
         {

@@ -167,8 +167,11 @@ public sealed class MerkleTreePropertyTests
         var leaves = new byte[count][];
         for (var i = 0; i < count; i++)
         {
-            leaves[i] = new byte[random.Next(0, 48)];
-            random.NextBytes(leaves[i]);
+            // Random contents after the index, so that no two leaves are equal: with equal leaves, moving a proof to
+            // the other index is rightly valid and would hide nothing but confuse the tamper properties.
+            leaves[i] = new byte[4 + random.Next(0, 44)];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(leaves[i], i);
+            random.NextBytes(leaves[i].AsSpan(4));
         }
 
         return leaves;
