@@ -79,14 +79,7 @@ public static class MerkleProof
             if ((fn & 1) == 1 || fn == sn)
             {
                 MerkleHashing.NodeHash(p, r, r);
-                if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                ShiftUntilLsbSetOrZero(ref fn, ref sn);
             }
             else
             {
@@ -235,14 +228,7 @@ public static class MerkleProof
             {
                 MerkleHashing.NodeHash(c, fr, fr);
                 MerkleHashing.NodeHash(c, sr, sr);
-                if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                ShiftUntilLsbSetOrZero(ref fn, ref sn);
             }
             else
             {
@@ -290,6 +276,16 @@ public static class MerkleProof
         var shift = BitOperations.TrailingZeroCount((ulong)size1);
         var length = InclusionProofLength(size1 - 1, size2) - shift;
         return BitOperations.IsPow2((ulong)size1) ? length : length + 1;
+    }
+
+    /// <summary>RFC 9162: "If LSB(fn) is not set, then right-shift both fn and sn equally until either LSB(fn) is set or fn is 0."</summary>
+    private static void ShiftUntilLsbSetOrZero(ref ulong fn, ref ulong sn)
+    {
+        while ((fn & 1) == 0 && fn != 0)
+        {
+            fn >>= 1;
+            sn >>= 1;
+        }
     }
 
     private static string? HashLengthFailure(string what, ReadOnlySpan<byte> hash) =>

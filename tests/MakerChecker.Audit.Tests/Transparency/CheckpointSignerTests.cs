@@ -95,18 +95,7 @@ public sealed class CheckpointSignerTests : IDisposable
     public async Task The_history_file_survives_reopen_and_keeps_guarding()
     {
         var leaves = MerkleTreePropertyTests.RandomLeaves(new Random(6), 40);
-        var tree = MerkleTreePropertyTests.Build(leaves[..20]);
-        using (var history = CheckpointHistory.Open(HistoryPath, _key))
-        using (var signer = new CheckpointSigner(Origin, _signer, history))
-        {
-            await signer.SignAsync(tree);
-            foreach (var leaf in leaves[20..])
-            {
-                tree.Append(leaf);
-            }
-
-            await signer.SignAsync(tree);
-        }
+        var tree = await SignTwiceToFile(leaves, 20);
 
         using (var history = CheckpointHistory.Open(HistoryPath, _key))
         using (var signer = new CheckpointSigner(Origin, _signer, history))
@@ -121,19 +110,7 @@ public sealed class CheckpointSignerTests : IDisposable
     [Fact]
     public async Task A_torn_last_line_is_dropped_and_an_altered_line_refuses_to_open()
     {
-        var leaves = MerkleTreePropertyTests.RandomLeaves(new Random(8), 30);
-        var tree = MerkleTreePropertyTests.Build(leaves[..10]);
-        using (var history = CheckpointHistory.Open(HistoryPath, _key))
-        using (var signer = new CheckpointSigner(Origin, _signer, history))
-        {
-            await signer.SignAsync(tree);
-            foreach (var leaf in leaves[10..])
-            {
-                tree.Append(leaf);
-            }
-
-            await signer.SignAsync(tree);
-        }
+        await SignTwiceToFile(MerkleTreePropertyTests.RandomLeaves(new Random(8), 30), 10);
 
         var whole = File.ReadAllBytes(HistoryPath);
         var firstLineEnd = Array.IndexOf(whole, (byte)'\n') + 1;
@@ -157,5 +134,21 @@ public sealed class CheckpointSignerTests : IDisposable
         File.WriteAllBytes(HistoryPath, whole);
         error = Assert.Throws<InvalidDataException>(() => CheckpointHistory.Open(HistoryPath, NoteVerifierKey.FromEd25519(Origin, other.PublicKey.Span)));
         Assert.Contains("line 1", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Signs checkpoints at <paramref name="first"/> and at all of <paramref name="leaves"/> into the history file, then closes it.</summary>
+    private async Task<MerkleTree> SignTwiceToFile(byte[][] leaves, int first)
+    {
+        var tree = MerkleTreePropertyTests.Build(leaves[..first]);
+        using var history = CheckpointHistory.Open(HistoryPath, _key);
+        using var signer = new CheckpointSigner(Origin, _signer, history);
+        await signer.SignAsync(tree);
+        foreach (var leaf in leaves[first..])
+        {
+            tree.Append(leaf);
+        }
+
+        await signer.SignAsync(tree);
+        return tree;
     }
 }

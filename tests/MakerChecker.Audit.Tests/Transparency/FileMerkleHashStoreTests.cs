@@ -15,14 +15,7 @@ public sealed class FileMerkleHashStoreTests : IDisposable
     {
         var leaves = MerkleTreePropertyTests.RandomLeaves(new Random(7), 1000);
         var memory = MerkleTreePropertyTests.Build(leaves);
-        using (var store = FileMerkleHashStore.Open(FilePath))
-        {
-            var tree = new MerkleTree(store);
-            foreach (var leaf in leaves[..600])
-            {
-                tree.Append(leaf);
-            }
-        }
+        WriteTree(leaves[..600]);
 
         using (var store = FileMerkleHashStore.Open(FilePath))
         {
@@ -50,14 +43,7 @@ public sealed class FileMerkleHashStoreTests : IDisposable
     {
         var leaves = MerkleTreePropertyTests.RandomLeaves(new Random(11), 64);
         var memory = MerkleTreePropertyTests.Build(leaves);
-        using (var store = FileMerkleHashStore.Open(FilePath))
-        {
-            var tree = new MerkleTree(store);
-            foreach (var leaf in leaves)
-            {
-                tree.Append(leaf);
-            }
-        }
+        WriteTree(leaves);
 
         var whole = File.ReadAllBytes(FilePath);
         // Cut the file at every byte inside the last append (leaf 63 completes six subtrees: seven hashes).
@@ -108,5 +94,15 @@ public sealed class FileMerkleHashStoreTests : IDisposable
         store.Append([default, default]); // one leaf stores one hash, two leaves three
         var error = Assert.Throws<InvalidDataException>(() => new MerkleTree(store));
         Assert.Contains("holds 2 hashes", error.Message, StringComparison.Ordinal);
+    }
+
+    private void WriteTree(byte[][] leaves)
+    {
+        using var store = FileMerkleHashStore.Open(FilePath);
+        var tree = new MerkleTree(store);
+        foreach (var leaf in leaves)
+        {
+            tree.Append(leaf);
+        }
     }
 }
