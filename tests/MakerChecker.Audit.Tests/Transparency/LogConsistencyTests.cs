@@ -67,4 +67,14 @@ public sealed class LogConsistencyTests
         var unrelated = MerkleTreePropertyTests.Build(Leaves[1..]);
         Assert.Throws<ArgumentException>(() => LogConsistency.CheckExtends(checkpoint, unrelated, unrelated));
     }
+
+    [Fact]
+    public void A_result_that_was_never_set_is_not_valid()
+    {
+        TransparencyResult unset = default;
+        Assert.False(unset.IsValid);
+        Assert.Equal("not verified", unset.Failure);
+        Assert.True(TransparencyResult.Valid.IsValid);
+        Assert.Null(TransparencyResult.Valid.Failure);
+    }
 }
