@@ -1,0 +1,222 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace MakerChecker.Audit.Transparency;
+
+/// <summary>
+/// Every checkpoint a log has signed, oldest first, with the consistency proof between each and the one before; the
+/// last is the latest. Kept in a file beside the log (conventionally <c>audit.checkpoints</c>), one JSON object a line:
+/// <c>{"checkpoint":"&lt;signed note&gt;","consistencyFromPrevious":["&lt;base64&gt;",…]}</c>.
+/// </summary>
+/// <remarks>
+/// Opening verifies the whole history: every note under the log's verifier key, one origin, strictly growing sizes
+/// and every consistency proof. A last line without its newline is the torn tail of an interrupted write and is dropped;
+/// anything else that fails is tampering and refuses to open.
+/// </remarks>
+public sealed class CheckpointHistory : IDisposable
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
+
+    private readonly List<CheckpointRecord> _records;
+    private readonly FileStream? _file;
+
+    private CheckpointHistory(NoteVerifierKey verifierKey, List<CheckpointRecord> records, FileStream? file, long droppedBytes)
+    {
+        VerifierKey = verifierKey;
+        _records = records;
+        _file = file;
+        DroppedBytes = droppedBytes;
+    }
+
+    /// <summary>The key every checkpoint in the history is signed with.</summary>
+    public NoteVerifierKey VerifierKey { get; }
+
+    /// <summary>The records, oldest first.</summary>
+    public IReadOnlyList<CheckpointRecord> Records => _records;
+
+    /// <summary>The latest signed checkpoint, or <see langword="null"/> before the first.</summary>
+    public SignedCheckpoint? Latest => _records.Count == 0 ? null : _records[^1].Checkpoint;
+
+    /// <summary>Bytes of torn tail dropped on open (0 after a clean shutdown).</summary>
+    public long DroppedBytes { get; }
+
+    /// <summary>A history kept only in memory.</summary>
+    /// <param name="verifierKey">The log's verifier key.</param>
+    /// <returns>An empty history.</returns>
+    public static CheckpointHistory InMemory(NoteVerifierKey verifierKey)
+    {
+        ArgumentNullException.ThrowIfNull(verifierKey);
+        return new CheckpointHistory(verifierKey, [], null, 0);
+    }
+
+    /// <summary>Opens (or creates) the history file at <paramref name="path"/> and verifies every record in it.</summary>
+    /// <param name="path">The file, conventionally beside the log.</param>
+    /// <param name="verifierKey">The log's verifier key.</param>
+    /// <returns>The open history; dispose it to close the file.</returns>
+    /// <exception cref="InvalidDataException">A record is malformed, badly signed, or inconsistent with the one before.</exception>
+    public static CheckpointHistory Open(string path, NoteVerifierKey verifierKey)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(verifierKey);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        try
+        {
+            var bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+            var complete = bytes.AsSpan().LastIndexOf((byte)'\n') + 1;
+            if (!Utf8.IsValid(bytes.AsSpan(0, complete)))
+            {
+                throw new InvalidDataException($"'{path}' is not valid UTF-8. The checkpoint history was altered; keep the file as evidence.");
+            }
+
+            var records = new List<CheckpointRecord>();
+            var lineNumber = 0;
+            foreach (var line in Encoding.UTF8.GetString(bytes, 0, complete).Split('\n')[..^1])
+            {
+                lineNumber++;
+                var record = ParseRecord(line, verifierKey, out var failure);
+                failure ??= record is null ? null : LinkFailure(records, record);
+                if (failure is not null || record is null)
+                {
+                    throw new InvalidDataException($"'{path}' line {lineNumber}: {failure}. The checkpoint history was altered; keep the file as evidence.");
+                }
+
+                records.Add(record);
+            }
+
+            if (complete != bytes.Length)
+            {
+                file.SetLength(complete);
+                file.Flush(flushToDisk: true);
+            }
+
+            file.Seek(0, SeekOrigin.End);
+            return new CheckpointHistory(verifierKey, records, file, bytes.Length - complete);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Closes the file.</summary>
+    public void Dispose() => _file?.Dispose();
+
+    /// <summary>Appends a record durably (written and fsync'd before returning). The caller has checked it links.</summary>
+    internal void Append(CheckpointRecord record)
+    {
+        if (LinkFailure(_records, record) is { } failure)
+        {
+            throw new InvalidOperationException($"Refusing to record checkpoint {record.Checkpoint}: {failure}.");
+        }
+
+        if (_file is not null)
+        {
+            // One write ending in the newline: a crash leaves either the whole line or a tail that Open drops.
+            _file.Write(Serialize(record));
+            _file.Flush(flushToDisk: true);
+        }
+
+        _records.Add(record);
+    }
+
+    /// <summary>One record as its JSON line, newline included.</summary>
+    internal static byte[] Serialize(CheckpointRecord record)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("checkpoint", record.Checkpoint.NoteText);
+            writer.WriteStartArray("consistencyFromPrevious");
+            foreach (var hash in record.ConsistencyFromPrevious)
+            {
+                writer.WriteStringValue(hash.ToString());
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
+    private static CheckpointRecord? ParseRecord(string line, NoteVerifierKey key, out string? failure)
+    {
+        JsonDocument json;
+        try
+        {
+            json = JsonDocument.Parse(line);
+        }
+        catch (JsonException e)
+        {
+            failure = $"not JSON ({e.Message})";
+            return null;
+        }
+
+        using (json)
+        {
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || root.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).SequenceEqual(["checkpoint", "consistencyFromPrevious"]) is false
+                || root.GetProperty("checkpoint").ValueKind != JsonValueKind.String
+                || root.GetProperty("consistencyFromPrevious").ValueKind != JsonValueKind.Array)
+            {
+                failure = "a record is an object with exactly a string 'checkpoint' and an array 'consistencyFromPrevious'";
+                return null;
+            }
+
+            if (!SignedCheckpoint.TryOpen(root.GetProperty("checkpoint").GetString()!, [key], out var checkpoint, out failure))
+            {
+                return null;
+            }
+
+            var proof = new List<MerkleHash>();
+            foreach (var element in root.GetProperty("consistencyFromPrevious").EnumerateArray())
+            {
+                if (element.ValueKind != JsonValueKind.String || !MerkleHash.TryParseBase64(element.GetString(), out var hash))
+                {
+                    failure = $"consistency proof hash {proof.Count} is not base64 of 32 bytes";
+                    return null;
+                }
+
+                proof.Add(hash);
+            }
+
+            failure = null;
+            return new CheckpointRecord(checkpoint, proof);
+        }
+    }
+
+    /// <summary>Why <paramref name="record"/> cannot follow <paramref name="records"/>, or <see langword="null"/>.</summary>
+    private static string? LinkFailure(List<CheckpointRecord> records, CheckpointRecord record)
+    {
+        var next = record.Checkpoint.Checkpoint;
+        if (next.Size == 0)
+        {
+            return "a checkpoint of an empty log is never signed";
+        }
+
+        if (records.Count == 0)
+        {
+            return record.ConsistencyFromPrevious.Count == 0 ? null : "the first checkpoint carries a consistency proof but has no predecessor";
+        }
+
+        var previous = records[^1].Checkpoint.Checkpoint;
+        if (!string.Equals(previous.Origin, next.Origin, StringComparison.Ordinal))
+        {
+            return $"origin '{next.Origin}' differs from the history's '{previous.Origin}'";
+        }
+
+        if (next.Size <= previous.Size)
+        {
+            return $"size {next.Size} does not grow past the previous checkpoint's {previous.Size}";
+        }
+
+        var result = MerkleProof.VerifyConsistency(previous.Size, next.Size, record.ConsistencyFromPrevious, previous.Root, next.Root);
+        return result.IsValid ? null : $"it is not consistent with the previous checkpoint: {result.Failure}";
+    }
+}

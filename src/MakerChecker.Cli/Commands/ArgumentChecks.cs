@@ -1,0 +1,20 @@
+using System.CommandLine;
+
+namespace MakerChecker.Cli.Commands;
+
+/// <summary>Argument checks shared by commands.</summary>
+internal static class ArgumentChecks
+{
+    /// <summary>
+    /// Rejects path arguments that look like options ("--jsn"): without this, a mistyped option is taken for a file
+    /// name and the command fails for the wrong reason.
+    /// </summary>
+    public static void RejectOptionLikePaths<T>(Argument<T> argument) =>
+        argument.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (token.Value.StartsWith('-')) result.AddError($"Unknown option '{token.Value}'.");
+            }
+        });
+}
