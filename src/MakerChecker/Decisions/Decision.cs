@@ -10,7 +10,7 @@ namespace MakerChecker.Decisions;
 /// <see cref="Message"/> is only formatted when it is read.
 /// </summary>
 [StructLayout(LayoutKind.Auto)]
-public readonly struct Decision : IEquatable<Decision>
+internal readonly struct Decision : IEquatable<Decision>
 {
     private readonly LimitKind _limit;
 

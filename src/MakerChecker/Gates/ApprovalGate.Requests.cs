@@ -14,16 +14,8 @@ public sealed partial class ApprovalGate
     /// <param name="reviewerId">The reviewer the case was shown to.</param>
     /// <param name="cancellationToken">Cancels waiting for the request.</param>
     /// <exception cref="AuditStoreException">The presentation could not be recorded.</exception>
-    public async ValueTask<GateResult> PresentAsync(string requestId, string reviewerId, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requestId);
-        ArgumentNullException.ThrowIfNull(reviewerId);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        var policy = _policy;
-        if (!_state.Requests.TryGetValue(requestId, out var request)) return NotFound(policy, requestId, reviewerId);
-
-        await request.Turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    public ValueTask<GateResult> PresentAsync(string requestId, string reviewerId, CancellationToken cancellationToken = default) =>
+        InTurnAsync(requestId, reviewerId, "makerchecker.present", async (policy, request) =>
         {
             var now = _time.GetUtcNow();
             var reviewer = ResolvePrincipal(reviewerId);
@@ -37,12 +29,7 @@ public sealed partial class ApprovalGate
             _state.Apply(await AppendAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request, now)).ConfigureAwait(false), replaying: false);
             Log.Presented(_logger, requestId, reviewerId);
             return new GateResult(DecisionOutcome.Allowed, ReasonCodes.Presented, default, policy.Hash, GateMessages.Describe(ReasonCodes.Presented, reviewerId, requestId), request.Snapshot(now));
-        }
-        finally
-        {
-            request.Turn.Release();
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>
     /// Approves the request as <paramref name="reviewerId"/>. The reviewer must be active and eligible, distinct from the
@@ -122,17 +109,8 @@ public sealed partial class ApprovalGate
         return new GateResult(DecisionOutcome.Allowed, ReasonCodes.Executed, rule, policy.Hash, GateMessages.Describe(ReasonCodes.Executed, principalId, requestId), request.Snapshot(_time.GetUtcNow()));
     }
 
-    private async ValueTask<GateResult> SignOffAsync(string requestId, string reviewerId, bool approve, string? reason, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(requestId);
-        ArgumentNullException.ThrowIfNull(reviewerId);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var activity = GateTelemetry.Activities.StartActivity("makerchecker.signoff");
-        var policy = _policy;
-        if (!_state.Requests.TryGetValue(requestId, out var request)) return NotFound(policy, requestId, reviewerId);
-
-        await request.Turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    private ValueTask<GateResult> SignOffAsync(string requestId, string reviewerId, bool approve, string? reason, CancellationToken cancellationToken) =>
+        InTurnAsync(requestId, reviewerId, "makerchecker.signoff", async (policy, request) =>
         {
             var now = _time.GetUtcNow();
             var reviewer = ResolvePrincipal(reviewerId);
@@ -152,6 +130,25 @@ public sealed partial class ApprovalGate
             _telemetry.SignOff(approve, ReasonCodes.SignedOff, dwell);
             Log.SignedOff(_logger, requestId, reviewerId, approve ? "approve" : "reject", (long?)dwell);
             return new GateResult(DecisionOutcome.Allowed, ReasonCodes.SignedOff, rule, policy.Hash, GateMessages.Describe(ReasonCodes.SignedOff, reviewerId, requestId, approve ? "approved" : "rejected"), request.Snapshot(now));
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> in the request's turn, so that its checks, its audit append and the change it applies
+    /// are one step no other caller on the same request can interleave with.
+    /// </summary>
+    private async ValueTask<GateResult> InTurnAsync(string requestId, string who, string activityName, Func<CompiledPolicy, RequestState, ValueTask<GateResult>> body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        ArgumentNullException.ThrowIfNull(who);
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        using var activity = GateTelemetry.Activities.StartActivity(activityName);
+        var policy = _policy;
+        if (!_state.Requests.TryGetValue(requestId, out var request)) return NotFound(policy, requestId, who);
+
+        await request.Turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await body(policy, request).ConfigureAwait(false);
         }
         finally
         {

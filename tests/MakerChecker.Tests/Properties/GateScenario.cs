@@ -131,6 +131,12 @@ internal sealed class GateScenario
             var at = new Dictionary<string, PrincipalDefinition>(statuses);
             // Mostly the latest requests, where the reviewing is going on.
             string? RequestId() => trace.Requests.Count == 0 ? null : trace.Requests[Math.Max(0, trace.Requests.Count - 1 - (op.Request % 3))].Id;
+            void SignOff(string id, bool approve)
+            {
+                var signed = Sync(approve ? gate.ApproveAsync(id, op.Who, "reviewed") : gate.RejectAsync(id, op.Who, "not covered"));
+                trace.Results.Add((approve ? OpKind.Approve : OpKind.Reject, signed));
+                if (!signed.IsRefused) trace.SignOffs.Add(new Signed(id, op.Who, approve, time.GetUtcNow(), at));
+            }
             Func<CancellationToken, ValueTask> Runs(string kind, string skill, string? requestId, int payload) => _ =>
             {
                 trace.Runs.Add(new ActionRun(kind, op.Who, skill, requestId, payload, now, at));
@@ -146,22 +152,13 @@ internal sealed class GateScenario
                 case OpKind.Present when RequestId() is { } id:
                     trace.Results.Add((op.Kind, Sync(gate.PresentAsync(id, op.Who))));
                     break;
-                case OpKind.Approve when RequestId() is { } id:
-                    var approved = Sync(gate.ApproveAsync(id, op.Who, "ok"));
-                    trace.Results.Add((op.Kind, approved));
-                    if (!approved.IsRefused) trace.SignOffs.Add(new Signed(id, op.Who, true, now, at));
+                case OpKind.Approve or OpKind.Reject when RequestId() is { } id:
+                    SignOff(id, op.Kind == OpKind.Approve);
                     break;
                 case OpKind.Review when RequestId() is { } id:
                     trace.Results.Add((OpKind.Present, Sync(gate.PresentAsync(id, op.Who))));
                     time.Advance(TimeSpan.FromSeconds(op.Arg));
-                    var reviewed = Sync(gate.ApproveAsync(id, op.Who, "reviewed"));
-                    trace.Results.Add((OpKind.Approve, reviewed));
-                    if (!reviewed.IsRefused) trace.SignOffs.Add(new Signed(id, op.Who, true, time.GetUtcNow(), at));
-                    break;
-                case OpKind.Reject when RequestId() is { } id:
-                    var rejected = Sync(gate.RejectAsync(id, op.Who, "not covered"));
-                    trace.Results.Add((op.Kind, rejected));
-                    if (!rejected.IsRefused) trace.SignOffs.Add(new Signed(id, op.Who, false, now, at));
+                    SignOff(id, approve: true);
                     break;
                 case OpKind.Execute when RequestId() is { } executeId:
                     var target = trace.Requests.Single(r => r.Id == executeId);
