@@ -237,13 +237,13 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         return new GateResult(DecisionOutcome.Allowed, ReasonCodes.BreakGlass, decision.Rule, policy.Hash, GateMessages.Describe(ReasonCodes.BreakGlass, principalId, id));
     }
 
-    /// <summary>Finds a request.</summary>
+    /// <summary>Finds a request. Reads only what the gate has replayed: call <see cref="InitializeAsync"/> first after a restart.</summary>
     /// <param name="requestId">The request's id.</param>
     /// <returns>A snapshot of the request, or <see langword="null"/> when there is none.</returns>
     public ApprovalRequest? GetRequest(string requestId) =>
         _state.Requests.TryGetValue(requestId, out var r) ? r.Snapshot(_time.GetUtcNow()) : null;
 
-    /// <summary>The requests still pending or approved and not expired, oldest first.</summary>
+    /// <summary>The requests still pending or approved and not expired, oldest first (after <see cref="InitializeAsync"/>).</summary>
     public IReadOnlyList<ApprovalRequest> GetOpenRequests()
     {
         var now = _time.GetUtcNow();
