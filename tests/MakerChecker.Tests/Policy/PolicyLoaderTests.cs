@@ -146,6 +146,18 @@ public sealed class PolicyLoaderTests
         Assert.Contains(conflicted, d => d.Code == DiagnosticCodes.SeparationViolated);
     }
 
+    [Theory]
+    [InlineData("\"p\\uD800\"", DiagnosticCodes.YamlSyntax)] // the YAML reader itself refuses a lone surrogate
+    [InlineData("\"has space\"", DiagnosticCodes.InvalidValue)]
+    [InlineData("-leading-dash", DiagnosticCodes.InvalidValue)]
+    public void Principal_ids_must_be_well_formed_identifiers(string id, string code)
+    {
+        var result = PolicyLoader.Load($"role: r\n---\nprincipals:\n  - id: {id}\n    kind: human\n    role: r\n", "p.yaml");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal((code, 4), (error.Code, error.Location.Line));
+    }
+
     [Fact]
     public void An_unreadable_file_is_a_diagnostic_not_an_exception()
     {

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Policy.Model;
 
 namespace MakerChecker.Policy.Validation;
@@ -11,19 +10,18 @@ namespace MakerChecker.Policy.Validation;
 /// The policy's canonical form: a JSON object of exactly what decides (roles, grants with every default written
 /// out, gates, limits, principals, separation constraints, the catalogue), with sets sorted and durations in
 /// milliseconds. Names, versions, descriptions, comments, formatting and key order are not part of it, so two files
-/// that decide identically have the same hash. The policy hash is the lowercase hex SHA-256 of its UTF-8 bytes.
+/// that decide identically have the same hash. The policy hash is the lowercase hex SHA-256 of its RFC 8785 (JCS)
+/// canonical bytes. The compiler admits only well-formed identifiers, so canonicalization cannot fail here.
 /// </summary>
 internal static class PolicyCanonicalForm
 {
     /// <summary>Tags the form so that a future change of canonical form can never collide with this one.</summary>
     public const string Format = "makerchecker-policy-canonical/1";
 
-    private static readonly JsonSerializerOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static string ComputeHash(IEnumerable<RoleDefinition> roles, IEnumerable<SkillDefinition> skills, IEnumerable<PrincipalDefinition> principals, IEnumerable<SeparationConstraint> separations)
     {
         var json = ToJson(roles, skills, principals, separations);
-        return Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(json, Options)));
+        return Convert.ToHexStringLower(SHA256.HashData(JsonCanonicalizer.Canonicalize(json)));
     }
 
     public static JsonObject ToJson(IEnumerable<RoleDefinition> roles, IEnumerable<SkillDefinition> skills, IEnumerable<PrincipalDefinition> principals, IEnumerable<SeparationConstraint> separations) =>
@@ -59,7 +57,7 @@ internal static class PolicyCanonicalForm
         ("risk", Lower(g.Risk)),
         ("skill", g.Skill.ToString()));
 
-    // Keys are passed in ordinal order, as RFC 8785 orders them, so the serialized form is already canonical.
+    // Keys are written in ordinal order for readability; JCS sorts them anyway.
     private static JsonObject Obj(params (string Key, object? Value)[] members)
     {
         var obj = new JsonObject();

@@ -329,6 +329,13 @@ internal sealed partial class PolicyCompiler
                 continue;
             }
             if (p.Kind is null || p.Role is null) continue; // already reported
+            if (!PrincipalIdPattern().IsMatch(p.Id.Value) || (p.Owner is { } o && !PrincipalIdPattern().IsMatch(o.Value)))
+            {
+                var bad = PrincipalIdPattern().IsMatch(p.Id.Value) ? p.Owner!.Value : p.Id;
+                Error(DiagnosticCodes.InvalidValue, bad.Location, $"'{bad.Value}' is not a valid principal id.",
+                    "Use letters, digits, '.', '_', '-', '@' and '+', starting with a letter or digit, for example dr.okafor or screener-bot.");
+                continue;
+            }
             if (!_roleDrafts.ContainsKey(p.Role.Value.Value))
             {
                 Error(DiagnosticCodes.PrincipalUnknownRole, p.Role.Value.Location, $"The principal '{p.Id.Value}' holds the role '{p.Role.Value.Value}', which no role declares.",
@@ -399,4 +406,7 @@ internal sealed partial class PolicyCompiler
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
     private static partial Regex FieldPathPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")]
+    private static partial Regex PrincipalIdPattern();
 }
