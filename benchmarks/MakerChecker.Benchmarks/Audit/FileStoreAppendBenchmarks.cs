@@ -17,7 +17,7 @@ public class FileStoreAppendBenchmarks
     [Params(AuditFsyncPolicy.PerAppend, AuditFsyncPolicy.GroupCommit)]
     public AuditFsyncPolicy Policy { get; set; }
 
-    [Params(1, 64)]
+    [Params(1, 256)]
     public int Appenders { get; set; }
 
     [GlobalSetup]
