@@ -14,8 +14,9 @@ public class FileStoreAppendBenchmarks
     private string _dir = "";
     private FileAuditStore? _store;
 
-    [Params(AuditFsyncPolicy.PerAppend, AuditFsyncPolicy.GroupCommit)]
-    public AuditFsyncPolicy Policy { get; set; }
+    /// <summary>PerAppend; GroupCommit with no window (natural grouping); GroupCommit with a 1 ms window.</summary>
+    [Params("PerAppend", "GroupCommit", "GroupCommit+1ms")]
+    public string Mode { get; set; } = "";
 
     [Params(1, 256)]
     public int Appenders { get; set; }
@@ -25,7 +26,11 @@ public class FileStoreAppendBenchmarks
     {
         _dir = Path.Combine(Path.GetTempPath(), "mc-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dir);
-        _store = FileAuditStore.OpenAsync(Path.Combine(_dir, "audit.jsonl"), new FileAuditStoreOptions { FsyncPolicy = Policy }).GetAwaiter().GetResult();
+        _store = FileAuditStore.OpenAsync(Path.Combine(_dir, "audit.jsonl"), new FileAuditStoreOptions
+        {
+            FsyncPolicy = Mode == "PerAppend" ? AuditFsyncPolicy.PerAppend : AuditFsyncPolicy.GroupCommit,
+            GroupCommitWindow = Mode == "GroupCommit+1ms" ? TimeSpan.FromMilliseconds(1) : TimeSpan.Zero,
+        }).GetAwaiter().GetResult();
     }
 
     [Benchmark(OperationsPerInvoke = EventsPerInvoke)]
