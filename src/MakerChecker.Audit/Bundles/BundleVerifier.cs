@@ -41,7 +41,7 @@ public static class BundleVerifier
         ArgumentNullException.ThrowIfNull(bundle);
         options ??= new BundleVerifierOptions();
         byte[]? pinned = null;
-        if (options.PinnedPublicKeyPem is { } pem && !PublicKeyPem.TryDecode(pem, out pinned))
+        if (options.PinnedPublicKeyPem is { } pem && !PublicKeyPem.TryDecode(pem, out pinned, lenient: true))
         {
             throw new ArgumentException("The pinned key is not an Ed25519 SPKI PEM public key (-----BEGIN PUBLIC KEY-----).", nameof(options));
         }

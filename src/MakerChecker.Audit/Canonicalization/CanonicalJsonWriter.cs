@@ -285,24 +285,21 @@ internal sealed class CanonicalJsonWriter : IDisposable
     {
         var x = _keys.WrittenSpan.Slice(a.KeyStart, a.KeyLength);
         var y = _keys.WrittenSpan.Slice(b.KeyStart, b.KeyLength);
-        while (!x.IsEmpty && !y.IsEmpty)
+        var i = x.CommonPrefixLength(y);
+        if (i == x.Length || i == y.Length)
         {
-            Rune.DecodeFromUtf8(x, out var rx, out var nx);
-            Rune.DecodeFromUtf8(y, out var ry, out var ny);
-            if (rx != ry)
-            {
-                // UTF-8 orders by code point; UTF-16 puts supplementary characters (surrogate pairs, 0xD800..)
-                // before U+E000..U+FFFF. Only that mixed case differs.
-                var sx = rx.IsBmp ? rx.Value : 0xD800;
-                var sy = ry.IsBmp ? ry.Value : 0xD800;
-                return sx != sy ? sx.CompareTo(sy) : rx.Value.CompareTo(ry.Value);
-            }
-
-            x = x[nx..];
-            y = y[ny..];
+            return x.Length.CompareTo(y.Length);
         }
 
-        return x.Length.CompareTo(y.Length);
+        // UTF-8 byte order is code point order. UTF-16 differs in one case only: a supplementary character
+        // (UTF-8 lead byte F0..F4, a surrogate pair in UTF-16, 0xD800..) sorts before U+E000..U+FFFF (lead EE..EF).
+        var (bx, by) = (x[i], y[i]);
+        if (bx >= 0xEE && by >= 0xEE && (bx >= 0xF0) != (by >= 0xF0))
+        {
+            return bx >= 0xF0 ? -1 : 1;
+        }
+
+        return bx.CompareTo(by);
     }
 
     private void WriteNumber(ReadOnlySpan<byte> text)

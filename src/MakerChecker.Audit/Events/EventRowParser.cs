@@ -182,8 +182,11 @@ internal sealed class EventRowParser : IDisposable
                     _writer.WriteStringToken(ref reader);
                     if (field == RunId)
                     {
-                        // Decode from the canonical form just written, so that escapes cannot hide a lone surrogate.
-                        result.RunId = JsonSerializer.Deserialize<string>(_writer.Output.WrittenSpan[start..]);
+                        // Decode from the canonical form just written (escapes resolved, surrogates checked).
+                        var canonical = _writer.Output.WrittenSpan[start..];
+                        result.RunId = canonical.IndexOf((byte)'\\') < 0
+                            ? System.Text.Encoding.UTF8.GetString(canonical[1..^1])
+                            : JsonSerializer.Deserialize<string>(canonical);
                     }
                 }
                 else

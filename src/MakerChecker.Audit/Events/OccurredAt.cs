@@ -26,13 +26,22 @@ internal static class OccurredAt
             }
         }
 
-        Span<char> chars = stackalloc char[Pattern.Length];
-        for (var i = 0; i < chars.Length; i++)
+        // Range checks instead of a date parser: this runs once per event in verification.
+        static int Number(ReadOnlySpan<byte> digits)
         {
-            chars[i] = (char)text[i];
+            var n = 0;
+            foreach (var d in digits)
+            {
+                n = (n * 10) + (d - '0');
+            }
+
+            return n;
         }
 
-        return DateTime.TryParseExact(chars, "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture,
-            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out _);
+        var year = Number(text[..4]);
+        var month = Number(text[5..7]);
+        var day = Number(text[8..10]);
+        return year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month) &&
+               Number(text[11..13]) < 24 && Number(text[14..16]) < 60 && Number(text[17..19]) < 60;
     }
 }

@@ -65,6 +65,26 @@ internal sealed class StoredEvent
         output.Write((byte)'}');
     }
 
+    /// <summary>The public form of an event just appended from <paramref name="source"/>: only the payload is decoded.</summary>
+    public AuditEvent ToAuditEvent(AuditEntry source)
+    {
+        using var payload = JsonDocument.Parse(Payload);
+        return new AuditEvent
+        {
+            Seq = Seq,
+            Id = System.Text.Encoding.UTF8.GetString(Id.AsSpan(1, Id.Length - 2)), // a UUID: no escapes
+            OccurredAt = System.Text.Encoding.UTF8.GetString(OccurredAt.AsSpan(1, OccurredAt.Length - 2)),
+            Actor = source.Actor,
+            EventType = source.EventType,
+            EntityType = source.EntityType,
+            EntityId = source.EntityId,
+            RunId = source.RunId,
+            Payload = payload.RootElement.Clone(),
+            PrevHash = PrevHash.ToHex(),
+            Hash = Hash.ToHex(),
+        };
+    }
+
     public AuditEvent ToAuditEvent()
     {
         using var actor = JsonDocument.Parse(Actor);

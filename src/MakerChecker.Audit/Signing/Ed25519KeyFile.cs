@@ -84,7 +84,7 @@ public static class Ed25519KeyFile
     /// <returns>The fingerprint.</returns>
     /// <exception cref="FormatException">The file is not an Ed25519 SPKI PEM public key.</exception>
     public static string ReadFingerprint(string publicKeyPath) =>
-        PublicKeyPem.TryDecode(File.ReadAllText(publicKeyPath), out var raw)
+        PublicKeyPem.TryDecode(File.ReadAllText(publicKeyPath), out var raw, lenient: true)
             ? PublicKeyPem.Fingerprint(raw)
             : throw new FormatException($"'{publicKeyPath}' is not an Ed25519 SPKI PEM public key (-----BEGIN PUBLIC KEY-----).");
 }

@@ -27,10 +27,11 @@ internal static class PublicKeyPem
     public static string Encode(ReadOnlySpan<byte> rawKey) => Header + Convert.ToBase64String(ToDer(rawKey)) + Footer;
 
     /// <summary>
-    /// Reads exactly the PEM form <see cref="Encode"/> writes (the final line break optional, surrounding whitespace
-    /// ignored), with canonical base64, so that no two texts stand for the same key.
+    /// Reads exactly the PEM form <see cref="Encode"/> writes, with canonical base64, so that no two texts stand for
+    /// the same key (a bundle's <c>publicKeyPem</c> is not signed: any other text for the same key would be a change
+    /// nothing detects). <paramref name="lenient"/> ignores surrounding whitespace, for key files a person supplies.
     /// </summary>
-    public static bool TryDecode(string pem, out byte[] rawKey)
+    public static bool TryDecode(string pem, out byte[] rawKey, bool lenient = false)
     {
         rawKey = [];
         var text = pem.Trim();
@@ -49,7 +50,7 @@ internal static class PublicKeyPem
         }
 
         rawKey = der[SpkiPrefix.Length..];
-        return true;
+        return lenient || pem == Encode(rawKey);
     }
 
     /// <summary><c>sha256:</c> and the lowercase hex SHA-256 of the key's SPKI DER encoding.</summary>

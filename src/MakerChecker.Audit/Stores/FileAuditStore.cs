@@ -165,7 +165,7 @@ public sealed class FileAuditStore : IAuditStore
         }
 
         var stored = await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return stored.ToAuditEvent();
+        return stored.ToAuditEvent(entry);
     }
 
     /// <inheritdoc/>

@@ -38,7 +38,7 @@ public sealed class InMemoryAuditStore : IAuditStore
             _events.Add(stored);
         }
 
-        return ValueTask.FromResult(stored.ToAuditEvent());
+        return ValueTask.FromResult(stored.ToAuditEvent(entry));
     }
 
     /// <inheritdoc/>

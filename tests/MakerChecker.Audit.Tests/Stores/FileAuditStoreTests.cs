@@ -19,6 +19,16 @@ public class FileAuditStoreTests
         Payload = new JsonObject { ["n"] = n, ["reason"] = "looks right ✓" },
     };
 
+    /// <summary>Creates a log at <paramref name="path"/> with genesis and <paramref name="count"/> more events, and closes it.</summary>
+    private static async Task WriteLogAsync(string path, int count)
+    {
+        await using var store = await FileAuditStore.OpenAsync(path);
+        for (var i = 0; i < count; i++)
+        {
+            await store.AppendAsync(Entry(i));
+        }
+    }
+
     [Fact]
     public async Task A_new_log_starts_with_its_genesis_event()
     {
@@ -109,13 +119,7 @@ public class FileAuditStoreTests
     {
         using var dir = new TempDir();
         var path = dir.File("a.jsonl");
-        await using (var store = await FileAuditStore.OpenAsync(path))
-        {
-            for (var i = 0; i < 5; i++)
-            {
-                await store.AppendAsync(Entry(i));
-            }
-        }
+        await WriteLogAsync(path, 5);
 
         var text = await File.ReadAllTextAsync(path);
         await File.WriteAllTextAsync(path, text.Replace("reviewer-3", "reviewer-X", StringComparison.Ordinal));
@@ -137,13 +141,7 @@ public class FileAuditStoreTests
     {
         using var dir = new TempDir();
         var path = dir.File("a.jsonl");
-        await using (var store = await FileAuditStore.OpenAsync(path))
-        {
-            for (var i = 0; i < 3; i++)
-            {
-                await store.AppendAsync(Entry(i));
-            }
-        }
+        await WriteLogAsync(path, 3);
 
         var lines = await File.ReadAllLinesAsync(path);
         await File.WriteAllLinesAsync(path, lines.Where((_, i) => i != 2));
@@ -156,10 +154,7 @@ public class FileAuditStoreTests
     {
         using var dir = new TempDir();
         var path = dir.File("a.jsonl");
-        await using (var store = await FileAuditStore.OpenAsync(path))
-        {
-            await store.AppendAsync(Entry(1));
-        }
+        await WriteLogAsync(path, 1);
 
         var intact = await File.ReadAllBytesAsync(path);
         await File.AppendAllTextAsync(path, "{\"seq\":\"3\",\"id\":\"half-writ");
@@ -180,10 +175,7 @@ public class FileAuditStoreTests
     {
         using var dir = new TempDir();
         var path = dir.File("a.jsonl");
-        await using (var store = await FileAuditStore.OpenAsync(path))
-        {
-            await store.AppendAsync(Entry(1));
-        }
+        await WriteLogAsync(path, 1);
 
         // A whole line (with its line break) may have been acknowledged: never cut it off silently.
         await File.AppendAllTextAsync(path, "{\"seq\":\"3\"}\n");
