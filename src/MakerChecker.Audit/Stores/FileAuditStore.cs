@@ -201,7 +201,8 @@ public sealed class FileAuditStore : IAuditStore
     {
         var reader = _pending!.Reader;
         var maxGroup = _options.FsyncPolicy == AuditFsyncPolicy.PerAppend ? 1 : _options.MaxGroupSize;
-        var group = new List<(PendingAppend Pending, StoredEvent Event)>();
+        var group = new List<PendingAppend>();
+        var events = new List<StoredEvent>();
         using var rows = new ByteBuffer(1 << 16);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -211,40 +212,43 @@ public sealed class FileAuditStore : IAuditStore
             }
 
             group.Clear();
+            events.Clear();
             rows.Clear();
-            var seq = _appender!.LastSeq;
-            var previous = _appender.Head;
-            while (group.Count < maxGroup && reader.TryRead(out var pending))
-            {
-                var stored = _appender.Next(pending.Entry, ++seq, previous);
-                previous = stored.Hash;
-                stored.WriteRow(rows);
-                rows.Write((byte)'\n');
-                group.Add((pending, stored));
-            }
-
             try
             {
                 ThrowIfFaulted();
+                var seq = _appender!.LastSeq;
+                var previous = _appender.Head;
+                while (group.Count < maxGroup && reader.TryRead(out var pending))
+                {
+                    group.Add(pending);
+                    var stored = _appender.Next(pending.Entry, ++seq, previous);
+                    previous = stored.Hash;
+                    stored.WriteRow(rows);
+                    rows.Write((byte)'\n');
+                    events.Add(stored);
+                }
+
                 _log!.Write(rows.WrittenSpan);
                 _log.Flush(flushToDisk: true);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or AuditStoreException)
+            catch (Exception ex)
             {
+                // Whatever failed (the disk, or the id or clock source), no event of the group was acknowledged.
                 Fault(ex, group);
                 continue;
             }
 
-            _appender.Commit(group[^1].Event);
+            _appender.Commit(events[^1]);
             Interlocked.Add(ref _committedLength, rows.Length);
-            foreach (var (pending, stored) in group)
+            for (var i = 0; i < group.Count; i++)
             {
-                pending.Completion.TrySetResult(stored);
+                group[i].Completion.TrySetResult(events[i]);
             }
         }
     }
 
-    private void Fault(Exception ex, List<(PendingAppend Pending, StoredEvent Event)> group)
+    private void Fault(Exception ex, List<PendingAppend> group)
     {
         var fault = _fault ?? ex;
         if (_fault is null)
@@ -262,7 +266,7 @@ public sealed class FileAuditStore : IAuditStore
             }
         }
 
-        foreach (var (pending, _) in group)
+        foreach (var pending in group)
         {
             pending.Completion.TrySetException(new AuditStoreException(
                 $"The audit log '{_path}' could not be written or flushed, so the event was not recorded: {fault.Message}", fault));

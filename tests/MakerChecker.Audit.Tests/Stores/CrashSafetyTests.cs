@@ -55,7 +55,9 @@ public class CrashSafetyTests(ITestOutputHelper output)
     private static async Task<List<(long Seq, string Hash)>> RunAndKillAsync(string path, AuditFsyncPolicy policy, int appenders, int killAfterMs)
     {
         var host = Path.Combine(AppContext.BaseDirectory, "MakerChecker.Audit.CrashHost.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // The same dotnet host that runs the tests (testhost runs under it), so PATH does not matter.
+        var dotnet = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+        var info = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(host);
         info.ArgumentList.Add(path);
         info.ArgumentList.Add(policy.ToString());

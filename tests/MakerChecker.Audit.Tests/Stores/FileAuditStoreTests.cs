@@ -221,4 +221,29 @@ public class FileAuditStoreTests
         var ex = await Assert.ThrowsAsync<AuditStoreException>(() => FileAuditStore.OpenAsync(path, new FileAuditStoreOptions { InstanceId = "b" }));
         Assert.Contains("belongs to instance a", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_failure_while_appending_stops_the_store_and_loses_no_acknowledged_event()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("a.jsonl");
+        var ids = 0;
+        var store = await FileAuditStore.OpenAsync(path, new FileAuditStoreOptions
+        {
+            IdGenerator = () => ++ids == 4 ? throw new InvalidOperationException("id source down") : Guid.NewGuid(),
+        });
+        await using (store)
+        {
+            await store.AppendAsync(Entry(1));
+            await store.AppendAsync(Entry(2));
+            var failed = await Assert.ThrowsAsync<AuditStoreException>(() => store.AppendAsync(Entry(3)).AsTask());
+            Assert.Contains("id source down", failed.Message, StringComparison.Ordinal);
+            var after = await Assert.ThrowsAsync<AuditStoreException>(() => store.AppendAsync(Entry(4)).AsTask());
+            Assert.Contains("stopped accepting appends", after.Message, StringComparison.Ordinal);
+        }
+
+        await using var reopened = await FileAuditStore.OpenAsync(path);
+        Assert.True(reopened.OpenVerdict.IsValid);
+        Assert.Equal(3, reopened.OpenVerdict.EventCount);
+    }
 }
