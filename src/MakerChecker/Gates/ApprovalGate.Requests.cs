@@ -3,6 +3,7 @@ using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Policy.Model;
+using MakerChecker.Policy.Validation;
 using MakerChecker.Telemetry;
 
 namespace MakerChecker.Gates;
@@ -220,16 +221,13 @@ public sealed partial class ApprovalGate
     /// <summary>Why <paramref name="reviewer"/> may not sign under <paramref name="gate"/> for <paramref name="requester"/>, or null when it may.</summary>
     internal static string? Ineligibility(GateDefinition gate, PrincipalDefinition? reviewer, PrincipalDefinition requester)
     {
+        // The same rules GateEligibility states (and the policy compiler counts with), each mapped to its reason code.
         if (reviewer is null) return ReasonCodes.PrincipalUnknown;
         if (reviewer.Status != PrincipalStatus.Active) return ReasonCodes.PrincipalInactive;
         if (reviewer.Kind == PrincipalKind.Agent && !gate.AllowAgentApprovers) return ReasonCodes.AgentCannotApprove;
-        if (!gate.ApproverRoles.Contains(reviewer.Role, StringComparer.Ordinal)) return ReasonCodes.ApproverNotEligible;
-        if (gate.ForbidRequester)
-        {
-            if (reviewer.Id == requester.Id) return ReasonCodes.RequesterCannotApprove;
-            // Separation of duties through the owner relation: an agent's owner answers for it, so cannot check it.
-            if (reviewer.Id == requester.Owner || reviewer.Owner == requester.Id) return ReasonCodes.OwnerCannotApprove;
-        }
+        if (!GateEligibility.IsAllowedKind(gate, reviewer.Kind) || !gate.ApproverRoles.Contains(reviewer.Role, StringComparer.Ordinal)) return ReasonCodes.ApproverNotEligible;
+        if (GateEligibility.IsRequester(gate, reviewer, requester)) return ReasonCodes.RequesterCannotApprove;
+        if (GateEligibility.IsLinkedByOwnership(gate, reviewer, requester)) return ReasonCodes.OwnerCannotApprove;
         return null;
     }
 

@@ -134,6 +134,24 @@ public sealed class PolicyLoaderTests
     }
 
     [Fact]
+    public void An_agent_the_requester_owns_cannot_be_the_only_signer()
+    {
+        const string yaml = """
+            roles:
+              - role: clerk
+                grants: [ { skill: pay.release@1, gate: { approver_roles: [checker-bot], allow_agent_approvers: true } } ]
+              - role: checker-bot
+            principals:
+              - { id: clerk.a, kind: human, role: clerk }
+              - { id: bot, kind: agent, role: checker-bot, owner: clerk.a }
+            """;
+
+        var error = Assert.Single(PolicyLoader.Load(yaml, "p.yaml").Errors);
+
+        Assert.Equal(DiagnosticCodes.GateUnsatisfiable, error.Code);
+    }
+
+    [Fact]
     public void Run_time_principals_get_the_same_validation()
     {
         var policy = PolicyLoader.LoadFile(PolicyPath("claims-review.yaml")).GetPolicyOrThrow();

@@ -34,19 +34,41 @@ public static class GateEligibility
 
     /// <summary>
     /// Whether <paramref name="approver"/> is barred from signing a request made by <paramref name="requester"/>:
-    /// under <see cref="GateDefinition.ForbidRequester"/>, the requester and the requester's owner (the person
-    /// accountable for an agent that proposed the action) may not sign.
+    /// under <see cref="GateDefinition.ForbidRequester"/>, the requester may not sign, and neither may anyone linked to
+    /// the requester by ownership (the human accountable for a requesting agent, or an agent the requester owns).
     /// </summary>
     /// <param name="gate">The gate to sign.</param>
     /// <param name="approver">The would-be approver.</param>
     /// <param name="requester">The principal who opened the request.</param>
-    public static bool IsExcludedFor(GateDefinition gate, PrincipalDefinition approver, PrincipalDefinition requester)
+    public static bool IsExcludedFor(GateDefinition gate, PrincipalDefinition approver, PrincipalDefinition requester) =>
+        IsRequester(gate, approver, requester) || IsLinkedByOwnership(gate, approver, requester);
+
+    /// <summary>Whether <paramref name="approver"/> is the requester, under a gate that forbids the requester.</summary>
+    /// <param name="gate">The gate to sign.</param>
+    /// <param name="approver">The would-be approver.</param>
+    /// <param name="requester">The principal who opened the request.</param>
+    public static bool IsRequester(GateDefinition gate, PrincipalDefinition approver, PrincipalDefinition requester)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(approver);
+        ArgumentNullException.ThrowIfNull(requester);
+        return gate.ForbidRequester && string.Equals(approver.Id, requester.Id, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="approver"/> owns the requester or is owned by it, under a gate that forbids the
+    /// requester: an owner answers for its agent, so it cannot be the agent's checker, nor can the agent check its owner.
+    /// </summary>
+    /// <param name="gate">The gate to sign.</param>
+    /// <param name="approver">The would-be approver.</param>
+    /// <param name="requester">The principal who opened the request.</param>
+    public static bool IsLinkedByOwnership(GateDefinition gate, PrincipalDefinition approver, PrincipalDefinition requester)
     {
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(approver);
         ArgumentNullException.ThrowIfNull(requester);
         return gate.ForbidRequester
-            && (string.Equals(approver.Id, requester.Id, StringComparison.Ordinal)
-                || string.Equals(requester.Owner, approver.Id, StringComparison.Ordinal));
+            && (string.Equals(requester.Owner, approver.Id, StringComparison.Ordinal)
+                || string.Equals(approver.Owner, requester.Id, StringComparison.Ordinal));
     }
 }
