@@ -102,7 +102,7 @@ internal static class PolicyCommands
             $"min review {gate.MinReview.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s",
             $"expires after {gate.ExpiresAfter.TotalHours.ToString(CultureInfo.InvariantCulture)} h",
         };
-        if (!gate.GatesEveryInvocation) parts.Add($"sampled: {gate.Sample.ToString("P0", CultureInfo.InvariantCulture)} of invocations wait for review (explained here as not drawn)");
+        if (!gate.GatesEveryInvocation) parts.Add($"sampled: {(gate.Sample * 100).ToString("0.##", CultureInfo.InvariantCulture)}% of invocations wait for review (explained here as not drawn)");
         if (gate.BreakGlassRoles.Count > 0) parts.Add($"break-glass: [{string.Join(", ", gate.BreakGlassRoles)}]");
         return string.Join("; ", parts);
     }
