@@ -294,7 +294,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         console.WriteLine($"      openssl pkeyutl -verify on the bundle's manifest and hash chain, as docs/audit-format.md section 9 shows");
         console.WriteLine($"  makerchecker review report {bundle} --html {html}");
         Line($"Key fingerprint: [grey]{Esc(fingerprint)}[/]");
-        Line($"The HTML report will be at [grey]{Esc(html)}[/]. (Without the tool installed: dotnet run --project src/MakerChecker.Cli -- ...)");
+        Line($"The HTML report will be at [grey]{Esc(html)}[/]. Without the tool installed, run each makerchecker command as: dotnet run --project src/MakerChecker.Cli -- ...");
     }
 
     private void Title(string text) => console.Write(new Rule($"[bold]{Esc(text)}[/]").LeftJustified());
