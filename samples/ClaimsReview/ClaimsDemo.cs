@@ -135,7 +135,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         Line($"{Drafter} drafts the denial of claim {ClaimId()}: [yellow]{Esc(opened.ReasonCode)}[/], request {Short(opened.Request!.Id)}");
         var agent = await gate.ApproveAsync(opened.Request.Id, Drafter, "looks right to me");
         Refusal($"{Drafter} tries to sign its own request", agent);
-        Note("An agent is stopped before anything else is checked: agents never sign a denial (the gate does not set allow_agent_approvers).");
+        Note("Agents never sign: the gate does not set allow_agent_approvers, so this is refused before the requester rule is even reached.");
 
         // A physician may draft a denial too: then the same rule that stops the agent's self-approval is the one that decides.
         var drafted = await OpenDenialAsync(gate, "dr.lindqvist", new ProposalBasis(Reason: "examined in clinic"));
@@ -277,7 +277,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
                 r.Count.ToString(CultureInfo.InvariantCulture),
                 r.MedianDwellMs is { } m ? $"{m / 1000.0:0.0} s" : "-",
                 r.FastCount.ToString(CultureInfo.InvariantCulture),
-                $"{r.ApprovalRate:P0}",
+                $"{r.ApprovalRate * 100:0}%",
                 findings.Count == 0 ? "[green]none[/]" : $"[red]{findings.Count}[/]");
         }
         console.Write(table);

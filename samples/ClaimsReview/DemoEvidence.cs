@@ -16,6 +16,7 @@ internal static class DemoEvidence
     public static async Task<ReviewEvidence> ReadAsync(IAuditStore store, CancellationToken cancellationToken)
     {
         var evidence = new ReviewEvidence();
+        var automated = new HashSet<string>(StringComparer.Ordinal); // requests an agent opened, not yet counted as reviewed
         await foreach (var e in store.ReadAsync(1, cancellationToken))
         {
             var p = e.Payload;
@@ -24,7 +25,7 @@ internal static class DemoEvidence
                 case AuditEventTypes.ApprovalDecided:
                     evidence.SignOffs.Add(new SignOffRecord(e.Seq, Text(p, "requestId")!, Text(p, "reviewerId")!, Text(p, "skill"),
                         Text(p, "verdict") == "approve", Time(p, "requestedAt")!.Value, Time(p, "presentedAt"), Time(p, "decidedAt")!.Value, Text(p, "reason")));
-                    Count(evidence.ReviewedDecisions, Text(p, "skill"));
+                    if (automated.Remove(Text(p, "requestId")!)) Count(evidence.ReviewedDecisions, Text(p, "skill"));
                     break;
                 case AuditEventTypes.SignOffRefused:
                     evidence.RefusedSignOffs.Add(new RefusedSignOff(e.Seq, Text(p, "requestId")!, Text(p, "reviewerId")!, Text(p, "reasonCode")!,
@@ -32,6 +33,7 @@ internal static class DemoEvidence
                     break;
                 case AuditEventTypes.DecisionAllowed or AuditEventTypes.ApprovalRequested when e.Actor.Kind == "agent":
                     Count(evidence.AutomatedDecisions, Text(p, "skill"));
+                    if (e.EventType == AuditEventTypes.ApprovalRequested && Text(p, "requestId") is { } id) automated.Add(id);
                     break;
             }
         }
@@ -48,7 +50,7 @@ internal static class DemoEvidence
         foreach (var r in report.Reviewers)
         {
             var kinds = string.Join(", ", report.FindingsFor(r.ReviewerId).Select(f => $"{f.Kind} ({f.Severity.ToString().ToLowerInvariant()})"));
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.ReviewerId} | {r.Count} | {Seconds(r.MedianDwellMs)} | {Seconds(r.P10DwellMs)} | {Seconds(r.P90DwellMs)} | {r.FastCount} | {r.ApprovalRate:P0} | {(kinds.Length == 0 ? "none" : kinds)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {r.ReviewerId} | {r.Count} | {Seconds(r.MedianDwellMs)} | {Seconds(r.P10DwellMs)} | {Seconds(r.P90DwellMs)} | {r.FastCount} | {r.ApprovalRate * 100:0}% | {(kinds.Length == 0 ? "none" : kinds)} |");
         }
         md.AppendLine().AppendLine("## Findings").AppendLine();
         foreach (var f in report.Findings)
@@ -58,6 +60,11 @@ internal static class DemoEvidence
             md.AppendLine(CultureInfo.InvariantCulture, $"- **{f.ReviewerId}**, {f.Kind} ({f.Severity.ToString().ToLowerInvariant()}): {f.Message} Thresholds: {thresholds}. {f.Count} sign-off(s); first evidence rows: {first}.");
         }
         if (report.Findings.Count == 0) md.AppendLine("None.");
+        md.AppendLine().AppendLine("## Review coverage per skill").AppendLine();
+        foreach (var c in report.Coverage)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {c.Skill}: {c.Reviewed} of {c.AutomatedDecisions} automated decisions reviewed by a human ({c.Share * 100:0.#}%, target {c.Target * 100:0.#}%: {(c.MeetsTarget ? "met" : "not met")}).");
+        }
         md.AppendLine().AppendLine("A gate can require a named reviewer and record how long they had each case; it cannot make them read it. " +
             "These figures make the pattern provable from the signed log.");
         return md.ToString();
