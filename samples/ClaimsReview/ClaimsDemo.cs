@@ -5,7 +5,9 @@ using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Verification;
 using MakerChecker.Gates;
+using MakerChecker.Decisions;
 using MakerChecker.Policy;
+using MakerChecker.Policy.Model;
 using MakerChecker.Review;
 using Spectre.Console;
 
@@ -116,7 +118,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         Title("1. The screening agent");
         for (var i = 0; i < 3; i++)
         {
-            var flagged = await gate.InvokeAsync(Screener, "coverage.flag@1", NextClaim(), Nothing, cancellationToken: default);
+            var flagged = await gate.InvokeAsync(Screener, "coverage.flag@1", NextClaim(), Nothing);
             Line($"{Screener} flags claim {ClaimId()}: [green]{Esc(flagged.ReasonCode)}[/]");
             _clock.Advance(TimeSpan.FromSeconds(2));
         }
@@ -161,7 +163,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     }
 
     /// <summary>Act 4: the backlog, the floor that stops it, and what happens when the floor is removed.</summary>
-    private async Task<(List<string> TooFast, int Approved)> BacklogAsync(ApprovalGate gate, MakerChecker.Policy.Model.CompiledPolicy policy)
+    private async Task<(List<string> TooFast, int Approved)> BacklogAsync(ApprovalGate gate, CompiledPolicy policy)
     {
         Title($"4. A backlog of {BatchSize} denials, and a reviewer who clears it");
         var ids = new List<string>();
@@ -193,7 +195,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         {
             await gate.PresentAsync(id, "dr.batch");
             _clock.Advance(BatchDwell);
-            if ((await gate.ApproveAsync(id, "dr.batch")).ReasonCode == MakerChecker.Decisions.ReasonCodes.SignedOff) approved++;
+            if ((await gate.ApproveAsync(id, "dr.batch")).ReasonCode == ReasonCodes.SignedOff) approved++;
             await gate.ExecuteAsync(id, Drafter, _payloads[id], Nothing);
         }
         var minutes = (BatchSize * BatchDwell).TotalMinutes;
@@ -243,7 +245,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     private static ValueTask Nothing(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>The same policy with every <c>min_review</c> line removed and a new version: the edit an operator makes under pressure.</summary>
-    private MakerChecker.Policy.Model.CompiledPolicy Loosen(MakerChecker.Policy.Model.CompiledPolicy policy)
+    private CompiledPolicy Loosen(CompiledPolicy policy)
     {
         var text = File.ReadAllLines(policyPath)
             .Where(line => !line.TrimStart().StartsWith("min_review:", StringComparison.Ordinal))
