@@ -101,6 +101,18 @@ public sealed class AuditCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_that_is_not_a_bundle_fails_verification_rather_than_the_command_line()
+    {
+        var notABundle = Path.Combine(_dir, "notes.json");
+        await File.WriteAllTextAsync(notABundle, "{\"hello\": ");
+
+        var (exit, output, _) = await CliRunner.RunAsync("audit", "verify", notABundle);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("FAILED: ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Export_never_overwrites_a_bundle()
     {
         await WriteStoreAsync();

@@ -27,6 +27,20 @@ public sealed class KeygenTests : IDisposable
     }
 
     [Fact]
+    public async Task Keygen_takes_explicit_paths()
+    {
+        Directory.CreateDirectory(_dir);
+        var (priv, pub) = (Path.Combine(_dir, "signer.pem"), Path.Combine(_dir, "signer.pub"));
+
+        var (exit, output, _) = await CliRunner.RunAsync("keygen", "--private", priv, "--public", pub);
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"fingerprint  {Ed25519KeyFile.ReadFingerprint(pub)}", output, StringComparison.Ordinal);
+        Assert.StartsWith("makerchecker+", output.Split('\n').Single(l => l.StartsWith("vkey", StringComparison.Ordinal))["vkey".Length..].Trim(), StringComparison.Ordinal);
+        using var signer = Ed25519KeyFile.LoadSigner(priv);
+    }
+
+    [Fact]
     public async Task Keygen_never_overwrites_a_key()
     {
         Assert.Equal(0, (await CliRunner.RunAsync("keygen", "--out", _dir)).ExitCode);
