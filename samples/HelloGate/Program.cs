@@ -1,19 +1,34 @@
+using System.Text.Json.Nodes;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Gates;
 using MakerChecker.Policy;
 
-// Loads a policy (the claims-review sample by default) and prints what it is and what the loader found.
-var path = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "policies", "claims-review.yaml");
-var result = PolicyLoader.LoadFile(path);
-foreach (var diagnostic in result.Diagnostics) Console.WriteLine(diagnostic);
-if (result.Policy is not { } policy) return 1;
+// The minimal gate: one allowed call, one refused call, one gated denial that a physician signs. The README quotes this.
+var policy = PolicyLoader.LoadFile(Path.Combine(AppContext.BaseDirectory, "policies", "claims-review.yaml")).GetPolicyOrThrow();
+var clock = new ManualClock(DateTimeOffset.UtcNow);
+await using var log = new InMemoryAuditStore(timeProvider: clock);                  // or FileAuditStore.OpenAsync("audit.jsonl")
+await using var gate = new ApprovalGate(policy, log, clock);
+var claim = new JsonObject { ["claim"] = new JsonObject { ["id"] = "C-1009", ["amount"] = 1840.5 } };
+ValueTask Deny(CancellationToken _) { Console.WriteLine("  -> claim C-1009 denied"); return ValueTask.CompletedTask; }
 
-Console.WriteLine($"Policy '{policy.Name}' {policy.Version} loaded: {policy.Roles.Count} roles, {policy.Principals.Count} principals.");
-Console.WriteLine($"Policy hash: {policy.Hash}");
-foreach (var role in policy.Roles.Values)
+var flag = await gate.InvokeAsync("screener-bot", "coverage.flag@1", claim, _ => ValueTask.CompletedTask);
+Console.WriteLine($"screener-bot flags:   {flag.ReasonCode}");                          // allowed
+var direct = await gate.InvokeAsync("screener-bot", "coverage.deny@1", claim, Deny);
+Console.WriteLine($"screener-bot denies:  {direct.ReasonCode} ({direct.Rule})");        // skill_forbidden, with the policy line
+
+var opened = await gate.InvokeAsync("drafter-bot", "coverage.deny@1", claim, Deny);
+Console.WriteLine($"drafter-bot denies:   {opened.ReasonCode}, request {opened.Request!.Id}");  // approval_required
+await gate.PresentAsync(opened.Request.Id, "dr.okafor");                                    // the case is shown: dwell starts
+clock.Advance(TimeSpan.FromSeconds(95));                                                     // min_review is 30 s
+var signed = await gate.ApproveAsync(opened.Request.Id, "dr.okafor", "chart reviewed");
+Console.WriteLine($"dr.okafor approves:   {signed.ReasonCode}");                           // signed_off
+var run = await gate.ExecuteAsync(opened.Request.Id, "drafter-bot", claim, Deny);
+Console.WriteLine($"drafter-bot executes: {run.ReasonCode}; {await log.ReadAsync().CountAsync()} audit events, policy {policy.Hash[..12]}");
+return run.IsRefused ? 1 : 0;
+
+/// <summary>A clock the sample moves by hand, so that the 95 s review takes no time.</summary>
+internal sealed class ManualClock(DateTimeOffset now) : TimeProvider
 {
-    foreach (var grant in role.Grants.Values)
-    {
-        var gate = grant.Gate is { } g ? $"gate: {g.Approvers} approver(s) from [{string.Join(", ", g.ApproverRoles)}], min review {g.MinReview.TotalSeconds}s" : "no gate";
-        Console.WriteLine($"  {role.Name,-18} {grant.Skill,-20} {grant.Risk,-6} {gate}   ({grant.Location})");
-    }
+    public override DateTimeOffset GetUtcNow() => now;
+    public void Advance(TimeSpan by) => now += by;
 }
-return 0;

@@ -12,7 +12,9 @@ internal static class CliApplication
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("MakerChecker: lint and explain policies, verify and export audit evidence, and report rubber-stamping.");
-        root.Subcommands.Add(PolicyCommands.Create(output));
+        root.Subcommands.Add(PolicyCommands.Create(output, error));
+        root.Subcommands.Add(AuditCommands.Create(output, error));
+        root.Subcommands.Add(KeygenCommand.Create(output, error));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -17,4 +17,11 @@ internal static class ArgumentChecks
                 if (token.Value.StartsWith('-')) result.AddError($"Unknown option '{token.Value}'.");
             }
         });
+
+    /// <summary>Writes a usage error (what was wrong and how to fix it) and returns <see cref="ExitCodes.Usage"/>.</summary>
+    public static async Task<int> UsageAsync(TextWriter error, string message, CancellationToken cancellationToken)
+    {
+        await error.WriteLineAsync($"error: {message}".AsMemory(), cancellationToken).ConfigureAwait(false);
+        return ExitCodes.Usage;
+    }
 }

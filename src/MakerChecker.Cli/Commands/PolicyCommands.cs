@@ -1,5 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using MakerChecker.Decisions;
 using MakerChecker.Policy;
 using MakerChecker.Policy.Diagnostics;
 
@@ -10,11 +13,98 @@ internal static class PolicyCommands
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var policy = new Command("policy", "Check and explain policies.");
         policy.Subcommands.Add(Lint(output));
+        policy.Subcommands.Add(Explain(output, error));
         return policy;
+    }
+
+    private static Command Explain(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "The policy file." };
+        ArgumentChecks.RejectOptionLikePaths(file);
+        var principal = new Option<string>("--principal") { Description = "A principal declared in the policy's principals.", Required = true };
+        var skill = new Option<string>("--skill") { Description = "The skill, name@version (coverage.deny@1).", Required = true };
+        var payload = new Option<string?>("--payload") { Description = "The invocation's payload as JSON, read only by max_amount limits." };
+        var json = new Option<bool>("--json") { Description = "Write machine-readable JSON." };
+        var explain = new Command("explain", "Explain what the policy decides when a principal invokes a skill: the decision, the reason code, the rule (file:line) and the policy hash. Uses the gate's own evaluator.");
+        explain.Arguments.Add(file);
+        explain.Options.Add(principal);
+        explain.Options.Add(skill);
+        explain.Options.Add(payload);
+        explain.Options.Add(json);
+        explain.SetAction(async (parse, cancellationToken) =>
+        {
+            var path = parse.GetValue(file)!.ToString();
+            if (!File.Exists(path)) return await ArgumentChecks.UsageAsync(error, $"Policy file '{path}' does not exist.", cancellationToken).ConfigureAwait(false);
+            var loaded = PolicyLoader.LoadFile(path);
+            if (loaded.Policy is not { } compiled)
+            {
+                foreach (var diagnostic in loaded.Diagnostics) await error.WriteLineAsync(diagnostic.ToString().AsMemory(), cancellationToken).ConfigureAwait(false);
+                await error.WriteLineAsync($"error: '{path}' has errors; fix them ('makerchecker policy lint {path}') before explaining decisions.".AsMemory(), cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+            var who = parse.GetValue(principal)!;
+            if (!compiled.Principals.ContainsKey(who))
+            {
+                var declared = string.Join(", ", compiled.Principals.Keys.Order(StringComparer.Ordinal));
+                return await ArgumentChecks.UsageAsync(error, $"Principal '{who}' is not declared in '{path}' (declared: {declared}). Principals registered at run time live in the gate's log: declare them under 'principals:' to explain their decisions.", cancellationToken).ConfigureAwait(false);
+            }
+            JsonObject? body = null;
+            if (parse.GetValue(payload) is { } text)
+            {
+                try
+                {
+                    body = JsonNode.Parse(text) as JsonObject ?? throw new JsonException("not a JSON object");
+                }
+                catch (JsonException ex)
+                {
+                    return await ArgumentChecks.UsageAsync(error, $"--payload is not a JSON object ({ex.Message}). Example: --payload '{{\"claim\":{{\"amount\":1200}}}}'.", cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var result = PolicyExplainer.Explain(compiled, who, parse.GetValue(skill)!, body);
+            var decision = result.Outcome switch
+            {
+                DecisionOutcome.Allowed => "allowed",
+                DecisionOutcome.ApprovalRequired => "approval required",
+                _ => "refused",
+            };
+            var rule = result.Rule.File is null ? null : result.Rule.ToString();
+            var gate = result.Grant?.Gate is { } g ? DescribeGate(g) : null;
+            if (parse.GetValue(json))
+            {
+                var report = new { Decision = decision, result.ReasonCode, Rule = rule, Gate = gate, result.PolicyHash, result.Message };
+                await output.WriteLineAsync(JsonSerializer.Serialize(report, JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await output.WriteLineAsync($"decision     {decision}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync($"reason code  {result.ReasonCode}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync($"rule         {rule ?? "(none: nothing in the policy applies)"}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                if (gate is not null) await output.WriteLineAsync($"gate         {gate}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync($"policy hash  {result.PolicyHash}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync($"why          {result.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+            return ExitCodes.Success;
+        });
+        return explain;
+    }
+
+    private static string DescribeGate(MakerChecker.Policy.Model.GateDefinition gate)
+    {
+        var parts = new List<string>
+        {
+            $"{gate.Approvers} approver(s) from [{string.Join(", ", gate.ApproverRoles)}]",
+            gate.ForbidRequester ? "requester and owner cannot sign" : "requester may sign",
+            $"min review {gate.MinReview.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s",
+            $"expires after {gate.ExpiresAfter.TotalHours.ToString(CultureInfo.InvariantCulture)} h",
+        };
+        if (!gate.GatesEveryInvocation) parts.Add($"sampled: {(gate.Sample * 100).ToString("0.##", CultureInfo.InvariantCulture)}% of invocations wait for review (explained here as not drawn)");
+        if (gate.BreakGlassRoles.Count > 0) parts.Add($"break-glass: [{string.Join(", ", gate.BreakGlassRoles)}]");
+        return string.Join("; ", parts);
     }
 
     private static Command Lint(TextWriter output)

@@ -1,0 +1,198 @@
+using System.CommandLine;
+using System.Text.Json;
+using MakerChecker.Audit.Bundles;
+using MakerChecker.Audit.Signing;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Verification;
+using Spectre.Console;
+
+namespace MakerChecker.Cli.Commands;
+
+/// <summary><c>makerchecker audit ...</c>: commands that verify and export audit evidence.</summary>
+internal static class AuditCommands
+{
+    /// <summary>Bundles at least this large get a progress bar on an interactive terminal; smaller ones verify in moments.</summary>
+    internal const long ProgressThresholdBytes = 64L * 1024 * 1024;
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var audit = new Command("audit", "Verify and export audit evidence.");
+        audit.Subcommands.Add(Verify(output, error));
+        audit.Subcommands.Add(Export(output, error));
+        return audit;
+    }
+
+    private static Command Verify(TextWriter output, TextWriter error)
+    {
+        var path = new Argument<FileInfo>("PATH") { Description = "A bundle (.json), or a live file store (.jsonl, opened read-only)." };
+        ArgumentChecks.RejectOptionLikePaths(path);
+        var key = new Option<FileInfo?>("--key") { Description = "Pin the instance's public key (SPKI PEM): a bundle signed by any other key fails." };
+        var json = new Option<bool>("--json") { Description = "Write machine-readable JSON." };
+        var verify = new Command("verify", "Verify a bundle or a live store offline: hashes, chain, manifest and signature. Exit 0 verified, 1 failed, 2 usage error.");
+        verify.Arguments.Add(path);
+        verify.Options.Add(key);
+        verify.Options.Add(json);
+        verify.SetAction(async (parse, cancellationToken) =>
+        {
+            var file = parse.GetValue(path)!;
+            var keyFile = parse.GetValue(key);
+            if (!file.Exists) return await ArgumentChecks.UsageAsync(error, $"'{file}' does not exist. Give a bundle exported with 'makerchecker audit export', or a store's .jsonl file.", cancellationToken).ConfigureAwait(false);
+            var isStore = file.Extension.Equals(".jsonl", StringComparison.OrdinalIgnoreCase);
+
+            AuditVerdict verdict;
+            string? pinned = null;
+            if (isStore)
+            {
+                if (keyFile is not null)
+                {
+                    return await ArgumentChecks.UsageAsync(error, "A live store is hash-chained but not signed, so --key does not apply: export a signed bundle with 'makerchecker audit export' and verify that with --key.", cancellationToken).ConfigureAwait(false);
+                }
+                await using var store = await FileAuditStore.OpenReadOnlyAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+                verdict = await AuditStoreVerifier.VerifyAsync(store, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                if (keyFile is not null)
+                {
+                    if (!keyFile.Exists) return await ArgumentChecks.UsageAsync(error, $"Key file '{keyFile}' does not exist.", cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        pinned = Ed25519KeyFile.ReadFingerprint(keyFile.FullName);
+                    }
+                    catch (FormatException ex)
+                    {
+                        return await ArgumentChecks.UsageAsync(error, ex.Message, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                var options = new BundleVerifierOptions { PinnedPublicKeyPem = keyFile is null ? null : await File.ReadAllTextAsync(keyFile.FullName, cancellationToken).ConfigureAwait(false) };
+                verdict = await VerifyBundleAsync(file, options, showProgress: IsInteractive(output) && file.Length >= ProgressThresholdBytes, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (parse.GetValue(json))
+            {
+                var report = new
+                {
+                    Path = file.ToString(),
+                    Kind = isStore ? "store" : "bundle",
+                    Verified = verdict.IsValid,
+                    verdict.EventCount,
+                    verdict.KeyFingerprint,
+                    PinnedKeyFingerprint = pinned,
+                    verdict.ReasonCode,
+                    verdict.Reason,
+                    verdict.FailedSeq,
+                };
+                await output.WriteLineAsync(JsonSerializer.Serialize(report, JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await output.WriteLineAsync(Describe(file.ToString(), isStore, verdict, pinned).AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+            return verdict.IsValid ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return verify;
+    }
+
+    private static Command Export(TextWriter output, TextWriter error)
+    {
+        var storePath = new Argument<FileInfo>("STORE") { Description = "The live file store (.jsonl), opened read-only." };
+        ArgumentChecks.RejectOptionLikePaths(storePath);
+        var outFile = new Option<FileInfo>("--out") { Description = "The bundle to write; must not exist.", Required = true };
+        var run = new Option<string?>("--run") { Description = "Export only the events of this run (a run bundle); without it, the whole log." };
+        var key = new Option<FileInfo>("--key") { Description = "The instance's private key (PKCS#8 PEM) that signs the manifest.", Required = true };
+        var export = new Command("export", "Export a signed bundle of a store's events (full, or one --run), streaming; then verify what was written.");
+        export.Arguments.Add(storePath);
+        export.Options.Add(outFile);
+        export.Options.Add(run);
+        export.Options.Add(key);
+        export.SetAction(async (parse, cancellationToken) =>
+        {
+            var store = parse.GetValue(storePath)!;
+            var destination = parse.GetValue(outFile)!;
+            var keyFile = parse.GetValue(key)!;
+            var runId = parse.GetValue(run);
+            if (!store.Exists) return await ArgumentChecks.UsageAsync(error, $"Store '{store}' does not exist.", cancellationToken).ConfigureAwait(false);
+            if (!keyFile.Exists) return await ArgumentChecks.UsageAsync(error, $"Key file '{keyFile}' does not exist. Create one with 'makerchecker keygen --out DIR'.", cancellationToken).ConfigureAwait(false);
+            if (destination.Exists) return await ArgumentChecks.UsageAsync(error, $"'{destination}' exists; export never overwrites evidence. Choose another --out.", cancellationToken).ConfigureAwait(false);
+            if (runId is { Length: 0 }) return await ArgumentChecks.UsageAsync(error, "--run needs a run id.", cancellationToken).ConfigureAwait(false);
+
+            Ed25519AuditSigner signer;
+            try
+            {
+                signer = Ed25519KeyFile.LoadSigner(keyFile.FullName);
+            }
+            catch (FormatException ex)
+            {
+                return await ArgumentChecks.UsageAsync(error, ex.Message, cancellationToken).ConfigureAwait(false);
+            }
+
+            using (signer)
+            {
+                // Written beside the destination and moved into place, so a failed export never leaves half a bundle.
+                var temp = destination.FullName + ".partial";
+                try
+                {
+                    await using (var source = await FileAuditStore.OpenReadOnlyAsync(store.FullName, cancellationToken).ConfigureAwait(false))
+                    await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                    {
+                        if (runId is null) await BundleExporter.ExportFullAsync(source, signer, stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                        else await BundleExporter.ExportRunAsync(source, runId, signer, stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    File.Move(temp, destination.FullName, overwrite: false);
+                }
+                finally
+                {
+                    File.Delete(temp);
+                }
+
+                var verdict = await BundleVerifier.VerifyFileAsync(destination.FullName, new BundleVerifierOptions { PinnedPublicKeyPem = signer.PublicKeyPem }, cancellationToken).ConfigureAwait(false);
+                var kind = runId is null ? "full bundle" : $"run bundle for run {runId}";
+                await output.WriteLineAsync($"exported {kind}: {destination} ({verdict.EventCount} events), signed by {signer.Fingerprint}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync(Describe(destination.ToString(), isStore: false, verdict, signer.Fingerprint).AsMemory(), cancellationToken).ConfigureAwait(false);
+                if (runId is not null && verdict.EventCount == 0)
+                {
+                    await error.WriteLineAsync($"warning: the store has no events of run '{runId}'; check the run id.".AsMemory(), cancellationToken).ConfigureAwait(false);
+                }
+                return verdict.IsValid ? ExitCodes.Success : ExitCodes.Failure;
+            }
+        });
+        return export;
+    }
+
+    private static string Describe(string path, bool isStore, AuditVerdict verdict, string? pinned)
+    {
+        if (verdict.IsValid)
+        {
+            if (isStore) return $"verified: {path}: {verdict.EventCount} events, every hash and link checks (a live store is not signed; export a bundle to sign it)";
+            var trust = pinned is null ? "not pinned: compare it with the fingerprint you trust, or pass --key" : "pinned";
+            return $"verified: {path}: {verdict.EventCount} events, hashes, chain, manifest and signature check; key {verdict.KeyFingerprint} ({trust})";
+        }
+        var where = verdict.FailedSeq is { } seq ? $" at seq {seq}" : "";
+        var key = verdict.KeyFingerprint is { } k ? $"; bundle key {k}" : "";
+        var pinnedKey = pinned is not null && verdict.KeyFingerprint != pinned ? $"; pinned key {pinned}" : "";
+        return $"FAILED: {path}{where}: {verdict.ReasonCode}: {verdict.Reason}{key}{pinnedKey}";
+    }
+
+    private static async Task<AuditVerdict> VerifyBundleAsync(FileInfo file, BundleVerifierOptions options, bool showProgress, CancellationToken cancellationToken)
+    {
+        if (!showProgress) return await BundleVerifier.VerifyFileAsync(file.FullName, options, cancellationToken).ConfigureAwait(false);
+
+        // The bar goes to standard error, so that standard output stays the verdict alone.
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        AuditVerdict? verdict = null;
+        await console.Progress().AutoClear(true).StartAsync(async context =>
+        {
+            var task = context.AddTask($"verifying {file.Name}", maxValue: file.Length);
+            await using var stream = new ProgressStream(File.OpenRead(file.FullName), read => task.Value = read);
+            verdict = await BundleVerifier.VerifyAsync(stream, options, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return verdict!;
+    }
+
+    /// <summary>Whether the command writes to a terminal a person is watching (not a test's writer, not a pipe).</summary>
+    private static bool IsInteractive(TextWriter output) =>
+        ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+}

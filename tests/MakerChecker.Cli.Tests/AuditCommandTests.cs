@@ -1,0 +1,167 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Stores;
+
+namespace MakerChecker.Cli.Tests;
+
+/// <summary><c>audit export</c> and <c>audit verify</c> end to end: a store, a key from keygen, a bundle, and tampering.</summary>
+public sealed class AuditCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mc-cli-audit-").FullName;
+
+    private string Store => Path.Combine(_dir, "audit.jsonl");
+
+    private string PrivateKey => Path.Combine(_dir, "keys", "makerchecker.key");
+
+    private string PublicKey => Path.Combine(_dir, "keys", "makerchecker.pub.pem");
+
+    [Fact]
+    public async Task An_exported_bundle_verifies_with_the_pinned_key()
+    {
+        await WriteStoreAsync();
+        var bundle = Path.Combine(_dir, "bundle.json");
+
+        var export = await CliRunner.RunAsync("audit", "export", Store, "--out", bundle, "--key", PrivateKey);
+        var verify = await CliRunner.RunAsync("audit", "verify", bundle, "--key", PublicKey);
+
+        Assert.Equal(0, export.ExitCode);
+        Assert.Contains("exported full bundle", export.Output, StringComparison.Ordinal);
+        Assert.Equal(0, verify.ExitCode);
+        Assert.Contains("verified: ", verify.Output, StringComparison.Ordinal);
+        Assert.Contains("7 events", verify.Output, StringComparison.Ordinal); // genesis and six appended
+        Assert.Contains("(pinned)", verify.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_bundle_holds_only_that_runs_events()
+    {
+        await WriteStoreAsync();
+        var bundle = Path.Combine(_dir, "run.json");
+
+        var export = await CliRunner.RunAsync("audit", "export", Store, "--out", bundle, "--run", "run-a", "--key", PrivateKey);
+        var verify = await CliRunner.RunAsync("audit", "verify", bundle, "--json");
+
+        Assert.Equal((0, 0), (export.ExitCode, verify.ExitCode));
+        using var doc = JsonDocument.Parse(verify.Output);
+        Assert.Equal(3, doc.RootElement.GetProperty("eventCount").GetInt64());
+        Assert.True(doc.RootElement.GetProperty("verified").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_tampered_bundle_fails_naming_the_seq_and_the_key()
+    {
+        await WriteStoreAsync();
+        var bundle = Path.Combine(_dir, "bundle.json");
+        Assert.Equal(0, (await CliRunner.RunAsync("audit", "export", Store, "--out", bundle, "--key", PrivateKey)).ExitCode);
+        var text = await File.ReadAllTextAsync(bundle);
+        Assert.Contains("\"amount\":1840", text, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(bundle, text.Replace("\"amount\":1840", "\"amount\":9840", StringComparison.Ordinal));
+
+        var (exit, output, _) = await CliRunner.RunAsync("audit", "verify", bundle, "--key", PublicKey);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("FAILED: ", output, StringComparison.Ordinal);
+        Assert.Contains(" at seq 4: hash_mismatch", output, StringComparison.Ordinal);
+        Assert.Contains("bundle key sha256:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bundle_signed_by_another_key_fails_when_the_key_is_pinned()
+    {
+        await WriteStoreAsync();
+        var bundle = Path.Combine(_dir, "bundle.json");
+        Assert.Equal(0, (await CliRunner.RunAsync("audit", "export", Store, "--out", bundle, "--key", PrivateKey)).ExitCode);
+        var other = Path.Combine(_dir, "other");
+        Assert.Equal(0, (await CliRunner.RunAsync("keygen", "--out", other)).ExitCode);
+
+        var (exit, output, _) = await CliRunner.RunAsync("audit", "verify", bundle, "--key", Path.Combine(other, "makerchecker.pub.pem"), "--json");
+
+        Assert.Equal(1, exit);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("pinned_key_mismatch", doc.RootElement.GetProperty("reasonCode").GetString());
+        Assert.NotEqual(doc.RootElement.GetProperty("keyFingerprint").GetString(), doc.RootElement.GetProperty("pinnedKeyFingerprint").GetString());
+    }
+
+    [Fact]
+    public async Task A_live_store_verifies_read_only_and_a_tampered_one_fails_at_its_seq()
+    {
+        await WriteStoreAsync();
+        var before = await File.ReadAllBytesAsync(Store);
+
+        var ok = await CliRunner.RunAsync("audit", "verify", Store);
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Equal(before, await File.ReadAllBytesAsync(Store));
+
+        await File.WriteAllTextAsync(Store, Encoding.UTF8.GetString(before).Replace("\"amount\":1840", "\"amount\":9840", StringComparison.Ordinal));
+        var (exit, output, _) = await CliRunner.RunAsync("audit", "verify", Store);
+        Assert.Equal(1, exit);
+        Assert.Contains("at seq 4", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_bundle_fails_verification_rather_than_the_command_line()
+    {
+        var notABundle = Path.Combine(_dir, "notes.json");
+        await File.WriteAllTextAsync(notABundle, "{\"hello\": ");
+
+        var (exit, output, _) = await CliRunner.RunAsync("audit", "verify", notABundle);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("FAILED: ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_never_overwrites_a_bundle()
+    {
+        await WriteStoreAsync();
+        var bundle = Path.Combine(_dir, "bundle.json");
+        await File.WriteAllTextAsync(bundle, "keep me");
+
+        var (exit, _, error) = await CliRunner.RunAsync("audit", "export", Store, "--out", bundle, "--key", PrivateKey);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("never overwrites", error, StringComparison.Ordinal);
+        Assert.Equal("keep me", await File.ReadAllTextAsync(bundle));
+    }
+
+    [Theory]
+    [InlineData("audit", "verify")]
+    [InlineData("audit", "verify", "{dir}/missing.json")]
+    [InlineData("audit", "verify", "{dir}/audit.jsonl", "--key", "{dir}/keys/makerchecker.pub.pem")]
+    [InlineData("audit", "verify", "{dir}/audit.jsonl", "--jsn")]
+    [InlineData("audit", "export", "{dir}/audit.jsonl", "--out", "{dir}/b.json")]
+    [InlineData("audit", "export", "{dir}/audit.jsonl", "--out", "{dir}/b.json", "--key", "{dir}/keys/makerchecker.pub.pem")]
+    public async Task Usage_errors_exit_2(params string[] args)
+    {
+        await WriteStoreAsync();
+
+        var (exit, _, error) = await CliRunner.RunAsync([.. args.Select(a => a.Replace("{dir}", _dir, StringComparison.Ordinal))]);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "b.json")));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>A small log (genesis, then six events: three of run-a) and a key pair made by keygen.</summary>
+    private async Task WriteStoreAsync()
+    {
+        await using (var store = await FileAuditStore.OpenAsync(Store))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                await store.AppendAsync(new AuditEntry
+                {
+                    Actor = new AuditActor("human", "dr.okafor", "medical-reviewer"),
+                    EventType = "approval.decided",
+                    RunId = i % 2 == 0 ? "run-a" : "run-b",
+                    Payload = new JsonObject { ["claim"] = new JsonObject { ["amount"] = 1838 + i } },
+                });
+            }
+        }
+        Assert.Equal(0, (await CliRunner.RunAsync("keygen", "--out", Path.Combine(_dir, "keys"))).ExitCode);
+    }
+}
