@@ -13,6 +13,7 @@ internal static class CliApplication
     {
         var root = new RootCommand("MakerChecker: lint and explain policies, verify and export audit evidence, and report rubber-stamping.");
         root.Subcommands.Add(PolicyCommands.Create(output));
+        root.Subcommands.Add(ReviewCommands.Create(output));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

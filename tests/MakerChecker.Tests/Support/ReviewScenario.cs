@@ -73,9 +73,10 @@ internal sealed class ReviewScenario : IAsyncDisposable
     public const string Deny = "coverage.deny@1";
     public const string Flag = "coverage.flag@1";
 
-    public ReviewScenario(IAuditStore? store = null, ILoggerFactory? loggerFactory = null, ReviewMonitorOptions? monitoring = null, bool monitored = true)
+    public ReviewScenario(IAuditStore? store = null, ILoggerFactory? loggerFactory = null, ReviewMonitorOptions? monitoring = null, bool monitored = true, FakeTimeProvider? time = null)
     {
-        Store = store ?? new InMemoryAuditStore();
+        Time = time ?? new FakeTimeProvider(Start);
+        Store = store ?? new InMemoryAuditStore(timeProvider: Time);
         Gate = new ApprovalGate(PolicyLoader.Load(PolicyYaml).GetPolicyOrThrow(), Store, Time, loggerFactory, () => 0.99)
         {
             ReviewMonitoring = monitored ? monitoring ?? new ReviewMonitorOptions() : null,
@@ -84,7 +85,7 @@ internal sealed class ReviewScenario : IAsyncDisposable
 
     public static DateTimeOffset Start { get; } = new(2026, 11, 2, 8, 0, 0, TimeSpan.Zero);
 
-    public FakeTimeProvider Time { get; } = new(Start);
+    public FakeTimeProvider Time { get; }
 
     public IAuditStore Store { get; }
 
