@@ -31,7 +31,10 @@ internal static class HtmlReport
         Header(h, summary, report);
         Summary(h, report);
         Overview(h, report);
-        for (var i = 0; i < report.Reviewers.Count; i++) Reviewer(h, report, report.Reviewers[i], i);
+        // One time axis for every reviewer, at least an hour long, so that their timelines compare and a batch stands out.
+        var decided = report.Reviewers.SelectMany(r => r.SignOffs).Select(s => s.DecidedAt).ToList();
+        var axis = decided.Count == 0 ? default : (From: decided.Min(), To: decided.Max() > decided.Min() + TimeSpan.FromHours(1) ? decided.Max() : decided.Min() + TimeSpan.FromHours(1));
+        for (var i = 0; i < report.Reviewers.Count; i++) Reviewer(h, report, report.Reviewers[i], i, axis);
         Coverage(h, report);
         BreakGlass(h, report);
         h.Append("<section class=\"limits\"><h2>What this report cannot show</h2><p>").Append(E(HonestLimits)).Append("</p></section>\n");
@@ -114,7 +117,7 @@ internal static class HtmlReport
 
     private static string Cell(string value, bool alarm = false) => (alarm ? "<td class=\"num alarm\">" : "<td class=\"num\">") + E(value) + "</td>";
 
-    private static void Reviewer(StringBuilder h, ReviewReport report, ReviewerProfile r, int index)
+    private static void Reviewer(StringBuilder h, ReviewReport report, ReviewerProfile r, int index, (DateTimeOffset From, DateTimeOffset To) axis)
     {
         var findings = report.FindingsFor(r.ReviewerId).ToList();
         h.Append("<section class=\"reviewer\" id=\"reviewer-").Append(index.ToString(CultureInfo.InvariantCulture)).Append("\" data-reviewer=\"").Append(E(r.ReviewerId)).Append("\">")
@@ -125,7 +128,7 @@ internal static class HtmlReport
             .Append("<div class=\"charts\"><figure><figcaption>Dwell time per sign-off</figcaption>");
         Histogram(h, r, report.Options.FastDwell);
         h.Append("</figure><figure><figcaption>Sign-offs over time</figcaption>");
-        Timeline(h, r, report.Options.CapacityPerHour);
+        Timeline(h, r, report.Options.CapacityPerHour, axis);
         h.Append("</figure></div>");
         foreach (var f in findings)
         {
@@ -147,7 +150,7 @@ internal static class HtmlReport
     /// <summary>Sign-offs per dwell bucket as bars; buckets under the fast threshold in red, the threshold as a dashed line.</summary>
     private static void Histogram(StringBuilder h, ReviewerProfile r, TimeSpan fastDwell)
     {
-        const int width = 520, height = 220, left = 44, bottom = 40, top = 16;
+        const int width = 520, height = 220, left = 44, bottom = 40, top = 30;
         var counts = new int[DwellBuckets.Length];
         var withoutPresentation = 0;
         foreach (var s in r.SignOffs)
@@ -175,14 +178,14 @@ internal static class HtmlReport
         var lower = bucket == 0 ? 0 : DwellBuckets[bucket - 1].UpperSeconds;
         var within = double.IsInfinity(DwellBuckets[bucket].UpperSeconds) ? 0 : (fastDwell.TotalSeconds - lower) / (DwellBuckets[bucket].UpperSeconds - lower);
         var mark = left + (bucket + within) * slot;
-        h.Append("<line class=\"threshold\" x1=\"").Append(F(mark)).Append("\" x2=\"").Append(F(mark)).Append("\" y1=\"").Append(top - 6).Append("\" y2=\"").Append(height - bottom).Append("\"/>")
-            .Append("<text class=\"threshold-label\" x=\"").Append(F(mark + 4)).Append("\" y=\"").Append(top + 2).Append("\">fast: under ").Append(E(ReportFormat.Duration(fastDwell))).Append("</text>");
-        if (withoutPresentation > 0) h.Append("<text class=\"label\" x=\"").Append(width - 8).Append("\" y=\"").Append(height - 4).Append("\" text-anchor=\"end\">").Append(withoutPresentation).Append(" without presentation (not shown)</text>");
+        h.Append("<line class=\"threshold\" x1=\"").Append(F(mark)).Append("\" x2=\"").Append(F(mark)).Append("\" y1=\"").Append(top - 16).Append("\" y2=\"").Append(height - bottom).Append("\"/>")
+            .Append("<text class=\"threshold-label\" x=\"").Append(F(mark + 4)).Append("\" y=\"").Append(top - 18).Append("\">fast: under ").Append(E(ReportFormat.Duration(fastDwell))).Append("</text>");
+        if (withoutPresentation > 0) h.Append("<text class=\"label end\" x=\"").Append(width - 8).Append("\" y=\"").Append(height - 4).Append("\">").Append(withoutPresentation).Append(" without presentation (not shown)</text>");
         h.Append("</svg>");
     }
 
     /// <summary>Sign-offs per time bucket (5 minutes, or coarser over long spans) so that batches show as spikes.</summary>
-    private static void Timeline(StringBuilder h, ReviewerProfile r, int capacityPerHour)
+    private static void Timeline(StringBuilder h, ReviewerProfile r, int capacityPerHour, (DateTimeOffset From, DateTimeOffset To) axis)
     {
         const int width = 520, height = 220, left = 44, bottom = 40, top = 16;
         var times = r.SignOffs.Select(s => s.DecidedAt).Order().ToList();
@@ -192,10 +195,10 @@ internal static class HtmlReport
             h.Append("<text class=\"label\" x=\"").Append(width / 2).Append("\" y=\"").Append(height / 2).Append("\">no accepted sign-offs</text></svg>");
             return;
         }
-        var span = times[^1] - times[0];
+        var span = axis.To - axis.From;
         var size = TimelineBuckets.FirstOrDefault(b => span / b < 120, TimelineBuckets[^1]);
-        var origin = new DateTimeOffset(times[0].UtcTicks - times[0].UtcTicks % size.Ticks, TimeSpan.Zero);
-        var counts = new int[(int)((times[^1] - origin) / size) + 1];
+        var origin = new DateTimeOffset(axis.From.UtcTicks - axis.From.UtcTicks % size.Ticks, TimeSpan.Zero);
+        var counts = new int[(int)((axis.To - origin) / size) + 1];
         foreach (var t in times) counts[(int)((t - origin) / size)]++;
         var capacity = capacityPerHour * size.TotalHours;
         var max = Math.Max(counts.Max(), (int)Math.Ceiling(capacity));
@@ -212,18 +215,18 @@ internal static class HtmlReport
         }
         var capacityY = height - bottom - plot * capacity / max;
         h.Append("<line class=\"threshold\" x1=\"").Append(left).Append("\" x2=\"").Append(width - 8).Append("\" y1=\"").Append(F(capacityY)).Append("\" y2=\"").Append(F(capacityY)).Append("\"/>")
-            .Append("<text class=\"threshold-label\" x=\"").Append(width - 10).Append("\" y=\"").Append(F(capacityY - 4)).Append("\" text-anchor=\"end\">capacity ").Append(capacityPerHour).Append("/h</text>")
-            .Append("<text class=\"label\" x=\"").Append(left).Append("\" y=\"").Append(height - bottom + 16).Append("\" text-anchor=\"start\">").Append(E(ReportFormat.Time(origin))).Append("</text>")
-            .Append("<text class=\"label\" x=\"").Append(width - 8).Append("\" y=\"").Append(height - bottom + 16).Append("\" text-anchor=\"end\">").Append(E(ReportFormat.Time(origin + counts.Length * size))).Append("</text>")
-            .Append("<text class=\"label\" x=\"").Append(F(left + (width - left) / 2.0)).Append("\" y=\"").Append(height - 6).Append("\">sign-offs per ").Append(E(ReportFormat.Duration(size))).Append("</text></svg>");
+            .Append("<text class=\"threshold-label\" x=\"").Append(width - 10).Append("\" y=\"").Append(F(capacityY - 4)).Append("\" text-anchor=\"end\">capacity ").Append(capacityPerHour).Append(" per hour</text>")
+            .Append("<text class=\"label start\" x=\"").Append(left).Append("\" y=\"").Append(height - bottom + 16).Append("\">").Append(E(ReportFormat.ShortTime(origin))).Append("</text>")
+            .Append("<text class=\"label end\" x=\"").Append(width - 8).Append("\" y=\"").Append(height - bottom + 16).Append("\">").Append(E(ReportFormat.ShortTime(origin + counts.Length * size))).Append("</text>")
+            .Append("<text class=\"label\" x=\"").Append(F(left + (width - left) / 2.0)).Append("\" y=\"").Append(height - 6).Append("\">sign-offs per ").Append(E(ReportFormat.Duration(size))).Append(" (UTC)</text></svg>");
     }
 
     private static void Axis(StringBuilder h, int left, int top, int width, int baseline, int max)
     {
         h.Append("<line class=\"axis\" x1=\"").Append(left).Append("\" x2=\"").Append(width - 8).Append("\" y1=\"").Append(baseline).Append("\" y2=\"").Append(baseline).Append("\"/>")
             .Append("<line class=\"grid\" x1=\"").Append(left).Append("\" x2=\"").Append(width - 8).Append("\" y1=\"").Append(top).Append("\" y2=\"").Append(top).Append("\"/>")
-            .Append("<text class=\"label\" x=\"").Append(left - 6).Append("\" y=\"").Append(top + 4).Append("\" text-anchor=\"end\">").Append(max).Append("</text>")
-            .Append("<text class=\"label\" x=\"").Append(left - 6).Append("\" y=\"").Append(baseline).Append("\" text-anchor=\"end\">0</text>");
+            .Append("<text class=\"label end\" x=\"").Append(left - 6).Append("\" y=\"").Append(top + 4).Append("\">").Append(max).Append("</text>")
+            .Append("<text class=\"label end\" x=\"").Append(left - 6).Append("\" y=\"").Append(baseline).Append("\">0</text>");
     }
 
     private static void Coverage(StringBuilder h, ReviewReport report)
@@ -288,7 +291,7 @@ internal static class HtmlReport
         table { border-collapse: collapse; width: 100%; font-size: 14px; }
         th { text-align: left; color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; border-bottom: 2px solid var(--line); padding: 6px 8px; }
         td { border-bottom: 1px solid var(--line); padding: 6px 8px; overflow-wrap: anywhere; }
-        td.num { text-align: right; font-variant-numeric: tabular-nums; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         td.alarm { color: var(--high); font-weight: 600; }
         a { color: var(--accent); }
         .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; vertical-align: middle; }
@@ -309,8 +312,10 @@ internal static class HtmlReport
         svg .threshold { stroke: var(--high); stroke-width: 1.5; stroke-dasharray: 5 4; }
         svg text { font: 11px system-ui, sans-serif; fill: var(--muted); }
         svg .label { text-anchor: middle; }
+        svg .label.start { text-anchor: start; }
+        svg .label.end { text-anchor: end; }
         svg .value { text-anchor: middle; fill: var(--ink); font-weight: 600; }
-        svg .threshold-label { fill: var(--high); font-weight: 600; }
+        svg .threshold-label { fill: var(--high); font-weight: 600; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
         .finding { border-left: 5px solid var(--info); background: var(--wash); border-radius: 6px; padding: 10px 14px; margin-top: 12px; }
         .finding.high { border-color: var(--high); background: var(--high-wash); }
         .finding.warning { border-color: var(--warn); background: var(--warn-wash); }

@@ -10,9 +10,9 @@ internal static class ReportFormat
     {
         null => "n/a",
         < 1000 => $"{ms} ms",
-        < 60_000 => (ms.Value / 1000.0).ToString("0.0", CultureInfo.InvariantCulture) + " s",
-        < 3_600_000 => (ms.Value / 60_000.0).ToString("0.0", CultureInfo.InvariantCulture) + " min",
-        _ => (ms.Value / 3_600_000.0).ToString("0.0", CultureInfo.InvariantCulture) + " h",
+        < 60_000 => (ms.Value / 1000.0).ToString("0.#", CultureInfo.InvariantCulture) + " s",
+        < 3_600_000 => (ms.Value / 60_000.0).ToString("0.#", CultureInfo.InvariantCulture) + " min",
+        _ => (ms.Value / 3_600_000.0).ToString("0.#", CultureInfo.InvariantCulture) + " h",
     };
 
     public static string Duration(TimeSpan span) => Duration((long)span.TotalMilliseconds);
@@ -20,6 +20,8 @@ internal static class ReportFormat
     public static string Percent(double share) => share.ToString("0.#%", CultureInfo.InvariantCulture);
 
     public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+
+    public static string ShortTime(DateTimeOffset at) => at.UtcDateTime.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     public static string Severity(FindingSeverity severity) => severity.ToString().ToLowerInvariant();
 
