@@ -21,10 +21,16 @@ internal sealed class ReviewMonitor(ReviewMonitorOptions options, TimeProvider t
 
     private void Observe(string reviewerId, Action<Reviewer> add)
     {
-        List<ReviewFinding> alerts;
+        Reviewer? reviewer;
         lock (_lock)
         {
-            if (!_reviewers.TryGetValue(reviewerId, out var reviewer)) _reviewers[reviewerId] = reviewer = new Reviewer();
+            if (!_reviewers.TryGetValue(reviewerId, out reviewer)) _reviewers[reviewerId] = reviewer = new Reviewer();
+        }
+
+        // One reviewer at a time per window; reviewers do not wait for each other's analysis.
+        List<ReviewFinding> alerts;
+        lock (reviewer.Turn)
+        {
             add(reviewer);
             Trim(reviewer, time.GetUtcNow() - options.Window);
             alerts = reviewer.Crossings(Judge(reviewer));
@@ -67,6 +73,8 @@ internal sealed class ReviewMonitor(ReviewMonitorOptions options, TimeProvider t
     private sealed class Reviewer
     {
         private readonly Dictionary<string, FindingSeverity> _raised = new(StringComparer.Ordinal);
+
+        public Lock Turn { get; } = new();
 
         public Queue<SignOffRecord> SignOffs { get; } = new();
 
