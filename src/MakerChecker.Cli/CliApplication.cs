@@ -15,6 +15,7 @@ internal static class CliApplication
         root.Subcommands.Add(PolicyCommands.Create(output, error));
         root.Subcommands.Add(AuditCommands.Create(output, error));
         root.Subcommands.Add(KeygenCommand.Create(output, error));
+        root.Subcommands.Add(ReviewCommands.Create(output));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -164,6 +164,32 @@ internal sealed class BundleScanner
         }
     }
 
+    /// <summary>
+    /// Makes room at the end of a pooled read buffer: moves the unconsumed bytes to the front, or, when one value
+    /// fills the whole buffer, rents a bigger one (up to 64 MiB per value).
+    /// </summary>
+    internal static byte[] MakeRoom(byte[] buffer, ref int start, ref int end)
+    {
+        if (start > 0)
+        {
+            buffer.AsSpan(start, end - start).CopyTo(buffer);
+            end -= start;
+            start = 0;
+            return buffer;
+        }
+
+        // One object fills the whole buffer: grow, but only so far.
+        if (buffer.Length >= 64 * 1024 * 1024)
+        {
+            throw new CanonicalJsonException(MalformedJson, "a single bundle value is larger than 64 MiB");
+        }
+
+        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+        buffer.AsSpan(0, end).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return bigger;
+    }
+
     private void Finish()
     {
         if (!_seenManifest || !_seenEvents)

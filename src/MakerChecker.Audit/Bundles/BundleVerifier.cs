@@ -74,7 +74,7 @@ public static class BundleVerifier
                 {
                     if (end == buffer.Length)
                     {
-                        buffer = MakeRoom(buffer, ref start, ref end);
+                        buffer = BundleScanner.MakeRoom(buffer, ref start, ref end);
                     }
 
                     var read = await bundle.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
@@ -248,28 +248,6 @@ public static class BundleVerifier
 
         private AuditVerdict WithKey(AuditVerdict verdict) =>
             verdict with { KeyFingerprint = _fingerprint, EventCount = _checker?.Count ?? 0 };
-
-        private static byte[] MakeRoom(byte[] buffer, ref int start, ref int end)
-        {
-            if (start > 0)
-            {
-                buffer.AsSpan(start, end - start).CopyTo(buffer);
-                end -= start;
-                start = 0;
-                return buffer;
-            }
-
-            // One object fills the whole buffer: grow, but only so far.
-            if (buffer.Length >= 64 * 1024 * 1024)
-            {
-                throw new CanonicalJsonException(MalformedJson, "a single bundle value is larger than 64 MiB");
-            }
-
-            var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-            buffer.AsSpan(0, end).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(buffer);
-            return bigger;
-        }
 
         private async Task DrainAsync()
         {

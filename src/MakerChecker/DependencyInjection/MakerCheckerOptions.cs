@@ -1,5 +1,6 @@
 using MakerChecker.Audit.Stores;
 using MakerChecker.Policy.Model;
+using MakerChecker.Review;
 
 namespace MakerChecker.DependencyInjection;
 
@@ -32,4 +33,10 @@ public sealed class MakerCheckerOptions
     /// <summary>Draws uniformly from [0, 1) for sampled gates; must be thread-safe.</summary>
     /// <value>The default value is <see langword="null"/>: <see cref="Random.Shared"/>.</value>
     public Func<double>? SampleSource { get; set; }
+
+    /// <summary>
+    /// The rubber-stamp detector on live sign-offs (log warning, metric, optional callback); <see langword="null"/> turns it off.
+    /// </summary>
+    /// <value>The default value is <see cref="ReviewMonitorOptions"/> with its defaults.</value>
+    public ReviewMonitorOptions? ReviewMonitoring { get; set; } = new();
 }

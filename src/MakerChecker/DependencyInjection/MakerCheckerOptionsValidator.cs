@@ -24,6 +24,14 @@ internal sealed class MakerCheckerOptionsValidator : IValidateOptions<MakerCheck
             failures.Add("Set at most one of MakerCheckerOptions.AuditStore and MakerCheckerOptions.AuditStoreFactory.");
         }
         if (options.TimeProvider is null) failures.Add("MakerCheckerOptions.TimeProvider must not be null.");
+        try
+        {
+            options.ReviewMonitoring?.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            failures.Add($"MakerCheckerOptions.ReviewMonitoring: {ex.Message}");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -39,6 +39,7 @@ public static class MakerCheckerServiceCollectionExtensions
         return new ApprovalGate(policy, store, options.TimeProvider, services.GetService<ILoggerFactory>(), options.SampleSource)
         {
             OwnsStore = created is not null,
+            ReviewMonitoring = options.ReviewMonitoring,
         };
     }
 }

@@ -4,6 +4,7 @@ using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Policy.Model;
 using MakerChecker.Policy.Validation;
+using MakerChecker.Review;
 using MakerChecker.Telemetry;
 
 namespace MakerChecker.Gates;
@@ -123,6 +124,10 @@ public sealed partial class ApprovalGate
             {
                 _telemetry.SignOff(approve, code, null);
                 Log.SignOffRefused(_logger, requestId, reviewerId, code);
+                if (code == ReasonCodes.ReviewTooFast)
+                {
+                    _reviewMonitor?.RecordRefused(new RefusedSignOff(recorded.Seq, requestId, reviewerId, code, now, (long?)(now - presentedAt)?.TotalMilliseconds));
+                }
                 return new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, GateMessages.Describe(code, reviewerId, requestId, detail), request.Snapshot(now));
             }
 
@@ -130,6 +135,7 @@ public sealed partial class ApprovalGate
             var dwell = (now - presentedAt)?.TotalMilliseconds;
             _telemetry.SignOff(approve, ReasonCodes.SignedOff, dwell);
             Log.SignedOff(_logger, requestId, reviewerId, approve ? "approve" : "reject", (long?)dwell);
+            _reviewMonitor?.Record(new SignOffRecord(recorded.Seq, requestId, reviewerId, request.Skill, approve, request.RequestedAt, presentedAt, now, reason));
             return new GateResult(DecisionOutcome.Allowed, ReasonCodes.SignedOff, rule, policy.Hash, GateMessages.Describe(ReasonCodes.SignedOff, reviewerId, requestId, approve ? "approved" : "rejected"), request.Snapshot(now));
         }, cancellationToken);
 

@@ -6,6 +6,7 @@ using MakerChecker.Decisions;
 using MakerChecker.Policy;
 using MakerChecker.Policy.Diagnostics;
 using MakerChecker.Policy.Model;
+using MakerChecker.Review;
 using MakerChecker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,6 +34,8 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     private readonly GateProjection _state = new();
     private readonly GateTelemetry _telemetry;
     private readonly SemaphoreSlim _initialization = new(1, 1);
+    private readonly ReviewMonitorOptions? _reviewMonitoring;
+    private readonly ReviewMonitor? _reviewMonitor;
     private volatile CompiledPolicy _policy;
     private volatile bool _initialized;
 
@@ -54,6 +57,26 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         _sample = sampleSource ?? Random.Shared.NextDouble;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("MakerChecker.Gates.ApprovalGate");
         _telemetry = new GateTelemetry(CountOpenRequests);
+        _reviewMonitoring = new ReviewMonitorOptions();
+        _reviewMonitor = new ReviewMonitor(_reviewMonitoring, _time, _logger, _telemetry);
+    }
+
+    /// <summary>
+    /// The rubber-stamp detector running on live sign-offs: when a reviewer crosses a threshold it logs a warning
+    /// (event id 3013), adds to the <c>makerchecker.review.findings</c> counter and calls
+    /// <see cref="ReviewMonitorOptions.OnFinding"/>. Replaying the log at start-up feeds it nothing.
+    /// </summary>
+    /// <value>The default value is <see cref="ReviewMonitorOptions"/> with its defaults; <see langword="null"/> turns monitoring off.</value>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public ReviewMonitorOptions? ReviewMonitoring
+    {
+        get => _reviewMonitoring;
+        init
+        {
+            value?.Validate();
+            _reviewMonitoring = value;
+            _reviewMonitor = value is null ? null : new ReviewMonitor(value, _time, _logger, _telemetry);
+        }
     }
 
     /// <summary>The policy in force.</summary>

@@ -19,6 +19,7 @@ internal sealed class GateTelemetry : IDisposable
     private readonly Counter<long> _decisions;
     private readonly Counter<long> _signOffs;
     private readonly Histogram<double> _dwell;
+    private readonly Counter<long> _reviewFindings;
 
     public GateTelemetry(Func<int> openRequests)
     {
@@ -26,6 +27,7 @@ internal sealed class GateTelemetry : IDisposable
         _decisions = _meter.CreateCounter<long>("makerchecker.decisions", "{decision}", "Decisions on invocations, by outcome and reason code.");
         _signOffs = _meter.CreateCounter<long>("makerchecker.signoffs", "{signoff}", "Sign-offs, by verdict and reason code (signed_off or the refusal's code).");
         _dwell = _meter.CreateHistogram<double>("makerchecker.signoff.dwell", "ms", "Time from presentation to accepted sign-off.");
+        _reviewFindings = _meter.CreateCounter<long>("makerchecker.review.findings", "{finding}", "Rubber-stamp alerts from the review monitor, by reviewer, kind and severity.");
         _meter.CreateObservableGauge("makerchecker.requests.open", openRequests, "{request}", "Requests pending or approved, not yet expired, executed or rejected.");
     }
 
@@ -39,6 +41,9 @@ internal sealed class GateTelemetry : IDisposable
         _signOffs.Add(1, new KeyValuePair<string, object?>("verdict", approve ? "approve" : "reject"), new KeyValuePair<string, object?>("reason", reasonCode));
         if (dwellMs is { } ms) _dwell.Record(ms, new KeyValuePair<string, object?>("verdict", approve ? "approve" : "reject"));
     }
+
+    public void ReviewFinding(string reviewerId, string kind, string severity) =>
+        _reviewFindings.Add(1, new KeyValuePair<string, object?>("reviewer", reviewerId), new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("severity", severity));
 
     public void Dispose() => _meter.Dispose();
 

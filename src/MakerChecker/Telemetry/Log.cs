@@ -40,4 +40,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Policy {PolicyName} ({PolicyHash}) is in force")]
     public static partial void PolicyActivated(ILogger logger, string policyName, string policyHash);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Review pattern: {ReviewerId} crossed {Kind} ({Severity}): {Detail}")]
+    public static partial void ReviewFinding(ILogger logger, string reviewerId, string kind, string severity, string detail);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Error, Message = "The review-finding callback failed for {ReviewerId} ({Kind}); the sign-off stands")]
+    public static partial void ReviewCallbackFailed(ILogger logger, Exception exception, string reviewerId, string kind);
 }

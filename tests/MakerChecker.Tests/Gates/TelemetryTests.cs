@@ -45,24 +45,4 @@ public class TelemetryTests
         Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.EventId == 3002 && e.Message.Contains(ReasonCodes.SkillNotGranted, StringComparison.Ordinal));
         Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.EventId == 3006 && e.Message.Contains(ReasonCodes.NotPresented, StringComparison.Ordinal));
     }
-
-    private sealed class ListLoggerFactory : ILoggerFactory, ILogger
-    {
-        public List<(LogLevel Level, int EventId, string Message)> Entries { get; } = [];
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(ILoggerProvider provider) { }
-
-        public void Dispose() { }
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Entries) Entries.Add((logLevel, eventId.Id, formatter(state, exception)));
-        }
-    }
 }

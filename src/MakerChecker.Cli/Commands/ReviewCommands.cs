@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using MakerChecker.Audit.Canonicalization;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Cli.Reports;
+using MakerChecker.Review;
+
+namespace MakerChecker.Cli.Commands;
+
+/// <summary><c>makerchecker review report PATH</c>: the rubber-stamp detector over a bundle or a file store.</summary>
+internal static class ReviewCommands
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    internal static Command Create(TextWriter output)
+    {
+        var review = new Command("review", "Find rubber-stamping in audit evidence.");
+        review.Subcommands.Add(Report(output));
+        return review;
+    }
+
+    private static Command Report(TextWriter output)
+    {
+        var path = new Argument<FileInfo>("PATH") { Description = "An evidence bundle (.json) or a file store (.jsonl)." };
+        ArgumentChecks.RejectOptionLikePaths(path);
+        var html = new Option<FileInfo?>("--html") { Description = "Also write a self-contained HTML report to this file." };
+        var json = new Option<bool>("--json") { Description = "Write machine-readable JSON instead of tables." };
+        var fastDwell = DurationOption("--fast-dwell", "A sign-off with less dwell than this counts as fast (default 10s).");
+        var burstWindow = DurationOption("--burst-window", "The window of a burst (default 60s).");
+        var burstCount = new Option<int?>("--burst-count") { Description = "Sign-offs with one outcome within the burst window that make a burst (default 10)." };
+        var capacity = new Option<int?>("--capacity") { Description = "Plausible sign-offs per hour; more in any hour is flagged (default 60)." };
+        var target = new Option<double?>("--coverage-target") { Description = "Share of automated decisions per skill that should be reviewed, 0 to 1 (default 0.05)." };
+        var failOn = new Option<string?>("--fail-on") { Description = "Exit 1 when there is a finding of this severity or worse: high or warning." };
+        failOn.AcceptOnlyFromAmong("high", "warning");
+
+        var report = new Command("report", "Report per-reviewer dwell, bursts and capacity, findings with their thresholds, review coverage per skill and break-glass awaiting review. Exit 0 when the report is made, 1 when the evidence is unreadable or fails verification, 2 on usage errors.");
+        report.Arguments.Add(path);
+        foreach (var option in new Option[] { html, json, fastDwell, burstWindow, burstCount, capacity, target, failOn }) report.Options.Add(option);
+        report.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new ReviewDetectionOptions();
+            if (parse.GetValue(fastDwell) is { } fd) options.FastDwell = fd;
+            if (parse.GetValue(burstWindow) is { } bw) options.BurstWindow = bw;
+            if (parse.GetValue(burstCount) is { } bc) options.BurstCount = bc;
+            if (parse.GetValue(capacity) is { } cap) options.CapacityPerHour = cap;
+            if (parse.GetValue(target) is { } t) options.ReviewedShareTarget = t;
+            var error = parse.InvocationConfiguration.Error;
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            var file = parse.GetValue(path)!;
+            if (!file.Exists)
+            {
+                await error.WriteLineAsync($"error: '{file}' does not exist. Pass an evidence bundle or a file store (.jsonl).").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
+            EvidenceSummary summary;
+            ReviewReport result;
+            try
+            {
+                var (s, evidence) = await EvidenceSource.LoadAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+                summary = s;
+                result = RubberStampDetector.Analyze(evidence, options);
+            }
+            catch (Exception ex) when (ex is ReviewEvidenceException or CanonicalJsonException or AuditStoreException or IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"error: cannot read the evidence in '{file}': {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
+            if (parse.GetValue(json)) await output.WriteLineAsync(JsonSerializer.Serialize(JsonReport.Build(summary, result), JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
+            else TerminalReport.Write(output, summary, result);
+
+            if (parse.GetValue(html) is { } htmlFile)
+            {
+                await File.WriteAllTextAsync(htmlFile.FullName, HtmlReport.Render(summary, result), cancellationToken).ConfigureAwait(false);
+                if (!parse.GetValue(json)) await output.WriteLineAsync($"HTML report: {htmlFile.FullName}".AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!summary.Verdict.IsValid)
+            {
+                await error.WriteLineAsync($"error: the evidence failed verification ({summary.Verdict}); the report above rests on evidence that may have been altered.").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+            var worst = result.Findings.Count == 0 ? (FindingSeverity?)null : result.Findings.Max(f => f.Severity);
+            return parse.GetValue(failOn) switch
+            {
+                "high" when worst >= FindingSeverity.High => ExitCodes.Failure,
+                "warning" when worst >= FindingSeverity.Warning => ExitCodes.Failure,
+                _ => ExitCodes.Success,
+            };
+        });
+        return report;
+    }
+
+    private static Option<TimeSpan?> DurationOption(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Single().Value;
+            if (TryParseDuration(text, out var value)) return value;
+            result.AddError($"'{text}' is not a duration for {name}: write a positive number with ms, s, m or h, for example 10s or 1.5m.");
+            return null;
+        },
+    };
+
+    internal static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        value = default;
+        var unit = text.EndsWith("ms", StringComparison.Ordinal) ? "ms" : text.Length > 0 ? text[^1..] : "";
+        var scale = unit switch { "ms" => 0.001, "s" => 1, "m" => 60, "h" => 3600, _ => 0 };
+        if (scale == 0 || !double.TryParse(text[..^unit.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) || number <= 0) return false;
+        value = TimeSpan.FromSeconds(number * scale);
+        return true;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Runtime.CompilerServices;
+using MakerChecker.Audit.Bundles;
+using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Verification;
+using MakerChecker.Auditing;
+using MakerChecker.Review;
+
+namespace MakerChecker.Cli.Reports;
+
+/// <summary>What the report says about the evidence itself: where it came from, whether it verified, what it spans.</summary>
+internal sealed record EvidenceSummary(string Path, string Kind, AuditVerdict Verdict, IReadOnlyList<string> PolicyHashes, string? From, string? To, long EventCount);
+
+/// <summary>
+/// Opens a bundle or a file store, verifies it first (the report says prominently when it did not verify), then
+/// streams its events into the detector's evidence while noting the policy hashes and the time range.
+/// </summary>
+internal static class EvidenceSource
+{
+    public static async Task<(EvidenceSummary Summary, ReviewEvidence Evidence)> LoadAsync(string path, CancellationToken cancellationToken)
+    {
+        var isBundle = await LooksLikeBundleAsync(path, cancellationToken).ConfigureAwait(false);
+        var tap = new Tap();
+        if (isBundle)
+        {
+            var verdict = await BundleVerifier.VerifyFileAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var evidence = await ReviewEvidenceReader.ReadAsync(tap.Observe(BundleReader.ReadFileAsync(path, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
+            return (tap.Summary(path, "bundle", verdict), evidence);
+        }
+
+        var store = await FileAuditStore.OpenReadOnlyAsync(path, cancellationToken).ConfigureAwait(false);
+        await using (store.ConfigureAwait(false))
+        {
+            var verdict = await AuditStoreVerifier.VerifyAsync(store, cancellationToken).ConfigureAwait(false);
+            var evidence = await ReviewEvidenceReader.ReadAsync(tap.Observe(store.ReadAsync(1, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
+            return (tap.Summary(path, "file store", verdict), evidence);
+        }
+    }
+
+    /// <summary>A bundle is one JSON object that opens with its manifest; a file store is JSON Lines of events.</summary>
+    private static async Task<bool> LooksLikeBundleAsync(string path, CancellationToken cancellationToken)
+    {
+        var file = File.OpenRead(path);
+        await using (file.ConfigureAwait(false))
+        {
+            var head = new byte[256];
+            var read = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            var text = System.Text.Encoding.UTF8.GetString(head, 0, read).TrimStart();
+            return text.StartsWith('{') && text[1..].TrimStart().StartsWith("\"manifest\"", StringComparison.Ordinal);
+        }
+    }
+
+    private sealed class Tap
+    {
+        private readonly List<string> _policies = [];
+        private string? _from;
+        private string? _to;
+        private long _count;
+
+        public async IAsyncEnumerable<AuditEvent> Observe(IAsyncEnumerable<AuditEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                _count++;
+                _from ??= e.OccurredAt;
+                _to = e.OccurredAt;
+                if (e.EventType == AuditEventTypes.PolicyActivated && e.Payload.ValueKind == System.Text.Json.JsonValueKind.Object && e.Payload.TryGetProperty("policyHash", out var hash) && hash.ValueKind == System.Text.Json.JsonValueKind.String && hash.GetString() is { } h && !_policies.Contains(h))
+                {
+                    _policies.Add(h);
+                }
+                yield return e;
+            }
+        }
+
+        public EvidenceSummary Summary(string path, string kind, AuditVerdict verdict) => new(path, kind, verdict, _policies, _from, _to, _count);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using MakerChecker.Review;
+using Spectre.Console;
+
+namespace MakerChecker.Cli.Reports;
+
+/// <summary>
+/// The report as tables. Colours and box drawing only on an interactive console; redirected output (files, CI logs,
+/// tests) is plain ASCII and wide enough not to wrap.
+/// </summary>
+internal static class TerminalReport
+{
+    public static void Write(TextWriter output, EvidenceSummary summary, ReviewReport report)
+    {
+        var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!interactive) console.Profile.Width = 200;
+        var border = interactive ? TableBorder.Rounded : TableBorder.Ascii;
+
+        console.MarkupLine($"[bold]Review report[/] {E(summary.Path)} ({E(summary.Kind)})");
+        console.MarkupLine(summary.Verdict.IsValid
+            ? $"Evidence [green]{E(ReportFormat.Verification(summary))}[/]"
+            : $"Evidence [bold red]{E(ReportFormat.Verification(summary))}[/]\n[bold red]Everything below rests on evidence that failed verification and may have been altered.[/]");
+        console.MarkupLine($"Policy hash {E(summary.PolicyHashes.Count == 0 ? "none on record" : string.Join(", ", summary.PolicyHashes))}");
+        console.MarkupLine($"Events {summary.EventCount.ToString(CultureInfo.InvariantCulture)}, {E(ReportFormat.Range(summary))}");
+        console.WriteLine();
+
+        var reviewers = new Table { Border = border, Title = new TableTitle("Reviewers") };
+        foreach (var column in new[] { "Reviewer", "Count", "Median dwell", "p10", "p90", "Median queue", "Fast share", "In bursts", "Peak/h", "No presentation", "Refused too fast", "Approval rate" })
+        {
+            reviewers.AddColumn(new TableColumn(column) { Alignment = column == "Reviewer" ? Justify.Left : Justify.Right });
+        }
+        foreach (var r in report.Reviewers)
+        {
+            var flagged = report.FindingsFor(r.ReviewerId).Any();
+            reviewers.AddRow(
+                flagged ? $"[bold]{E(r.ReviewerId)}[/]" : E(r.ReviewerId),
+                N(r.Count), ReportFormat.Duration(r.MedianDwellMs), ReportFormat.Duration(r.P10DwellMs), ReportFormat.Duration(r.P90DwellMs),
+                ReportFormat.Duration(r.MedianQueueMs),
+                r.FastShare >= report.Options.FastShareWarning ? $"[red]{ReportFormat.Percent(r.FastShare)}[/]" : ReportFormat.Percent(r.FastShare),
+                N(r.InBursts), r.PeakPerHour > report.Options.CapacityPerHour ? $"[red]{N(r.PeakPerHour)}[/]" : N(r.PeakPerHour),
+                N(r.WithoutPresentation), N(r.RefusedTooFast), ReportFormat.Percent(r.ApprovalRate));
+        }
+        console.Write(reviewers);
+        console.WriteLine();
+
+        console.MarkupLine($"[bold]Findings ({N(report.Findings.Count)})[/]");
+        if (report.Findings.Count == 0) console.MarkupLine("No reviewer crossed a threshold.");
+        foreach (var f in report.Findings)
+        {
+            var colour = f.Severity switch { FindingSeverity.High => "red", FindingSeverity.Warning => "yellow", _ => "blue" };
+            console.MarkupLine($"  [bold {colour}]{ReportFormat.Severity(f.Severity).ToUpperInvariant(),-7}[/] {E(f.ReviewerId)}  {E(f.Kind)}  ({N(f.Count)} sign-offs): {E(f.Message)}");
+            console.MarkupLine($"          thresholds: {E(ReportFormat.Thresholds(f))}; first evidence seq {(f.Evidence.Count > 0 ? f.Evidence[0].Seq.ToString(CultureInfo.InvariantCulture) : "n/a")}");
+        }
+        console.WriteLine();
+
+        var coverage = new Table { Border = border, Title = new TableTitle($"Review coverage per skill (target at least {ReportFormat.Percent(report.Options.ReviewedShareTarget)})") };
+        foreach (var column in new[] { "Skill", "Automated decisions", "Reviewed", "Share", "Target" })
+        {
+            coverage.AddColumn(new TableColumn(column) { Alignment = column is "Skill" or "Target" ? Justify.Left : Justify.Right });
+        }
+        foreach (var c in report.Coverage)
+        {
+            coverage.AddRow(E(c.Skill), N(c.AutomatedDecisions), N(c.Reviewed), ReportFormat.Percent(c.Share), c.MeetsTarget ? "[green]met[/]" : "[red]below[/]");
+        }
+        console.Write(coverage);
+        console.WriteLine();
+
+        console.MarkupLine($"[bold]Break-glass awaiting review ({N(report.BreakGlassAwaitingReview.Count)})[/]");
+        foreach (var b in report.BreakGlassAwaitingReview)
+        {
+            console.MarkupLine($"  seq {b.Seq.ToString(CultureInfo.InvariantCulture)}  {E(ReportFormat.Time(b.At))}  {E(b.PrincipalId)} ran {E(b.Skill)}: \"{E(b.Justification)}\"");
+        }
+    }
+
+    /// <summary>Evidence text is attacker-controlled: no markup, and no control characters that could drive the terminal.</summary>
+    private static string E(string text) => Markup.Escape(string.Concat(text.Select(c => char.IsControl(c) ? '?' : c)));
+
+    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+}

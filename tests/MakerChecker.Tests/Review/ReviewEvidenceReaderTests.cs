@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Review;
+using MakerChecker.Testing;
+
+namespace MakerChecker.Tests.Review;
+
+/// <summary>How the gate's audit events become the detector's evidence.</summary>
+public sealed class ReviewEvidenceReaderTests
+{
+    [Fact]
+    public async Task Maps_the_gates_events_and_skips_the_rest()
+    {
+        await using var scenario = new ReviewScenario();
+        await scenario.FlagAsync(3);
+        await scenario.ReviewAsync("dr.steady", 2, _ => TimeSpan.FromSeconds(40), TimeSpan.FromMinutes(1), i => i == 0);
+        await scenario.BreakGlassAsync("the patient is in theatre");
+        var all = new List<AuditEvent>();
+        await foreach (var e in scenario.Store.ReadAsync()) all.Add(e);
+
+        var evidence = ReviewEvidenceReader.Read(all);
+
+        Assert.Equal(2, evidence.SignOffs.Count);
+        var first = evidence.SignOffs[0];
+        var decided = all.Single(e => e.Seq == first.Seq);
+        Assert.Equal("approval.decided", decided.EventType);
+        Assert.Equal((decided.EntityId, "dr.steady", ReviewScenario.Deny, true), (first.RequestId, first.ReviewerId, first.Skill, first.Approved));
+        Assert.Equal(TimeSpan.FromSeconds(40), first.Dwell);
+        Assert.Equal("meets the denial criteria", first.Reason);
+        Assert.False(evidence.SignOffs[1].Approved);
+        Assert.Equal("the clinical notes support coverage", evidence.SignOffs[1].Reason);
+        Assert.Equal(3, evidence.AutomatedDecisions[ReviewScenario.Flag]);
+        Assert.Equal(2, evidence.AutomatedDecisions[ReviewScenario.Deny]);
+        Assert.Equal(2, evidence.ReviewedDecisions[ReviewScenario.Deny]);
+        Assert.False(evidence.ReviewedDecisions.ContainsKey(ReviewScenario.Flag));
+        var glass = Assert.Single(evidence.BreakGlassUses);
+        Assert.Equal(("dr.director", ReviewScenario.Deny, "the patient is in theatre"), (glass.PrincipalId, glass.Skill, glass.Justification));
+        Assert.Empty(evidence.RefusedSignOffs);
+        Assert.Equal(evidence.SignOffs.Count, (await ReviewEvidenceReader.ReadAsync(scenario.Store.ReadAsync())).SignOffs.Count);
+    }
+
+    [Fact]
+    public async Task Reads_refused_sign_offs_with_their_reason_code_and_dwell()
+    {
+        await using var store = new InMemoryAuditStore();
+        await store.AppendAsync(Entry("approval.signoff_refused", new JsonObject
+        {
+            ["requestId"] = "r-1", ["reviewerId"] = "dr.quick", ["reasonCode"] = "review_too_fast",
+            ["decidedAt"] = "2026-11-02T08:00:02.0000000Z", ["dwellMs"] = 2000, ["presentedAt"] = "2026-11-02T08:00:00.0000000Z",
+        }));
+        var refused = Assert.Single((await ReviewEvidenceReader.ReadAsync(store.ReadAsync())).RefusedSignOffs);
+        Assert.Equal((2L, "r-1", "dr.quick", "review_too_fast", 2000L), (refused.Seq, refused.RequestId, refused.ReviewerId, refused.ReasonCode, refused.DwellMs!.Value));
+    }
+
+    [Theory]
+    [InlineData("approval.decided", "reviewerId", null, "'reviewerId' is missing")]
+    [InlineData("approval.decided", "verdict", "maybe", "'verdict' is 'maybe'")]
+    [InlineData("approval.decided", "decidedAt", "yesterday", "'decidedAt' is not a time")]
+    [InlineData("approval.signoff_refused", "reasonCode", null, "'reasonCode' is missing")]
+    [InlineData("breakglass.invoked", "justification", null, "'justification' is missing")]
+    [InlineData("decision.allowed", "skill", null, "'skill' is missing")]
+    [InlineData("approval.requested", "requestId", null, "'requestId' is missing")]
+    public async Task A_malformed_payload_of_a_known_type_is_an_error_naming_the_seq(string type, string field, string? value, string problem)
+    {
+        var payload = new JsonObject
+        {
+            ["requestId"] = "r-1", ["reviewerId"] = "dr.x", ["principalId"] = "dr.x", ["skill"] = ReviewScenario.Deny, ["verdict"] = "approve",
+            ["reasonCode"] = "review_too_fast", ["justification"] = "urgent", ["requestedAt"] = "2026-11-02T08:00:00.0000000Z",
+            ["presentedAt"] = "2026-11-02T08:00:00.0000000Z", ["decidedAt"] = "2026-11-02T08:00:01.0000000Z",
+        };
+        payload[field] = value;
+        await using var store = new InMemoryAuditStore();
+        await store.AppendAsync(Entry("policy.activated", new JsonObject { ["policyHash"] = "aa" }));
+        await store.AppendAsync(Entry(type, payload));
+
+        var error = await Assert.ThrowsAsync<ReviewEvidenceException>(() => ReviewEvidenceReader.ReadAsync(store.ReadAsync()));
+
+        Assert.Equal((3L, type), (error.Seq, error.EventType));
+        Assert.Contains($"seq 3 ({type})", error.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    private static AuditEntry Entry(string type, JsonObject payload) =>
+        new() { Actor = new AuditActor("human", "dr.x"), EventType = type, EntityType = "approval_request", EntityId = "r-1", Payload = payload };
+}
