@@ -64,27 +64,7 @@ public sealed class CheckpointHistory : IDisposable
         {
             var bytes = new byte[file.Length];
             file.ReadExactly(bytes);
-            var complete = bytes.AsSpan().LastIndexOf((byte)'\n') + 1;
-            if (!Utf8.IsValid(bytes.AsSpan(0, complete)))
-            {
-                throw new InvalidDataException($"'{path}' is not valid UTF-8. The checkpoint history was altered; keep the file as evidence.");
-            }
-
-            var records = new List<CheckpointRecord>();
-            var lineNumber = 0;
-            foreach (var line in Encoding.UTF8.GetString(bytes, 0, complete).Split('\n')[..^1])
-            {
-                lineNumber++;
-                var record = ParseRecord(line, verifierKey, out var failure);
-                failure ??= record is null ? null : LinkFailure(records, record);
-                if (failure is not null || record is null)
-                {
-                    throw new InvalidDataException($"'{path}' line {lineNumber}: {failure}. The checkpoint history was altered; keep the file as evidence.");
-                }
-
-                records.Add(record);
-            }
-
+            var (records, complete) = ParseAll(bytes, path, verifierKey);
             if (complete != bytes.Length)
             {
                 file.SetLength(complete);
@@ -101,12 +81,67 @@ public sealed class CheckpointHistory : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads and verifies the history at <paramref name="path"/> for inspection, without opening it for writing or
+    /// dropping a torn tail; an absent file is an empty history. Records cannot be appended to it.
+    /// </summary>
+    internal static CheckpointHistory LoadReadOnly(string path, NoteVerifierKey verifierKey)
+    {
+        byte[] bytes;
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+        }
+        catch (FileNotFoundException)
+        {
+            bytes = [];
+        }
+
+        var (records, complete) = ParseAll(bytes, path, verifierKey);
+        return new CheckpointHistory(verifierKey, records, null, bytes.Length - complete) { IsReadOnly = true };
+    }
+
+    private bool IsReadOnly { get; init; }
+
+    private static (List<CheckpointRecord> Records, int Complete) ParseAll(byte[] bytes, string path, NoteVerifierKey verifierKey)
+    {
+        var complete = bytes.AsSpan().LastIndexOf((byte)'\n') + 1;
+        if (!Utf8.IsValid(bytes.AsSpan(0, complete)))
+        {
+            throw new InvalidDataException($"'{path}' is not valid UTF-8. The checkpoint history was altered; keep the file as evidence.");
+        }
+
+        var records = new List<CheckpointRecord>();
+        var lineNumber = 0;
+        foreach (var line in Encoding.UTF8.GetString(bytes, 0, complete).Split('\n')[..^1])
+        {
+            lineNumber++;
+            var record = ParseRecord(line, verifierKey, out var failure);
+            failure ??= record is null ? null : LinkFailure(records, record);
+            if (failure is not null || record is null)
+            {
+                throw new InvalidDataException($"'{path}' line {lineNumber}: {failure}. The checkpoint history was altered; keep the file as evidence.");
+            }
+
+            records.Add(record);
+        }
+
+        return (records, complete);
+    }
+
     /// <summary>Closes the file.</summary>
     public void Dispose() => _file?.Dispose();
 
     /// <summary>Appends a record durably (written and fsync'd before returning). The caller has checked it links.</summary>
     internal void Append(CheckpointRecord record)
     {
+        if (IsReadOnly)
+        {
+            throw new InvalidOperationException("This checkpoint history was loaded read-only for inspection; open it with CheckpointHistory.Open to sign.");
+        }
+
         if (LinkFailure(_records, record) is { } failure)
         {
             throw new InvalidOperationException($"Refusing to record checkpoint {record.Checkpoint}: {failure}.");
