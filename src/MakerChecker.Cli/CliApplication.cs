@@ -13,6 +13,9 @@ internal static class CliApplication
     {
         var root = new RootCommand("MakerChecker: lint and explain policies, verify and export audit evidence, and report rubber-stamping.");
         root.Subcommands.Add(PolicyCommands.Create(output));
+        var audit = new Command("audit", "Verify and export audit evidence, issue receipts and check consistency.");
+        foreach (var command in ReceiptCommands.Create(output)) audit.Subcommands.Add(command);
+        root.Subcommands.Add(audit);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

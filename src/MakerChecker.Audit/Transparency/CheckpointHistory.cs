@@ -105,6 +105,36 @@ public sealed class CheckpointHistory : IDisposable
 
     private bool IsReadOnly { get; init; }
 
+    /// <summary>
+    /// The origin line of the first checkpoint in the history file at <paramref name="path"/>, unverified (opening
+    /// verifies it), or <see langword="null"/> when there is none: lets a log be reopened without restating its origin.
+    /// </summary>
+    internal static string? PeekOrigin(string path)
+    {
+        string? first;
+        try
+        {
+            using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            first = reader.ReadLine();
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(first ?? string.Empty);
+            return json.RootElement.TryGetProperty("checkpoint", out var note) && note.ValueKind == JsonValueKind.String
+                ? note.GetString()!.Split('\n')[0]
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null; // opening reports the malformed line
+        }
+    }
+
     private static (List<CheckpointRecord> Records, int Complete) ParseAll(byte[] bytes, string path, NoteVerifierKey verifierKey)
     {
         var complete = bytes.AsSpan().LastIndexOf((byte)'\n') + 1;

@@ -411,14 +411,16 @@ public sealed class CheckpointedAuditStore : IAuditStore
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate(readOnly);
-        var origin = options.Origin ?? options.VerifierKey?.Name ?? "makerchecker.audit/" + inner.InstanceId;
+        var prefix = options.FilePrefix ?? (inner as FileAuditStore)?.Path;
+        var origin = options.Origin ?? options.VerifierKey?.Name
+            ?? (prefix is null ? null : CheckpointHistory.PeekOrigin(prefix + HistoryFileSuffix))
+            ?? "makerchecker.audit/" + inner.InstanceId;
         var key = options.Signer is { } signer ? NoteVerifierKey.FromEd25519(origin, signer.PublicKey.Span) : options.VerifierKey!;
         if (options.VerifierKey is { } given && given.ToString() != key.ToString())
         {
             throw new ArgumentException($"The verifier key {given} is not the signer's key under origin '{origin}' ({key}).", nameof(options));
         }
 
-        var prefix = options.FilePrefix ?? (inner as FileAuditStore)?.Path;
         var state = new OpenState { Origin = origin };
         try
         {

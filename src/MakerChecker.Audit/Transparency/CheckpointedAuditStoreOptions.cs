@@ -20,7 +20,7 @@ public sealed class CheckpointedAuditStoreOptions
     /// The checkpoint origin line, which is also the signing key's name. Keep it fixed for the life of the log: the
     /// checkpoint history refuses a different one.
     /// </summary>
-    /// <value>The default value is <see langword="null"/>: the verifier key's name, or else <c>makerchecker.audit/&lt;instance id&gt;</c>.</value>
+    /// <value>The default value is <see langword="null"/>: the verifier key's name, else the origin of the checkpoint history beside the log, else <c>makerchecker.audit/&lt;instance id&gt;</c>.</value>
     public string? Origin { get; set; }
 
     /// <summary>
