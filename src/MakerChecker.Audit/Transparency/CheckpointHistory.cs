@@ -209,7 +209,8 @@ public sealed class CheckpointHistory : IDisposable
         return buffer.ToArray();
     }
 
-    private static CheckpointRecord? ParseRecord(string line, NoteVerifierKey key, out string? failure)
+    /// <summary>Parses one record (a history line or a bundle's checkpoint entry) and verifies its note under <paramref name="key"/>.</summary>
+    internal static CheckpointRecord? ParseRecord(string line, NoteVerifierKey key, out string? failure)
     {
         JsonDocument json;
         try
@@ -257,7 +258,7 @@ public sealed class CheckpointHistory : IDisposable
     }
 
     /// <summary>Why <paramref name="record"/> cannot follow <paramref name="records"/>, or <see langword="null"/>.</summary>
-    private static string? LinkFailure(List<CheckpointRecord> records, CheckpointRecord record)
+    internal static string? LinkFailure(List<CheckpointRecord> records, CheckpointRecord record)
     {
         var next = record.Checkpoint.Checkpoint;
         if (next.Size == 0)

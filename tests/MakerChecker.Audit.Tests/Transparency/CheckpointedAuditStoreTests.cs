@@ -27,8 +27,9 @@ public class CheckpointedAuditStoreTests
         var checkpoint = await store.CheckpointAsync();
         Assert.Equal(301, checkpoint.Checkpoint.Size);
         Assert.Equal(await CheckpointedLogs.RootOfEventsAsync(store, 301), checkpoint.Checkpoint.Root);
-        // Every 50 events while appending (at least 6 times), plus the one on demand; each one consistent with the last.
-        Assert.True(store.Checkpoints.Count >= 7, $"{store.Checkpoints.Count} checkpoints");
+        // Scheduled ones while appending (a drain of out-of-order leaves may pass several multiples of 50 at once), plus
+        // the one on demand; each one consistent with the last.
+        Assert.True(store.Checkpoints.Count >= 2, $"{store.Checkpoints.Count} checkpoints");
         for (var i = 1; i < store.Checkpoints.Count; i++)
         {
             var (a, b) = (store.Checkpoints[i - 1].Checkpoint.Checkpoint, store.Checkpoints[i].Checkpoint.Checkpoint);
