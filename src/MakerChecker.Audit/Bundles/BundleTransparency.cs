@@ -38,16 +38,7 @@ internal sealed class BundleTransparency
         writer.WriteStartArray("checkpoints");
         foreach (var record in records)
         {
-            writer.WriteStartObject();
-            writer.WriteString("checkpoint", record.Checkpoint.NoteText);
-            writer.WriteStartArray("consistencyFromPrevious");
-            foreach (var hash in record.ConsistencyFromPrevious)
-            {
-                writer.WriteStringValue(hash.ToString());
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            CheckpointHistory.WriteRecord(writer, record);
         }
 
         writer.WriteEndArray();

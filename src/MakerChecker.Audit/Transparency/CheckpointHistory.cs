@@ -193,20 +193,26 @@ public sealed class CheckpointHistory : IDisposable
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            writer.WriteStartObject();
-            writer.WriteString("checkpoint", record.Checkpoint.NoteText);
-            writer.WriteStartArray("consistencyFromPrevious");
-            foreach (var hash in record.ConsistencyFromPrevious)
-            {
-                writer.WriteStringValue(hash.ToString());
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            WriteRecord(writer, record);
         }
 
         buffer.WriteByte((byte)'\n');
         return buffer.ToArray();
+    }
+
+    /// <summary>One record as a JSON object: the form of a history line and of a bundle's checkpoint entry.</summary>
+    internal static void WriteRecord(Utf8JsonWriter writer, CheckpointRecord record)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("checkpoint", record.Checkpoint.NoteText);
+        writer.WriteStartArray("consistencyFromPrevious");
+        foreach (var hash in record.ConsistencyFromPrevious)
+        {
+            writer.WriteStringValue(hash.ToString());
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     /// <summary>Parses one record (a history line or a bundle's checkpoint entry) and verifies its note under <paramref name="key"/>.</summary>

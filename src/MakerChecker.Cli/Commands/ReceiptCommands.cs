@@ -115,22 +115,9 @@ internal static class ReceiptCommands
         command.Options.Add(origin);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var error = parse.InvocationConfiguration.Error;
-            var (key, keyFailure) = ReadVerifierKey(parse.GetValue(vkey)!);
-            if (key is null)
+            var (key, bytes) = await ReadKeyAndFileAsync(parse, vkey, parse.GetValue(file)!, "the receipt", cancellationToken).ConfigureAwait(false);
+            if (key is null || bytes is null)
             {
-                await error.WriteLineAsync($"error: {keyFailure}").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-
-            byte[] bytes;
-            try
-            {
-                bytes = await File.ReadAllBytesAsync(parse.GetValue(file)!.FullName, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                await error.WriteLineAsync($"error: cannot read the receipt: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
@@ -168,24 +155,13 @@ internal static class ReceiptCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            var (key, keyFailure) = ReadVerifierKey(parse.GetValue(vkey)!);
-            if (key is null)
+            var (key, bytes) = await ReadKeyAndFileAsync(parse, vkey, parse.GetValue(old)!, "the old checkpoint", cancellationToken).ConfigureAwait(false);
+            if (key is null || bytes is null)
             {
-                await error.WriteLineAsync($"error: {keyFailure}").ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
-            string note;
-            try
-            {
-                note = await File.ReadAllTextAsync(parse.GetValue(old)!.FullName, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                await error.WriteLineAsync($"error: cannot read the old checkpoint: {ex.Message}").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-
+            var note = System.Text.Encoding.UTF8.GetString(bytes);
             if (!SignedCheckpoint.TryOpen(note, [key], out var older, out var failure))
             {
                 await error.WriteLineAsync($"error: the old checkpoint does not verify under {key.Name}: {failure}").ConfigureAwait(false);
@@ -229,6 +205,28 @@ internal static class ReceiptCommands
 
     private static Option<string> VerifierKeyOption() =>
         new("--vkey") { Description = "The log's verifier key (name+keyid+base64), or a file holding it.", Required = true };
+
+    /// <summary>The verifier key and the input file, or (after writing the usage error) nulls.</summary>
+    private static async Task<(NoteVerifierKey? Key, byte[]? Bytes)> ReadKeyAndFileAsync(ParseResult parse, Option<string> vkey, FileInfo file, string what, CancellationToken cancellationToken)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        var (key, keyFailure) = ReadVerifierKey(parse.GetValue(vkey)!);
+        if (key is null)
+        {
+            await error.WriteLineAsync($"error: {keyFailure}").ConfigureAwait(false);
+            return (null, null);
+        }
+
+        try
+        {
+            return (key, await File.ReadAllBytesAsync(file.FullName, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"error: cannot read {what}: {ex.Message}").ConfigureAwait(false);
+            return (null, null);
+        }
+    }
 
     /// <summary>The vkey given inline or as a file holding it.</summary>
     private static (NoteVerifierKey? Key, string? Failure) ReadVerifierKey(string value)

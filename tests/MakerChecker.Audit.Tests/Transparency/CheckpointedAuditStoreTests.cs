@@ -2,6 +2,9 @@ using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Tests.Support;
 using MakerChecker.Audit.Transparency;
 using MakerChecker.Audit.Verification;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MakerChecker.Audit.Tests.Transparency;
@@ -15,6 +18,32 @@ public class CheckpointedAuditStoreTests
 
     private static async Task<CheckpointedAuditStore> OpenFileAsync(string path, Ed25519TestSigner signer, long every = 1000) =>
         await CheckpointedAuditStore.OpenAsync(await FileAuditStore.OpenAsync(path), Options(signer, every));
+
+    /// <summary>Writes <paramref name="count"/> events through a checkpointed file store and closes it (signing a last checkpoint).</summary>
+    private static async Task WriteFileLogAsync(string path, Ed25519TestSigner signer, int count)
+    {
+        await using var store = await OpenFileAsync(path, signer);
+        for (var i = 0; i < count; i++)
+        {
+            await store.AppendAsync(CheckpointedLogs.Entry(i));
+        }
+    }
+
+    [Property(MaxTest = 25)]
+    public Property Any_rewritten_and_rechained_event_is_refused_and_located() => Prop.ForAll(
+        (from events in Gen.Choose(2, 60)
+         from rewritten in Gen.Choose(2, events + 1)
+         select (events, rewritten)).ToArbitrary(),
+        c =>
+        {
+            using var dir = new TempDir();
+            var path = dir.File("audit.jsonl");
+            using var signer = new Ed25519TestSigner(Seed);
+            WriteFileLogAsync(path, signer, c.events).GetAwaiter().GetResult();
+            CheckpointedLogs.RewriteAndRechainAsync(path, c.rewritten, "approved-by-attacker").GetAwaiter().GetResult();
+            var refused = Assert.ThrowsAsync<LogRollbackException>(() => OpenFileAsync(path, signer)).GetAwaiter().GetResult();
+            return refused.ReasonCode == "log_diverges_from_checkpoint" && refused.FirstDivergentSeq == c.rewritten;
+        });
 
     [Fact]
     public async Task Concurrent_appends_enter_the_tree_in_seq_order_and_checkpoints_follow_the_schedule()
@@ -66,13 +95,7 @@ public class CheckpointedAuditStoreTests
         using var dir = new TempDir();
         var path = dir.File("audit.jsonl");
         using var signer = new Ed25519TestSigner(Seed);
-        await using (var store = await OpenFileAsync(path, signer))
-        {
-            for (var i = 0; i < 20; i++)
-            {
-                await store.AppendAsync(CheckpointedLogs.Entry(i));
-            }
-        }
+        await WriteFileLogAsync(path, signer, 20);
 
         Assert.True(File.Exists(path + ".merkle"));
         Assert.True(File.Exists(path + ".checkpoints"));
@@ -90,13 +113,7 @@ public class CheckpointedAuditStoreTests
         using var dir = new TempDir();
         var path = dir.File("audit.jsonl");
         using var signer = new Ed25519TestSigner(Seed);
-        await using (var store = await OpenFileAsync(path, signer))
-        {
-            for (var i = 0; i < 40; i++)
-            {
-                await store.AppendAsync(CheckpointedLogs.Entry(i));
-            }
-        }
+        await WriteFileLogAsync(path, signer, 40);
 
         var hashes = File.ReadAllBytes(path + ".merkle");
         hashes[32 * 10] ^= 0x01; // a stored hash in the middle
@@ -121,13 +138,7 @@ public class CheckpointedAuditStoreTests
         using var dir = new TempDir();
         var path = dir.File("audit.jsonl");
         using var signer = new Ed25519TestSigner(Seed);
-        await using (var store = await OpenFileAsync(path, signer))
-        {
-            for (var i = 0; i < 30; i++)
-            {
-                await store.AppendAsync(CheckpointedLogs.Entry(i));
-            }
-        }
+        await WriteFileLogAsync(path, signer, 30);
 
         CheckpointedLogs.CutTail(path, 5); // 26 events left; the checkpoint covers 31
         var refused = await Assert.ThrowsAsync<LogRollbackException>(() => OpenFileAsync(path, signer));
@@ -149,13 +160,7 @@ public class CheckpointedAuditStoreTests
         using var dir = new TempDir();
         var path = dir.File("audit.jsonl");
         using var signer = new Ed25519TestSigner(Seed);
-        await using (var store = await OpenFileAsync(path, signer))
-        {
-            for (var i = 0; i < 30; i++)
-            {
-                await store.AppendAsync(CheckpointedLogs.Entry(i));
-            }
-        }
+        await WriteFileLogAsync(path, signer, 30);
 
         // The attacker flips decision 12 to "approved" and recomputes every hash after it.
         await CheckpointedLogs.RewriteAndRechainAsync(path, seq: 12, newDecision: "approved-by-attacker");
@@ -179,13 +184,7 @@ public class CheckpointedAuditStoreTests
         using var dir = new TempDir();
         var path = dir.File("audit.jsonl");
         using var signer = new Ed25519TestSigner(Seed);
-        await using (var store = await OpenFileAsync(path, signer))
-        {
-            for (var i = 0; i < 10; i++)
-            {
-                await store.AppendAsync(CheckpointedLogs.Entry(i));
-            }
-        }
+        await WriteFileLogAsync(path, signer, 10);
 
         await CheckpointedLogs.RewriteAndRechainAsync(path, seq: 4, newDecision: "approved-by-attacker");
         File.Delete(path + ".merkle");
