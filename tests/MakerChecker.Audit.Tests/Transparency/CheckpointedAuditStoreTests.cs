@@ -78,7 +78,7 @@ public class CheckpointedAuditStoreTests
         Assert.Null(store.LatestCheckpoint);
 
         time.Advance(TimeSpan.FromMinutes(1));
-        for (var i = 0; i < 100 && store.LatestCheckpoint is null; i++)
+        for (var i = 0; i < 500 && store.LatestCheckpoint is null; i++)
         {
             await Task.Delay(10); // the timer callback signs on the thread pool
         }
