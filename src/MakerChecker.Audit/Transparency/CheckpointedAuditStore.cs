@@ -42,7 +42,8 @@ public sealed class CheckpointedAuditStore : IAuditStore
     private readonly SortedDictionary<long, MerkleHash> _arrived = [];
     private long _inFlight;
     private long _treeSize;
-    private bool _disposed;
+    private volatile bool _disposed;
+    private TaskCompletionSource? _idle;
 
     private CheckpointedAuditStore(IAuditStore inner, OpenState state, CheckpointedAuditStoreOptions options, bool readOnly)
     {
@@ -249,7 +250,14 @@ public sealed class CheckpointedAuditStore : IAuditStore
             return;
         }
 
+        // Appends already running finish first, so their leaves are in the tree the last checkpoint signs.
+        _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _disposed = true;
+        if (Interlocked.Read(ref _inFlight) > 0)
+        {
+            await _idle.Task.ConfigureAwait(false);
+        }
+
         if (_timer is not null)
         {
             await _timer.DisposeAsync().ConfigureAwait(false);
@@ -290,18 +298,17 @@ public sealed class CheckpointedAuditStore : IAuditStore
         }
         catch
         {
-            Interlocked.Decrement(ref _inFlight);
+            LeaveFlight();
             throw;
         }
 
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            Interlocked.Decrement(ref _inFlight);
             _arrived[appended.Seq] = leaf;
             // Appends return out of order under concurrency; leaves go in strictly by seq.
             DrainLocked();
-            await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
+            await CatchUpLockedAsync(CancellationToken.None, ownAppends: 1).ConfigureAwait(false);
             if (_schedule!.IsDue(_tree.Size))
             {
                 await ScheduledSignLockedAsync().ConfigureAwait(false);
@@ -310,9 +317,18 @@ public sealed class CheckpointedAuditStore : IAuditStore
         finally
         {
             _gate.Release();
+            LeaveFlight();
         }
 
         return appended;
+    }
+
+    private void LeaveFlight()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && _disposed)
+        {
+            _idle?.TrySetResult();
+        }
     }
 
     private void DrainLocked()
@@ -329,9 +345,9 @@ public sealed class CheckpointedAuditStore : IAuditStore
     /// When leaves are waiting behind a gap and no append is still running to fill it (an event appended to the inner store
     /// directly, bypassing this layer), reads the missing durable events from the log.
     /// </summary>
-    private async ValueTask CatchUpLockedAsync(CancellationToken cancellationToken)
+    private async ValueTask CatchUpLockedAsync(CancellationToken cancellationToken, long ownAppends = 0)
     {
-        if (_arrived.Count == 0 || Interlocked.Read(ref _inFlight) > 0)
+        if (_arrived.Count == 0 || Interlocked.Read(ref _inFlight) > ownAppends)
         {
             return;
         }

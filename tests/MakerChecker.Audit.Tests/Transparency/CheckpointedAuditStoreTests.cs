@@ -68,6 +68,34 @@ public class CheckpointedAuditStoreTests
     }
 
     [Fact]
+    public async Task Closing_waits_for_running_appends_and_signs_them_all()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("audit.jsonl");
+        using var signer = new Ed25519TestSigner(Seed);
+        var store = await OpenFileAsync(path, signer);
+        var appends = Enumerable.Range(0, 40).Select(i => store.AppendAsync(CheckpointedLogs.Entry(i)).AsTask()).ToList();
+        await store.DisposeAsync();
+        await Task.WhenAll(appends);
+
+        await using var reopened = await OpenFileAsync(path, signer);
+        Assert.Equal(41, reopened.TreeSize);
+        Assert.Equal(41, reopened.LatestCheckpoint!.Checkpoint.Size);
+    }
+
+    [Fact]
+    public async Task Events_appended_to_the_inner_store_directly_still_enter_the_tree_in_order()
+    {
+        using var signer = new Ed25519TestSigner(Seed);
+        var inner = new InMemoryAuditStore();
+        await using var store = await CheckpointedAuditStore.OpenAsync(inner, Options(signer));
+        await inner.AppendAsync(CheckpointedLogs.Entry(1)); // bypasses the layer: seq 2
+        await store.AppendAsync(CheckpointedLogs.Entry(2)); // seq 3 waits for 2, which is read back from the log
+        Assert.Equal(3, store.TreeSize);
+        Assert.Equal(await CheckpointedLogs.RootOfEventsAsync(inner, 3), (await store.CheckpointAsync()).Checkpoint.Root);
+    }
+
+    [Fact]
     public async Task A_quiet_log_is_checkpointed_once_the_interval_passes()
     {
         using var signer = new Ed25519TestSigner(Seed);
