@@ -13,7 +13,9 @@ internal static class CliApplication
     {
         var root = new RootCommand("MakerChecker: lint and explain policies, verify and export audit evidence, and report rubber-stamping.");
         root.Subcommands.Add(PolicyCommands.Create(output, error));
-        root.Subcommands.Add(AuditCommands.Create(output, error));
+        var audit = AuditCommands.Create(output, error);
+        foreach (var command in ReceiptCommands.Create(output)) audit.Subcommands.Add(command);
+        root.Subcommands.Add(audit);
         root.Subcommands.Add(KeygenCommand.Create(output, error));
         root.Subcommands.Add(ReviewCommands.Create(output));
 

@@ -1,15 +1,20 @@
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Transparency;
 
-// Usage: MakerChecker.Audit.CrashHost <log path> <PerAppend|GroupCommit> <concurrent appenders>
-// Appends forever. After each append returns it prints "ack <seq> <hash>" and flushes, so that the parent knows
+// Usage: MakerChecker.Audit.CrashHost <log path> <PerAppend|GroupCommit> <concurrent appenders> [<checkpoint key PEM>]
+// Appends forever; with a key, through a CheckpointedAuditStore that signs a checkpoint every 5 events. After each append returns it prints "ack <seq> <hash>" and flushes, so that the parent knows
 // exactly which events were acknowledged when it kills this process.
 var path = args[0];
 var policy = Enum.Parse<AuditFsyncPolicy>(args[1]);
 var appenders = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
 
-await using var store = await FileAuditStore.OpenAsync(path, new FileAuditStoreOptions { FsyncPolicy = policy });
+var fileStore = await FileAuditStore.OpenAsync(path, new FileAuditStoreOptions { FsyncPolicy = policy });
+await using IAuditStore store = args.Length > 3
+    ? await CheckpointedAuditStore.OpenAsync(fileStore, new CheckpointedAuditStoreOptions { Signer = Ed25519KeyFile.LoadSigner(args[3]), CheckpointEveryEvents = 5 })
+    : fileStore;
 var output = Console.Out; // synchronized, auto-flushed
 output.WriteLine("ready");
 

@@ -3,12 +3,15 @@ using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Transparency;
 using MakerChecker.Audit.Verification;
 
 namespace MakerChecker.Audit.Bundles;
 
 /// <summary>
-/// Exports signed audit-spec v1 bundles (<c>{"manifest": …, "events": […]}</c>) for an inspector. It streams: the
+/// Exports signed audit-spec v1 bundles (<c>{"manifest": …, "events": […]}</c>) for an inspector. A full export of a
+/// <see cref="CheckpointedAuditStore"/> signs a checkpoint first and adds the optional <c>"transparency"</c> member (the
+/// checkpoints and the consistency proofs between them) between the manifest and the events. It streams: the
 /// store is read twice (once for the manifest, once for the rows) and no more than one event is held at a time.
 /// </summary>
 public static class BundleExporter
@@ -48,6 +51,23 @@ public static class BundleExporter
         ArgumentNullException.ThrowIfNull(signer);
         ArgumentNullException.ThrowIfNull(destination);
 
+        // A checkpointed log signs a checkpoint at every full export, before pass 1, so the checkpoint never covers
+        // events the bundle lacks.
+        var checkpointed = runId is null ? store as CheckpointedAuditStore : null;
+        if (checkpointed is not null)
+        {
+            if (!checkpointed.VerifierKey.PublicKey.Span.SequenceEqual(signer.PublicKey.Span))
+            {
+                throw new InvalidOperationException(
+                    $"The bundle signer's key is not the key of the log's checkpoints ({checkpointed.VerifierKey}): sign the export with the checkpoint key so that one key verifies the whole bundle.");
+            }
+
+            if (!checkpointed.IsReadOnly)
+            {
+                await checkpointed.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         // Pass 1: what the manifest states. The head at this moment bounds the export.
         using var summary = new Summary();
         await foreach (var e in store.ReadAsync(1, cancellationToken).ConfigureAwait(false))
@@ -81,6 +101,17 @@ public static class BundleExporter
         using var writer = new CanonicalJsonWriter();
         writer.Output.Write("{\"manifest\":"u8);
         manifest.WriteTo(writer);
+        if (checkpointed is not null && checkpointed.Checkpoints.Where(r => r.Checkpoint.Checkpoint.Size <= summary.Count).ToList() is { Count: > 0 } records)
+        {
+            writer.Output.Write(",\"transparency\":"u8);
+            using var section = new MemoryStream();
+            using (var json = new System.Text.Json.Utf8JsonWriter(section))
+            {
+                BundleTransparency.Write(json, checkpointed.VerifierKey, records);
+            }
+
+            writer.Output.Write(section.GetBuffer().AsSpan(0, (int)section.Length));
+        }
         writer.Output.Write(",\"events\":["u8);
         using var check = new Summary();
         await foreach (var e in store.ReadAsync(1, cancellationToken).ConfigureAwait(false))

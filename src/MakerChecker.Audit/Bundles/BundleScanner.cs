@@ -13,21 +13,25 @@ internal sealed class BundleScanner
 {
     private static readonly SearchValues<byte> Structural = SearchValues.Create("\"{}"u8);
     private static readonly SearchValues<byte> StringEnd = SearchValues.Create("\"\\"u8);
+    private const string Members = "a bundle has the members \"manifest\", optionally \"transparency\", then \"events\"";
 
     private State _state = State.Start;
     private Member _member;
     private bool _seenManifest;
     private bool _seenEvents;
+    private bool _seenTransparency;
 
     public interface ISink
     {
         void OnManifest(ReadOnlySpan<byte> manifest);
         void OnEvent(ReadOnlySpan<byte> row);
+
+        void OnTransparency(ReadOnlySpan<byte> section);
     }
 
     private enum State { Start, KeyOrEnd, Key, Colon, Value, FirstEventOrEnd, EventSeparator, Event, MemberSeparator, Done }
 
-    private enum Member { None, Manifest, Events }
+    private enum Member { None, Manifest, Events, Transparency }
 
     /// <summary>
     /// Consumes as much of <paramref name="data"/> as forms whole tokens and objects, and returns how many bytes it
@@ -75,10 +79,17 @@ internal sealed class BundleScanner
                     var name = data.Slice(pos + 1, close);
                     _member = name.SequenceEqual("manifest"u8) ? Member.Manifest
                         : name.SequenceEqual("events"u8) ? Member.Events
-                        : throw Malformed("a bundle has exactly two members, \"manifest\" then \"events\"");
-                    if ((_member == Member.Manifest && _seenManifest) || (_member == Member.Events && _seenEvents))
+                        : name.SequenceEqual("transparency"u8) ? Member.Transparency
+                        : throw Malformed(Members);
+                    if ((_member == Member.Manifest && _seenManifest) || (_member == Member.Events && _seenEvents)
+                        || (_member == Member.Transparency && _seenTransparency))
                     {
-                        throw new CanonicalJsonException(DuplicateKey, $"the bundle has the key \"{(_member == Member.Manifest ? "manifest" : "events")}\" twice");
+                        throw new CanonicalJsonException(DuplicateKey, $"the bundle has the key \"{System.Text.Encoding.UTF8.GetString(name)}\" twice");
+                    }
+
+                    if (_member == Member.Transparency && (!_seenManifest || _seenEvents))
+                    {
+                        throw Malformed("the bundle's \"transparency\" must come after its \"manifest\" and before its \"events\" (the verifier streams the events)");
                     }
 
                     if (_member == Member.Events && !_seenManifest)
@@ -105,6 +116,19 @@ internal sealed class BundleScanner
                     sink.OnManifest(data.Slice(pos, manifestEnd));
                     _seenManifest = true;
                     pos += manifestEnd;
+                    _state = State.MemberSeparator;
+                    break;
+                case State.Value when _member == Member.Transparency:
+                    Expect(b, '{', "\"transparency\" is not a JSON object");
+                    var sectionEnd = FindObjectEnd(data[pos..]);
+                    if (sectionEnd < 0)
+                    {
+                        return Incomplete(pos, isFinal);
+                    }
+
+                    sink.OnTransparency(data.Slice(pos, sectionEnd));
+                    _seenTransparency = true;
+                    pos += sectionEnd;
                     _state = State.MemberSeparator;
                     break;
                 case State.Value:
@@ -194,7 +218,7 @@ internal sealed class BundleScanner
     {
         if (!_seenManifest || !_seenEvents)
         {
-            throw Malformed("a bundle has exactly two members, \"manifest\" then \"events\"");
+            throw Malformed(Members);
         }
 
         _state = State.Done;

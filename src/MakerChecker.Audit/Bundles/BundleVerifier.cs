@@ -62,6 +62,9 @@ public static class BundleVerifier
         private BundleManifest? _manifest;
         private ChainChecker? _checker;
         private string? _fingerprint;
+        private byte[]? _publicKey;
+        private BundleTransparency? _transparency;
+        private AuditVerdict? _transparencyFailure;
         private long _rowsRead;
 
         public async Task<AuditVerdict> RunAsync(Stream bundle, CancellationToken cancellationToken)
@@ -129,6 +132,7 @@ public static class BundleVerifier
             }
 
             _fingerprint = PublicKeyPem.Fingerprint(key);
+            _publicKey = key;
             var signature = new byte[64];
             if (!Convert.TryFromBase64String(manifest.Signature, signature, out var length) || length != 64 ||
                 Convert.ToBase64String(signature) != manifest.Signature ||
@@ -148,6 +152,18 @@ public static class BundleVerifier
             _checker = manifest.RunId is null
                 ? ChainChecker.ForFullLog(manifest.InstanceId)
                 : ChainChecker.ForRun(manifest.InstanceId, manifest.RunId);
+        }
+
+        /// <summary>The optional transparency section: checked now, matched against the events as they stream, reported last.</summary>
+        public void OnTransparency(ReadOnlySpan<byte> section)
+        {
+            if (_manifest!.RunId is not null)
+            {
+                _transparencyFailure = AuditVerdict.Fail(TransparencyInvalid, "a run bundle carries no transparency section: checkpoints cover the whole log, not one run");
+                return;
+            }
+
+            _transparency = BundleTransparency.Parse(section, _publicKey, out _transparencyFailure);
         }
 
         public void OnEvent(ReadOnlySpan<byte> row)
@@ -178,7 +194,7 @@ public static class BundleVerifier
 
             try
             {
-                batch.ParseAll(parser);
+                batch.ParseAll(parser, withLeafHashes: _transparency is not null);
             }
             finally
             {
@@ -205,6 +221,7 @@ public static class BundleVerifier
 
                     _rowsRead++;
                     _checker!.Add(batch.Results[i]);
+                    _transparency?.AddLeaf(batch.Results[i].LeafHash);
                 }
             }
             finally
@@ -221,7 +238,7 @@ public static class BundleVerifier
                 c.Count != m.Count ? AuditVerdict.Fail(CountMismatch, $"event count {c.Count} does not match the manifest count {m.Count}")
                 : c.DigestHex() != m.EventHashesDigest ? AuditVerdict.Fail(DigestMismatch,
                     $"event hash digest mismatch: the events' hashes give {c.DigestHex()}, the manifest's eventHashesDigest is {m.EventHashesDigest} (events removed, added or reordered)")
-                : c.HashFailure ?? c.LinkFailure ?? CheckEnds(m, c);
+                : c.HashFailure ?? c.LinkFailure ?? CheckEnds(m, c) ?? _transparencyFailure ?? _transparency?.Conclude();
             return WithKey(failure ?? new AuditVerdict { IsValid = true });
         }
 
@@ -309,7 +326,7 @@ public static class BundleVerifier
             Length += row.Length;
         }
 
-        public void ParseAll(EventRowParser parser)
+        public void ParseAll(EventRowParser parser, bool withLeafHashes)
         {
             Results = ArrayPool<ParsedRow>.Shared.Rent(_rows.Count);
             for (var i = 0; i < _rows.Count; i++)
@@ -318,6 +335,11 @@ public static class BundleVerifier
                 try
                 {
                     Results[i] = parser.Parse(row);
+                    if (withLeafHashes)
+                    {
+                        // The leaf data is exactly the canonical JSON the event's hash was just computed over.
+                        Results[i].LeafHash = Transparency.MerkleHashing.LeafHash(parser.LastHashedBytes);
+                    }
                 }
                 catch (CanonicalJsonException ex)
                 {

@@ -12,6 +12,7 @@ internal struct ParsedRow
     public Hash32 Hash;
     public Hash32 PrevHash;
     public Hash32 ComputedHash;
+    public Transparency.MerkleHash LeafHash; // only when the bundle carries a transparency section
     public string? RunId;
     public bool IsGenesis;
     public string? GenesisInstanceId;
@@ -39,6 +40,9 @@ internal sealed class EventRowParser : IDisposable
     private readonly (int Start, int Length)[] _segments = new (int, int)[FieldCount];
 
     public ParsedRow Parse(ReadOnlySpan<byte> row) => Parse(row, out _);
+
+    /// <summary>The canonical JSON the last parsed row's hash was computed over: its Merkle leaf data.</summary>
+    public ReadOnlySpan<byte> LastHashedBytes => _scratch.WrittenSpan;
 
     /// <summary>Parses a row and also returns it in canonical form, as the stores keep events.</summary>
     public StoredEvent ParseStored(ReadOnlySpan<byte> row, bool verifyHash = true)

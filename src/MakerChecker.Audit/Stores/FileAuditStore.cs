@@ -49,6 +49,9 @@ public sealed class FileAuditStore : IAuditStore
     /// <inheritdoc/>
     public string InstanceId { get; }
 
+    /// <summary>The JSON Lines file; files derived from the log (Merkle hashes, checkpoints) are kept beside it.</summary>
+    internal string Path => _path;
+
     /// <summary>Whether the store was opened read-only for inspection (appends throw).</summary>
     public bool IsReadOnly => _log is null;
 

@@ -64,27 +64,7 @@ public sealed class CheckpointHistory : IDisposable
         {
             var bytes = new byte[file.Length];
             file.ReadExactly(bytes);
-            var complete = bytes.AsSpan().LastIndexOf((byte)'\n') + 1;
-            if (!Utf8.IsValid(bytes.AsSpan(0, complete)))
-            {
-                throw new InvalidDataException($"'{path}' is not valid UTF-8. The checkpoint history was altered; keep the file as evidence.");
-            }
-
-            var records = new List<CheckpointRecord>();
-            var lineNumber = 0;
-            foreach (var line in Encoding.UTF8.GetString(bytes, 0, complete).Split('\n')[..^1])
-            {
-                lineNumber++;
-                var record = ParseRecord(line, verifierKey, out var failure);
-                failure ??= record is null ? null : LinkFailure(records, record);
-                if (failure is not null || record is null)
-                {
-                    throw new InvalidDataException($"'{path}' line {lineNumber}: {failure}. The checkpoint history was altered; keep the file as evidence.");
-                }
-
-                records.Add(record);
-            }
-
+            var (records, complete) = ParseAll(bytes, path, verifierKey);
             if (complete != bytes.Length)
             {
                 file.SetLength(complete);
@@ -101,12 +81,97 @@ public sealed class CheckpointHistory : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads and verifies the history at <paramref name="path"/> for inspection, without opening it for writing or
+    /// dropping a torn tail; an absent file is an empty history. Records cannot be appended to it.
+    /// </summary>
+    internal static CheckpointHistory LoadReadOnly(string path, NoteVerifierKey verifierKey)
+    {
+        byte[] bytes;
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+        }
+        catch (FileNotFoundException)
+        {
+            bytes = [];
+        }
+
+        var (records, complete) = ParseAll(bytes, path, verifierKey);
+        return new CheckpointHistory(verifierKey, records, null, bytes.Length - complete) { IsReadOnly = true };
+    }
+
+    private bool IsReadOnly { get; init; }
+
+    /// <summary>
+    /// The origin line of the first checkpoint in the history file at <paramref name="path"/>, unverified (opening
+    /// verifies it), or <see langword="null"/> when there is none: lets a log be reopened without restating its origin.
+    /// </summary>
+    internal static string? PeekOrigin(string path)
+    {
+        string? first;
+        try
+        {
+            using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            first = reader.ReadLine();
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(first ?? string.Empty);
+            return json.RootElement.TryGetProperty("checkpoint", out var note) && note.ValueKind == JsonValueKind.String
+                ? note.GetString()!.Split('\n')[0]
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null; // opening reports the malformed line
+        }
+    }
+
+    private static (List<CheckpointRecord> Records, int Complete) ParseAll(byte[] bytes, string path, NoteVerifierKey verifierKey)
+    {
+        var complete = bytes.AsSpan().LastIndexOf((byte)'\n') + 1;
+        if (!Utf8.IsValid(bytes.AsSpan(0, complete)))
+        {
+            throw new InvalidDataException($"'{path}' is not valid UTF-8. The checkpoint history was altered; keep the file as evidence.");
+        }
+
+        var records = new List<CheckpointRecord>();
+        var lineNumber = 0;
+        foreach (var line in Encoding.UTF8.GetString(bytes, 0, complete).Split('\n')[..^1])
+        {
+            lineNumber++;
+            var record = ParseRecord(line, verifierKey, out var failure);
+            failure ??= record is null ? null : LinkFailure(records, record);
+            if (failure is not null || record is null)
+            {
+                throw new InvalidDataException($"'{path}' line {lineNumber}: {failure}. The checkpoint history was altered; keep the file as evidence.");
+            }
+
+            records.Add(record);
+        }
+
+        return (records, complete);
+    }
+
     /// <summary>Closes the file.</summary>
     public void Dispose() => _file?.Dispose();
 
     /// <summary>Appends a record durably (written and fsync'd before returning). The caller has checked it links.</summary>
     internal void Append(CheckpointRecord record)
     {
+        if (IsReadOnly)
+        {
+            throw new InvalidOperationException("This checkpoint history was loaded read-only for inspection; open it with CheckpointHistory.Open to sign.");
+        }
+
         if (LinkFailure(_records, record) is { } failure)
         {
             throw new InvalidOperationException($"Refusing to record checkpoint {record.Checkpoint}: {failure}.");
@@ -128,23 +193,30 @@ public sealed class CheckpointHistory : IDisposable
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            writer.WriteStartObject();
-            writer.WriteString("checkpoint", record.Checkpoint.NoteText);
-            writer.WriteStartArray("consistencyFromPrevious");
-            foreach (var hash in record.ConsistencyFromPrevious)
-            {
-                writer.WriteStringValue(hash.ToString());
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            WriteRecord(writer, record);
         }
 
         buffer.WriteByte((byte)'\n');
         return buffer.ToArray();
     }
 
-    private static CheckpointRecord? ParseRecord(string line, NoteVerifierKey key, out string? failure)
+    /// <summary>One record as a JSON object: the form of a history line and of a bundle's checkpoint entry.</summary>
+    internal static void WriteRecord(Utf8JsonWriter writer, CheckpointRecord record)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("checkpoint", record.Checkpoint.NoteText);
+        writer.WriteStartArray("consistencyFromPrevious");
+        foreach (var hash in record.ConsistencyFromPrevious)
+        {
+            writer.WriteStringValue(hash.ToString());
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Parses one record (a history line or a bundle's checkpoint entry) and verifies its note under <paramref name="key"/>.</summary>
+    internal static CheckpointRecord? ParseRecord(string line, NoteVerifierKey key, out string? failure)
     {
         JsonDocument json;
         try
@@ -192,7 +264,7 @@ public sealed class CheckpointHistory : IDisposable
     }
 
     /// <summary>Why <paramref name="record"/> cannot follow <paramref name="records"/>, or <see langword="null"/>.</summary>
-    private static string? LinkFailure(List<CheckpointRecord> records, CheckpointRecord record)
+    internal static string? LinkFailure(List<CheckpointRecord> records, CheckpointRecord record)
     {
         var next = record.Checkpoint.Checkpoint;
         if (next.Size == 0)

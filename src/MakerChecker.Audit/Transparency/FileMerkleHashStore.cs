@@ -128,6 +128,42 @@ public sealed class FileMerkleHashStore : IMerkleHashStore, IDisposable
         _count += hashes.Length;
     }
 
+    /// <summary>Drops every hash from <paramref name="count"/> on (a whole-tree count), to re-append them from the log.</summary>
+    internal void Truncate(long count)
+    {
+        ObjectDisposedException.ThrowIf(!_file.CanWrite, this);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _count);
+        _file.SetLength((count + 1) * RecordSize);
+        _count = count;
+    }
+
+    /// <summary>
+    /// Reads a copy of the whole-tree part of the hash file at <paramref name="path"/> into memory without opening it for
+    /// writing or repairing it; <see langword="null"/> when there is no such file or it is not a hash file.
+    /// </summary>
+    internal static MemoryMerkleHashStore? LoadCopy(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+
+        if (bytes.Length < RecordSize || !bytes.AsSpan(0, RecordSize).SequenceEqual(Header))
+        {
+            return null;
+        }
+
+        var whole = StoredHashIndex.CountFor(StoredHashIndex.LeafCountWithin((bytes.Length / RecordSize) - 1));
+        var copy = new MemoryMerkleHashStore();
+        copy.Append(MemoryMarshal.Cast<byte, MerkleHash>(bytes.AsSpan(RecordSize, (int)whole * RecordSize)));
+        return copy;
+    }
+
     /// <summary>Forces the appended hashes to disk (fsync).</summary>
     public void Flush()
     {

@@ -30,4 +30,7 @@ public sealed class MemoryMerkleHashStore : IMerkleHashStore
 
     /// <inheritdoc/>
     public void Append(ReadOnlySpan<MerkleHash> hashes) => _hashes.AddRange(hashes);
+
+    /// <summary>Drops every hash from <paramref name="count"/> on, to re-append them from the log.</summary>
+    internal void Truncate(long count) => _hashes.RemoveRange((int)count, _hashes.Count - (int)count);
 }

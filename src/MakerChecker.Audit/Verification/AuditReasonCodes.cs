@@ -62,4 +62,13 @@ public static class AuditReasonCodes
 
     /// <summary>The last event's hash differs from the manifest's <c>headHash</c>.</summary>
     public const string HeadMismatch = "head_mismatch";
+
+    /// <summary>
+    /// The bundle's optional <c>transparency</c> section is malformed, is not signed by the bundle's key, or its
+    /// checkpoints do not form one consistent history.
+    /// </summary>
+    public const string TransparencyInvalid = "transparency_invalid";
+
+    /// <summary>A checkpoint in the bundle's <c>transparency</c> section does not match the bundle's events: its root is not the Merkle root of the first <c>size</c> events, or it covers more events than the bundle holds.</summary>
+    public const string CheckpointMismatch = "checkpoint_mismatch";
 }

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Tests.Transparency;
+using MakerChecker.Audit.Transparency;
 using MakerChecker.Audit.Tests.Support;
 using MakerChecker.Audit.Verification;
 using Xunit.Abstractions;
@@ -13,6 +16,7 @@ namespace MakerChecker.Audit.Tests.Stores;
 public class CrashSafetyTests(ITestOutputHelper output)
 {
     private const int Kills = 50;
+    private const int CheckpointKills = 12;
 
     [Fact]
     public async Task Killed_writers_never_lose_an_acknowledged_event()
@@ -52,7 +56,53 @@ public class CrashSafetyTests(ITestOutputHelper output)
         Assert.True(acknowledged.Count > Kills, "the child should have acknowledged events before most kills");
     }
 
-    private static async Task<List<(long Seq, string Hash)>> RunAndKillAsync(string path, AuditFsyncPolicy policy, int appenders, int killAfterMs)
+    [Fact]
+    public async Task Killed_checkpointing_writers_never_leave_a_signed_checkpoint_ahead_of_the_log()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("audit.jsonl");
+        var key = dir.File("checkpoint-key.pem");
+        Ed25519KeyFile.Create(key, dir.File("checkpoint-key.pub.pem"));
+        using var signer = Ed25519KeyFile.LoadSigner(key);
+        var random = new Random(20261124);
+        var acknowledged = new Dictionary<long, string>();
+        long checkpointed = 0;
+        var signedByChild = 0;
+        for (var kill = 0; kill < CheckpointKills; kill++)
+        {
+            var policy = kill % 2 == 0 ? AuditFsyncPolicy.GroupCommit : AuditFsyncPolicy.PerAppend;
+            foreach (var (seq, hash) in await RunAndKillAsync(path, policy, appenders: 1 + random.Next(6), killAfterMs: random.Next(1, 40), key))
+            {
+                acknowledged[seq] = hash;
+            }
+
+            // Opening refuses a log shorter than, or diverging from, its latest signed checkpoint.
+            var options = new CheckpointedAuditStoreOptions { Signer = signer };
+            await using var store = await CheckpointedAuditStore.OpenAsync(await FileAuditStore.OpenAsync(path), options);
+            var events = await store.ReadAsync().ToListAsync();
+            Assert.Equal(events.Count, store.TreeSize);
+            var latest = store.LatestCheckpoint;
+            if (latest is not null)
+            {
+                Assert.True(latest.Checkpoint.Size <= events.Count, $"after kill {kill}: checkpoint {latest} is ahead of the {events.Count} events on disk");
+                Assert.Equal(await CheckpointedLogs.RootOfEventsAsync(store, latest.Checkpoint.Size), latest.Checkpoint.Root);
+                Assert.True(SignedCheckpoint.TryOpen(latest.NoteText, [store.VerifierKey], out _, out var failure), failure);
+                signedByChild += latest.Checkpoint.Size > checkpointed ? 1 : 0;
+                checkpointed = latest.Checkpoint.Size;
+            }
+
+            Assert.All(acknowledged, a => Assert.Equal(a.Value, events[(int)a.Key - 1].Hash));
+
+            // Closing signs a checkpoint of everything, so the next child starts from a checkpointed log.
+            await store.DisposeAsync();
+            checkpointed = events.Count;
+        }
+
+        output.WriteLine($"{CheckpointKills} kills, {acknowledged.Count} acknowledged events, {signedByChild} times the child had signed a newer checkpoint");
+        Assert.True(signedByChild > 0, "the child should have signed checkpoints before some kills");
+    }
+
+    private static async Task<List<(long Seq, string Hash)>> RunAndKillAsync(string path, AuditFsyncPolicy policy, int appenders, int killAfterMs, string? checkpointKey = null)
     {
         var host = Path.Combine(AppContext.BaseDirectory, "MakerChecker.Audit.CrashHost.dll");
         // The same dotnet host that runs the tests (testhost runs under it), so PATH does not matter.
@@ -62,6 +112,11 @@ public class CrashSafetyTests(ITestOutputHelper output)
         info.ArgumentList.Add(path);
         info.ArgumentList.Add(policy.ToString());
         info.ArgumentList.Add(appenders.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (checkpointKey is not null)
+        {
+            info.ArgumentList.Add(checkpointKey);
+        }
+
         using var child = Process.Start(info)!;
 
         // The redirected pipes are read on their own threads: a blocking read must never hold up the kill.

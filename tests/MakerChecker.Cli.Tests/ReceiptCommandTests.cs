@@ -1,0 +1,133 @@
+using System.Text.Json.Nodes;
+using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Signing;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Transparency;
+
+namespace MakerChecker.Cli.Tests;
+
+public sealed class ReceiptCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mc-cli-receipt-").FullName;
+    private readonly string _log;
+    private readonly string _key;
+
+    public ReceiptCommandTests()
+    {
+        _log = Path.Combine(_dir, "audit.jsonl");
+        _key = Path.Combine(_dir, "checkpoint-key.pem");
+        Ed25519KeyFile.Create(_key, Path.Combine(_dir, "checkpoint-key.pub.pem"));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task A_receipt_is_written_and_verifies_offline_and_a_tampered_one_does_not()
+    {
+        var vkey = await WriteLogAsync(10);
+        var receipt = Path.Combine(_dir, "receipt.json");
+
+        var (exit, output, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "4", "--key", _key, "-o", receipt);
+        Assert.True(exit == 0, error);
+        Assert.Contains($"verifier key: {vkey}", output, StringComparison.Ordinal);
+
+        (exit, output, _) = await CliRunner.RunAsync("audit", "verify-receipt", receipt, "--vkey", vkey);
+        Assert.Equal(0, exit);
+        Assert.Contains("valid: event seq 4 is in", output, StringComparison.Ordinal);
+
+        var vkeyFile = Path.Combine(_dir, "log.vkey");
+        await File.WriteAllTextAsync(vkeyFile, vkey + "\n");
+        (exit, _, _) = await CliRunner.RunAsync("audit", "verify-receipt", receipt, "--vkey", vkeyFile, "--origin", "example.com/claims");
+        Assert.Equal(0, exit);
+
+        Assert.Contains("req-3", await File.ReadAllTextAsync(receipt), StringComparison.Ordinal);
+        var tampered = Path.Combine(_dir, "tampered.json");
+        await File.WriteAllTextAsync(tampered, (await File.ReadAllTextAsync(receipt)).Replace("req-3", "req-7", StringComparison.Ordinal));
+        (exit, output, _) = await CliRunner.RunAsync("audit", "verify-receipt", tampered, "--vkey", vkey);
+        Assert.Equal(1, exit);
+        Assert.StartsWith("invalid: receipt event at index 3 is not in checkpoint", output, StringComparison.Ordinal);
+
+        (exit, _, _) = await CliRunner.RunAsync("audit", "verify-receipt", receipt, "--vkey", "not-a-key");
+        Assert.Equal(2, exit);
+        (exit, _, _) = await CliRunner.RunAsync("audit", "verify-receipt", receipt);
+        Assert.Equal(2, exit);
+    }
+
+    [Fact]
+    public async Task Receipt_refuses_a_missing_event_a_missing_log_and_a_bad_seq()
+    {
+        await WriteLogAsync(3);
+        var receipt = Path.Combine(_dir, "receipt.json");
+        var (exit, _, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "9", "--key", _key, "-o", receipt);
+        Assert.Equal(1, exit);
+        Assert.Contains("there is no seq 9", error, StringComparison.Ordinal);
+
+        (exit, _, _) = await CliRunner.RunAsync("audit", "receipt", Path.Combine(_dir, "absent.jsonl"), "--seq", "1", "--key", _key, "-o", receipt);
+        Assert.Equal(1, exit);
+        Assert.False(File.Exists(Path.Combine(_dir, "absent.jsonl")));
+
+        (exit, _, _) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "0", "--key", _key, "-o", receipt);
+        Assert.Equal(2, exit);
+        Assert.False(File.Exists(receipt));
+    }
+
+    [Fact]
+    public async Task Consistency_accepts_a_grown_log_and_names_the_first_missing_event_of_a_truncated_one()
+    {
+        var vkey = await WriteLogAsync(10);
+        var old = Path.Combine(_dir, "old.checkpoint");
+        await File.WriteAllTextAsync(old, await LatestNoteAsync(vkey));
+        await WriteLogAsync(5); // the log grows after the audit
+
+        var (exit, output, error) = await CliRunner.RunAsync("audit", "consistency", old, _log, "--vkey", vkey);
+        Assert.True(exit == 0, error + output);
+        Assert.StartsWith("extends: the log (16 events) extends checkpoint example.com/claims size 11", output, StringComparison.Ordinal);
+
+        // Someone cuts the last eight events off the log.
+        var lines = await File.ReadAllLinesAsync(_log);
+        await File.WriteAllLinesAsync(_log, lines[..8]);
+        (exit, output, _) = await CliRunner.RunAsync("audit", "consistency", old, _log, "--vkey", vkey);
+        Assert.Equal(1, exit);
+        Assert.StartsWith("log_shorter_than_checkpoint:", output, StringComparison.Ordinal);
+        Assert.Contains("first divergent event: seq 9", output, StringComparison.Ordinal);
+
+        // And the writer refuses to issue receipts from it.
+        var receipt = Path.Combine(_dir, "receipt.json");
+        (exit, _, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "2", "--key", _key, "-o", receipt);
+        Assert.Equal(1, exit);
+        Assert.Contains("log_shorter_than_checkpoint", error, StringComparison.Ordinal);
+
+        (exit, _, _) = await CliRunner.RunAsync("audit", "consistency", old, _log);
+        Assert.Equal(2, exit);
+        await File.WriteAllTextAsync(old, "not a note\n");
+        (exit, _, _) = await CliRunner.RunAsync("audit", "consistency", old, _log, "--vkey", vkey);
+        Assert.Equal(2, exit);
+    }
+
+    /// <summary>Appends <paramref name="count"/> events through a checkpointed file store; returns the verifier key.</summary>
+    private async Task<string> WriteLogAsync(int count)
+    {
+        using var signer = Ed25519KeyFile.LoadSigner(_key);
+        await using var store = await CheckpointedAuditStore.OpenAsync(await FileAuditStore.OpenAsync(_log), new CheckpointedAuditStoreOptions { Signer = signer, Origin = "example.com/claims" });
+        var start = (int)store.TreeSize;
+        for (var i = start; i < start + count; i++)
+        {
+            await store.AppendAsync(new AuditEntry
+            {
+                Actor = new AuditActor("human", "reviewer-1", "claims-reviewer"),
+                EventType = "approval.decided",
+                EntityType = "approval_request",
+                EntityId = $"req-{i}",
+                Payload = new JsonObject { ["decision"] = "approved" },
+            });
+        }
+
+        return store.VerifierKey.ToString();
+    }
+
+    private async Task<string> LatestNoteAsync(string vkey)
+    {
+        await using var store = await CheckpointedAuditStore.OpenReadOnlyAsync(await FileAuditStore.OpenReadOnlyAsync(_log), new CheckpointedAuditStoreOptions { VerifierKey = NoteVerifierKey.Parse(vkey) });
+        return store.LatestCheckpoint!.NoteText;
+    }
+}
