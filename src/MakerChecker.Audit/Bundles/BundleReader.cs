@@ -68,6 +68,11 @@ public static class BundleReader
             // The manifest is the verifier's business; the reader only wants the events.
         }
 
+        public void OnTransparency(ReadOnlySpan<byte> section)
+        {
+            // Checkpoints and proofs are the verifier's business too.
+        }
+
         public void OnEvent(ReadOnlySpan<byte> row) => Events.Add(_parser.ParseStored(row, verifyHash: false).ToAuditEvent());
 
         public void Dispose() => _parser.Dispose();
