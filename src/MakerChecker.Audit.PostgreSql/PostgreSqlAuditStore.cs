@@ -1,5 +1,4 @@
 using System.Data.Common;
-using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using Npgsql;
 
@@ -10,15 +9,12 @@ namespace MakerChecker.Audit.PostgreSql;
 /// by many application instances. Every append is a transaction that takes a transaction-scoped advisory lock and
 /// reads the head it chains onto inside it. Appends that arrive together commit as one transaction.
 /// </summary>
-public sealed class PostgreSqlAuditStore : IAuditStore, IAuditQuery
+public sealed class PostgreSqlAuditStore : SqlAuditStore
 {
-    private readonly DbAuditLog _log;
-    private readonly NpgsqlDataSource _dataSource;
-
-    private PostgreSqlAuditStore(DbAuditLog log, NpgsqlDataSource dataSource) => (_log, _dataSource) = (log, dataSource);
-
-    /// <inheritdoc/>
-    public string InstanceId => _log.InstanceId;
+    private PostgreSqlAuditStore(DbAuditLog log, NpgsqlDataSource dataSource)
+        : base(log, dataSource)
+    {
+    }
 
     /// <summary>
     /// Opens the audit log in the database <paramref name="connectionString"/> names: migrates its schema (in the
@@ -46,38 +42,6 @@ public sealed class PostgreSqlAuditStore : IAuditStore, IAuditQuery
             await dataSource.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    /// <inheritdoc/>
-    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) => _log.AppendAsync(entry, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) => _log.ReadAsync(fromSeq, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadByRunAsync(string runId, CancellationToken cancellationToken = default) => _log.ReadByRunAsync(runId, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadByEntityAsync(string entityType, string entityId, CancellationToken cancellationToken = default) =>
-        _log.ReadByEntityAsync(entityType, entityId, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadByActorAsync(string actorId, CancellationToken cancellationToken = default) => _log.ReadByActorAsync(actorId, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadByTimeRangeAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>
-        _log.ReadByTimeRangeAsync(since, until, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadOpenAsync(string entityType, string openingEventType, IReadOnlyCollection<string> closingEventTypes,
-        CancellationToken cancellationToken = default) => _log.ReadOpenAsync(entityType, openingEventType, closingEventTypes, cancellationToken);
-
-    /// <summary>Finishes the appends already queued and closes the store's connections.</summary>
-    /// <returns>A task that completes when the store is closed.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        await _log.DisposeAsync().ConfigureAwait(false);
-        await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 
     private sealed class PostgreSqlDialect(NpgsqlDataSource dataSource, TimeSpan lockTimeout) : DbDialect

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using Microsoft.Data.Sqlite;
 
@@ -10,14 +9,12 @@ namespace MakerChecker.Audit.Sqlite;
 /// and shared safely by many connections and processes on one machine: every append is a <c>BEGIN IMMEDIATE</c>
 /// transaction that reads the head it chains onto. Appends that arrive together commit as one transaction.
 /// </summary>
-public sealed class SqliteAuditStore : IAuditStore, IAuditQuery
+public sealed class SqliteAuditStore : SqlAuditStore
 {
-    private readonly DbAuditLog _log;
-
-    private SqliteAuditStore(DbAuditLog log) => _log = log;
-
-    /// <inheritdoc/>
-    public string InstanceId => _log.InstanceId;
+    private SqliteAuditStore(DbAuditLog log)
+        : base(log)
+    {
+    }
 
     /// <summary>
     /// Opens (creating if needed) the audit log in the SQLite file at <paramref name="path"/>: migrates its schema and
@@ -37,34 +34,6 @@ public sealed class SqliteAuditStore : IAuditStore, IAuditQuery
         return new SqliteAuditStore(await DbAuditLog.OpenAsync(dialect, options.InstanceId, options.TimeProvider, options.IdGenerator,
             options.MaxGroupSize, cancellationToken).ConfigureAwait(false));
     }
-
-    /// <inheritdoc/>
-    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) => _log.AppendAsync(entry, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) => _log.ReadAsync(fromSeq, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadByRunAsync(string runId, CancellationToken cancellationToken = default) => _log.ReadByRunAsync(runId, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadByEntityAsync(string entityType, string entityId, CancellationToken cancellationToken = default) =>
-        _log.ReadByEntityAsync(entityType, entityId, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadByActorAsync(string actorId, CancellationToken cancellationToken = default) => _log.ReadByActorAsync(actorId, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadByTimeRangeAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>
-        _log.ReadByTimeRangeAsync(since, until, cancellationToken);
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadOpenAsync(string entityType, string openingEventType, IReadOnlyCollection<string> closingEventTypes,
-        CancellationToken cancellationToken = default) => _log.ReadOpenAsync(entityType, openingEventType, closingEventTypes, cancellationToken);
-
-    /// <summary>Finishes the appends already queued and closes the writer connection.</summary>
-    /// <returns>A task that completes when the store is closed.</returns>
-    public ValueTask DisposeAsync() => _log.DisposeAsync();
 
     private sealed class SqliteDialect(string path, TimeSpan lockTimeout) : DbDialect
     {

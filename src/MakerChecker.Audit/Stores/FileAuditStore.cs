@@ -16,7 +16,7 @@ namespace MakerChecker.Audit.Stores;
 /// event is acknowledged only after its line and line break are flushed, so such a line was never acknowledged
 /// and is cut off. Any other failure refuses the open; <see cref="OpenReadOnlyAsync"/> still opens it for inspection.</para>
 /// </remarks>
-public sealed class FileAuditStore : IAuditStore, IAuditQuery
+public sealed class FileAuditStore : IAuditQuery
 {
     private readonly string _path;
     private readonly FileStream? _lockFile;
@@ -183,31 +183,6 @@ public sealed class FileAuditStore : IAuditStore, IAuditQuery
             }
         }
     }
-
-    /// <inheritdoc/>
-    /// <remarks>This store has no index: it scans the log.</remarks>
-    public IAsyncEnumerable<AuditEvent> ReadByRunAsync(string runId, CancellationToken cancellationToken = default) =>
-        AuditQueryScan.ByRun(this, runId, cancellationToken);
-
-    /// <inheritdoc/>
-    /// <remarks>This store has no index: it scans the log.</remarks>
-    public IAsyncEnumerable<AuditEvent> ReadByEntityAsync(string entityType, string entityId, CancellationToken cancellationToken = default) =>
-        AuditQueryScan.ByEntity(this, entityType, entityId, cancellationToken);
-
-    /// <inheritdoc/>
-    /// <remarks>This store has no index: it scans the log.</remarks>
-    public IAsyncEnumerable<AuditEvent> ReadByActorAsync(string actorId, CancellationToken cancellationToken = default) =>
-        AuditQueryScan.ByActor(this, actorId, cancellationToken);
-
-    /// <inheritdoc/>
-    /// <remarks>This store has no index: it scans the log.</remarks>
-    public IAsyncEnumerable<AuditEvent> ReadByTimeRangeAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>
-        AuditQueryScan.ByTimeRange(this, since, until, cancellationToken);
-
-    /// <inheritdoc/>
-    /// <remarks>This store has no index: it scans the log.</remarks>
-    public IAsyncEnumerable<AuditEvent> ReadOpenAsync(string entityType, string openingEventType, IReadOnlyCollection<string> closingEventTypes, CancellationToken cancellationToken = default) =>
-        AuditQueryScan.OpenAsync(this, entityType, openingEventType, closingEventTypes, cancellationToken);
 
     /// <summary>Stops accepting appends, finishes those already accepted, and releases the writer lock.</summary>
     /// <returns>A task that completes when the file is closed.</returns>

@@ -7,7 +7,7 @@ namespace MakerChecker.Audit.Stores;
 /// An audit store held in memory, for tests and demos. It is a real hash chain (and verifies like any other
 /// store), but it is lost when the process ends.
 /// </summary>
-public sealed class InMemoryAuditStore : IAuditStore, IAuditQuery
+public sealed class InMemoryAuditStore : IAuditQuery
 {
     private readonly List<StoredEvent> _events = [];
     private readonly ChainAppender _appender;
@@ -71,31 +71,6 @@ public sealed class InMemoryAuditStore : IAuditStore, IAuditQuery
             yield return stored;
         }
     }
-
-    /// <inheritdoc/>
-    /// <remarks>This store has no index: it scans the log.</remarks>
-    public IAsyncEnumerable<AuditEvent> ReadByRunAsync(string runId, CancellationToken cancellationToken = default) =>
-        AuditQueryScan.ByRun(this, runId, cancellationToken);
-
-    /// <inheritdoc/>
-    /// <remarks>This store has no index: it scans the log.</remarks>
-    public IAsyncEnumerable<AuditEvent> ReadByEntityAsync(string entityType, string entityId, CancellationToken cancellationToken = default) =>
-        AuditQueryScan.ByEntity(this, entityType, entityId, cancellationToken);
-
-    /// <inheritdoc/>
-    /// <remarks>This store has no index: it scans the log.</remarks>
-    public IAsyncEnumerable<AuditEvent> ReadByActorAsync(string actorId, CancellationToken cancellationToken = default) =>
-        AuditQueryScan.ByActor(this, actorId, cancellationToken);
-
-    /// <inheritdoc/>
-    /// <remarks>This store has no index: it scans the log.</remarks>
-    public IAsyncEnumerable<AuditEvent> ReadByTimeRangeAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>
-        AuditQueryScan.ByTimeRange(this, since, until, cancellationToken);
-
-    /// <inheritdoc/>
-    /// <remarks>This store has no index: it scans the log.</remarks>
-    public IAsyncEnumerable<AuditEvent> ReadOpenAsync(string entityType, string openingEventType, IReadOnlyCollection<string> closingEventTypes, CancellationToken cancellationToken = default) =>
-        AuditQueryScan.OpenAsync(this, entityType, openingEventType, closingEventTypes, cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync()
