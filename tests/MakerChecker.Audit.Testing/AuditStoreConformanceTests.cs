@@ -201,6 +201,33 @@ public abstract class AuditStoreConformanceTests
         Assert.Equal(3, verdict.EventCount);
     }
 
+    /// <summary>Full and run bundles exported from the store verify offline, with exactly the store's events.</summary>
+    /// <returns>A task.</returns>
+    [Fact]
+    public async Task Bundles_exported_from_the_store_verify()
+    {
+        await using var store = await CreateAsync();
+        for (var i = 0; i < 30; i++)
+        {
+            await store.AppendAsync(Entry(i, i % 3 == 0 ? "run-a" : "run-b"));
+        }
+
+        using var signer = Signing.Ed25519AuditSigner.Generate();
+        using var full = new MemoryStream();
+        await Bundles.BundleExporter.ExportFullAsync(store, signer, full);
+        full.Position = 0;
+        var verdict = await Bundles.BundleVerifier.VerifyAsync(full);
+        Assert.True(verdict.IsValid, verdict.Reason);
+        Assert.Equal(31, verdict.EventCount);
+
+        using var run = new MemoryStream();
+        await Bundles.BundleExporter.ExportRunAsync(store, "run-a", signer, run);
+        run.Position = 0;
+        verdict = await Bundles.BundleVerifier.VerifyAsync(run);
+        Assert.True(verdict.IsValid, verdict.Reason);
+        Assert.Equal(10, verdict.EventCount);
+    }
+
     /// <summary>A store that implements <see cref="IAuditQuery"/> answers each query with exactly the matching events, in order.</summary>
     /// <returns>A task.</returns>
     [Fact]
