@@ -5,7 +5,9 @@ namespace MakerChecker.Audit.PostgreSql.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class ManyProcessesTests(PostgresServer server)
 {
-    [Fact]
+    public static string? StoreSkipReason => PostgresServer.SkipReason;
+
+    [StoreFact]
     public async Task Four_processes_appending_to_one_database_leave_exactly_their_events_on_one_chain()
     {
         var connectionString = await server.NewSchemaAsync();

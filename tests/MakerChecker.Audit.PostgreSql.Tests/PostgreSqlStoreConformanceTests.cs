@@ -7,6 +7,8 @@ namespace MakerChecker.Audit.PostgreSql.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgreSqlStoreConformanceTests(PostgresServer server) : AuditStoreConformanceTests
 {
+    public static string? StoreSkipReason => PostgresServer.SkipReason;
+
     private readonly Dictionary<string, string> _connections = [];
 
     protected override async Task<IAuditStore> CreateAsync()

@@ -12,23 +12,37 @@ namespace MakerChecker.Audit.PostgreSql.Tests;
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
+    private const string Variable = "MAKERCHECKER_TEST_POSTGRES";
+
     private string? _dataDir;
     private string? _binDir;
 
     public string ConnectionString { get; private set; } = "";
 
+    /// <summary>
+    /// Why the PostgreSQL tests are skipped, or <see langword="null"/> when they run. They run whenever a server can be
+    /// had, and always under CI=true, where a missing server must fail the build rather than skip quietly.
+    /// </summary>
+    public static string? SkipReason =>
+        Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } || FindBinaries() is not null
+            || string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : $"No PostgreSQL: set {Variable} to a connection string, or install the server binaries (apt-get install postgresql).";
+
     public async Task InitializeAsync()
     {
-        if (Environment.GetEnvironmentVariable("MAKERCHECKER_TEST_POSTGRES") is { Length: > 0 } given)
+        if (SkipReason is not null)
+        {
+            return; // every test of the collection is skipped, with this reason
+        }
+
+        if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given)
         {
             ConnectionString = given;
             return;
         }
 
-        _binDir = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
-                .Where(b => File.Exists(Path.Combine(b, "initdb")) && File.Exists(Path.Combine(b, "pg_ctl"))).Order().LastOrDefault()
-            : null;
+        _binDir = FindBinaries();
         if (_binDir is null)
         {
             throw new InvalidOperationException(
@@ -65,6 +79,11 @@ public sealed class PostgresServer : IAsyncLifetime
             Directory.Delete(_dataDir, recursive: true);
         }
     }
+
+    private static string? FindBinaries() => Directory.Exists("/usr/lib/postgresql")
+        ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
+            .Where(b => File.Exists(Path.Combine(b, "initdb")) && File.Exists(Path.Combine(b, "pg_ctl"))).Order().LastOrDefault()
+        : null;
 
     private static int FreePort()
     {

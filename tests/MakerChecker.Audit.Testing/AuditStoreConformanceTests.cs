@@ -49,7 +49,7 @@ public abstract class AuditStoreConformanceTests
 
     /// <summary>Appended events read back exactly, after the genesis, in order.</summary>
     /// <returns>A task.</returns>
-    [Fact]
+    [StoreFact]
     public async Task Appended_events_read_back_exactly_after_the_genesis()
     {
         await using var store = await CreateAsync();
@@ -77,7 +77,7 @@ public abstract class AuditStoreConformanceTests
 
     /// <summary>The log verifies as one chain rooted in the store's instance.</summary>
     /// <returns>A task.</returns>
-    [Fact]
+    [StoreFact]
     public async Task The_log_is_one_valid_chain()
     {
         await using var store = await CreateAsync();
@@ -93,7 +93,7 @@ public abstract class AuditStoreConformanceTests
 
     /// <summary>Sixteen concurrent writers: every append lands once, on one valid chain.</summary>
     /// <returns>A task.</returns>
-    [Fact]
+    [StoreFact]
     public async Task Sixteen_concurrent_writers_leave_exactly_their_events_on_one_valid_chain()
     {
         const int Writers = 16, PerWriter = 40;
@@ -120,7 +120,7 @@ public abstract class AuditStoreConformanceTests
 
     /// <summary>After a restart the log holds everything acknowledged and new appends continue the same chain.</summary>
     /// <returns>A task.</returns>
-    [Fact]
+    [StoreFact]
     public async Task A_reopened_store_keeps_every_acknowledged_event_and_continues_the_chain()
     {
         var store = await CreateAsync();
@@ -150,7 +150,7 @@ public abstract class AuditStoreConformanceTests
 
     /// <summary>History cannot be rewritten unnoticed.</summary>
     /// <returns>A task.</returns>
-    [Fact]
+    [StoreFact]
     public async Task History_cannot_be_rewritten_unnoticed()
     {
         var store = await CreateAsync();
@@ -171,7 +171,7 @@ public abstract class AuditStoreConformanceTests
 
     /// <summary>Ill-formed and oversized entries are refused with <see cref="AuditStoreException"/> and leave the chain intact.</summary>
     /// <returns>A task.</returns>
-    [Fact]
+    [StoreFact]
     public async Task Ill_formed_or_oversized_entries_are_refused_and_leave_the_chain_intact()
     {
         await using var store = await CreateAsync();
@@ -203,7 +203,7 @@ public abstract class AuditStoreConformanceTests
 
     /// <summary>Full and run bundles exported from the store verify offline, with exactly the store's events.</summary>
     /// <returns>A task.</returns>
-    [Fact]
+    [StoreFact]
     public async Task Bundles_exported_from_the_store_verify()
     {
         await using var store = await CreateAsync();
@@ -230,7 +230,7 @@ public abstract class AuditStoreConformanceTests
 
     /// <summary>A store that implements <see cref="IAuditQuery"/> answers each query with exactly the matching events, in order.</summary>
     /// <returns>A task.</returns>
-    [Fact]
+    [StoreFact]
     public async Task Queries_return_exactly_the_matching_events_in_order()
     {
         await using var store = await CreateAsync();
