@@ -8,6 +8,12 @@ namespace MakerChecker.Audit.Events;
 /// </summary>
 public sealed class AuditEntry
 {
+    /// <summary>
+    /// The largest payload a store accepts, in bytes of canonical JSON (1 MiB). A larger one is refused with an
+    /// <c>AuditStoreException</c> and nothing is recorded: an audit event records a decision, not a document.
+    /// </summary>
+    public const int MaxPayloadBytes = 1 << 20;
+
     /// <summary>Who caused the event.</summary>
     public required AuditActor Actor { get; init; }
 

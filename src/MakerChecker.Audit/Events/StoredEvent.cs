@@ -166,7 +166,7 @@ internal sealed class StoredEvent
         return w.Output.ToArray();
     }
 
-    private static string? DecodeString(byte[] json)
+    public static string? DecodeString(byte[] json)
     {
         var reader = new Utf8JsonReader(json);
         reader.Read();

@@ -25,7 +25,9 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
         new(instanceId, time, newId, 0, AuditEventHasher.GenesisRoot(instanceId));
 
     /// <summary>Canonicalizes what the caller supplied. Thread-safe.</summary>
-    /// <exception cref="AuditStoreException">The entry is not valid I-JSON, for example a string holds a lone surrogate.</exception>
+    /// <exception cref="AuditStoreException">
+    /// The entry is not valid I-JSON (for example a string holds a lone surrogate) or its payload exceeds <see cref="AuditEntry.MaxPayloadBytes"/>.
+    /// </exception>
     public static PreparedEntry Prepare(AuditEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -35,13 +37,20 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
         try
         {
             using var w = new CanonicalJsonWriter();
+            var payload = JsonCanonicalizer.Canonicalize(entry.Payload);
+            if (payload.Length > AuditEntry.MaxPayloadBytes)
+            {
+                throw new AuditStoreException(
+                    $"The {entry.EventType} entry cannot be recorded: its payload is {payload.Length} bytes of canonical JSON, more than the {AuditEntry.MaxPayloadBytes} allowed. Record a digest of large content instead.");
+            }
+
             return new PreparedEntry(
                 StoredEvent.EncodeActor(w, entry.Actor),
                 StoredEvent.EncodeString(w, entry.EventType),
                 StoredEvent.EncodeString(w, entry.EntityType),
                 StoredEvent.EncodeString(w, entry.EntityId),
                 StoredEvent.EncodeString(w, entry.RunId),
-                JsonCanonicalizer.Canonicalize(entry.Payload));
+                payload);
         }
         catch (CanonicalJsonException ex)
         {

@@ -16,7 +16,7 @@ namespace MakerChecker.Audit.Stores;
 /// event is acknowledged only after its line and line break are flushed, so such a line was never acknowledged
 /// and is cut off. Any other failure refuses the open; <see cref="OpenReadOnlyAsync"/> still opens it for inspection.</para>
 /// </remarks>
-public sealed class FileAuditStore : IAuditStore
+public sealed class FileAuditStore : IAuditQuery
 {
     private readonly string _path;
     private readonly FileStream? _lockFile;

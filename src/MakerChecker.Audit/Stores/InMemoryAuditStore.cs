@@ -7,7 +7,7 @@ namespace MakerChecker.Audit.Stores;
 /// An audit store held in memory, for tests and demos. It is a real hash chain (and verifies like any other
 /// store), but it is lost when the process ends.
 /// </summary>
-public sealed class InMemoryAuditStore : IAuditStore
+public sealed class InMemoryAuditStore : IAuditQuery
 {
     private readonly List<StoredEvent> _events = [];
     private readonly ChainAppender _appender;

@@ -1,0 +1,79 @@
+using System.Data.Common;
+using MakerChecker.Audit.Stores;
+using Npgsql;
+
+namespace MakerChecker.Audit.PostgreSql;
+
+/// <summary>
+/// An audit store in a PostgreSQL database: one append-only chain (triggers refuse UPDATE, DELETE and TRUNCATE) shared
+/// by many application instances. Every append is a transaction that takes a transaction-scoped advisory lock and
+/// reads the head it chains onto inside it. Appends that arrive together commit as one transaction.
+/// </summary>
+public sealed class PostgreSqlAuditStore : SqlAuditStore
+{
+    private PostgreSqlAuditStore(DbAuditLog log, NpgsqlDataSource dataSource)
+        : base(log, dataSource)
+    {
+    }
+
+    /// <summary>
+    /// Opens the audit log in the database <paramref name="connectionString"/> names: migrates its schema (in the
+    /// connection's search path) and writes the genesis event of a new log.
+    /// </summary>
+    /// <param name="connectionString">An Npgsql connection string. The role needs CREATE on the schema for the first open, then only SELECT and INSERT.</param>
+    /// <param name="options">Identity, clock and batching options; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <returns>The open store; dispose it to finish queued appends and close its connections.</returns>
+    /// <exception cref="AuditStoreException">The database holds another instance's log or a newer schema, or cannot be reached.</exception>
+    public static async Task<PostgreSqlAuditStore> OpenAsync(string connectionString, SqlAuditStoreOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        options ??= new SqlAuditStoreOptions();
+        options.Validate();
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        try
+        {
+            var log = await DbAuditLog.OpenAsync(new PostgreSqlDialect(dataSource, options.LockTimeout), options.InstanceId, options.TimeProvider,
+                options.IdGenerator, options.MaxGroupSize, cancellationToken).ConfigureAwait(false);
+            return new PostgreSqlAuditStore(log, dataSource);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private sealed class PostgreSqlDialect(NpgsqlDataSource dataSource, TimeSpan lockTimeout) : DbDialect
+    {
+        // One advisory lock key for the log: every append, from any connection or process, holds it until commit.
+        private const long LockKey = 0x4D43_4155_4449_5431; // "MCAUDIT1"
+
+        public override string What { get; } = $"PostgreSQL database '{new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Database}'";
+
+        public override IReadOnlyList<string> Migrations { get; } = [PostgreSqlSchema.Version1];
+
+        public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+            await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+        public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
+        {
+            var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // Transaction-scoped: released by COMMIT or ROLLBACK, and by the server if the connection dies.
+                await using var command = connection.CreateCommand();
+                command.Transaction = tx;
+                command.CommandText = $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}; SELECT pg_advisory_xact_lock({LockKey})";
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return tx;
+            }
+            catch
+            {
+                await tx.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+}
+

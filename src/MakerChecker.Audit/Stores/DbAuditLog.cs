@@ -1,0 +1,272 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using MakerChecker.Audit.Canonicalization;
+using MakerChecker.Audit.Events;
+
+namespace MakerChecker.Audit.Stores;
+
+/// <summary>What differs between the SQL databases; everything else about a SQL store is <see cref="DbAuditLog"/>.</summary>
+internal abstract class DbDialect
+{
+    /// <summary>Names the store in messages, for example <c>SQLite 'audit.db'</c>.</summary>
+    public abstract string What { get; }
+
+    /// <summary>The schema, one script per version: version N is element N - 1. Scripts are never edited once shipped.</summary>
+    public abstract IReadOnlyList<string> Migrations { get; }
+
+    /// <summary>Opens a configured connection.</summary>
+    public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts the transaction an append (or a migration) runs in, holding the log's write lock until it ends, so that
+    /// appends from every connection and process serialize and each reads the head the previous one committed.
+    /// </summary>
+    public abstract Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The SQL stores' shared engine over ADO.NET: versioned migrations, the genesis, group commit (one transaction
+/// per group, the head read inside it), reads and the indexed queries. The SQL text is common to SQLite and
+/// PostgreSQL; <see cref="DbDialect"/> supplies the rest.
+/// </summary>
+internal sealed class DbAuditLog : IAsyncDisposable
+{
+    private const string Columns = "seq, row";
+    private const string InsertSql =
+        "INSERT INTO audit_events (seq, id, occurred_at, actor_id, event_type, entity_type, entity_id, run_id, row, hash) " +
+        "VALUES (@seq, @id, @occurred_at, @actor_id, @event_type, @entity_type, @entity_id, @run_id, @row, @hash)";
+
+    private static readonly string[] InsertColumns =
+        ["seq", "id", "occurred_at", "actor_id", "event_type", "entity_type", "entity_id", "run_id", "row", "hash"];
+
+    private readonly DbDialect _dialect;
+    private readonly DbConnection _writer;
+    private readonly GroupCommitQueue _queue;
+    private readonly ByteBuffer _rowScratch = new(4096);
+
+    private DbAuditLog(DbDialect dialect, DbConnection writer, string instanceId, ChainAppender appender, int maxGroup)
+    {
+        _dialect = dialect;
+        _writer = writer;
+        InstanceId = instanceId;
+        _queue = new GroupCommitQueue(appender, maxGroup, CommitAsync, dialect.What);
+    }
+
+    public string InstanceId { get; }
+
+    /// <summary>Migrates the schema, writes the genesis of a new log, and starts the group-commit loop.</summary>
+    /// <exception cref="AuditStoreException">The database holds the log of another instance, or it cannot be migrated.</exception>
+    public static async Task<DbAuditLog> OpenAsync(DbDialect dialect, string? instanceId, TimeProvider time, Func<Guid> newId, int maxGroup,
+        CancellationToken cancellationToken)
+    {
+        var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var appender = new ChainAppender(instanceId ?? "", time, newId, 0, default);
+            string actual;
+            await using (var tx = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false))
+            {
+                await MigrateAsync(dialect, connection, tx, cancellationToken).ConfigureAwait(false);
+                var genesis = await ReadGenesisInstanceAsync(connection, tx, dialect.What, cancellationToken).ConfigureAwait(false);
+                actual = genesis ?? instanceId ?? newId().ToString("D");
+                if (genesis is null)
+                {
+                    var stored = appender.Next(ChainAppender.Genesis(actual), 1, AuditEventHasher.GenesisRoot(actual));
+                    using var scratch = new ByteBuffer();
+                    await InsertAsync(connection, tx, [SqlEventRow.From(stored, scratch)], cancellationToken).ConfigureAwait(false);
+                }
+                else if (instanceId is not null && instanceId != genesis)
+                {
+                    throw new AuditStoreException($"The audit store {dialect.What} belongs to instance {genesis}, not {instanceId}.");
+                }
+
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            appender.Dispose();
+            return new DbAuditLog(dialect, connection, actual, new ChainAppender(actual, time, newId, 0, default), maxGroup);
+        }
+        catch (Exception ex)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            if (ex is AuditStoreException or OperationCanceledException) throw;
+            throw new AuditStoreException($"The audit store {dialect.What} could not be opened: {ex.Message}", ex);
+        }
+    }
+
+    public async ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        var stored = await _queue.AppendAsync(ChainAppender.Prepare(entry), cancellationToken).ConfigureAwait(false);
+        return stored.ToAuditEvent(entry);
+    }
+
+    public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq, CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq", [fromSeq], cancellationToken);
+
+    public IAsyncEnumerable<AuditEvent> ReadByRunAsync(string runId, CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {Columns} FROM audit_events WHERE run_id = @a ORDER BY seq", [NotNull(runId)], cancellationToken);
+
+    public IAsyncEnumerable<AuditEvent> ReadByEntityAsync(string entityType, string entityId, CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {Columns} FROM audit_events WHERE entity_type = @a AND entity_id = @b ORDER BY seq",
+            [NotNull(entityType), NotNull(entityId)], cancellationToken);
+
+    public IAsyncEnumerable<AuditEvent> ReadByActorAsync(string actorId, CancellationToken cancellationToken) =>
+        QueryAsync($"SELECT {Columns} FROM audit_events WHERE actor_id = @a ORDER BY seq", [NotNull(actorId)], cancellationToken);
+
+    public IAsyncEnumerable<AuditEvent> ReadByTimeRangeAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        // occurred_at holds the exact hashed text, one fixed-width UTC form, so text order is time order.
+        var (low, high) = AuditQueryScan.TimeBounds(since, until);
+        return QueryAsync($"SELECT {Columns} FROM audit_events WHERE occurred_at >= @a AND occurred_at < @b ORDER BY seq", [low, high], cancellationToken);
+    }
+
+    public IAsyncEnumerable<AuditEvent> ReadOpenAsync(string entityType, string openingEventType, IReadOnlyCollection<string> closingEventTypes,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(closingEventTypes);
+        var closing = closingEventTypes.Count == 0 ? "NULL" : string.Join(", ", closingEventTypes.Select((_, i) => $"@c{i}"));
+        var sql = $"SELECT o.seq, o.row FROM audit_events o WHERE o.entity_type = @a AND o.event_type = @b " +
+            "AND o.seq = (SELECT MIN(f.seq) FROM audit_events f WHERE f.entity_type = @a AND f.entity_id = o.entity_id AND f.event_type = @b) " +
+            $"AND NOT EXISTS (SELECT 1 FROM audit_events c WHERE c.entity_type = @a AND c.entity_id = o.entity_id AND c.event_type IN ({closing})) " +
+            "ORDER BY o.seq";
+        return QueryAsync(sql, [NotNull(entityType), NotNull(openingEventType), .. closingEventTypes], cancellationToken, closingOffset: 2);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _queue.DisposeAsync().ConfigureAwait(false);
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        _rowScratch.Dispose();
+    }
+
+    /// <summary>One group: lock, read the head inside the transaction, chain onto it, insert, commit.</summary>
+    private async Task CommitAsync(GroupCommitQueue.Chain chain, CancellationToken cancellationToken)
+    {
+        await using var tx = await _dialect.BeginWriteAsync(_writer, cancellationToken).ConfigureAwait(false);
+        long lastSeq;
+        string headHex;
+        await using (var head = Command(_writer, tx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
+        await using (var reader = await head.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new AuditStoreException($"The audit store {_dialect.What} has no genesis event: it was emptied behind the store's back.");
+            }
+
+            lastSeq = reader.GetInt64(0);
+            headHex = reader.GetString(1);
+        }
+
+        var events = chain(lastSeq, SqlEventRow.ParseHead(headHex));
+        var rows = events.Select(e => SqlEventRow.From(e, _rowScratch)).ToList();
+        await InsertAsync(_writer, tx, rows, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task InsertAsync(DbConnection connection, DbTransaction tx, List<SqlEventRow> rows, CancellationToken cancellationToken)
+    {
+        await using var insert = Command(connection, tx, InsertSql);
+        var p = InsertColumns.Select(name => AddParameter(insert, name, null)).ToArray();
+        foreach (var row in rows)
+        {
+            object?[] values = [row.Seq, row.Id, row.OccurredAt, row.ActorId, row.EventType, row.EntityType, row.EntityId, row.RunId, row.Row, row.Hash];
+            for (var i = 0; i < p.Length; i++)
+            {
+                p[i].Value = values[i] ?? DBNull.Value;
+            }
+
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task MigrateAsync(DbDialect dialect, DbConnection connection, DbTransaction tx, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, tx, "CREATE TABLE IF NOT EXISTS audit_schema_version (version INTEGER PRIMARY KEY)", cancellationToken).ConfigureAwait(false);
+        await using var current = Command(connection, tx, "SELECT COALESCE(MAX(version), 0) FROM audit_schema_version");
+        var version = Convert.ToInt32(await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        if (version > dialect.Migrations.Count)
+        {
+            throw new AuditStoreException(
+                $"The audit store {dialect.What} has schema version {version}, newer than this library knows ({dialect.Migrations.Count}). Upgrade MakerChecker.");
+        }
+
+        for (var v = version + 1; v <= dialect.Migrations.Count; v++)
+        {
+            await ExecuteAsync(connection, tx, dialect.Migrations[v - 1], cancellationToken).ConfigureAwait(false);
+            await using var record = Command(connection, tx, "INSERT INTO audit_schema_version (version) VALUES (@v)");
+            AddParameter(record, "v", v);
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<string?> ReadGenesisInstanceAsync(DbConnection connection, DbTransaction tx, string what, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, tx, "SELECT row FROM audit_events WHERE seq = 1");
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not byte[] row)
+        {
+            return null;
+        }
+
+        using var parser = new EventRowParser();
+        try
+        {
+            return parser.Parse(row).GenesisInstanceId
+                ?? throw new AuditStoreException($"The audit store {what} does not start with an audit.genesis event.");
+        }
+        catch (CanonicalJsonException ex)
+        {
+            throw new AuditStoreException($"The audit store {what} has an unreadable genesis event: {ex.Message}", ex);
+        }
+    }
+
+    private async IAsyncEnumerable<AuditEvent> QueryAsync(string sql, object[] args, [EnumeratorCancellation] CancellationToken cancellationToken,
+        int closingOffset = int.MaxValue)
+    {
+        await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, sql);
+        for (var i = 0; i < args.Length; i++)
+        {
+            AddParameter(command, i >= closingOffset ? $"c{i - closingOffset}" : ((char)('a' + i)).ToString(), args[i]);
+        }
+
+        // One statement is one snapshot: appends committed while this read runs are not part of it.
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var parser = new EventRowParser();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var seq = reader.GetInt64(0);
+            yield return SqlEventRow.Parse(parser, reader.GetFieldValue<byte[]>(1), seq, _dialect.What).ToAuditEvent();
+        }
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction tx, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, tx, sql);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql)
+    {
+        var command = connection.CreateCommand();
+#pragma warning disable CA2100 // Every statement is a constant of this class or a migration script; values are always parameters.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        command.Transaction = tx;
+        return command;
+    }
+
+    private static DbParameter AddParameter(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    private static string NotNull(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value;
+    }
+}

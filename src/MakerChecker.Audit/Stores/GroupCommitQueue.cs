@@ -1,0 +1,115 @@
+using System.Threading.Channels;
+using MakerChecker.Audit.Events;
+
+namespace MakerChecker.Audit.Stores;
+
+/// <summary>
+/// Group commit for the stores whose append is a database transaction: appends queue up, and one loop commits
+/// whatever has queued as a single transaction. The transaction itself (lock, read the head, insert, commit) is
+/// the store's; this class chains the group onto the head the transaction read.
+/// </summary>
+/// <remarks>
+/// A failed transaction fails only its own group: the database rolled it back, so the chain is as it was and the
+/// next group starts from the head it reads then.
+/// </remarks>
+internal sealed class GroupCommitQueue : IAsyncDisposable
+{
+    private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ChainAppender _appender;
+    private readonly int _maxGroup;
+    private readonly Func<Chain, CancellationToken, Task> _commitAsync;
+    private readonly string _what;
+    private readonly Task _loop;
+
+    /// <summary>Chains a group onto the head (last seq and hash) the transaction read.</summary>
+    public delegate List<StoredEvent> Chain(long lastSeq, Hash32 head);
+
+    /// <param name="appender">Gives events their id, time and hash; used only by the loop.</param>
+    /// <param name="maxGroup">The most appends one transaction carries.</param>
+    /// <param name="commitAsync">Runs one transaction: lock, read the head, call the chain function, insert its events, commit.</param>
+    /// <param name="what">Names the store in error messages.</param>
+    public GroupCommitQueue(ChainAppender appender, int maxGroup, Func<Chain, CancellationToken, Task> commitAsync, string what)
+    {
+        _appender = appender;
+        _maxGroup = maxGroup;
+        _commitAsync = commitAsync;
+        _what = what;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public async ValueTask<StoredEvent> AppendAsync(PreparedEntry entry, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(entry);
+        if (!_pending.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(_what, $"The audit store {_what} is closed.");
+        }
+
+        return await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task LoopAsync()
+    {
+        var reader = _pending.Reader;
+        var group = new List<Pending>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            group.Clear();
+            while (group.Count < _maxGroup && reader.TryRead(out var pending))
+            {
+                group.Add(pending);
+            }
+
+            List<StoredEvent> events = [];
+            try
+            {
+                await _commitAsync((lastSeq, head) => events = ChainGroup(group, lastSeq, head), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                var error = ex as AuditStoreException ?? new AuditStoreException(
+                    $"The audit store {_what} could not commit the append, so the event was not recorded: {ex.Message}", ex);
+                foreach (var pending in group)
+                {
+                    pending.Completion.TrySetException(error);
+                }
+
+                continue;
+            }
+
+            for (var i = 0; i < group.Count; i++)
+            {
+                group[i].Completion.TrySetResult(events[i]);
+            }
+        }
+    }
+
+    private List<StoredEvent> ChainGroup(List<Pending> group, long lastSeq, Hash32 head)
+    {
+        var events = new List<StoredEvent>(group.Count);
+        foreach (var pending in group)
+        {
+            var stored = _appender.Next(pending.Entry, ++lastSeq, head);
+            head = stored.Hash;
+            events.Add(stored);
+        }
+
+        return events;
+    }
+
+    /// <summary>Stops accepting appends and finishes those already queued.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_pending.Writer.TryComplete())
+        {
+            await _loop.ConfigureAwait(false);
+            _appender.Dispose();
+        }
+    }
+
+    private sealed class Pending(PreparedEntry entry)
+    {
+        public PreparedEntry Entry { get; } = entry;
+        public TaskCompletionSource<StoredEvent> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,60 @@
+using MakerChecker.Audit.Events;
+
+namespace MakerChecker.Audit.Stores;
+
+/// <summary>
+/// What the SQL audit stores (<c>SqliteAuditStore</c>, <c>PostgreSqlAuditStore</c>) share: an append-only table,
+/// appends serialized across connections and processes and committed in groups, and indexed queries. It cannot be
+/// derived from outside MakerChecker; open a store through its package's <c>OpenAsync</c>.
+/// </summary>
+public abstract class SqlAuditStore : IAuditQuery
+{
+    private readonly DbAuditLog _log;
+    private readonly IAsyncDisposable? _owned;
+
+    internal SqlAuditStore(DbAuditLog log, IAsyncDisposable? owned = null)
+    {
+        _log = log;
+        _owned = owned;
+    }
+
+    /// <inheritdoc/>
+    public string InstanceId => _log.InstanceId;
+
+    /// <inheritdoc/>
+    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) => _log.AppendAsync(entry, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) => _log.ReadAsync(fromSeq, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<AuditEvent> ReadByRunAsync(string runId, CancellationToken cancellationToken = default) => _log.ReadByRunAsync(runId, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<AuditEvent> ReadByEntityAsync(string entityType, string entityId, CancellationToken cancellationToken = default) =>
+        _log.ReadByEntityAsync(entityType, entityId, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<AuditEvent> ReadByActorAsync(string actorId, CancellationToken cancellationToken = default) => _log.ReadByActorAsync(actorId, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<AuditEvent> ReadByTimeRangeAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>
+        _log.ReadByTimeRangeAsync(since, until, cancellationToken);
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<AuditEvent> ReadOpenAsync(string entityType, string openingEventType, IReadOnlyCollection<string> closingEventTypes,
+        CancellationToken cancellationToken = default) => _log.ReadOpenAsync(entityType, openingEventType, closingEventTypes, cancellationToken);
+
+    /// <summary>Finishes the appends already queued and closes the store's connections.</summary>
+    /// <returns>A task that completes when the store is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await _log.DisposeAsync().ConfigureAwait(false);
+        if (_owned is not null)
+        {
+            await _owned.DisposeAsync().ConfigureAwait(false);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,18 @@
+using MakerChecker.Audit.Testing;
+
+namespace MakerChecker.Audit.PostgreSql.Tests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class ManyProcessesTests(PostgresServer server)
+{
+    public static string? StoreSkipReason => PostgresServer.SkipReason;
+
+    [StoreFact]
+    public async Task Four_processes_appending_to_one_database_leave_exactly_their_events_on_one_chain()
+    {
+        var connectionString = await server.NewSchemaAsync();
+        var host = Path.Combine(AppContext.BaseDirectory, "MakerChecker.Audit.StoreHost.dll");
+        await ManyProcesses.RunAndCheckAsync(tag => [host, "postgres", connectionString, tag, "2500", "16"], processes: 4, perProcess: 2500,
+            async () => await PostgreSqlAuditStore.OpenAsync(connectionString));
+    }
+}

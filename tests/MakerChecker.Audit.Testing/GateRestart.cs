@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using MakerChecker.Decisions;
+using MakerChecker.DependencyInjection;
+using MakerChecker.Gates;
+using MakerChecker.Policy;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace MakerChecker.Audit.Testing;
+
+/// <summary>
+/// The gate's durable state lives in the log: a gate built through <c>AddMakerChecker</c> over a store, restarted,
+/// still has its pending requests and its limit counts. Each append is the single transaction that records a state
+/// change, because the gate appends first and changes its memory (a projection of the log) only after.
+/// </summary>
+public static class GateRestart
+{
+    private const string Policy = """
+        policy:
+          name: store-restart
+          version: "1"
+        skills:
+          - skill: coverage.flag
+            versions: [1]
+            risk: low
+          - skill: coverage.deny
+            versions: [1]
+            risk: high
+        roles:
+          - role: screener
+            grants:
+              - skill: coverage.flag@1
+                limits:
+                  per_minute: 2
+              - skill: coverage.deny@1
+                gate:
+                  approvers: 1
+                  approver_roles: [reviewer]
+                  expires_after: 72h
+          - role: reviewer
+        principals:
+          - id: ops.lead
+            kind: human
+            role: screener
+          - id: screener-bot
+            kind: agent
+            role: screener
+            owner: ops.lead
+          - id: dr.a
+            kind: human
+            role: reviewer
+        """;
+
+    /// <summary>
+    /// Opens a request and uses up a limit through one gate, disposes it, and checks that a second gate over the same
+    /// log sees the open request and the exhausted limit.
+    /// </summary>
+    /// <param name="useStore">Selects the store on the options, for example <c>o =&gt; o.UseSqliteAuditStore(path)</c>; called once per gate.</param>
+    /// <returns>A task that completes once the check passed.</returns>
+    public static async Task AssertStateSurvivesRestartAsync(Action<MakerCheckerOptions> useStore)
+    {
+        var policy = PolicyLoader.Load(Policy).GetPolicyOrThrow();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        var claim = new JsonObject { ["claim"] = new JsonObject { ["id"] = "C-1" } };
+        Func<CancellationToken, ValueTask> action = _ => ValueTask.CompletedTask;
+        string requestId;
+        await using (var before = Build(policy, time, useStore))
+        {
+            var gate = before.GetRequiredService<ApprovalGate>();
+            var requested = await gate.InvokeAsync("screener-bot", "coverage.deny@1", claim, action);
+            Assert.Equal(DecisionOutcome.ApprovalRequired, requested.Outcome);
+            requestId = requested.Request!.Id;
+            for (var i = 0; i < 2; i++)
+            {
+                Assert.Equal(DecisionOutcome.Allowed, (await gate.InvokeAsync("screener-bot", "coverage.flag@1", claim, action)).Outcome);
+            }
+        }
+
+        await using var after = Build(policy, time, useStore);
+        var restarted = after.GetRequiredService<ApprovalGate>();
+        await restarted.InitializeAsync();
+        Assert.Equal(requestId, Assert.Single(restarted.GetOpenRequests()).Id);
+        Assert.Equal(ReasonCodes.LimitExceeded, (await restarted.InvokeAsync("screener-bot", "coverage.flag@1", claim, action)).ReasonCode);
+    }
+
+    private static ServiceProvider Build(Policy.Model.CompiledPolicy policy, TimeProvider time, Action<MakerCheckerOptions> useStore)
+    {
+        var services = new ServiceCollection();
+        services.AddMakerChecker(o =>
+        {
+            o.Policy = policy;
+            o.TimeProvider = time;
+            useStore(o);
+        });
+        return services.BuildServiceProvider();
+    }
+}
