@@ -9,6 +9,7 @@ using MakerChecker.Decisions;
 using MakerChecker.Policy;
 using MakerChecker.Policy.Model;
 using MakerChecker.Review;
+using MakerChecker.Review.Reporting;
 using Spectre.Console;
 
 namespace ClaimsReview;
@@ -103,12 +104,15 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
             ? $"[green]✔[/] Signed bundle [grey]{Esc(bundle)}[/]: {verdict.EventCount} events, chain and signature verify under the pinned key."
             : $"[red]✘ The bundle does not verify: {Esc(verdict.ToString())}[/]");
 
-        await using var reread = await FileAuditStore.OpenReadOnlyAsync(log, cancellationToken);
-        var report = RubberStampDetector.Analyze(await DemoEvidence.ReadAsync(reread, cancellationToken));
+        // The report is made from the signed bundle, exactly as an inspector's `makerchecker review report` makes it.
+        var (evidenceSummary, evidence) = await ReviewEvidenceSource.LoadAsync(bundle, cancellationToken);
+        var report = RubberStampDetector.Analyze(evidence);
         var summary = Path.Combine(run, "review-summary.md");
-        await File.WriteAllTextAsync(summary, DemoEvidence.Summary(report, bundle), cancellationToken);
-        ShowReport(report, summary);
-        Closing(bundle, publicKey, run, signer.Fingerprint);
+        await File.WriteAllTextAsync(summary, ReviewSummary.Markdown(report, bundle), cancellationToken);
+        var html = Path.Combine(run, "review-report.html");
+        await File.WriteAllTextAsync(html, ReviewHtmlReport.Render(evidenceSummary, report), cancellationToken);
+        ShowReport(report, summary, html);
+        Closing(bundle, publicKey, html, signer.Fingerprint);
         return new DemoResult(screenerCode, agentCode, physicianCode, tooFast, batch, verdict, report, run);
     }
 
@@ -267,7 +271,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         }
     }
 
-    private void ShowReport(ReviewReport report, string summary)
+    private void ShowReport(ReviewReport report, string summary, string html)
     {
         Title("6. What the rubber-stamp detector sees");
         var table = new Table().Border(TableBorder.Rounded).AddColumns("reviewer", "sign-offs", "median dwell", "under 10 s", "approval rate", "findings");
@@ -285,18 +289,18 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         console.Write(table);
         foreach (var f in report.Findings) Line($"  [red]{Esc(f.Severity.ToString().ToLowerInvariant())}[/] {Esc(f.ReviewerId)}: {Esc(f.Message)}");
         Line($"Review summary: [grey]{Esc(summary)}[/]");
+        Line($"HTML review report (self-contained, open it in a browser): [grey]{Esc(html)}[/]");
     }
 
-    private void Closing(string bundle, string publicKey, string run, string fingerprint)
+    private void Closing(string bundle, string publicKey, string html, string fingerprint)
     {
         Title("An inspector checks this without our app");
-        var html = Path.Combine(run, "review-report.html");
         console.WriteLine($"  makerchecker audit verify {bundle} --key {publicKey}");
         console.WriteLine($"  openssl pkey -pubin -in {publicKey} -outform DER | sha256sum    # must equal the key fingerprint; then sha256sum and");
         console.WriteLine($"      openssl pkeyutl -verify on the bundle's manifest and hash chain, as docs/audit-format.md section 9 shows");
         console.WriteLine($"  makerchecker review report {bundle} --html {html}");
         Line($"Key fingerprint: [grey]{Esc(fingerprint)}[/]");
-        Line($"The HTML report will be at [grey]{Esc(html)}[/]. Without the tool installed, run each makerchecker command as: dotnet run --project src/MakerChecker.Cli -- ...");
+        Line($"The HTML report is at [grey]{Esc(html)}[/]. Without the tool installed, run each makerchecker command as: dotnet run --project src/MakerChecker.Cli -- ...");
     }
 
     private void Title(string text) => console.Write(new Rule($"[bold]{Esc(text)}[/]").LeftJustified());

@@ -1,3 +1,4 @@
+using MakerChecker.Review.Reporting;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -63,11 +64,11 @@ internal static class ReviewCommands
                 return ExitCodes.Failure;
             }
 
-            EvidenceSummary summary;
+            ReviewEvidenceSummary summary;
             ReviewReport result;
             try
             {
-                var (s, evidence) = await EvidenceSource.LoadAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+                var (s, evidence) = await ReviewEvidenceSource.LoadAsync(file.FullName, cancellationToken).ConfigureAwait(false);
                 summary = s;
                 result = RubberStampDetector.Analyze(evidence, options);
             }
@@ -82,7 +83,7 @@ internal static class ReviewCommands
 
             if (parse.GetValue(html) is { } htmlFile)
             {
-                await File.WriteAllTextAsync(htmlFile.FullName, HtmlReport.Render(summary, result), cancellationToken).ConfigureAwait(false);
+                await File.WriteAllTextAsync(htmlFile.FullName, ReviewHtmlReport.Render(summary, result), cancellationToken).ConfigureAwait(false);
                 if (!parse.GetValue(json)) await output.WriteLineAsync($"HTML report: {htmlFile.FullName}".AsMemory(), cancellationToken).ConfigureAwait(false);
             }
 

@@ -1,3 +1,4 @@
+using MakerChecker.Review.Reporting;
 using MakerChecker.Review;
 
 namespace MakerChecker.Cli.Reports;
@@ -5,7 +6,7 @@ namespace MakerChecker.Cli.Reports;
 /// <summary>The report as JSON for scripts: the same figures and findings as the tables, with raw numbers.</summary>
 internal static class JsonReport
 {
-    public static object Build(EvidenceSummary summary, ReviewReport report) => new
+    public static object Build(ReviewEvidenceSummary summary, ReviewReport report) => new
     {
         Evidence = new
         {

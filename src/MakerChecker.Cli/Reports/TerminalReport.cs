@@ -1,3 +1,4 @@
+using MakerChecker.Review.Reporting;
 using System.Globalization;
 using MakerChecker.Review;
 using Spectre.Console;
@@ -10,7 +11,7 @@ namespace MakerChecker.Cli.Reports;
 /// </summary>
 internal static class TerminalReport
 {
-    public static void Write(TextWriter output, EvidenceSummary summary, ReviewReport report)
+    public static void Write(TextWriter output, ReviewEvidenceSummary summary, ReviewReport report)
     {
         var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings

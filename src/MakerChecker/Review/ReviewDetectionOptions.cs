@@ -31,8 +31,8 @@ public sealed class ReviewDetectionOptions
     public int MinimumVolume { get; set; } = 50;
 
     /// <summary>
-    /// Dwell whose coefficient of variation (standard deviation ÷ mean) is below this is flagged as uniform: real cases
-    /// differ, so real reviews differ in length. <value>The default value is 0.1.</value>
+    /// Dwell whose spread, (p90 − p10) ÷ median, is below this is flagged as uniform: real cases differ, so real
+    /// reviews differ in length. A robust measure, so a few outliers cannot hide a fixed rhythm. <value>The default value is 0.1.</value>
     /// </summary>
     public double UniformDwellVariation { get; set; } = 0.1;
 

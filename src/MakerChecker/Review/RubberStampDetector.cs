@@ -80,13 +80,14 @@ public static class RubberStampDetector
         }
         if (dwells.Count >= options.MinimumVolume)
         {
-            var mean = dwells.Average();
-            var deviation = Math.Sqrt(dwells.Sum(d => (d - mean) * (d - mean)) / dwells.Count);
-            var variation = mean > 0 ? deviation / mean : 0;
-            if (variation < options.UniformDwellVariation)
+            // Spread as (p90 − p10) ÷ median: robust, so a handful of outliers cannot hide a metronomic rhythm
+            // (a reviewer clicking every 1.2 s whose first few cases sat open longer is still uniform).
+            var median = Percentile(dwells, 0.5)!.Value;
+            var spread = median > 0 ? (double)(Percentile(dwells, 0.9)!.Value - Percentile(dwells, 0.1)!.Value) / median : 0;
+            if (spread < options.UniformDwellVariation)
             {
                 findings.Add(Finding(reviewerId, FindingKinds.UniformDwell, FindingSeverity.Warning,
-                    $"Dwell barely varies across {dwells.Count} cases (coefficient of variation {variation.ToString("0.000", CultureInfo.InvariantCulture)}, mean {Ms((long)mean)}); real cases differ, and so do real reviews.",
+                    $"Dwell barely varies across {dwells.Count} cases (p10 to p90 spread {spread.ToString("0.000", CultureInfo.InvariantCulture)} of the median {Ms(median)}); real cases differ, and so do real reviews.",
                     [("uniform_dwell_variation", options.UniformDwellVariation.ToString("0.###", CultureInfo.InvariantCulture)), ("minimum_volume", options.MinimumVolume.ToString(CultureInfo.InvariantCulture))],
                     presented, options));
             }

@@ -80,6 +80,18 @@ public sealed class RubberStampDetectorTests
     }
 
     [Fact]
+    public void A_few_outliers_do_not_hide_a_uniform_rhythm()
+    {
+        // 297 sign-offs at exactly 1.2 s and three whose cases sat open for 4.8 s: a standard-deviation measure
+        // (coefficient of variation about 0.29) would miss the rhythm; the p10-p90 spread does not.
+        var records = Reviewer("dr.rhythm", 300, i => TimeSpan.FromMilliseconds(i < 3 ? 4800 : 1200), TimeSpan.FromSeconds(20));
+
+        var uniform = RubberStampDetector.Analyze(Evidence(records)).FindingsFor("dr.rhythm").Single(f => f.Kind == FindingKinds.UniformDwell);
+
+        Assert.Equal(300, uniform.Count);
+    }
+
+    [Fact]
     public void Queue_time_is_never_counted_as_dwell()
     {
         // Requests waited 3 days in the queue, then were signed 2 s after presentation.

@@ -4,20 +4,35 @@ using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Verification;
 using MakerChecker.Auditing;
-using MakerChecker.Review;
 
-namespace MakerChecker.Cli.Reports;
+namespace MakerChecker.Review.Reporting;
 
-/// <summary>What the report says about the evidence itself: where it came from, whether it verified, what it spans.</summary>
-internal sealed record EvidenceSummary(string Path, string Kind, AuditVerdict Verdict, IReadOnlyList<string> PolicyHashes, string? From, string? To, long EventCount);
+/// <summary>What a review report says about the evidence itself: where it came from, whether it verified, what it spans.</summary>
+/// <param name="Path">The bundle or store file.</param>
+/// <param name="Kind"><c>bundle</c> or <c>file store</c>.</param>
+/// <param name="Verdict">The verification verdict, reached before the evidence was read. A report on evidence that did not verify says so prominently.</param>
+/// <param name="PolicyHashes">The policy hashes activated in the evidence, in order of first activation.</param>
+/// <param name="From">The first event's <c>occurredAt</c>, or <see langword="null"/> when there are no events.</param>
+/// <param name="To">The last event's <c>occurredAt</c>, or <see langword="null"/> when there are no events.</param>
+/// <param name="EventCount">How many events were read.</param>
+public sealed record ReviewEvidenceSummary(string Path, string Kind, AuditVerdict Verdict, IReadOnlyList<string> PolicyHashes, string? From, string? To, long EventCount);
 
 /// <summary>
 /// Opens a bundle or a file store, verifies it first (the report says prominently when it did not verify), then
 /// streams its events into the detector's evidence while noting the policy hashes and the time range.
 /// </summary>
-internal static class EvidenceSource
+public static class ReviewEvidenceSource
 {
-    public static async Task<(EvidenceSummary Summary, ReviewEvidence Evidence)> LoadAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Verifies a signed bundle (or a file store's chain), then reads its events into detector evidence.
+    /// Verification comes first and its verdict is part of the summary; reading does not stop on a failed verdict, so
+    /// that an inspector can still see what the evidence claims, clearly marked as unverified.
+    /// </summary>
+    /// <param name="path">A bundle (<c>{"manifest": …}</c>) or a file store (JSON Lines).</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <returns>What the evidence is and whether it verified, and the detector's input.</returns>
+    /// <exception cref="ReviewEvidenceException">An event of a type the detector reads has a malformed payload.</exception>
+    public static async Task<(ReviewEvidenceSummary Summary, ReviewEvidence Evidence)> LoadAsync(string path, CancellationToken cancellationToken = default)
     {
         var isBundle = await LooksLikeBundleAsync(path, cancellationToken).ConfigureAwait(false);
         var tap = new Tap();
@@ -72,6 +87,6 @@ internal static class EvidenceSource
             }
         }
 
-        public EvidenceSummary Summary(string path, string kind, AuditVerdict verdict) => new(path, kind, verdict, _policies, _from, _to, _count);
+        public ReviewEvidenceSummary Summary(string path, string kind, AuditVerdict verdict) => new(path, kind, verdict, _policies, _from, _to, _count);
     }
 }

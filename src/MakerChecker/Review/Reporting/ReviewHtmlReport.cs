@@ -1,16 +1,15 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using MakerChecker.Review;
 
-namespace MakerChecker.Cli.Reports;
+namespace MakerChecker.Review.Reporting;
 
 /// <summary>
 /// The report as one self-contained HTML page for a compliance officer: inline CSS and inline SVG only, nothing
 /// fetched from anywhere, and every value from the evidence HTML-encoded (reviewer ids, reasons and justifications
 /// are text an attacker may have written).
 /// </summary>
-internal static class HtmlReport
+public static class ReviewHtmlReport
 {
     /// <summary>The dwell histogram's buckets: upper bounds in seconds (the last is open).</summary>
     private static readonly (double UpperSeconds, string Label)[] DwellBuckets =
@@ -23,7 +22,11 @@ internal static class HtmlReport
         + "review, backed by signed, attributable evidence. Thresholds are judgement; tune them to the case mix, and treat findings as the start of a "
         + "conversation, not a verdict. A min_review floor refuses sign-offs faster than it, but does not make the time spent meaningful.";
 
-    public static string Render(EvidenceSummary summary, ReviewReport report)
+    /// <summary>Renders the report as one self-contained HTML page.</summary>
+    /// <param name="summary">What the evidence is and whether it verified.</param>
+    /// <param name="report">The detector's report over that evidence.</param>
+    /// <returns>The HTML text (UTF-8 when written with <see cref="File.WriteAllText(string, string?)"/>).</returns>
+    public static string Render(ReviewEvidenceSummary summary, ReviewReport report)
     {
         var h = new StringBuilder(64 * 1024);
         h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -45,7 +48,7 @@ internal static class HtmlReport
         return h.ToString();
     }
 
-    private static void Header(StringBuilder h, EvidenceSummary summary, ReviewReport report)
+    private static void Header(StringBuilder h, ReviewEvidenceSummary summary, ReviewReport report)
     {
         h.Append("<header><p class=\"eyebrow\">MakerChecker · review report</p><h1>Rubber-stamp review</h1>\n");
         if (summary.Verdict.IsValid)

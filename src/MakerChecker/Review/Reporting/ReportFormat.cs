@@ -1,7 +1,7 @@
 using System.Globalization;
 using MakerChecker.Review;
 
-namespace MakerChecker.Cli.Reports;
+namespace MakerChecker.Review.Reporting;
 
 /// <summary>How figures read in every form of the report, so the terminal and the HTML say the same thing.</summary>
 internal static class ReportFormat
@@ -27,9 +27,9 @@ internal static class ReportFormat
 
     public static string Thresholds(ReviewFinding finding) => string.Join(", ", finding.Thresholds.Select(t => $"{t.Key} = {t.Value}"));
 
-    public static string Verification(EvidenceSummary summary) => summary.Verdict.IsValid
+    public static string Verification(ReviewEvidenceSummary summary) => summary.Verdict.IsValid
         ? $"verified: {summary.Verdict.EventCount} events, signing key {summary.Verdict.KeyFingerprint ?? "none (a live store is not signed)"}"
         : $"NOT VERIFIED: {summary.Verdict.ReasonCode}: {summary.Verdict.Reason}" + (summary.Verdict.FailedSeq is { } seq ? $" (first failing seq {seq})" : "");
 
-    public static string Range(EvidenceSummary summary) => summary.From is null ? "no events" : $"{summary.From} to {summary.To}";
+    public static string Range(ReviewEvidenceSummary summary) => summary.From is null ? "no events" : $"{summary.From} to {summary.To}";
 }
