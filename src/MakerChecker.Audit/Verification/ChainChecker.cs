@@ -72,19 +72,22 @@ internal sealed class ChainChecker : IDisposable
         if (Count == 1)
         {
             var root = AuditEventHasher.GenesisRoot(_instanceId);
-            if (!row.IsGenesis || row.GenesisInstanceId != _instanceId || !row.PrevHash.Equals(root) || row.Seq != 1)
+            if (!row.IsGenesis || row.GenesisInstanceId != _instanceId || !row.PrevHash.Equals(root))
             {
                 return AuditVerdict.Fail(GenesisMismatch,
-                    $"event seq {row.Seq}: the chain does not start with an audit.genesis event at seq 1 rooted in instance {_instanceId} (prev_hash must be {root.ToHex()})",
+                    $"event seq {row.Seq}: the chain does not start with an audit.genesis event rooted in instance {_instanceId} (prev_hash must be {root.ToHex()})",
                     row.Seq);
             }
 
             return null;
         }
 
-        if (row.Seq != LastSeq + 1)
+        // audit-spec v1 §2: seq is storage order only and may have gaps (identity columns skip values when a
+        // transaction aborts), so a verifier must not require it to count up by one. Completeness comes from the
+        // prev_hash linkage below and the signed hash digest; seq only has to keep increasing.
+        if (row.Seq <= LastSeq)
         {
-            return AuditVerdict.Fail(SeqMismatch, $"event seq {row.Seq} follows seq {LastSeq}: a full log's seq must count up by one", row.Seq);
+            return AuditVerdict.Fail(SeqMismatch, $"event seq {row.Seq} follows seq {LastSeq}: seq must increase", row.Seq);
         }
 
         return row.PrevHash.Equals(_previous)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MakerChecker.Audit.Bundles;
 using MakerChecker.Audit.Tests.Support;
+using MakerChecker.Audit.Verification;
 
 namespace MakerChecker.Audit.Tests.Bundles;
 
@@ -44,6 +45,25 @@ public class AuditSpecConformanceTests
 
         // The vectors' key (instance-pubkey.pem) is the one every non-attacker bundle is signed with.
         Assert.StartsWith("sha256:", verdict.KeyFingerprint);
+    }
+
+    [Fact]
+    public async Task Seq_gaps_are_allowed_as_audit_spec_v1_says_but_seq_must_still_increase()
+    {
+        // A genuine bundle whose seq skips values (an identity column after aborted transactions), re-signed with the
+        // spec's fixture key: it must verify, pinned to that key.
+        var gapped = Path.Combine(Vectors.Root, "interop", "gapped-seq-full.json");
+        var verdict = await BundleVerifier.VerifyFileAsync(gapped, new BundleVerifierOptions { PinnedPublicKeyPem = File.ReadAllText(Vectors.Audit("instance-pubkey.pem")) });
+        Assert.True(verdict.IsValid, verdict.ToString());
+        Assert.Equal(8, verdict.EventCount);
+
+        // Swapping two seq values (storage order going backwards) is still refused, even with the manifest re-signed.
+        var text = File.ReadAllText(gapped).Replace("\"seq\": \"5\"", "\"seq\": \"TMP\"", StringComparison.Ordinal)
+            .Replace("\"seq\": \"6\"", "\"seq\": \"5\"", StringComparison.Ordinal).Replace("\"seq\": \"TMP\"", "\"seq\": \"6\"", StringComparison.Ordinal);
+        Assert.NotEqual(File.ReadAllText(gapped), text);
+        var swapped = await BundleVerifier.VerifyAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)));
+        Assert.False(swapped.IsValid);
+        Assert.Equal(AuditReasonCodes.SeqMismatch, swapped.ReasonCode);
     }
 
     [Fact]
