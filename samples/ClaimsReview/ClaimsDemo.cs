@@ -99,13 +99,15 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         {
             await BundleExporter.ExportFullAsync(store, signer, file, _clock, cancellationToken);
         }
-        var verdict = await BundleVerifier.VerifyFileAsync(bundle, new BundleVerifierOptions { PinnedPublicKeyPem = await File.ReadAllTextAsync(publicKey, cancellationToken) }, cancellationToken);
+        // Verified once, under the pinned key, then read into the detector's evidence: exactly as an inspector's
+        // `makerchecker review report` makes its report from a bundle.
+        var pinned = new BundleVerifierOptions { PinnedPublicKeyPem = await File.ReadAllTextAsync(publicKey, cancellationToken) };
+        var (evidenceSummary, evidence) = await ReviewEvidenceSource.LoadAsync(bundle, pinned, cancellationToken);
+        var verdict = evidenceSummary.Verdict;
         Line(verdict.IsValid
             ? $"[green]✔[/] Signed bundle [grey]{Esc(bundle)}[/]: {verdict.EventCount} events, chain and signature verify under the pinned key."
             : $"[red]✘ The bundle does not verify: {Esc(verdict.ToString())}[/]");
 
-        // The report is made from the signed bundle, exactly as an inspector's `makerchecker review report` makes it.
-        var (evidenceSummary, evidence) = await ReviewEvidenceSource.LoadAsync(bundle, cancellationToken);
         var report = RubberStampDetector.Analyze(evidence);
         var summary = Path.Combine(run, "review-summary.md");
         await File.WriteAllTextAsync(summary, ReviewSummary.Markdown(report, bundle), cancellationToken);

@@ -68,7 +68,7 @@ internal static class ReviewCommands
             ReviewReport result;
             try
             {
-                var (s, evidence) = await ReviewEvidenceSource.LoadAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+                var (s, evidence) = await ReviewEvidenceSource.LoadAsync(file.FullName, cancellationToken: cancellationToken).ConfigureAwait(false);
                 summary = s;
                 result = RubberStampDetector.Analyze(evidence, options);
             }

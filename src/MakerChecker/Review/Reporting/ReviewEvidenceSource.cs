@@ -29,16 +29,17 @@ public static class ReviewEvidenceSource
     /// that an inspector can still see what the evidence claims, clearly marked as unverified.
     /// </summary>
     /// <param name="path">A bundle (<c>{"manifest": …}</c>) or a file store (JSON Lines).</param>
+    /// <param name="bundleOptions">How a bundle is verified, for example with a pinned public key; ignored for a store.</param>
     /// <param name="cancellationToken">Stops reading.</param>
     /// <returns>What the evidence is and whether it verified, and the detector's input.</returns>
     /// <exception cref="ReviewEvidenceException">An event of a type the detector reads has a malformed payload.</exception>
-    public static async Task<(ReviewEvidenceSummary Summary, ReviewEvidence Evidence)> LoadAsync(string path, CancellationToken cancellationToken = default)
+    public static async Task<(ReviewEvidenceSummary Summary, ReviewEvidence Evidence)> LoadAsync(string path, BundleVerifierOptions? bundleOptions = null, CancellationToken cancellationToken = default)
     {
         var isBundle = await LooksLikeBundleAsync(path, cancellationToken).ConfigureAwait(false);
         var tap = new Tap();
         if (isBundle)
         {
-            var verdict = await BundleVerifier.VerifyFileAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var verdict = await BundleVerifier.VerifyFileAsync(path, bundleOptions, cancellationToken).ConfigureAwait(false);
             var evidence = await ReviewEvidenceReader.ReadAsync(tap.Observe(BundleReader.ReadFileAsync(path, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
             return (tap.Summary(path, "bundle", verdict), evidence);
         }
