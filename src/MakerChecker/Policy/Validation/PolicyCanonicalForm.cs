@@ -33,8 +33,11 @@ internal static class PolicyCanonicalForm
                 ("forbidden", Arr(r.Forbidden.Keys.Order(StringComparer.Ordinal).Select(f => (JsonNode?)JsonValue.Create(f)))),
                 ("grants", Arr(r.Grants.Values.OrderBy(g => g.Skill.ToString(), StringComparer.Ordinal).Select(Grant))),
                 ("name", r.Name))))),
-            ("separation", Arr(separations.Select(s => string.Join('\u0000', s.Roles)).Distinct().Order(StringComparer.Ordinal)
-                .Select(s => Obj(("roles", Arr(s.Split('\u0000').Select(r => (JsonNode?)JsonValue.Create(r))))))) ),
+            // Each constraint's roles are already sorted; equal constraints are one constraint. Role names cannot
+            // contain ',' and every character they may contain sorts after it, so ordering by the joined names
+            // orders the constraints as their role lists would.
+            ("separation", Arr(separations.DistinctBy(s => string.Join(',', s.Roles)).OrderBy(s => string.Join(',', s.Roles), StringComparer.Ordinal)
+                .Select(s => Obj(("roles", Arr(s.Roles.Select(r => (JsonNode?)JsonValue.Create(r)))))))),
             ("skills", Arr(skills.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => Obj(
                 ("name", s.Name), ("risk", Lower(s.Risk)),
                 ("versions", Arr(s.Versions.Order(StringComparer.Ordinal).Select(v => (JsonNode?)JsonValue.Create(v)))))))));
