@@ -76,7 +76,7 @@ public static class DiagnosticCodes
     /// <summary>A limit that is negative, zero, or half-specified (<c>max_amount</c> without <c>amount_field</c> or the reverse).</summary>
     public const string InvalidLimit = "MC1025";
 
-    /// <summary>A principal that names an unknown role (reported with <see cref="UnknownRole"/>'s wording but its own code for principals supplied at run time).</summary>
+    /// <summary>A principal, declared in the policy or supplied at run time, that holds a role the policy does not declare.</summary>
     public const string PrincipalUnknownRole = "MC1030";
 
     /// <summary>An agent without an accountable <c>owner</c>.</summary>
