@@ -300,7 +300,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         console.WriteLine($"  makerchecker audit verify {bundle} --key {publicKey}");
         console.WriteLine($"  openssl pkey -pubin -in {publicKey} -outform DER | sha256sum    # must equal the key fingerprint; then sha256sum and");
         console.WriteLine($"      openssl pkeyutl -verify on the bundle's manifest and hash chain, as docs/audit-format.md section 9 shows");
-        console.WriteLine($"  makerchecker review report {bundle} --html {html}");
+        console.WriteLine($"  makerchecker review report {bundle} --key {publicKey} --html {html}");
         Line($"Key fingerprint: [grey]{Esc(fingerprint)}[/]");
         Line($"The HTML report is at [grey]{Esc(html)}[/]. Without the tool installed, run each makerchecker command as: dotnet run --project src/MakerChecker.Cli -- ...");
     }

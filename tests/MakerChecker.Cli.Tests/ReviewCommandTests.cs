@@ -15,7 +15,7 @@ public sealed partial class ReviewCommandTests
     private static string Temp(string extension) => Path.Combine(Path.GetTempPath(), $"mc-review-{Guid.NewGuid():N}{extension}");
 
     /// <summary>A working day (steady reviewer, 1.2 s batch reviewer, flags, break-glass) exported as a signed bundle.</summary>
-    private static async Task<string> DayBundleAsync(int batch = 150, Func<ReviewScenario, Task>? extra = null)
+    private static async Task<string> DayBundleAsync(int batch = 150, Func<ReviewScenario, Task>? extra = null, string? publicKeyOut = null)
     {
         await using var scenario = new ReviewScenario();
         await scenario.RunDayAsync(steady: 30, batch: batch);
@@ -23,6 +23,7 @@ public sealed partial class ReviewCommandTests
         var path = Temp(".json");
         using var signer = Ed25519AuditSigner.Generate();
         await using (var file = File.Create(path)) await BundleExporter.ExportFullAsync(scenario.Store, signer, file);
+        if (publicKeyOut is not null) await File.WriteAllTextAsync(publicKeyOut, signer.PublicKeyPem);
         return path;
     }
 
@@ -126,6 +127,48 @@ public sealed partial class ReviewCommandTests
         Assert.Contains("NOT VERIFIED: hash_mismatch", output, StringComparison.Ordinal);
         Assert.Contains("failed verification", error, StringComparison.Ordinal);
         Assert.Contains("Evidence NOT verified.", await File.ReadAllTextAsync(html), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pinned_key_is_checked_and_a_bundle_signed_by_another_key_is_not_verified()
+    {
+        var signedWith = Temp(".pem");
+        var bundle = await DayBundleAsync(batch: 12, publicKeyOut: signedWith);
+        var other = Temp(".pem");
+        using (var stranger = Ed25519AuditSigner.Generate()) await File.WriteAllTextAsync(other, stranger.PublicKeyPem);
+
+        var pinned = await CliRunner.RunAsync("review", "report", bundle, "--key", signedWith);
+        Assert.True(pinned.ExitCode == ExitCodes.Success, pinned.Error);
+        Assert.Contains("verified: ", pinned.Output, StringComparison.Ordinal);
+
+        var (exit, output, error) = await CliRunner.RunAsync("review", "report", bundle, "--key", other, "--json");
+        Assert.Equal(ExitCodes.Failure, exit);
+        var evidence = JsonNode.Parse(output)!["evidence"]!;
+        Assert.False(evidence["verified"]!.GetValue<bool>());
+        Assert.Equal("pinned_key_mismatch", evidence["reasonCode"]!.GetValue<string>());
+        Assert.Contains("failed verification", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pinned_key_with_a_live_store_or_a_bad_key_file_is_a_usage_error()
+    {
+        var store = Temp(".log"); // a store is told by its content, not its extension
+        await using (var s = await FileAuditStore.OpenAsync(store)) { }
+        var key = Temp(".pem");
+        using (var signer = Ed25519AuditSigner.Generate()) await File.WriteAllTextAsync(key, signer.PublicKeyPem);
+
+        var onStore = await CliRunner.RunAsync("review", "report", store, "--key", key);
+        Assert.Equal(ExitCodes.Usage, onStore.ExitCode);
+        Assert.Contains("not signed, so --key does not apply", onStore.Error, StringComparison.Ordinal);
+
+        var bundle = await DayBundleAsync(batch: 1);
+        var missing = await CliRunner.RunAsync("review", "report", bundle, "--key", "/nonexistent/key.pem");
+        Assert.Equal(ExitCodes.Usage, missing.ExitCode);
+        Assert.Contains("does not exist", missing.Error, StringComparison.Ordinal);
+
+        var notAKey = Temp(".pem");
+        await File.WriteAllTextAsync(notAKey, "hello");
+        Assert.Equal(ExitCodes.Usage, (await CliRunner.RunAsync("review", "report", bundle, "--key", notAKey)).ExitCode);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MakerChecker.Audit.Signing;
 
 namespace MakerChecker.Cli.Commands;
 
@@ -24,4 +25,32 @@ internal static class ArgumentChecks
         await error.WriteLineAsync($"error: {message}".AsMemory(), cancellationToken).ConfigureAwait(false);
         return ExitCodes.Usage;
     }
+
+    /// <summary>
+    /// Reads a public key to pin (SPKI PEM) for bundle verification. Returns the PEM and its fingerprint, or writes a
+    /// usage error (missing file, not an Ed25519 public key) and returns <see langword="null"/>.
+    /// </summary>
+    public static async Task<(string Pem, string Fingerprint)?> ReadPinnedKeyAsync(FileInfo keyFile, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (!keyFile.Exists)
+        {
+            await UsageAsync(error, $"Key file '{keyFile}' does not exist. Pass the instance's public key (makerchecker.pub.pem, SPKI PEM).", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        try
+        {
+            var fingerprint = Ed25519KeyFile.ReadFingerprint(keyFile.FullName);
+            return (await File.ReadAllTextAsync(keyFile.FullName, cancellationToken).ConfigureAwait(false), fingerprint);
+        }
+        catch (FormatException ex)
+        {
+            await UsageAsync(error, ex.Message, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>The usage error for <c>--key</c> on a live store, which is chained but not signed.</summary>
+    public const string KeyDoesNotApplyToStore =
+        "A live store is hash-chained but not signed, so --key does not apply: export a signed bundle with 'makerchecker audit export' and use --key with that.";
 }

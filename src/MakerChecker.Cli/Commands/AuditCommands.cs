@@ -45,28 +45,19 @@ internal static class AuditCommands
             string? pinned = null;
             if (isStore)
             {
-                if (keyFile is not null)
-                {
-                    return await ArgumentChecks.UsageAsync(error, "A live store is hash-chained but not signed, so --key does not apply: export a signed bundle with 'makerchecker audit export' and verify that with --key.", cancellationToken).ConfigureAwait(false);
-                }
+                if (keyFile is not null) return await ArgumentChecks.UsageAsync(error, ArgumentChecks.KeyDoesNotApplyToStore, cancellationToken).ConfigureAwait(false);
                 await using var store = await FileAuditStore.OpenReadOnlyAsync(file.FullName, cancellationToken).ConfigureAwait(false);
                 verdict = await AuditStoreVerifier.VerifyAsync(store, cancellationToken).ConfigureAwait(false);
             }
             else
             {
+                string? pem = null;
                 if (keyFile is not null)
                 {
-                    if (!keyFile.Exists) return await ArgumentChecks.UsageAsync(error, $"Key file '{keyFile}' does not exist.", cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        pinned = Ed25519KeyFile.ReadFingerprint(keyFile.FullName);
-                    }
-                    catch (FormatException ex)
-                    {
-                        return await ArgumentChecks.UsageAsync(error, ex.Message, cancellationToken).ConfigureAwait(false);
-                    }
+                    if (await ArgumentChecks.ReadPinnedKeyAsync(keyFile, error, cancellationToken).ConfigureAwait(false) is not { } key) return ExitCodes.Usage;
+                    (pem, pinned) = key;
                 }
-                var options = new BundleVerifierOptions { PinnedPublicKeyPem = keyFile is null ? null : await File.ReadAllTextAsync(keyFile.FullName, cancellationToken).ConfigureAwait(false) };
+                var options = new BundleVerifierOptions { PinnedPublicKeyPem = pem };
                 verdict = await VerifyBundleAsync(file, options, showProgress: IsInteractive(output) && file.Length >= ProgressThresholdBytes, cancellationToken).ConfigureAwait(false);
             }
 

@@ -2,6 +2,7 @@ using MakerChecker.Review.Reporting;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using MakerChecker.Audit.Bundles;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Cli.Reports;
@@ -27,6 +28,7 @@ internal static class ReviewCommands
         ArgumentChecks.RejectOptionLikePaths(path);
         var html = new Option<FileInfo?>("--html") { Description = "Also write a self-contained HTML report to this file." };
         var json = new Option<bool>("--json") { Description = "Write machine-readable JSON instead of tables." };
+        var key = new Option<FileInfo?>("--key") { Description = "Pin the instance's public key (SPKI PEM): a bundle signed by any other key fails verification (bundles only)." };
         var fastDwell = DurationOption("--fast-dwell", "A sign-off with less dwell than this counts as fast (default 10s).");
         var burstWindow = DurationOption("--burst-window", "The window of a burst (default 60s).");
         var burstCount = new Option<int?>("--burst-count") { Description = "Sign-offs with one outcome within the burst window that make a burst (default 10)." };
@@ -37,7 +39,7 @@ internal static class ReviewCommands
 
         var report = new Command("report", "Report per-reviewer dwell, bursts and capacity, findings with their thresholds, review coverage per skill and break-glass awaiting review. Exit 0 when the report is made, 1 when the evidence is unreadable or fails verification, 2 on usage errors.");
         report.Arguments.Add(path);
-        foreach (var option in new Option[] { html, json, fastDwell, burstWindow, burstCount, capacity, target, failOn }) report.Options.Add(option);
+        foreach (var option in new Option[] { html, json, key, fastDwell, burstWindow, burstCount, capacity, target, failOn }) report.Options.Add(option);
         report.SetAction(async (parse, cancellationToken) =>
         {
             var options = new ReviewDetectionOptions();
@@ -64,13 +66,25 @@ internal static class ReviewCommands
                 return ExitCodes.Failure;
             }
 
+            string? pinnedPem = null;
+            if (parse.GetValue(key) is { } keyFile)
+            {
+                if (await ArgumentChecks.ReadPinnedKeyAsync(keyFile, error, cancellationToken).ConfigureAwait(false) is not { } pinned) return ExitCodes.Usage;
+                pinnedPem = pinned.Pem;
+            }
+
             ReviewEvidenceSummary summary;
             ReviewReport result;
             try
             {
-                var (s, evidence) = await ReviewEvidenceSource.LoadAsync(file.FullName, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var (s, evidence) = await ReviewEvidenceSource.LoadAsync(file.FullName, new BundleVerifierOptions { PinnedPublicKeyPem = pinnedPem }, cancellationToken).ConfigureAwait(false);
                 summary = s;
                 result = RubberStampDetector.Analyze(evidence, options);
+            }
+            catch (ArgumentException) when (pinnedPem is not null)
+            {
+                // The evidence is a live store (told by its content, whatever its extension): there is no signature to pin.
+                return await ArgumentChecks.UsageAsync(error, ArgumentChecks.KeyDoesNotApplyToStore, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is ReviewEvidenceException or CanonicalJsonException or AuditStoreException or IOException or UnauthorizedAccessException)
             {

@@ -29,10 +29,14 @@ public static class ReviewEvidenceSource
     /// that an inspector can still see what the evidence claims, clearly marked as unverified.
     /// </summary>
     /// <param name="path">A bundle (<c>{"manifest": …}</c>) or a file store (JSON Lines).</param>
-    /// <param name="bundleOptions">How a bundle is verified, for example with a pinned public key; ignored for a store.</param>
+    /// <param name="bundleOptions">
+    /// How a bundle is verified, for example with a pinned public key. A live store is chained but not signed, so a
+    /// pinned key cannot apply to one: passing one with a store is refused rather than silently ignored.
+    /// </param>
     /// <param name="cancellationToken">Stops reading.</param>
     /// <returns>What the evidence is and whether it verified, and the detector's input.</returns>
     /// <exception cref="ReviewEvidenceException">An event of a type the detector reads has a malformed payload.</exception>
+    /// <exception cref="ArgumentException"><paramref name="bundleOptions"/> pins a key and <paramref name="path"/> is a live store, not a signed bundle.</exception>
     public static async Task<(ReviewEvidenceSummary Summary, ReviewEvidence Evidence)> LoadAsync(string path, BundleVerifierOptions? bundleOptions = null, CancellationToken cancellationToken = default)
     {
         var isBundle = await LooksLikeBundleAsync(path, cancellationToken).ConfigureAwait(false);
@@ -42,6 +46,11 @@ public static class ReviewEvidenceSource
             var verdict = await BundleVerifier.VerifyFileAsync(path, bundleOptions, cancellationToken).ConfigureAwait(false);
             var evidence = await ReviewEvidenceReader.ReadAsync(tap.Observe(BundleReader.ReadFileAsync(path, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
             return (tap.Summary(path, "bundle", verdict), evidence);
+        }
+
+        if (bundleOptions?.PinnedPublicKeyPem is not null)
+        {
+            throw new ArgumentException($"'{path}' is a live store, which is hash-chained but not signed, so a pinned key cannot be checked against it: export a signed bundle and report on that.", nameof(bundleOptions));
         }
 
         var store = await FileAuditStore.OpenReadOnlyAsync(path, cancellationToken).ConfigureAwait(false);
