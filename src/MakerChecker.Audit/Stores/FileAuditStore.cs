@@ -107,6 +107,8 @@ public sealed class FileAuditStore : IAuditQuery
                 log.Position = 0;
                 log.Write(row.WrittenSpan);
                 log.Flush(flushToDisk: true);
+                // A new log's name must survive a power loss too, before any append to it is acknowledged.
+                DirectorySync.SyncParentOf(path);
                 appender.Commit(genesis);
                 scan = scan with { ValidLength = row.Length, Verdict = new AuditVerdict { IsValid = true, EventCount = 1 } };
             }

@@ -59,9 +59,12 @@ public sealed class CheckpointHistory : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(verifierKey);
+        var created = !File.Exists(path);
         var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         try
         {
+            // The history guards the log against rollback: its name must outlive a power loss like its records.
+            if (created) Stores.DirectorySync.SyncParentOf(path);
             var bytes = new byte[file.Length];
             file.ReadExactly(bytes);
             var (records, complete) = ParseAll(bytes, path, verifierKey);
