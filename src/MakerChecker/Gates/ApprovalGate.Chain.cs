@@ -95,15 +95,31 @@ public sealed partial class ApprovalGate
         }
 
         if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
-        if (++_attempts >= MaxDecisionAttempts)
-        {
-            throw AppendFailed(new AuditStoreException(
-                $"The audit log's head moved under this decision {MaxDecisionAttempts} times in a row (other writers kept appending first), so {entry.EventType} was not recorded and nothing was done. Retry the call."),
-                entry, slot: null);
-        }
-
+        CountAttempt(entry.EventType);
         await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>
+    /// Before an outcome that records nothing (a refused presentation): catches up, and answers whether the log had
+    /// moved, in which case the caller decides again on the newer state rather than refuse on an older one.
+    /// </summary>
+    private async ValueTask<bool> MovedLockedAsync(string what)
+    {
+        if (await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false) == 0) return false;
+        CountAttempt(what);
+        return true;
+    }
+
+    /// <summary>Counts one more try of the current decision; past <see cref="MaxDecisionAttempts"/> it fails closed.</summary>
+    private void CountAttempt(string what)
+    {
+        if (++_attempts < MaxDecisionAttempts) return;
+        var contention = new AuditStoreException(
+            $"The audit log's head moved under this decision {MaxDecisionAttempts} times in a row (other writers kept appending first), so {what} was not recorded and nothing was done. Retry the call.");
+        Log.AuditWriteFailed(_logger, contention, what, ReasonCodes.AuditWriteFailed);
+        _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.AuditWriteFailed);
+        throw contention;
     }
 
     /// <summary>
@@ -164,9 +180,13 @@ public sealed partial class ApprovalGate
     /// A refusal when the log's last <c>policy.activated</c> is not the policy this gate holds (another instance activated
     /// a newer one): the gate cannot judge by a policy it does not have, so it decides nothing until given it.
     /// </summary>
-    private GateResult? Superseded(CompiledPolicy policy, string who, string subject, string stage)
+    private async ValueTask<GateResult?> SupersededAsync(CompiledPolicy policy, string who, string subject, string stage)
     {
         if (_state.ActivePolicyHash is not { } active || active == policy.Hash) return null;
+        // Refused without a record, so judged on the latest log: another activation may have followed.
+        await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_state.ActivePolicyHash is not { } latest || latest == policy.Hash) return null;
+        active = latest;
         _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.PolicySuperseded);
         Log.DecisionRefused(_logger, who, subject, ReasonCodes.PolicySuperseded, default, stage);
         return new GateResult(DecisionOutcome.Refused, ReasonCodes.PolicySuperseded, default, policy.Hash,

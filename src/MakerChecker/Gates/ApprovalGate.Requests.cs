@@ -26,7 +26,11 @@ public sealed partial class ApprovalGate
                 : reviewer is null ? ReasonCodes.PrincipalUnknown
                 : reviewer.Status != PrincipalStatus.Active ? ReasonCodes.PrincipalInactive
                 : null;
-            if (code is not null) return Refusal(policy, code, default, reviewerId, request, now);
+            if (code is not null)
+            {
+                // A refused presentation is not recorded, so it is judged on the latest log (a principal may have been reactivated elsewhere).
+                return await MovedLockedAsync(AuditEventTypes.ApprovalPresented).ConfigureAwait(false) ? null : Refusal(policy, code, default, reviewerId, request, now);
+            }
 
             if (await AppendOnHeadAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request, now)).ConfigureAwait(false) is null) return null;
             Log.Presented(_logger, requestId, reviewerId);
@@ -80,7 +84,7 @@ public sealed partial class ApprovalGate
         var decided = await DecideAsync(async () =>
         {
             var policy = _policy;
-            if (Superseded(policy, principalId, requestId, "execute") is { } superseded) return new Decided(superseded);
+            if (await SupersededAsync(policy, principalId, requestId, "execute").ConfigureAwait(false) is { } superseded) return new Decided(superseded);
             request = await FindRequestLockedAsync(requestId).ConfigureAwait(false);
             if (request is null) return new Decided(NotFound(policy, requestId, principalId));
 
@@ -153,7 +157,7 @@ public sealed partial class ApprovalGate
         return await DecideAsync(async () =>
         {
             var policy = _policy;
-            if (Superseded(policy, who, requestId, activityName) is { } superseded) return superseded;
+            if (await SupersededAsync(policy, who, requestId, activityName).ConfigureAwait(false) is { } superseded) return superseded;
             var request = await FindRequestLockedAsync(requestId).ConfigureAwait(false);
             return request is null ? NotFound(policy, requestId, who) : await body(policy, request).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);

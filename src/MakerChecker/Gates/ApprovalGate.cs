@@ -157,7 +157,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         return await DecideAsync<IReadOnlyList<PolicyDiagnostic>>(async () =>
         {
             var policy = _policy;
-            if (Superseded(policy, principal.Id, "principal", "register") is { } superseded) throw new InvalidOperationException(superseded.Message);
+            if (await SupersededAsync(policy, principal.Id, "principal", "register").ConfigureAwait(false) is { } superseded) throw new InvalidOperationException(superseded.Message);
             // The same rules as principals declared in the policy: a known role, an owner for agents, separation of duties.
             var diagnostics = PolicyValidator.ValidatePrincipal(policy, principal);
             if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)) return diagnostics;
@@ -193,7 +193,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         var decided = await DecideAsync(async () =>
         {
             var policy = _policy;
-            if (Superseded(policy, principalId, skill, "invoke") is { } superseded) return new Decided(superseded);
+            if (await SupersededAsync(policy, principalId, skill, "invoke").ConfigureAwait(false) is { } superseded) return new Decided(superseded);
             var principal = ResolvePrincipal(principalId);
             var now = _time.GetUtcNow();
             var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, draw, out var counted);
@@ -253,7 +253,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         var decided = await DecideAsync(async () =>
         {
             var policy = _policy;
-            if (Superseded(policy, principalId, skill, "break_glass") is { } superseded) return new Decided(superseded);
+            if (await SupersededAsync(policy, principalId, skill, "break_glass").ConfigureAwait(false) is { } superseded) return new Decided(superseded);
             var principal = ResolvePrincipal(principalId);
             var now = _time.GetUtcNow();
             var id = NewId(now);
