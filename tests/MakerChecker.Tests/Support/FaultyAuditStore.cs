@@ -21,6 +21,12 @@ internal sealed class FaultyAuditStore : IAuditStore
     /// <summary>When set, appends of events for which it returns true throw <see cref="AuditStoreException"/>.</summary>
     public Func<AuditEntry, bool>? FailWhen { get; set; }
 
+    /// <summary>
+    /// How many of the next conditional appends another writer beats: each first has a <c>test.interleaved</c> event
+    /// appended, so its expected head is stale and it writes nothing.
+    /// </summary>
+    public int InterleaveNext { get; set; }
+
     public IReadOnlyList<AuditEvent> Events
     {
         get { lock (_lock) return [.. _events]; }
@@ -31,8 +37,16 @@ internal sealed class FaultyAuditStore : IAuditStore
     public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Append(entry, expectedLastSeq: null)!);
 
-    public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Append(entry, expectedLastSeq));
+    public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default)
+    {
+        if (InterleaveNext > 0)
+        {
+            InterleaveNext--;
+            Append(new AuditEntry { Actor = AuditActor.System, EventType = "test.interleaved", Payload = [] }, expectedLastSeq: null);
+        }
+
+        return ValueTask.FromResult(Append(entry, expectedLastSeq));
+    }
 
     private AuditEvent? Append(AuditEntry entry, long? expectedLastSeq)
     {
