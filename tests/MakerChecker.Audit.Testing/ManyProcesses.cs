@@ -54,4 +54,102 @@ public static class ManyProcesses
         var expected = tags.SelectMany(tag => Enumerable.Range(0, perProcess).Select(n => $"{tag}-{n.ToString(CultureInfo.InvariantCulture)}"));
         Assert.True(seen.SetEquals(expected), "some appended events are missing from the log");
     }
+
+    /// <summary>The policy the gate processes run: one gated skill, one approval.</summary>
+    public const string GatePolicy = """
+        policy:
+          name: many-processes
+          version: "1"
+        skills:
+          - skill: coverage.deny
+            versions: [1]
+            risk: low
+        roles:
+          - role: screener
+            grants:
+              - skill: coverage.deny@1
+                gate:
+                  approvers: 1
+                  approver_roles: [reviewer]
+                  expires_after: 72h
+          - role: reviewer
+        principals:
+          - id: ops.lead
+            kind: human
+            role: screener
+          - id: screener-bot
+            kind: agent
+            role: screener
+            owner: ops.lead
+          - id: dr.a
+            kind: human
+            role: reviewer
+        """;
+
+    /// <summary>
+    /// Opens and approves a request through a gate over <paramref name="store"/>, then has several child processes (each
+    /// a gate over the same log) execute it at once: the action runs in exactly one of them, and the log holds one
+    /// <c>action.started</c>.
+    /// </summary>
+    /// <param name="hostArguments">The command line of each process (after <c>dotnet</c>), given its tag, the policy file and the request id.</param>
+    /// <param name="processes">How many processes.</param>
+    /// <param name="store">A store over the shared log; the caller disposes it.</param>
+    /// <param name="policyFile">Where to write <see cref="GatePolicy"/> for the processes; the processes' ready files and the go file are written beside it.</param>
+    /// <returns>A task that completes once the check passed.</returns>
+    public static async Task RunGateExecutionsAndCheckAsync(Func<string, string, string, IEnumerable<string>> hostArguments, int processes, IAuditStore store, string policyFile)
+    {
+        ArgumentNullException.ThrowIfNull(hostArguments);
+        ArgumentNullException.ThrowIfNull(store);
+        await File.WriteAllTextAsync(policyFile, GatePolicy);
+        var policy = MakerChecker.Policy.PolicyLoader.Load(GatePolicy).GetPolicyOrThrow();
+        string requestId;
+        await using (var gate = new MakerChecker.Gates.ApprovalGate(policy, store))
+        {
+            var claim = new System.Text.Json.Nodes.JsonObject { ["claim"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "C-1" } };
+            var requested = await gate.InvokeAsync("screener-bot", "coverage.deny@1", claim, _ => ValueTask.CompletedTask);
+            requestId = requested.Request!.Id;
+            Assert.Equal("presented", (await gate.PresentAsync(requestId, "dr.a")).ReasonCode);
+            Assert.Equal("signed_off", (await gate.ApproveAsync(requestId, "dr.a", "checked")).ReasonCode);
+        }
+
+        var children = Enumerable.Range(0, processes).Select(p =>
+        {
+            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in hostArguments($"proc-{p.ToString(CultureInfo.InvariantCulture)}", policyFile, requestId)) info.ArgumentList.Add(a);
+            var child = Process.Start(info)!;
+            return (Process: child, Out: child.StandardOutput.ReadToEndAsync(), Err: child.StandardError.ReadToEndAsync());
+        }).ToList();
+
+        // Start them all at once: each replays the log, says it is ready, and executes on the go file.
+        var tags = Enumerable.Range(0, processes).Select(p => $"proc-{p.ToString(CultureInfo.InvariantCulture)}").ToList();
+        while (!tags.All(tag => File.Exists($"{policyFile}.{tag}.ready")) && !children.Any(c => c.Process.HasExited))
+        {
+            await Task.Delay(10);
+        }
+
+        await File.WriteAllTextAsync(policyFile + ".go", "");
+        var outputs = new List<string[]>();
+        foreach (var (child, output, error) in children)
+        {
+            using (child)
+            {
+                await child.WaitForExitAsync();
+                Assert.True(child.ExitCode == 0, $"a gate process failed ({child.ExitCode}): {await error}");
+                outputs.Add((await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            }
+        }
+
+        // The action prints "ran <tag>" before the gate's result: exactly one process ran it, every other was refused.
+        Assert.Single(outputs, o => o.Length == 2 && o[0].StartsWith("ran proc-", StringComparison.Ordinal) && o[1] == "executed");
+        Assert.Equal(processes - 1, outputs.Count(o => o.SequenceEqual(["already_executed"])));
+        var started = 0;
+        await foreach (var e in store.ReadAsync(1))
+        {
+            if (e.EventType == "action.started") started++;
+        }
+
+        Assert.Equal(1, started);
+        var verdict = await AuditStoreVerifier.VerifyAsync(store);
+        Assert.True(verdict.IsValid, verdict.Reason);
+    }
 }
