@@ -5,25 +5,13 @@ namespace MakerChecker.Audit.PostgreSql.Tests;
 
 /// <summary>Three gates over one PostgreSQL database, each with its own store object (its own connection pool), as three app instances.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class PostgreSqlGateInstancesTests(PostgresServer server) : IAsyncLifetime
+public sealed class PostgreSqlGateInstancesTests(PostgresServer server) : GateInstancesTests, IAsyncLifetime
 {
     public static string? StoreSkipReason => PostgresServer.SkipReason;
 
     private readonly List<IAuditStore> _opened = [];
 
-    [StoreFact]
-    public async Task Requests_move_between_instances() => await GateInstances.AssertRequestsMoveBetweenInstancesAsync(await OpenStoresAsync());
-
-    [StoreFact]
-    public async Task Racing_executions_on_every_instance_run_the_action_once() => await GateInstances.AssertRacingExecutionsRunOnceAsync(await OpenStoresAsync());
-
-    [StoreFact]
-    public async Task A_limit_holds_across_instances() => await GateInstances.AssertLimitsHoldAcrossInstancesAsync(await OpenStoresAsync());
-
-    [StoreFact]
-    public async Task A_suspension_or_policy_on_one_instance_governs_the_others() => await GateInstances.AssertSuspensionAndPolicyGovernOtherInstancesAsync(await OpenStoresAsync());
-
-    private async Task<IReadOnlyList<IAuditStore>> OpenStoresAsync()
+    protected override async Task<IReadOnlyList<IAuditStore>> OpenStoresAsync()
     {
         var connectionString = await server.NewSchemaAsync();
         var first = await PostgreSqlAuditStore.OpenAsync(connectionString);

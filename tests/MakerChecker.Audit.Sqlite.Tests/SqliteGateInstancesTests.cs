@@ -5,24 +5,12 @@ using Microsoft.Data.Sqlite;
 namespace MakerChecker.Audit.Sqlite.Tests;
 
 /// <summary>Three gates over one SQLite file, each with its own store object (its own connection), as three app instances.</summary>
-public sealed class SqliteGateInstancesTests : IAsyncLifetime
+public sealed class SqliteGateInstancesTests : GateInstancesTests, IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("mc-sqlite-").FullName;
     private readonly List<IAuditStore> _opened = [];
 
-    [Fact]
-    public async Task Requests_move_between_instances() => await GateInstances.AssertRequestsMoveBetweenInstancesAsync(await OpenStoresAsync());
-
-    [Fact]
-    public async Task Racing_executions_on_every_instance_run_the_action_once() => await GateInstances.AssertRacingExecutionsRunOnceAsync(await OpenStoresAsync());
-
-    [Fact]
-    public async Task A_limit_holds_across_instances() => await GateInstances.AssertLimitsHoldAcrossInstancesAsync(await OpenStoresAsync());
-
-    [Fact]
-    public async Task A_suspension_or_policy_on_one_instance_governs_the_others() => await GateInstances.AssertSuspensionAndPolicyGovernOtherInstancesAsync(await OpenStoresAsync());
-
-    private async Task<IReadOnlyList<IAuditStore>> OpenStoresAsync()
+    protected override async Task<IReadOnlyList<IAuditStore>> OpenStoresAsync()
     {
         var path = Path.Combine(_dir, Guid.NewGuid().ToString("N") + ".db");
         var stores = new List<IAuditStore>();

@@ -55,37 +55,6 @@ public static class ManyProcesses
         Assert.True(seen.SetEquals(expected), "some appended events are missing from the log");
     }
 
-    /// <summary>The policy the gate processes run: one gated skill, one approval.</summary>
-    public const string GatePolicy = """
-        policy:
-          name: many-processes
-          version: "1"
-        skills:
-          - skill: coverage.deny
-            versions: [1]
-            risk: low
-        roles:
-          - role: screener
-            grants:
-              - skill: coverage.deny@1
-                gate:
-                  approvers: 1
-                  approver_roles: [reviewer]
-                  expires_after: 72h
-          - role: reviewer
-        principals:
-          - id: ops.lead
-            kind: human
-            role: screener
-          - id: screener-bot
-            kind: agent
-            role: screener
-            owner: ops.lead
-          - id: dr.a
-            kind: human
-            role: reviewer
-        """;
-
     /// <summary>
     /// Opens and approves a request through a gate over <paramref name="store"/>, then has several child processes (each
     /// a gate over the same log) execute it at once: the action runs in exactly one of them, and the log holds one
@@ -94,22 +63,19 @@ public static class ManyProcesses
     /// <param name="hostArguments">The command line of each process (after <c>dotnet</c>), given its tag, the policy file and the request id.</param>
     /// <param name="processes">How many processes.</param>
     /// <param name="store">A store over the shared log; the caller disposes it.</param>
-    /// <param name="policyFile">Where to write <see cref="GatePolicy"/> for the processes; the processes' ready files and the go file are written beside it.</param>
+    /// <param name="policyFile">Where to write <see cref="GateTestPolicy.Text"/> for the processes; the processes' ready files and the go file are written beside it.</param>
     /// <returns>A task that completes once the check passed.</returns>
     public static async Task RunGateExecutionsAndCheckAsync(Func<string, string, string, IEnumerable<string>> hostArguments, int processes, IAuditStore store, string policyFile)
     {
         ArgumentNullException.ThrowIfNull(hostArguments);
         ArgumentNullException.ThrowIfNull(store);
-        await File.WriteAllTextAsync(policyFile, GatePolicy);
-        var policy = MakerChecker.Policy.PolicyLoader.Load(GatePolicy).GetPolicyOrThrow();
+        await File.WriteAllTextAsync(policyFile, GateTestPolicy.Text);
         string requestId;
-        await using (var gate = new MakerChecker.Gates.ApprovalGate(policy, store))
+        // The processes run on the system clock; the request is opened and reviewed from now on a fake one (past min_review).
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        await using (var gate = new MakerChecker.Gates.ApprovalGate(GateTestPolicy.Load(), store, time))
         {
-            var claim = new System.Text.Json.Nodes.JsonObject { ["claim"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "C-1" } };
-            var requested = await gate.InvokeAsync("screener-bot", "coverage.deny@1", claim, _ => ValueTask.CompletedTask);
-            requestId = requested.Request!.Id;
-            Assert.Equal("presented", (await gate.PresentAsync(requestId, "dr.a")).ReasonCode);
-            Assert.Equal("signed_off", (await gate.ApproveAsync(requestId, "dr.a", "checked")).ReasonCode);
+            requestId = await GateTestPolicy.OpenApprovedRequestAsync(gate, gate, gate, time);
         }
 
         var children = Enumerable.Range(0, processes).Select(p =>
