@@ -123,27 +123,20 @@ public sealed partial class ApprovalGate
     }
 
     /// <summary>
-    /// Records a fact that does not depend on the gate's state (how an action that already ran ended) with a plain
-    /// append, then applies it in chain order: directly when it follows the projection's head, else by catching up.
+    /// Records a fact that does not depend on the gate's state (how an action that already ran ended). It is appended
+    /// on the head under the decision lock like a decision, so that the gate's own facts never move the head under its
+    /// own decisions; when another writer appended first, the gate catches up and appends it again (nothing to decide).
     /// </summary>
+    /// <exception cref="AuditStoreException">The append failed, or the head moved under <see cref="MaxDecisionAttempts"/> attempts in a row.</exception>
     private async ValueTask AppendFactAsync(AuditEntry entry)
     {
-        AuditEvent recorded;
-        try
-        {
-            recorded = await _store.AppendAsync(entry, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            throw AppendFailed(ex, entry, slot: null);
-        }
-
         await _decisions.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            if (recorded.Seq <= _state.LastSeq) return; // a catch-up has applied it already
-            if (recorded.PrevHash == _state.Head) _state.Apply(recorded, replaying: false);
-            else await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
+            _attempts = 0;
+            while (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null)
+            {
+            }
         }
         finally
         {
