@@ -23,7 +23,8 @@ namespace MakerChecker.Gates;
 /// The audit log is the system of record: every state change is one audit event, appended before the change is made
 /// and before any action runs. If an append fails, nothing happens and the call throws <see cref="AuditStoreException"/>
 /// (fail closed). The gate's state (requests, limit counts, registered principals, break-glass records) is rebuilt
-/// from the log on first use, so it survives restarts. Thread-safe.
+/// from the log on first use, so it survives restarts. Thread-safe, and safe to run as several instances over one log:
+/// each decision is made on the latest state and appended only on the head it was made on (see <see cref="IAuditStore.TryAppendAsync"/>).
 /// </remarks>
 public sealed partial class ApprovalGate : IAsyncDisposable
 {
@@ -64,7 +65,8 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <summary>
     /// The rubber-stamp detector running on live sign-offs: when a reviewer crosses a threshold it logs a warning
     /// (event id 3013), adds to the <c>makerchecker.review.findings</c> counter and calls
-    /// <see cref="ReviewMonitorOptions.OnFinding"/>. Replaying the log at start-up feeds it nothing.
+    /// <see cref="ReviewMonitorOptions.OnFinding"/>. Replaying the log at start-up, or catching up on sign-offs made
+    /// through other gates over the same log, feeds it nothing: each gate monitors the sign-offs it records.
     /// </summary>
     /// <value>The default value is <see cref="ReviewMonitorOptions"/> with its defaults; <see langword="null"/> turns monitoring off.</value>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
