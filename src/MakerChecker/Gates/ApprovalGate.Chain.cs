@@ -17,7 +17,8 @@ public sealed partial class ApprovalGate
     /// <summary>How many times one decision is tried on a moved head before the gate gives up (fail closed).</summary>
     internal const int MaxDecisionAttempts = 32;
 
-    // Serializes decide -> compare-and-append -> apply, and every catch-up, so the projection applies each event once and in chain order.
+    // Serializes decide -> compare-and-append -> apply, and every catch-up, so the projection applies each event once and in
+    // chain order. Lock order: _initialization, then _decisions; no action ever runs while _decisions is held.
     private readonly SemaphoreSlim _decisions = new(1, 1);
     private int _attempts;
 
