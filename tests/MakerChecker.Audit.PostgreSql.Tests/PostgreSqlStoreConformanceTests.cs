@@ -25,6 +25,10 @@ public sealed class PostgreSqlStoreConformanceTests(PostgresServer server) : Aud
         return await PostgreSqlAuditStore.OpenAsync(_connections[store.InstanceId], new SqlAuditStoreOptions { InstanceId = store.InstanceId });
     }
 
+    // A second store object has its own connection pool, as a second app instance would.
+    protected override async Task<IAuditStore?> OpenAnotherWriterAsync(IAuditStore store) =>
+        await PostgreSqlAuditStore.OpenAsync(_connections[store.InstanceId], new SqlAuditStoreOptions { InstanceId = store.InstanceId });
+
     protected override async Task AssertAppendOnlyAsync(IAuditStore store)
     {
         await using var connection = new NpgsqlConnection(_connections[store.InstanceId]);

@@ -16,6 +16,16 @@ public sealed class ManyProcessesTests : IDisposable
             async () => await SqliteAuditStore.OpenAsync(path));
     }
 
+    [Fact]
+    public async Task Of_four_gate_processes_executing_one_approved_request_exactly_one_runs_it()
+    {
+        var path = Path.Combine(_dir, "gates.db");
+        var host = Path.Combine(AppContext.BaseDirectory, "MakerChecker.Audit.StoreHost.dll");
+        await using var store = await SqliteAuditStore.OpenAsync(path);
+        await ManyProcesses.RunGateExecutionsAndCheckAsync((tag, policy, requestId) => [host, "sqlite", path, tag, "execute", policy, requestId],
+            processes: 4, store, Path.Combine(_dir, "policy.yaml"));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

@@ -24,6 +24,10 @@ public sealed class SqliteStoreConformanceTests : AuditStoreConformanceTests, ID
         return await SqliteAuditStore.OpenAsync(_paths[store.InstanceId], new SqlAuditStoreOptions { InstanceId = store.InstanceId });
     }
 
+    // A second store object is a second connection to the file, as a second app instance (or process) would hold.
+    protected override async Task<IAuditStore?> OpenAnotherWriterAsync(IAuditStore store) =>
+        await SqliteAuditStore.OpenAsync(_paths[store.InstanceId], new SqlAuditStoreOptions { InstanceId = store.InstanceId });
+
     protected override async Task AssertAppendOnlyAsync(IAuditStore store)
     {
         await using var connection = new SqliteConnection($"Data Source={_paths[store.InstanceId]}");

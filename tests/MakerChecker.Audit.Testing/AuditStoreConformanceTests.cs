@@ -33,6 +33,19 @@ public abstract class AuditStoreConformanceTests
     /// <returns>A task that completes once the check passed.</returns>
     protected abstract Task AssertAppendOnlyAsync(IAuditStore store);
 
+    /// <summary>
+    /// Opens a second store object over the same log as <paramref name="store"/> (for a database, its own connections),
+    /// as a second app instance would; or returns <see langword="null"/> when the log has one writer object only (in
+    /// memory, a file), and the suite then shares <paramref name="store"/> between its writers. The test disposes it.
+    /// </summary>
+    /// <param name="store">An open store from <see cref="CreateAsync"/>.</param>
+    /// <returns>Another writer over the same log, or <see langword="null"/>.</returns>
+    protected virtual Task<IAuditStore?> OpenAnotherWriterAsync(IAuditStore store) => Task.FromResult<IAuditStore?>(null);
+
+    /// <summary>The key bundles are exported with. A store that signs checkpoints must export with the checkpoint key.</summary>
+    /// <returns>A new signer; the test disposes it when it is <see cref="IDisposable"/>.</returns>
+    protected virtual Signing.IAuditSigner CreateExportSigner() => Signing.Ed25519AuditSigner.Generate();
+
     /// <summary>An entry with every optional field set.</summary>
     /// <param name="n">Distinguishes entries.</param>
     /// <param name="runId">The run id.</param>
@@ -116,6 +129,140 @@ public abstract class AuditStoreConformanceTests
         Assert.Equal((Writers * PerWriter) + 1, verdict.EventCount);
         var read = await ReadAllAsync(store);
         Assert.Equal(Writers * PerWriter, read.Skip(1).Select(e => e.Payload.GetProperty("n").GetInt32()).Distinct().Count());
+    }
+
+    /// <summary>A conditional append on the current head is chained directly after it.</summary>
+    /// <returns>A task.</returns>
+    [StoreFact]
+    public async Task A_conditional_append_on_the_current_head_is_chained_after_it()
+    {
+        await using var store = await CreateAsync();
+        var genesis = Assert.Single(await ReadAllAsync(store));
+        var first = await store.TryAppendAsync(Entry(0), genesis.Seq);
+        Assert.NotNull(first);
+        Assert.Equal((genesis.Seq + 1, genesis.Hash), (first.Seq, first.PrevHash));
+        var plain = await store.AppendAsync(Entry(1));
+        var second = await store.TryAppendAsync(Entry(2), plain.Seq);
+        Assert.NotNull(second);
+        Assert.Equal((plain.Seq + 1, plain.Hash), (second.Seq, second.PrevHash));
+        Assert.Equal([genesis.Hash, first.Hash, plain.Hash, second.Hash], (await ReadAllAsync(store)).Select(e => e.Hash));
+        var verdict = await AuditStoreVerifier.VerifyAsync(store);
+        Assert.True(verdict.IsValid, verdict.Reason);
+    }
+
+    /// <summary>A conditional append on a stale head (or a head the log never had) writes nothing and answers null.</summary>
+    /// <returns>A task.</returns>
+    [StoreFact]
+    public async Task A_conditional_append_on_a_stale_head_writes_nothing()
+    {
+        await using var store = await CreateAsync();
+        var seen = await store.AppendAsync(Entry(0));
+        var moved = await store.AppendAsync(Entry(1));
+        var before = await ReadAllAsync(store);
+
+        Assert.Null(await store.TryAppendAsync(Entry(2), seen.Seq));
+        Assert.Null(await store.TryAppendAsync(Entry(3), moved.Seq + 1));
+        Assert.Null(await store.TryAppendAsync(Entry(4), 0));
+
+        Assert.Equal(before.Select(e => e.Hash), (await ReadAllAsync(store)).Select(e => e.Hash));
+        var next = await store.AppendAsync(Entry(5));
+        Assert.Equal((moved.Seq + 1, moved.Hash), (next.Seq, next.PrevHash));
+        var verdict = await AuditStoreVerifier.VerifyAsync(store);
+        Assert.True(verdict.IsValid, verdict.Reason);
+        Assert.Equal(4, verdict.EventCount);
+    }
+
+    /// <summary>Sixteen writers (over two store objects where the log allows) race conditional appends on one head: exactly one wins.</summary>
+    /// <returns>A task.</returns>
+    [StoreFact]
+    public async Task Of_concurrent_conditional_appends_on_one_head_exactly_one_wins()
+    {
+        const int Writers = 16, Rounds = 5;
+        await using var store = await CreateAsync();
+        await using var other = await OpenAnotherWriterAsync(store);
+        IAuditStore[] writers = other is null ? [store] : [store, other];
+        for (var round = 0; round < Rounds; round++)
+        {
+            var head = (await ReadAllAsync(store))[^1];
+            using var start = new ManualResetEventSlim();
+            var racing = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+            {
+                start.Wait();
+                return await writers[w % writers.Length].TryAppendAsync(Entry((round * Writers) + w, $"writer-{w}"), head.Seq);
+            })).ToList();
+            start.Set();
+            var results = await Task.WhenAll(racing);
+
+            var winner = Assert.Single(results, r => r is not null)!;
+            Assert.Equal((head.Seq + 1, head.Hash), (winner.Seq, winner.PrevHash));
+            var read = await ReadAllAsync(store);
+            Assert.Equal(winner.Hash, read[^1].Hash);
+            Assert.Equal(head.Seq, read[^2].Seq);
+        }
+
+        var verdict = await AuditStoreVerifier.VerifyAsync(store);
+        Assert.True(verdict.IsValid, verdict.Reason);
+        Assert.Equal(Rounds + 1, verdict.EventCount);
+    }
+
+    /// <summary>
+    /// Plain appends and conditional appenders that catch up and retry, all at once: every event lands exactly once, and
+    /// each conditional one directly after the event its writer expected.
+    /// </summary>
+    /// <returns>A task.</returns>
+    [StoreFact]
+    public async Task Conditional_and_plain_appends_mix_on_one_chain()
+    {
+        const int Plain = 4, Conditional = 4, PerWriter = 15;
+        await using var store = await CreateAsync();
+        await using var other = await OpenAnotherWriterAsync(store);
+        IAuditStore[] writers = other is null ? [store] : [store, other];
+        var placed = new System.Collections.Concurrent.ConcurrentBag<(long ExpectedSeq, AuditEvent Event)>();
+        var plain = Enumerable.Range(0, Plain).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < PerWriter; i++)
+            {
+                await writers[w % writers.Length].AppendAsync(Entry((w * PerWriter) + i, $"plain-{w}"));
+            }
+        }));
+        var conditional = Enumerable.Range(0, Conditional).Select(w => Task.Run(async () =>
+        {
+            var writer = writers[(w + 1) % writers.Length];
+            var last = (await ReadAllAsync(writer))[^1].Seq;
+            for (var i = 0; i < PerWriter; i++)
+            {
+                var entry = Entry(1000 + (w * PerWriter) + i, $"conditional-{w}");
+                while (true)
+                {
+                    if (await writer.TryAppendAsync(entry, last) is { } appended)
+                    {
+                        placed.Add((last, appended));
+                        last = appended.Seq;
+                        break;
+                    }
+
+                    await foreach (var e in writer.ReadAsync(last + 1))
+                    {
+                        last = e.Seq; // catch up to the head that moved
+                    }
+                }
+            }
+        }));
+        await Task.WhenAll(plain.Concat(conditional));
+
+        var read = await ReadAllAsync(store);
+        Assert.Equal((Plain + Conditional) * PerWriter + 1, read.Count);
+        Assert.Equal((Plain + Conditional) * PerWriter, read.Skip(1).Select(e => e.Payload.GetProperty("n").GetInt32()).Distinct().Count());
+        var previousOf = read.Zip(read.Skip(1)).ToDictionary(p => p.Second.Seq, p => p.First);
+        Assert.Equal(Conditional * PerWriter, placed.Count);
+        foreach (var (expected, appended) in placed)
+        {
+            Assert.Equal(expected, previousOf[appended.Seq].Seq);
+            Assert.Equal(previousOf[appended.Seq].Hash, appended.PrevHash);
+        }
+
+        var verdict = await AuditStoreVerifier.VerifyAsync(store);
+        Assert.True(verdict.IsValid, verdict.Reason);
     }
 
     /// <summary>After a restart the log holds everything acknowledged and new appends continue the same chain.</summary>
@@ -212,7 +359,8 @@ public abstract class AuditStoreConformanceTests
             await store.AppendAsync(Entry(i, i % 3 == 0 ? "run-a" : "run-b"));
         }
 
-        using var signer = Signing.Ed25519AuditSigner.Generate();
+        var signer = CreateExportSigner();
+        using var ownedSigner = signer as IDisposable;
         using var full = new MemoryStream();
         await Bundles.BundleExporter.ExportFullAsync(store, signer, full);
         full.Position = 0;

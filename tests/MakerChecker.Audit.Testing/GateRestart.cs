@@ -16,42 +16,6 @@ namespace MakerChecker.Audit.Testing;
 /// </summary>
 public static class GateRestart
 {
-    private const string Policy = """
-        policy:
-          name: store-restart
-          version: "1"
-        skills:
-          - skill: coverage.flag
-            versions: [1]
-            risk: low
-          - skill: coverage.deny
-            versions: [1]
-            risk: high
-        roles:
-          - role: screener
-            grants:
-              - skill: coverage.flag@1
-                limits:
-                  per_minute: 2
-              - skill: coverage.deny@1
-                gate:
-                  approvers: 1
-                  approver_roles: [reviewer]
-                  expires_after: 72h
-          - role: reviewer
-        principals:
-          - id: ops.lead
-            kind: human
-            role: screener
-          - id: screener-bot
-            kind: agent
-            role: screener
-            owner: ops.lead
-          - id: dr.a
-            kind: human
-            role: reviewer
-        """;
-
     /// <summary>
     /// Opens a request and uses up a limit through one gate, disposes it, and checks that a second gate over the same
     /// log sees the open request and the exhausted limit.
@@ -60,9 +24,9 @@ public static class GateRestart
     /// <returns>A task that completes once the check passed.</returns>
     public static async Task AssertStateSurvivesRestartAsync(Action<MakerCheckerOptions> useStore)
     {
-        var policy = PolicyLoader.Load(Policy).GetPolicyOrThrow();
+        var policy = GateTestPolicy.Load();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        var claim = new JsonObject { ["claim"] = new JsonObject { ["id"] = "C-1" } };
+        var claim = GateTestPolicy.Claim();
         Func<CancellationToken, ValueTask> action = _ => ValueTask.CompletedTask;
         string requestId;
         await using (var before = Build(policy, time, useStore))
@@ -71,7 +35,7 @@ public static class GateRestart
             var requested = await gate.InvokeAsync("screener-bot", "coverage.deny@1", claim, action);
             Assert.Equal(DecisionOutcome.ApprovalRequired, requested.Outcome);
             requestId = requested.Request!.Id;
-            for (var i = 0; i < 2; i++)
+            for (var i = 0; i < GateTestPolicy.PerMinute; i++)
             {
                 Assert.Equal(DecisionOutcome.Allowed, (await gate.InvokeAsync("screener-bot", "coverage.flag@1", claim, action)).Outcome);
             }

@@ -66,6 +66,17 @@ public class GateBenchmarks
     public async Task<DecisionOutcome> InvokeAllowed() =>
         (await _gate.InvokeAsync(BenchmarkPolicy.Actor, BenchmarkPolicy.AllowedSkill, _payload, Nothing)).Outcome;
 
+    /// <summary>
+    /// Sixteen allowed invocations at once on one gate (time per invocation): how far concurrent callers of one gate
+    /// share the store's group commit.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = 16)]
+    public async Task<int> ConcurrentInvokeAllowed16()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => _gate.InvokeAsync(BenchmarkPolicy.Actor, BenchmarkPolicy.AllowedSkill, _payload, Nothing).AsTask()));
+        return results.Length;
+    }
+
     /// <summary>Open, present, approve, execute.</summary>
     [Benchmark]
     public async Task<string> RoundTrip()

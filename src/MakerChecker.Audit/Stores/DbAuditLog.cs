@@ -100,6 +100,12 @@ internal sealed class DbAuditLog : IAsyncDisposable
         return stored.ToAuditEvent(entry);
     }
 
+    public async ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken)
+    {
+        var stored = await _queue.TryAppendAsync(ChainAppender.Prepare(entry), expectedLastSeq, cancellationToken).ConfigureAwait(false);
+        return stored?.ToAuditEvent(entry);
+    }
+
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq, CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq", [fromSeq], cancellationToken);
 
@@ -139,7 +145,10 @@ internal sealed class DbAuditLog : IAsyncDisposable
         _rowScratch.Dispose();
     }
 
-    /// <summary>One group: lock, read the head inside the transaction, chain onto it, insert, commit.</summary>
+    /// <summary>
+    /// One group: lock, read the head inside the transaction, chain onto it, insert, commit. A conditional append is
+    /// checked against that head (as moved by the group's earlier appends), so it holds under the same lock as its insert.
+    /// </summary>
     private async Task CommitAsync(GroupCommitQueue.Chain chain, CancellationToken cancellationToken)
     {
         await using var tx = await _dialect.BeginWriteAsync(_writer, cancellationToken).ConfigureAwait(false);
@@ -158,7 +167,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
         }
 
         var events = chain(lastSeq, SqlEventRow.ParseHead(headHex));
-        var rows = events.Select(e => SqlEventRow.From(e, _rowScratch)).ToList();
+        var rows = events.OfType<StoredEvent>().Select(e => SqlEventRow.From(e, _rowScratch)).ToList();
         await InsertAsync(_writer, tx, rows, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }

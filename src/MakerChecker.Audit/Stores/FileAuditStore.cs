@@ -155,7 +155,15 @@ public sealed class FileAuditStore : IAuditQuery
     }
 
     /// <inheritdoc/>
-    public async ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    public async ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
+        (await EnqueueAsync(entry, expectedLastSeq: null, cancellationToken).ConfigureAwait(false))!;
+
+    /// <inheritdoc/>
+    /// <remarks>The check is made by the writer loop when the entry is chained, at its position in its group commit.</remarks>
+    public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(entry, expectedLastSeq, cancellationToken);
+
+    private async ValueTask<AuditEvent?> EnqueueAsync(AuditEntry entry, long? expectedLastSeq, CancellationToken cancellationToken)
     {
         if (_pending is null)
         {
@@ -163,14 +171,14 @@ public sealed class FileAuditStore : IAuditQuery
         }
 
         ThrowIfFaulted();
-        var pending = new PendingAppend(ChainAppender.Prepare(entry));
+        var pending = new PendingAppend(ChainAppender.Prepare(entry), expectedLastSeq);
         if (!_pending.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(FileAuditStore), $"The audit log '{_path}' is closed.");
         }
 
         var stored = await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return stored.ToAuditEvent(entry);
+        return stored?.ToAuditEvent(entry);
     }
 
     /// <inheritdoc/>
@@ -226,12 +234,24 @@ public sealed class FileAuditStore : IAuditQuery
                 var previous = _appender.Head;
                 while (group.Count < maxGroup && reader.TryRead(out var pending))
                 {
+                    if (pending.ExpectedLastSeq is { } expected && expected != seq)
+                    {
+                        // The head has moved past what the caller decided on: nothing is written for it.
+                        pending.Completion.TrySetResult(null);
+                        continue;
+                    }
+
                     group.Add(pending);
                     var stored = _appender.Next(pending.Entry, ++seq, previous);
                     previous = stored.Hash;
                     stored.WriteRow(rows);
                     rows.Write((byte)'\n');
                     events.Add(stored);
+                }
+
+                if (group.Count == 0)
+                {
+                    continue;
                 }
 
                 _log!.Write(rows.WrittenSpan);
@@ -384,9 +404,10 @@ public sealed class FileAuditStore : IAuditQuery
 
     private sealed record ScanResult(AuditVerdict Verdict, string? InstanceId, long Count, long LastSeq, Hash32 Head, long ValidLength, long TornBytes);
 
-    private sealed class PendingAppend(PreparedEntry entry)
+    private sealed class PendingAppend(PreparedEntry entry, long? expectedLastSeq)
     {
         public PreparedEntry Entry { get; } = entry;
-        public TaskCompletionSource<StoredEvent> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public long? ExpectedLastSeq { get; } = expectedLastSeq;
+        public TaskCompletionSource<StoredEvent?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -21,8 +21,11 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     private readonly string _what;
     private readonly Task _loop;
 
-    /// <summary>Chains a group onto the head (last seq and hash) the transaction read.</summary>
-    public delegate List<StoredEvent> Chain(long lastSeq, Hash32 head);
+    /// <summary>
+    /// Chains a group onto the head (last seq and hash) the transaction read. The result has one element per queued
+    /// append, <see langword="null"/> for a conditional append whose expected head was not the head at its position.
+    /// </summary>
+    public delegate List<StoredEvent?> Chain(long lastSeq, Hash32 head);
 
     /// <param name="appender">Gives events their id, time and hash; used only by the loop.</param>
     /// <param name="maxGroup">The most appends one transaction carries.</param>
@@ -37,9 +40,17 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         _loop = Task.Run(LoopAsync);
     }
 
-    public async ValueTask<StoredEvent> AppendAsync(PreparedEntry entry, CancellationToken cancellationToken)
+    public async ValueTask<StoredEvent> AppendAsync(PreparedEntry entry, CancellationToken cancellationToken) =>
+        (await TryAppendAsync(entry, expectedLastSeq: null, cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>
+    /// Queues an append; with <paramref name="expectedLastSeq"/>, it is chained only if the head at its position in
+    /// its group (the head the transaction read, moved by the appends before it) has that seq, and is otherwise
+    /// answered <see langword="null"/> without being written.
+    /// </summary>
+    public async ValueTask<StoredEvent?> TryAppendAsync(PreparedEntry entry, long? expectedLastSeq, CancellationToken cancellationToken)
     {
-        var pending = new Pending(entry);
+        var pending = new Pending(entry, expectedLastSeq);
         if (!_pending.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(_what, $"The audit store {_what} is closed.");
@@ -60,7 +71,7 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
                 group.Add(pending);
             }
 
-            List<StoredEvent> events = [];
+            List<StoredEvent?> events = [];
             try
             {
                 await _commitAsync((lastSeq, head) => events = ChainGroup(group, lastSeq, head), CancellationToken.None).ConfigureAwait(false);
@@ -84,11 +95,17 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         }
     }
 
-    private List<StoredEvent> ChainGroup(List<Pending> group, long lastSeq, Hash32 head)
+    private List<StoredEvent?> ChainGroup(List<Pending> group, long lastSeq, Hash32 head)
     {
-        var events = new List<StoredEvent>(group.Count);
+        var events = new List<StoredEvent?>(group.Count);
         foreach (var pending in group)
         {
+            if (pending.ExpectedLastSeq is { } expected && expected != lastSeq)
+            {
+                events.Add(null);
+                continue;
+            }
+
             var stored = _appender.Next(pending.Entry, ++lastSeq, head);
             head = stored.Hash;
             events.Add(stored);
@@ -107,9 +124,10 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         }
     }
 
-    private sealed class Pending(PreparedEntry entry)
+    private sealed class Pending(PreparedEntry entry, long? expectedLastSeq)
     {
         public PreparedEntry Entry { get; } = entry;
-        public TaskCompletionSource<StoredEvent> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public long? ExpectedLastSeq { get; } = expectedLastSeq;
+        public TaskCompletionSource<StoredEvent?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

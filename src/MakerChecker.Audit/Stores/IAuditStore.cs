@@ -25,6 +25,26 @@ public interface IAuditStore : IAsyncDisposable
     /// <exception cref="AuditStoreException">The event could not be recorded. The caller must not act on the decision.</exception>
     ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Appends one event only if the log's last event is still the one with seq <paramref name="expectedLastSeq"/>
+    /// (compare-and-append on the chain head), atomically with respect to every other append, from any store object,
+    /// connection or process sharing the log. This is how several writers that decide from what they read (for example
+    /// gates on several app instances over one database) keep their decisions on the latest state.
+    /// </summary>
+    /// <remarks>
+    /// The rule is exact equality: <paramref name="expectedLastSeq"/> is the <see cref="AuditEvent.Seq"/> of the last
+    /// event the caller has seen (1 for a log holding only its genesis; 0 only for a log with no event at all). Seqs may
+    /// have gaps; the comparison is still with the last seq itself, never with a count. When the log's last seq differs,
+    /// nothing is written and the result is <see langword="null"/>: read from <paramref name="expectedLastSeq"/> + 1 to
+    /// catch up, then decide again.
+    /// </remarks>
+    /// <param name="entry">What to record.</param>
+    /// <param name="expectedLastSeq">The seq of the log's last event as the caller last saw it.</param>
+    /// <param name="cancellationToken">Cancels the wait; an event already made durable stays in the log.</param>
+    /// <returns>The event as stored (chained directly after seq <paramref name="expectedLastSeq"/>), or <see langword="null"/> when the head had moved and nothing was written.</returns>
+    /// <exception cref="AuditStoreException">The event could not be recorded. The caller must not act on the decision.</exception>
+    ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default);
+
     /// <summary>Reads events in storage order, starting at <paramref name="fromSeq"/>.</summary>
     /// <param name="fromSeq">The first sequence number to return (1 is the genesis event).</param>
     /// <param name="cancellationToken">Stops the enumeration.</param>

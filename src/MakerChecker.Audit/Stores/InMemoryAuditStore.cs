@@ -28,17 +28,30 @@ public sealed class InMemoryAuditStore : IAuditQuery
     public string InstanceId { get; }
 
     /// <inheritdoc/>
-    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Append(entry, expectedLastSeq: null)!);
+
+    /// <inheritdoc/>
+    public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Append(entry, expectedLastSeq));
+
+    /// <summary>Chains the entry onto the head, unless an expected last seq is given and the head is elsewhere.</summary>
+    private AuditEvent? Append(AuditEntry entry, long? expectedLastSeq)
     {
         var prepared = ChainAppender.Prepare(entry);
         StoredEvent stored;
         lock (_lock)
         {
+            if (expectedLastSeq is { } expected && _appender.LastSeq != expected)
+            {
+                return null;
+            }
+
             stored = _appender.Append(prepared);
             _events.Add(stored);
         }
 
-        return ValueTask.FromResult(stored.ToAuditEvent(entry));
+        return stored.ToAuditEvent(entry);
     }
 
     /// <inheritdoc/>

@@ -25,6 +25,10 @@ public abstract class SqlAuditStore : IAuditQuery
     public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) => _log.AppendAsync(entry, cancellationToken);
 
     /// <inheritdoc/>
+    public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default) =>
+        _log.TryAppendAsync(entry, expectedLastSeq, cancellationToken);
+
+    /// <inheritdoc/>
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) => _log.ReadAsync(fromSeq, cancellationToken);
 
     /// <inheritdoc/>

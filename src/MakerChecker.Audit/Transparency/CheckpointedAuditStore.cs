@@ -130,9 +130,29 @@ public sealed class CheckpointedAuditStore : IAuditStore
         ThrowIfReadOnly();
         ObjectDisposedException.ThrowIf(_disposed, this);
         // The leaf is recorded whether or not the caller stops waiting, so the tree never misses a durable event.
-        var recording = RecordAsync(entry);
-        return cancellationToken.CanBeCanceled ? new ValueTask<AuditEvent>(recording.WaitAsync(cancellationToken)) : new ValueTask<AuditEvent>(recording);
+        var recording = RecordAsync(async () => await _inner.AppendAsync(entry, CancellationToken.None).ConfigureAwait(false));
+        return new ValueTask<AuditEvent>(AwaitRecorded(recording, cancellationToken)!);
     }
+
+    /// <summary>
+    /// Appends through the inner store's compare-and-append, then adds the durable event's leaf to the tree as
+    /// <see cref="AppendAsync"/> does. Nothing is written, and nothing added, when the head has moved.
+    /// </summary>
+    /// <param name="entry">What to record.</param>
+    /// <param name="expectedLastSeq">The seq of the log's last event as the caller last saw it (see <see cref="IAuditStore.TryAppendAsync"/>).</param>
+    /// <param name="cancellationToken">Cancels the wait; an event already made durable stays in the log and in the tree.</param>
+    /// <returns>The event as stored, or <see langword="null"/> when the head had moved.</returns>
+    /// <exception cref="AuditStoreException">The event could not be recorded. The caller must not act on the decision.</exception>
+    public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default)
+    {
+        ThrowIfReadOnly();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var recording = RecordAsync(() => _inner.TryAppendAsync(entry, expectedLastSeq, CancellationToken.None));
+        return new ValueTask<AuditEvent?>(AwaitRecorded(recording, cancellationToken));
+    }
+
+    private static Task<AuditEvent?> AwaitRecorded(Task<AuditEvent?> recording, CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? recording.WaitAsync(cancellationToken) : recording;
 
     /// <inheritdoc/>
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) =>
@@ -285,14 +305,20 @@ public sealed class CheckpointedAuditStore : IAuditStore
         }
     }
 
-    private async Task<AuditEvent> RecordAsync(AuditEntry entry)
+    private async Task<AuditEvent?> RecordAsync(Func<ValueTask<AuditEvent?>> append)
     {
         Interlocked.Increment(ref _inFlight);
-        AuditEvent appended;
+        AuditEvent? appended;
         MerkleHash leaf;
         try
         {
-            appended = await _inner.AppendAsync(entry, CancellationToken.None).ConfigureAwait(false);
+            appended = await append().ConfigureAwait(false);
+            if (appended is null)
+            {
+                LeaveFlight();
+                return null;
+            }
+
             using var scratch = new ByteBuffer();
             leaf = EventLeaf.Hash(appended, scratch);
         }

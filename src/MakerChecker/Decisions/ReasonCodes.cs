@@ -109,6 +109,12 @@ public static class ReasonCodes
     public const string JustificationRequired = "justification_required";
 
     /// <summary>
+    /// The audit log's last <c>policy.activated</c> names a policy other than the one this gate holds (another instance
+    /// activated it), so the gate decides nothing until that policy is activated on it too.
+    /// </summary>
+    public const string PolicySuperseded = "policy_superseded";
+
+    /// <summary>
     /// The audit log could not record the decision, so nothing happened (fail closed). Not returned as a result: the
     /// call throws <c>AuditStoreException</c>; the code tags the log entry and metric.
     /// </summary>

@@ -17,7 +17,7 @@ public sealed partial class ApprovalGate
     /// <param name="cancellationToken">Cancels waiting for the request.</param>
     /// <exception cref="AuditStoreException">The presentation could not be recorded.</exception>
     public ValueTask<GateResult> PresentAsync(string requestId, string reviewerId, CancellationToken cancellationToken = default) =>
-        InTurnAsync(requestId, reviewerId, "makerchecker.present", async (policy, request) =>
+        OnRequestAsync(requestId, reviewerId, "makerchecker.present", async (policy, request) =>
         {
             var now = _time.GetUtcNow();
             var reviewer = ResolvePrincipal(reviewerId);
@@ -26,9 +26,13 @@ public sealed partial class ApprovalGate
                 : reviewer is null ? ReasonCodes.PrincipalUnknown
                 : reviewer.Status != PrincipalStatus.Active ? ReasonCodes.PrincipalInactive
                 : null;
-            if (code is not null) return Refusal(policy, code, default, reviewerId, request, now);
+            if (code is not null)
+            {
+                // A refused presentation is not recorded, so it is judged on the latest log (a principal may have been reactivated elsewhere).
+                return await MovedLockedAsync(AuditEventTypes.ApprovalPresented).ConfigureAwait(false) ? null : Refusal(policy, code, default, reviewerId, request, now);
+            }
 
-            _state.Apply(await AppendAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request, now)).ConfigureAwait(false), replaying: false);
+            if (await AppendOnHeadAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request, now)).ConfigureAwait(false) is null) return null;
             Log.Presented(_logger, requestId, reviewerId);
             return new GateResult(DecisionOutcome.Allowed, ReasonCodes.Presented, default, policy.Hash, GateMessages.Describe(ReasonCodes.Presented, reviewerId, requestId), request.Snapshot(now));
         }, cancellationToken);
@@ -74,52 +78,53 @@ public sealed partial class ApprovalGate
         ArgumentNullException.ThrowIfNull(action);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         using var activity = GateTelemetry.Activities.StartActivity("makerchecker.execute");
-        var policy = _policy;
-        if (!_state.Requests.TryGetValue(requestId, out var request)) return NotFound(policy, requestId, principalId);
         var digest = PayloadDigest.Compute(payload);
 
-        PrincipalDefinition executor;
-        SourceLocation rule;
-        await request.Turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        RequestState? request = null;
+        var decided = await DecideAsync(async () =>
         {
+            var policy = _policy;
+            if (await SupersededAsync(policy, principalId, requestId, "execute").ConfigureAwait(false) is { } superseded) return new Decided(superseded);
+            request = await FindRequestLockedAsync(requestId).ConfigureAwait(false);
+            if (request is null) return new Decided(NotFound(policy, requestId, principalId));
+
             var now = _time.GetUtcNow();
             var requester = ResolvePrincipal(principalId);
-            var (code, at, detail, approvers) = CheckExecution(policy, request, principalId, requester, digest, now);
+            var (code, rule, detail, approvers) = CheckExecution(policy, request, principalId, requester, digest, now);
             if (code is not null)
             {
-                var refusal = AuditPayloads.Refused(policy.Hash, requester, principalId, request.Skill, code, at, AuditPayloads.RequestEntity, request.Id, digest, now, "execute");
-                await AppendAsync(refusal).ConfigureAwait(false);
+                var refusal = AuditPayloads.Refused(policy.Hash, requester, principalId, request.Skill, code, rule, AuditPayloads.RequestEntity, request.Id, digest, now, "execute");
+                if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(DecisionOutcome.Refused, code);
-                Log.DecisionRefused(_logger, principalId, request.Skill, code, at, "execute");
-                return new GateResult(DecisionOutcome.Refused, code, at, policy.Hash, GateMessages.Describe(code, principalId, requestId, detail), request.Snapshot(now));
+                Log.DecisionRefused(_logger, principalId, request.Skill, code, rule, "execute");
+                return new Decided(new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, GateMessages.Describe(code, principalId, requestId, detail), request.Snapshot(now)));
             }
 
-            executor = requester!;
-            rule = at;
-            _state.Apply(await AppendAsync(AuditPayloads.ActionStarted(policy.Hash, executor, request, approvers!, rule, now)).ConfigureAwait(false), replaying: false);
+            // Once action.started is in the log (and applied) the request is Executing, so no caller on any gate can start it again.
+            if (await AppendOnHeadAsync(AuditPayloads.ActionStarted(policy.Hash, requester!, request, approvers!, rule, now)).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.Executed);
             Log.Executing(_logger, requestId, request.Skill, principalId);
-        }
-        finally
-        {
-            request.Turn.Release();
-        }
+            var started = new GateResult(DecisionOutcome.Allowed, ReasonCodes.Executed, rule, policy.Hash, GateMessages.Describe(ReasonCodes.Executed, principalId, requestId));
+            return new Decided(started, new ActionRun(requester!, request.Skill, AuditPayloads.RequestEntity, request.Id, policy.Hash));
+        }, cancellationToken).ConfigureAwait(false);
+        if (decided.Run is not { } run) return decided.Result;
 
-        // The request is now Executing in the log and in memory, so no other caller can start it; the action runs outside the turn.
-        await RunActionAsync(executor, request.Skill, AuditPayloads.RequestEntity, request.Id, request, policy.Hash, action, cancellationToken).ConfigureAwait(false);
-        return new GateResult(DecisionOutcome.Allowed, ReasonCodes.Executed, rule, policy.Hash, GateMessages.Describe(ReasonCodes.Executed, principalId, requestId), request.Snapshot(_time.GetUtcNow()));
+        // The action runs outside the decision lock; its outcome is applied in chain order.
+        await RunActionAsync(run, action, cancellationToken).ConfigureAwait(false);
+        var result = decided.Result;
+        return new GateResult(result.Outcome, result.ReasonCode, result.Rule, result.PolicyHash, result.Message, request!.Snapshot(_time.GetUtcNow()));
     }
 
     private ValueTask<GateResult> SignOffAsync(string requestId, string reviewerId, bool approve, string? reason, CancellationToken cancellationToken) =>
-        InTurnAsync(requestId, reviewerId, "makerchecker.signoff", async (policy, request) =>
+        OnRequestAsync(requestId, reviewerId, "makerchecker.signoff", async (policy, request) =>
         {
             var now = _time.GetUtcNow();
             var reviewer = ResolvePrincipal(reviewerId);
             var presentedAt = request.FirstPresentedTo(reviewerId);
             var (code, rule, detail) = CheckSignOff(policy, request, reviewerId, reviewer, approve, reason, presentedAt, now);
             var entry = AuditPayloads.SignOff(policy.Hash, reviewer, reviewerId, request, approve, reason, presentedAt, now, rule, code);
-            var recorded = await AppendAsync(entry).ConfigureAwait(false);
+            var recorded = await AppendOnHeadAsync(entry).ConfigureAwait(false);
+            if (recorded is null) return null;
             if (code is not null)
             {
                 _telemetry.SignOff(approve, code, null);
@@ -131,7 +136,6 @@ public sealed partial class ApprovalGate
                 return new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, GateMessages.Describe(code, reviewerId, requestId, detail), request.Snapshot(now));
             }
 
-            _state.Apply(recorded, replaying: false);
             var dwell = (now - presentedAt)?.TotalMilliseconds;
             _telemetry.SignOff(approve, ReasonCodes.SignedOff, dwell);
             Log.SignedOff(_logger, requestId, reviewerId, approve ? "approve" : "reject", (long?)dwell);
@@ -140,27 +144,23 @@ public sealed partial class ApprovalGate
         }, cancellationToken);
 
     /// <summary>
-    /// Runs <paramref name="body"/> in the request's turn, so that its checks, its audit append and the change it applies
-    /// are one step no other caller on the same request can interleave with.
+    /// Runs <paramref name="body"/> as one decision on the request: its checks, its compare-and-append and the change it
+    /// applies are one step no other caller can interleave with, on this gate or (through the log's head) any other.
+    /// The body returns <see langword="null"/> when its append lost to another writer; it then runs again on the newer state.
     /// </summary>
-    private async ValueTask<GateResult> InTurnAsync(string requestId, string who, string activityName, Func<CompiledPolicy, RequestState, ValueTask<GateResult>> body, CancellationToken cancellationToken)
+    private async ValueTask<GateResult> OnRequestAsync(string requestId, string who, string activityName, Func<CompiledPolicy, RequestState, ValueTask<GateResult?>> body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requestId);
         ArgumentNullException.ThrowIfNull(who);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         using var activity = GateTelemetry.Activities.StartActivity(activityName);
-        var policy = _policy;
-        if (!_state.Requests.TryGetValue(requestId, out var request)) return NotFound(policy, requestId, who);
-
-        await request.Turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return await DecideAsync(async () =>
         {
-            return await body(policy, request).ConfigureAwait(false);
-        }
-        finally
-        {
-            request.Turn.Release();
-        }
+            var policy = _policy;
+            if (await SupersededAsync(policy, who, requestId, activityName).ConfigureAwait(false) is { } superseded) return superseded;
+            var request = await FindRequestLockedAsync(requestId).ConfigureAwait(false);
+            return request is null ? NotFound(policy, requestId, who) : await body(policy, request).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The sign-off rules, in order. Returns the refusal's code (or null), the rule that decided, and a detail for the message.</summary>

@@ -23,7 +23,8 @@ namespace MakerChecker.Gates;
 /// The audit log is the system of record: every state change is one audit event, appended before the change is made
 /// and before any action runs. If an append fails, nothing happens and the call throws <see cref="AuditStoreException"/>
 /// (fail closed). The gate's state (requests, limit counts, registered principals, break-glass records) is rebuilt
-/// from the log on first use, so it survives restarts. Thread-safe.
+/// from the log on first use, so it survives restarts. Thread-safe, and safe to run as several instances over one log:
+/// each decision is made on the latest state and appended only on the head it was made on (see <see cref="IAuditStore.TryAppendAsync"/>).
 /// </remarks>
 public sealed partial class ApprovalGate : IAsyncDisposable
 {
@@ -64,7 +65,8 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <summary>
     /// The rubber-stamp detector running on live sign-offs: when a reviewer crosses a threshold it logs a warning
     /// (event id 3013), adds to the <c>makerchecker.review.findings</c> counter and calls
-    /// <see cref="ReviewMonitorOptions.OnFinding"/>. Replaying the log at start-up feeds it nothing.
+    /// <see cref="ReviewMonitorOptions.OnFinding"/>. Replaying the log at start-up, or catching up on sign-offs made
+    /// through other gates over the same log, feeds it nothing: each gate monitors the sign-offs it records.
     /// </summary>
     /// <value>The default value is <see cref="ReviewMonitorOptions"/> with its defaults; <see langword="null"/> turns monitoring off.</value>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
@@ -94,18 +96,26 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         try
         {
             if (_initialized) return;
-            _state.Clear();
             long count = 0;
-            await foreach (var e in _store.ReadAsync(1, cancellationToken).ConfigureAwait(false))
+            await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                _state.Apply(e, replaying: true);
-                count++;
+                _state.Clear();
+                count = await CatchUpLockedAsync(cancellationToken).ConfigureAwait(false);
+                _attempts = 0;
+                var policy = _policy;
+                // The instance that starts last puts its policy in force; a lost race reads the winner's event and tries again.
+                while (_state.ActivePolicyHash != policy.Hash)
+                {
+                    if (await AppendOnHeadAsync(AuditPayloads.PolicyActivated(policy, _time.GetUtcNow())).ConfigureAwait(false) is not null)
+                    {
+                        Log.PolicyActivated(_logger, policy.Name, policy.Hash);
+                    }
+                }
             }
-            var policy = _policy;
-            if (_state.ActivePolicyHash != policy.Hash)
+            finally
             {
-                _state.Apply(await AppendAsync(AuditPayloads.PolicyActivated(policy, _time.GetUtcNow())).ConfigureAwait(false), replaying: false);
-                Log.PolicyActivated(_logger, policy.Name, policy.Hash);
+                _decisions.Release();
             }
             _initialized = true;
             var open = CountOpenRequests();
@@ -124,9 +134,14 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(policy);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        _state.Apply(await AppendAsync(AuditPayloads.PolicyActivated(policy, _time.GetUtcNow())).ConfigureAwait(false), replaying: false);
-        _policy = policy;
-        Log.PolicyActivated(_logger, policy.Name, policy.Hash);
+        await DecideAsync(async () =>
+        {
+            var recorded = await AppendOnHeadAsync(AuditPayloads.PolicyActivated(policy, _time.GetUtcNow())).ConfigureAwait(false);
+            if (recorded is null) return null;
+            _policy = policy;
+            Log.PolicyActivated(_logger, policy.Name, policy.Hash);
+            return recorded;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -136,16 +151,20 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <param name="principal">The principal.</param>
     /// <param name="cancellationToken">Cancels waiting for initialization.</param>
     /// <returns>The validation diagnostics (<see cref="PolicyValidator.ValidatePrincipal"/>); the principal is registered only when none is an error.</returns>
+    /// <exception cref="InvalidOperationException">Another instance sharing the audit log has activated a policy this gate does not hold (<c>policy_superseded</c>).</exception>
     public async ValueTask<IReadOnlyList<PolicyDiagnostic>> RegisterPrincipalAsync(PrincipalDefinition principal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        var policy = _policy;
-        // The same rules as principals declared in the policy: a known role, an owner for agents, separation of duties.
-        var diagnostics = PolicyValidator.ValidatePrincipal(policy, principal);
-        if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)) return diagnostics;
-        _state.Apply(await AppendAsync(AuditPayloads.PrincipalRegistered(policy.Hash, principal, _time.GetUtcNow())).ConfigureAwait(false), replaying: false);
-        return diagnostics;
+        return await DecideAsync<IReadOnlyList<PolicyDiagnostic>>(async () =>
+        {
+            var policy = _policy;
+            if (await SupersededAsync(policy, principal.Id, "principal", "register").ConfigureAwait(false) is { } superseded) throw new InvalidOperationException(superseded.Message);
+            // The same rules as principals declared in the policy: a known role, an owner for agents, separation of duties.
+            var diagnostics = PolicyValidator.ValidatePrincipal(policy, principal);
+            if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)) return diagnostics;
+            return await AppendOnHeadAsync(AuditPayloads.PrincipalRegistered(policy.Hash, principal, _time.GetUtcNow())).ConfigureAwait(false) is null ? null : diagnostics;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -172,37 +191,43 @@ public sealed partial class ApprovalGate : IAsyncDisposable
 
         // The digest first: a payload that cannot be canonicalized is refused before anything is counted.
         var digest = PayloadDigest.Compute(payload);
-        var policy = _policy;
-        var principal = ResolvePrincipal(principalId);
-        var now = _time.GetUtcNow();
-        var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, _sample(), out var counted);
-        activity?.SetTag("makerchecker.skill", skill).SetTag("makerchecker.outcome", decision.ReasonCode);
-        var id = NewId(now);
-        var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
-
-        switch (decision.Outcome)
+        var draw = _sample(); // one draw per invocation, however often its decision is retried on a moved head
+        var decided = await DecideAsync(async () =>
         {
-            case DecisionOutcome.Allowed:
-                await AppendAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted), slot).ConfigureAwait(false);
-                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
-                Log.DecisionAllowed(_logger, principalId, skill, decision.Rule);
-                await RunActionAsync(principal!, skill, AuditPayloads.InvocationEntity, id, null, policy.Hash, action, cancellationToken).ConfigureAwait(false);
-                return GateResult.From(decision);
+            var policy = _policy;
+            if (await SupersededAsync(policy, principalId, skill, "invoke").ConfigureAwait(false) is { } superseded) return new Decided(superseded);
+            var principal = ResolvePrincipal(principalId);
+            var now = _time.GetUtcNow();
+            var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, draw, out var counted);
+            var id = NewId(now);
+            var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
 
-            case DecisionOutcome.ApprovalRequired:
-                var gate = decision.Grant!.Gate!;
-                var entry = AuditPayloads.ApprovalRequested(decision, principal!, id, digest, basis, now, now + gate.ExpiresAfter, gate.Approvers, counted);
-                var request = _state.Apply(await AppendAsync(entry, slot).ConfigureAwait(false), replaying: false)!;
-                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
-                Log.ApprovalRequested(_logger, id, skill, principalId, decision.ReasonCode, decision.Sampled);
-                return GateResult.From(decision, request.Snapshot(now));
+            switch (decision.Outcome)
+            {
+                case DecisionOutcome.Allowed:
+                    if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted), slot).ConfigureAwait(false) is null) return null;
+                    _telemetry.Decision(decision.Outcome, decision.ReasonCode);
+                    Log.DecisionAllowed(_logger, principalId, skill, decision.Rule);
+                    return new Decided(GateResult.From(decision), new ActionRun(principal!, skill, AuditPayloads.InvocationEntity, id, policy.Hash));
 
-            default:
-                await AppendAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted: false)).ConfigureAwait(false);
-                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
-                Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "invoke");
-                return GateResult.From(decision);
-        }
+                case DecisionOutcome.ApprovalRequired:
+                    var gate = decision.Grant!.Gate!;
+                    var entry = AuditPayloads.ApprovalRequested(decision, principal!, id, digest, basis, now, now + gate.ExpiresAfter, gate.Approvers, counted);
+                    if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
+                    _telemetry.Decision(decision.Outcome, decision.ReasonCode);
+                    Log.ApprovalRequested(_logger, id, skill, principalId, decision.ReasonCode, decision.Sampled);
+                    return new Decided(GateResult.From(decision, _state.Requests[id].Snapshot(now)));
+
+                default:
+                    if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted: false)).ConfigureAwait(false) is null) return null;
+                    _telemetry.Decision(decision.Outcome, decision.ReasonCode);
+                    Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "invoke");
+                    return new Decided(GateResult.From(decision));
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("makerchecker.skill", skill).SetTag("makerchecker.outcome", decided.Result.ReasonCode);
+        if (decided.Run is { } run) await RunActionAsync(run, action, cancellationToken).ConfigureAwait(false);
+        return decided.Result;
     }
 
     /// <summary>
@@ -226,47 +251,59 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         using var activity = GateTelemetry.Activities.StartActivity("makerchecker.break_glass");
 
-        var policy = _policy;
-        var principal = ResolvePrincipal(principalId);
-        var now = _time.GetUtcNow();
         var digest = PayloadDigest.Compute(payload);
-        var id = NewId(now);
-        if (string.IsNullOrWhiteSpace(justification))
+        var decided = await DecideAsync(async () =>
         {
-            return await RefuseInvocationAsync(policy, principal, principalId, skill, ReasonCodes.JustificationRequired, default, id, digest, now, null).ConfigureAwait(false);
-        }
+            var policy = _policy;
+            if (await SupersededAsync(policy, principalId, skill, "break_glass").ConfigureAwait(false) is { } superseded) return new Decided(superseded);
+            var principal = ResolvePrincipal(principalId);
+            var now = _time.GetUtcNow();
+            var id = NewId(now);
+            if (string.IsNullOrWhiteSpace(justification))
+            {
+                return await RefuseInvocationAsync(policy, principal, principalId, skill, ReasonCodes.JustificationRequired, default, id, digest, now, null).ConfigureAwait(false);
+            }
 
-        // A draw of 0 makes a sampling gate apply: break-glass is for invocations that would otherwise wait for approval.
-        var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, 0.0, out var counted);
-        if (decision.Outcome == DecisionOutcome.Refused)
-        {
-            return await RefuseInvocationAsync(policy, principal, principalId, skill, decision.ReasonCode, decision.Rule, id, digest, now, decision.Message).ConfigureAwait(false);
-        }
-        var gate = decision.Grant!.Gate;
-        string? why = gate is null ? "the grant has no gate, so invoke the skill normally"
-            : !gate.BreakGlassRoles.Contains(principal!.Role, StringComparer.Ordinal) ? $"the gate at {gate.Location} does not name role '{principal.Role}' in break_glass"
-            : null;
-        if (why is not null)
-        {
-            if (counted) _state.Limits.Release(principalId, skill, now);
-            return await RefuseInvocationAsync(policy, principal, principalId, skill, ReasonCodes.BreakGlassNotAllowed, gate?.Location ?? decision.Rule, id, digest, now, GateMessages.Describe(ReasonCodes.BreakGlassNotAllowed, principalId, id, why)).ConfigureAwait(false);
-        }
+            // A draw of 0 makes a sampling gate apply: break-glass is for invocations that would otherwise wait for approval.
+            var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, 0.0, out var counted);
+            if (decision.Outcome == DecisionOutcome.Refused)
+            {
+                return await RefuseInvocationAsync(policy, principal, principalId, skill, decision.ReasonCode, decision.Rule, id, digest, now, decision.Message).ConfigureAwait(false);
+            }
+            var gate = decision.Grant!.Gate;
+            string? why = gate is null ? "the grant has no gate, so invoke the skill normally"
+                : !gate.BreakGlassRoles.Contains(principal!.Role, StringComparer.Ordinal) ? $"the gate at {gate.Location} does not name role '{principal.Role}' in break_glass"
+                : null;
+            if (why is not null)
+            {
+                if (counted) _state.Limits.Release(principalId, skill, now);
+                return await RefuseInvocationAsync(policy, principal, principalId, skill, ReasonCodes.BreakGlassNotAllowed, gate?.Location ?? decision.Rule, id, digest, now, GateMessages.Describe(ReasonCodes.BreakGlassNotAllowed, principalId, id, why)).ConfigureAwait(false);
+            }
 
-        var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
-        _state.Apply(await AppendAsync(AuditPayloads.BreakGlass(decision, principal!, id, digest, justification, now, counted), slot).ConfigureAwait(false), replaying: false);
-        _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.BreakGlass);
-        Log.BreakGlass(_logger, principalId, skill, id);
-        await RunActionAsync(principal!, skill, AuditPayloads.InvocationEntity, id, null, policy.Hash, action, cancellationToken).ConfigureAwait(false);
-        return new GateResult(DecisionOutcome.Allowed, ReasonCodes.BreakGlass, decision.Rule, policy.Hash, GateMessages.Describe(ReasonCodes.BreakGlass, principalId, id));
+            var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
+            if (await AppendOnHeadAsync(AuditPayloads.BreakGlass(decision, principal!, id, digest, justification, now, counted), slot).ConfigureAwait(false) is null) return null;
+            _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.BreakGlass);
+            Log.BreakGlass(_logger, principalId, skill, id);
+            var result = new GateResult(DecisionOutcome.Allowed, ReasonCodes.BreakGlass, decision.Rule, policy.Hash, GateMessages.Describe(ReasonCodes.BreakGlass, principalId, id));
+            return new Decided(result, new ActionRun(principal!, skill, AuditPayloads.InvocationEntity, id, policy.Hash));
+        }, cancellationToken).ConfigureAwait(false);
+        if (decided.Run is { } run) await RunActionAsync(run, action, cancellationToken).ConfigureAwait(false);
+        return decided.Result;
     }
 
-    /// <summary>Finds a request. Reads only what the gate has replayed: call <see cref="InitializeAsync"/> first after a restart.</summary>
+    /// <summary>
+    /// Finds a request. Reads only what the gate has applied: call <see cref="InitializeAsync"/> first after a restart, and
+    /// <see cref="RefreshAsync"/> first to see what other gates over the same log did since this gate's last decision.
+    /// </summary>
     /// <param name="requestId">The request's id.</param>
     /// <returns>A snapshot of the request, or <see langword="null"/> when there is none.</returns>
     public ApprovalRequest? GetRequest(string requestId) =>
         _state.Requests.TryGetValue(requestId, out var r) ? r.Snapshot(_time.GetUtcNow()) : null;
 
-    /// <summary>The requests still pending or approved and not expired, oldest first (after <see cref="InitializeAsync"/>).</summary>
+    /// <summary>
+    /// The requests still pending or approved and not expired, oldest first, as far as the gate has applied the log (after
+    /// <see cref="InitializeAsync"/>; call <see cref="RefreshAsync"/> first to include other gates' changes).
+    /// </summary>
     public IReadOnlyList<ApprovalRequest> GetOpenRequests()
     {
         var now = _time.GetUtcNow();
@@ -281,6 +318,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     {
         _telemetry.Dispose();
         _initialization.Dispose();
+        _decisions.Dispose();
         if (OwnsStore) await _store.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -300,19 +338,20 @@ public sealed partial class ApprovalGate : IAsyncDisposable
 
     private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString();
 
-    private async ValueTask<GateResult> RefuseInvocationAsync(CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string id, string digest, DateTimeOffset now, string? message)
+    private async ValueTask<Decided?> RefuseInvocationAsync(CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string id, string digest, DateTimeOffset now, string? message)
     {
-        await AppendAsync(AuditPayloads.Refused(policy.Hash, principal, principalId, skill, code, rule, AuditPayloads.InvocationEntity, id, digest, now, "break_glass")).ConfigureAwait(false);
+        var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, code, rule, AuditPayloads.InvocationEntity, id, digest, now, "break_glass");
+        if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
         _telemetry.Decision(DecisionOutcome.Refused, code);
         Log.DecisionRefused(_logger, principalId, skill, code, rule, "break_glass");
-        return new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, message ?? GateMessages.Describe(code, principalId, id));
+        return new Decided(new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, message ?? GateMessages.Describe(code, principalId, id)));
     }
 
     /// <summary>
-    /// Runs an action whose authorising event is already in the log, then records how it ended. The outcome is
-    /// recorded under the request's turn (when there is a request) so its events stay in order.
+    /// Runs an action whose authorising event is already in the log (outside the decision lock), then records how it
+    /// ended: a fact, appended whatever the head, and applied in chain order.
     /// </summary>
-    private async ValueTask RunActionAsync(PrincipalDefinition principal, string skill, string entityType, string entityId, RequestState? request, string policyHash, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken)
+    private async ValueTask RunActionAsync(ActionRun run, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken)
     {
         Exception? failure = null;
         try
@@ -322,47 +361,26 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         catch (Exception ex)
         {
             failure = ex;
-            Log.ActionFailed(_logger, ex, entityId, skill);
+            Log.ActionFailed(_logger, ex, run.EntityId, run.Skill);
         }
 
-        if (request is not null) await request.Turn.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            var recorded = await AppendAsync(AuditPayloads.ActionOutcome(policyHash, principal, skill, entityType, entityId, _time.GetUtcNow(), failure)).ConfigureAwait(false);
-            _state.Apply(recorded, replaying: false);
+            await AppendFactAsync(AuditPayloads.ActionOutcome(run.PolicyHash, run.Principal, run.Skill, run.EntityType, run.EntityId, _time.GetUtcNow(), failure)).ConfigureAwait(false);
         }
         catch (AuditStoreException) when (failure is not null)
         {
             // The action's own exception matters more to the caller; the audit failure is already logged.
         }
-        finally
-        {
-            request?.Turn.Release();
-        }
         if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 
+    /// <summary>What a decision returns: the result, and the action to run (after the decision lock is released) when it was allowed.</summary>
+    private sealed record Decided(GateResult Result, ActionRun? Run = null);
+
+    /// <summary>An action allowed by an event already in the log, and what its outcome is recorded under.</summary>
+    private sealed record ActionRun(PrincipalDefinition Principal, string Skill, string EntityType, string EntityId, string PolicyHash);
+
     /// <summary>An invocation counted in the limit ledger before its decision was recorded.</summary>
     private readonly record struct CountedSlot(string PrincipalId, string Skill, DateTimeOffset At);
-
-    /// <summary>
-    /// Appends one event. Any failure becomes an <see cref="AuditStoreException"/> after the invocation counted for it
-    /// (if any) is taken back: a decision that is not in the log never happened. Appends are not cancellable, because
-    /// a cancelled append may or may not have become durable, and the gate must know which.
-    /// </summary>
-    private async ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CountedSlot? slot = null)
-    {
-        try
-        {
-            return await _store.AppendAsync(entry, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
-            Log.AuditWriteFailed(_logger, ex, entry.EventType, ReasonCodes.AuditWriteFailed);
-            _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.AuditWriteFailed);
-            if (ex is AuditStoreException) throw;
-            throw new AuditStoreException($"The audit log could not record {entry.EventType}, so nothing was done: {ex.Message}", ex);
-        }
-    }
 }

@@ -34,6 +34,7 @@ internal static class GateMessages
         ReasonCodes.AlreadyExecuted => $"Request {requestId} has already run ({detail}); an approval authorises one execution.",
         ReasonCodes.BreakGlassNotAllowed => $"'{who}' may not break the glass here: {detail}.",
         ReasonCodes.JustificationRequired => "Break-glass needs a justification; it is recorded and reviewed afterwards.",
+        ReasonCodes.PolicySuperseded => $"Policy {detail} was activated on the shared audit log after the one this gate holds, so '{who}' gets no decision on {requestId} here. Activate that policy on this instance (ActivatePolicyAsync), then retry.",
         _ => $"{code}: request {requestId}, '{who}'.",
     };
 }

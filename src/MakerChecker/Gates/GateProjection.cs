@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
 using MakerChecker.Limits;
 using MakerChecker.Policy.Model;
@@ -26,12 +27,28 @@ internal sealed class GateProjection
     /// <summary>The hash of the last <c>policy.activated</c> event.</summary>
     public string? ActivePolicyHash { get; private set; }
 
+    /// <summary>The seq of the last event applied (0 before the first): the head a compare-and-append expects.</summary>
+    public long LastSeq { get; private set; }
+
+    /// <summary>The hash of the last event applied, or <see langword="null"/> before the first.</summary>
+    public string? Head { get; private set; }
+
     /// <summary>
-    /// Applies one stored event. Live invocations were counted in <see cref="Limits"/> before their event was
-    /// written (so that check and count were atomic); only replay counts them here.
+    /// Applies one stored event: the one after the last applied, in chain order, each exactly once. Live invocations
+    /// were counted in <see cref="Limits"/> before their event was written (so that check and count were atomic); only
+    /// replay (start-up, and catching up on other writers' events) counts them here.
     /// </summary>
+    /// <exception cref="AuditStoreException">The event does not continue the chain applied so far.</exception>
     public RequestState? Apply(AuditEvent e, bool replaying)
     {
+        if (Head is not null && (e.Seq <= LastSeq || e.PrevHash != Head))
+        {
+            throw new AuditStoreException(
+                $"The audit log does not continue the chain the gate has applied: event {e.Seq} (prev_hash {e.PrevHash}) does not follow event {LastSeq} (hash {Head}). Verify the log.");
+        }
+
+        LastSeq = e.Seq;
+        Head = e.Hash;
         var p = e.Payload;
         switch (e.EventType)
         {
@@ -100,6 +117,8 @@ internal sealed class GateProjection
         BreakGlass.Clear();
         Limits.Clear();
         ActivePolicyHash = null;
+        LastSeq = 0;
+        Head = null;
     }
 
     private RequestState? WithRequest(JsonElement p, Action<RequestState> change)

@@ -2,8 +2,8 @@ namespace MakerChecker.Gates;
 
 /// <summary>
 /// The live state of one request: a projection of its audit events. Fields change only in
-/// <see cref="GateProjection.Apply"/>, under this object's lock; <see cref="Turn"/> serialises each
-/// check → append → apply sequence, so two callers never both pass a check that only one of them may pass.
+/// <see cref="GateProjection.Apply"/>, under this object's lock; the gate's decision lock serialises each
+/// check → compare-and-append → apply sequence, so two callers never both pass a check that only one of them may pass.
 /// </summary>
 internal sealed class RequestState(
     string id, string skill, string requesterId, string payloadDigest, ProposalBasis? basis, string policyHash, string rule,
@@ -11,8 +11,6 @@ internal sealed class RequestState(
 {
     private readonly List<Presentation> _presentations = [];
     private readonly List<SignOff> _signOffs = [];
-
-    public SemaphoreSlim Turn { get; } = new(1, 1);
 
     public string Id { get; } = id;
 

@@ -34,6 +34,38 @@ public class FailClosedTests
     }
 
     [Fact]
+    public async Task A_decision_beaten_to_the_head_a_few_times_catches_up_and_is_recorded_once()
+    {
+        await using var f = new ClaimsFixture();
+        await f.Gate.InitializeAsync();
+        f.Store.InterleaveNext = 5;
+        Assert.Equal(ReasonCodes.Allowed, (await f.Gate.InvokeAsync("bot", Flag, Claim(), f.Action)).ReasonCode);
+        Assert.Equal(1, f.Runs);
+        Assert.Equal(5, f.Store.OfType("test.interleaved").Count());
+        Assert.Single(f.Store.OfType(AuditEventTypes.DecisionAllowed));
+        // The retries took back the slots they counted: the limit of 3 still allows exactly two more.
+        for (var i = 0; i < 2; i++) Assert.Equal(ReasonCodes.Allowed, (await f.Gate.InvokeAsync("bot", Flag, Claim(), f.Action)).ReasonCode);
+        Assert.Equal(ReasonCodes.LimitExceeded, (await f.Gate.InvokeAsync("bot", Flag, Claim(), f.Action)).ReasonCode);
+    }
+
+    [Fact]
+    public async Task A_decision_that_never_finds_a_still_head_fails_closed_after_a_bounded_number_of_tries()
+    {
+        await using var f = new ClaimsFixture();
+        await f.Gate.InitializeAsync();
+        f.Store.InterleaveNext = int.MaxValue;
+        var refused = await Assert.ThrowsAsync<AuditStoreException>(async () => await f.Gate.InvokeAsync("bot", Flag, Claim(), f.Action));
+        Assert.Contains("moved under this decision", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, f.Runs);
+        Assert.Equal(ApprovalGate.MaxDecisionAttempts, f.Store.OfType("test.interleaved").Count());
+        Assert.Empty(f.Store.OfType(AuditEventTypes.DecisionAllowed));
+
+        f.Store.InterleaveNext = 0;
+        for (var i = 0; i < 3; i++) Assert.Equal(ReasonCodes.Allowed, (await f.Gate.InvokeAsync("bot", Flag, Claim(), f.Action)).ReasonCode);
+        Assert.Equal(ReasonCodes.LimitExceeded, (await f.Gate.InvokeAsync("bot", Flag, Claim(), f.Action)).ReasonCode);
+    }
+
+    [Fact]
     public async Task No_request_is_opened_when_it_cannot_be_recorded()
     {
         await using var f = new ClaimsFixture();

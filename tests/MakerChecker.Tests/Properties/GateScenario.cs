@@ -116,17 +116,22 @@ internal sealed class GateScenario
     /// <param name="Arg">Seconds for Advance; the new status for SetStatus.</param>
     public sealed record Op(OpKind Kind, string Who, string Skill, int Payload, int Request, int Arg);
 
-    /// <summary>Plays the scenario and returns the trace.</summary>
-    public Trace Run()
+    /// <summary>
+    /// Plays the scenario and returns the trace. With several <paramref name="instances"/>, each operation goes to a
+    /// gate drawn at random (from the seed) among that many gates over the one shared store, as app instances would.
+    /// </summary>
+    public Trace Run(int instances = 1)
     {
         var store = new FaultyAuditStore();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
         var draws = new Random(Seed ^ 0x5eed);
         var trace = new Trace(this, store);
         var statuses = Policy.Principals.Values.ToDictionary(p => p.Id);
-        var gate = new ApprovalGate(Policy, store, time, null, () => { lock (draws) return draws.NextDouble(); });
+        var gates = Enumerable.Range(0, instances).Select(_ => new ApprovalGate(Policy, store, time, null, () => { lock (draws) return draws.NextDouble(); })).ToList();
+        var routing = new Random(Seed ^ 0x1a57);
         foreach (var op in Operations)
         {
+            var gate = gates[routing.Next(instances)];
             var now = time.GetUtcNow();
             var at = new Dictionary<string, PrincipalDefinition>(statuses);
             // Mostly the latest requests, where the reviewing is going on.
@@ -184,7 +189,7 @@ internal sealed class GateScenario
                     break;
             }
         }
-        trace.Gate = gate;
+        trace.Gates = gates;
         trace.Time = time;
         return trace;
     }
@@ -203,7 +208,8 @@ internal sealed class GateScenario
 
         public FaultyAuditStore Store { get; } = store;
 
-        public ApprovalGate Gate { get; set; } = null!;
+        /// <summary>The gates the operations went to (one unless the scenario ran on several instances).</summary>
+        public IReadOnlyList<ApprovalGate> Gates { get; set; } = [];
 
         public FakeTimeProvider Time { get; set; } = null!;
 

@@ -21,6 +21,12 @@ internal sealed class FaultyAuditStore : IAuditStore
     /// <summary>When set, appends of events for which it returns true throw <see cref="AuditStoreException"/>.</summary>
     public Func<AuditEntry, bool>? FailWhen { get; set; }
 
+    /// <summary>
+    /// How many of the next conditional appends another writer beats: each first has a <c>test.interleaved</c> event
+    /// appended, so its expected head is stale and it writes nothing.
+    /// </summary>
+    public int InterleaveNext { get; set; }
+
     public IReadOnlyList<AuditEvent> Events
     {
         get { lock (_lock) return [.. _events]; }
@@ -28,12 +34,27 @@ internal sealed class FaultyAuditStore : IAuditStore
 
     public IEnumerable<AuditEvent> OfType(string eventType) => Events.Where(e => e.EventType == eventType);
 
-    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Append(entry, expectedLastSeq: null)!);
+
+    public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default)
+    {
+        if (InterleaveNext > 0)
+        {
+            InterleaveNext--;
+            Append(new AuditEntry { Actor = AuditActor.System, EventType = "test.interleaved", Payload = [] }, expectedLastSeq: null);
+        }
+
+        return ValueTask.FromResult(Append(entry, expectedLastSeq));
+    }
+
+    private AuditEvent? Append(AuditEntry entry, long? expectedLastSeq)
     {
         if (FailWhen?.Invoke(entry) == true) throw new AuditStoreException("injected append failure");
         var payload = JsonSerializer.SerializeToElement(entry.Payload);
         lock (_lock)
         {
+            if (expectedLastSeq is { } expected && expected != _events.Count) return null;
             var prev = _events.Count == 0 ? new string('0', 64) : _events[^1].Hash;
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(prev + entry.EventType + payload.GetRawText())));
             var e = new AuditEvent
@@ -51,7 +72,7 @@ internal sealed class FaultyAuditStore : IAuditStore
                 Hash = hash,
             };
             _events.Add(e);
-            return ValueTask.FromResult(e);
+            return e;
         }
     }
 

@@ -1,0 +1,201 @@
+using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Decisions;
+using MakerChecker.Policy.Model;
+using MakerChecker.Telemetry;
+
+namespace MakerChecker.Gates;
+
+/// <summary>
+/// How the gate keeps deciding on the latest state when several gates (app instances, processes) share one chain:
+/// every decision is made under the gate's decision lock, from the projection, and recorded with a compare-and-append
+/// on the last event the projection applied. When another writer appended first, nothing was written: the gate
+/// catches up on the events it missed (as replay) and decides again.
+/// </summary>
+public sealed partial class ApprovalGate
+{
+    /// <summary>How many times one decision is tried on a moved head before the gate gives up (fail closed).</summary>
+    internal const int MaxDecisionAttempts = 32;
+
+    // Serializes decide -> compare-and-append -> apply, and every catch-up, so the projection applies each event once and in
+    // chain order. Lock order: _initialization, then _decisions; no action ever runs while _decisions is held.
+    private readonly SemaphoreSlim _decisions = new(1, 1);
+    private int _attempts;
+
+    /// <summary>
+    /// Catches up with the events other gates (app instances or processes over the same log) appended since this gate
+    /// last read it, so that <see cref="GetRequest"/>, <see cref="GetOpenRequests"/> and <see cref="GetBreakGlassForReview"/>
+    /// show them. Decisions never need it: each is made on the latest state of the log.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the catch-up; the events read until then stay applied.</param>
+    /// <returns>A task that completes when the gate has applied every event the log held when it was read.</returns>
+    /// <exception cref="AuditStoreException">The log could not be read, or does not continue the chain the gate applied.</exception>
+    public async ValueTask RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await CatchUpLockedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _decisions.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs one decision under the decision lock. <paramref name="attempt"/> decides from the projection and returns
+    /// <see langword="null"/> when its compare-and-append lost to another writer (the gate has then caught up); it is
+    /// then called again, on the newer state.
+    /// </summary>
+    private async ValueTask<T> DecideAsync<T>(Func<ValueTask<T?>> attempt, CancellationToken cancellationToken)
+        where T : class
+    {
+        await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _attempts = 0;
+            while (true)
+            {
+                if (await attempt().ConfigureAwait(false) is { } decided) return decided;
+            }
+        }
+        finally
+        {
+            _decisions.Release();
+        }
+    }
+
+    /// <summary>
+    /// Records <paramref name="entry"/> only if the log's last event is still the last one the projection applied, and
+    /// applies it (live). When another writer appended first, nothing was written: the invocation counted for it (if
+    /// any) is taken back, the gate catches up, and the result is <see langword="null"/>, so the caller decides again.
+    /// Call only under the decision lock.
+    /// </summary>
+    /// <exception cref="AuditStoreException">
+    /// The append failed, or the head moved under <see cref="MaxDecisionAttempts"/> attempts in a row; nothing was done.
+    /// </exception>
+    private async ValueTask<AuditEvent?> AppendOnHeadAsync(AuditEntry entry, CountedSlot? slot = null)
+    {
+        AuditEvent? recorded;
+        try
+        {
+            // Not cancellable: a cancelled append may or may not have become durable, and the gate must know which.
+            recorded = await _store.TryAppendAsync(entry, _state.LastSeq, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw AppendFailed(ex, entry, slot);
+        }
+
+        if (recorded is not null)
+        {
+            _state.Apply(recorded, replaying: false);
+            return recorded;
+        }
+
+        if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
+        CountAttempt(entry.EventType);
+        await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// Before an outcome that records nothing (a refused presentation): catches up, and answers whether the log had
+    /// moved, in which case the caller decides again on the newer state rather than refuse on an older one.
+    /// </summary>
+    private async ValueTask<bool> MovedLockedAsync(string what)
+    {
+        if (await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false) == 0) return false;
+        CountAttempt(what);
+        return true;
+    }
+
+    /// <summary>Counts one more try of the current decision; past <see cref="MaxDecisionAttempts"/> it fails closed.</summary>
+    private void CountAttempt(string what)
+    {
+        if (++_attempts < MaxDecisionAttempts) return;
+        var contention = new AuditStoreException(
+            $"The audit log's head moved under this decision {MaxDecisionAttempts} times in a row (other writers kept appending first), so {what} was not recorded and nothing was done. Retry the call.");
+        Log.AuditWriteFailed(_logger, contention, what, ReasonCodes.AuditWriteFailed);
+        _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.AuditWriteFailed);
+        throw contention;
+    }
+
+    /// <summary>
+    /// Records a fact that does not depend on the gate's state (how an action that already ran ended). It is appended
+    /// on the head under the decision lock like a decision, so that the gate's own facts never move the head under its
+    /// own decisions; when another writer appended first, the gate catches up and appends it again (nothing to decide).
+    /// </summary>
+    /// <exception cref="AuditStoreException">The append failed, or the head moved under <see cref="MaxDecisionAttempts"/> attempts in a row.</exception>
+    private async ValueTask AppendFactAsync(AuditEntry entry)
+    {
+        await _decisions.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            _attempts = 0;
+            while (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null)
+            {
+            }
+        }
+        finally
+        {
+            _decisions.Release();
+        }
+    }
+
+    /// <summary>
+    /// Applies, as replay, every event after the last one the projection applied: other writers' events are not this
+    /// gate's live events (they feed no review monitor, and their counted invocations are counted here). Call only under
+    /// the decision lock (or during initialization).
+    /// </summary>
+    private async ValueTask<long> CatchUpLockedAsync(CancellationToken cancellationToken)
+    {
+        long applied = 0;
+        await foreach (var e in _store.ReadAsync(_state.LastSeq + 1, cancellationToken).ConfigureAwait(false))
+        {
+            _state.Apply(e, replaying: true);
+            applied++;
+        }
+
+        return applied;
+    }
+
+    /// <summary>Finds a request, catching up once when the gate does not know it (it may have been opened on another instance).</summary>
+    private async ValueTask<RequestState?> FindRequestLockedAsync(string requestId)
+    {
+        if (_state.Requests.TryGetValue(requestId, out var request)) return request;
+        await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
+        return _state.Requests.TryGetValue(requestId, out request) ? request : null;
+    }
+
+    /// <summary>
+    /// A refusal when the log's last <c>policy.activated</c> is not the policy this gate holds (another instance activated
+    /// a newer one): the gate cannot judge by a policy it does not have, so it decides nothing until given it.
+    /// </summary>
+    private async ValueTask<GateResult?> SupersededAsync(CompiledPolicy policy, string who, string subject, string stage)
+    {
+        if (_state.ActivePolicyHash is not { } active || active == policy.Hash) return null;
+        // Refused without a record, so judged on the latest log: another activation may have followed.
+        await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_state.ActivePolicyHash is not { } latest || latest == policy.Hash) return null;
+        active = latest;
+        _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.PolicySuperseded);
+        Log.DecisionRefused(_logger, who, subject, ReasonCodes.PolicySuperseded, default, stage);
+        return new GateResult(DecisionOutcome.Refused, ReasonCodes.PolicySuperseded, default, policy.Hash,
+            GateMessages.Describe(ReasonCodes.PolicySuperseded, who, subject, active));
+    }
+
+    /// <summary>
+    /// Turns an append failure into the <see cref="AuditStoreException"/> the caller gets, after taking back the
+    /// invocation counted for it (if any): a decision that is not in the log never happened.
+    /// </summary>
+    private AuditStoreException AppendFailed(Exception ex, AuditEntry entry, CountedSlot? slot)
+    {
+        if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
+        Log.AuditWriteFailed(_logger, ex, entry.EventType, ReasonCodes.AuditWriteFailed);
+        _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.AuditWriteFailed);
+        return ex as AuditStoreException ?? new AuditStoreException($"The audit log could not record {entry.EventType}, so nothing was done: {ex.Message}", ex);
+    }
+}
