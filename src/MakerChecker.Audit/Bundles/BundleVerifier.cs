@@ -189,7 +189,7 @@ public static class BundleVerifier
         {
             if (!_parsers.TryTake(out var parser))
             {
-                parser = new EventRowParser();
+                parser = new EventRowParser { ExpectedRunId = _manifest!.RunId };
             }
 
             try

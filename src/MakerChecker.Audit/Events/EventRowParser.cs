@@ -37,7 +37,24 @@ internal sealed class EventRowParser : IDisposable
 
     private readonly CanonicalJsonWriter _writer = new();
     private readonly ByteBuffer _scratch = new(2048);
-    private readonly (int Start, int Length)[] _segments = new (int, int)[FieldCount];
+    private readonly Segment[] _segments = new Segment[FieldCount];
+    private string? _expectedRunId;
+    private byte[] _expectedRunIdJson = [];
+    private bool _rowIsValidUtf8;
+
+    /// <summary>
+    /// The run id the caller expects every row to carry (a run bundle's). A row whose run_id is this one gets this
+    /// very string in <see cref="ParsedRow.RunId"/>, so that matching rows allocate nothing.
+    /// </summary>
+    public string? ExpectedRunId
+    {
+        get => _expectedRunId;
+        set
+        {
+            _expectedRunId = value;
+            _expectedRunIdJson = value is null ? [] : StoredEvent.EncodeString(_writer, value);
+        }
+    }
 
     public ParsedRow Parse(ReadOnlySpan<byte> row) => Parse(row, out _);
 
@@ -66,6 +83,7 @@ internal sealed class EventRowParser : IDisposable
     private ParsedRow Parse(ReadOnlySpan<byte> row, out EventFields fields)
     {
         _writer.Output.Clear();
+        _rowIsValidUtf8 = System.Text.Unicode.Utf8.IsValid(row);
         var result = default(ParsedRow);
         var seen = 0;
         var reader = new Utf8JsonReader(row, new JsonReaderOptions { MaxDepth = 64 });
@@ -87,7 +105,7 @@ internal sealed class EventRowParser : IDisposable
 
                 seen |= 1 << field;
                 reader.Read();
-                ReadField(ref reader, field, ref result);
+                ReadField(ref reader, row, field, ref result);
             }
 
             if (reader.Read())
@@ -106,13 +124,12 @@ internal sealed class EventRowParser : IDisposable
             throw Malformed($"an event row has no \"{System.Text.Encoding.UTF8.GetString(FieldNames[missing])}\" field");
         }
 
-        var output = _writer.Output.WrittenSpan;
         fields = new EventFields
         {
-            Id = Segment(output, Id), OccurredAt = Segment(output, OccurredAtField), Actor = Segment(output, Actor),
-            EventType = Segment(output, EventType), EntityType = Segment(output, EntityType),
-            EntityId = Segment(output, EntityId), RunId = Segment(output, RunId), Payload = Segment(output, Payload),
-            PrevHash = Segment(output, PrevHash),
+            Id = Canonical(row, Id), OccurredAt = Canonical(row, OccurredAtField), Actor = Canonical(row, Actor),
+            EventType = Canonical(row, EventType), EntityType = Canonical(row, EntityType),
+            EntityId = Canonical(row, EntityId), RunId = Canonical(row, RunId), Payload = Canonical(row, Payload),
+            PrevHash = Canonical(row, PrevHash),
         };
         result.ComputedHash = AuditEventHasher.Compute(fields, _scratch);
         if (fields.EventType.SequenceEqual("\"audit.genesis\""u8))
@@ -124,9 +141,8 @@ internal sealed class EventRowParser : IDisposable
         return result;
     }
 
-    private void ReadField(ref Utf8JsonReader reader, int field, ref ParsedRow result)
+    private void ReadField(ref Utf8JsonReader reader, ReadOnlySpan<byte> row, int field, ref ParsedRow result)
     {
-        var start = _writer.Output.Length;
         switch (field)
         {
             case Seq:
@@ -151,7 +167,7 @@ internal sealed class EventRowParser : IDisposable
                 else
                 {
                     result.PrevHash = hash;
-                    _writer.WriteStringToken(ref reader);
+                    ReadCanonical(ref reader, row, field);
                 }
 
                 break;
@@ -161,7 +177,7 @@ internal sealed class EventRowParser : IDisposable
                     throw Malformed($"event seq {result.Seq}: \"{(field == Actor ? "actor" : "payload")}\" is not an object");
                 }
 
-                _writer.WriteValue(ref reader);
+                ReadCanonical(ref reader, row, field);
                 break;
             case Id or OccurredAtField or EventType:
                 if (reader.TokenType != JsonTokenType.String)
@@ -174,35 +190,48 @@ internal sealed class EventRowParser : IDisposable
                     throw Malformed($"event seq {result.Seq}: \"occurred_at\" is not of the form YYYY-MM-DDTHH:MM:SS.mmmZ");
                 }
 
-                _writer.WriteStringToken(ref reader);
+                ReadCanonical(ref reader, row, field);
                 break;
             default: // entity_type, entity_id, run_id: a string or null
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    _writer.Output.Write("null"u8);
-                }
-                else if (reader.TokenType == JsonTokenType.String)
-                {
-                    _writer.WriteStringToken(ref reader);
-                    if (field == RunId)
-                    {
-                        // Decode from the canonical form just written (escapes resolved, surrogates checked).
-                        var canonical = _writer.Output.WrittenSpan[start..];
-                        result.RunId = canonical.IndexOf((byte)'\\') < 0
-                            ? System.Text.Encoding.UTF8.GetString(canonical[1..^1])
-                            : JsonSerializer.Deserialize<string>(canonical);
-                    }
-                }
-                else
+                if (reader.TokenType is not (JsonTokenType.Null or JsonTokenType.String))
                 {
                     throw Malformed($"event seq {result.Seq}: \"{System.Text.Encoding.UTF8.GetString(FieldNames[field])}\" is neither a string nor null");
                 }
 
+                ReadCanonical(ref reader, row, field);
+                if (field == RunId && reader.TokenType == JsonTokenType.String)
+                {
+                    result.RunId = DecodeRunId(Canonical(row, RunId));
+                }
+
                 break;
         }
-
-        _segments[field] = (start, _writer.Output.Length - start);
     }
+
+    /// <summary>
+    /// Records the field's canonical JSON: the row's own bytes when they already are canonical (as our exporters
+    /// write them), otherwise the writer's canonical form of the value, which also refuses what I-JSON forbids.
+    /// </summary>
+    private void ReadCanonical(ref Utf8JsonReader reader, ReadOnlySpan<byte> row, int field)
+    {
+        var atValue = reader;
+        if (CanonicalFastPath.TryRead(ref reader, row, _rowIsValidUtf8, out var start, out var length))
+        {
+            _segments[field] = new Segment(InRow: true, start, length);
+            return;
+        }
+
+        reader = atValue;
+        var outputStart = _writer.Output.Length;
+        _writer.WriteValue(ref reader);
+        _segments[field] = new Segment(InRow: false, outputStart, _writer.Output.Length - outputStart);
+    }
+
+    /// <summary>The run id from its canonical JSON string (escapes resolved, surrogates already checked).</summary>
+    private string? DecodeRunId(ReadOnlySpan<byte> canonical) =>
+        canonical.SequenceEqual(_expectedRunIdJson) ? _expectedRunId
+        : canonical.IndexOf((byte)'\\') < 0 ? System.Text.Encoding.UTF8.GetString(canonical[1..^1])
+        : JsonSerializer.Deserialize<string>(canonical);
 
     private static int FieldIndex(ref Utf8JsonReader reader)
     {
@@ -217,8 +246,11 @@ internal sealed class EventRowParser : IDisposable
         throw Malformed($"an event row has an unknown field \"{reader.GetString()}\"");
     }
 
-    private ReadOnlySpan<byte> Segment(ReadOnlySpan<byte> output, int field) =>
-        output.Slice(_segments[field].Start, _segments[field].Length);
+    private ReadOnlySpan<byte> Canonical(ReadOnlySpan<byte> row, int field)
+    {
+        var segment = _segments[field];
+        return (segment.InRow ? row : _writer.Output.WrittenSpan).Slice(segment.Start, segment.Length);
+    }
 
     /// <summary>The instance id when the payload is exactly <c>{"instanceId": string}</c>; otherwise null.</summary>
     private static string? GenesisInstanceId(ReadOnlySpan<byte> canonicalPayload)
@@ -239,6 +271,9 @@ internal sealed class EventRowParser : IDisposable
     }
 
     private static CanonicalJsonException Malformed(string message) => new(MalformedEvent, message);
+
+    /// <summary>Where a field's canonical JSON lies: in the row itself, or in the writer's output.</summary>
+    private readonly record struct Segment(bool InRow, int Start, int Length);
 
     public void Dispose()
     {
