@@ -41,12 +41,7 @@ internal struct Hash32
 
     public readonly string ToHex() => Convert.ToHexStringLower(this);
 
-    public readonly void WriteHex(Span<byte> destination)
-    {
-        for (var i = 0; i < 32; i++)
-        {
-            destination[2 * i] = (byte)"0123456789abcdef"[this[i] >> 4];
-            destination[(2 * i) + 1] = (byte)"0123456789abcdef"[this[i] & 0xF];
-        }
-    }
+    /// <summary>Writes the 64 lowercase hex digits as UTF-8 into the first 64 bytes of <paramref name="destination"/>.</summary>
+    public readonly void WriteHex(Span<byte> destination) =>
+        Convert.TryToHexStringLower(this, destination[..64], out _);
 }
