@@ -13,7 +13,7 @@ internal struct ParsedRow
     public Hash32 PrevHash;
     public Hash32 ComputedHash;
     public Transparency.MerkleHash LeafHash; // only when the bundle carries a transparency section
-    public string? RunId;
+    public string? RunId; // only when the parser checks run membership (EventRowParser.ExpectedRunId)
     public bool IsGenesis;
     public string? GenesisInstanceId;
 }
@@ -43,8 +43,9 @@ internal sealed class EventRowParser : IDisposable
     private bool _rowIsValidUtf8;
 
     /// <summary>
-    /// The run id the caller expects every row to carry (a run bundle's). A row whose run_id is this one gets this
-    /// very string in <see cref="ParsedRow.RunId"/>, so that matching rows allocate nothing.
+    /// The run whose membership the caller checks (a run bundle's), or null for a full log. Only then is
+    /// <see cref="ParsedRow.RunId"/> filled in: with this very string when the row's run_id is this run, so that
+    /// matching rows allocate nothing, and with the row's own run id otherwise. A full log's checks do not use it.
     /// </summary>
     public string? ExpectedRunId
     {
@@ -94,9 +95,10 @@ internal sealed class EventRowParser : IDisposable
                 throw Malformed("an event row is not a JSON object");
             }
 
+            var field = -1;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var field = FieldIndex(ref reader);
+                field = FieldIndex(ref reader, field);
                 if ((seen & (1 << field)) != 0)
                 {
                     throw new CanonicalJsonException(DuplicateKey,
@@ -120,7 +122,7 @@ internal sealed class EventRowParser : IDisposable
 
         if (seen != (1 << FieldCount) - 1)
         {
-            var missing = Enumerable.Range(0, FieldCount).First(i => (seen & (1 << i)) == 0);
+            var missing = System.Numerics.BitOperations.TrailingZeroCount(~seen); // not a lambda: it would allocate on every row
             throw Malformed($"an event row has no \"{System.Text.Encoding.UTF8.GetString(FieldNames[missing])}\" field");
         }
 
@@ -199,7 +201,7 @@ internal sealed class EventRowParser : IDisposable
                 }
 
                 ReadCanonical(ref reader, row, field);
-                if (field == RunId && reader.TokenType == JsonTokenType.String)
+                if (field == RunId && _expectedRunId is not null && reader.TokenType == JsonTokenType.String)
                 {
                     result.RunId = DecodeRunId(Canonical(row, RunId));
                 }
@@ -214,14 +216,20 @@ internal sealed class EventRowParser : IDisposable
     /// </summary>
     private void ReadCanonical(ref Utf8JsonReader reader, ReadOnlySpan<byte> row, int field)
     {
-        var atValue = reader;
+        // Only an object or array moves the reader; a copy of it taken here lets the writer start the value again.
+        var isScalar = reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray);
+        var atValue = isScalar ? default : reader;
         if (CanonicalFastPath.TryRead(ref reader, row, _rowIsValidUtf8, out var start, out var length))
         {
             _segments[field] = new Segment(InRow: true, start, length);
             return;
         }
 
-        reader = atValue;
+        if (!isScalar)
+        {
+            reader = atValue;
+        }
+
         var outputStart = _writer.Output.Length;
         _writer.WriteValue(ref reader);
         _segments[field] = new Segment(InRow: false, outputStart, _writer.Output.Length - outputStart);
@@ -233,13 +241,15 @@ internal sealed class EventRowParser : IDisposable
         : canonical.IndexOf((byte)'\\') < 0 ? System.Text.Encoding.UTF8.GetString(canonical[1..^1])
         : JsonSerializer.Deserialize<string>(canonical);
 
-    private static int FieldIndex(ref Utf8JsonReader reader)
+    /// <summary>The field the key names, trying first the one after <paramref name="previous"/>: rows are written in field order.</summary>
+    private static int FieldIndex(ref Utf8JsonReader reader, int previous)
     {
-        for (var i = 0; i < FieldCount; i++)
+        for (var i = 1; i <= FieldCount; i++)
         {
-            if (reader.ValueTextEquals(FieldNames[i]))
+            var candidate = (previous + i) % FieldCount;
+            if (reader.ValueTextEquals(FieldNames[candidate]))
             {
-                return i;
+                return candidate;
             }
         }
 

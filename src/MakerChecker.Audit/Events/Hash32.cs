@@ -27,13 +27,7 @@ internal struct Hash32
             return false;
         }
 
-        Span<char> chars = stackalloc char[64];
-        for (var i = 0; i < 64; i++)
-        {
-            chars[i] = (char)hex[i];
-        }
-
-        return Convert.FromHexString(chars, hash, out _, out _) == System.Buffers.OperationStatus.Done;
+        return Convert.FromHexString(hex, hash, out _, out _) == System.Buffers.OperationStatus.Done;
     }
 
     public readonly bool Equals(in Hash32 other) =>
