@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Security.Cryptography;
 using System.Text.Json;
 using MakerChecker.Audit.Canonicalization;
 using static MakerChecker.Audit.Verification.AuditReasonCodes;
@@ -37,6 +38,7 @@ internal sealed class EventRowParser : IDisposable
 
     private readonly CanonicalJsonWriter _writer = new();
     private readonly ByteBuffer _scratch = new(2048);
+    private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Segment[] _segments = new Segment[FieldCount];
     private string? _expectedRunId;
     private byte[] _expectedRunIdJson = [];
@@ -133,7 +135,7 @@ internal sealed class EventRowParser : IDisposable
             EntityId = Canonical(row, EntityId), RunId = Canonical(row, RunId), Payload = Canonical(row, Payload),
             PrevHash = Canonical(row, PrevHash),
         };
-        result.ComputedHash = AuditEventHasher.Compute(fields, _scratch);
+        result.ComputedHash = AuditEventHasher.Compute(fields, _scratch, _sha);
         if (fields.EventType.SequenceEqual("\"audit.genesis\""u8))
         {
             result.IsGenesis = true;
@@ -289,5 +291,6 @@ internal sealed class EventRowParser : IDisposable
     {
         _writer.Dispose();
         _scratch.Dispose();
+        _sha.Dispose();
     }
 }
