@@ -218,20 +218,36 @@ internal sealed class EventRowParser : IDisposable
     /// </summary>
     private void ReadCanonical(ref Utf8JsonReader reader, ReadOnlySpan<byte> row, int field)
     {
-        // Only an object or array moves the reader; a copy of it taken here lets the writer start the value again.
-        var isScalar = reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray);
-        var atValue = isScalar ? default : reader;
+        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+        {
+            ReadCanonicalComposite(ref reader, row, field);
+        }
+        else if (CanonicalFastPath.TryRead(ref reader, row, _rowIsValidUtf8, out var start, out var length))
+        {
+            _segments[field] = new Segment(InRow: true, start, length);
+        }
+        else
+        {
+            WriteCanonical(ref reader, field); // a scalar: the fast path has not moved the reader
+        }
+    }
+
+    /// <summary>An object or array moves the reader: a copy of it taken first lets the writer start the value again.</summary>
+    private void ReadCanonicalComposite(ref Utf8JsonReader reader, ReadOnlySpan<byte> row, int field)
+    {
+        var atValue = reader;
         if (CanonicalFastPath.TryRead(ref reader, row, _rowIsValidUtf8, out var start, out var length))
         {
             _segments[field] = new Segment(InRow: true, start, length);
             return;
         }
 
-        if (!isScalar)
-        {
-            reader = atValue;
-        }
+        reader = atValue;
+        WriteCanonical(ref reader, field);
+    }
 
+    private void WriteCanonical(ref Utf8JsonReader reader, int field)
+    {
         var outputStart = _writer.Output.Length;
         _writer.WriteValue(ref reader);
         _segments[field] = new Segment(InRow: false, outputStart, _writer.Output.Length - outputStart);
