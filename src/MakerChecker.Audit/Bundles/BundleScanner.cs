@@ -11,7 +11,6 @@ namespace MakerChecker.Audit.Bundles;
 /// </summary>
 internal sealed class BundleScanner
 {
-    private static readonly SearchValues<byte> Structural = SearchValues.Create("\"{}"u8);
     private static readonly SearchValues<byte> StringEnd = SearchValues.Create("\"\\"u8);
     private const string Members = "a bundle has the members \"manifest\", optionally \"transparency\", then \"events\"";
 
@@ -107,7 +106,7 @@ internal sealed class BundleScanner
                     break;
                 case State.Value when _member == Member.Manifest:
                     Expect(b, '{', "the manifest is not a JSON object");
-                    var manifestEnd = FindObjectEnd(data[pos..]);
+                    var manifestEnd = JsonObjectEnd.Find(data[pos..]);
                     if (manifestEnd < 0)
                     {
                         return Incomplete(pos, isFinal);
@@ -120,7 +119,7 @@ internal sealed class BundleScanner
                     break;
                 case State.Value when _member == Member.Transparency:
                     Expect(b, '{', "\"transparency\" is not a JSON object");
-                    var sectionEnd = FindObjectEnd(data[pos..]);
+                    var sectionEnd = JsonObjectEnd.Find(data[pos..]);
                     if (sectionEnd < 0)
                     {
                         return Incomplete(pos, isFinal);
@@ -146,7 +145,7 @@ internal sealed class BundleScanner
                     }
 
                     Expect(b, '{', "an event is not a JSON object");
-                    var eventEnd = FindObjectEnd(data[pos..]);
+                    var eventEnd = JsonObjectEnd.Find(data[pos..]);
                     if (eventEnd < 0)
                     {
                         return Incomplete(pos, isFinal);
@@ -226,63 +225,6 @@ internal sealed class BundleScanner
 
     private static int Incomplete(int pos, bool isFinal) =>
         isFinal ? throw Malformed("the bundle ends inside a value (truncated?)") : pos;
-
-    /// <summary>The length of the object that starts at <paramref name="data"/>[0], or -1 if it does not end within it.</summary>
-    internal static int FindObjectEnd(ReadOnlySpan<byte> data)
-    {
-        var depth = 0;
-        var i = 0;
-        while (true)
-        {
-            var next = data[i..].IndexOfAny(Structural);
-            if (next < 0)
-            {
-                return -1;
-            }
-
-            i += next;
-            switch (data[i])
-            {
-                case (byte)'{':
-                    depth++;
-                    i++;
-                    break;
-                case (byte)'}':
-                    i++;
-                    if (--depth == 0)
-                    {
-                        return i;
-                    }
-
-                    break;
-                default: // a string: skip to its closing quote, stepping over escapes
-                    i++;
-                    while (true)
-                    {
-                        var end = data[i..].IndexOfAny(StringEnd);
-                        if (end < 0)
-                        {
-                            return -1;
-                        }
-
-                        i += end;
-                        if (data[i] == '"')
-                        {
-                            i++;
-                            break;
-                        }
-
-                        i += 2;
-                        if (i >= data.Length)
-                        {
-                            return -1;
-                        }
-                    }
-
-                    break;
-            }
-        }
-    }
 
     private static int CountWhitespace(ReadOnlySpan<byte> data)
     {

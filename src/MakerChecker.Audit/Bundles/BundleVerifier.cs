@@ -58,6 +58,7 @@ public static class BundleVerifier
         private readonly ConcurrentBag<EventRowParser> _parsers = [];
         private readonly Queue<Task<RowBatch>> _inFlight = new();
         private readonly List<RowBatch> _ready = [];
+        private readonly Stack<RowBatch> _spareBatches = new(); // consumed batches, reused so that batches allocate nothing
         private RowBatch _current = new();
         private BundleManifest? _manifest;
         private ChainChecker? _checker;
@@ -180,7 +181,7 @@ public static class BundleVerifier
             if (_current.Count > 0)
             {
                 _ready.Add(_current);
-                _current = new RowBatch();
+                _current = _spareBatches.TryPop(out var spare) ? spare : new RowBatch();
             }
         }
 
@@ -189,7 +190,7 @@ public static class BundleVerifier
         {
             if (!_parsers.TryTake(out var parser))
             {
-                parser = new EventRowParser();
+                parser = new EventRowParser { ExpectedRunId = _manifest!.RunId };
             }
 
             try
@@ -226,7 +227,8 @@ public static class BundleVerifier
             }
             finally
             {
-                batch.Dispose();
+                batch.Clear();
+                _spareBatches.Push(batch);
             }
         }
 
@@ -286,6 +288,10 @@ public static class BundleVerifier
             }
 
             _current.Dispose();
+            while (_spareBatches.TryPop(out var spare))
+            {
+                spare.Dispose();
+            }
         }
 
         public void Dispose()
@@ -298,7 +304,7 @@ public static class BundleVerifier
         }
     }
 
-    /// <summary>A run of consecutive rows copied out of the read buffer, and their parse results.</summary>
+    /// <summary>A run of consecutive rows copied out of the read buffer, and their parse results. Reusable after <see cref="Clear"/>.</summary>
     private sealed class RowBatch : IDisposable
     {
         private readonly List<(int Start, int Length)> _rows = [];
@@ -328,7 +334,12 @@ public static class BundleVerifier
 
         public void ParseAll(EventRowParser parser, bool withLeafHashes)
         {
-            Results = ArrayPool<ParsedRow>.Shared.Rent(_rows.Count);
+            if (Results.Length < _rows.Count)
+            {
+                ReturnResults();
+                Results = ArrayPool<ParsedRow>.Shared.Rent(_rows.Count);
+            }
+
             for (var i = 0; i < _rows.Count; i++)
             {
                 var row = _data.AsSpan(_rows[i].Start, _rows[i].Length);
@@ -378,6 +389,16 @@ public static class BundleVerifier
             return null;
         }
 
+        /// <summary>Empties the batch for reuse, keeping its buffers.</summary>
+        public void Clear()
+        {
+            _rows.Clear();
+            Length = 0;
+            ErrorIndex = -1;
+            Error = null;
+            ErrorSeq = null;
+        }
+
         public void Dispose()
         {
             if (_data.Length > 0)
@@ -386,6 +407,11 @@ public static class BundleVerifier
                 _data = [];
             }
 
+            ReturnResults();
+        }
+
+        private void ReturnResults()
+        {
             if (Results.Length > 0)
             {
                 ArrayPool<ParsedRow>.Shared.Return(Results, clearArray: true);

@@ -280,27 +280,8 @@ internal sealed class CanonicalJsonWriter : IDisposable
         }
     }
 
-    /// <summary>Orders keys by their UTF-16 code units, as RFC 8785 section 3.2.3 requires, working on UTF-8.</summary>
-    private int CompareKeys(Member a, Member b)
-    {
-        var x = _keys.WrittenSpan.Slice(a.KeyStart, a.KeyLength);
-        var y = _keys.WrittenSpan.Slice(b.KeyStart, b.KeyLength);
-        var i = x.CommonPrefixLength(y);
-        if (i == x.Length || i == y.Length)
-        {
-            return x.Length.CompareTo(y.Length);
-        }
-
-        // UTF-8 byte order is code point order. UTF-16 differs in one case only: a supplementary character
-        // (UTF-8 lead byte F0..F4, a surrogate pair in UTF-16, 0xD800..) sorts before U+E000..U+FFFF (lead EE..EF).
-        var (bx, by) = (x[i], y[i]);
-        if (bx >= 0xEE && by >= 0xEE && (bx >= 0xF0) != (by >= 0xF0))
-        {
-            return bx >= 0xF0 ? -1 : 1;
-        }
-
-        return bx.CompareTo(by);
-    }
+    private int CompareKeys(Member a, Member b) => Utf16KeyOrder.Compare(
+        _keys.WrittenSpan.Slice(a.KeyStart, a.KeyLength), _keys.WrittenSpan.Slice(b.KeyStart, b.KeyLength));
 
     private void WriteNumber(ReadOnlySpan<byte> text)
     {

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using MakerChecker.Audit.Canonicalization;
 
@@ -18,6 +19,25 @@ internal static class AuditEventHasher
 
     /// <summary>Writes the canonical hashed object into <paramref name="scratch"/> and returns its SHA-256.</summary>
     public static Hash32 Compute(in EventFields f, ByteBuffer scratch)
+    {
+        WriteHashedObject(f, scratch);
+        return Hash32.Compute(scratch.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The same, hashing with a reused <paramref name="sha"/>: for a verifier hashing millions of events, a one-shot
+    /// hash costs about 0.1 µs more a call in setting up and tearing down the native digest.
+    /// </summary>
+    public static Hash32 Compute(in EventFields f, ByteBuffer scratch, IncrementalHash sha)
+    {
+        WriteHashedObject(f, scratch);
+        sha.AppendData(scratch.WrittenSpan);
+        var hash = default(Hash32);
+        sha.GetHashAndReset(hash);
+        return hash;
+    }
+
+    private static void WriteHashedObject(in EventFields f, ByteBuffer scratch)
     {
         // The members in RFC 8785 order (UTF-16 order of the camelCase keys), so no sort is needed.
         scratch.Clear();
@@ -40,6 +60,5 @@ internal static class AuditEventHasher
         scratch.Write(",\"runId\":"u8);
         scratch.Write(f.RunId);
         scratch.Write((byte)'}');
-        return Hash32.Compute(scratch.WrittenSpan);
     }
 }

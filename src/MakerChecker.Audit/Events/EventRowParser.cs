@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Security.Cryptography;
 using System.Text.Json;
 using MakerChecker.Audit.Canonicalization;
 using static MakerChecker.Audit.Verification.AuditReasonCodes;
@@ -13,7 +14,7 @@ internal struct ParsedRow
     public Hash32 PrevHash;
     public Hash32 ComputedHash;
     public Transparency.MerkleHash LeafHash; // only when the bundle carries a transparency section
-    public string? RunId;
+    public string? RunId; // only when the parser checks run membership (EventRowParser.ExpectedRunId)
     public bool IsGenesis;
     public string? GenesisInstanceId;
 }
@@ -37,7 +38,26 @@ internal sealed class EventRowParser : IDisposable
 
     private readonly CanonicalJsonWriter _writer = new();
     private readonly ByteBuffer _scratch = new(2048);
-    private readonly (int Start, int Length)[] _segments = new (int, int)[FieldCount];
+    private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Segment[] _segments = new Segment[FieldCount];
+    private string? _expectedRunId;
+    private byte[] _expectedRunIdJson = [];
+    private bool _rowIsValidUtf8;
+
+    /// <summary>
+    /// The run whose membership the caller checks (a run bundle's), or null for a full log. Only then is
+    /// <see cref="ParsedRow.RunId"/> filled in: with this very string when the row's run_id is this run, so that
+    /// matching rows allocate nothing, and with the row's own run id otherwise. A full log's checks do not use it.
+    /// </summary>
+    public string? ExpectedRunId
+    {
+        get => _expectedRunId;
+        set
+        {
+            _expectedRunId = value;
+            _expectedRunIdJson = value is null ? [] : StoredEvent.EncodeString(_writer, value);
+        }
+    }
 
     public ParsedRow Parse(ReadOnlySpan<byte> row) => Parse(row, out _);
 
@@ -66,6 +86,7 @@ internal sealed class EventRowParser : IDisposable
     private ParsedRow Parse(ReadOnlySpan<byte> row, out EventFields fields)
     {
         _writer.Output.Clear();
+        _rowIsValidUtf8 = System.Text.Unicode.Utf8.IsValid(row);
         var result = default(ParsedRow);
         var seen = 0;
         var reader = new Utf8JsonReader(row, new JsonReaderOptions { MaxDepth = 64 });
@@ -76,9 +97,10 @@ internal sealed class EventRowParser : IDisposable
                 throw Malformed("an event row is not a JSON object");
             }
 
+            var field = -1;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var field = FieldIndex(ref reader);
+                field = FieldIndex(ref reader, field);
                 if ((seen & (1 << field)) != 0)
                 {
                     throw new CanonicalJsonException(DuplicateKey,
@@ -87,7 +109,7 @@ internal sealed class EventRowParser : IDisposable
 
                 seen |= 1 << field;
                 reader.Read();
-                ReadField(ref reader, field, ref result);
+                ReadField(ref reader, row, field, ref result);
             }
 
             if (reader.Read())
@@ -102,19 +124,18 @@ internal sealed class EventRowParser : IDisposable
 
         if (seen != (1 << FieldCount) - 1)
         {
-            var missing = Enumerable.Range(0, FieldCount).First(i => (seen & (1 << i)) == 0);
+            var missing = System.Numerics.BitOperations.TrailingZeroCount(~seen); // not a lambda: it would allocate on every row
             throw Malformed($"an event row has no \"{System.Text.Encoding.UTF8.GetString(FieldNames[missing])}\" field");
         }
 
-        var output = _writer.Output.WrittenSpan;
         fields = new EventFields
         {
-            Id = Segment(output, Id), OccurredAt = Segment(output, OccurredAtField), Actor = Segment(output, Actor),
-            EventType = Segment(output, EventType), EntityType = Segment(output, EntityType),
-            EntityId = Segment(output, EntityId), RunId = Segment(output, RunId), Payload = Segment(output, Payload),
-            PrevHash = Segment(output, PrevHash),
+            Id = Canonical(row, Id), OccurredAt = Canonical(row, OccurredAtField), Actor = Canonical(row, Actor),
+            EventType = Canonical(row, EventType), EntityType = Canonical(row, EntityType),
+            EntityId = Canonical(row, EntityId), RunId = Canonical(row, RunId), Payload = Canonical(row, Payload),
+            PrevHash = Canonical(row, PrevHash),
         };
-        result.ComputedHash = AuditEventHasher.Compute(fields, _scratch);
+        result.ComputedHash = AuditEventHasher.Compute(fields, _scratch, _sha);
         if (fields.EventType.SequenceEqual("\"audit.genesis\""u8))
         {
             result.IsGenesis = true;
@@ -124,9 +145,8 @@ internal sealed class EventRowParser : IDisposable
         return result;
     }
 
-    private void ReadField(ref Utf8JsonReader reader, int field, ref ParsedRow result)
+    private void ReadField(ref Utf8JsonReader reader, ReadOnlySpan<byte> row, int field, ref ParsedRow result)
     {
-        var start = _writer.Output.Length;
         switch (field)
         {
             case Seq:
@@ -151,7 +171,7 @@ internal sealed class EventRowParser : IDisposable
                 else
                 {
                     result.PrevHash = hash;
-                    _writer.WriteStringToken(ref reader);
+                    ReadCanonical(ref reader, row, field);
                 }
 
                 break;
@@ -161,7 +181,7 @@ internal sealed class EventRowParser : IDisposable
                     throw Malformed($"event seq {result.Seq}: \"{(field == Actor ? "actor" : "payload")}\" is not an object");
                 }
 
-                _writer.WriteValue(ref reader);
+                ReadCanonical(ref reader, row, field);
                 break;
             case Id or OccurredAtField or EventType:
                 if (reader.TokenType != JsonTokenType.String)
@@ -174,51 +194,91 @@ internal sealed class EventRowParser : IDisposable
                     throw Malformed($"event seq {result.Seq}: \"occurred_at\" is not of the form YYYY-MM-DDTHH:MM:SS.mmmZ");
                 }
 
-                _writer.WriteStringToken(ref reader);
+                ReadCanonical(ref reader, row, field);
                 break;
             default: // entity_type, entity_id, run_id: a string or null
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    _writer.Output.Write("null"u8);
-                }
-                else if (reader.TokenType == JsonTokenType.String)
-                {
-                    _writer.WriteStringToken(ref reader);
-                    if (field == RunId)
-                    {
-                        // Decode from the canonical form just written (escapes resolved, surrogates checked).
-                        var canonical = _writer.Output.WrittenSpan[start..];
-                        result.RunId = canonical.IndexOf((byte)'\\') < 0
-                            ? System.Text.Encoding.UTF8.GetString(canonical[1..^1])
-                            : JsonSerializer.Deserialize<string>(canonical);
-                    }
-                }
-                else
+                if (reader.TokenType is not (JsonTokenType.Null or JsonTokenType.String))
                 {
                     throw Malformed($"event seq {result.Seq}: \"{System.Text.Encoding.UTF8.GetString(FieldNames[field])}\" is neither a string nor null");
                 }
 
+                ReadCanonical(ref reader, row, field);
+                if (field == RunId && _expectedRunId is not null && reader.TokenType == JsonTokenType.String)
+                {
+                    result.RunId = DecodeRunId(Canonical(row, RunId));
+                }
+
                 break;
         }
-
-        _segments[field] = (start, _writer.Output.Length - start);
     }
 
-    private static int FieldIndex(ref Utf8JsonReader reader)
+    /// <summary>
+    /// Records the field's canonical JSON: the row's own bytes when they already are canonical (as our exporters
+    /// write them), otherwise the writer's canonical form of the value, which also refuses what I-JSON forbids.
+    /// </summary>
+    private void ReadCanonical(ref Utf8JsonReader reader, ReadOnlySpan<byte> row, int field)
     {
-        for (var i = 0; i < FieldCount; i++)
+        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
         {
-            if (reader.ValueTextEquals(FieldNames[i]))
+            ReadCanonicalComposite(ref reader, row, field);
+        }
+        else if (CanonicalFastPath.TryRead(ref reader, row, _rowIsValidUtf8, out var start, out var length))
+        {
+            _segments[field] = new Segment(InRow: true, start, length);
+        }
+        else
+        {
+            WriteCanonical(ref reader, field); // a scalar: the fast path has not moved the reader
+        }
+    }
+
+    /// <summary>An object or array moves the reader: a copy of it taken first lets the writer start the value again.</summary>
+    private void ReadCanonicalComposite(ref Utf8JsonReader reader, ReadOnlySpan<byte> row, int field)
+    {
+        var atValue = reader;
+        if (CanonicalFastPath.TryRead(ref reader, row, _rowIsValidUtf8, out var start, out var length))
+        {
+            _segments[field] = new Segment(InRow: true, start, length);
+            return;
+        }
+
+        reader = atValue;
+        WriteCanonical(ref reader, field);
+    }
+
+    private void WriteCanonical(ref Utf8JsonReader reader, int field)
+    {
+        var outputStart = _writer.Output.Length;
+        _writer.WriteValue(ref reader);
+        _segments[field] = new Segment(InRow: false, outputStart, _writer.Output.Length - outputStart);
+    }
+
+    /// <summary>The run id from its canonical JSON string (escapes resolved, surrogates already checked).</summary>
+    private string? DecodeRunId(ReadOnlySpan<byte> canonical) =>
+        canonical.SequenceEqual(_expectedRunIdJson) ? _expectedRunId
+        : canonical.IndexOf((byte)'\\') < 0 ? System.Text.Encoding.UTF8.GetString(canonical[1..^1])
+        : JsonSerializer.Deserialize<string>(canonical);
+
+    /// <summary>The field the key names, trying first the one after <paramref name="previous"/>: rows are written in field order.</summary>
+    private static int FieldIndex(ref Utf8JsonReader reader, int previous)
+    {
+        for (var i = 1; i <= FieldCount; i++)
+        {
+            var candidate = (previous + i) % FieldCount;
+            if (reader.ValueTextEquals(FieldNames[candidate]))
             {
-                return i;
+                return candidate;
             }
         }
 
         throw Malformed($"an event row has an unknown field \"{reader.GetString()}\"");
     }
 
-    private ReadOnlySpan<byte> Segment(ReadOnlySpan<byte> output, int field) =>
-        output.Slice(_segments[field].Start, _segments[field].Length);
+    private ReadOnlySpan<byte> Canonical(ReadOnlySpan<byte> row, int field)
+    {
+        var segment = _segments[field];
+        return (segment.InRow ? row : _writer.Output.WrittenSpan).Slice(segment.Start, segment.Length);
+    }
 
     /// <summary>The instance id when the payload is exactly <c>{"instanceId": string}</c>; otherwise null.</summary>
     private static string? GenesisInstanceId(ReadOnlySpan<byte> canonicalPayload)
@@ -240,9 +300,13 @@ internal sealed class EventRowParser : IDisposable
 
     private static CanonicalJsonException Malformed(string message) => new(MalformedEvent, message);
 
+    /// <summary>Where a field's canonical JSON lies: in the row itself, or in the writer's output.</summary>
+    private readonly record struct Segment(bool InRow, int Start, int Length);
+
     public void Dispose()
     {
         _writer.Dispose();
         _scratch.Dispose();
+        _sha.Dispose();
     }
 }

@@ -27,13 +27,7 @@ internal struct Hash32
             return false;
         }
 
-        Span<char> chars = stackalloc char[64];
-        for (var i = 0; i < 64; i++)
-        {
-            chars[i] = (char)hex[i];
-        }
-
-        return Convert.FromHexString(chars, hash, out _, out _) == System.Buffers.OperationStatus.Done;
+        return Convert.FromHexString(hex, hash, out _, out _) == System.Buffers.OperationStatus.Done;
     }
 
     public readonly bool Equals(in Hash32 other) =>
@@ -41,12 +35,7 @@ internal struct Hash32
 
     public readonly string ToHex() => Convert.ToHexStringLower(this);
 
-    public readonly void WriteHex(Span<byte> destination)
-    {
-        for (var i = 0; i < 32; i++)
-        {
-            destination[2 * i] = (byte)"0123456789abcdef"[this[i] >> 4];
-            destination[(2 * i) + 1] = (byte)"0123456789abcdef"[this[i] & 0xF];
-        }
-    }
+    /// <summary>Writes the 64 lowercase hex digits as UTF-8 into the first 64 bytes of <paramref name="destination"/>.</summary>
+    public readonly void WriteHex(Span<byte> destination) =>
+        Convert.TryToHexStringLower(this, destination[..64], out _);
 }
