@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Security.Cryptography;
 using System.Text.Json;
 using MakerChecker.Audit.Canonicalization;
 using static MakerChecker.Audit.Verification.AuditReasonCodes;
@@ -38,7 +37,7 @@ internal sealed class EventRowParser : IDisposable
 
     private readonly CanonicalJsonWriter _writer = new();
     private readonly ByteBuffer _scratch = new(2048);
-    private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly EventSha256 _sha = new();
     private readonly Segment[] _segments = new Segment[FieldCount];
     private string? _expectedRunId;
     private byte[] _expectedRunIdJson = [];
