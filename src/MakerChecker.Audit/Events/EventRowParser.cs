@@ -69,7 +69,7 @@ internal sealed class EventRowParser : IDisposable
         var parsed = Parse(row, out var fields);
         if (verifyHash && !parsed.ComputedHash.Equals(parsed.Hash))
         {
-            throw new CanonicalJsonException(HashMismatch, $"event seq {parsed.Seq}: hash mismatch");
+            throw HashMismatchOnRead(parsed.Seq);
         }
 
         return new StoredEvent
@@ -81,6 +81,9 @@ internal sealed class EventRowParser : IDisposable
             PrevHash = parsed.PrevHash, Hash = parsed.Hash,
         };
     }
+
+    /// <summary>What a store that checks hashes as it reads throws for a row whose hash does not match its content.</summary>
+    public static CanonicalJsonException HashMismatchOnRead(long seq) => new(HashMismatch, $"event seq {seq}: hash mismatch");
 
     private ParsedRow Parse(ReadOnlySpan<byte> row, out EventFields fields)
     {

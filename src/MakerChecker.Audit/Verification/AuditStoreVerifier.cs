@@ -1,6 +1,7 @@
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Transparency;
 
 namespace MakerChecker.Audit.Verification;
 
@@ -17,6 +18,57 @@ public static class AuditStoreVerifier
     public static async Task<AuditVerdict> VerifyAsync(IAuditStore store, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
+        return RowSourceOf(store) is { } rows
+            ? await VerifyRowsAsync(rows, store.InstanceId, cancellationToken).ConfigureAwait(false)
+            : await VerifyDecodedAsync(store, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The built-in store that keeps the log, which can hand over its rows as stored; null for a store written elsewhere.</summary>
+    internal static IStoredRowSource? RowSourceOf(IAuditStore store) => store switch
+    {
+        IStoredRowSource rows => rows,
+        CheckpointedAuditStore checkpointed => RowSourceOf(checkpointed.Inner),
+        _ => null,
+    };
+
+    /// <summary>
+    /// The fast path for built-in stores: the rows the store keeps go straight to the bundle verifier's row parser,
+    /// with no <see cref="AuditEvent"/> decoded or re-encoded. A row the store's <c>ReadAsync</c> would refuse is
+    /// refused with the same exception, so the verdict (or exception) is the one <see cref="VerifyDecodedAsync"/> gives.
+    /// </summary>
+    internal static async Task<AuditVerdict> VerifyRowsAsync(IStoredRowSource source, string instanceId, CancellationToken cancellationToken)
+    {
+        using var parser = new EventRowParser();
+        using var checker = ChainChecker.ForFullLog(instanceId);
+        await foreach (var row in source.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ParsedRow parsed;
+            try
+            {
+                parsed = parser.Parse(row.Bytes.Span);
+            }
+            catch (CanonicalJsonException ex)
+            {
+                throw source.UnreadableRow(row, ex);
+            }
+
+            if (source.RefusesHashMismatchOnRead && !parsed.ComputedHash.Equals(parsed.Hash))
+            {
+                throw source.UnreadableRow(row, EventRowParser.HashMismatchOnRead(parsed.Seq));
+            }
+
+            checker.Add(parsed);
+        }
+
+        return Conclude(checker);
+    }
+
+    /// <summary>
+    /// The path for any other store: each event as <see cref="IAuditStore.ReadAsync"/> decodes it, encoded back into
+    /// its row, so that it is checked by exactly the code that checks bundles.
+    /// </summary>
+    internal static async Task<AuditVerdict> VerifyDecodedAsync(IAuditStore store, CancellationToken cancellationToken)
+    {
         using var parser = new EventRowParser();
         using var checker = ChainChecker.ForFullLog(store.InstanceId);
         using var row = new ByteBuffer();
@@ -25,7 +77,6 @@ public static class AuditStoreVerifier
             ParsedRow parsed;
             try
             {
-                // Through the row form, so that a store is checked by exactly the code that checks bundles.
                 row.Clear();
                 StoredEvent.From(e).WriteRow(row);
                 parsed = parser.Parse(row.WrittenSpan);
@@ -42,6 +93,11 @@ public static class AuditStoreVerifier
             checker.Add(parsed);
         }
 
+        return Conclude(checker);
+    }
+
+    private static AuditVerdict Conclude(ChainChecker checker)
+    {
         var failure = checker.HashFailure ?? checker.LinkFailure
             ?? (checker.Count == 0 ? AuditVerdict.Fail(AuditReasonCodes.GenesisMismatch, "the store holds no events, not even its genesis") : null);
         return (failure ?? new AuditVerdict { IsValid = true }) with { EventCount = checker.Count };
