@@ -82,6 +82,9 @@ internal sealed class EventRowParser : IDisposable
         };
     }
 
+    /// <summary>The canonical actor of the last row parsed from <paramref name="row"/> (which must be that same row).</summary>
+    public ReadOnlySpan<byte> LastActor(ReadOnlySpan<byte> row) => Canonical(row, Actor);
+
     /// <summary>What a store that checks hashes as it reads throws for a row whose hash does not match its content.</summary>
     public static CanonicalJsonException HashMismatchOnRead(long seq) => new(HashMismatch, $"event seq {seq}: hash mismatch");
 
