@@ -276,7 +276,20 @@ internal sealed class EventRowParser : IDisposable
             }
         }
 
-        throw Malformed($"an event row has an unknown field \"{reader.GetString()}\"");
+        throw Malformed($"an event row has an unknown field \"{KeyForMessage(ref reader)}\"");
+    }
+
+    /// <summary>The key as text for an error message, even when it is not valid UTF-8 (GetString would throw).</summary>
+    private static string KeyForMessage(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return System.Text.Encoding.UTF8.GetString(reader.ValueSpan); // invalid bytes shown as U+FFFD
+        }
     }
 
     private ReadOnlySpan<byte> Canonical(ReadOnlySpan<byte> row, int field)
