@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
@@ -38,44 +39,8 @@ public static class AuditStoreVerifier
     /// </summary>
     internal static async Task<AuditVerdict> VerifyRowsAsync(IStoredRowSource source, string instanceId, CancellationToken cancellationToken)
     {
-        using var parser = new EventRowParser();
-        using var checker = ChainChecker.ForFullLog(instanceId);
-        using var reencoded = new ByteBuffer();
-        await foreach (var row in source.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var bytes = row.Bytes.Span;
-            ParsedRow parsed;
-            try
-            {
-                parsed = parser.Parse(bytes);
-            }
-            catch (CanonicalJsonException ex)
-            {
-                throw source.UnreadableRow(row, ex);
-            }
-
-            if (source.RefusesHashMismatchOnRead && !parsed.ComputedHash.Equals(parsed.Hash))
-            {
-                throw source.UnreadableRow(row, EventRowParser.HashMismatchOnRead(parsed.Seq));
-            }
-
-            if (!StoredEvent.IsEncodableActor(parser.LastActor(bytes)))
-            {
-                // Rare, and only in an altered store: an actor AuditEvent cannot hold unchanged. Checked as the
-                // decoding path checks it (the round trip changes it, or ReadAsync's decoding throws), for the same verdict.
-                var decoded = parser.ParseStored(bytes, verifyHash: false).ToAuditEvent();
-                if (Reencode(decoded, parser, reencoded, checker) is { } failure)
-                {
-                    return failure;
-                }
-
-                continue;
-            }
-
-            checker.Add(parsed);
-        }
-
-        return Conclude(checker);
+        using var run = new RowVerification(source, instanceId);
+        return await run.RunAsync(Environment.ProcessorCount, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -99,7 +64,7 @@ public static class AuditStoreVerifier
     }
 
     /// <summary>Checks one decoded event through its re-encoded row; returns the verdict when the event cannot be encoded.</summary>
-    private static AuditVerdict? Reencode(AuditEvent e, EventRowParser parser, ByteBuffer row, ChainChecker checker)
+    internal static AuditVerdict? Reencode(AuditEvent e, EventRowParser parser, ByteBuffer row, ChainChecker checker)
     {
         ParsedRow parsed;
         try
@@ -121,10 +86,101 @@ public static class AuditStoreVerifier
         return null;
     }
 
-    private static AuditVerdict Conclude(ChainChecker checker)
+    internal static AuditVerdict Conclude(ChainChecker checker)
     {
         var failure = checker.HashFailure ?? checker.LinkFailure
             ?? (checker.Count == 0 ? AuditVerdict.Fail(AuditReasonCodes.GenesisMismatch, "the store holds no events, not even its genesis") : null);
         return (failure ?? new AuditVerdict { IsValid = true }) with { EventCount = checker.Count };
+    }
+
+    /// <summary>
+    /// One row-path verification: the store's rows are parsed and hashed on all cores (the bundle verifier's pipeline),
+    /// then checked in storage order exactly as the sequential decoding path checks them, so that the verdict, or the
+    /// exception, is the same whatever the parallelism.
+    /// </summary>
+    private sealed class RowVerification(IStoredRowSource source, string instanceId) : IDisposable
+    {
+        private readonly ChainChecker _checker = ChainChecker.ForFullLog(instanceId);
+        private readonly EventRowParser _parser = new(); // for the rare actor that needs the decoding round trip
+        private readonly ByteBuffer _reencoded = new();
+        private AuditVerdict? _stopped;
+
+        public async Task<AuditVerdict> RunAsync(int parallelism, CancellationToken cancellationToken)
+        {
+            using var rows = new RowHashingPipeline(parallelism, () => new EventRowParser(), () => false, checkActors: true);
+            try
+            {
+                ExceptionDispatchInfo? readFailure = null;
+                try
+                {
+                    await foreach (var row in source.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        if (rows.Add(row.Bytes.Span, row.Position))
+                        {
+                            await rows.PumpAsync(final: false, Consume, cancellationToken).ConfigureAwait(false);
+                            if (_stopped is not null)
+                            {
+                                break;
+                            }
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The sequential path would first have met the rows already read: check them, then fail as it would.
+                    readFailure = ExceptionDispatchInfo.Capture(ex);
+                }
+
+                rows.Seal();
+                await rows.PumpAsync(final: true, Consume, cancellationToken).ConfigureAwait(false);
+                if (_stopped is null)
+                {
+                    readFailure?.Throw();
+                }
+
+                return _stopped ?? Conclude(_checker);
+            }
+            finally
+            {
+                await rows.DrainAsync().ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Runs in order on the reading thread: what the sequential path does for each row, in the same order.</summary>
+        private void Consume(RowBatch batch)
+        {
+            for (var i = 0; i < batch.Count && _stopped is null; i++)
+            {
+                var row = new StoredRow(batch.Row(i), batch.Tag(i));
+                if (i == batch.ErrorIndex)
+                {
+                    throw source.UnreadableRow(row, batch.Error!);
+                }
+
+                ref readonly var parsed = ref batch.Results[i];
+                if (source.RefusesHashMismatchOnRead && !parsed.ComputedHash.Equals(parsed.Hash))
+                {
+                    throw source.UnreadableRow(row, EventRowParser.HashMismatchOnRead(parsed.Seq));
+                }
+
+                if (!batch.ActorIsEncodable(i))
+                {
+                    // Rare, and only in an altered store: an actor AuditEvent cannot hold unchanged. Checked as the
+                    // decoding path checks it (the round trip changes it, or ReadAsync's decoding throws), for the same verdict.
+                    var decoded = _parser.ParseStored(row.Bytes.Span, verifyHash: false).ToAuditEvent();
+                    _stopped = Reencode(decoded, _parser, _reencoded, _checker);
+                    continue;
+                }
+
+                _checker.Add(parsed);
+            }
+        }
+
+        public void Dispose()
+        {
+            _checker.Dispose();
+            _parser.Dispose();
+            _reencoded.Dispose();
+        }
     }
 }

@@ -119,6 +119,45 @@ public sealed class StoreVerificationPathTests : IDisposable
         Assert.Equal(4, verdict.EventCount);
     }
 
+    /// <summary>A log of many 256 KiB batches, hashed in parallel: the first failing row in storage order still decides.</summary>
+    [Theory]
+    [InlineData("none")]
+    [InlineData("unreadable-after-hash-mismatch")]
+    [InlineData("reshaped-actor-then-unreadable")]
+    [InlineData("deleted-line")]
+    [InlineData("torn-tail")]
+    public async Task A_long_file_log_gives_the_same_outcome_on_both_paths(string damage)
+    {
+        var (instanceId, lines) = await ValidLogAsync(4000, seed: 7);
+        switch (damage)
+        {
+            case "unreadable-after-hash-mismatch":
+                lines[1000] = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(lines[1000]).Replace("reviewer-", "reviewer-X", StringComparison.Ordinal));
+                lines[3500] = lines[3500][..^2];
+                break;
+            case "reshaped-actor-then-unreadable":
+                (_, lines) = Mutate((instanceId, lines), new LogMutation(LogMutationKind.ReshapeActor, 2000, 2, 0)); // no kind: decoding throws
+                lines[3900] = [.. "{}"u8];
+                break;
+            case "deleted-line":
+                lines.RemoveAt(1700);
+                break;
+        }
+
+        var path = _dir.File(damage + ".jsonl");
+        var text = lines.SelectMany(line => line.Append((byte)'\n')).ToList();
+        if (damage == "torn-tail")
+        {
+            text.AddRange("{\"seq\":\"4002\",\"id\":\"half"u8.ToArray());
+        }
+
+        await File.WriteAllBytesAsync(path, [.. text]);
+        await using var store = await FileAuditStore.OpenReadOnlyAsync(path);
+        var fast = Outcome(() => AuditStoreVerifier.VerifyAsync(store));
+        Assert.Equal(Outcome(() => AuditStoreVerifier.VerifyDecodedAsync(store, default)), fast);
+        Assert.Equal(damage is "none" or "torn-tail", fast.StartsWith("verdict True", StringComparison.Ordinal));
+    }
+
     private static string Outcome(Func<Task<AuditVerdict>> verify)
     {
         try
