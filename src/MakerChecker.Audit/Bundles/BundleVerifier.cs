@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Signing;

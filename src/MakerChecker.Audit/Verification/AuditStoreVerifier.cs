@@ -64,7 +64,7 @@ public static class AuditStoreVerifier
     }
 
     /// <summary>Checks one decoded event through its re-encoded row; returns the verdict when the event cannot be encoded.</summary>
-    internal static AuditVerdict? Reencode(AuditEvent e, EventRowParser parser, ByteBuffer row, ChainChecker checker)
+    private static AuditVerdict? Reencode(AuditEvent e, EventRowParser parser, ByteBuffer row, ChainChecker checker)
     {
         ParsedRow parsed;
         try
@@ -86,7 +86,7 @@ public static class AuditStoreVerifier
         return null;
     }
 
-    internal static AuditVerdict Conclude(ChainChecker checker)
+    private static AuditVerdict Conclude(ChainChecker checker)
     {
         var failure = checker.HashFailure ?? checker.LinkFailure
             ?? (checker.Count == 0 ? AuditVerdict.Fail(AuditReasonCodes.GenesisMismatch, "the store holds no events, not even its genesis") : null);
