@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Signing;
@@ -51,15 +49,11 @@ public static class BundleVerifier
     }
 
     /// <summary>One verification: the scanner's sink, the pool of hashing workers and the ordered consumer.</summary>
-    private sealed class Verification(byte[]? pinnedKey, int parallelism) : BundleScanner.ISink, IDisposable
+    private sealed class Verification : BundleScanner.ISink, IDisposable
     {
-        private const int BatchBytes = 256 * 1024;
         private readonly BundleScanner _scanner = new();
-        private readonly ConcurrentBag<EventRowParser> _parsers = [];
-        private readonly Queue<Task<RowBatch>> _inFlight = new();
-        private readonly List<RowBatch> _ready = [];
-        private readonly Stack<RowBatch> _spareBatches = new(); // consumed batches, reused so that batches allocate nothing
-        private RowBatch _current = new();
+        private readonly RowHashingPipeline _rows;
+        private readonly byte[]? _pinnedKey;
         private BundleManifest? _manifest;
         private ChainChecker? _checker;
         private string? _fingerprint;
@@ -67,6 +61,13 @@ public static class BundleVerifier
         private BundleTransparency? _transparency;
         private AuditVerdict? _transparencyFailure;
         private long _rowsRead;
+
+        public Verification(byte[]? pinnedKey, int parallelism)
+        {
+            _pinnedKey = pinnedKey;
+            _rows = new RowHashingPipeline(parallelism, () => new EventRowParser { ExpectedRunId = _manifest!.RunId },
+                () => _transparency is not null);
+        }
 
         public async Task<AuditVerdict> RunAsync(Stream bundle, CancellationToken cancellationToken)
         {
@@ -86,20 +87,10 @@ public static class BundleVerifier
                     start += _scanner.Scan(buffer.AsSpan(start, end - start), isFinal: read == 0, this);
                     if (read == 0)
                     {
-                        Seal();
+                        _rows.Seal();
                     }
 
-                    foreach (var batch in _ready)
-                    {
-                        _inFlight.Enqueue(Task.Run(() => Hash(batch), cancellationToken));
-                    }
-
-                    _ready.Clear();
-                    while (_inFlight.Count > (read == 0 ? 0 : parallelism * 2))
-                    {
-                        Consume(await _inFlight.Dequeue().ConfigureAwait(false));
-                    }
-
+                    await _rows.PumpAsync(final: read == 0, Consume, cancellationToken).ConfigureAwait(false);
                     if (read == 0)
                     {
                         break;
@@ -118,7 +109,7 @@ public static class BundleVerifier
             }
             finally
             {
-                await DrainAsync().ConfigureAwait(false);
+                await _rows.DrainAsync().ConfigureAwait(false);
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
@@ -143,10 +134,10 @@ public static class BundleVerifier
                     $"the manifest signature does not verify under the bundle's public key {_fingerprint}"));
             }
 
-            if (pinnedKey is not null && !pinnedKey.AsSpan().SequenceEqual(key))
+            if (_pinnedKey is not null && !_pinnedKey.AsSpan().SequenceEqual(key))
             {
                 throw new VerdictException(AuditVerdict.Fail(PinnedKeyMismatch,
-                    $"the bundle is signed by {_fingerprint}, not by the pinned key {PublicKeyPem.Fingerprint(pinnedKey)}"));
+                    $"the bundle is signed by {_fingerprint}, not by the pinned key {PublicKeyPem.Fingerprint(_pinnedKey)}"));
             }
 
             _manifest = manifest;
@@ -167,68 +158,24 @@ public static class BundleVerifier
             _transparency = BundleTransparency.Parse(section, _publicKey, out _transparencyFailure);
         }
 
-        public void OnEvent(ReadOnlySpan<byte> row)
-        {
-            _current.Add(row);
-            if (_current.Length >= BatchBytes)
-            {
-                Seal();
-            }
-        }
-
-        private void Seal()
-        {
-            if (_current.Count > 0)
-            {
-                _ready.Add(_current);
-                _current = _spareBatches.TryPop(out var spare) ? spare : new RowBatch();
-            }
-        }
-
-        /// <summary>Runs on a worker: parses and hashes every row of the batch, stopping at the first bad one.</summary>
-        private RowBatch Hash(RowBatch batch)
-        {
-            if (!_parsers.TryTake(out var parser))
-            {
-                parser = new EventRowParser { ExpectedRunId = _manifest!.RunId };
-            }
-
-            try
-            {
-                batch.ParseAll(parser, withLeafHashes: _transparency is not null);
-            }
-            finally
-            {
-                _parsers.Add(parser);
-            }
-
-            return batch;
-        }
+        public void OnEvent(ReadOnlySpan<byte> row) => _rows.Add(row);
 
         /// <summary>Runs in order on the reading thread: feeds the chain checker.</summary>
         private void Consume(RowBatch batch)
         {
-            try
+            for (var i = 0; i < batch.Count; i++)
             {
-                for (var i = 0; i < batch.Count; i++)
+                if (i == batch.ErrorIndex)
                 {
-                    if (i == batch.ErrorIndex)
-                    {
-                        var ex = batch.Error!;
-                        var seq = batch.ErrorSeq;
-                        throw new VerdictException(AuditVerdict.Fail(ex.ReasonCode,
-                            $"event #{_rowsRead + 1}{(seq is null ? "" : $" (seq {seq})")}: {ex.Message}", seq));
-                    }
-
-                    _rowsRead++;
-                    _checker!.Add(batch.Results[i]);
-                    _transparency?.AddLeaf(batch.Results[i].LeafHash);
+                    var ex = batch.Error!;
+                    var seq = batch.ErrorSeq;
+                    throw new VerdictException(AuditVerdict.Fail(ex.ReasonCode,
+                        $"event #{_rowsRead + 1}{(seq is null ? "" : $" (seq {seq})")}: {ex.Message}", seq));
                 }
-            }
-            finally
-            {
-                batch.Clear();
-                _spareBatches.Push(batch);
+
+                _rowsRead++;
+                _checker!.Add(batch.Results[i]);
+                _transparency?.AddLeaf(batch.Results[i].LeafHash);
             }
         }
 
@@ -268,155 +215,10 @@ public static class BundleVerifier
         private AuditVerdict WithKey(AuditVerdict verdict) =>
             verdict with { KeyFingerprint = _fingerprint, EventCount = _checker?.Count ?? 0 };
 
-        private async Task DrainAsync()
-        {
-            while (_inFlight.Count > 0)
-            {
-                try
-                {
-                    (await _inFlight.Dequeue().ConfigureAwait(false)).Dispose();
-                }
-                catch (OperationCanceledException)
-                {
-                    // The batch never ran; nothing to return to the pool.
-                }
-            }
-
-            foreach (var batch in _ready)
-            {
-                batch.Dispose();
-            }
-
-            _current.Dispose();
-            while (_spareBatches.TryPop(out var spare))
-            {
-                spare.Dispose();
-            }
-        }
-
         public void Dispose()
         {
             _checker?.Dispose();
-            while (_parsers.TryTake(out var parser))
-            {
-                parser.Dispose();
-            }
-        }
-    }
-
-    /// <summary>A run of consecutive rows copied out of the read buffer, and their parse results. Reusable after <see cref="Clear"/>.</summary>
-    private sealed class RowBatch : IDisposable
-    {
-        private readonly List<(int Start, int Length)> _rows = [];
-        private byte[] _data = ArrayPool<byte>.Shared.Rent(320 * 1024);
-
-        public int Length { get; private set; }
-        public int Count => _rows.Count;
-        public ParsedRow[] Results { get; private set; } = [];
-        public int ErrorIndex { get; private set; } = -1;
-        public CanonicalJsonException? Error { get; private set; }
-        public long? ErrorSeq { get; private set; }
-
-        public void Add(ReadOnlySpan<byte> row)
-        {
-            if (_data.Length - Length < row.Length)
-            {
-                var bigger = ArrayPool<byte>.Shared.Rent(Length + row.Length);
-                _data.AsSpan(0, Length).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(_data);
-                _data = bigger;
-            }
-
-            row.CopyTo(_data.AsSpan(Length));
-            _rows.Add((Length, row.Length));
-            Length += row.Length;
-        }
-
-        public void ParseAll(EventRowParser parser, bool withLeafHashes)
-        {
-            if (Results.Length < _rows.Count)
-            {
-                ReturnResults();
-                Results = ArrayPool<ParsedRow>.Shared.Rent(_rows.Count);
-            }
-
-            for (var i = 0; i < _rows.Count; i++)
-            {
-                var row = _data.AsSpan(_rows[i].Start, _rows[i].Length);
-                try
-                {
-                    Results[i] = parser.Parse(row);
-                    if (withLeafHashes)
-                    {
-                        // The leaf data is exactly the canonical JSON the event's hash was just computed over.
-                        Results[i].LeafHash = Transparency.MerkleHashing.LeafHash(parser.LastHashedBytes);
-                    }
-                }
-                catch (CanonicalJsonException ex)
-                {
-                    Error = ex;
-                    ErrorIndex = i;
-                    ErrorSeq = TryReadSeq(row);
-                    return;
-                }
-            }
-        }
-
-        /// <summary>The row's seq for the error report, if the row is readable that far.</summary>
-        private static long? TryReadSeq(ReadOnlySpan<byte> row)
-        {
-            try
-            {
-                var reader = new Utf8JsonReader(row);
-                reader.Read();
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var isSeq = reader.ValueTextEquals("seq"u8);
-                    reader.Read();
-                    if (isSeq && reader.TokenType == JsonTokenType.String && EventRowParser.TryParseSeq(reader.ValueSpan, out var seq))
-                    {
-                        return seq;
-                    }
-
-                    reader.Skip();
-                }
-            }
-            catch (JsonException)
-            {
-                // The row is too broken to say.
-            }
-
-            return null;
-        }
-
-        /// <summary>Empties the batch for reuse, keeping its buffers.</summary>
-        public void Clear()
-        {
-            _rows.Clear();
-            Length = 0;
-            ErrorIndex = -1;
-            Error = null;
-            ErrorSeq = null;
-        }
-
-        public void Dispose()
-        {
-            if (_data.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_data);
-                _data = [];
-            }
-
-            ReturnResults();
-        }
-
-        private void ReturnResults()
-        {
-            if (Results.Length > 0)
-            {
-                ArrayPool<ParsedRow>.Shared.Return(Results, clearArray: true);
-                Results = [];
-            }
+            _rows.Dispose();
         }
     }
 

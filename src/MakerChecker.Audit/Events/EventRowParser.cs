@@ -69,7 +69,7 @@ internal sealed class EventRowParser : IDisposable
         var parsed = Parse(row, out var fields);
         if (verifyHash && !parsed.ComputedHash.Equals(parsed.Hash))
         {
-            throw new CanonicalJsonException(HashMismatch, $"event seq {parsed.Seq}: hash mismatch");
+            throw HashMismatchOnRead(parsed.Seq);
         }
 
         return new StoredEvent
@@ -81,6 +81,12 @@ internal sealed class EventRowParser : IDisposable
             PrevHash = parsed.PrevHash, Hash = parsed.Hash,
         };
     }
+
+    /// <summary>The canonical actor of the last row parsed from <paramref name="row"/> (which must be that same row).</summary>
+    public ReadOnlySpan<byte> LastActor(ReadOnlySpan<byte> row) => Canonical(row, Actor);
+
+    /// <summary>What a store that checks hashes as it reads throws for a row whose hash does not match its content.</summary>
+    public static CanonicalJsonException HashMismatchOnRead(long seq) => new(HashMismatch, $"event seq {seq}: hash mismatch");
 
     private ParsedRow Parse(ReadOnlySpan<byte> row, out EventFields fields)
     {
@@ -270,7 +276,20 @@ internal sealed class EventRowParser : IDisposable
             }
         }
 
-        throw Malformed($"an event row has an unknown field \"{reader.GetString()}\"");
+        throw Malformed($"an event row has an unknown field \"{KeyForMessage(ref reader)}\"");
+    }
+
+    /// <summary>The key as text for an error message, even when it is not valid UTF-8 (GetString would throw).</summary>
+    private static string KeyForMessage(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return System.Text.Encoding.UTF8.GetString(reader.ValueSpan); // invalid bytes shown as U+FFFD
+        }
     }
 
     private ReadOnlySpan<byte> Canonical(ReadOnlySpan<byte> row, int field)

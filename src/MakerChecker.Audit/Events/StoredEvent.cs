@@ -166,6 +166,27 @@ internal sealed class StoredEvent
         return w.Output.ToArray();
     }
 
+    /// <summary>
+    /// Whether a canonical actor is exactly what <see cref="EncodeActor"/> writes (<c>id</c> and <c>kind</c> strings, then
+    /// optionally a <c>role</c> string), so that decoding it into an <see cref="AuditActor"/> and encoding it back
+    /// gives the same bytes. Anything else (another key, a null role, a number) is changed or refused by that round trip.
+    /// </summary>
+    public static bool IsEncodableActor(ReadOnlySpan<byte> canonicalActor)
+    {
+        var reader = new Utf8JsonReader(canonicalActor);
+        return reader.Read() && reader.TokenType == JsonTokenType.StartObject &&
+               IsStringProperty(ref reader, "id"u8) && IsStringProperty(ref reader, "kind"u8) &&
+               reader.Read() && (reader.TokenType == JsonTokenType.EndObject ||
+                                 (IsStringValueOf(ref reader, "role"u8) && reader.Read() && reader.TokenType == JsonTokenType.EndObject));
+
+        static bool IsStringProperty(ref Utf8JsonReader reader, ReadOnlySpan<byte> name) =>
+            reader.Read() && IsStringValueOf(ref reader, name);
+
+        static bool IsStringValueOf(ref Utf8JsonReader reader, ReadOnlySpan<byte> name) =>
+            reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals(name) &&
+            reader.Read() && reader.TokenType == JsonTokenType.String;
+    }
+
     public static string? DecodeString(byte[] json)
     {
         var reader = new Utf8JsonReader(json);

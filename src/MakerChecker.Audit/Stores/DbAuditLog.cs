@@ -248,6 +248,22 @@ internal sealed class DbAuditLog : IAsyncDisposable
         }
     }
 
+    /// <summary>Every stored row as kept, in seq order, from one snapshot: the events <see cref="ReadAsync"/> from seq 1 yields.</summary>
+    public async IAsyncEnumerable<StoredRow> ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, $"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq");
+        AddParameter(command, "a", 1L); // as ReadAsync(1) selects, so that both read exactly the same rows
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new StoredRow(reader.GetFieldValue<byte[]>(1), reader.GetInt64(0));
+        }
+    }
+
+    /// <summary>What <see cref="ReadAsync"/> throws for a row that does not parse.</summary>
+    public AuditStoreException UnreadableRow(StoredRow row, CanonicalJsonException error) => SqlEventRow.Unreadable(row.Position, _dialect.What, error);
+
     private static async Task ExecuteAsync(DbConnection connection, DbTransaction tx, string sql, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, tx, sql);

@@ -16,7 +16,7 @@ namespace MakerChecker.Audit.Stores;
 /// event is acknowledged only after its line and line break are flushed, so such a line was never acknowledged
 /// and is cut off. Any other failure refuses the open; <see cref="OpenReadOnlyAsync"/> still opens it for inspection.</para>
 /// </remarks>
-public sealed class FileAuditStore : IAuditQuery
+public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
 {
     private readonly string _path;
     private readonly FileStream? _lockFile;
@@ -184,18 +184,35 @@ public sealed class FileAuditStore : IAuditQuery
     /// <inheritdoc/>
     public async IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var limit = Interlocked.Read(ref _committedLength);
-        await using var file = OpenForReading(_path);
         using var parser = new EventRowParser();
-        long line = 0;
-        await foreach (var row in JsonLines.ReadAsync(file, limit, new StrongBox<long>(), cancellationToken).ConfigureAwait(false))
+        await foreach (var row in ((IStoredRowSource)this).ReadRowsAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (++line >= fromSeq)
+            if (row.Position >= fromSeq)
             {
-                yield return ParseLine(parser, row.Bytes, line).ToAuditEvent();
+                yield return ParseLine(parser, row).ToAuditEvent();
             }
         }
     }
+
+    /// <inheritdoc/>
+    bool IStoredRowSource.RefusesHashMismatchOnRead => !IsReadOnly;
+
+    /// <inheritdoc/>
+    /// <remarks>The lines acknowledged so far (a concurrent writer's unfinished line is never read), numbered from 1.</remarks>
+    async IAsyncEnumerable<StoredRow> IStoredRowSource.ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var limit = Interlocked.Read(ref _committedLength);
+        await using var file = OpenForReading(_path);
+        long line = 0;
+        await foreach (var row in JsonLines.ReadAsync(file, limit, new StrongBox<long>(), cancellationToken).ConfigureAwait(false))
+        {
+            yield return new StoredRow(row.Bytes, ++line);
+        }
+    }
+
+    /// <inheritdoc/>
+    Exception IStoredRowSource.UnreadableRow(StoredRow row, CanonicalJsonException error) =>
+        new AuditStoreException($"The audit log '{_path}' line {row.Position} cannot be read: {error.Message}", error);
 
     /// <summary>Stops accepting appends, finishes those already accepted, and releases the writer lock.</summary>
     /// <returns>A task that completes when the file is closed.</returns>
@@ -323,15 +340,15 @@ public sealed class FileAuditStore : IAuditQuery
     private static FileStream OpenForReading(string path) =>
         new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
 
-    private StoredEvent ParseLine(EventRowParser parser, ReadOnlyMemory<byte> row, long line)
+    private StoredEvent ParseLine(EventRowParser parser, StoredRow row)
     {
         try
         {
-            return parser.ParseStored(row.Span, verifyHash: !IsReadOnly);
+            return parser.ParseStored(row.Bytes.Span, verifyHash: !IsReadOnly);
         }
         catch (CanonicalJsonException ex)
         {
-            throw new AuditStoreException($"The audit log '{_path}' line {line} cannot be read: {ex.Message}", ex);
+            throw ((IStoredRowSource)this).UnreadableRow(row, ex);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 
 namespace MakerChecker.Audit.Stores;
@@ -7,7 +8,7 @@ namespace MakerChecker.Audit.Stores;
 /// An audit store held in memory, for tests and demos. It is a real hash chain (and verifies like any other
 /// store), but it is lost when the process ends.
 /// </summary>
-public sealed class InMemoryAuditStore : IAuditQuery
+public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource
 {
     private readonly List<StoredEvent> _events = [];
     private readonly ChainAppender _appender;
@@ -84,6 +85,29 @@ public sealed class InMemoryAuditStore : IAuditQuery
             yield return stored;
         }
     }
+
+    /// <inheritdoc/>
+    bool IStoredRowSource.RefusesHashMismatchOnRead => false;
+
+    /// <inheritdoc/>
+    /// <remarks>Each kept event written as its row, numbered by seq.</remarks>
+    async IAsyncEnumerable<StoredRow> IStoredRowSource.ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        using var row = new ByteBuffer();
+        foreach (var stored in ReadStored(1))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            row.Clear();
+            stored.WriteRow(row);
+            yield return new StoredRow(row.WrittenMemory, stored.Seq);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Cannot happen for rows this store wrote itself; kept exact for the interface.</remarks>
+    Exception IStoredRowSource.UnreadableRow(StoredRow row, CanonicalJsonException error) =>
+        new AuditStoreException($"The in-memory audit store holds an unreadable event at seq {row.Position}: {error.Message}", error);
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 
 namespace MakerChecker.Audit.Stores;
@@ -7,7 +8,7 @@ namespace MakerChecker.Audit.Stores;
 /// appends serialized across connections and processes and committed in groups, and indexed queries. It cannot be
 /// derived from outside MakerChecker; open a store through its package's <c>OpenAsync</c>.
 /// </summary>
-public abstract class SqlAuditStore : IAuditQuery
+public abstract class SqlAuditStore : IAuditQuery, IStoredRowSource
 {
     private readonly DbAuditLog _log;
     private readonly IAsyncDisposable? _owned;
@@ -30,6 +31,15 @@ public abstract class SqlAuditStore : IAuditQuery
 
     /// <inheritdoc/>
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) => _log.ReadAsync(fromSeq, cancellationToken);
+
+    /// <inheritdoc/>
+    bool IStoredRowSource.RefusesHashMismatchOnRead => false;
+
+    /// <inheritdoc/>
+    IAsyncEnumerable<StoredRow> IStoredRowSource.ReadRowsAsync(CancellationToken cancellationToken) => _log.ReadRowsAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    Exception IStoredRowSource.UnreadableRow(StoredRow row, CanonicalJsonException error) => _log.UnreadableRow(row, error);
 
     /// <inheritdoc/>
     public IAsyncEnumerable<AuditEvent> ReadByRunAsync(string runId, CancellationToken cancellationToken = default) => _log.ReadByRunAsync(runId, cancellationToken);

@@ -30,9 +30,13 @@ internal sealed record SqlEventRow(long Seq, string Id, string OccurredAt, strin
         }
         catch (CanonicalJsonException ex)
         {
-            throw new AuditStoreException($"The audit store {what} holds an unreadable row at seq {seq}: {ex.Message}", ex);
+            throw Unreadable(seq, what, ex);
         }
     }
+
+    /// <summary>What reading a row that does not parse throws.</summary>
+    public static AuditStoreException Unreadable(long seq, string what, CanonicalJsonException error) =>
+        new($"The audit store {what} holds an unreadable row at seq {seq}: {error.Message}", error);
 
     /// <summary>The head a new log is chained from: nothing before the genesis, rooted in the instance id.</summary>
     public static Hash32 ParseHead(string hex)

@@ -68,6 +68,9 @@ public sealed class CheckpointedAuditStore : IAuditStore
     /// <inheritdoc/>
     public string InstanceId => _inner.InstanceId;
 
+    /// <summary>The store the log is kept in: the verifier reads its rows directly when it is a built-in store.</summary>
+    internal IAuditStore Inner => _inner;
+
     /// <summary>The checkpoint origin line (also the signing key's name).</summary>
     public string Origin { get; }
 

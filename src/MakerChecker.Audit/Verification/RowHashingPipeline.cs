@@ -1,0 +1,266 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text.Json;
+using MakerChecker.Audit.Canonicalization;
+using MakerChecker.Audit.Events;
+
+namespace MakerChecker.Audit.Verification;
+
+/// <summary>
+/// Parses and hashes event rows on all cores and hands them back in order, in bounded memory: rows are copied into
+/// batches of about 256 KiB, each batch is parsed on a worker, and at most 2 × parallelism batches are in flight. The
+/// bundle verifier and the store verifier share it; the caller feeds rows, pumps, and checks each finished batch in order.
+/// Not thread-safe: one caller.
+/// </summary>
+internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> newParser, Func<bool> withLeafHashes, bool checkActors = false) : IDisposable
+{
+    private const int BatchBytes = 256 * 1024;
+    private readonly int _parallelism = Math.Max(1, parallelism);
+    private readonly ConcurrentBag<EventRowParser> _parsers = [];
+    private readonly Queue<Task<RowBatch>> _inFlight = new();
+    private readonly List<RowBatch> _ready = [];
+    private readonly Stack<RowBatch> _spareBatches = new(); // consumed batches, reused so that batches allocate nothing
+    private RowBatch _current = new();
+
+    /// <summary>Copies a row into the current batch; returns whether that filled the batch (time to pump).</summary>
+    public bool Add(ReadOnlySpan<byte> row, long tag = 0)
+    {
+        _current.Add(row, tag);
+        if (_current.Length < BatchBytes)
+        {
+            return false;
+        }
+
+        Seal();
+        return true;
+    }
+
+    /// <summary>Closes the current batch (if it holds rows) so that the next pump starts it.</summary>
+    public void Seal()
+    {
+        if (_current.Count > 0)
+        {
+            _ready.Add(_current);
+            _current = _spareBatches.TryPop(out var spare) ? spare : new RowBatch();
+        }
+    }
+
+    /// <summary>
+    /// Starts the sealed batches on workers, then hands finished batches in order to <paramref name="consume"/> until
+    /// at most 2 × parallelism are in flight, or none when <paramref name="final"/>. A batch is recycled after it is consumed.
+    /// </summary>
+    public async ValueTask PumpAsync(bool final, Action<RowBatch> consume, CancellationToken cancellationToken)
+    {
+        foreach (var batch in _ready)
+        {
+            _inFlight.Enqueue(Task.Run(() => Hash(batch), cancellationToken));
+        }
+
+        _ready.Clear();
+        while (_inFlight.Count > (final ? 0 : _parallelism * 2))
+        {
+            var batch = await _inFlight.Dequeue().ConfigureAwait(false);
+            try
+            {
+                consume(batch);
+            }
+            finally
+            {
+                batch.Clear();
+                _spareBatches.Push(batch);
+            }
+        }
+    }
+
+    /// <summary>Runs on a worker: parses and hashes every row of the batch, stopping at the first bad one.</summary>
+    private RowBatch Hash(RowBatch batch)
+    {
+        if (!_parsers.TryTake(out var parser))
+        {
+            parser = newParser();
+        }
+
+        try
+        {
+            batch.ParseAll(parser, withLeafHashes(), checkActors);
+        }
+        finally
+        {
+            _parsers.Add(parser);
+        }
+
+        return batch;
+    }
+
+    /// <summary>Waits for batches still in flight (after a failure or cancellation) and returns every buffer.</summary>
+    public async Task DrainAsync()
+    {
+        while (_inFlight.Count > 0)
+        {
+            try
+            {
+                (await _inFlight.Dequeue().ConfigureAwait(false)).Dispose();
+            }
+            catch (OperationCanceledException)
+            {
+                // The batch never ran; nothing to return to the pool.
+            }
+        }
+
+        foreach (var batch in _ready)
+        {
+            batch.Dispose();
+        }
+
+        _ready.Clear();
+        _current.Dispose();
+        while (_spareBatches.TryPop(out var spare))
+        {
+            spare.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        while (_parsers.TryTake(out var parser))
+        {
+            parser.Dispose();
+        }
+    }
+}
+
+/// <summary>A run of consecutive rows copied out of a read buffer, and their parse results. Reusable after <see cref="Clear"/>.</summary>
+internal sealed class RowBatch : IDisposable
+{
+    private readonly List<(int Start, int Length, long Tag)> _rows = [];
+    private byte[] _data = ArrayPool<byte>.Shared.Rent(320 * 1024);
+    private bool[] _actorIsEncodable = [];
+
+    public int Length { get; private set; }
+    public int Count => _rows.Count;
+    public ParsedRow[] Results { get; private set; } = [];
+    public int ErrorIndex { get; private set; } = -1;
+    public CanonicalJsonException? Error { get; private set; }
+    public long? ErrorSeq { get; private set; }
+
+    /// <summary>Row <paramref name="index"/>'s bytes; valid until the batch is cleared.</summary>
+    public ReadOnlyMemory<byte> Row(int index) => _data.AsMemory(_rows[index].Start, _rows[index].Length);
+
+    /// <summary>What the caller tagged row <paramref name="index"/> with (a store's line number or seq column).</summary>
+    public long Tag(int index) => _rows[index].Tag;
+
+    /// <summary>Whether row <paramref name="index"/>'s actor survives the AuditEvent round trip (only when parsed with checkActors).</summary>
+    public bool ActorIsEncodable(int index) => _actorIsEncodable[index];
+
+    public void Add(ReadOnlySpan<byte> row, long tag)
+    {
+        if (_data.Length - Length < row.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(Length + row.Length);
+            _data.AsSpan(0, Length).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_data);
+            _data = bigger;
+        }
+
+        row.CopyTo(_data.AsSpan(Length));
+        _rows.Add((Length, row.Length, tag));
+        Length += row.Length;
+    }
+
+    public void ParseAll(EventRowParser parser, bool withLeafHashes, bool checkActors)
+    {
+        if (Results.Length < _rows.Count)
+        {
+            ReturnResults();
+            Results = ArrayPool<ParsedRow>.Shared.Rent(_rows.Count);
+        }
+
+        if (checkActors && _actorIsEncodable.Length < _rows.Count)
+        {
+            _actorIsEncodable = new bool[Results.Length];
+        }
+
+        for (var i = 0; i < _rows.Count; i++)
+        {
+            var row = _data.AsSpan(_rows[i].Start, _rows[i].Length);
+            try
+            {
+                Results[i] = parser.Parse(row);
+                if (withLeafHashes)
+                {
+                    // The leaf data is exactly the canonical JSON the event's hash was just computed over.
+                    Results[i].LeafHash = Transparency.MerkleHashing.LeafHash(parser.LastHashedBytes);
+                }
+
+                if (checkActors)
+                {
+                    _actorIsEncodable[i] = StoredEvent.IsEncodableActor(parser.LastActor(row));
+                }
+            }
+            catch (CanonicalJsonException ex)
+            {
+                Error = ex;
+                ErrorIndex = i;
+                ErrorSeq = TryReadSeq(row);
+                return;
+            }
+        }
+    }
+
+    /// <summary>The row's seq for the error report, if the row is readable that far.</summary>
+    private static long? TryReadSeq(ReadOnlySpan<byte> row)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(row);
+            reader.Read();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isSeq = reader.ValueTextEquals("seq"u8);
+                reader.Read();
+                if (isSeq && reader.TokenType == JsonTokenType.String && EventRowParser.TryParseSeq(reader.ValueSpan, out var seq))
+                {
+                    return seq;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // The row is too broken to say.
+        }
+
+        return null;
+    }
+
+    /// <summary>Empties the batch for reuse, keeping its buffers.</summary>
+    public void Clear()
+    {
+        _rows.Clear();
+        Length = 0;
+        ErrorIndex = -1;
+        Error = null;
+        ErrorSeq = null;
+    }
+
+    public void Dispose()
+    {
+        if (_data.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_data);
+            _data = [];
+        }
+
+        ReturnResults();
+    }
+
+    private void ReturnResults()
+    {
+        if (Results.Length > 0)
+        {
+            ArrayPool<ParsedRow>.Shared.Return(Results, clearArray: true);
+            Results = [];
+        }
+    }
+}
