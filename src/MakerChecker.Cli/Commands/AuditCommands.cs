@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MakerChecker.Audit.Canonicalization;
 using System.Text.Json;
 using MakerChecker.Audit.Bundles;
 using MakerChecker.Audit.Signing;
@@ -46,8 +47,17 @@ internal static class AuditCommands
             if (isStore)
             {
                 if (keyFile is not null) return await ArgumentChecks.UsageAsync(error, ArgumentChecks.KeyDoesNotApplyToStore, cancellationToken).ConfigureAwait(false);
-                await using var store = await FileAuditStore.OpenReadOnlyAsync(file.FullName, cancellationToken).ConfigureAwait(false);
-                verdict = await AuditStoreVerifier.VerifyAsync(store, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await using var store = await FileAuditStore.OpenReadOnlyAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+                    verdict = await AuditStoreVerifier.VerifyAsync(store, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is FormatException or AuditStoreException or CanonicalJsonException or IOException or UnauthorizedAccessException)
+                {
+                    // A store too damaged to read event by event has still failed verification: say why, exit 1.
+                    await error.WriteLineAsync($"FAILED: {file}: the store cannot be read: {ex.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
             }
             else
             {

@@ -158,6 +158,21 @@ public sealed class StoreVerificationPathTests : IDisposable
         Assert.Equal(damage is "none" or "torn-tail", fast.StartsWith("verdict True", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(2, "kind")] // {"id"}: no kind
+    [InlineData(3, "kind")] // "kind": 7
+    public async Task An_actor_no_event_can_hold_is_a_format_error_naming_the_seq_and_member(int shape, string member)
+    {
+        var (instanceId, lines) = await ValidLogAsync(20, seed: 3);
+        (_, lines) = Mutate((instanceId, lines), new LogMutation(LogMutationKind.ReshapeActorAndRehash, 10, shape, 0));
+        var path = _dir.File($"actor-{shape}.jsonl");
+        await File.WriteAllBytesAsync(path, [.. lines.SelectMany(line => line.Append((byte)'\n'))]);
+        await using var store = await FileAuditStore.OpenReadOnlyAsync(path);
+
+        var error = await Assert.ThrowsAsync<FormatException>(() => AuditStoreVerifier.VerifyAsync(store));
+        Assert.Contains($"Event seq 11: the actor's \"{member}\" is missing or not a string", error.Message, StringComparison.Ordinal);
+    }
+
     private static string Outcome(Func<Task<AuditVerdict>> verify)
     {
         try
