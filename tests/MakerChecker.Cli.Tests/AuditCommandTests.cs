@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 
@@ -163,5 +164,42 @@ public sealed class AuditCommandTests : IDisposable
             }
         }
         Assert.Equal(0, (await CliRunner.RunAsync("keygen", "--out", Path.Combine(_dir, "keys"))).ExitCode);
+    }
+
+    /// <summary>
+    /// A store whose last event's actor has no "kind", re-hashed as an attacker with the hash function would (so the
+    /// chain holds): no event can be read from it. Both commands that read stores say so and exit 1; neither crashes.
+    /// </summary>
+    [Fact]
+    public async Task A_store_holding_an_actor_no_event_can_hold_fails_cleanly_in_verify_and_in_the_review_report()
+    {
+        var path = Path.Combine(_dir, "odd-actor.jsonl");
+        await using (var store = await FileAuditStore.OpenAsync(path))
+        {
+            await store.AppendAsync(new AuditEntry { Actor = new AuditActor("human", "dr.x"), EventType = "note.added", Payload = new JsonObject { ["n"] = 1 } });
+        }
+
+        var lines = (await File.ReadAllLinesAsync(path)).ToList();
+        var last = JsonNode.Parse(lines[^1])!.AsObject();
+        last["actor"] = new JsonObject { ["id"] = "dr.x" };
+        var hashed = new JsonObject
+        {
+            ["actor"] = last["actor"]!.DeepClone(), ["entityId"] = last["entity_id"]?.DeepClone(), ["entityType"] = last["entity_type"]?.DeepClone(),
+            ["eventType"] = last["event_type"]!.DeepClone(), ["id"] = last["id"]!.DeepClone(), ["occurredAt"] = last["occurred_at"]!.DeepClone(),
+            ["payload"] = last["payload"]!.DeepClone(), ["prevHash"] = last["prev_hash"]!.DeepClone(), ["runId"] = last["run_id"]?.DeepClone(),
+        };
+        last["hash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(JsonCanonicalizer.Canonicalize(hashed)));
+        lines[^1] = last.ToJsonString();
+        await File.WriteAllLinesAsync(path, lines);
+
+        var verify = await CliRunner.RunAsync("audit", "verify", path);
+        Assert.Equal(ExitCodes.Failure, verify.ExitCode);
+        Assert.Contains("the store cannot be read: Event seq 2: the actor's \"kind\" is missing or not a string", verify.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", verify.Error, StringComparison.Ordinal);
+
+        var report = await CliRunner.RunAsync("review", "report", path);
+        Assert.Equal(ExitCodes.Failure, report.ExitCode);
+        Assert.StartsWith($"error: cannot read the evidence in '{path}': Event seq 2: the actor's \"kind\"", report.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", report.Error, StringComparison.Ordinal); // a message, not a stack trace
     }
 }
