@@ -60,14 +60,21 @@ internal static class AuditPayloads
     };
 
     /// <summary><c>decision.allowed</c>, <c>decision.refused</c> (stage <c>invoke</c> or <c>break_glass</c>).</summary>
-    public static AuditEntry Decision(in Decision d, PrincipalDefinition? principal, string invocationId, string payloadDigest, DateTimeOffset at, bool counted, string stage = "invoke") => new()
+    public static AuditEntry Decision(in Decision d, PrincipalDefinition? principal, string invocationId, string payloadDigest, DateTimeOffset at, bool counted, string stage = "invoke", string? idempotencyKey = null) => new()
     {
         Actor = Actor(principal, d.PrincipalId),
         EventType = d.Outcome == DecisionOutcome.Allowed ? AuditEventTypes.DecisionAllowed : AuditEventTypes.DecisionRefused,
         EntityType = InvocationEntity,
         EntityId = invocationId,
-        Payload = DecisionFields(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, d.Rule, payloadDigest, at, stage, counted),
+        Payload = WithKey(DecisionFields(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, d.Rule, payloadDigest, at, stage, counted), idempotencyKey),
     };
+
+    /// <summary>Adds <c>idempotencyKey</c> when the caller gave one (events without a key are unchanged).</summary>
+    private static JsonObject WithKey(JsonObject payload, string? idempotencyKey)
+    {
+        if (idempotencyKey is not null) payload["idempotencyKey"] = idempotencyKey;
+        return payload;
+    }
 
     /// <summary><c>decision.refused</c> for a refused execution or break-glass, about a request or invocation.</summary>
     public static AuditEntry Refused(string policyHash, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string entityType, string entityId, string? payloadDigest, DateTimeOffset at, string stage) => new()
@@ -92,13 +99,13 @@ internal static class AuditPayloads
         ["counted"] = counted,
     };
 
-    public static AuditEntry ApprovalRequested(in Decision d, PrincipalDefinition requester, string requestId, string payloadDigest, ProposalBasis? basis, DateTimeOffset at, DateTimeOffset expiresAt, int required, bool counted) => new()
+    public static AuditEntry ApprovalRequested(in Decision d, PrincipalDefinition requester, string requestId, string payloadDigest, ProposalBasis? basis, DateTimeOffset at, DateTimeOffset expiresAt, int required, bool counted, string? idempotencyKey = null) => new()
     {
         Actor = Actor(requester, requester.Id),
         EventType = AuditEventTypes.ApprovalRequested,
         EntityType = RequestEntity,
         EntityId = requestId,
-        Payload = new JsonObject
+        Payload = WithKey(new JsonObject
         {
             ["policyHash"] = d.PolicyHash,
             ["requestId"] = requestId,
@@ -119,7 +126,7 @@ internal static class AuditPayloads
                 ["datasetDigest"] = basis.DatasetDigest,
                 ["reason"] = basis.Reason,
             },
-        },
+        }, idempotencyKey),
     };
 
     public static AuditEntry Presented(string policyHash, PrincipalDefinition reviewer, RequestState request, DateTimeOffset at) => new()
@@ -164,7 +171,8 @@ internal static class AuditPayloads
         },
     };
 
-    public static AuditEntry ActionStarted(string policyHash, PrincipalDefinition executor, RequestState request, IEnumerable<string> approvers, SourceLocation rule, DateTimeOffset at) => new()
+    /// <summary><c>action.started</c>; <paramref name="executionId"/> names this one execution, which its outcome repeats.</summary>
+    public static AuditEntry ActionStarted(string policyHash, PrincipalDefinition executor, RequestState request, string executionId, IEnumerable<string> approvers, SourceLocation rule, DateTimeOffset at) => new()
     {
         Actor = Actor(executor, executor.Id),
         EventType = AuditEventTypes.ActionStarted,
@@ -174,6 +182,7 @@ internal static class AuditPayloads
         {
             ["policyHash"] = policyHash,
             ["requestId"] = request.Id,
+            ["executionId"] = executionId,
             ["principalId"] = executor.Id,
             ["skill"] = request.Skill,
             ["reasonCode"] = ReasonCodes.Executed,
@@ -184,14 +193,13 @@ internal static class AuditPayloads
         },
     };
 
-    /// <summary><c>action.executed</c> or, with <paramref name="error"/>, <c>action.failed</c>.</summary>
-    public static AuditEntry ActionOutcome(string policyHash, PrincipalDefinition principal, string skill, string entityType, string entityId, DateTimeOffset at, Exception? error) => new()
+    /// <summary>
+    /// <c>action.executed</c> or, with <paramref name="error"/>, <c>action.failed</c>. A request's outcome carries the
+    /// <paramref name="executionId"/> of its <c>action.started</c>.
+    /// </summary>
+    public static AuditEntry ActionOutcome(string policyHash, PrincipalDefinition principal, string skill, string entityType, string entityId, string? executionId, DateTimeOffset at, Exception? error)
     {
-        Actor = Actor(principal, principal.Id),
-        EventType = error is null ? AuditEventTypes.ActionExecuted : AuditEventTypes.ActionFailed,
-        EntityType = entityType,
-        EntityId = entityId,
-        Payload = new JsonObject
+        var payload = new JsonObject
         {
             ["policyHash"] = policyHash,
             [entityType == RequestEntity ? "requestId" : "invocationId"] = entityId,
@@ -200,7 +208,54 @@ internal static class AuditPayloads
             // Only the exception's type: its message may carry the payload's personal data into the log.
             ["error"] = error?.GetType().FullName,
             ["completedAt"] = AuditTime.Format(at),
-        },
+        };
+        if (executionId is not null) payload["executionId"] = executionId;
+        return new()
+        {
+            Actor = Actor(principal, principal.Id),
+            EventType = error is null ? AuditEventTypes.ActionExecuted : AuditEventTypes.ActionFailed,
+            EntityType = entityType,
+            EntityId = entityId,
+            Payload = payload,
+        };
+    }
+
+    /// <summary>
+    /// <c>action.outcome_resolved</c> for a started action with no outcome: by <paramref name="resolver"/>, or by the gate
+    /// (actor <c>system</c>, <paramref name="resolver"/> null) when it knows the action never ran.
+    /// </summary>
+    public static AuditEntry OutcomeResolved(
+        string policyHash, PrincipalDefinition? resolver, string entityType, string entityId, string? executionId, string principalId, string skill, string resolution, string reason, DateTimeOffset at)
+    {
+        var payload = new JsonObject
+        {
+            ["policyHash"] = policyHash,
+            [entityType == RequestEntity ? "requestId" : "invocationId"] = entityId,
+            ["principalId"] = principalId,
+            ["skill"] = skill,
+            ["resolution"] = resolution,
+            ["reason"] = reason,
+            ["reasonCode"] = ReasonCodes.OutcomeResolved,
+            ["resolvedBy"] = resolver?.Id,
+            ["resolvedAt"] = AuditTime.Format(at),
+        };
+        if (executionId is not null) payload["executionId"] = executionId;
+        return new()
+        {
+            Actor = resolver is null ? AuditActor.System : Actor(resolver, resolver.Id),
+            EventType = AuditEventTypes.ActionOutcomeResolved,
+            EntityType = entityType,
+            EntityId = entityId,
+            Payload = payload,
+        };
+    }
+
+    /// <summary>The wire name of a resolution: <c>executed</c>, <c>not_executed</c> or <c>unknown</c>.</summary>
+    public static string ResolutionName(ActionResolution resolution) => resolution switch
+    {
+        ActionResolution.Executed => "executed",
+        ActionResolution.NotExecuted => "not_executed",
+        _ => "unknown",
     };
 
     public static AuditEntry BreakGlass(in Decision d, PrincipalDefinition principal, string invocationId, string payloadDigest, string justification, DateTimeOffset at, bool counted) => new()

@@ -69,7 +69,12 @@ public sealed partial class ApprovalGate
     /// <param name="payload">The payload to run with; its digest must equal the request's.</param>
     /// <param name="action">The action.</param>
     /// <param name="cancellationToken">Passed to the action.</param>
-    /// <exception cref="AuditStoreException">The execution could not be recorded; the action did not run.</exception>
+    /// <exception cref="ActionOutcomeNotRecordedException">The action ran (or threw), but its outcome could not be recorded yet: do not retry it.</exception>
+    /// <exception cref="AuditStoreException">
+    /// <c>action.started</c> could not be recorded, so the action did not run (if the event reached the log all the same,
+    /// the gate finds it on its next call and records <c>action.outcome_resolved</c>, <c>not_executed</c>, so the request can
+    /// be executed again); or the gate owes the log an earlier outcome (<c>outcome_not_recorded</c>).
+    /// </exception>
     public async ValueTask<GateResult> ExecuteAsync(string requestId, string principalId, JsonObject payload, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requestId);
@@ -101,11 +106,12 @@ public sealed partial class ApprovalGate
             }
 
             // Once action.started is in the log (and applied) the request is Executing, so no caller on any gate can start it again.
-            if (await AppendOnHeadAsync(AuditPayloads.ActionStarted(policy.Hash, requester!, request, approvers!, rule, now)).ConfigureAwait(false) is null) return null;
+            var executionId = NewId(now);
+            if (await AppendOnHeadAsync(AuditPayloads.ActionStarted(policy.Hash, requester!, request, executionId, approvers!, rule, now)).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.Executed);
             Log.Executing(_logger, requestId, request.Skill, principalId);
             var started = new GateResult(DecisionOutcome.Allowed, ReasonCodes.Executed, rule, policy.Hash, GateMessages.Describe(ReasonCodes.Executed, principalId, requestId));
-            return new Decided(started, new ActionRun(requester!, request.Skill, AuditPayloads.RequestEntity, request.Id, policy.Hash));
+            return new Decided(started, new ActionRun(requester!, request.Skill, AuditPayloads.RequestEntity, request.Id, policy.Hash, executionId));
         }, cancellationToken).ConfigureAwait(false);
         if (decided.Run is not { } run) return decided.Result;
 

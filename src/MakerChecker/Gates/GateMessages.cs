@@ -35,6 +35,11 @@ internal static class GateMessages
         ReasonCodes.BreakGlassNotAllowed => $"'{who}' may not break the glass here: {detail}.",
         ReasonCodes.JustificationRequired => "Break-glass needs a justification; it is recorded and reviewed afterwards.",
         ReasonCodes.PolicySuperseded => $"Policy {detail} was activated on the shared audit log after the one this gate holds, so '{who}' gets no decision on {requestId} here. Activate that policy on this instance (ActivatePolicyAsync), then retry.",
+        ReasonCodes.IdempotencyKeyReused => $"'{who}' already used idempotency key '{detail}' for another skill or payload ({requestId}). Use a new key for a new call.",
+        ReasonCodes.AlreadyInvoked => $"The call with this idempotency key was allowed as {requestId}, and its action {detail}; it is not run again.",
+        ReasonCodes.OutcomeResolved => $"'{who}' resolved the outcome of {requestId} as {detail}.",
+        ReasonCodes.NothingToResolve => $"{requestId} has no action that started without a recorded outcome ({detail}), so there is nothing to resolve.",
+        ReasonCodes.ResolutionNotAllowed => $"'{who}' may not resolve the outcome of {requestId}: {detail}.",
         _ => $"{code}: request {requestId}, '{who}'.",
     };
 }

@@ -24,6 +24,12 @@ internal sealed class GateProjection
 
     public LimitLedger Limits { get; } = new();
 
+    /// <summary>Allowed invocations with no outcome yet, and every one made with an idempotency key.</summary>
+    public ConcurrentDictionary<string, InvocationState> Invocations { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The first call made with each (principal, idempotency key).</summary>
+    public ConcurrentDictionary<(string PrincipalId, string Key), IdempotentCall> IdempotentCalls { get; } = new();
+
     /// <summary>The hash of the last <c>policy.activated</c> event.</summary>
     public string? ActivePolicyHash { get; private set; }
 
@@ -68,10 +74,12 @@ internal sealed class GateProjection
 
             case AuditEventTypes.DecisionAllowed:
                 CountOnReplay(p, replaying);
+                TrackInvocation(e, p);
                 return null;
 
             case AuditEventTypes.BreakGlassInvoked:
                 CountOnReplay(p, replaying);
+                TrackInvocation(e, p);
                 BreakGlass.Enqueue(new BreakGlassRecord(
                     Str(p, "invocationId")!, Str(p, "principalId")!, Str(p, "skill")!, Str(p, "justification")!,
                     Str(p, "payloadDigest")!, Str(p, "rule") ?? "", AuditTime.Get(p, "decidedAt")));
@@ -84,6 +92,10 @@ internal sealed class GateProjection
                     Str(p, "policyHash")!, Str(p, "rule") ?? "", AuditTime.Get(p, "requestedAt"), AuditTime.Get(p, "expiresAt"),
                     p.GetProperty("requiredApprovals").GetInt32(), p.GetProperty("sampled").GetBoolean());
                 Requests[state.Id] = state;
+                if (Str(p, "idempotencyKey") is { } requestKey)
+                {
+                    IdempotentCalls[(state.RequesterId, requestKey)] = new IdempotentCall(state.Skill, state.PayloadDigest, AuditPayloads.RequestEntity, state.Id, Str(p, "reasonCode")!);
+                }
                 return state;
 
             case AuditEventTypes.ApprovalPresented:
@@ -95,13 +107,24 @@ internal sealed class GateProjection
                     AuditTime.GetOptional(p, "presentedAt"), AuditTime.Get(p, "decidedAt"))));
 
             case AuditEventTypes.ActionStarted:
-                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Executing));
+                return WithRequest(p, r => r.Start(Str(p, "executionId")));
 
             case AuditEventTypes.ActionExecuted when e.EntityType == AuditPayloads.RequestEntity:
                 return WithRequest(p, r => r.SetStatus(ApprovalStatus.Executed));
 
             case AuditEventTypes.ActionFailed when e.EntityType == AuditPayloads.RequestEntity:
                 return WithRequest(p, r => r.SetStatus(ApprovalStatus.Failed));
+
+            case AuditEventTypes.ActionExecuted:
+                EndInvocation(e.EntityId, InvocationStatus.Executed);
+                return null;
+
+            case AuditEventTypes.ActionFailed:
+                EndInvocation(e.EntityId, InvocationStatus.Failed);
+                return null;
+
+            case AuditEventTypes.ActionOutcomeResolved:
+                return Resolve(e, p);
 
             default:
                 // Refusals (decision.refused, approval.signoff_refused), outcomes of direct invocations, and other
@@ -113,12 +136,58 @@ internal sealed class GateProjection
     public void Clear()
     {
         Requests.Clear();
+        Invocations.Clear();
+        IdempotentCalls.Clear();
         Principals.Clear();
         BreakGlass.Clear();
         Limits.Clear();
         ActivePolicyHash = null;
         LastSeq = 0;
         Head = null;
+    }
+
+    private void TrackInvocation(AuditEvent e, JsonElement p)
+    {
+        if (e.EntityId is not { } id) return;
+        var key = Str(p, "idempotencyKey");
+        var principalId = Str(p, "principalId")!;
+        var invocation = new InvocationState(id, principalId, Str(p, "skill")!, Str(p, "payloadDigest")!, Str(p, "policyHash")!, Str(p, "reasonCode")!, key);
+        Invocations[id] = invocation;
+        if (key is not null)
+        {
+            IdempotentCalls[(principalId, key)] = new IdempotentCall(invocation.Skill, invocation.PayloadDigest, AuditPayloads.InvocationEntity, id, invocation.ReasonCode);
+        }
+    }
+
+    /// <summary>An invocation's outcome: kept when it has an idempotency key (its retries are answered from it), else forgotten.</summary>
+    private void EndInvocation(string? id, InvocationStatus status)
+    {
+        if (id is null || !Invocations.TryGetValue(id, out var invocation)) return;
+        invocation.Status = status;
+        if (invocation.IdempotencyKey is null) Invocations.TryRemove(id, out _);
+    }
+
+    /// <summary>
+    /// <c>action.outcome_resolved</c>: only a started action without an outcome changes (for a request, the execution the
+    /// resolution names); a request resolved <c>not_executed</c> is approved again, <c>unknown</c> closes it as failed.
+    /// </summary>
+    private RequestState? Resolve(AuditEvent e, JsonElement p)
+    {
+        var resolution = Str(p, "resolution");
+        if (e.EntityType == AuditPayloads.RequestEntity)
+        {
+            return WithRequest(p, r =>
+            {
+                if (r.Status != ApprovalStatus.Executing || (Str(p, "executionId") is { } execution && execution != r.ExecutionId)) return;
+                r.SetStatus(resolution switch { "executed" => ApprovalStatus.Executed, "not_executed" => ApprovalStatus.Approved, _ => ApprovalStatus.Failed });
+            });
+        }
+
+        if (e.EntityId is { } id && Invocations.TryGetValue(id, out var invocation) && invocation.Status == InvocationStatus.Started)
+        {
+            EndInvocation(id, resolution switch { "executed" => InvocationStatus.Executed, "not_executed" => InvocationStatus.NotExecuted, _ => InvocationStatus.Unknown });
+        }
+        return null;
     }
 
     private RequestState? WithRequest(JsonElement p, Action<RequestState> change)
