@@ -56,7 +56,8 @@ public sealed class ActionOutcomeNotRecordedException : AuditStoreException
     public Exception? ActionException { get; }
 
     private static string Describe(string entityType, string entityId, string outcome, Exception? actionException, Exception cause) =>
-        $"The action of {entityType} {entityId} ran{(actionException is null ? "" : $" and threw {actionException.GetType().Name}")}, but the audit log could not " +
+        $"The action of {entityType} {entityId} ran{(actionException is null ? "" : $" and threw {actionException.GetType().Name}")}, " +
+        "but the audit log could not " +
         $"record {outcome}: {cause.Message} Do not run it again. The gate records {outcome} when the store recovers (on its next call or RefreshAsync) " +
         "and accepts no new work on this log until it has.";
 }

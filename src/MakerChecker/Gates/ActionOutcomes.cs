@@ -31,8 +31,12 @@ internal sealed class ActionOutcomes
     /// <summary>Remembers a failed authorising append (other event types need nothing: the action never depends on them).</summary>
     public void AppendFailed(AuditEntry entry)
     {
-        if (entry.EventType is AuditEventTypes.DecisionAllowed or AuditEventTypes.BreakGlassInvoked or AuditEventTypes.ActionStarted) _inDoubt.Add(new Owed(entry));
+        if (IsAuthorising(entry.EventType)) _inDoubt.Add(new Owed(entry));
     }
+
+    /// <summary>Whether the event type authorises an action to run: its append must be durable before the action runs.</summary>
+    public static bool IsAuthorising(string eventType) =>
+        eventType is AuditEventTypes.DecisionAllowed or AuditEventTypes.BreakGlassInvoked or AuditEventTypes.ActionStarted;
 
     /// <summary>Sees one event read back from the log, and notes which owed entries it shows durable.</summary>
     public void Observe(AuditEvent e)
@@ -73,7 +77,8 @@ internal sealed class ActionOutcomes
         return AuditPayloads.OutcomeResolved(
             p["policyHash"]!.GetValue<string>(), null, authorising.EntityType!, authorising.EntityId!, Execution(p), p["principalId"]!.GetValue<string>(),
             p["skill"]!.GetValue<string>(), AuditPayloads.ResolutionName(ActionResolution.NotExecuted),
-            $"The gate could not confirm {authorising.EventType} was recorded (the append failed), so it did not run the action; the event reached the log all the same.",
+            $"The gate could not confirm {authorising.EventType} was recorded (the append failed), so it did not run the action; " +
+            "the event reached the log all the same.",
             now);
     }
 

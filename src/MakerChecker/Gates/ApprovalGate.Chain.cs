@@ -186,7 +186,7 @@ public sealed partial class ApprovalGate
         Log.AuditWriteFailed(_logger, ex, entry.EventType, ReasonCodes.AuditWriteFailed);
         _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.AuditWriteFailed);
         _owed.AppendFailed(entry);
-        var acted = entry.EventType is AuditEventTypes.DecisionAllowed or AuditEventTypes.BreakGlassInvoked or AuditEventTypes.ActionStarted
+        var acted = ActionOutcomes.IsAuthorising(entry.EventType)
             ? "The action did not run. "
             : "The gate did not act on it. ";
         return new AuditStoreException(

@@ -33,7 +33,8 @@ public sealed partial class ApprovalGate
             Log.ActionFailed(_logger, ex, run.EntityId, run.Skill);
         }
 
-        var outcome = AuditPayloads.ActionOutcome(run.PolicyHash, run.Principal, run.Skill, run.EntityType, run.EntityId, run.ExecutionId, _time.GetUtcNow(), failure);
+        var outcome = AuditPayloads.ActionOutcome(
+            run.PolicyHash, run.Principal, run.Skill, run.EntityType, run.EntityId, run.ExecutionId, _time.GetUtcNow(), failure);
         try
         {
             await AppendFactAsync(outcome).ConfigureAwait(false);
@@ -102,7 +103,8 @@ public sealed partial class ApprovalGate
             _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.OutcomeNotRecorded);
             throw new AuditStoreException(
                 $"{ReasonCodes.OutcomeNotRecorded}: the gate still owes the audit log {owed} (an action ran, or may have been authorised, and the log " +
-                $"could not record it), so it accepts no new work on this log: {ex.Message} Restore the audit store; the gate records it on its next call or RefreshAsync.", ex);
+                $"could not record it), so it accepts no new work on this log: {ex.Message} Restore the audit store; the gate records it on its " +
+                "next call or RefreshAsync.", ex);
         }
     }
 
@@ -113,5 +115,6 @@ public sealed partial class ApprovalGate
     /// An action allowed by an event already in the log, and what its outcome is recorded under (for a request, the
     /// <c>executionId</c> of its <c>action.started</c>).
     /// </summary>
-    private sealed record ActionRun(Policy.Model.PrincipalDefinition Principal, string Skill, string EntityType, string EntityId, string PolicyHash, string? ExecutionId = null);
+    private sealed record ActionRun(
+        Policy.Model.PrincipalDefinition Principal, string Skill, string EntityType, string EntityId, string PolicyHash, string? ExecutionId = null);
 }

@@ -35,7 +35,8 @@ public sealed partial class ApprovalGate
     /// <c>resolution_not_allowed</c>.
     /// </returns>
     /// <exception cref="AuditStoreException">The resolution (or its refusal) could not be recorded.</exception>
-    public async ValueTask<GateResult> ResolveOutcomeAsync(string id, string principalId, ActionResolution resolution, string reason, CancellationToken cancellationToken = default)
+    public async ValueTask<GateResult> ResolveOutcomeAsync(
+        string id, string principalId, ActionResolution resolution, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(principalId);
@@ -65,7 +66,8 @@ public sealed partial class ApprovalGate
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(DecisionOutcome.Refused, code);
                 Log.DecisionRefused(_logger, principalId, skill, code, rule, "resolve");
-                return new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, GateMessages.Describe(code, principalId, id, detail), request?.Snapshot(now));
+                var message = GateMessages.Describe(code, principalId, id, detail);
+                return new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, message, request?.Snapshot(now));
             }
 
             var name = AuditPayloads.ResolutionName(resolution);
@@ -73,12 +75,14 @@ public sealed partial class ApprovalGate
             if (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.OutcomeResolved);
             Log.OutcomeResolved(_logger, principalId, entityType, id, name);
-            return new GateResult(DecisionOutcome.Allowed, ReasonCodes.OutcomeResolved, rule, policy.Hash, GateMessages.Describe(ReasonCodes.OutcomeResolved, principalId, id, name), request?.Snapshot(now));
+            var resolved = GateMessages.Describe(ReasonCodes.OutcomeResolved, principalId, id, name);
+            return new GateResult(DecisionOutcome.Allowed, ReasonCodes.OutcomeResolved, rule, policy.Hash, resolved, request?.Snapshot(now));
         }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Who may resolve: an active human, eligible to approve under the gate in force for the skill, who did not run the action.</summary>
-    private (string? Code, SourceLocation Rule, string? Detail) CheckResolver(CompiledPolicy policy, PrincipalDefinition? resolver, string resolverId, string ranBy, string skill)
+    private (string? Code, SourceLocation Rule, string? Detail) CheckResolver(
+        CompiledPolicy policy, PrincipalDefinition? resolver, string resolverId, string ranBy, string skill)
     {
         var runner = ResolvePrincipal(ranBy);
         GateDefinition? gate = null;
@@ -97,7 +101,8 @@ public sealed partial class ApprovalGate
         if (key is null) return;
         if (string.IsNullOrWhiteSpace(key) || key.Length > MaxIdempotencyKeyLength)
         {
-            throw new ArgumentException($"An idempotency key must be non-blank and at most {MaxIdempotencyKeyLength} characters; pass null for none.", nameof(key));
+            throw new ArgumentException(
+                $"An idempotency key must be non-blank and at most {MaxIdempotencyKeyLength} characters; pass null for none.", nameof(key));
         }
     }
 
@@ -114,14 +119,18 @@ public sealed partial class ApprovalGate
         if (first.Skill != skill || first.PayloadDigest != digest)
         {
             var message = GateMessages.Describe(ReasonCodes.IdempotencyKeyReused, principalId, first.EntityId, key);
-            return (true, await RefuseInvocationAsync(policy, principal, principalId, skill, ReasonCodes.IdempotencyKeyReused, default, NewId(now), digest, now, message, "invoke").ConfigureAwait(false));
+            var reused = await RefuseInvocationAsync(
+                policy, principal, principalId, skill, ReasonCodes.IdempotencyKeyReused, default, NewId(now), digest, now, message, "invoke").ConfigureAwait(false);
+            return (true, reused);
         }
 
         if (first.EntityType == AuditPayloads.RequestEntity && _state.Requests.TryGetValue(first.EntityId, out var request))
         {
             var snapshot = request.Snapshot(now);
-            var opened = $"The call with this idempotency key opened request {request.Id} (now {snapshot.Status.ToString().ToLowerInvariant()}); no new request was opened.";
-            return (true, new Decided(new GateResult(DecisionOutcome.ApprovalRequired, first.ReasonCode, default, request.PolicyHash, opened, snapshot, snapshot.Sampled, replay: true)));
+            var status = snapshot.Status.ToString().ToLowerInvariant();
+            var opened = $"The call with this idempotency key opened request {request.Id} (now {status}); no new request was opened.";
+            var replayed = new GateResult(DecisionOutcome.ApprovalRequired, first.ReasonCode, default, request.PolicyHash, opened, snapshot, snapshot.Sampled, replay: true);
+            return (true, new Decided(replayed));
         }
 
         if (!_state.Invocations.TryGetValue(first.EntityId, out var invocation) || invocation.Status == InvocationStatus.NotExecuted) return (false, null);
@@ -138,6 +147,8 @@ public sealed partial class ApprovalGate
             _ => "has an unknown outcome",
         };
         var refused = GateMessages.Describe(ReasonCodes.AlreadyInvoked, principalId, invocation.Id, state);
-        return (true, await RefuseInvocationAsync(policy, principal, principalId, skill, ReasonCodes.AlreadyInvoked, default, invocation.Id, digest, now, refused, "invoke").ConfigureAwait(false));
+        var again = await RefuseInvocationAsync(
+            policy, principal, principalId, skill, ReasonCodes.AlreadyInvoked, default, invocation.Id, digest, now, refused, "invoke").ConfigureAwait(false);
+        return (true, again);
     }
 }

@@ -31,6 +31,9 @@ internal static class GateMessages
         ReasonCodes.NotApproved => $"Request {requestId} has {detail} valid approvals. It runs once enough eligible, active approvers have signed.",
         ReasonCodes.NotRequester => $"Only the requester may execute request {requestId}; '{who}' is not the requester.",
         ReasonCodes.PayloadMismatch => $"The payload offered differs from the one request {requestId} was approved for (digest {detail}). Run exactly the approved payload, or open a new request.",
+        ReasonCodes.AlreadyExecuted when detail == "executing" =>
+            $"Request {requestId} has started and has no recorded outcome; an approval authorises one execution. If its run was interrupted, " +
+            "an eligible approver records what happened with ResolveOutcomeAsync.",
         ReasonCodes.AlreadyExecuted => $"Request {requestId} has already run ({detail}); an approval authorises one execution.",
         ReasonCodes.BreakGlassNotAllowed => $"'{who}' may not break the glass here: {detail}.",
         ReasonCodes.JustificationRequired => "Break-glass needs a justification; it is recorded and reviewed afterwards.",

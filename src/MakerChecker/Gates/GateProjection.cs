@@ -94,7 +94,8 @@ internal sealed class GateProjection
                 Requests[state.Id] = state;
                 if (Str(p, "idempotencyKey") is { } requestKey)
                 {
-                    IdempotentCalls[(state.RequesterId, requestKey)] = new IdempotentCall(state.Skill, state.PayloadDigest, AuditPayloads.RequestEntity, state.Id, Str(p, "reasonCode")!);
+                    var call = new IdempotentCall(state.Skill, state.PayloadDigest, AuditPayloads.RequestEntity, state.Id, Str(p, "reasonCode")!);
+                    IdempotentCalls[(state.RequesterId, requestKey)] = call;
                 }
                 return state;
 
@@ -155,7 +156,8 @@ internal sealed class GateProjection
         Invocations[id] = invocation;
         if (key is not null)
         {
-            IdempotentCalls[(principalId, key)] = new IdempotentCall(invocation.Skill, invocation.PayloadDigest, AuditPayloads.InvocationEntity, id, invocation.ReasonCode);
+            IdempotentCalls[(principalId, key)] =
+                new IdempotentCall(invocation.Skill, invocation.PayloadDigest, AuditPayloads.InvocationEntity, id, invocation.ReasonCode);
         }
     }
 
@@ -185,7 +187,13 @@ internal sealed class GateProjection
 
         if (e.EntityId is { } id && Invocations.TryGetValue(id, out var invocation) && invocation.Status == InvocationStatus.Started)
         {
-            EndInvocation(id, resolution switch { "executed" => InvocationStatus.Executed, "not_executed" => InvocationStatus.NotExecuted, _ => InvocationStatus.Unknown });
+            var status = resolution switch
+            {
+                "executed" => InvocationStatus.Executed,
+                "not_executed" => InvocationStatus.NotExecuted,
+                _ => InvocationStatus.Unknown,
+            };
+            EndInvocation(id, status);
         }
         return null;
     }

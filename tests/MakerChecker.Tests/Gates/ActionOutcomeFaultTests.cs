@@ -16,7 +16,8 @@ namespace MakerChecker.Tests.Gates;
 public class ActionOutcomeFaultTests
 {
     /// <summary>One gate operation: how to set it up, how to call it, and how many events it appends when nothing fails.</summary>
-    internal sealed record Operation(string Name, int Appends, bool HasAction, bool ActionThrows, Func<OutcomeHarness, Task<string?>> Setup, Func<OutcomeHarness, string?, Task<GateResult>> Call)
+    internal sealed record Operation(
+        string Name, int Appends, bool HasAction, bool ActionThrows, Func<OutcomeHarness, Task<string?>> Setup, Func<OutcomeHarness, string?, Task<GateResult>> Call)
     {
         public override string ToString() => Name;
     }
@@ -36,8 +37,8 @@ public class ActionOutcomeFaultTests
         new("reject", 1, false, false, async h => await h.OpenAndPresentAsync(), (h, id) => h.Gate.RejectAsync(id!, "dr-a", "not covered").AsTask()),
         new("execute", 2, true, false, async h => await h.OpenApprovedAsync(), Execute),
         new("execute whose action throws", 2, true, true, async h => await h.OpenApprovedAsync(), Execute),
-        new("break-glass", 2, true, false, NoSetup, (h, _) => h.Gate.BreakGlassAsync("dr-a", Deny, OutcomeHarness.Claim(), "patient at risk", h.Action).AsTask()),
-        new("break-glass whose action throws", 2, true, true, NoSetup, (h, _) => h.Gate.BreakGlassAsync("dr-a", Deny, OutcomeHarness.Claim(), "patient at risk", h.Action).AsTask()),
+        new("break-glass", 2, true, false, NoSetup, (h, _) => BreakGlass(h)),
+        new("break-glass whose action throws", 2, true, true, NoSetup, (h, _) => BreakGlass(h)),
     ];
 
     public static TheoryData<string, int, bool> Faults()
@@ -147,6 +148,9 @@ public class ActionOutcomeFaultTests
 
     private static Task<GateResult> Invoke(OutcomeHarness h, string skill, string? key) =>
         h.Gate.InvokeAsync("bot", skill, OutcomeHarness.Claim(), h.Action, idempotencyKey: key).AsTask();
+
+    private static Task<GateResult> BreakGlass(OutcomeHarness h) =>
+        h.Gate.BreakGlassAsync("dr-a", Deny, OutcomeHarness.Claim(), "patient at risk", h.Action).AsTask();
 
     private static Task<GateResult> Execute(OutcomeHarness h, string? id) => h.Gate.ExecuteAsync(id!, "bot", OutcomeHarness.Claim(), h.Action).AsTask();
 }

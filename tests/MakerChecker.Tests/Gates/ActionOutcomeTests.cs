@@ -17,7 +17,8 @@ public class ActionOutcomeTests
         await h.Gate.InitializeAsync();
         h.Store.FailAppend(2, FaultPoint.BeforeDurable);
 
-        var thrown = await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action));
+        var thrown = await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(
+            async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action));
         Assert.Equal(1, h.Runs);
         var allowed = Assert.Single(await h.Store.EventsAsync(), e => e.EventType == AuditEventTypes.DecisionAllowed);
         Assert.Equal(allowed.EntityId, thrown.EntityId);
@@ -29,7 +30,8 @@ public class ActionOutcomeTests
         // The next call records the owed outcome before its own decision.
         Assert.Equal(ReasonCodes.Allowed, (await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim("C-2"), h.Action)).ReasonCode);
         var types = (await h.Store.EventsAsync()).Select(e => e.EventType).ToArray();
-        Assert.Equal([AuditEventTypes.DecisionAllowed, AuditEventTypes.ActionExecuted, AuditEventTypes.DecisionAllowed, AuditEventTypes.ActionExecuted], types[^4..]);
+        string[] expected = [AuditEventTypes.DecisionAllowed, AuditEventTypes.ActionExecuted, AuditEventTypes.DecisionAllowed, AuditEventTypes.ActionExecuted];
+        Assert.Equal(expected, types[^4..]);
         Assert.Equal(allowed.EntityId, (await h.Store.EventsAsync())[^3].EntityId);
         await h.AssertLogTellsTheTruthAsync();
     }
@@ -67,7 +69,8 @@ public class ActionOutcomeTests
         var id = await h.OpenApprovedAsync();
         h.Store.FailAppend(2, FaultPoint.AfterDurable);
 
-        var thrown = await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(async () => await h.Gate.ExecuteAsync(id, "bot", OutcomeHarness.Claim(), h.Action));
+        var thrown = await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(
+            async () => await h.Gate.ExecuteAsync(id, "bot", OutcomeHarness.Claim(), h.Action));
         Assert.IsType<InvalidOperationException>(thrown.ActionException);
         Assert.Equal(AuditEventTypes.ActionFailed, thrown.OutcomeEventType);
         Assert.Equal(id, thrown.EntityId);

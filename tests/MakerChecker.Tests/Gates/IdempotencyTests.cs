@@ -27,7 +27,10 @@ public class IdempotencyTests
         Assert.Equal("k-1", allowed.Payload.GetProperty("idempotencyKey").GetString());
 
         // A replay uses up no limit: the flag allows 3 a minute, so two more calls run.
-        for (var i = 2; i <= 3; i++) Assert.Equal(ReasonCodes.Allowed, (await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim($"C-{i}"), h.Action)).ReasonCode);
+        for (var i = 2; i <= 3; i++)
+        {
+            Assert.Equal(ReasonCodes.Allowed, (await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim($"C-{i}"), h.Action)).ReasonCode);
+        }
         Assert.Equal(3, h.Runs);
     }
 
@@ -88,7 +91,8 @@ public class IdempotencyTests
         await h.Gate.InitializeAsync();
         // The process dies while the action runs: decision.allowed is in the log, no outcome.
         h.Store.FailAppend(2, FaultPoint.BeforeDurable);
-        await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action, idempotencyKey: "k-1"));
+        await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(
+            async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action, idempotencyKey: "k-1"));
 
         await using var restarted = new ApprovalGate(BuildPolicy(), h.Store, h.Time, sampleSource: () => 0.99);
         var retry = await restarted.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action, idempotencyKey: "k-1");
@@ -102,7 +106,8 @@ public class IdempotencyTests
         await using var h = new OutcomeHarness();
         await h.Gate.InitializeAsync();
         h.Store.FailAppend(1, FaultPoint.AfterDurable);
-        await Assert.ThrowsAsync<MakerChecker.Audit.Stores.AuditStoreException>(async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action, idempotencyKey: "k-1"));
+        await Assert.ThrowsAsync<MakerChecker.Audit.Stores.AuditStoreException>(
+            async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action, idempotencyKey: "k-1"));
         Assert.Equal(0, h.Runs);
 
         var retry = await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action, idempotencyKey: "k-1");
@@ -119,7 +124,8 @@ public class IdempotencyTests
     {
         await using var h = new OutcomeHarness();
         await Assert.ThrowsAsync<ArgumentException>(async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action, idempotencyKey: " "));
-        await Assert.ThrowsAsync<ArgumentException>(async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action, idempotencyKey: new string('k', 201)));
+        await Assert.ThrowsAsync<ArgumentException>(
+            async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action, idempotencyKey: new string('k', 201)));
         Assert.Equal(0, h.Runs);
     }
 }

@@ -37,7 +37,8 @@ public class OutcomeResolutionTests
         Assert.Equal(ReasonCodes.ResolutionNotAllowed, refused.ReasonCode);
         Assert.Contains(why, refused.Message, StringComparison.Ordinal);
         Assert.Equal(ApprovalStatus.Executing, gate.GetRequest(id)!.Status);
-        Assert.Contains(await h.Store.EventsAsync(), e => e.EventType == AuditEventTypes.DecisionRefused && e.Payload.GetProperty("stage").GetString() == "resolve");
+        Assert.Contains(await h.Store.EventsAsync(),
+            e => e.EventType == AuditEventTypes.DecisionRefused && e.Payload.GetProperty("stage").GetString() == "resolve");
         Assert.DoesNotContain(await h.Store.EventsAsync(), e => e.EventType == AuditEventTypes.ActionOutcomeResolved);
     }
 
@@ -99,11 +100,14 @@ public class OutcomeResolutionTests
         await h.Gate.InitializeAsync();
         // coverage.note@1 samples 5 % for review; the draw of 0.99 lets it run, and its gate names who may resolve it.
         h.Store.FailAppend(2, FaultPoint.BeforeDurable);
-        var lost = await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(async () => await h.Gate.InvokeAsync("bot", Note, OutcomeHarness.Claim(), h.Action, idempotencyKey: "k-1"));
+        var lost = await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(
+            async () => await h.Gate.InvokeAsync("bot", Note, OutcomeHarness.Claim(), h.Action, idempotencyKey: "k-1"));
 
         await using var restarted = new ApprovalGate(BuildPolicy(), h.Store, h.Time, sampleSource: () => 0.99);
-        Assert.Equal(ReasonCodes.AlreadyInvoked, (await restarted.InvokeAsync("bot", Note, OutcomeHarness.Claim(), h.Action, idempotencyKey: "k-1")).ReasonCode);
-        Assert.Equal(ReasonCodes.OutcomeResolved, (await restarted.ResolveOutcomeAsync(lost.EntityId, "dr-a", ActionResolution.Executed, "the note is in the file")).ReasonCode);
+        var retried = await restarted.InvokeAsync("bot", Note, OutcomeHarness.Claim(), h.Action, idempotencyKey: "k-1");
+        Assert.Equal(ReasonCodes.AlreadyInvoked, retried.ReasonCode);
+        var resolved = await restarted.ResolveOutcomeAsync(lost.EntityId, "dr-a", ActionResolution.Executed, "the note is in the file");
+        Assert.Equal(ReasonCodes.OutcomeResolved, resolved.ReasonCode);
         Assert.True((await restarted.InvokeAsync("bot", Note, OutcomeHarness.Claim(), h.Action, idempotencyKey: "k-1")).IsReplay);
         Assert.Equal(1, h.Runs);
         // The crash lost the in-memory outcome; the log ends the invocation with the resolution alone.
@@ -117,7 +121,8 @@ public class OutcomeResolutionTests
         await using var h = new OutcomeHarness();
         await h.Gate.InitializeAsync();
         h.Store.FailAppend(2, FaultPoint.BeforeDurable);
-        var lost = await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action));
+        var lost = await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(
+            async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action));
         await using var restarted = new ApprovalGate(BuildPolicy(), h.Store, h.Time, sampleSource: () => 0.99);
         var refused = await restarted.ResolveOutcomeAsync(lost.EntityId, "dr-a", ActionResolution.Executed, "x");
         Assert.Equal(ReasonCodes.ResolutionNotAllowed, refused.ReasonCode);
