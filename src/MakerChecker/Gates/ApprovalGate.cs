@@ -23,9 +23,9 @@ namespace MakerChecker.Gates;
 /// The audit log is the system of record: every state change is one audit event, appended before the change is made
 /// and before any action runs. If an append fails, the gate does not act on it and the call throws
 /// <see cref="AuditStoreException"/> (fail closed); if the append of an action's outcome fails after the action ran, the
-/// call throws <see cref="ActionOutcomeNotRecordedException"/> and the gate records the outcome before any new work. The gate's state (requests, limit counts, registered principals, break-glass records) is rebuilt
-/// from the log on first use, so it survives restarts. Thread-safe, and safe to run as several instances over one log:
-/// each decision is made on the latest state and appended only on the head it was made on (see <see cref="IAuditStore.TryAppendAsync"/>).
+/// call throws <see cref="ActionOutcomeNotRecordedException"/> and the gate records the outcome before any new work.
+/// The gate's state (requests, limit counts, registered principals, break-glass records) is rebuilt from the log on
+/// first use, so it survives restarts. Thread-safe, and safe to run as several instances over one log: each decision is made on the latest state and appended only on the head it was made on (see <see cref="IAuditStore.TryAppendAsync"/>).
 /// </remarks>
 public sealed partial class ApprovalGate : IAsyncDisposable
 {
@@ -225,7 +225,8 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             switch (decision.Outcome)
             {
                 case DecisionOutcome.Allowed:
-                    if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted, idempotencyKey: idempotencyKey), slot).ConfigureAwait(false) is null) return null;
+                    var allowed = AuditPayloads.Decision(decision, principal, id, digest, now, counted, idempotencyKey: idempotencyKey);
+                    if (await AppendOnHeadAsync(allowed, slot).ConfigureAwait(false) is null) return null;
                     _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                     Log.DecisionAllowed(_logger, principalId, skill, decision.Rule);
                     return new Decided(GateResult.From(decision), new ActionRun(principal!, skill, AuditPayloads.InvocationEntity, id, policy.Hash));
