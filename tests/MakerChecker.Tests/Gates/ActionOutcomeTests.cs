@@ -114,4 +114,23 @@ public class ActionOutcomeTests
         Assert.DoesNotContain(await h.Store.EventsAsync(), e => e.EventType == AuditEventTypes.ActionOutcomeResolved);
         Assert.Equal(ApprovalStatus.Approved, h.Gate.GetRequest(id)!.Status);
     }
+
+    [Fact]
+    public async Task The_debt_belongs_to_the_gate_that_ran_the_action_and_is_paid_after_other_gates_appended()
+    {
+        await using var h = new OutcomeHarness();
+        await using var other = new ApprovalGate(BuildPolicy(), h.Store, h.Time, sampleSource: () => 0.99);
+        await h.Gate.InitializeAsync();
+        h.Store.FailAppend(2, FaultPoint.AfterDurable);
+        var lost = await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(
+            async () => await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim(), h.Action));
+
+        // Another gate over the same log keeps working, and its events move the head.
+        Assert.Equal(ReasonCodes.Allowed, (await other.InvokeAsync("clerk-1", Flag, OutcomeHarness.Claim("C-2"), h.Action)).ReasonCode);
+        Assert.Equal(ReasonCodes.Allowed, (await h.Gate.InvokeAsync("bot", Flag, OutcomeHarness.Claim("C-3"), h.Action)).ReasonCode);
+        Assert.Equal(3, h.Runs);
+        // The failed append had become durable: the read-back found it, so it is in the log once.
+        Assert.Single(await h.Store.EventsAsync(), e => e.EventType == AuditEventTypes.ActionExecuted && e.EntityId == lost.EntityId);
+        await h.AssertLogTellsTheTruthAsync();
+    }
 }
