@@ -609,7 +609,7 @@ public sealed class CheckpointedAuditStore : IAuditStore
         return new ScanResult(range.Size, referenceLeaves, firstMismatch, rootAtCheckpoint);
     }
 
-    /// <summary>The rollback check: the log must hold at least the checkpoint's events, with the checkpoint's root.</summary>
+    /// <summary>The rollback check (<see cref="LogConsistency.Check"/>) on what one pass over the log computed.</summary>
     private static ConsistencyReport Check(Checkpoint? checkpoint, ScanResult scan, IMerkleHashStore? reference)
     {
         if (checkpoint is null)
@@ -617,29 +617,13 @@ public sealed class CheckpointedAuditStore : IAuditStore
             return ConsistencyReport.Extending([]);
         }
 
-        // The hash file locates the divergence only if it still holds the tree the checkpoint signed.
+        // The hash file locates the divergence only if it still holds the tree the checkpoint signed. The scan stopped
+        // comparing at the first mismatch, which is then the first differing leaf below any n past it.
         var referenceIsCheckpointed = reference is not null && scan.ReferenceLeaves >= checkpoint.Size
             && new MerkleTree(reference).RootAt(checkpoint.Size) == checkpoint.Root;
-        var size = checkpoint.Size.ToString(CultureInfo.InvariantCulture);
-        if (scan.EventCount < checkpoint.Size)
-        {
-            long? first = referenceIsCheckpointed ? Math.Min(scan.FirstMismatch ?? scan.EventCount, scan.EventCount) : null;
-            return ConsistencyReport.Broken("log_shorter_than_checkpoint",
-                $"it has {scan.EventCount} events but its signed checkpoint ({checkpoint}) covers {size}: it was truncated or rolled back" + Located(first), first);
-        }
-
-        if (scan.RootAtCheckpoint != checkpoint.Root)
-        {
-            long? first = referenceIsCheckpointed ? scan.FirstMismatch : null;
-            return ConsistencyReport.Broken("log_diverges_from_checkpoint",
-                $"its first {size} events no longer match its signed checkpoint ({checkpoint}): their root is {scan.RootAtCheckpoint}, the checkpoint's is {checkpoint.Root}" + Located(first), first);
-        }
-
-        return ConsistencyReport.Extending([]);
+        Func<long, long?>? locate = referenceIsCheckpointed ? n => scan.FirstMismatch is { } m && m < n ? m : null : null;
+        return LogConsistency.Check(checkpoint, scan.EventCount, scan.RootAtCheckpoint, locate);
     }
-
-    private static string Located(long? firstLeaf) =>
-        firstLeaf is { } leaf ? $"; the first event that differs from the checkpointed log is seq {(leaf + 1).ToString(CultureInfo.InvariantCulture)}" : string.Empty;
 
     private static string Describe(IAuditStore inner, string? prefix) =>
         prefix is null ? $"of instance {inner.InstanceId}" : $"'{prefix}'";
