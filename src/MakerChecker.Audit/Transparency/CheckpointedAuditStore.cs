@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Verification;
 
 namespace MakerChecker.Audit.Transparency;
 
@@ -188,7 +189,7 @@ public sealed class CheckpointedAuditStore : IAuditStore
     /// <param name="cancellationToken">Cancels reading the event or signing.</param>
     /// <returns>The receipt.</returns>
     /// <exception cref="ArgumentOutOfRangeException">No event <paramref name="seq"/> is in the tree.</exception>
-    /// <exception cref="InvalidOperationException">Read-only, and no signed checkpoint covers the event.</exception>
+    /// <exception cref="CheckpointRefusedException">Read-only, and no signed checkpoint covers the event (<see cref="AuditReasonCodes.EventNotCheckpointed"/>).</exception>
     public async ValueTask<Receipt> CreateReceiptAsync(long seq, CancellationToken cancellationToken = default)
     {
         byte[]? leaf = null;
@@ -215,7 +216,10 @@ public sealed class CheckpointedAuditStore : IAuditStore
             if (checkpoint is null || checkpoint.Checkpoint.Size < seq)
             {
                 checkpoint = IsReadOnly
-                    ? throw new InvalidOperationException($"No signed checkpoint covers event seq {seq} (the latest covers {checkpoint?.Checkpoint.Size ?? 0}); open the log for writing to sign one.")
+                    ? throw new CheckpointRefusedException(
+                        AuditReasonCodes.EventNotCheckpointed,
+                        $"No signed checkpoint covers event seq {seq} (the latest covers {checkpoint?.Checkpoint.Size ?? 0} events) and a read-only store never signs one. " +
+                        "The log's writer signs one with CheckpointedAuditStore.CheckpointAsync (or 'makerchecker audit checkpoint' for a file log no application holds open).")
                     : await SignLockedAsync(cancellationToken).ConfigureAwait(false);
             }
 
