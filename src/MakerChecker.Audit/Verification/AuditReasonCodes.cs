@@ -97,6 +97,12 @@ public static class AuditReasonCodes
     public const string CheckpointHistoryInvalid = "checkpoint_history_invalid";
 
     /// <summary>
+    /// The log's checkpoint key was given (pinned) but no signed checkpoint is beside the log: the history was removed or
+    /// emptied, or the log was never checkpointed.
+    /// </summary>
+    public const string CheckpointMissing = "checkpoint_missing";
+
+    /// <summary>
     /// A receipt was asked for an event that no signed checkpoint covers yet; inspection never signs one (the log's
     /// writer does: <c>makerchecker audit checkpoint</c> or <c>CheckpointedAuditStore.CheckpointAsync</c>).
     /// </summary>

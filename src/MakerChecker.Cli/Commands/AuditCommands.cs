@@ -4,6 +4,7 @@ using System.Text.Json;
 using MakerChecker.Audit.Bundles;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Transparency;
 using MakerChecker.Audit.Verification;
 using Spectre.Console;
 
@@ -30,10 +31,18 @@ internal static class AuditCommands
         var path = new Argument<FileInfo>("PATH") { Description = "A bundle (.json), or a live file store (.jsonl, opened read-only)." };
         ArgumentChecks.RejectOptionLikePaths(path);
         var key = new Option<FileInfo?>("--key") { Description = "Pin the instance's public key (SPKI PEM): a bundle signed by any other key fails." };
+        var vkey = new Option<string?>("--vkey")
+        {
+            Description = "A live store only: pin its checkpoint key (name+keyid+base64, or a file holding it); every checkpoint signature is then checked.",
+        };
         var json = new Option<bool>("--json") { Description = "Write machine-readable JSON." };
-        var verify = new Command("verify", "Verify a bundle or a live store offline: hashes, chain, manifest and signature. Exit 0 verified, 1 failed, 2 usage error.");
+        var verify = new Command(
+            "verify",
+            "Verify a bundle or a live store offline: hashes, chain, manifest and signature; a live store with checkpoints is checked against the latest. " +
+            "Exit 0 verified, 1 failed, 2 usage error.");
         verify.Arguments.Add(path);
         verify.Options.Add(key);
+        verify.Options.Add(vkey);
         verify.Options.Add(json);
         verify.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,13 +53,21 @@ internal static class AuditCommands
 
             AuditVerdict verdict;
             string? pinned = null;
+            LatestCheckpointCheck? checkpoint = null;
+            var vkeyText = parse.GetValue(vkey);
             if (isStore)
             {
                 if (keyFile is not null) return await ArgumentChecks.UsageAsync(error, ArgumentChecks.KeyDoesNotApplyToStore, cancellationToken).ConfigureAwait(false);
+                NoteVerifierKey? checkpointKey = null;
+                if (vkeyText is not null)
+                {
+                    (checkpointKey, var failure) = ReceiptCommands.ReadVerifierKey(vkeyText);
+                    if (checkpointKey is null) return await ArgumentChecks.UsageAsync(error, failure!, cancellationToken).ConfigureAwait(false);
+                }
+
                 try
                 {
-                    await using var store = await FileAuditStore.OpenReadOnlyAsync(file.FullName, cancellationToken).ConfigureAwait(false);
-                    verdict = await AuditStoreVerifier.VerifyAsync(store, cancellationToken).ConfigureAwait(false);
+                    (verdict, checkpoint) = await StoreVerification.VerifyAsync(file.FullName, checkpointKey, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is FormatException or AuditStoreException or CanonicalJsonException or IOException or UnauthorizedAccessException)
                 {
@@ -61,6 +78,12 @@ internal static class AuditCommands
             }
             else
             {
+                if (vkeyText is not null)
+                {
+                    const string BundleVkey = "--vkey applies to a live store; a bundle's checkpoints are checked under its own key: pin that with --key PUBLIC.pem.";
+                    return await ArgumentChecks.UsageAsync(error, BundleVkey, cancellationToken).ConfigureAwait(false);
+                }
+
                 string? pem = null;
                 if (keyFile is not null)
                 {
@@ -84,12 +107,22 @@ internal static class AuditCommands
                     verdict.ReasonCode,
                     verdict.Reason,
                     verdict.FailedSeq,
+                    Checkpoint = checkpoint is null ? null : new
+                    {
+                        checkpoint.Number,
+                        checkpoint.Latest.Checkpoint.Size,
+                        Root = checkpoint.Latest.Checkpoint.Root.ToString(),
+                        checkpoint.SignedBy,
+                        checkpoint.SignerPinned,
+                    },
+                    TruncationDetectable = isStore ? checkpoint is not null : (bool?)null,
                 };
                 await output.WriteLineAsync(JsonSerializer.Serialize(report, JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await output.WriteLineAsync(Describe(file.ToString(), isStore, verdict, pinned).AsMemory(), cancellationToken).ConfigureAwait(false);
+                var line = isStore && verdict.IsValid ? StoreVerification.DescribeVerified(file.ToString(), verdict, checkpoint) : Describe(file.ToString(), isStore, verdict, pinned);
+                await output.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
             }
             return verdict.IsValid ? ExitCodes.Success : ExitCodes.Failure;
         });
@@ -143,7 +176,7 @@ internal static class AuditCommands
     }
 
     /// <summary>
-    /// Verifies the store with its own verifier, and only if it verifies signs a bundle of it: into a temporary file in
+    /// Verifies the store with its own verifier (and against its latest checkpoint, if it has one), and only if it verifies signs a bundle of it: into a temporary file in
     /// the --out directory, verified again under the signing key, then moved into place. On any failure nothing is
     /// left at --out and no temporary file remains; the reason is one line, never a stack trace.
     /// </summary>
@@ -156,7 +189,8 @@ internal static class AuditCommands
         {
             await using (var source = await FileAuditStore.OpenReadOnlyAsync(store.FullName, cancellationToken).ConfigureAwait(false))
             {
-                var stored = await AuditStoreVerifier.VerifyAsync(source, cancellationToken).ConfigureAwait(false);
+                // The chain, and the latest checkpoint when there is one: a truncated checkpointed log is never signed.
+                var (stored, _) = await StoreVerification.VerifyAsync(source, pinned: null, cancellationToken).ConfigureAwait(false);
                 if (!stored.IsValid)
                 {
                     var failure = $"{Describe(store.ToString(), isStore: true, stored, pinned: null)}; nothing was signed or written to '{destination}'.";
@@ -224,7 +258,6 @@ internal static class AuditCommands
     {
         if (verdict.IsValid)
         {
-            if (isStore) return $"verified: {path}: {verdict.EventCount} events, every hash and link checks (a live store is not signed; export a bundle to sign it)";
             var trust = pinned is null ? "not pinned: compare it with the fingerprint you trust, or pass --key" : "pinned";
             return $"verified: {path}: {verdict.EventCount} events, hashes, chain, manifest and signature check; key {verdict.KeyFingerprint} ({trust})";
         }
