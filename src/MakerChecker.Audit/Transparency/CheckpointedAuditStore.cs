@@ -270,6 +270,7 @@ public sealed class CheckpointedAuditStore : IAuditStore
 
     /// <summary>Signs a last checkpoint when events arrived since the latest, then closes the files and the inner store.</summary>
     /// <returns>A task that completes when everything is closed.</returns>
+    /// <exception cref="AuditStoreException">The last checkpoint could not be written (a full disk); everything is closed regardless.</exception>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -296,7 +297,18 @@ public sealed class CheckpointedAuditStore : IAuditStore
             await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
             if (_signer is not null && _tree.Size > (_history.Latest?.Checkpoint.Size ?? 0))
             {
-                await SignLockedAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await SignLockedAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A full disk (or a history file gone read-only) while closing: the events are already durable; only
+                    // the last signature is missing, and the next writer signs it.
+                    throw new AuditStoreException(
+                        $"Closing the checkpointed log '{Origin}' could not sign its last checkpoint (size {_tree.Size}): {ex.Message} Every event is " +
+                        "durable in the log and the store is closed; free the space, then reopen the log for writing: its next checkpoint covers them.", ex);
+                }
             }
         }
         finally
