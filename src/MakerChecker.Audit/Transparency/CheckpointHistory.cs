@@ -258,7 +258,9 @@ public sealed class CheckpointHistory : IDisposable
 
             var note = root.GetProperty("checkpoint").GetString()!;
             SignedCheckpoint? checkpoint;
-            if (key is null ? !SignedCheckpoint.TryReadUnverified(note, out checkpoint, out _, out failure) : !SignedCheckpoint.TryOpen(note, [key], out checkpoint, out failure))
+            if (key is null
+                ? !SignedCheckpoint.TryReadUnverified(note, out checkpoint, out _, out failure)
+                : !SignedCheckpoint.TryOpen(note, [key], out checkpoint, out failure))
             {
                 return null;
             }

@@ -12,7 +12,8 @@ namespace MakerChecker.Audit.Transparency;
 /// <param name="SignerPinned">Whether its signature, and every other in the history, was verified under a pinned key; otherwise none was checked.</param>
 /// <param name="LogSize">How many events the log holds.</param>
 /// <param name="Report">Whether the log extends the checkpoint (<see cref="LogConsistency.Check"/>).</param>
-internal sealed record LatestCheckpointCheck(int Number, SignedCheckpoint Latest, string SignedBy, bool SignerPinned, long LogSize, ConsistencyReport Report);
+internal sealed record LatestCheckpointCheck(
+    int Number, SignedCheckpoint Latest, string SignedBy, bool SignerPinned, long LogSize, ConsistencyReport Report);
 
 /// <summary>
 /// Read-only inspection of a checkpointed log: checks a log against the latest checkpoint of its history without opening
@@ -28,7 +29,8 @@ internal static class CheckpointInspection
     /// <returns>The result, or <see langword="null"/> when there is no history file or it holds no checkpoint.</returns>
     /// <exception cref="InvalidDataException">The history is malformed, inconsistent, or (pinned) not signed by the pinned key.</exception>
     /// <exception cref="AuditStoreException">The log's events are not contiguous.</exception>
-    internal static async Task<LatestCheckpointCheck?> CheckLatestAsync(IAuditStore log, string historyPath, NoteVerifierKey? pinnedKey, CancellationToken cancellationToken)
+    internal static async Task<LatestCheckpointCheck?> CheckLatestAsync(
+        IAuditStore log, string historyPath, NoteVerifierKey? pinnedKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(log);
         IReadOnlyList<CheckpointRecord> records;
@@ -64,7 +66,10 @@ internal static class CheckpointInspection
         return new LatestCheckpointCheck(records.Count, latest, signedBy, pinnedKey is not null, size, report);
     }
 
-    /// <summary>Streams the log once: its event count and the Merkle root of its first <paramref name="size"/> events (if it has them). O(log n) memory.</summary>
+    /// <summary>
+    /// Streams the log once: its event count and the Merkle root of its first <paramref name="size"/> events (if it has
+    /// them). O(log n) memory.
+    /// </summary>
     private static async Task<(long Count, MerkleHash? Root)> RootAtAsync(IAuditStore log, long size, CancellationToken cancellationToken)
     {
         var range = new CompactRange();
@@ -74,7 +79,8 @@ internal static class CheckpointInspection
         {
             if (e.Seq != range.Size + 1)
             {
-                throw new AuditStoreException($"The audit store returned event seq {e.Seq} where seq {range.Size + 1} was expected: its events are not contiguous.");
+                throw new AuditStoreException(
+                    $"The audit store returned event seq {e.Seq} where seq {range.Size + 1} was expected: its events are not contiguous.");
             }
 
             range.Append(EventLeaf.Hash(e, scratch));

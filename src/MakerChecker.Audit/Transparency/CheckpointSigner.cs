@@ -60,7 +60,8 @@ public sealed class CheckpointSigner : IDisposable
             var size = tree.Size;
             if (size == 0)
             {
-                throw new CheckpointRefusedException(AuditReasonCodes.EmptyLog, $"Refusing to sign a checkpoint of '{Origin}' at size 0: an empty log commits to nothing.");
+                throw new CheckpointRefusedException(
+                    AuditReasonCodes.EmptyLog, $"Refusing to sign a checkpoint of '{Origin}' at size 0: an empty log commits to nothing.");
             }
 
             var root = tree.RootAt(size);
@@ -70,13 +71,15 @@ public sealed class CheckpointSigner : IDisposable
             {
                 if (!string.Equals(latest.Origin, Origin, StringComparison.Ordinal))
                 {
-                    throw new CheckpointRefusedException(AuditReasonCodes.OriginMismatch, $"The checkpoint history belongs to '{latest.Origin}', not '{Origin}'.");
+                    throw new CheckpointRefusedException(
+                        AuditReasonCodes.OriginMismatch, $"The checkpoint history belongs to '{latest.Origin}', not '{Origin}'.");
                 }
 
                 var extends = LogConsistency.Check(latest, size, size >= latest.Size ? tree.RootAt(latest.Size) : null, locate: null);
                 if (!extends.Extends)
                 {
-                    throw new CheckpointRefusedException(extends.ReasonCode!, $"Refusing to sign '{Origin}' at size {size}: {extends.Failure}. The log was rolled back or rewritten.");
+                    throw new CheckpointRefusedException(
+                        extends.ReasonCode!, $"Refusing to sign '{Origin}' at size {size}: {extends.Failure}. The log was rolled back or rewritten.");
                 }
 
                 if (size == latest.Size)

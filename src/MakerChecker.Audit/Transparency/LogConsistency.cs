@@ -41,8 +41,14 @@ public static class LogConsistency
     /// </summary>
     /// <param name="checkpoint">The checkpoint the log must extend.</param>
     /// <param name="logSize">How many events the log holds now.</param>
-    /// <param name="rootAtCheckpointSize">The Merkle root of the log's first <c>checkpoint.Size</c> events, recomputed from the events; <see langword="null"/> when the log is shorter.</param>
-    /// <param name="locate">Given n, the first leaf index below n where the log differs from the checkpointed one, or <see langword="null"/> when they agree; <see langword="null"/> when the older hashes are not at hand.</param>
+    /// <param name="rootAtCheckpointSize">
+    /// The Merkle root of the log's first <c>checkpoint.Size</c> events, recomputed from the events; <see langword="null"/>
+    /// when the log is shorter.
+    /// </param>
+    /// <param name="locate">
+    /// Given n, the first leaf index below n where the log differs from the checkpointed one, or <see langword="null"/>
+    /// when they agree; itself <see langword="null"/> when the older hashes are not at hand.
+    /// </param>
     /// <param name="proof">The consistency proof to attach when the log extends the checkpoint; none when <see langword="null"/>.</param>
     internal static ConsistencyReport Check(
         Checkpoint checkpoint, long logSize, MerkleHash? rootAtCheckpointSize, Func<long, long?>? locate, Func<IReadOnlyList<MerkleHash>>? proof = null)
@@ -53,7 +59,8 @@ public static class LogConsistency
             long? first = locate is null ? null : locate(logSize) ?? logSize;
             return ConsistencyReport.Broken(
                 AuditReasonCodes.LogShorterThanCheckpoint,
-                $"the log has {Count(logSize)} events but its signed checkpoint covers {Count(checkpoint.Size)} events: it was truncated or rolled back" + Located(first),
+                $"the log has {Count(logSize)} events but its signed checkpoint covers {Count(checkpoint.Size)} events: " +
+                "it was truncated or rolled back" + Located(first),
                 first);
         }
 

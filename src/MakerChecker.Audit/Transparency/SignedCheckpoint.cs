@@ -61,7 +61,10 @@ public sealed class SignedCheckpoint
     /// log whose checkpoint key is not pinned. The result proves nothing about who signed it.
     /// </summary>
     internal static bool TryReadUnverified(
-        string noteText, [NotNullWhen(true)] out SignedCheckpoint? checkpoint, out IReadOnlyList<NoteSignature> signatures, [NotNullWhen(false)] out string? failure)
+        string noteText,
+        [NotNullWhen(true)] out SignedCheckpoint? checkpoint,
+        out IReadOnlyList<NoteSignature> signatures,
+        [NotNullWhen(false)] out string? failure)
     {
         checkpoint = null;
         signatures = [];

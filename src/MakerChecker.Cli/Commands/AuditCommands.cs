@@ -80,7 +80,8 @@ internal static class AuditCommands
             {
                 if (vkeyText is not null)
                 {
-                    const string BundleVkey = "--vkey applies to a live store; a bundle's checkpoints are checked under its own key: pin that with --key PUBLIC.pem.";
+                    const string BundleVkey =
+                        "--vkey applies to a live store; a bundle's checkpoints are checked under its own key: pin that with --key PUBLIC.pem.";
                     return await ArgumentChecks.UsageAsync(error, BundleVkey, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -121,7 +122,9 @@ internal static class AuditCommands
             }
             else
             {
-                var line = isStore && verdict.IsValid ? StoreVerification.DescribeVerified(file.ToString(), verdict, checkpoint) : Describe(file.ToString(), isStore, verdict, pinned);
+                var line = isStore && verdict.IsValid
+                    ? StoreVerification.DescribeVerified(file.ToString(), verdict, checkpoint)
+                    : Describe(file.ToString(), isStore, verdict, pinned);
                 await output.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
             }
             return verdict.IsValid ? ExitCodes.Success : ExitCodes.Failure;
@@ -176,12 +179,14 @@ internal static class AuditCommands
     }
 
     /// <summary>
-    /// Verifies the store with its own verifier (and against its latest checkpoint, if it has one), and only if it verifies signs a bundle of it: into a temporary file in
-    /// the --out directory, verified again under the signing key, then moved into place. On any failure nothing is
+    /// Verifies the store with its own verifier (and against its latest checkpoint, if it has one), and only if it
+    /// verifies signs a bundle of it: into a temporary file in the --out directory, verified again under the signing
+    /// key, then moved into place. On any failure nothing is
     /// left at --out and no temporary file remains; the reason is one line, never a stack trace.
     /// </summary>
     private static async Task<int> ExportAsync(
-        FileInfo store, FileInfo destination, string? runId, Ed25519AuditSigner signer, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        FileInfo store, FileInfo destination, string? runId, Ed25519AuditSigner signer, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
     {
         var temp = Path.Combine(destination.DirectoryName!, $".{destination.Name}.{Guid.NewGuid():N}.partial");
         AuditVerdict verdict;
@@ -210,7 +215,8 @@ internal static class AuditCommands
             {
                 // The store verified but what was written does not (it changed under us, or the disk lied): keep nothing.
                 DeleteQuietly(temp);
-                var failure = $"{Describe(temp, isStore: false, verdict, signer.Fingerprint)}; the bundle was discarded and nothing written to '{destination}'.";
+                var failure =
+                    $"{Describe(temp, isStore: false, verdict, signer.Fingerprint)}; the bundle was discarded and nothing written to '{destination}'.";
                 await error.WriteLineAsync(failure.AsMemory(), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
@@ -233,10 +239,12 @@ internal static class AuditCommands
         var kind = runId is null ? "full bundle" : $"run bundle for run {runId}";
         var exported = $"exported {kind}: {destination} ({verdict.EventCount} events), signed by {signer.Fingerprint}";
         await output.WriteLineAsync(exported.AsMemory(), cancellationToken).ConfigureAwait(false);
-        await output.WriteLineAsync(Describe(destination.ToString(), isStore: false, verdict, signer.Fingerprint).AsMemory(), cancellationToken).ConfigureAwait(false);
+        var verified = Describe(destination.ToString(), isStore: false, verdict, signer.Fingerprint);
+        await output.WriteLineAsync(verified.AsMemory(), cancellationToken).ConfigureAwait(false);
         if (runId is not null && verdict.EventCount == 0)
         {
-            await error.WriteLineAsync($"warning: the store has no events of run '{runId}'; check the run id.".AsMemory(), cancellationToken).ConfigureAwait(false);
+            var warning = $"warning: the store has no events of run '{runId}'; check the run id.";
+            await error.WriteLineAsync(warning.AsMemory(), cancellationToken).ConfigureAwait(false);
         }
         return ExitCodes.Success;
     }

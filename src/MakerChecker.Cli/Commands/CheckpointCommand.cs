@@ -18,7 +18,10 @@ internal static class CheckpointCommand
         var log = new Argument<FileInfo>("PATH") { Description = "The audit log (JSON Lines file store); must exist and not be open for writing elsewhere." };
         ArgumentChecks.RejectOptionLikePaths(log);
         var key = new Option<FileInfo>("--key") { Description = "The Ed25519 private key (PKCS#8 PEM) that signs the log's checkpoints.", Required = true };
-        var origin = new Option<string?>("--origin") { Description = "The checkpoint origin (default: the one in the log's history, else makerchecker.audit/<instance id>)." };
+        var origin = new Option<string?>("--origin")
+        {
+            Description = "The checkpoint origin (default: the one in the log's history, else makerchecker.audit/<instance id>).",
+        };
         var command = new Command(
             "checkpoint",
             "Sign a checkpoint of every event in a file log (the writer's step that 'audit receipt' needs). Exits 0 signed (or already covered), " +
@@ -45,8 +48,8 @@ internal static class CheckpointCommand
                 // Opening a missing or empty file for writing would create a genesis event: a checkpoint never creates evidence.
                 if (!File.Exists(path) || new FileInfo(path).Length == 0)
                 {
-                    await error.WriteLineAsync($"error: no audit log at '{path}' (missing or empty): there is nothing to checkpoint.".AsMemory(), cancellationToken)
-                        .ConfigureAwait(false);
+                    var missing = $"error: no audit log at '{path}' (missing or empty): there is nothing to checkpoint.";
+                    await error.WriteLineAsync(missing.AsMemory(), cancellationToken).ConfigureAwait(false);
                     return ExitCodes.Failure;
                 }
 

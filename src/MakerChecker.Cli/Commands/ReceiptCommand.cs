@@ -17,10 +17,16 @@ internal static class ReceiptCommand
 {
     public static Command Create(TextWriter output)
     {
-        var log = new Argument<FileInfo>("PATH") { Description = "The audit log (JSON Lines file store), with its .checkpoints (and .merkle) files beside it; opened read-only." };
+        var log = new Argument<FileInfo>("PATH")
+        {
+            Description = "The audit log (JSON Lines file store), with its .checkpoints (and .merkle) files beside it; opened read-only.",
+        };
         ArgumentChecks.RejectOptionLikePaths(log);
         var seq = new Option<long>("--seq") { Description = "The event's sequence number (1 is genesis).", Required = true };
-        var key = new Option<FileInfo?>("--key") { Description = "The checkpoint key's private key (PKCS#8 PEM), used only for its public half; or give --vkey." };
+        var key = new Option<FileInfo?>("--key")
+        {
+            Description = "The checkpoint key's private key (PKCS#8 PEM), used only for its public half; or give --vkey.",
+        };
         var vkey = ReceiptCommands.VerifierKeyOption(required: false);
         var origin = new Option<string?>("--origin") { Description = "The checkpoint origin (default: the origin in the log's checkpoint history)." };
         var file = new Option<FileInfo>("--output", "-o") { Description = "Where to write the receipt.", Required = true };
@@ -73,7 +79,8 @@ internal static class ReceiptCommand
     }
 
     private static async Task<int> WriteReceiptAsync(
-        string path, long number, CheckpointedAuditStoreOptions options, string destination, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        string path, long number, CheckpointedAuditStoreOptions options, string destination, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
     {
         var inner = await FileAuditStore.OpenReadOnlyAsync(path, cancellationToken).ConfigureAwait(false);
         if (!inner.OpenVerdict.IsValid)
@@ -81,10 +88,11 @@ internal static class ReceiptCommand
             var verdict = inner.OpenVerdict;
             await inner.DisposeAsync().ConfigureAwait(false);
             var at = verdict.FailedSeq is { } failed ? $" at seq {failed.ToString(CultureInfo.InvariantCulture)}" : string.Empty;
-            await error.WriteLineAsync(
-                $"error: {verdict.ReasonCode}: the audit log '{path}' fails verification{at} ({verdict.Reason}); no receipt is issued from it. Run 'makerchecker audit verify {path}'."
-                    .AsMemory(), cancellationToken).ConfigureAwait(false);
-            return ExitCodes.Failure;
+            return await FailAsync(
+                error,
+                $"error: {verdict.ReasonCode}: the audit log '{path}' fails verification{at} ({verdict.Reason}); no receipt is issued from it. " +
+                $"Run 'makerchecker audit verify {path}'.",
+                cancellationToken).ConfigureAwait(false);
         }
 
         CheckpointedAuditStore store;
@@ -102,35 +110,45 @@ internal static class ReceiptCommand
         {
             if (!store.OpenReport.Extends)
             {
-                await error.WriteLineAsync(
-                    ($"error: {store.OpenReport.ReasonCode}: the audit log '{path}' no longer extends its latest signed checkpoint: {store.OpenReport.Failure}. " +
-                    "No receipt is issued from it; keep the log and its .checkpoints and .merkle files as evidence.").AsMemory(), cancellationToken).ConfigureAwait(false);
-                return ExitCodes.Failure;
+                return await FailAsync(
+                    error,
+                    $"error: {store.OpenReport.ReasonCode}: the audit log '{path}' no longer extends its latest signed checkpoint: " +
+                    $"{store.OpenReport.Failure}. No receipt is issued from it; keep the log and its .checkpoints and .merkle files as evidence.",
+                    cancellationToken).ConfigureAwait(false);
             }
 
             if (number > store.TreeSize)
             {
-                await error.WriteLineAsync($"error: the log holds {store.TreeSize} events; there is no seq {number}.".AsMemory(), cancellationToken).ConfigureAwait(false);
-                return ExitCodes.Failure;
+                var absent = $"error: the log holds {store.TreeSize} events; there is no seq {number}.";
+                return await FailAsync(error, absent, cancellationToken).ConfigureAwait(false);
             }
 
             var latest = store.LatestCheckpoint;
             if (latest is null || latest.Checkpoint.Size < number)
             {
                 var covered = latest is null ? "the log has no signed checkpoint yet" : $"the latest covers {latest.Checkpoint.Size} events";
-                await error.WriteLineAsync(
-                    ($"error: {AuditReasonCodes.EventNotCheckpointed}: no signed checkpoint covers seq {number} ({covered}), and this command never signs one. " +
+                return await FailAsync(
+                    error,
+                    $"error: {AuditReasonCodes.EventNotCheckpointed}: no signed checkpoint covers seq {number} ({covered}), " +
+                    "and this command never signs one. " +
                     $"Sign one with 'makerchecker audit checkpoint {path} --key PRIVATE.pem' when no application holds the log open, or with " +
-                    "CheckpointedAuditStore.CheckpointAsync() in the application that writes it; then ask again.").AsMemory(), cancellationToken).ConfigureAwait(false);
-                return ExitCodes.Failure;
+                    "CheckpointedAuditStore.CheckpointAsync() in the application that writes it; then ask again.",
+                    cancellationToken).ConfigureAwait(false);
             }
 
             var receipt = await store.CreateReceiptAsync(number, cancellationToken).ConfigureAwait(false);
             await File.WriteAllBytesAsync(destination, receipt.ToJson(), cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync($"receipt for seq {number} under checkpoint {latest} written to {destination}".AsMemory(), cancellationToken).ConfigureAwait(false);
+            var written = $"receipt for seq {number} under checkpoint {latest} written to {destination}";
+            await output.WriteLineAsync(written.AsMemory(), cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"verifier key: {store.VerifierKey}".AsMemory(), cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }
+    }
+
+    private static async Task<int> FailAsync(TextWriter error, string message, CancellationToken cancellationToken)
+    {
+        await error.WriteLineAsync(message.AsMemory(), cancellationToken).ConfigureAwait(false);
+        return ExitCodes.Failure;
     }
 
     /// <summary>
@@ -144,8 +162,8 @@ internal static class ReceiptCommand
         var vkeyText = parse.GetValue(vkey);
         if ((keyFile is null) == (vkeyText is null))
         {
-            await ArgumentChecks.UsageAsync(error, "give the log's checkpoint key: --vkey VKEY (its verifier key) or --key PRIVATE.pem, not both.", cancellationToken)
-                .ConfigureAwait(false);
+            const string OneKey = "give the log's checkpoint key: --vkey VKEY (its verifier key) or --key PRIVATE.pem, not both.";
+            await ArgumentChecks.UsageAsync(error, OneKey, cancellationToken).ConfigureAwait(false);
             return null;
         }
 

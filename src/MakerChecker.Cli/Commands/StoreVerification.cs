@@ -13,7 +13,8 @@ internal static class StoreVerification
 {
     /// <summary>The verdict, and what the checkpoint check found (<see langword="null"/> when the log has no checkpoint).</summary>
     /// <exception cref="AuditStoreException">The store cannot be read (empty, no genesis, events not contiguous).</exception>
-    public static async Task<(AuditVerdict Verdict, LatestCheckpointCheck? Checkpoint)> VerifyAsync(string path, NoteVerifierKey? pinned, CancellationToken cancellationToken)
+    public static async Task<(AuditVerdict Verdict, LatestCheckpointCheck? Checkpoint)> VerifyAsync(
+        string path, NoteVerifierKey? pinned, CancellationToken cancellationToken)
     {
         await using var store = await FileAuditStore.OpenReadOnlyAsync(path, cancellationToken).ConfigureAwait(false);
         return await VerifyAsync(store, pinned, cancellationToken).ConfigureAwait(false);
