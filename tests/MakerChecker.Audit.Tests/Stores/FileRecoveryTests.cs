@@ -133,7 +133,8 @@ public sealed class FileRecoveryTests : IDisposable
     {
         var path = _dir.File("checkpointed.jsonl");
         using var signer = Ed25519AuditSigner.Generate();
-        await using (var store = await CheckpointedAuditStore.OpenAsync(await FileAuditStore.OpenAsync(path), new CheckpointedAuditStoreOptions { Signer = signer }))
+        var options = new CheckpointedAuditStoreOptions { Signer = signer };
+        await using (var store = await CheckpointedAuditStore.OpenAsync(await FileAuditStore.OpenAsync(path), options))
         {
             for (var i = 0; i < 20; i++)
             {
@@ -146,7 +147,7 @@ public sealed class FileRecoveryTests : IDisposable
         var before = Directory.GetFiles(_dir.Path).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal))
             .ToDictionary(f => f, f => File.ReadAllBytes(f));
         await Assert.ThrowsAsync<AuditStoreException>(async () =>
-            await CheckpointedAuditStore.OpenAsync(await FileAuditStore.OpenAsync(path), new CheckpointedAuditStoreOptions { Signer = signer }));
+            await CheckpointedAuditStore.OpenAsync(await FileAuditStore.OpenAsync(path), options));
         foreach (var (file, bytes) in before)
         {
             Assert.Equal(bytes, await File.ReadAllBytesAsync(file));
@@ -169,7 +170,8 @@ public sealed class FileRecoveryTests : IDisposable
             "row-then-nul" => ([.. log, .. "{\"seq\":\"5\",\"id\":\"ab"u8, .. new byte[4096]], $"byte {log.Length + 19}: 0x00, a control character"),
             "two-rows-no-break" => ([.. log, .. Encoding.UTF8.GetBytes(rows[1].Replace("\"seq\":\"2\"", "\"seq\":\"5\"", StringComparison.Ordinal)), .. "{"u8],
                 $"byte {log.Length + Encoding.UTF8.GetByteCount(rows[1])}: '{{' after a complete event row"),
-            "long-tail" => ([.. log, .. "{\"seq\":\"5\",\"id\":\""u8, .. Enumerable.Repeat((byte)'x', 2 << 20)], $"byte {log.Length}: {(2 << 20) + 17} bytes without a line break, longer than any event row can be"),
+            "long-tail" => ([.. log, .. "{\"seq\":\"5\",\"id\":\""u8, .. Enumerable.Repeat((byte)'x', 2 << 20)],
+                $"byte {log.Length}: {(2 << 20) + 17} bytes without a line break, longer than any event row can be"),
             "tail-over-16-mib" => ([.. log, .. "{\"seq\":\"5\",\"id\":\""u8, .. Enumerable.Repeat((byte)'x', 17 << 20)], $"byte {log.Length}:"),
             _ => throw new ArgumentOutOfRangeException(nameof(damage)),
         };
