@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using MakerChecker.Audit.Events;
 
@@ -29,42 +30,59 @@ internal static class TornRow
     /// <param name="expectedSeq">The seq the next row of the log would have.</param>
     public static string? WhyNotTorn(ReadOnlySpan<byte> tail, long offset, long? expectedSeq)
     {
-        var start = tail[..Math.Min(tail.Length, RowStart.Length)];
-        var mismatch = start.CommonPrefixLength(RowStart);
-        if (mismatch < start.Length)
+        if (WhyNotTornLine(tail, offset, RowStart, StoredEvent.MaxRowBytes, "an event row") is { } notTorn)
         {
-            return $"byte {offset + mismatch}: {Show(tail[mismatch])} where an event row must start (rows start with {{\"seq\":\")";
+            return notTorn;
         }
 
-        if (tail.Length <= RowStart.Length)
+        if (tail.Length <= RowStart.Length || expectedSeq is not { } seq)
         {
             return null;
-        }
-
-        var control = tail.IndexOfAnyInRange((byte)0, (byte)0x1F);
-        if (control >= 0)
-        {
-            return $"byte {offset + control}: {Show(tail[control])}, a control character, which no event row contains";
-        }
-
-        if (tail.Length >= StoredEvent.MaxRowBytes)
-        {
-            return $"byte {offset}: {tail.Length} bytes without a line break, longer than any event row can be ({StoredEvent.MaxRowBytes} bytes)";
         }
 
         var digits = tail[RowStart.Length..];
         var quote = digits.IndexOf((byte)'"');
         var seqText = quote >= 0 ? digits[..quote] : digits;
-        if (expectedSeq is { } seq && !(quote >= 0 ? seqText.SequenceEqual(Encoding(seq)) : Encoding(seq).AsSpan().StartsWith(seqText)))
+        var expected = Encoding.ASCII.GetBytes(seq.ToString(CultureInfo.InvariantCulture));
+        return (quote >= 0 ? seqText.SequenceEqual(expected) : expected.AsSpan().StartsWith(seqText)) ? null
+            : $"byte {offset}: a row with seq \"{Encoding.UTF8.GetString(seqText)}\" where the next row of this log is seq {seq}";
+    }
+
+    /// <summary>
+    /// The rule for any JSON Lines file whose writer appends whole one-line JSON objects that all start with
+    /// <paramref name="start"/> and are shorter than <paramref name="maxLength"/>: <see langword="null"/> when
+    /// <paramref name="tail"/> is an incomplete append of one, otherwise what is wrong (<c>byte N: …</c>).
+    /// </summary>
+    /// <param name="tail">The bytes after the last line break (none of them is a line break).</param>
+    /// <param name="offset">The file offset of the first of them.</param>
+    /// <param name="start">How every line of the file starts.</param>
+    /// <param name="maxLength">More bytes than any line can have.</param>
+    /// <param name="what">What a line is, for messages ("an event row").</param>
+    public static string? WhyNotTornLine(ReadOnlySpan<byte> tail, long offset, ReadOnlySpan<byte> start, int maxLength, string what)
+    {
+        var head = tail[..Math.Min(tail.Length, start.Length)];
+        var mismatch = head.CommonPrefixLength(start);
+        if (mismatch < head.Length)
         {
-            return $"byte {offset}: a row with seq \"{System.Text.Encoding.UTF8.GetString(seqText)}\" where the next row of this log is seq {seq}";
+            return $"byte {offset + mismatch}: {Show(tail[mismatch])} where {what} must start (with {Encoding.UTF8.GetString(start)})";
         }
 
-        return WhyNotJsonPrefix(tail, offset);
+        var control = tail.IndexOfAnyInRange((byte)0, (byte)0x1F);
+        if (control >= 0)
+        {
+            return $"byte {offset + control}: {Show(tail[control])}, a control character, which no {what[(what.IndexOf(' ') + 1)..]} contains";
+        }
+
+        if (tail.Length >= maxLength)
+        {
+            return $"byte {offset}: {tail.Length} bytes without a line break, longer than {what} can be ({maxLength} bytes)";
+        }
+
+        return WhyNotJsonPrefix(tail, offset, what);
     }
 
     /// <summary>Whether the bytes are the beginning of one JSON object with nothing after it.</summary>
-    private static string? WhyNotJsonPrefix(ReadOnlySpan<byte> tail, long offset)
+    private static string? WhyNotJsonPrefix(ReadOnlySpan<byte> tail, long offset, string what)
     {
         var reader = new Utf8JsonReader(tail, isFinalBlock: false, default);
         try
@@ -76,7 +94,7 @@ internal static class TornRow
                     // A whole row whose line break was not written is still incomplete; anything after it is not.
                     var rest = tail[(int)reader.BytesConsumed..];
                     return rest.IsEmpty ? null
-                        : $"byte {offset + reader.BytesConsumed}: {Show(rest[0])} after a complete event row, where its line break must be";
+                        : $"byte {offset + reader.BytesConsumed}: {Show(rest[0])} after {what} that is complete, where its line break must be";
                 }
             }
 
@@ -84,12 +102,10 @@ internal static class TornRow
         }
         catch (JsonException ex)
         {
-            var what = ex.Message.Split(" LineNumber:", 2)[0];
-            return $"byte {offset + (ex.BytePositionInLine ?? reader.BytesConsumed)}: not the beginning of an event row ({what})";
+            var problem = ex.Message.Split(" LineNumber:", 2)[0];
+            return $"byte {offset + (ex.BytePositionInLine ?? reader.BytesConsumed)}: not the beginning of {what} ({problem})";
         }
     }
-
-    private static byte[] Encoding(long seq) => System.Text.Encoding.ASCII.GetBytes(seq.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>A byte as a reader can recognise it: printable ASCII quoted, anything else in hex.</summary>
     public static string Show(byte b) => b is >= 0x20 and < 0x7F ? $"'{(char)b}'" : $"0x{b:X2}";

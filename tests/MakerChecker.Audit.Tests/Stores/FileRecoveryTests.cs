@@ -162,16 +162,16 @@ public sealed class FileRecoveryTests : IDisposable
         var first = Encoding.UTF8.GetByteCount(rows[0]);
         return damage switch
         {
-            "newlines-as-spaces" => (log.Select(b => b == (byte)'\n' ? (byte)' ' : b).ToArray(), $"byte {first}: ' ' after a complete event row"),
+            "newlines-as-spaces" => (log.Select(b => b == (byte)'\n' ? (byte)' ' : b).ToArray(), $"byte {first}: ' ' after an event row that is complete"),
             "json-array" => (Encoding.UTF8.GetBytes("[" + string.Join(",", rows) + "]"), "byte 0: '[' where an event row must start"),
             "nul-mebibyte" => (new byte[1 << 20], "byte 0: 0x00 where an event row must start"),
             "garbage-tail" => ([.. log, .. "hello"u8], $"byte {log.Length}: 'h' where an event row must start"),
             "wrong-seq-tail" => ([.. log, .. "{\"seq\":\"9\",\"id\""u8], $"byte {log.Length}: a row with seq \"9\" where the next row of this log is seq 5"),
             "row-then-nul" => ([.. log, .. "{\"seq\":\"5\",\"id\":\"ab"u8, .. new byte[4096]], $"byte {log.Length + 19}: 0x00, a control character"),
             "two-rows-no-break" => ([.. log, .. Encoding.UTF8.GetBytes(rows[1].Replace("\"seq\":\"2\"", "\"seq\":\"5\"", StringComparison.Ordinal)), .. "{"u8],
-                $"byte {log.Length + Encoding.UTF8.GetByteCount(rows[1])}: '{{' after a complete event row"),
+                $"byte {log.Length + Encoding.UTF8.GetByteCount(rows[1])}: '{{' after an event row that is complete"),
             "long-tail" => ([.. log, .. "{\"seq\":\"5\",\"id\":\""u8, .. Enumerable.Repeat((byte)'x', 2 << 20)],
-                $"byte {log.Length}: {(2 << 20) + 17} bytes without a line break, longer than any event row can be"),
+                $"byte {log.Length}: {(2 << 20) + 17} bytes without a line break, longer than an event row can be"),
             "tail-over-16-mib" => ([.. log, .. "{\"seq\":\"5\",\"id\":\""u8, .. Enumerable.Repeat((byte)'x', 17 << 20)], $"byte {log.Length}:"),
             _ => throw new ArgumentOutOfRangeException(nameof(damage)),
         };
