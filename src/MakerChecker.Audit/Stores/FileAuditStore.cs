@@ -438,7 +438,7 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
         }
         catch (AuditStoreException ex)
         {
-            throw new AuditStoreException($"The audit log '{path}' is not opened, and nothing in it was changed: {ex.Message}", ex);
+            throw new AuditStoreException($"The audit log '{path}' is not opened, and nothing in it was changed. {ex.Message}", ex);
         }
         finally
         {
