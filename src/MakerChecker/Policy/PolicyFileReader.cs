@@ -31,7 +31,7 @@ internal static class PolicyFileReader
         // Opening a FIFO blocks until something writes to it, and a read from a pipe or device can block too: the read runs
         // on its own thread and is given up after the deadline (that thread ends when the writer does).
         var read = Task.Factory.StartNew(() => ReadBounded(path), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        if (!read.Wait(deadline))
+        if (!((IAsyncResult)read).AsyncWaitHandle.WaitOne(deadline))
         {
             return Fail(path, 1, 1, DiagnosticCodes.FileUnreadable,
                 $"Nothing could be read from the policy file within {deadline.TotalSeconds:0.###} s: it is a pipe or device that " +
@@ -39,7 +39,7 @@ internal static class PolicyFileReader
                 "Save the policy to a regular file, or start the process that writes the pipe first and let it close the pipe when done.");
         }
 
-        return read.Result;
+        return read.GetAwaiter().GetResult(); // misuse (a path with a NUL character) throws as itself, not wrapped
     }
 
     private static (string? Text, PolicyDiagnostic? Error) ReadBounded(string path)
