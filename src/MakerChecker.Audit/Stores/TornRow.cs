@@ -84,7 +84,8 @@ internal static class TornRow
     /// <summary>Whether the bytes are the beginning of one JSON object with nothing after it.</summary>
     private static string? WhyNotJsonPrefix(ReadOnlySpan<byte> tail, long offset, string what)
     {
-        var reader = new Utf8JsonReader(tail, isFinalBlock: false, default);
+        // Deeper than any row the writers produce (a payload nests at most 64 levels), so depth never refuses a torn row.
+        var reader = new Utf8JsonReader(tail, isFinalBlock: false, new JsonReaderState(new JsonReaderOptions { MaxDepth = 256 }));
         try
         {
             while (reader.Read())
