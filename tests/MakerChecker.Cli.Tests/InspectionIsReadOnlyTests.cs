@@ -51,7 +51,7 @@ public sealed class InspectionIsReadOnlyTests : IDisposable
 
         // The writer's lock file goes too: an inspection must not create one. A torn tail must not be cut.
         File.Delete(log + ".lock");
-        await File.AppendAllTextAsync(log, "{\"seq\":14,\"ev");
+        await File.AppendAllTextAsync(log, "{\"seq\":\"14\",\"ev");
         var before = EvidenceSnapshot.Take(evidence);
 
         string[][] commands =

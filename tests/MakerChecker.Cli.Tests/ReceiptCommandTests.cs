@@ -147,7 +147,7 @@ public sealed class ReceiptCommandTests : IDisposable
     public async Task Receipt_never_cuts_a_torn_tail_off_the_log()
     {
         await WriteLogAsync(5);
-        await File.AppendAllTextAsync(_log, "{\"seq\":7,\"event_ty");
+        await File.AppendAllTextAsync(_log, "{\"seq\":\"7\",\"event_ty");
         var before = EvidenceSnapshot.Take(_dir);
 
         var (exit, _, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "2", "--key", _key, "-o", Path.Combine(_outDir, "r.json"));

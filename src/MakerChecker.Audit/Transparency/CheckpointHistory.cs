@@ -18,6 +18,9 @@ public sealed class CheckpointHistory : IDisposable
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
+    /// <summary>More than any record can be: a signed note and a consistency proof of at most 63 hashes take a few KiB.</summary>
+    private const int MaxRecordBytes = 64 * 1024;
+
     private readonly List<CheckpointRecord> _records;
     private readonly FileStream? _file;
 
@@ -70,6 +73,15 @@ public sealed class CheckpointHistory : IDisposable
             var (records, complete) = ParseAll(bytes, path, verifierKey);
             if (complete != bytes.Length)
             {
+                // Only a record whose append was cut short is dropped; anything else is evidence to keep, not to cut.
+                var tail = bytes.AsSpan(complete);
+                if (Stores.TornRow.WhyNotTornLine(tail, complete, "{\"checkpoint\":\""u8, MaxRecordBytes, "a checkpoint record") is { } why)
+                {
+                    throw new InvalidDataException(
+                        $"'{path}' cannot be opened, and nothing in it was changed: {why}. Only an incomplete last record is dropped on open; " +
+                        "keep the file as evidence.");
+                }
+
                 file.SetLength(complete);
                 file.Flush(flushToDisk: true);
             }
