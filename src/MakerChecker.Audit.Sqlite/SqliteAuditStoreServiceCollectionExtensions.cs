@@ -14,14 +14,16 @@ public static class SqliteAuditStoreServiceCollectionExtensions
     /// <c>InitializeAsync</c>), never by blocking a thread, and the container disposes it (dispose the provider with
     /// <c>DisposeAsync</c>). Its clock is the container's <see cref="TimeProvider"/> if one is registered, else
     /// <see cref="TimeProvider.System"/>; <paramref name="configure"/> may set another.
-    /// Safe to call twice: one store is registered, the last path wins and every <paramref name="configure"/> applies in order.
+    /// Safe to call twice: one store is registered, the last path wins and every <paramref name="configure"/> applies
+    /// in order.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="path">The SQLite database file.</param>
     /// <param name="configure">Adjusts the store's options; optional.</param>
     /// <returns>The service collection, for chaining.</returns>
     /// <exception cref="InvalidOperationException">Another <see cref="IAuditStore"/> is already registered: a gate writes to one log.</exception>
-    public static IServiceCollection AddSqliteAuditStore(this IServiceCollection services, string path, Action<SqlAuditStoreOptions>? configure = null)
+    public static IServiceCollection AddSqliteAuditStore(
+        this IServiceCollection services, string path, Action<SqlAuditStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -35,7 +37,8 @@ public static class SqliteAuditStoreServiceCollectionExtensions
             }
             registration = new Registration();
             services.AddSingleton(registration);
-            services.TryAddSingleton<IAuditStore>(provider => new DeferredAuditStore(cancellationToken => registration.OpenAsync(provider, cancellationToken)));
+            services.TryAddSingleton<IAuditStore>(provider =>
+                new DeferredAuditStore(cancellationToken => registration.OpenAsync(provider, cancellationToken)));
         }
         registration.Path = path;
         registration.Configure += configure;

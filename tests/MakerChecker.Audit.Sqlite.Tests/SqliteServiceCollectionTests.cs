@@ -100,7 +100,8 @@ public sealed class SqliteServiceCollectionTests : IDisposable
 
     private static AuditEntry Entry() => new()
     {
-        Actor = new AuditActor("service", "di-test"), EventType = "test.appended", EntityType = "test", EntityId = "1", Payload = new System.Text.Json.Nodes.JsonObject(),
+        Actor = new AuditActor("service", "di-test"), EventType = "test.appended", EntityType = "test", EntityId = "1",
+        Payload = new System.Text.Json.Nodes.JsonObject(),
     };
 
     public void Dispose()

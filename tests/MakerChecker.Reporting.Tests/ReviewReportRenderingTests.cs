@@ -56,7 +56,8 @@ public sealed class ReviewReportRenderingTests : IDisposable
     public async Task Evidence_that_failed_verification_is_said_first_in_both_forms()
     {
         var (summary, report) = await DayAsync();
-        var failed = summary with { Verdict = summary.Verdict with { IsValid = false, ReasonCode = "hash_mismatch", Reason = "event 7 does not hash to its stored hash", FailedSeq = 7 } };
+        var tampered = summary.Verdict with { IsValid = false, ReasonCode = "hash_mismatch", Reason = "event 7 does not hash to its stored hash", FailedSeq = 7 };
+        var failed = summary with { Verdict = tampered };
 
         var html = ReviewHtmlReport.Render(failed, report);
         var terminal = Terminal(failed, report);

@@ -75,7 +75,9 @@ public sealed class DeferredAuditStore : IAuditQuery
 
     /// <inheritdoc />
     public IAsyncEnumerable<AuditEvent> ReadByRunAsync(string runId, CancellationToken cancellationToken = default) =>
-        Defer(store => store is IAuditQuery q ? q.ReadByRunAsync(runId, cancellationToken) : AuditQueryScan.ByRun(store, runId, cancellationToken), cancellationToken);
+        Defer(store => store is IAuditQuery q
+            ? q.ReadByRunAsync(runId, cancellationToken)
+            : AuditQueryScan.ByRun(store, runId, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public IAsyncEnumerable<AuditEvent> ReadByEntityAsync(string entityType, string entityId, CancellationToken cancellationToken = default) =>
@@ -85,7 +87,9 @@ public sealed class DeferredAuditStore : IAuditQuery
 
     /// <inheritdoc />
     public IAsyncEnumerable<AuditEvent> ReadByActorAsync(string actorId, CancellationToken cancellationToken = default) =>
-        Defer(store => store is IAuditQuery q ? q.ReadByActorAsync(actorId, cancellationToken) : AuditQueryScan.ByActor(store, actorId, cancellationToken), cancellationToken);
+        Defer(store => store is IAuditQuery q
+            ? q.ReadByActorAsync(actorId, cancellationToken)
+            : AuditQueryScan.ByActor(store, actorId, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public IAsyncEnumerable<AuditEvent> ReadByTimeRangeAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>

@@ -136,7 +136,8 @@ public sealed class DeferredAuditStoreTests
         public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default) =>
             _log.TryAppendAsync(entry, expectedLastSeq, cancellationToken);
 
-        public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) => _log.ReadAsync(fromSeq, cancellationToken);
+        public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) =>
+            _log.ReadAsync(fromSeq, cancellationToken);
 
         public ValueTask DisposeAsync()
         {
