@@ -8,19 +8,64 @@ namespace MakerChecker.Audit.Stores;
 /// <see cref="Row"/>, the audit-spec row that is the record itself (the bytes an inspector's verifier hashes).
 /// <see cref="AuditGroupCommit"/> makes them; <see cref="AuditRowReader"/> reads <see cref="Row"/> back.
 /// </summary>
-/// <param name="Seq">The event's sequence number.</param>
-/// <param name="Id">The event id (a UUID).</param>
-/// <param name="OccurredAt">The exact text that was hashed (<see cref="FormatOccurredAt"/>): fixed width UTC, so text order is time order.</param>
-/// <param name="ActorId">The actor's id, for queries by actor.</param>
-/// <param name="EventType">The event type.</param>
-/// <param name="EntityType">The entity type, if any.</param>
-/// <param name="EntityId">The entity id, if any.</param>
-/// <param name="RunId">The run id, if any.</param>
-/// <param name="Row">The audit-spec row, UTF-8 JSON without a line break. Store it byte for byte.</param>
-/// <param name="Hash">The event hash, 64 lowercase hex digits: the head the next event chains onto.</param>
-public sealed record AuditRow(long Seq, string Id, string OccurredAt, string ActorId, string EventType,
-    string? EntityType, string? EntityId, string? RunId, byte[] Row, string Hash)
+public sealed class AuditRow
 {
+    /// <summary>Creates a row; stores get theirs from <see cref="AuditGroupCommit"/>.</summary>
+    /// <param name="seq">The event's sequence number.</param>
+    /// <param name="id">The event id (a UUID).</param>
+    /// <param name="occurredAt">The exact <c>occurredAt</c> text that was hashed.</param>
+    /// <param name="actorId">The actor's id.</param>
+    /// <param name="eventType">The event type.</param>
+    /// <param name="entityType">The entity type, if any.</param>
+    /// <param name="entityId">The entity id, if any.</param>
+    /// <param name="runId">The run id, if any.</param>
+    /// <param name="row">The audit-spec row.</param>
+    /// <param name="hash">The event hash, 64 lowercase hex digits.</param>
+    public AuditRow(long seq, string id, string occurredAt, string actorId, string eventType,
+        string? entityType, string? entityId, string? runId, byte[] row, string hash)
+    {
+        Seq = seq;
+        Id = id;
+        OccurredAt = occurredAt;
+        ActorId = actorId;
+        EventType = eventType;
+        EntityType = entityType;
+        EntityId = entityId;
+        RunId = runId;
+        Row = row;
+        Hash = hash;
+    }
+
+    /// <summary>The event's sequence number.</summary>
+    public long Seq { get; }
+
+    /// <summary>The event id (a UUID).</summary>
+    public string Id { get; }
+
+    /// <summary>The exact text that was hashed (<see cref="FormatOccurredAt"/>): fixed width UTC, so text order is time order.</summary>
+    public string OccurredAt { get; }
+
+    /// <summary>The actor's id, for queries by actor.</summary>
+    public string ActorId { get; }
+
+    /// <summary>The event type.</summary>
+    public string EventType { get; }
+
+    /// <summary>The entity type, if any.</summary>
+    public string? EntityType { get; }
+
+    /// <summary>The entity id, if any.</summary>
+    public string? EntityId { get; }
+
+    /// <summary>The run id, if any.</summary>
+    public string? RunId { get; }
+
+    /// <summary>The audit-spec row, UTF-8 JSON without a line break. Store it byte for byte.</summary>
+    public byte[] Row { get; }
+
+    /// <summary>The event hash, 64 lowercase hex digits: the head the next event chains onto.</summary>
+    public string Hash { get; }
+
     /// <summary>The text form of an instant as events carry it in <c>occurredAt</c>, for range queries over <see cref="OccurredAt"/>.</summary>
     /// <param name="time">The instant.</param>
     /// <returns>The instant in UTC, to the millisecond, in one fixed-width form.</returns>

@@ -47,7 +47,8 @@ public sealed class StoreAuthorSurfaceConformanceTests : AuditStoreConformanceTe
         {
             var row = table.Rows[2];
             var text = System.Text.Encoding.UTF8.GetString(row.Row).Replace("user-", "USER-", StringComparison.Ordinal);
-            table.Rows[2] = row with { Row = System.Text.Encoding.UTF8.GetBytes(text) };
+            table.Rows[2] = new AuditRow(row.Seq, row.Id, row.OccurredAt, row.ActorId, row.EventType, row.EntityType, row.EntityId, row.RunId,
+                System.Text.Encoding.UTF8.GetBytes(text), row.Hash);
         }
         var verdict = await AuditStoreVerifier.VerifyAsync(store);
         Assert.False(verdict.IsValid);
@@ -80,7 +81,12 @@ public sealed class StoreAuthorSurfaceTests
     {
         var table = new RowTable();
         await using var store = await TableStore.OpenAsync(table);
-        lock (table.Rows) table.Rows[0] = table.Rows[0] with { Hash = "not-a-hash" };
+        var genesis = table.Rows[0];
+        lock (table.Rows)
+        {
+            table.Rows[0] = new AuditRow(genesis.Seq, genesis.Id, genesis.OccurredAt, genesis.ActorId, genesis.EventType, genesis.EntityType,
+                genesis.EntityId, genesis.RunId, genesis.Row, "not-a-hash");
+        }
 
         var refused = await Assert.ThrowsAsync<AuditStoreException>(async () => await store.AppendAsync(Entry()));
 
