@@ -117,7 +117,7 @@ internal static class ReferenceBundleVerifier
 
             Expect(reader.TokenType == JsonTokenType.EndObject && bundle.Members.Contains("events"),
                 "its members are \"manifest\", then optionally \"transparency\", then \"events\"");
-            if (reader.Read())
+            if (bytes[(int)reader.BytesConsumed..].IndexOfAnyExcept(" \t\r\n"u8) >= 0)
             {
                 throw new CanonicalJsonException(TrailingData, "data follows the bundle's closing brace");
             }
@@ -186,6 +186,7 @@ internal static class ReferenceBundleVerifier
         {
             Expect(reader.TokenType == JsonTokenType.StartObject, "an event is not a JSON object");
             var start = (int)reader.TokenStartIndex;
+            CheckRowSyntax(bytes[start..], bundle.Rows.Count);
             reader.Skip();
             var raw = bytes[start..(int)reader.BytesConsumed];
             try
@@ -198,6 +199,26 @@ internal static class ReferenceBundleVerifier
                 throw new Refusal(AuditVerdict.Fail(ex.ReasonCode,
                     $"event #{bundle.Rows.Count + 1}{(seq is null ? "" : $" (seq {seq})")}: {ex.Message}", seq));
             }
+        }
+    }
+
+    /// <summary>
+    /// A row that is not well-formed JSON is refused as that row (with its seq when it can be read), unless the bundle
+    /// simply ends inside it (truncated).
+    /// </summary>
+    private static void CheckRowSyntax(ReadOnlySpan<byte> fromRowStart, int rowsBefore)
+    {
+        var row = new Utf8JsonReader(fromRowStart, isFinalBlock: false, new JsonReaderState(new JsonReaderOptions { MaxDepth = 1024 }));
+        try
+        {
+            row.Read();
+            row.TrySkip(); // false: the data ends inside the row, which the bundle's own reading reports
+        }
+        catch (JsonException ex)
+        {
+            var seq = SeqForReport(fromRowStart);
+            throw new Refusal(AuditVerdict.Fail(MalformedJson,
+                $"event #{rowsBefore + 1}{(seq is null ? "" : $" (seq {seq})")}: an event row is malformed JSON: {ex.Message}", seq));
         }
     }
 

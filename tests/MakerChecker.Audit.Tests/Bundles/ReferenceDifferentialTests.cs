@@ -76,6 +76,29 @@ public sealed class ReferenceDifferentialTests : IDisposable
                 .Label($"{rendering}: reference {reference}; fast {fast}");
         });
 
+    [Theory]
+    [InlineData(0x80)]
+    [InlineData(0xC1)]
+    [InlineData(0xFF)]
+    public async Task A_byte_that_cannot_start_a_token_is_malformed_json_on_both_verifiers(int stray)
+    {
+        // Found by the property: the fast verifier called 0x80-0xC1 before a row invalid_utf8 but 0xFF malformed_json;
+        // the reference (and JsonCanonicalizer) call any byte where a token must start malformed JSON.
+        var spec = new BundleSpec(7, false, [new EventSpec("human", "ana", null, "approval.decided", 0, [])]);
+        var bundle = await BundleFactory.ExportAsync(spec, _signer);
+        var secondRow = System.Text.Encoding.UTF8.GetString(bundle).IndexOf("\n{\"seq\":\"2\"", StringComparison.Ordinal) + 1;
+        Assert.True(secondRow > 0);
+        byte[] broken = [.. bundle[..secondRow], (byte)stray, .. bundle[secondRow..]];
+
+        var fast = FastInMemory(broken, null);
+        var reference = ReferenceBundleVerifier.Verify(broken);
+
+        Assert.Equal(AuditReasonCodes.MalformedJson, fast.ReasonCode);
+        Assert.Equal(AuditReasonCodes.MalformedJson, reference.ReasonCode);
+        Assert.Null(fast.FailedSeq);
+        Assert.Null(reference.FailedSeq);
+    }
+
     private static bool Same(AuditVerdict a, AuditVerdict b) =>
         a.IsValid == b.IsValid && a.ReasonCode == b.ReasonCode && a.FailedSeq == b.FailedSeq &&
         (!a.IsValid || (a.KeyFingerprint == b.KeyFingerprint && a.EventCount == b.EventCount));

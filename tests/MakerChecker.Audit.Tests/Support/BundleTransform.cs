@@ -11,7 +11,7 @@ public enum TransformKind
 {
     None, Seq, Id, OccurredAt, ActorKind, ActorId, ActorRole, EventType, EntityType, EntityId, RunId, PayloadValue, PrevHash, Hash,
     ManifestCount, ManifestDigest, ManifestHead, ManifestFirstSeq, ManifestLastSeq, ManifestKind, ManifestSchema, ManifestInstance,
-    Signature, PublicKey, DeleteRow, SwapRows, DuplicateRow, DuplicateKey, LoneSurrogate, InvalidUtf8, Truncate,
+    Signature, PublicKey, DeleteRow, SwapRows, DuplicateRow, DuplicateKey, DuplicateMember, LoneSurrogate, InvalidUtf8, StrayBytes, Truncate,
 }
 
 /// <summary>
@@ -159,6 +159,12 @@ public sealed record BundleTransform(TransformKind Kind, int Where, int Which, i
                 var host = variant switch { 0 => manifest, _ => row?["payload"]!.AsObject() ?? manifest };
                 host[variant == 3 && host != manifest ? marker : "note"] = marker;
                 return Render(root);
+            case TransformKind.DuplicateMember:
+                var rendered = Render(root);
+                var close = Array.LastIndexOf(rendered, (byte)'}');
+                return [.. rendered[..close], .. Encoding.UTF8.GetBytes(variant % 2 == 0 ? ",\"events\":[]" : ",\"manifest\":{}"), .. rendered[close..]];
+            case TransformKind.StrayBytes:
+                return InsertStray(Render(root), rows.Count);
             case TransformKind.Truncate:
                 var whole = Finish(root, manifest, signer, resign: false);
                 return whole[..(1 + (Where % (whole.Length - 1)))];
@@ -198,6 +204,31 @@ public sealed record BundleTransform(TransformKind Kind, int Where, int Which, i
         {
             0 => [0xFF], 1 => [0xC0, 0xAF], 2 => [0xED, 0xA0, 0x80], _ => [0xE2, 0x82],
         });
+    }
+
+    /// <summary>Bytes outside any string: a BOM, invalid UTF-8 inside or before a row, or data after the bundle.</summary>
+    private byte[] InsertStray(byte[] bundle, int rowCount)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(bundle);
+        var rowStart = -1;
+        var target = rowCount == 0 ? -1 : Where % rowCount;
+        while (reader.Read())
+        {
+            if (reader.TokenType == System.Text.Json.JsonTokenType.StartObject && reader.CurrentDepth == 2 && target-- == 0)
+            {
+                rowStart = (int)reader.TokenStartIndex;
+                break;
+            }
+        }
+
+        return (Which % 5, rowStart) switch
+        {
+            (0, _) => [0xEF, 0xBB, 0xBF, .. bundle],
+            (1, >= 0) => [.. bundle[..(rowStart + 1)], 0xFF, .. bundle[(rowStart + 1)..]],
+            (2, >= 0) => [.. bundle[..rowStart], 0x80, .. bundle[rowStart..]],
+            (3, _) => [.. bundle, .. "\n{}"u8],
+            _ => [.. bundle, 0xC3],
+        };
     }
 
     /// <summary>The row's hash by the rule of audit-format.md section 3, or null when its fields do not allow one.</summary>
