@@ -176,6 +176,7 @@ internal static class ReferenceBundleVerifier
         }
 
         bundle.SigningBytes = JsonCanonicalizer.Canonicalize(signed.ToArray());
+        bundle.Fingerprint = TryDecodePublicKey(bundle.PublicKeyPem, out var key) ? Fingerprint(key) : null; // named by every later verdict
     }
 
     /// <summary>§4: every element of <c>events</c> is a row object with exactly the eleven keys, each of its type.</summary>

@@ -100,8 +100,8 @@ public sealed class ReferenceDifferentialTests : IDisposable
     }
 
     private static bool Same(AuditVerdict a, AuditVerdict b) =>
-        a.IsValid == b.IsValid && a.ReasonCode == b.ReasonCode && a.FailedSeq == b.FailedSeq &&
-        (!a.IsValid || (a.KeyFingerprint == b.KeyFingerprint && a.EventCount == b.EventCount));
+        a.IsValid == b.IsValid && a.ReasonCode == b.ReasonCode && a.FailedSeq == b.FailedSeq && a.KeyFingerprint == b.KeyFingerprint &&
+        (!a.IsValid || a.EventCount == b.EventCount);
 
     internal static AuditVerdict FastInMemory(byte[] bundle, string? pem)
     {
