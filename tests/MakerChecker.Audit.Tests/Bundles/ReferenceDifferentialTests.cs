@@ -52,7 +52,10 @@ public sealed class ReferenceDifferentialTests : IDisposable
         {
             var bundle = transform.Apply(BundleFactory.ExportAsync(spec, _signer).GetAwaiter().GetResult(), _signer, _other.PublicKeyPem);
             // Another pinned key is a change of its own: only on an otherwise unchanged bundle (see the class remarks).
-            var pem = pin switch { 1 => _signer.PublicKeyPem, 2 when transform.Kind == TransformKind.None => _other.PublicKeyPem, 2 => _signer.PublicKeyPem, _ => null };
+            var pem = pin switch
+            {
+                1 => _signer.PublicKeyPem, 2 when transform.Kind == TransformKind.None => _other.PublicKeyPem, 2 => _signer.PublicKeyPem, _ => null,
+            };
             var reference = ReferenceBundleVerifier.Verify(bundle, pem);
             var fast = FastInMemory(bundle, pem);
             var agree = Same(reference, fast);
@@ -97,6 +100,23 @@ public sealed class ReferenceDifferentialTests : IDisposable
         Assert.Equal(AuditReasonCodes.MalformedJson, reference.ReasonCode);
         Assert.Null(fast.FailedSeq);
         Assert.Null(reference.FailedSeq);
+    }
+
+    [Theory]
+    [InlineData(60)]
+    [InlineData(70)]
+    [InlineData(2000)]
+    public async Task Deep_nesting_in_a_payload_gets_the_same_verdict_and_never_an_exception(int depth)
+    {
+        var bundle = System.Text.Encoding.UTF8.GetString(await BundleFactory.ExportAsync(new BundleSpec(3, false, []), _signer));
+        var at = bundle.IndexOf("\"payload\":{", StringComparison.Ordinal) + "\"payload\":{".Length;
+        Assert.True(at > 20);
+        var deep = System.Text.Encoding.UTF8.GetBytes(bundle[..at] + "\"deep\":" + new string('[', depth) + new string(']', depth) + "," + bundle[at..]);
+
+        var reference = ReferenceBundleVerifier.Verify(deep);
+        ReferenceAgreement.AssertSame(reference, FastInMemory(deep, null));
+        Assert.Equal(depth < 62 ? AuditReasonCodes.HashMismatch : AuditReasonCodes.MalformedJson, reference.ReasonCode);
+        Assert.Equal(1, reference.FailedSeq);
     }
 
     private static bool Same(AuditVerdict a, AuditVerdict b) =>

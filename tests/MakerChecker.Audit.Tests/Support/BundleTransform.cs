@@ -199,7 +199,8 @@ public sealed record BundleTransform(TransformKind Kind, int Where, int Which, i
     {
         var bytes = Rendering.Render(root);
         bytes = Replace(bytes, Encoding.UTF8.GetBytes("\"" + DupMarker), "\""u8.ToArray());
-        bytes = Replace(bytes, Encoding.UTF8.GetBytes(LoneMarker), Encoding.UTF8.GetBytes((Which % 3) switch { 0 => "\\ud800", 1 => "x\\udc00", _ => "\\uD83Dz" }));
+        var lone = (Which % 3) switch { 0 => "\\ud800", 1 => "x\\udc00", _ => "\\uD83Dz" };
+        bytes = Replace(bytes, Encoding.UTF8.GetBytes(LoneMarker), Encoding.UTF8.GetBytes(lone));
         return Replace(bytes, Encoding.UTF8.GetBytes(BadMarker), (Which % 4) switch
         {
             0 => [0xFF], 1 => [0xC0, 0xAF], 2 => [0xED, 0xA0, 0x80], _ => [0xE2, 0x82],
