@@ -94,7 +94,8 @@ internal sealed class BundleScanner
 
                     if (_member == Member.Transparency && (!_seenManifest || _seenEvents))
                     {
-                        throw Malformed("the bundle's \"transparency\" must come after its \"manifest\" and before its \"events\" (the verifier streams the events)");
+                        throw Malformed(
+                            "the bundle's \"transparency\" must come after its \"manifest\" and before its \"events\" (the verifier streams the events)");
                     }
 
                     if (_member == Member.Events && !_seenManifest)
