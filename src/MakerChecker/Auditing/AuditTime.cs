@@ -1,17 +1,17 @@
 using System.Globalization;
-using System.Text.Json;
 
 namespace MakerChecker.Auditing;
 
 /// <summary>Times in event payloads: UTC, ISO 8601 with seven fractional digits, so they replay exactly.</summary>
 internal static class AuditTime
 {
-    public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    private const string Pattern = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+
+    public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString(Pattern, CultureInfo.InvariantCulture);
+
+    /// <summary>Formats into <paramref name="destination"/> (28 characters) without allocating; returns the length written.</summary>
+    public static int Format(DateTimeOffset time, Span<char> destination) =>
+        time.UtcDateTime.TryFormat(destination, out var written, Pattern, CultureInfo.InvariantCulture) ? written : throw new ArgumentException("too short", nameof(destination));
 
     public static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-
-    public static DateTimeOffset Get(JsonElement payload, string name) => Parse(payload.GetProperty(name).GetString()!);
-
-    public static DateTimeOffset? GetOptional(JsonElement payload, string name) =>
-        payload.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? Parse(v.GetString()!) : null;
 }

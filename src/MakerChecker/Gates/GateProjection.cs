@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Limits;
 using MakerChecker.Policy.Model;
 
@@ -39,6 +39,7 @@ internal sealed class GateProjection
     /// replay (start-up, and catching up on other writers' events) counts them here.
     /// </summary>
     /// <exception cref="AuditStoreException">The event does not continue the chain applied so far.</exception>
+    /// <exception cref="AuditEventFormatException">A gate event's payload is malformed (missing or mistyped field).</exception>
     public RequestState? Apply(AuditEvent e, bool replaying)
     {
         if (Head is not null && (e.Seq <= LastSeq || e.PrevHash != Head))
@@ -49,59 +50,56 @@ internal sealed class GateProjection
 
         LastSeq = e.Seq;
         Head = e.Hash;
-        var p = e.Payload;
         switch (e.EventType)
         {
             case AuditEventTypes.PolicyActivated:
-                ActivePolicyHash = p.GetProperty("policyHash").GetString();
+                ActivePolicyHash = AuditEventReader.Read<PolicyActivated>(e).PolicyHash;
                 return null;
 
             case AuditEventTypes.PrincipalRegistered:
-                var principal = new PrincipalDefinition(
-                    Str(p, "principalId")!,
-                    Enum.Parse<PrincipalKind>(Str(p, "kind")!, ignoreCase: true),
-                    Str(p, "role")!,
-                    Enum.Parse<PrincipalStatus>(Str(p, "status")!, ignoreCase: true),
-                    Str(p, "owner"));
-                Principals[principal.Id] = principal;
+                var registered = AuditEventReader.Read<PrincipalRegistered>(e);
+                Principals[registered.PrincipalId] = new PrincipalDefinition(registered.PrincipalId, registered.Kind, registered.Role, registered.Status, registered.Owner);
                 return null;
 
             case AuditEventTypes.DecisionAllowed:
-                CountOnReplay(p, replaying);
+                // Live, the invocation was counted before its event was written; only replay reads the event.
+                if (replaying && AuditEventReader.Read<DecisionAllowed>(e) is { Counted: true } allowed) Limits.Record(allowed.PrincipalId, allowed.Skill, allowed.DecidedAt);
                 return null;
 
             case AuditEventTypes.BreakGlassInvoked:
-                CountOnReplay(p, replaying);
+                var glass = AuditEventReader.Read<BreakGlassInvoked>(e);
+                if (replaying && glass.Counted) Limits.Record(glass.PrincipalId, glass.Skill, glass.DecidedAt);
                 BreakGlass.Enqueue(new BreakGlassRecord(
-                    Str(p, "invocationId")!, Str(p, "principalId")!, Str(p, "skill")!, Str(p, "justification")!,
-                    Str(p, "payloadDigest")!, Str(p, "rule") ?? "", AuditTime.Get(p, "decidedAt")));
+                    glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt));
                 return null;
 
             case AuditEventTypes.ApprovalRequested:
-                CountOnReplay(p, replaying);
+                var opened = AuditEventReader.Read<ApprovalRequested>(e);
+                if (replaying && opened.Counted) Limits.Record(opened.PrincipalId, opened.Skill, opened.RequestedAt);
+                var basis = opened.Basis is { } b ? new ProposalBasis(b.RuleId, b.ModelVersion, b.DatasetDigest, b.Reason) : null;
                 var state = new RequestState(
-                    Str(p, "requestId")!, Str(p, "skill")!, Str(p, "principalId")!, Str(p, "payloadDigest")!, ReadBasis(p),
-                    Str(p, "policyHash")!, Str(p, "rule") ?? "", AuditTime.Get(p, "requestedAt"), AuditTime.Get(p, "expiresAt"),
-                    p.GetProperty("requiredApprovals").GetInt32(), p.GetProperty("sampled").GetBoolean());
+                    opened.RequestId, opened.Skill, opened.PrincipalId, opened.PayloadDigest, basis, opened.PolicyHash, opened.Rule ?? "", opened.RequestedAt,
+                    opened.ExpiresAt, opened.RequiredApprovals, opened.Sampled);
                 Requests[state.Id] = state;
                 return state;
 
             case AuditEventTypes.ApprovalPresented:
-                return WithRequest(p, r => r.AddPresentation(new Presentation(Str(p, "reviewerId")!, AuditTime.Get(p, "presentedAt"))));
+                var presented = AuditEventReader.Read<ApprovalPresented>(e);
+                return WithRequest(presented.RequestId, r => r.AddPresentation(new Presentation(presented.ReviewerId, presented.PresentedAt)));
 
             case AuditEventTypes.ApprovalDecided:
-                return WithRequest(p, r => r.AddSignOff(new SignOff(
-                    Str(p, "reviewerId")!, Str(p, "verdict") == "approve", Str(p, "reason"),
-                    AuditTime.GetOptional(p, "presentedAt"), AuditTime.Get(p, "decidedAt"))));
+                var decided = AuditEventReader.Read<ApprovalDecided>(e);
+                return WithRequest(decided.RequestId, r => r.AddSignOff(new SignOff(
+                    decided.ReviewerId, decided.Verdict == SignOffVerdict.Approve, decided.Reason, decided.PresentedAt, decided.DecidedAt)));
 
             case AuditEventTypes.ActionStarted:
-                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Executing));
+                return WithRequest(AuditEventReader.Read<ActionStarted>(e).RequestId, r => r.SetStatus(ApprovalStatus.Executing));
 
             case AuditEventTypes.ActionExecuted when e.EntityType == AuditPayloads.RequestEntity:
-                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Executed));
+                return WithRequest(AuditEventReader.Read<ActionExecuted>(e).RequestId, r => r.SetStatus(ApprovalStatus.Executed));
 
             case AuditEventTypes.ActionFailed when e.EntityType == AuditPayloads.RequestEntity:
-                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Failed));
+                return WithRequest(AuditEventReader.Read<ActionFailed>(e).RequestId, r => r.SetStatus(ApprovalStatus.Failed));
 
             default:
                 // Refusals (decision.refused, approval.signoff_refused), outcomes of direct invocations, and other
@@ -121,26 +119,10 @@ internal sealed class GateProjection
         Head = null;
     }
 
-    private RequestState? WithRequest(JsonElement p, Action<RequestState> change)
+    private RequestState? WithRequest(string? requestId, Action<RequestState> change)
     {
-        if (!Requests.TryGetValue(Str(p, "requestId")!, out var r)) return null;
+        if (requestId is null || !Requests.TryGetValue(requestId, out var r)) return null;
         change(r);
         return r;
     }
-
-    private void CountOnReplay(JsonElement p, bool replaying)
-    {
-        if (replaying && p.TryGetProperty("counted", out var c) && c.ValueKind == JsonValueKind.True)
-        {
-            Limits.Record(Str(p, "principalId")!, Str(p, "skill")!, AuditTime.GetOptional(p, "decidedAt") ?? AuditTime.Get(p, "requestedAt"));
-        }
-    }
-
-    private static ProposalBasis? ReadBasis(JsonElement p) =>
-        p.TryGetProperty("basis", out var b) && b.ValueKind == JsonValueKind.Object
-            ? new ProposalBasis(Str(b, "ruleId"), Str(b, "modelVersion"), Str(b, "datasetDigest"), Str(b, "reason"))
-            : null;
-
-    private static string? Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }
