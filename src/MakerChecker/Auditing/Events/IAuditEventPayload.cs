@@ -12,6 +12,9 @@ public interface IAuditEventPayload
     /// <summary>The event type this payload is recorded under, for example <c>approval.decided</c>.</summary>
     string EventType { get; }
 
+    /// <summary>The policy in force when the event was written: every event of the catalogue names it.</summary>
+    string PolicyHash { get; }
+
     /// <summary>
     /// The payload as the audit log records it: every field, <see langword="null"/> ones included (as JSON null), except
     /// fields the catalogue documents as absent when null.
