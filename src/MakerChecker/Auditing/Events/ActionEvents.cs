@@ -56,7 +56,7 @@ public readonly record struct ActionStarted(
 /// <summary>
 /// <c>action.executed</c>: an action ran to completion. Entity <c>approval_request</c> / the request id for a gated
 /// execution, <c>invocation</c> / the invocation id for a direct invocation or break-glass. Exactly one of
-/// <see cref="RequestId"/> and <see cref="InvocationId"/> is present; the other is absent, not null.
+/// <c>requestId</c> and <c>invocationId</c> is present; the other is absent, not null.
 /// </summary>
 /// <param name="PolicyHash">The policy that allowed the action.</param>
 /// <param name="PrincipalId">Who ran it.</param>
@@ -90,7 +90,7 @@ public readonly record struct ActionExecuted(
 
 /// <summary>
 /// <c>action.failed</c>: an action threw; a request, if any, is closed as failed. Entity and identifiers as for
-/// <see cref="ActionExecuted"/>.
+/// <c>action.executed</c>.
 /// </summary>
 /// <param name="PolicyHash">The policy that allowed the action.</param>
 /// <param name="PrincipalId">Who ran it.</param>

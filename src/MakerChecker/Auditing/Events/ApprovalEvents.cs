@@ -160,7 +160,7 @@ public readonly record struct ApprovalDecided(
 
 /// <summary>
 /// <c>approval.signoff_refused</c>: a sign-off was refused (too fast, not presented, by the requester, …); the request
-/// is unchanged. Entity <c>approval_request</c> / the request id. The same fields as <see cref="ApprovalDecided"/>.
+/// is unchanged. Entity <c>approval_request</c> / the request id. The same fields as <c>approval.decided</c>.
 /// </summary>
 /// <param name="PolicyHash">The policy in force.</param>
 /// <param name="RequestId">The request.</param>

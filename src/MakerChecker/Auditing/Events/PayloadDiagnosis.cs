@@ -37,7 +37,7 @@ internal static class PayloadDiagnosis
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             if (!Fits(value, type))
             {
-                var shown = value.ValueKind == JsonValueKind.String ? $"'{value.GetString()}'" : Describe(value.ValueKind);
+                var shown = value.ValueKind == JsonValueKind.String ? $"'{Shorten(value.GetString()!)}'" : Describe(value.ValueKind);
                 return (field, $"{shown}, but must be {Expected(type)}");
             }
 
@@ -71,7 +71,7 @@ internal static class PayloadDiagnosis
             : type == typeof(int) || type == typeof(long) ? "integer"
             : type == typeof(IReadOnlyList<string>) ? "array of strings"
             : type == typeof(RecordedBasis) ? "object"
-            : type.IsEnum ? "string (" + string.Join(" | ", EnumNames(type)) + ")"
+            : type.IsEnum ? "string (" + string.Join(", ", EnumNames(type)) + ")"
             : throw new NotSupportedException($"The catalogue has no JSON type for {type.Name}: add it to PayloadDiagnosis.");
     }
 
@@ -90,6 +90,9 @@ internal static class PayloadDiagnosis
             : type == typeof(bool) ? "true or false"
             : "a JSON " + JsonType(type);
     }
+
+    /// <summary>Enough of a value to recognise it; the message must not copy a whole field of the log.</summary>
+    private static string Shorten(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "…");
 
     private static string Describe(JsonValueKind kind) => kind switch
     {
