@@ -13,5 +13,11 @@ internal static class AuditTime
     public static int Format(DateTimeOffset time, Span<char> destination) =>
         time.UtcDateTime.TryFormat(destination, out var written, Pattern, CultureInfo.InvariantCulture) ? written : throw new ArgumentException("too short", nameof(destination));
 
-    public static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    public static DateTimeOffset Parse(string text) => Parse(text.AsSpan());
+
+    public static DateTimeOffset Parse(ReadOnlySpan<char> text) =>
+        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    public static bool TryParse(ReadOnlySpan<char> text, out DateTimeOffset time) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
 }

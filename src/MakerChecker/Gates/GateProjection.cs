@@ -36,7 +36,9 @@ internal sealed class GateProjection
     /// <summary>
     /// Applies one stored event: the one after the last applied, in chain order, each exactly once. Live invocations
     /// were counted in <see cref="Limits"/> before their event was written (so that check and count were atomic); only
-    /// replay (start-up, and catching up on other writers' events) counts them here.
+    /// replay (start-up, and catching up on other writers' events) counts them here. Replay reads every event it uses
+    /// strictly through the catalogue; live, an event whose only use is its request id takes it from the entity id,
+    /// which the writer (<see cref="AuditPayloads"/>) sets to the same request id, so that the hot path decodes less.
     /// </summary>
     /// <exception cref="AuditStoreException">The event does not continue the chain applied so far.</exception>
     /// <exception cref="AuditEventFormatException">A gate event's payload is malformed (missing or mistyped field).</exception>
@@ -85,21 +87,24 @@ internal sealed class GateProjection
 
             case AuditEventTypes.ApprovalPresented:
                 var presented = AuditEventReader.Read<ApprovalPresented>(e);
-                return WithRequest(presented.RequestId, r => r.AddPresentation(new Presentation(presented.ReviewerId, presented.PresentedAt)));
+                if (Find(presented.RequestId) is not { } shown) return null;
+                shown.AddPresentation(new Presentation(presented.ReviewerId, presented.PresentedAt));
+                return shown;
 
             case AuditEventTypes.ApprovalDecided:
                 var decided = AuditEventReader.Read<ApprovalDecided>(e);
-                return WithRequest(decided.RequestId, r => r.AddSignOff(new SignOff(
-                    decided.ReviewerId, decided.Verdict == SignOffVerdict.Approve, decided.Reason, decided.PresentedAt, decided.DecidedAt)));
+                if (Find(decided.RequestId) is not { } signed) return null;
+                signed.AddSignOff(new SignOff(decided.ReviewerId, decided.Verdict == SignOffVerdict.Approve, decided.Reason, decided.PresentedAt, decided.DecidedAt));
+                return signed;
 
             case AuditEventTypes.ActionStarted:
-                return WithRequest(AuditEventReader.Read<ActionStarted>(e).RequestId, r => r.SetStatus(ApprovalStatus.Executing));
+                return WithStatus(replaying ? AuditEventReader.Read<ActionStarted>(e).RequestId : e.EntityId, ApprovalStatus.Executing);
 
             case AuditEventTypes.ActionExecuted when e.EntityType == AuditPayloads.RequestEntity:
-                return WithRequest(AuditEventReader.Read<ActionExecuted>(e).RequestId, r => r.SetStatus(ApprovalStatus.Executed));
+                return WithStatus(replaying ? AuditEventReader.Read<ActionExecuted>(e).RequestId : e.EntityId, ApprovalStatus.Executed);
 
             case AuditEventTypes.ActionFailed when e.EntityType == AuditPayloads.RequestEntity:
-                return WithRequest(AuditEventReader.Read<ActionFailed>(e).RequestId, r => r.SetStatus(ApprovalStatus.Failed));
+                return WithStatus(replaying ? AuditEventReader.Read<ActionFailed>(e).RequestId : e.EntityId, ApprovalStatus.Failed);
 
             default:
                 // Refusals (decision.refused, approval.signoff_refused), outcomes of direct invocations, and other
@@ -119,10 +124,12 @@ internal sealed class GateProjection
         Head = null;
     }
 
-    private RequestState? WithRequest(string? requestId, Action<RequestState> change)
+    private RequestState? Find(string? requestId) => requestId is not null && Requests.TryGetValue(requestId, out var r) ? r : null;
+
+    private RequestState? WithStatus(string? requestId, ApprovalStatus status)
     {
-        if (requestId is null || !Requests.TryGetValue(requestId, out var r)) return null;
-        change(r);
-        return r;
+        var request = Find(requestId);
+        request?.SetStatus(status);
+        return request;
     }
 }

@@ -11,7 +11,15 @@ internal sealed class AuditTimeJsonConverter : JsonConverter<DateTimeOffset>
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.String) throw new JsonException($"expected {Expected}");
-        return TryParse(reader.GetString()!, out var time) ? time : throw new JsonException($"expected {Expected}");
+        // A time is short: parse it from the stack rather than allocate its text (replay reads millions).
+        // UTF-8 bytes are at least as many as the UTF-16 characters they decode to, so a short value fits the buffer.
+        Span<char> text = stackalloc char[64];
+        var bytes = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+        DateTimeOffset time;
+        var parsed = bytes <= text.Length
+            ? AuditTime.TryParse(text[..reader.CopyString(text)], out time)
+            : AuditTime.TryParse(reader.GetString(), out time);
+        return parsed ? time : throw new JsonException($"expected {Expected}");
     }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
@@ -20,19 +28,7 @@ internal sealed class AuditTimeJsonConverter : JsonConverter<DateTimeOffset>
         writer.WriteStringValue(text[..AuditTime.Format(value, text)]);
     }
 
-    public static bool TryParse(string text, out DateTimeOffset time)
-    {
-        try
-        {
-            time = AuditTime.Parse(text);
-            return true;
-        }
-        catch (FormatException)
-        {
-            time = default;
-            return false;
-        }
-    }
+    public static bool TryParse(string text, out DateTimeOffset time) => AuditTime.TryParse(text, out time);
 }
 
 /// <summary>
