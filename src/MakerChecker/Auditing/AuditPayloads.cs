@@ -24,48 +24,48 @@ internal static class AuditPayloads
         _ => "service",
     };
 
-    public static AuditEntry PolicyActivated(CompiledPolicy policy, DateTimeOffset at) => AuditEventWriter.ToEntry(
+    public static GateEntry PolicyActivated(CompiledPolicy policy, DateTimeOffset at) => Applied(
         new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, policy.Source, at),
         AuditActor.System, AuditEventWriter.PolicyEntity, policy.Hash);
 
-    public static AuditEntry PrincipalRegistered(string policyHash, PrincipalDefinition p, DateTimeOffset at) => AuditEventWriter.ToEntry(
+    public static GateEntry PrincipalRegistered(string policyHash, PrincipalDefinition p, DateTimeOffset at) => Applied(
         new Events.PrincipalRegistered(policyHash, p.Id, p.Kind, p.Role, p.Status, p.Owner, at),
         AuditActor.System, AuditEventWriter.PrincipalEntity, p.Id);
 
     /// <summary><c>decision.allowed</c>, <c>decision.refused</c> (stage <c>invoke</c> or <c>break_glass</c>).</summary>
-    public static AuditEntry Decision(
+    public static GateEntry Decision(
         in Decision d, PrincipalDefinition? principal, string invocationId, string payloadDigest, DateTimeOffset at, bool counted, string stage = "invoke")
     {
         var actor = Actor(principal, d.PrincipalId);
         return d.Outcome == DecisionOutcome.Allowed
-            ? AuditEventWriter.ToEntry(
+            ? Unapplied(
                 new DecisionAllowed(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, Rule(d.Rule), stage, payloadDigest, at, counted),
                 actor, InvocationEntity, invocationId)
-            : AuditEventWriter.ToEntry(
+            : Unapplied(
                 new DecisionRefused(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, Rule(d.Rule), stage, payloadDigest, at, counted),
                 actor, InvocationEntity, invocationId);
     }
 
     /// <summary><c>decision.refused</c> for a refused execution or break-glass, about a request or invocation.</summary>
-    public static AuditEntry Refused(
+    public static GateEntry Refused(
         string policyHash, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string entityType,
-        string entityId, string? payloadDigest, DateTimeOffset at, string stage) => AuditEventWriter.ToEntry(
+        string entityId, string? payloadDigest, DateTimeOffset at, string stage) => Unapplied(
         new DecisionRefused(policyHash, principalId, skill, code, Rule(rule), stage, payloadDigest, at, Counted: false),
         Actor(principal, principalId), entityType, entityId);
 
-    public static AuditEntry ApprovalRequested(
+    public static GateEntry ApprovalRequested(
         in Decision d, PrincipalDefinition requester, string requestId, string payloadDigest, RecordedBasis? basis, DateTimeOffset at,
-        DateTimeOffset expiresAt, int required, bool counted) => AuditEventWriter.ToEntry(
+        DateTimeOffset expiresAt, int required, bool counted) => Applied(
         new Events.ApprovalRequested(
             d.PolicyHash, requestId, requester.Id, d.Skill, d.ReasonCode, Rule(d.Rule), payloadDigest, d.Sampled, required, at, expiresAt, counted, basis),
         Actor(requester, requester.Id), RequestEntity, requestId);
 
-    public static AuditEntry Presented(string policyHash, PrincipalDefinition reviewer, string requestId, string payloadDigest, DateTimeOffset at) =>
-        AuditEventWriter.ToEntry(
+    public static GateEntry Presented(string policyHash, PrincipalDefinition reviewer, string requestId, string payloadDigest, DateTimeOffset at) =>
+        Applied(
             new ApprovalPresented(policyHash, requestId, reviewer.Id, payloadDigest, at), Actor(reviewer, reviewer.Id), RequestEntity, requestId);
 
     /// <summary><c>approval.decided</c> (accepted) or <c>approval.signoff_refused</c> (with <paramref name="refusedCode"/>).</summary>
-    public static AuditEntry SignOff(
+    public static GateEntry SignOff(
         string policyHash, PrincipalDefinition? reviewer, string reviewerId, string requestId, string skill, string payloadDigest, DateTimeOffset requestedAt,
         bool approve, string? reason, DateTimeOffset? presentedAt, DateTimeOffset at, SourceLocation rule, string? refusedCode)
     {
@@ -74,24 +74,24 @@ internal static class AuditPayloads
         long? queueMs = presentedAt is { } q ? (long)(q - requestedAt).TotalMilliseconds : null;
         var actor = Actor(reviewer, reviewerId);
         return refusedCode is null
-            ? AuditEventWriter.ToEntry(
+            ? Applied(
                 new ApprovalDecided(policyHash, requestId, reviewerId, verdict, reason, ReasonCodes.SignedOff, Rule(rule), payloadDigest, requestedAt, presentedAt,
                     at, dwellMs, queueMs, skill),
                 actor, RequestEntity, requestId)
-            : AuditEventWriter.ToEntry(
+            : Unapplied(
                 new SignOffRefused(policyHash, requestId, reviewerId, verdict, reason, refusedCode, Rule(rule), payloadDigest, requestedAt, presentedAt,
                     at, dwellMs, queueMs, skill),
                 actor, RequestEntity, requestId);
     }
 
-    public static AuditEntry ActionStarted(
+    public static GateEntry ActionStarted(
         string policyHash, PrincipalDefinition executor, string requestId, string skill, string payloadDigest, IReadOnlyList<string> approvers,
-        SourceLocation rule, DateTimeOffset at) => AuditEventWriter.ToEntry(
+        SourceLocation rule, DateTimeOffset at) => Unapplied(
         new Events.ActionStarted(policyHash, requestId, executor.Id, skill, ReasonCodes.Executed, Rule(rule), payloadDigest, approvers, at),
         Actor(executor, executor.Id), RequestEntity, requestId);
 
     /// <summary><c>action.executed</c> or, with <paramref name="error"/>, <c>action.failed</c>.</summary>
-    public static AuditEntry ActionOutcome(
+    public static GateEntry ActionOutcome(
         string policyHash, PrincipalDefinition principal, string skill, string entityType, string entityId, DateTimeOffset at, Exception? error)
     {
         var actor = Actor(principal, principal.Id);
@@ -99,17 +99,36 @@ internal static class AuditPayloads
         var invocationId = entityType == RequestEntity ? null : entityId;
         // Only the exception's type: its message may carry the payload's personal data into the log.
         return error is null
-            ? AuditEventWriter.ToEntry(new ActionExecuted(policyHash, principal.Id, skill, null, at, requestId, invocationId), actor, entityType, entityId)
-            : AuditEventWriter.ToEntry(
+            ? Unapplied(new ActionExecuted(policyHash, principal.Id, skill, null, at, requestId, invocationId), actor, entityType, entityId)
+            : Unapplied(
                 new ActionFailed(policyHash, principal.Id, skill, error.GetType().FullName!, at, requestId, invocationId), actor, entityType, entityId);
     }
 
-    public static AuditEntry BreakGlass(
+    public static GateEntry BreakGlass(
         in Decision d, PrincipalDefinition principal, string invocationId, string payloadDigest, string justification, DateTimeOffset at, bool counted) =>
-        AuditEventWriter.ToEntry(
+        Applied(
             new BreakGlassInvoked(
                 d.PolicyHash, invocationId, principal.Id, d.Skill, ReasonCodes.BreakGlass, Rule(d.Rule), justification, payloadDigest, at, counted, ReviewRequired: true),
             Actor(principal, principal.Id), InvocationEntity, invocationId);
 
     private static string? Rule(SourceLocation rule) => rule.File is null ? null : rule.ToString();
+
+    /// <summary>An entry the projection applies live from <paramref name="payload"/> itself, without decoding what was stored.</summary>
+    private static GateEntry Applied<T>(in T payload, AuditActor actor, string entityType, string entityId)
+        where T : struct, IAuditEventPayload<T> => new(AuditEventWriter.ToEntry(payload, actor, entityType, entityId), payload);
+
+    /// <summary>An entry the projection needs nothing from live (or only its entity id): no record is kept, nothing is boxed.</summary>
+    private static GateEntry Unapplied<T>(in T payload, AuditActor actor, string entityType, string entityId)
+        where T : struct, IAuditEventPayload<T> => new(AuditEventWriter.ToEntry(payload, actor, entityType, entityId), null);
+}
+
+/// <summary>
+/// An audit entry the gate is about to append and, for the events its projection reads back live, the record it was built
+/// from: the projection applies that record rather than decode the stored copy of the same bytes.
+/// </summary>
+/// <param name="Entry">What the store appends.</param>
+/// <param name="Applied">The record, or <see langword="null"/> when the projection needs nothing from the payload live.</param>
+internal readonly record struct GateEntry(AuditEntry Entry, IAuditEventPayload? Applied)
+{
+    public string EventType => Entry.EventType;
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
@@ -37,12 +38,13 @@ internal sealed class GateProjection
     /// Applies one stored event: the one after the last applied, in chain order, each exactly once. Live invocations
     /// were counted in <see cref="Limits"/> before their event was written (so that check and count were atomic); only
     /// replay (start-up, and catching up on other writers' events) counts them here. Replay reads every event it uses
-    /// strictly through the catalogue; live, an event whose only use is its request id takes it from the entity id,
-    /// which the writer (<see cref="AuditPayloads"/>) sets to the same request id, so that the hot path decodes less.
+    /// strictly through the catalogue. Live, the gate passes the record it wrote (<paramref name="written"/>, the same
+    /// values as the stored bytes), and an event whose only use is its request id takes it from the entity id, which the
+    /// writer (<see cref="AuditPayloads"/>) sets to that request id: the hot path decodes nothing.
     /// </summary>
     /// <exception cref="AuditStoreException">The event does not continue the chain applied so far.</exception>
     /// <exception cref="AuditEventFormatException">A gate event's payload is malformed (missing or mistyped field).</exception>
-    public RequestState? Apply(AuditEvent e, bool replaying)
+    public RequestState? Apply(AuditEvent e, bool replaying, IAuditEventPayload? written = null)
     {
         if (Head is not null && (e.Seq <= LastSeq || e.PrevHash != Head))
         {
@@ -55,11 +57,11 @@ internal sealed class GateProjection
         switch (e.EventType)
         {
             case AuditEventTypes.PolicyActivated:
-                ActivePolicyHash = AuditEventReader.Read<PolicyActivated>(e).PolicyHash;
+                ActivePolicyHash = Payload<PolicyActivated>(e, written).PolicyHash;
                 return null;
 
             case AuditEventTypes.PrincipalRegistered:
-                var registered = AuditEventReader.Read<PrincipalRegistered>(e);
+                var registered = Payload<PrincipalRegistered>(e, written);
                 Principals[registered.PrincipalId] = new PrincipalDefinition(registered.PrincipalId, registered.Kind, registered.Role, registered.Status, registered.Owner);
                 return null;
 
@@ -69,14 +71,14 @@ internal sealed class GateProjection
                 return null;
 
             case AuditEventTypes.BreakGlassInvoked:
-                var glass = AuditEventReader.Read<BreakGlassInvoked>(e);
+                var glass = Payload<BreakGlassInvoked>(e, written);
                 if (replaying && glass.Counted) Limits.Record(glass.PrincipalId, glass.Skill, glass.DecidedAt);
                 BreakGlass.Enqueue(new BreakGlassRecord(
                     glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt));
                 return null;
 
             case AuditEventTypes.ApprovalRequested:
-                var opened = AuditEventReader.Read<ApprovalRequested>(e);
+                var opened = Payload<ApprovalRequested>(e, written);
                 if (replaying && opened.Counted) Limits.Record(opened.PrincipalId, opened.Skill, opened.RequestedAt);
                 var basis = opened.Basis is { } b ? new ProposalBasis(b.RuleId, b.ModelVersion, b.DatasetDigest, b.Reason) : null;
                 var state = new RequestState(
@@ -86,13 +88,13 @@ internal sealed class GateProjection
                 return state;
 
             case AuditEventTypes.ApprovalPresented:
-                var presented = AuditEventReader.Read<ApprovalPresented>(e);
+                var presented = Payload<ApprovalPresented>(e, written);
                 if (Find(presented.RequestId) is not { } shown) return null;
                 shown.AddPresentation(new Presentation(presented.ReviewerId, presented.PresentedAt));
                 return shown;
 
             case AuditEventTypes.ApprovalDecided:
-                var decided = AuditEventReader.Read<ApprovalDecided>(e);
+                var decided = Payload<ApprovalDecided>(e, written);
                 if (Find(decided.RequestId) is not { } signed) return null;
                 signed.AddSignOff(new SignOff(decided.ReviewerId, decided.Verdict == SignOffVerdict.Approve, decided.Reason, decided.PresentedAt, decided.DecidedAt));
                 return signed;
@@ -122,6 +124,18 @@ internal sealed class GateProjection
         ActivePolicyHash = null;
         LastSeq = 0;
         Head = null;
+    }
+
+    /// <summary>The payload of <paramref name="e"/>: the record it was written from when the gate applies its own event live, else read strictly.</summary>
+    private static T Payload<T>(AuditEvent e, IAuditEventPayload? written)
+        where T : struct, IAuditEventPayload<T>
+    {
+        if (written is T record)
+        {
+            Debug.Assert(e.EventType == T.Type, "the record applied live is the one the event was written from");
+            return record;
+        }
+        return AuditEventReader.Read<T>(e);
     }
 
     private RequestState? Find(string? requestId) => requestId is not null && Requests.TryGetValue(requestId, out var r) ? r : null;
