@@ -75,12 +75,14 @@ internal static class AuditPayloads
         var actor = Actor(reviewer, reviewerId);
         return refusedCode is null
             ? Applied(
-                new ApprovalDecided(policyHash, requestId, reviewerId, verdict, reason, ReasonCodes.SignedOff, Rule(rule), payloadDigest, requestedAt, presentedAt,
-                    at, dwellMs, queueMs, skill),
+                new ApprovalDecided(
+                    policyHash, requestId, reviewerId, verdict, reason, ReasonCodes.SignedOff, Rule(rule), payloadDigest, requestedAt, presentedAt, at, dwellMs,
+                    queueMs, skill),
                 actor, RequestEntity, requestId)
             : Unapplied(
-                new SignOffRefused(policyHash, requestId, reviewerId, verdict, reason, refusedCode, Rule(rule), payloadDigest, requestedAt, presentedAt,
-                    at, dwellMs, queueMs, skill),
+                new SignOffRefused(
+                    policyHash, requestId, reviewerId, verdict, reason, refusedCode, Rule(rule), payloadDigest, requestedAt, presentedAt, at, dwellMs,
+                    queueMs, skill),
                 actor, RequestEntity, requestId);
     }
 
@@ -108,7 +110,8 @@ internal static class AuditPayloads
         in Decision d, PrincipalDefinition principal, string invocationId, string payloadDigest, string justification, DateTimeOffset at, bool counted) =>
         Applied(
             new BreakGlassInvoked(
-                d.PolicyHash, invocationId, principal.Id, d.Skill, ReasonCodes.BreakGlass, Rule(d.Rule), justification, payloadDigest, at, counted, ReviewRequired: true),
+                d.PolicyHash, invocationId, principal.Id, d.Skill, ReasonCodes.BreakGlass, Rule(d.Rule), justification, payloadDigest, at, counted,
+                ReviewRequired: true),
             Actor(principal, principal.Id), InvocationEntity, invocationId);
 
     private static string? Rule(SourceLocation rule) => rule.File is null ? null : rule.ToString();

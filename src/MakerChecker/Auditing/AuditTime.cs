@@ -11,7 +11,9 @@ internal static class AuditTime
 
     /// <summary>Formats into <paramref name="destination"/> (28 characters) without allocating; returns the length written.</summary>
     public static int Format(DateTimeOffset time, Span<char> destination) =>
-        time.UtcDateTime.TryFormat(destination, out var written, Pattern, CultureInfo.InvariantCulture) ? written : throw new ArgumentException("too short", nameof(destination));
+        time.UtcDateTime.TryFormat(destination, out var written, Pattern, CultureInfo.InvariantCulture)
+            ? written
+            : throw new ArgumentException("A time needs 28 characters.", nameof(destination));
 
     public static DateTimeOffset Parse(string text) => Parse(text.AsSpan());
 

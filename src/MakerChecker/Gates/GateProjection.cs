@@ -62,12 +62,16 @@ internal sealed class GateProjection
 
             case AuditEventTypes.PrincipalRegistered:
                 var registered = Payload<PrincipalRegistered>(e, written);
-                Principals[registered.PrincipalId] = new PrincipalDefinition(registered.PrincipalId, registered.Kind, registered.Role, registered.Status, registered.Owner);
+                Principals[registered.PrincipalId] =
+                    new PrincipalDefinition(registered.PrincipalId, registered.Kind, registered.Role, registered.Status, registered.Owner);
                 return null;
 
             case AuditEventTypes.DecisionAllowed:
                 // Live, the invocation was counted before its event was written; only replay reads the event.
-                if (replaying && AuditEventReader.Read<DecisionAllowed>(e) is { Counted: true } allowed) Limits.Record(allowed.PrincipalId, allowed.Skill, allowed.DecidedAt);
+                if (replaying && AuditEventReader.Read<DecisionAllowed>(e) is { Counted: true } allowed)
+                {
+                    Limits.Record(allowed.PrincipalId, allowed.Skill, allowed.DecidedAt);
+                }
                 return null;
 
             case AuditEventTypes.BreakGlassInvoked:
@@ -96,7 +100,8 @@ internal sealed class GateProjection
             case AuditEventTypes.ApprovalDecided:
                 var decided = Payload<ApprovalDecided>(e, written);
                 if (Find(decided.RequestId) is not { } signed) return null;
-                signed.AddSignOff(new SignOff(decided.ReviewerId, decided.Verdict == SignOffVerdict.Approve, decided.Reason, decided.PresentedAt, decided.DecidedAt));
+                var approved = decided.Verdict == SignOffVerdict.Approve;
+                signed.AddSignOff(new SignOff(decided.ReviewerId, approved, decided.Reason, decided.PresentedAt, decided.DecidedAt));
                 return signed;
 
             case AuditEventTypes.ActionStarted:

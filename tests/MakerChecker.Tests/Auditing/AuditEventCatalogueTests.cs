@@ -30,10 +30,12 @@ public class AuditEventCatalogueTests
 
     private static string Canonical(JsonNode node) => Encoding.UTF8.GetString(JsonCanonicalizer.Canonicalize(node));
 
-    private static string Canonical(JsonElement element) => Encoding.UTF8.GetString(JsonCanonicalizer.Canonicalize(Encoding.UTF8.GetBytes(element.GetRawText())));
+    private static string Canonical(JsonElement element) =>
+        Encoding.UTF8.GetString(JsonCanonicalizer.Canonicalize(Encoding.UTF8.GetBytes(element.GetRawText())));
 
     private static string SourceGenerated(IAuditEventPayload payload) =>
-        Encoding.UTF8.GetString(JsonCanonicalizer.Canonicalize(JsonSerializer.SerializeToUtf8Bytes(payload, AuditEventCatalogue.TypeInfoOf(payload.EventType)!)));
+        Encoding.UTF8.GetString(JsonCanonicalizer.Canonicalize(JsonSerializer.SerializeToUtf8Bytes(payload,
+            AuditEventCatalogue.TypeInfoOf(payload.EventType)!)));
 
     [Fact]
     public void Every_event_type_of_the_catalogue_has_a_sample_and_every_sample_a_registered_type()
@@ -63,7 +65,8 @@ public class AuditEventCatalogueTests
         }
         Assert.Equal(events.Count - 2, known);
         // Every event type of the catalogue is in the fixture.
-        Assert.Equal(AuditEventCatalogue.EventTypes.Select(t => t.EventType).Order(), events.Select(e => e.EventType).Where(AuditEventCatalogue.IsKnown).Distinct().Order());
+        Assert.Equal(AuditEventCatalogue.EventTypes.Select(t => t.EventType).Order(),
+            events.Select(e => e.EventType).Where(AuditEventCatalogue.IsKnown).Distinct().Order());
     }
 
     [Fact]
@@ -109,9 +112,11 @@ public class AuditEventCatalogueTests
     [Fact]
     public void A_payload_that_is_not_an_object_is_an_error_naming_the_seq()
     {
-        var error = Assert.Throws<AuditEventFormatException>(() => AuditEventReader.Read<ApprovalPresented>(Event(12, AuditEventTypes.ApprovalPresented, new JsonArray(1))));
+        var error = Assert.Throws<AuditEventFormatException>(() => AuditEventReader.Read<ApprovalPresented>(Event(12,
+            AuditEventTypes.ApprovalPresented, new JsonArray(1))));
         Assert.Equal((12L, AuditEventTypes.ApprovalPresented, (string?)null), (error.Seq, error.EventType, error.Field));
-        Assert.Contains("seq 12 (approval.presented) has a malformed payload: the payload is an array, not a JSON object", error.Message, StringComparison.Ordinal);
+        Assert.Contains("seq 12 (approval.presented) has a malformed payload: the payload is an array, not a JSON object", error.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -123,7 +128,8 @@ public class AuditEventCatalogueTests
         Assert.Contains("neither 'requestId' nor 'invocationId'", error.Message, StringComparison.Ordinal);
 
         var both = (CatalogueSamples.ActionFailed with { RequestId = "r-1" }).ToPayload();
-        Assert.Equal("invocationId", Assert.Throws<AuditEventFormatException>(() => AuditEventReader.TryRead(Event(3, AuditEventTypes.ActionFailed, both), out _)).Field);
+        Assert.Equal("invocationId", Assert.Throws<AuditEventFormatException>(() => AuditEventReader.TryRead(Event(3, AuditEventTypes.ActionFailed,
+            both), out _)).Field);
     }
 
     [Fact]
@@ -217,7 +223,8 @@ public class AuditEventCatalogueTests
             if (corruption != Corruption.WrongType && property.Name is "requestId" or "invocationId") continue;
             var c = new Case(sample, property.Name, property.AssociatedParameter is { HasDefaultValue: true }, property.AssociatedParameter!.IsNullable,
                 Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType, corruption, 5);
-            try { if (!Holds(c)) bad.Add(c.ToString() + " " + Record.Exception(() => AuditEventReader.TryRead(Event(5, sample.EventType, Mutate(c)), out _))?.Message); }
+            try { if (!Holds(c)) bad.Add(c.ToString() + " " + Record.Exception(() => AuditEventReader.TryRead(Event(5, sample.EventType, Mutate(c)),
+                out _))?.Message); }
             catch (Exception ex) { bad.Add(c + " threw " + ex); }
         }
         Assert.Empty(bad);

@@ -19,7 +19,8 @@ public partial class AuditEventsDocTests
     private static string DocPath()
     {
         var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "MakerChecker.Sdk.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
+        while (!File.Exists(Path.Combine(root,
+            "MakerChecker.Sdk.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
         return Path.Combine(root, "docs", "audit-events.md");
     }
 

@@ -82,7 +82,8 @@ public class AuditV1FixtureTests
             Assert.StartsWith("policy.yaml:", glass.Rule, StringComparison.Ordinal);
 
             var nightBot = gate.ResolvePrincipal("night-bot")!;
-            Assert.Equal((PrincipalKind.Agent, "screener", PrincipalStatus.Active, "dr-owner"), (nightBot.Kind, nightBot.Role, nightBot.Status, nightBot.Owner));
+            Assert.Equal((PrincipalKind.Agent, "screener", PrincipalStatus.Active, "dr-owner"), (nightBot.Kind, nightBot.Role, nightBot.Status,
+                nightBot.Owner));
             Assert.Equal(PrincipalStatus.Suspended, gate.ResolvePrincipal("dr-c")!.Status);
 
             // bot's three counted flags were replayed into the ledger: a fourth in the same minute is refused.
@@ -102,17 +103,20 @@ public class AuditV1FixtureTests
         var evidence = MakerChecker.Review.ReviewEvidenceReader.Read(events);
         var requests = events.Where(e => e.EventType == AuditEventTypes.ApprovalRequested).Select(e => e.EntityId!).ToArray();
 
-        Assert.Equal([(25L, "dr-a", true), (27L, "dr-b", true), (30L, "dr-b", false), (37L, "dr-c", true)], evidence.SignOffs.Select(s => (s.Seq, s.ReviewerId, s.Approved)));
+        Assert.Equal([(25L, "dr-a", true), (27L, "dr-b", true), (30L, "dr-b", false), (37L, "dr-c", true)], evidence.SignOffs.Select(s => (s.Seq,
+            s.ReviewerId, s.Approved)));
         var first = evidence.SignOffs[0];
         Assert.Equal((requests[0], Deny, "chart reviewed"), (first.RequestId, first.Skill, first.Reason));
-        Assert.Equal((EveryEventScenario.Start, EveryEventScenario.Start, EveryEventScenario.Start.AddSeconds(35)), (first.RequestedAt, first.PresentedAt, first.DecidedAt));
+        Assert.Equal((EveryEventScenario.Start, EveryEventScenario.Start, EveryEventScenario.Start.AddSeconds(35)), (first.RequestedAt,
+            first.PresentedAt, first.DecidedAt));
         Assert.Null(evidence.SignOffs[1].Reason);
         Assert.Equal(
             [(22L, ReasonCodes.NotPresented, (long?)null), (24L, ReasonCodes.ReviewTooFast, 5000L), (28L, ReasonCodes.RequesterCannotApprove, null)],
             evidence.RefusedSignOffs.Select(r => (r.Seq, r.ReasonCode, r.DwellMs)));
         Assert.Equal(requests[1], evidence.RefusedSignOffs[2].RequestId);
         var glass = Assert.Single(evidence.BreakGlassUses);
-        Assert.Equal((40L, "dr-a", Deny, "patient in theatre", EveryEventScenario.Start.AddSeconds(228)), (glass.Seq, glass.PrincipalId, glass.Skill, glass.Justification, glass.At));
+        Assert.Equal((40L, "dr-a", Deny, "patient in theatre", EveryEventScenario.Start.AddSeconds(228)), (glass.Seq, glass.PrincipalId, glass.Skill,
+            glass.Justification, glass.At));
         Assert.Equal(new Dictionary<string, int> { [Flag] = 4, [Pay] = 1, [Deny] = 3, [Note] = 2 }, evidence.AutomatedDecisions);
         Assert.Equal(new Dictionary<string, int> { [Deny] = 2, [Note] = 1 }, evidence.ReviewedDecisions);
     }

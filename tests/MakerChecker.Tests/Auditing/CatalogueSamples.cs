@@ -14,11 +14,13 @@ internal static class CatalogueSamples
 
     public static readonly PolicyActivated PolicyActivated = new(Hash, "claims", "3", "policies/claims.yaml", At);
 
-    public static readonly PrincipalRegistered PrincipalRegistered = new(Hash, "night-bot", PrincipalKind.Agent, "screener", PrincipalStatus.Active, "dr-owner", At);
+    public static readonly PrincipalRegistered PrincipalRegistered = new(Hash, "night-bot", PrincipalKind.Agent, "screener", PrincipalStatus.Active,
+        "dr-owner", At);
 
     public static readonly DecisionAllowed DecisionAllowed = new(Hash, "bot", "coverage.flag@1", "allowed", Rule, "invoke", Digest, At, Counted: true);
 
-    public static readonly DecisionRefused DecisionRefused = new(Hash, "bot", "coverage.deny@1", "payload_mismatch", Rule, "execute", Digest, At, Counted: false);
+    public static readonly DecisionRefused DecisionRefused = new(Hash, "bot", "coverage.deny@1", "payload_mismatch", Rule, "execute", Digest, At,
+        Counted: false);
 
     public static readonly ApprovalRequested ApprovalRequested = new(
         Hash, "r-1", "bot", "coverage.deny@1", "approval_required", Rule, Digest, Sampled: false, RequiredApprovals: 2, At, At.AddHours(1), Counted: true,
@@ -34,7 +36,8 @@ internal static class CatalogueSamples
         Hash, "r-1", "dr-a", SignOffVerdict.Reject, "too soon", "review_too_fast", Rule, Digest, At, At.AddMinutes(5), At.AddMinutes(5).AddSeconds(2), 2_000,
         300_000, "coverage.deny@1");
 
-    public static readonly ActionStarted ActionStarted = new(Hash, "r-1", "bot", "coverage.deny@1", "executed", Rule, Digest, ["dr-a", "dr-b"], At.AddMinutes(7));
+    public static readonly ActionStarted ActionStarted = new(Hash, "r-1", "bot", "coverage.deny@1", "executed", Rule, Digest, ["dr-a", "dr-b"],
+        At.AddMinutes(7));
 
     public static readonly ActionExecuted ActionExecuted = new(Hash, "bot", "coverage.deny@1", null, At.AddMinutes(7), RequestId: "r-1");
 

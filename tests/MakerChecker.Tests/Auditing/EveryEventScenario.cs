@@ -48,12 +48,12 @@ internal static class EveryEventScenario
         await gate.InvokeAsync("bot", Flag, Claim(), Run);
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await gate.InvokeAsync("bot", Flag, Claim(id: "C-2"), Fail));
         await gate.InvokeAsync("bot", Flag, Claim(id: "C-3"), Run);
-        Expect(ReasonCodes.LimitExceeded, await gate.InvokeAsync("bot", Flag, Claim(id: "C-4"), Run));                                               // limit_exceeded
-        Expect(ReasonCodes.SkillNotGranted, await gate.InvokeAsync("clerk-1", Deny, Claim(), Run));                                                    // skill_not_granted
-        Expect(ReasonCodes.SkillForbidden, await gate.InvokeAsync("dr-a", Pay, Claim(), Run));                                                        // skill_forbidden
+        Expect(ReasonCodes.LimitExceeded, await gate.InvokeAsync("bot", Flag, Claim(id: "C-4"), Run));
+        Expect(ReasonCodes.SkillNotGranted, await gate.InvokeAsync("clerk-1", Deny, Claim(), Run));
+        Expect(ReasonCodes.SkillForbidden, await gate.InvokeAsync("dr-a", Pay, Claim(), Run));
         await gate.InvokeAsync("stranger", Flag, Claim(), Run);                                                   // unknown principal
-        Expect(ReasonCodes.Allowed, await gate.InvokeAsync("night-bot", Pay, Claim(amount: 120m), Run));                                       // under max_amount
-        Expect(ReasonCodes.LimitExceeded, await gate.InvokeAsync("night-bot", Pay, Claim(amount: 900m), Run));                                       // over max_amount
+        Expect(ReasonCodes.Allowed, await gate.InvokeAsync("night-bot", Pay, Claim(amount: 120m), Run));
+        Expect(ReasonCodes.LimitExceeded, await gate.InvokeAsync("night-bot", Pay, Claim(amount: 900m), Run));
 
         // Requests: with a basis (two approvers), without one (one approver), sampled in, and sampled out.
         var r1 = (await gate.InvokeAsync("bot", Deny, Claim(), Run, basis)).Request!.Id;
@@ -61,7 +61,7 @@ internal static class EveryEventScenario
         draw = 0.01;
         var r3 = (await gate.InvokeAsync("bot", Note, Claim(id: "C-6"), Run)).Request!.Id;                        // 0.01 < 0.05: sampled
         draw = 0.99;
-        Expect(ReasonCodes.Allowed, await gate.InvokeAsync("bot", Note, Claim(id: "C-7"), Run));                  // not sampled
+        Expect(ReasonCodes.Allowed, await gate.InvokeAsync("bot", Note, Claim(id: "C-7"), Run));
 
         // Sign-offs on r1: refused (not presented, too fast), then two approvals.
         Expect(ReasonCodes.NotPresented, await gate.ApproveAsync(r1, "dr-a", "looks right"));
@@ -79,12 +79,12 @@ internal static class EveryEventScenario
         await gate.PresentAsync(r2, "dr-b");
         clock.Advance(TimeSpan.FromSeconds(31));
         Expect(ReasonCodes.SignedOff, await gate.RejectAsync(r2, "dr-b", "not documented"));
-        Expect(ReasonCodes.RequestClosed, await gate.ExecuteAsync(r2, "dr-a", Claim(id: "C-5"), Run));                                               // request_closed
+        Expect(ReasonCodes.RequestClosed, await gate.ExecuteAsync(r2, "dr-a", Claim(id: "C-5"), Run));
 
         // r1 executes after two refused attempts.
-        Expect(ReasonCodes.PayloadMismatch, await gate.ExecuteAsync(r1, "bot", Claim(id: "C-99"), Run));                                               // payload_mismatch
-        Expect(ReasonCodes.NotRequester, await gate.ExecuteAsync(r1, "dr-a", Claim(), Run));                                                        // not_requester
-        Expect(ReasonCodes.Executed, await gate.ExecuteAsync(r1, "bot", Claim(), Run));                                                         // started, executed
+        Expect(ReasonCodes.PayloadMismatch, await gate.ExecuteAsync(r1, "bot", Claim(id: "C-99"), Run));
+        Expect(ReasonCodes.NotRequester, await gate.ExecuteAsync(r1, "dr-a", Claim(), Run));
+        Expect(ReasonCodes.Executed, await gate.ExecuteAsync(r1, "bot", Claim(), Run));
 
         // r3 (sampled) is approved and its action fails.
         await gate.PresentAsync(r3, "dr-c");
@@ -117,5 +117,6 @@ internal static class EveryEventScenario
         return clock.GetUtcNow();
     }
 
-    private static void Expect(string reasonCode, GateResult result) => Assert.True(result.ReasonCode == reasonCode, $"{reasonCode} expected: {result.Message}");
+    private static void Expect(string reasonCode, GateResult result) =>
+        Assert.True(result.ReasonCode == reasonCode, $"{reasonCode} expected: {result.Message}");
 }

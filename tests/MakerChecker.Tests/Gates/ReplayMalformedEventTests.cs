@@ -48,7 +48,8 @@ public class ReplayMalformedEventTests
 
         var seq = store.Events[^1].Seq;
         Assert.Equal((seq, AuditEventTypes.ApprovalRequested, field), (error.Seq, error.EventType, error.Field));
-        Assert.Contains($"Audit event seq {seq} (approval.requested) has a malformed payload: the field '{field}' is {problem}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"Audit event seq {seq} (approval.requested) has a malformed payload: the field '{field}' is {problem}", error.Message,
+            StringComparison.Ordinal);
         Assert.IsAssignableFrom<AuditStoreException>(error);
     }
 }

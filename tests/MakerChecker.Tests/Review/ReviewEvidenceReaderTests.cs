@@ -50,7 +50,8 @@ public sealed class ReviewEvidenceReaderTests
             RequestId = "r-1", ReviewerId = "dr.quick", ReasonCode = "review_too_fast", DwellMs = 2000, DecidedAt = CatalogueSamples.At.AddSeconds(2),
         }));
         var refused = Assert.Single((await ReviewEvidenceReader.ReadAsync(store.ReadAsync())).RefusedSignOffs);
-        Assert.Equal((2L, "r-1", "dr.quick", "review_too_fast", 2000L), (refused.Seq, refused.RequestId, refused.ReviewerId, refused.ReasonCode, refused.DwellMs!.Value));
+        Assert.Equal((2L, "r-1", "dr.quick", "review_too_fast", 2000L), (refused.Seq, refused.RequestId, refused.ReviewerId, refused.ReasonCode,
+            refused.DwellMs!.Value));
     }
 
     [Theory]
@@ -67,7 +68,8 @@ public sealed class ReviewEvidenceReaderTests
         payload[field] = value;
         await using var store = new InMemoryAuditStore();
         await store.AppendAsync(Entry(CatalogueSamples.PolicyActivated));
-        await store.AppendAsync(new AuditEntry { Actor = new AuditActor("human", "dr.x"), EventType = type, EntityType = "approval_request", EntityId = "r-1", Payload = payload });
+        await store.AppendAsync(new AuditEntry { Actor = new AuditActor("human", "dr.x"), EventType = type, EntityType = "approval_request",
+            EntityId = "r-1", Payload = payload });
 
         var error = await Assert.ThrowsAsync<AuditEventFormatException>(() => ReviewEvidenceReader.ReadAsync(store.ReadAsync()));
 

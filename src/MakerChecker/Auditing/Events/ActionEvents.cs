@@ -128,7 +128,8 @@ internal static class ActionOutcomeFields
     private const string RequestIdField = "requestId";
     private const string InvocationIdField = "invocationId";
 
-    public static JsonObject ToPayload(string policyHash, string? requestId, string? invocationId, string principalId, string skill, string? error, DateTimeOffset at)
+    public static JsonObject ToPayload(
+        string policyHash, string? requestId, string? invocationId, string principalId, string skill, string? error, DateTimeOffset at)
     {
         var payload = new JsonObject { ["policyHash"] = policyHash };
         if (requestId is not null) payload[RequestIdField] = requestId;

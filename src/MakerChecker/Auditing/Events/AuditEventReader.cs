@@ -23,7 +23,8 @@ public static class AuditEventReader
         ArgumentNullException.ThrowIfNull(e);
         if (!string.Equals(e.EventType, T.Type, StringComparison.Ordinal))
         {
-            throw new ArgumentException($"Event seq {e.Seq} is {e.EventType}, not {T.Type}: match the event type before reading it as {typeof(T).Name}.", nameof(e));
+            throw new ArgumentException(
+                $"Event seq {e.Seq} is {e.EventType}, not {T.Type}: match the event type before reading it as {typeof(T).Name}.", nameof(e));
         }
 
         T payload;

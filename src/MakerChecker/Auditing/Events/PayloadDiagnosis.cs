@@ -14,7 +14,9 @@ internal static class PayloadDiagnosis
     {
         if (payload.ValueKind != JsonValueKind.Object)
         {
-            return prefix.Length == 0 ? (null, $"the payload is {Describe(payload.ValueKind)}, not a JSON object") : (prefix.TrimEnd('.'), $"{Describe(payload.ValueKind)}, not an object");
+            return prefix.Length == 0
+                ? (null, $"the payload is {Describe(payload.ValueKind)}, not a JSON object")
+                : (prefix.TrimEnd('.'), $"{Describe(payload.ValueKind)}, but must be an object");
         }
 
         foreach (var property in AuditEventCatalogue.Fields(contract))
