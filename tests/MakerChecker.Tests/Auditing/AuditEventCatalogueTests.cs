@@ -133,6 +133,15 @@ public class AuditEventCatalogueTests
     }
 
     [Fact]
+    public void An_approver_list_holding_null_is_an_error_naming_the_field()
+    {
+        var payload = CatalogueSamples.ActionStarted.ToPayload();
+        payload["approvers"]!.AsArray().Add(null);
+        var error = Assert.Throws<AuditEventFormatException>(() => AuditEventReader.TryRead(Event(6, AuditEventTypes.ActionStarted, payload), out _));
+        Assert.Equal((6L, "approvers"), (error.Seq, error.Field));
+    }
+
+    [Fact]
     public void A_nested_field_is_named_with_its_path()
     {
         var payload = CatalogueSamples.ApprovalRequested.ToPayload();

@@ -54,6 +54,20 @@ public sealed class ReviewEvidenceReaderTests
             refused.DwellMs!.Value));
     }
 
+    [Fact]
+    public async Task A_sign_off_written_before_sign_offs_named_their_skill_takes_it_from_the_request()
+    {
+        await using var store = new InMemoryAuditStore();
+        await store.AppendAsync(Entry(CatalogueSamples.ApprovalRequested with { RequestId = "r-1", Skill = "coverage.deny@1" }));
+        await store.AppendAsync(Entry(CatalogueSamples.ApprovalDecided with { RequestId = "r-1", Skill = null }));
+        Assert.DoesNotContain("\"skill\"", store.ReadAsync().ToBlockingEnumerable().Last().Payload.GetRawText(), StringComparison.Ordinal);
+
+        var evidence = await ReviewEvidenceReader.ReadAsync(store.ReadAsync());
+
+        Assert.Equal("coverage.deny@1", Assert.Single(evidence.SignOffs).Skill);
+        Assert.Equal(1, evidence.ReviewedDecisions["coverage.deny@1"]);
+    }
+
     [Theory]
     [InlineData("approval.decided", "reviewerId", null, "'reviewerId' is null")]
     [InlineData("approval.decided", "verdict", "maybe", "'verdict' is 'maybe', but must be one of approve, reject")]

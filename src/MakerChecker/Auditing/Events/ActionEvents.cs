@@ -21,7 +21,7 @@ namespace MakerChecker.Auditing.Events;
 public readonly record struct ActionStarted(
     string PolicyHash, string RequestId, string PrincipalId, string Skill, string ReasonCode, string? Rule, string PayloadDigest,
     IReadOnlyList<string> Approvers, DateTimeOffset StartedAt)
-    : IAuditEventPayload<ActionStarted>
+    : IAuditEventPayload<ActionStarted>, ISelfCheckingPayload
 {
     /// <inheritdoc/>
     public static string Type => AuditEventTypes.ActionStarted;
@@ -51,6 +51,9 @@ public readonly record struct ActionStarted(
             ["startedAt"] = AuditTime.Format(StartedAt),
         };
     }
+
+    (string Field, string Problem)? ISelfCheckingPayload.Check() =>
+        Approvers.Contains(null!) ? ("approvers", "an array holding null, but must hold only approver ids (strings)") : null;
 }
 
 /// <summary>
