@@ -52,8 +52,16 @@ internal sealed class GateProjection
                 $"The audit log does not continue the chain the gate has applied: event {e.Seq} (prev_hash {e.PrevHash}) does not follow event {LastSeq} (hash {Head}). Verify the log.");
         }
 
+        // Read (and so check) the payload before the event counts as applied: a malformed event stops every later
+        // catch-up at the same place instead of being stepped over by the next one.
+        var changed = ApplyPayload(e, replaying, written);
         LastSeq = e.Seq;
         Head = e.Hash;
+        return changed;
+    }
+
+    private RequestState? ApplyPayload(AuditEvent e, bool replaying, IAuditEventPayload? written)
+    {
         switch (e.EventType)
         {
             case AuditEventTypes.PolicyActivated:

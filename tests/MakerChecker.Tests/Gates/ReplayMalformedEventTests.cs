@@ -7,6 +7,7 @@ using MakerChecker.Gates;
 using MakerChecker.Review;
 using MakerChecker.Tests.Auditing;
 using MakerChecker.Tests.Support;
+using static MakerChecker.Tests.Support.ClaimsFixture;
 
 namespace MakerChecker.Tests.Gates;
 
@@ -51,5 +52,23 @@ public class ReplayMalformedEventTests
         Assert.Contains($"Audit event seq {seq} (approval.requested) has a malformed payload: the field '{field}' is {problem}", error.Message,
             StringComparison.Ordinal);
         Assert.IsAssignableFrom<AuditStoreException>(error);
+    }
+
+    [Fact]
+    public async Task A_malformed_event_from_another_writer_stops_every_decision_not_only_the_first()
+    {
+        await using var f = new ClaimsFixture();
+        await f.Gate.InitializeAsync();
+        var payload = CatalogueSamples.ApprovalRequested.ToPayload();
+        payload.Remove("requiredApprovals");
+        await f.Store.AppendAsync(Raw(AuditEventTypes.ApprovalRequested, payload));
+
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var error = await Assert.ThrowsAsync<AuditEventFormatException>(async () => await f.Gate.InvokeAsync("bot", Flag, Claim(), f.Action));
+            Assert.Equal(("requiredApprovals", f.Store.Events[^1].Seq), (error.Field, error.Seq));
+        }
+        Assert.Equal(0, f.Runs);
+        Assert.Equal(AuditEventTypes.ApprovalRequested, f.Store.Events[^1].EventType);
     }
 }
