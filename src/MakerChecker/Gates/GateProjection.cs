@@ -116,10 +116,10 @@ internal sealed class GateProjection
                 return WithStatus(replaying ? AuditEventReader.Read<ActionStarted>(e).RequestId : e.EntityId, ApprovalStatus.Executing);
 
             case AuditEventTypes.ActionExecuted when e.EntityType == AuditPayloads.RequestEntity:
-                return WithStatus(replaying ? AuditEventReader.Read<ActionExecuted>(e).RequestId : e.EntityId, ApprovalStatus.Executed);
+                return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionExecuted>(e).RequestId) : e.EntityId, ApprovalStatus.Executed);
 
             case AuditEventTypes.ActionFailed when e.EntityType == AuditPayloads.RequestEntity:
-                return WithStatus(replaying ? AuditEventReader.Read<ActionFailed>(e).RequestId : e.EntityId, ApprovalStatus.Failed);
+                return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionFailed>(e).RequestId) : e.EntityId, ApprovalStatus.Failed);
 
             default:
                 // Refusals (decision.refused, approval.signoff_refused), outcomes of direct invocations, and other
@@ -150,6 +150,11 @@ internal sealed class GateProjection
         }
         return AuditEventReader.Read<T>(e);
     }
+
+    /// <summary>An outcome about an approval request names it: one that names only an invocation cannot close the request.</summary>
+    private static string RequestIdOf(AuditEvent e, string? requestId) =>
+        requestId ?? throw new AuditEventFormatException(
+            e.Seq, e.EventType, "requestId", $"missing, but the event is about approval request '{e.EntityId}' and must name it");
 
     private RequestState? Find(string? requestId) => requestId is not null && Requests.TryGetValue(requestId, out var r) ? r : null;
 

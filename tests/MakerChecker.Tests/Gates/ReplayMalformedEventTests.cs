@@ -71,4 +71,18 @@ public class ReplayMalformedEventTests
         Assert.Equal(0, f.Runs);
         Assert.Equal(AuditEventTypes.ApprovalRequested, f.Store.Events[^1].EventType);
     }
+
+    [Fact]
+    public async Task An_outcome_about_a_request_that_names_only_an_invocation_stops_the_replay()
+    {
+        var store = new FaultyAuditStore();
+        await store.AppendAsync(Raw(AuditEventTypes.PolicyActivated, CatalogueSamples.PolicyActivated.ToPayload(), AuditEventWriter.PolicyEntity));
+        await store.AppendAsync(Raw(AuditEventTypes.ApprovalRequested, CatalogueSamples.ApprovalRequested.ToPayload()));
+        await store.AppendAsync(Raw(AuditEventTypes.ActionExecuted, (CatalogueSamples.ActionExecuted with { RequestId = null, InvocationId = "i-9" }).ToPayload()));
+        await using var f = new ClaimsFixture(store: store);
+
+        var error = await Assert.ThrowsAsync<AuditEventFormatException>(async () => await f.Gate.InitializeAsync());
+
+        Assert.Equal((store.Events[^1].Seq, AuditEventTypes.ActionExecuted, "requestId"), (error.Seq, error.EventType, error.Field));
+    }
 }
