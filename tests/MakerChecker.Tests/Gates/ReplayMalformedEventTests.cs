@@ -78,7 +78,8 @@ public class ReplayMalformedEventTests
         var store = new FaultyAuditStore();
         await store.AppendAsync(Raw(AuditEventTypes.PolicyActivated, CatalogueSamples.PolicyActivated.ToPayload(), AuditEventWriter.PolicyEntity));
         await store.AppendAsync(Raw(AuditEventTypes.ApprovalRequested, CatalogueSamples.ApprovalRequested.ToPayload()));
-        await store.AppendAsync(Raw(AuditEventTypes.ActionExecuted, (CatalogueSamples.ActionExecuted with { RequestId = null, InvocationId = "i-9" }).ToPayload()));
+        var invocationOnly = CatalogueSamples.ActionExecuted with { RequestId = null, InvocationId = "i-9" };
+        await store.AppendAsync(Raw(AuditEventTypes.ActionExecuted, invocationOnly.ToPayload()));
         await using var f = new ClaimsFixture(store: store);
 
         var error = await Assert.ThrowsAsync<AuditEventFormatException>(async () => await f.Gate.InitializeAsync());
