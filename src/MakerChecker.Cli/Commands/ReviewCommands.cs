@@ -96,7 +96,7 @@ internal static class ReviewCommands
                 // The evidence is a live store (told by its content, whatever its extension): there is no signature to pin.
                 return await ArgumentChecks.UsageAsync(error, ArgumentChecks.KeyDoesNotApplyToStore, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is ReviewEvidenceException or CanonicalJsonException or AuditStoreException or FormatException or IOException
+            catch (Exception ex) when (ex is CanonicalJsonException or AuditStoreException or FormatException or IOException
                 or UnauthorizedAccessException)
             {
                 await error.WriteLineAsync($"error: cannot read the evidence in '{file}': {ex.Message}").ConfigureAwait(false);
