@@ -26,10 +26,10 @@ internal sealed class ActionOutcomes
     /// <summary>Whether anything is owed: the gate then accepts no new work until <see cref="Settle"/> leaves nothing.</summary>
     public bool Any => _outcomes.Count > 0 || _inDoubt.Count > 0;
 
-    public void OutcomeNotRecorded(AuditEntry outcome) => _outcomes.Add(new Owed(outcome));
+    public void OutcomeNotRecorded(GateEntry outcome) => _outcomes.Add(new Owed(outcome));
 
     /// <summary>Remembers a failed authorising append (other event types need nothing: the action never depends on them).</summary>
-    public void AppendFailed(AuditEntry entry)
+    public void AppendFailed(GateEntry entry)
     {
         if (IsAuthorising(entry.EventType)) _inDoubt.Add(new Owed(entry));
     }
@@ -41,27 +41,27 @@ internal sealed class ActionOutcomes
     /// <summary>Sees one event read back from the log, and notes which owed entries it shows durable.</summary>
     public void Observe(AuditEvent e)
     {
-        foreach (var owed in _outcomes) owed.Found |= Same(owed.Entry, e);
-        foreach (var owed in _inDoubt) owed.Found |= Same(owed.Entry, e);
+        foreach (var owed in _outcomes) owed.Found |= Same(owed.Entry.Entry, e);
+        foreach (var owed in _inDoubt) owed.Found |= Same(owed.Entry.Entry, e);
     }
 
     /// <summary>
     /// After the log has been read to its head: drops what the log holds, turns each authorisation found durable into
     /// the resolution the gate must record, forgets those that never became durable, and returns what is left to append.
     /// </summary>
-    public IReadOnlyList<AuditEntry> Settle(DateTimeOffset now)
+    public IReadOnlyList<GateEntry> Settle(DateTimeOffset now)
     {
         _outcomes.RemoveAll(o => o.Found);
-        foreach (var doubt in _inDoubt.Where(d => d.Found)) _outcomes.Add(new Owed(NotExecuted(doubt.Entry, now)));
+        foreach (var doubt in _inDoubt.Where(d => d.Found)) _outcomes.Add(new Owed(NotExecuted(doubt.Entry.Entry, now)));
         _inDoubt.Clear();
         return [.. _outcomes.Select(o => o.Entry)];
     }
 
-    public void Recorded(AuditEntry entry) => _outcomes.RemoveAll(o => ReferenceEquals(o.Entry, entry));
+    public void Recorded(GateEntry entry) => _outcomes.RemoveAll(o => ReferenceEquals(o.Entry.Entry, entry.Entry));
 
     /// <summary>What is owed, for the refusal's message: event type and entity of each.</summary>
     public string Describe() =>
-        string.Join(", ", _outcomes.Concat(_inDoubt).Select(o => $"{o.Entry.EventType} for {o.Entry.EntityType} {o.Entry.EntityId}"));
+        string.Join(", ", _outcomes.Concat(_inDoubt).Select(o => $"{o.Entry.EventType} for {o.Entry.Entry.EntityType} {o.Entry.Entry.EntityId}"));
 
     /// <summary>Whether a stored event is the owed entry: same type and entity, and for a request the same execution.</summary>
     private static bool Same(AuditEntry entry, AuditEvent e) =>
@@ -71,20 +71,20 @@ internal sealed class ActionOutcomes
     private static string? Execution(JsonObject payload) => payload["executionId"]?.GetValue<string>();
 
     /// <summary>The gate's own resolution of an authorisation it knows it never acted on.</summary>
-    private static AuditEntry NotExecuted(AuditEntry authorising, DateTimeOffset now)
+    private static GateEntry NotExecuted(AuditEntry authorising, DateTimeOffset now)
     {
         var p = authorising.Payload;
         return AuditPayloads.OutcomeResolved(
             p["policyHash"]!.GetValue<string>(), null, authorising.EntityType!, authorising.EntityId!, Execution(p), p["principalId"]!.GetValue<string>(),
-            p["skill"]!.GetValue<string>(), AuditPayloads.ResolutionName(ActionResolution.NotExecuted),
+            p["skill"]!.GetValue<string>(), Auditing.Events.ActionOutcomeResolved.NotExecuted,
             $"The gate could not confirm {authorising.EventType} was recorded (the append failed), so it did not run the action; " +
             "the event reached the log all the same.",
             now);
     }
 
-    private sealed class Owed(AuditEntry entry)
+    private sealed class Owed(GateEntry entry)
     {
-        public AuditEntry Entry { get; } = entry;
+        public GateEntry Entry { get; } = entry;
 
         public bool Found { get; set; }
     }

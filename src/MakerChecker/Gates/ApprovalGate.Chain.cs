@@ -84,13 +84,13 @@ public sealed partial class ApprovalGate
     /// The append failed (the gate does not act on it), or the head moved under <see cref="MaxDecisionAttempts"/> attempts
     /// in a row (nothing was written).
     /// </exception>
-    private async ValueTask<AuditEvent?> AppendOnHeadAsync(AuditEntry entry, CountedSlot? slot = null)
+    private async ValueTask<AuditEvent?> AppendOnHeadAsync(GateEntry entry, CountedSlot? slot = null)
     {
         AuditEvent? recorded;
         try
         {
             // Not cancellable: a cancelled append may or may not have become durable, and the gate must know which.
-            recorded = await _store.TryAppendAsync(entry, _state.LastSeq, CancellationToken.None).ConfigureAwait(false);
+            recorded = await _store.TryAppendAsync(entry.Entry, _state.LastSeq, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -99,7 +99,7 @@ public sealed partial class ApprovalGate
 
         if (recorded is not null)
         {
-            _state.Apply(recorded, replaying: false);
+            _state.Apply(recorded, replaying: false, entry.Applied);
             return recorded;
         }
 
@@ -180,17 +180,19 @@ public sealed partial class ApprovalGate
     /// still have become durable, so the message says only what is known; an authorising event is remembered, and the
     /// next call reads the log back to settle it (see <see cref="ActionOutcomes"/>).
     /// </summary>
-    private AuditStoreException AppendFailed(Exception ex, AuditEntry entry, CountedSlot? slot)
+    private AuditStoreException AppendFailed(Exception ex, GateEntry written, CountedSlot? slot)
     {
+        var entry = written.Entry;
         if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
         Log.AuditWriteFailed(_logger, ex, entry.EventType, ReasonCodes.AuditWriteFailed);
         _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.AuditWriteFailed);
-        _owed.AppendFailed(entry);
+        _owed.AppendFailed(written);
         var acted = ActionOutcomes.IsAuthorising(entry.EventType)
             ? "The action did not run. "
             : "The gate did not act on it. ";
         return new AuditStoreException(
-            $"The audit log could not record {entry.EventType} for {entry.EntityType} {entry.EntityId}: {ex.Message} {acted}Whether the event reached the log is not " +
+            $"The audit log could not record {entry.EventType} for {entry.EntityType} {entry.EntityId}: {ex.Message} {acted}" +
+            "Whether the event reached the log is not " +
             "known: the gate reads the log back on its next call. Restore the audit store, then retry.", ex);
     }
 }

@@ -54,7 +54,7 @@ public sealed partial class ApprovalGate
     /// When it cannot be appended, it is owed: kept, and appended before the gate does anything else.
     /// </summary>
     /// <exception cref="AuditStoreException">The append failed, or the head moved under <see cref="MaxDecisionAttempts"/> attempts in a row.</exception>
-    private async ValueTask AppendFactAsync(AuditEntry entry)
+    private async ValueTask AppendFactAsync(GateEntry entry)
     {
         await _decisions.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
@@ -94,7 +94,7 @@ public sealed partial class ApprovalGate
                 {
                 }
                 _owed.Recorded(entry);
-                Log.OutcomeRecordedLate(_logger, entry.EventType, entry.EntityType!, entry.EntityId!);
+                Log.OutcomeRecordedLate(_logger, entry.EventType, entry.Entry.EntityType!, entry.Entry.EntityId!);
             }
         }
         catch (AuditStoreException ex)

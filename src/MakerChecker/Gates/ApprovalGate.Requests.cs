@@ -32,7 +32,7 @@ public sealed partial class ApprovalGate
                 return await MovedLockedAsync(AuditEventTypes.ApprovalPresented).ConfigureAwait(false) ? null : Refusal(policy, code, default, reviewerId, request, now);
             }
 
-            if (await AppendOnHeadAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request, now)).ConfigureAwait(false) is null) return null;
+            if (await AppendOnHeadAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request.Id, request.PayloadDigest, now)).ConfigureAwait(false) is null) return null;
             Log.Presented(_logger, requestId, reviewerId);
             return new GateResult(DecisionOutcome.Allowed, ReasonCodes.Presented, default, policy.Hash, GateMessages.Describe(ReasonCodes.Presented, reviewerId, requestId), request.Snapshot(now));
         }, cancellationToken);
@@ -107,7 +107,8 @@ public sealed partial class ApprovalGate
 
             // Once action.started is in the log (and applied) the request is Executing, so no caller on any gate can start it again.
             var executionId = NewId(now);
-            if (await AppendOnHeadAsync(AuditPayloads.ActionStarted(policy.Hash, requester!, request, executionId, approvers!, rule, now)).ConfigureAwait(false) is null) return null;
+            var startEntry = AuditPayloads.ActionStarted(policy.Hash, requester!, request.Id, request.Skill, request.PayloadDigest, executionId, approvers!, rule, now);
+            if (await AppendOnHeadAsync(startEntry).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.Executed);
             Log.Executing(_logger, requestId, request.Skill, principalId);
             var started = new GateResult(DecisionOutcome.Allowed, ReasonCodes.Executed, rule, policy.Hash, GateMessages.Describe(ReasonCodes.Executed, principalId, requestId));
@@ -128,7 +129,8 @@ public sealed partial class ApprovalGate
             var reviewer = ResolvePrincipal(reviewerId);
             var presentedAt = request.FirstPresentedTo(reviewerId);
             var (code, rule, detail) = CheckSignOff(policy, request, reviewerId, reviewer, approve, reason, presentedAt, now);
-            var entry = AuditPayloads.SignOff(policy.Hash, reviewer, reviewerId, request, approve, reason, presentedAt, now, rule, code);
+            var entry = AuditPayloads.SignOff(
+                policy.Hash, reviewer, reviewerId, request.Id, request.Skill, request.PayloadDigest, request.RequestedAt, approve, reason, presentedAt, now, rule, code);
             var recorded = await AppendOnHeadAsync(entry).ConfigureAwait(false);
             if (recorded is null) return null;
             if (code is not null)

@@ -1,5 +1,6 @@
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Decisions;
 using MakerChecker.Policy.Model;
 using MakerChecker.Telemetry;
@@ -70,7 +71,12 @@ public sealed partial class ApprovalGate
                 return new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, message, request?.Snapshot(now));
             }
 
-            var name = AuditPayloads.ResolutionName(resolution);
+            var name = resolution switch
+            {
+                ActionResolution.Executed => ActionOutcomeResolved.Executed,
+                ActionResolution.NotExecuted => ActionOutcomeResolved.NotExecuted,
+                _ => ActionOutcomeResolved.Unknown,
+            };
             var entry = AuditPayloads.OutcomeResolved(policy.Hash, resolver, entityType, id, executionId, ranBy, skill, name, reason, now);
             if (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.OutcomeResolved);

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
+using System.Diagnostics;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Limits;
 using MakerChecker.Policy.Model;
 
@@ -42,10 +43,14 @@ internal sealed class GateProjection
     /// <summary>
     /// Applies one stored event: the one after the last applied, in chain order, each exactly once. Live invocations
     /// were counted in <see cref="Limits"/> before their event was written (so that check and count were atomic); only
-    /// replay (start-up, and catching up on other writers' events) counts them here.
+    /// replay (start-up, and catching up on other writers' events) counts them here. Replay reads every event it uses
+    /// strictly through the catalogue. Live, the gate passes the record it wrote (<paramref name="written"/>, the same
+    /// values as the stored bytes), and an event whose only use is its request id takes it from the entity id, which the
+    /// writer (<see cref="AuditPayloads"/>) sets to that request id: the hot path decodes nothing.
     /// </summary>
     /// <exception cref="AuditStoreException">The event does not continue the chain applied so far.</exception>
-    public RequestState? Apply(AuditEvent e, bool replaying)
+    /// <exception cref="AuditEventFormatException">A gate event's payload is malformed (missing or mistyped field).</exception>
+    public RequestState? Apply(AuditEvent e, bool replaying, IAuditEventPayload? written = null)
     {
         if (Head is not null && (e.Seq <= LastSeq || e.PrevHash != Head))
         {
@@ -53,69 +58,85 @@ internal sealed class GateProjection
                 $"The audit log does not continue the chain the gate has applied: event {e.Seq} (prev_hash {e.PrevHash}) does not follow event {LastSeq} (hash {Head}). Verify the log.");
         }
 
+        // Read (and so check) the payload before the event counts as applied: a malformed event stops every later
+        // catch-up at the same place instead of being stepped over by the next one.
+        var changed = ApplyPayload(e, replaying, written);
         LastSeq = e.Seq;
         Head = e.Hash;
-        var p = e.Payload;
+        return changed;
+    }
+
+    private RequestState? ApplyPayload(AuditEvent e, bool replaying, IAuditEventPayload? written)
+    {
         switch (e.EventType)
         {
             case AuditEventTypes.PolicyActivated:
-                ActivePolicyHash = p.GetProperty("policyHash").GetString();
+                ActivePolicyHash = Payload<PolicyActivated>(e, written).PolicyHash;
                 return null;
 
             case AuditEventTypes.PrincipalRegistered:
-                var principal = new PrincipalDefinition(
-                    Str(p, "principalId")!,
-                    Enum.Parse<PrincipalKind>(Str(p, "kind")!, ignoreCase: true),
-                    Str(p, "role")!,
-                    Enum.Parse<PrincipalStatus>(Str(p, "status")!, ignoreCase: true),
-                    Str(p, "owner"));
-                Principals[principal.Id] = principal;
+                var registered = Payload<PrincipalRegistered>(e, written);
+                Principals[registered.PrincipalId] =
+                    new PrincipalDefinition(registered.PrincipalId, registered.Kind, registered.Role, registered.Status, registered.Owner);
                 return null;
 
             case AuditEventTypes.DecisionAllowed:
-                CountOnReplay(p, replaying);
-                TrackInvocation(e, p);
+                var allowed = Payload<DecisionAllowed>(e, written);
+                // Live, the invocation was counted before its event was written; only replay counts it here.
+                if (replaying && allowed.Counted) Limits.Record(allowed.PrincipalId, allowed.Skill, allowed.DecidedAt);
+                TrackInvocation(
+                    e.EntityId, allowed.PrincipalId, allowed.Skill, allowed.PayloadDigest, allowed.PolicyHash, allowed.ReasonCode, allowed.IdempotencyKey);
                 return null;
 
             case AuditEventTypes.BreakGlassInvoked:
-                CountOnReplay(p, replaying);
-                TrackInvocation(e, p);
+                var glass = Payload<BreakGlassInvoked>(e, written);
+                if (replaying && glass.Counted) Limits.Record(glass.PrincipalId, glass.Skill, glass.DecidedAt);
+                TrackInvocation(glass.InvocationId, glass.PrincipalId, glass.Skill, glass.PayloadDigest, glass.PolicyHash, glass.ReasonCode, null);
                 BreakGlass.Enqueue(new BreakGlassRecord(
-                    Str(p, "invocationId")!, Str(p, "principalId")!, Str(p, "skill")!, Str(p, "justification")!,
-                    Str(p, "payloadDigest")!, Str(p, "rule") ?? "", AuditTime.Get(p, "decidedAt")));
+                    glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt));
                 return null;
 
             case AuditEventTypes.ApprovalRequested:
-                CountOnReplay(p, replaying);
+                var opened = Payload<ApprovalRequested>(e, written);
+                if (replaying && opened.Counted) Limits.Record(opened.PrincipalId, opened.Skill, opened.RequestedAt);
+                var basis = opened.Basis is { } b ? new ProposalBasis(b.RuleId, b.ModelVersion, b.DatasetDigest, b.Reason) : null;
                 var state = new RequestState(
-                    Str(p, "requestId")!, Str(p, "skill")!, Str(p, "principalId")!, Str(p, "payloadDigest")!, ReadBasis(p),
-                    Str(p, "policyHash")!, Str(p, "rule") ?? "", AuditTime.Get(p, "requestedAt"), AuditTime.Get(p, "expiresAt"),
-                    p.GetProperty("requiredApprovals").GetInt32(), p.GetProperty("sampled").GetBoolean());
+                    opened.RequestId, opened.Skill, opened.PrincipalId, opened.PayloadDigest, basis, opened.PolicyHash, opened.Rule ?? "", opened.RequestedAt,
+                    opened.ExpiresAt, opened.RequiredApprovals, opened.Sampled);
                 Requests[state.Id] = state;
-                if (Str(p, "idempotencyKey") is { } requestKey)
+                if (opened.IdempotencyKey is { } requestKey)
                 {
-                    var call = new IdempotentCall(state.Skill, state.PayloadDigest, AuditPayloads.RequestEntity, state.Id, Str(p, "reasonCode")!);
+                    var call = new IdempotentCall(state.Skill, state.PayloadDigest, AuditPayloads.RequestEntity, state.Id, opened.ReasonCode);
                     IdempotentCalls[(state.RequesterId, requestKey)] = call;
                 }
                 return state;
 
             case AuditEventTypes.ApprovalPresented:
-                return WithRequest(p, r => r.AddPresentation(new Presentation(Str(p, "reviewerId")!, AuditTime.Get(p, "presentedAt"))));
+                var presented = Payload<ApprovalPresented>(e, written);
+                if (Find(presented.RequestId) is not { } shown) return null;
+                shown.AddPresentation(new Presentation(presented.ReviewerId, presented.PresentedAt));
+                return shown;
 
             case AuditEventTypes.ApprovalDecided:
-                return WithRequest(p, r => r.AddSignOff(new SignOff(
-                    Str(p, "reviewerId")!, Str(p, "verdict") == "approve", Str(p, "reason"),
-                    AuditTime.GetOptional(p, "presentedAt"), AuditTime.Get(p, "decidedAt"))));
+                var decided = Payload<ApprovalDecided>(e, written);
+                if (Find(decided.RequestId) is not { } signed) return null;
+                var approved = decided.Verdict == SignOffVerdict.Approve;
+                signed.AddSignOff(new SignOff(decided.ReviewerId, approved, decided.Reason, decided.PresentedAt, decided.DecidedAt));
+                return signed;
 
             case AuditEventTypes.ActionStarted:
-                return WithRequest(p, r => r.Start(Str(p, "executionId")));
+                var started = Payload<ActionStarted>(e, written);
+                if (Find(started.RequestId) is not { } running) return null;
+                running.Start(started.ExecutionId);
+                return running;
 
             case AuditEventTypes.ActionExecuted when e.EntityType == AuditPayloads.RequestEntity:
-                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Executed));
+                return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionExecuted>(e).RequestId) : e.EntityId, ApprovalStatus.Executed);
 
             case AuditEventTypes.ActionFailed when e.EntityType == AuditPayloads.RequestEntity:
-                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Failed));
+                return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionFailed>(e).RequestId) : e.EntityId, ApprovalStatus.Failed);
 
+            // A direct invocation's outcome: the writer sets the entity id to the invocation id.
             case AuditEventTypes.ActionExecuted:
                 EndInvocation(e.EntityId, InvocationStatus.Executed);
                 return null;
@@ -125,7 +146,7 @@ internal sealed class GateProjection
                 return null;
 
             case AuditEventTypes.ActionOutcomeResolved:
-                return Resolve(e, p);
+                return Resolve(Payload<ActionOutcomeResolved>(e, written));
 
             default:
                 // Refusals (decision.refused, approval.signoff_refused), outcomes of direct invocations, and other
@@ -147,18 +168,28 @@ internal sealed class GateProjection
         Head = null;
     }
 
-    private void TrackInvocation(AuditEvent e, JsonElement p)
+    /// <summary>The payload of <paramref name="e"/>: the record it was written from when the gate applies its own event live, else read strictly.</summary>
+    private static T Payload<T>(AuditEvent e, IAuditEventPayload? written)
+        where T : struct, IAuditEventPayload<T>
     {
-        if (e.EntityId is not { } id) return;
-        var key = Str(p, "idempotencyKey");
-        var principalId = Str(p, "principalId")!;
-        var invocation = new InvocationState(id, principalId, Str(p, "skill")!, Str(p, "payloadDigest")!, Str(p, "policyHash")!, Str(p, "reasonCode")!, key);
-        Invocations[id] = invocation;
-        if (key is not null)
+        if (written is T record)
         {
-            IdempotentCalls[(principalId, key)] =
-                new IdempotentCall(invocation.Skill, invocation.PayloadDigest, AuditPayloads.InvocationEntity, id, invocation.ReasonCode);
+            Debug.Assert(e.EventType == T.Type, "the record applied live is the one the event was written from");
+            return record;
         }
+        return AuditEventReader.Read<T>(e);
+    }
+
+    /// <summary>An outcome about an approval request names it: one that names only an invocation cannot close the request.</summary>
+    private static string RequestIdOf(AuditEvent e, string? requestId) =>
+        requestId ?? throw new AuditEventFormatException(
+            e.Seq, e.EventType, "requestId", $"missing, but the event is about approval request '{e.EntityId}' and must name it");
+
+    private void TrackInvocation(string? id, string principalId, string skill, string payloadDigest, string policyHash, string reasonCode, string? key)
+    {
+        if (id is null) return;
+        Invocations[id] = new InvocationState(id, principalId, skill, payloadDigest, policyHash, reasonCode, key);
+        if (key is not null) IdempotentCalls[(principalId, key)] = new IdempotentCall(skill, payloadDigest, AuditPayloads.InvocationEntity, id, reasonCode);
     }
 
     /// <summary>An invocation's outcome: kept when it has an idempotency key (its retries are answered from it), else forgotten.</summary>
@@ -173,51 +204,35 @@ internal sealed class GateProjection
     /// <c>action.outcome_resolved</c>: only a started action without an outcome changes (for a request, the execution the
     /// resolution names); a request resolved <c>not_executed</c> is approved again, <c>unknown</c> closes it as failed.
     /// </summary>
-    private RequestState? Resolve(AuditEvent e, JsonElement p)
+    private RequestState? Resolve(ActionOutcomeResolved resolved)
     {
-        var resolution = Str(p, "resolution");
-        if (e.EntityType == AuditPayloads.RequestEntity)
+        if (resolved.InvocationId is { } id && Invocations.TryGetValue(id, out var invocation) && invocation.Status == InvocationStatus.Started)
         {
-            return WithRequest(p, r =>
+            EndInvocation(id, resolved.Resolution switch
             {
-                if (r.Status != ApprovalStatus.Executing || (Str(p, "executionId") is { } execution && execution != r.ExecutionId)) return;
-                r.SetStatus(resolution switch { "executed" => ApprovalStatus.Executed, "not_executed" => ApprovalStatus.Approved, _ => ApprovalStatus.Failed });
+                ActionOutcomeResolved.Executed => InvocationStatus.Executed,
+                ActionOutcomeResolved.NotExecuted => InvocationStatus.NotExecuted,
+                _ => InvocationStatus.Unknown,
             });
         }
 
-        if (e.EntityId is { } id && Invocations.TryGetValue(id, out var invocation) && invocation.Status == InvocationStatus.Started)
+        if (Find(resolved.RequestId) is not { } request) return null;
+        if (request.Status != ApprovalStatus.Executing || (resolved.ExecutionId is { } execution && execution != request.ExecutionId)) return request;
+        request.SetStatus(resolved.Resolution switch
         {
-            var status = resolution switch
-            {
-                "executed" => InvocationStatus.Executed,
-                "not_executed" => InvocationStatus.NotExecuted,
-                _ => InvocationStatus.Unknown,
-            };
-            EndInvocation(id, status);
-        }
-        return null;
+            ActionOutcomeResolved.Executed => ApprovalStatus.Executed,
+            ActionOutcomeResolved.NotExecuted => ApprovalStatus.Approved,
+            _ => ApprovalStatus.Failed,
+        });
+        return request;
     }
 
-    private RequestState? WithRequest(JsonElement p, Action<RequestState> change)
+    private RequestState? Find(string? requestId) => requestId is not null && Requests.TryGetValue(requestId, out var r) ? r : null;
+
+    private RequestState? WithStatus(string? requestId, ApprovalStatus status)
     {
-        if (!Requests.TryGetValue(Str(p, "requestId")!, out var r)) return null;
-        change(r);
-        return r;
+        var request = Find(requestId);
+        request?.SetStatus(status);
+        return request;
     }
-
-    private void CountOnReplay(JsonElement p, bool replaying)
-    {
-        if (replaying && p.TryGetProperty("counted", out var c) && c.ValueKind == JsonValueKind.True)
-        {
-            Limits.Record(Str(p, "principalId")!, Str(p, "skill")!, AuditTime.GetOptional(p, "decidedAt") ?? AuditTime.Get(p, "requestedAt"));
-        }
-    }
-
-    private static ProposalBasis? ReadBasis(JsonElement p) =>
-        p.TryGetProperty("basis", out var b) && b.ValueKind == JsonValueKind.Object
-            ? new ProposalBasis(Str(b, "ruleId"), Str(b, "modelVersion"), Str(b, "datasetDigest"), Str(b, "reason"))
-            : null;
-
-    private static string? Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }
