@@ -17,11 +17,6 @@ public sealed partial class ApprovalGate
     /// <summary>How many times one decision is tried on a moved head before the gate gives up (fail closed).</summary>
     internal const int MaxDecisionAttempts = 32;
 
-    // Serializes decide -> compare-and-append -> apply, and every catch-up, so the projection applies each event once and in
-    // chain order. Lock order: _initialization, then _decisions; no action ever runs while _decisions is held.
-    private readonly SemaphoreSlim _decisions = new(1, 1);
-    private int _attempts;
-
     /// <summary>
     /// Catches up with the events other gates (app instances or processes over the same log) appended since this gate
     /// last read it, so that <see cref="GetRequest"/>, <see cref="GetOpenRequests"/> and <see cref="GetBreakGlassForReview"/>
@@ -184,7 +179,7 @@ public sealed partial class ApprovalGate
         _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.PolicySuperseded);
         Log.DecisionRefused(_logger, who, subject, ReasonCodes.PolicySuperseded, default, stage);
         return new GateResult(DecisionOutcome.Refused, ReasonCodes.PolicySuperseded, default, policy.Hash,
-            GateMessages.Describe(ReasonCodes.PolicySuperseded, who, subject, active));
+            DecisionMessages.ForRequestStep(ReasonCodes.PolicySuperseded, who, subject, active)!);
     }
 
     /// <summary>
