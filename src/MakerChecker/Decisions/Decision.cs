@@ -98,8 +98,10 @@ internal readonly struct Decision : IEquatable<Decision>
 
     /// <inheritdoc/>
     public bool Equals(Decision other) =>
-        Stage == other.Stage && Subject == other.Subject && Detail == other.Detail && Outcome == other.Outcome && ReasonCode == other.ReasonCode && Rule == other.Rule && PolicyHash == other.PolicyHash
-        && PrincipalId == other.PrincipalId && Skill == other.Skill && ReferenceEquals(Grant, other.Grant) && Sampled == other.Sampled && _limit == other._limit;
+        Stage == other.Stage && Subject == other.Subject && Detail == other.Detail
+        && Outcome == other.Outcome && ReasonCode == other.ReasonCode && Rule == other.Rule && PolicyHash == other.PolicyHash
+        && PrincipalId == other.PrincipalId && Skill == other.Skill && ReferenceEquals(Grant, other.Grant)
+        && Sampled == other.Sampled && _limit == other._limit;
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Decision other && Equals(other);

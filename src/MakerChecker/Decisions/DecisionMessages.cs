@@ -48,7 +48,8 @@ internal static class DecisionMessages
         ReasonCodes.NotApproved => $"Request {requestId} has {detail} valid approvals. It runs once enough eligible, active approvers have signed.",
         ReasonCodes.NotRequester => $"Only the requester may execute request {requestId}; '{who}' is not the requester.",
         ReasonCodes.PayloadMismatch =>
-            $"The payload offered differs from the one request {requestId} was approved for (digest {detail}). Run exactly the approved payload, or open a new request.",
+            $"The payload offered differs from the one request {requestId} was approved for (digest {detail}). "
+            + "Run exactly the approved payload, or open a new request.",
         ReasonCodes.AlreadyExecuted => $"Request {requestId} has already run ({detail}); an approval authorises one execution.",
         ReasonCodes.PolicySuperseded =>
             $"Policy {detail} was activated on the shared audit log after the one this gate holds, so '{who}' gets no decision on {requestId} here. "

@@ -15,11 +15,15 @@ internal static class RequestRules
     /// <summary>Whether the case may be recorded as shown to <paramref name="reviewerId"/>: the request is open and the reviewer known and active.</summary>
     public static Decision Present(CompiledPolicy policy, RequestState request, string reviewerId, PrincipalDefinition? reviewer, DateTimeOffset now)
     {
-        if (!request.IsOpen) return Refuse(DecisionStage.Present, ReasonCodes.RequestClosed, default, policy, reviewerId, request, StatusName(request));
-        if (request.IsExpiredAt(now)) return Refuse(DecisionStage.Present, ReasonCodes.RequestExpired, default, policy, reviewerId, request, ExpiredAt(request));
-        if (reviewer is null) return Refuse(DecisionStage.Present, ReasonCodes.PrincipalUnknown, default, policy, reviewerId, request);
-        if (reviewer.Status != PrincipalStatus.Active) return Refuse(DecisionStage.Present, ReasonCodes.PrincipalInactive, reviewer.Location, policy, reviewerId, request);
-        return Decision.OnRequest(DecisionStage.Present, DecisionOutcome.Presented, ReasonCodes.Presented, default, policy.Hash, reviewerId, request.Skill, request.Id);
+        if (!request.IsOpen) return Refuse(ReasonCodes.RequestClosed, default, StatusName(request));
+        if (request.IsExpiredAt(now)) return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
+        if (reviewer is null) return Refuse(ReasonCodes.PrincipalUnknown, default);
+        if (reviewer.Status != PrincipalStatus.Active) return Refuse(ReasonCodes.PrincipalInactive, reviewer.Location);
+        return Decision.OnRequest(
+            DecisionStage.Present, DecisionOutcome.Presented, ReasonCodes.Presented, default, policy.Hash, reviewerId, request.Skill, request.Id);
+
+        Decision Refuse(string code, SourceLocation rule, string? detail = null) =>
+            Decision.OnRequest(DecisionStage.Present, DecisionOutcome.Refused, code, rule, policy.Hash, reviewerId, request.Skill, request.Id, detail);
     }
 
     /// <summary>
@@ -32,31 +36,30 @@ internal static class RequestRules
         CompiledPolicy policy, in PrincipalLookup principals, RequestState request, string reviewerId, PrincipalDefinition? reviewer,
         bool approve, string? reason, DateTimeOffset? presentedAt, DateTimeOffset now)
     {
-        const DecisionStage stage = DecisionStage.SignOff;
-        if (!request.IsOpen) return Refuse(stage, ReasonCodes.RequestClosed, default, policy, reviewerId, request, StatusName(request));
-        if (request.IsExpiredAt(now)) return Refuse(stage, ReasonCodes.RequestExpired, default, policy, reviewerId, request, ExpiredAt(request));
-        if (!approve && string.IsNullOrWhiteSpace(reason)) return Refuse(stage, ReasonCodes.ReasonRequired, default, policy, reviewerId, request);
+        if (!request.IsOpen) return Refuse(ReasonCodes.RequestClosed, default, StatusName(request));
+        if (request.IsExpiredAt(now)) return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
+        if (!approve && string.IsNullOrWhiteSpace(reason)) return Refuse(ReasonCodes.ReasonRequired, default);
 
         var requester = principals.Find(request.RequesterId);
         var gate = CurrentGate(policy, request, requester, out var gateCode, out var gateRule);
-        if (gate is null) return Refuse(stage, gateCode!, gateRule, policy, reviewerId, request);
+        if (gate is null) return Refuse(gateCode!, gateRule);
 
         if (SignerEligibility.Ineligibility(gate, reviewer, requester) is { } ineligible)
         {
             var rule = ineligible == ReasonCodes.PrincipalInactive ? reviewer!.Location : gate.Location;
-            return Refuse(stage, ineligible, rule, policy, reviewerId, request, string.Join(", ", gate.ApproverRoles));
+            return Refuse(ineligible, rule, string.Join(", ", gate.ApproverRoles));
         }
-        if (request.HasSigned(reviewerId)) return Refuse(stage, ReasonCodes.AlreadySigned, gate.Location, policy, reviewerId, request);
-        if (presentedAt is null && gate.RequirePresentation) return Refuse(stage, ReasonCodes.NotPresented, gate.Location, policy, reviewerId, request);
+        if (request.HasSigned(reviewerId)) return Refuse(ReasonCodes.AlreadySigned, gate.Location);
+        if (presentedAt is null && gate.RequirePresentation) return Refuse(ReasonCodes.NotPresented, gate.Location);
 
         // Without a required presentation, the floor runs from the request's opening: never from nothing.
         var had = now - (presentedAt ?? request.RequestedAt);
-        if (had < gate.MinReview)
-        {
-            return Refuse(stage, ReasonCodes.ReviewTooFast, gate.Location, policy, reviewerId, request, FormattableString.Invariant($"{had.TotalSeconds:0.###} s"));
-        }
-        return Decision.OnRequest(stage, approve ? DecisionOutcome.SignedOff : DecisionOutcome.Rejected, ReasonCodes.SignedOff, gate.Location, policy.Hash,
-            reviewerId, request.Skill, request.Id, approve ? "approved" : "rejected");
+        if (had < gate.MinReview) return Refuse(ReasonCodes.ReviewTooFast, gate.Location, FormattableString.Invariant($"{had.TotalSeconds:0.###} s"));
+        return Decision.OnRequest(DecisionStage.SignOff, approve ? DecisionOutcome.SignedOff : DecisionOutcome.Rejected, ReasonCodes.SignedOff, gate.Location,
+            policy.Hash, reviewerId, request.Skill, request.Id, approve ? "approved" : "rejected");
+
+        Decision Refuse(string code, SourceLocation rule, string? detail = null) =>
+            Decision.OnRequest(DecisionStage.SignOff, DecisionOutcome.Refused, code, rule, policy.Hash, reviewerId, request.Skill, request.Id, detail);
     }
 
     /// <summary>
@@ -73,40 +76,38 @@ internal static class RequestRules
         CompiledPolicy policy, in PrincipalLookup principals, RequestState request, string principalId, PrincipalDefinition? requester,
         JsonObject payload, string digest, DateTimeOffset now, out string[]? approvers)
     {
-        const DecisionStage stage = DecisionStage.Execute;
         approvers = null;
         var status = request.Status;
         if (status is ApprovalStatus.Executing or ApprovalStatus.Executed or ApprovalStatus.Failed)
         {
-            return Refuse(stage, ReasonCodes.AlreadyExecuted, default, policy, principalId, request, StatusName(request));
+            return Refuse(ReasonCodes.AlreadyExecuted, StatusName(request));
         }
-        if (status == ApprovalStatus.Rejected) return Refuse(stage, ReasonCodes.RequestClosed, default, policy, principalId, request, "rejected");
-        if (request.IsExpiredAt(now)) return Refuse(stage, ReasonCodes.RequestExpired, default, policy, principalId, request, ExpiredAt(request));
-        if (!string.Equals(principalId, request.RequesterId, StringComparison.Ordinal)) return Refuse(stage, ReasonCodes.NotRequester, default, policy, principalId, request);
-        if (!string.Equals(digest, request.PayloadDigest, StringComparison.Ordinal))
-        {
-            return Refuse(stage, ReasonCodes.PayloadMismatch, default, policy, principalId, request, request.PayloadDigest);
-        }
+        if (status == ApprovalStatus.Rejected) return Refuse(ReasonCodes.RequestClosed, "rejected");
+        if (request.IsExpiredAt(now)) return Refuse(ReasonCodes.RequestExpired, ExpiredAt(request));
+        if (!string.Equals(principalId, request.RequesterId, StringComparison.Ordinal)) return Refuse(ReasonCodes.NotRequester);
+        if (!string.Equals(digest, request.PayloadDigest, StringComparison.Ordinal)) return Refuse(ReasonCodes.PayloadMismatch, request.PayloadDigest);
 
         // Grants, statuses and amount ceilings are judged again now, with the approved payload: a revoked grant, a
         // suspended agent or a lowered max_amount stops the execution. Rate limits counted the invocation once already.
         var again = DecisionEvaluator.Evaluate(policy, principalId, requester, request.Skill, payload, ledger: null, now, sampleDraw: 1.0, out _);
-        if (again.Outcome == DecisionOutcome.Refused) return again.At(stage, request.Id);
+        if (again.Outcome == DecisionOutcome.Refused) return again.At(DecisionStage.Execute, request.Id);
         var gate = CurrentGate(policy, request, requester, out var gateCode, out var gateRule);
-        if (gate is null) return Refuse(stage, gateCode!, gateRule, policy, principalId, request);
+        if (gate is null) return Refuse(gateCode!, detail: null, gateRule);
 
         var counted = CountApprovers(gate, principals, request, requester!);
         var needed = Math.Max(gate.Approvers, request.RequiredApprovals);
-        if (counted.Count < needed)
-        {
-            return Refuse(stage, ReasonCodes.NotApproved, gate.Location, policy, principalId, request, FormattableString.Invariant($"{counted.Count} of {needed}"));
-        }
+        if (counted.Count < needed) return Refuse(ReasonCodes.NotApproved, FormattableString.Invariant($"{counted.Count} of {needed}"), gate.Location);
         approvers = [.. counted];
-        return Decision.OnRequest(stage, DecisionOutcome.Executed, ReasonCodes.Executed, gate.Location, policy.Hash, principalId, request.Skill, request.Id);
+        return Decision.OnRequest(
+            DecisionStage.Execute, DecisionOutcome.Executed, ReasonCodes.Executed, gate.Location, policy.Hash, principalId, request.Skill, request.Id);
+
+        Decision Refuse(string code, string? detail = null, SourceLocation rule = default) =>
+            Decision.OnRequest(DecisionStage.Execute, DecisionOutcome.Refused, code, rule, policy.Hash, principalId, request.Skill, request.Id, detail);
     }
 
     /// <summary>The gate in force now over the request's grant: the one that judges its sign-offs and execution.</summary>
-    private static GateDefinition? CurrentGate(CompiledPolicy policy, RequestState request, PrincipalDefinition? requester, out string? code, out SourceLocation rule)
+    private static GateDefinition? CurrentGate(
+        CompiledPolicy policy, RequestState request, PrincipalDefinition? requester, out string? code, out SourceLocation rule)
     {
         (code, rule) = (null, default);
         if (requester is null) code = ReasonCodes.PrincipalUnknown;
@@ -117,7 +118,7 @@ internal static class RequestRules
         return null;
     }
 
-    /// <summary>The distinct approvers of the request who may still sign it under <paramref name="gate"/>, in signing order.</summary>
+    /// <summary>The distinct approvers of the request who may still sign it under <paramref name="gate"/>, in order of signing.</summary>
     private static List<string> CountApprovers(GateDefinition gate, in PrincipalLookup principals, RequestState request, PrincipalDefinition requester)
     {
         var approvers = new List<string>();
@@ -128,9 +129,6 @@ internal static class RequestRules
         }
         return approvers;
     }
-
-    private static Decision Refuse(DecisionStage stage, string code, SourceLocation rule, CompiledPolicy policy, string who, RequestState request, string? detail = null) =>
-        Decision.OnRequest(stage, DecisionOutcome.Refused, code, rule, policy.Hash, who, request.Skill, request.Id, detail);
 
     private static string StatusName(RequestState request) => request.Status.ToString().ToLowerInvariant();
 

@@ -39,7 +39,8 @@ public static class MakerCheckerServiceCollectionExtensions
         var created = options.AuditStore is null ? options.AuditStoreFactory?.Invoke(services) : null;
         var store = options.AuditStore ?? created ?? services.GetService<IAuditStore>()
             ?? throw new InvalidOperationException("MakerChecker needs an audit store: set MakerCheckerOptions.AuditStore or AuditStoreFactory, or register an IAuditStore.");
-        return new ApprovalGate(policy, store, options.TimeProvider, services.GetService<ILoggerFactory>(), options.SampleSource, services.GetService<IMeterFactory>())
+        var loggers = services.GetService<ILoggerFactory>();
+        return new ApprovalGate(policy, store, options.TimeProvider, loggers, options.SampleSource, services.GetService<IMeterFactory>())
         {
             OwnsStore = created is not null,
             ReviewMonitoring = options.ReviewMonitoring,

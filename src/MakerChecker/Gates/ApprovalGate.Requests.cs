@@ -24,7 +24,8 @@ public sealed partial class ApprovalGate
             if (decision.Outcome == DecisionOutcome.Refused)
             {
                 // A refused presentation is not recorded, so it is judged on the latest log (a principal may have been reactivated elsewhere).
-                return await MovedLockedAsync(AuditEventTypes.ApprovalPresented).ConfigureAwait(false) ? null : GateResult.From(decision, request.Snapshot(now));
+                var moved = await MovedLockedAsync(AuditEventTypes.ApprovalPresented).ConfigureAwait(false);
+                return moved ? null : GateResult.From(decision, request.Snapshot(now));
             }
 
             if (await AppendOnHeadAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request, now)).ConfigureAwait(false) is null) return null;
@@ -88,7 +89,8 @@ public sealed partial class ApprovalGate
             var decision = RequestRules.Execute(policy, Principals(policy), request, principalId, requester, payload, digest, now, out var approvers);
             if (decision.Outcome == DecisionOutcome.Refused)
             {
-                var refusal = AuditPayloads.Refused(policy.Hash, requester, principalId, request.Skill, decision.ReasonCode, decision.Rule, AuditPayloads.RequestEntity, request.Id, digest, now, "execute");
+                var refusal = AuditPayloads.Refused(policy.Hash, requester, principalId, request.Skill, decision.ReasonCode, decision.Rule,
+                    AuditPayloads.RequestEntity, request.Id, digest, now, "execute");
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.DecisionRefused(_logger, principalId, request.Skill, decision.ReasonCode, decision.Rule, "execute");
@@ -96,7 +98,8 @@ public sealed partial class ApprovalGate
             }
 
             // Once action.started is in the log (and applied) the request is Executing, so no caller on any gate can start it again.
-            if (await AppendOnHeadAsync(AuditPayloads.ActionStarted(policy.Hash, requester!, request, approvers!, decision.Rule, now)).ConfigureAwait(false) is null) return null;
+            var started = AuditPayloads.ActionStarted(policy.Hash, requester!, request, approvers!, decision.Rule, now);
+            if (await AppendOnHeadAsync(started).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.Executing(_logger, requestId, request.Skill, principalId);
             return new Decided(GateResult.From(decision), new ActionRun(requester!, request.Skill, AuditPayloads.RequestEntity, request.Id, policy.Hash));
@@ -158,5 +161,6 @@ public sealed partial class ApprovalGate
     }
 
     private static GateResult NotFound(CompiledPolicy policy, string requestId, string who) =>
-        new(DecisionOutcome.Refused, ReasonCodes.RequestNotFound, default, policy.Hash, DecisionMessages.ForRequestStep(ReasonCodes.RequestNotFound, who, requestId, null)!);
+        new(DecisionOutcome.Refused, ReasonCodes.RequestNotFound, default, policy.Hash,
+            DecisionMessages.ForRequestStep(ReasonCodes.RequestNotFound, who, requestId, null)!);
 }

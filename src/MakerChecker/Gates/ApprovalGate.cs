@@ -64,8 +64,8 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// answer from an empty state; <see cref="CreateAsync"/> returns a gate that has read it.
     /// </remarks>
     public ApprovalGate(
-        CompiledPolicy policy, IAuditStore auditStore, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, Func<double>? sampleSource = null,
-        IMeterFactory? meterFactory = null)
+        CompiledPolicy policy, IAuditStore auditStore, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null,
+        Func<double>? sampleSource = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(auditStore);
@@ -82,7 +82,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <summary>Creates a gate and reads its audit log (<see cref="InitializeAsync"/>), so that it answers queries at once.</summary>
     /// <param name="policy">The policy in force.</param>
     /// <param name="auditStore">The audit log every decision and state change is written to. The gate does not dispose it.</param>
-    /// <param name="timeProvider">The clock for decisions, dwell, limits and expiry. <value>The default value is <see cref="TimeProvider.System"/>.</value></param>
+    /// <param name="timeProvider">The clock for decisions, dwell, limits and expiry. <value>The default value is the system clock.</value></param>
     /// <param name="loggerFactory">Where log messages go. <value>The default value writes nothing.</value></param>
     /// <param name="sampleSource">Draws uniformly from [0, 1) for sampled gates. <value>The default value is <see cref="Random.Shared"/>.</value></param>
     /// <param name="meterFactory">Where the gate's meter comes from. <value>The default value makes the gate create its own.</value></param>
@@ -90,8 +90,8 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <returns>The initialized gate.</returns>
     /// <exception cref="AuditStoreException">The log could not be read or the policy activation recorded.</exception>
     public static async ValueTask<ApprovalGate> CreateAsync(
-        CompiledPolicy policy, IAuditStore auditStore, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, Func<double>? sampleSource = null,
-        IMeterFactory? meterFactory = null, CancellationToken cancellationToken = default)
+        CompiledPolicy policy, IAuditStore auditStore, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null,
+        Func<double>? sampleSource = null, IMeterFactory? meterFactory = null, CancellationToken cancellationToken = default)
     {
         var gate = new ApprovalGate(policy, auditStore, timeProvider, loggerFactory, sampleSource, meterFactory);
         try
@@ -194,7 +194,10 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// </summary>
     /// <param name="principal">The principal.</param>
     /// <param name="cancellationToken">Cancels waiting for initialization.</param>
-    /// <returns>The validation diagnostics (<see cref="PolicyValidator.ValidatePrincipal(CompiledPolicy, PrincipalDefinition)"/>); the principal is registered only when none is an error.</returns>
+    /// <returns>
+    /// The validation diagnostics (<see cref="PolicyValidator.ValidatePrincipal(CompiledPolicy, PrincipalDefinition)"/>, against every
+    /// principal in force); the principal is registered only when none is an error.
+    /// </returns>
     /// <exception cref="InvalidOperationException">Another instance sharing the audit log has activated a policy this gate does not hold (<c>policy_superseded</c>).</exception>
     public async ValueTask<IReadOnlyList<PolicyDiagnostic>> RegisterPrincipalAsync(PrincipalDefinition principal, CancellationToken cancellationToken = default)
     {
@@ -307,7 +310,8 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             var decision = BreakGlassRule.Decide(policy, principalId, principal, skill, payload, justification, _state.Limits, now, out var counted);
             if (decision.Outcome == DecisionOutcome.Refused)
             {
-                var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, decision.ReasonCode, decision.Rule, AuditPayloads.InvocationEntity, id, digest, now, "break_glass");
+                var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, decision.ReasonCode, decision.Rule,
+                    AuditPayloads.InvocationEntity, id, digest, now, "break_glass");
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "break_glass");
@@ -322,43 +326,6 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         }, cancellationToken).ConfigureAwait(false);
         if (decided.Run is { } run) await RunActionAsync(run, action, cancellationToken).ConfigureAwait(false);
         return decided.Result;
-    }
-
-    /// <summary>
-    /// Finds a request. Reads only what the gate has applied: call <see cref="InitializeAsync"/> first after a restart, and
-    /// <see cref="RefreshAsync"/> first to see what other gates over the same log did since this gate's last decision.
-    /// </summary>
-    /// <param name="requestId">The request's id.</param>
-    /// <returns>A snapshot of the request, or <see langword="null"/> when there is none.</returns>
-    /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
-    public ApprovalRequest? GetRequest(string requestId)
-    {
-        ArgumentNullException.ThrowIfNull(requestId);
-        ThrowIfNotInitialized(nameof(GetRequest));
-        return _state.Requests.TryGetValue(requestId, out var r) ? r.Snapshot(_time.GetUtcNow()) : null;
-    }
-
-    /// <summary>
-    /// The requests still pending or approved and not expired, oldest first, as far as the gate has applied the log (after
-    /// <see cref="InitializeAsync"/>; call <see cref="RefreshAsync"/> first to include other gates' changes).
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
-    public IReadOnlyList<ApprovalRequest> GetOpenRequests()
-    {
-        ThrowIfNotInitialized(nameof(GetOpenRequests));
-        var now = _time.GetUtcNow();
-        return [.. _state.Requests.Values.Select(r => r.Snapshot(now)).Where(r => r.Status is ApprovalStatus.Pending or ApprovalStatus.Approved).OrderBy(r => r.RequestedAt)];
-    }
-
-    /// <summary>
-    /// Every break-glass invocation, oldest first: each must be reviewed afterwards. As far as the gate has applied the
-    /// log (call <see cref="RefreshAsync"/> first to include other gates' changes).
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
-    public IReadOnlyList<BreakGlassRecord> GetBreakGlassForReview()
-    {
-        ThrowIfNotInitialized(nameof(GetBreakGlassForReview));
-        return [.. _state.BreakGlass];
     }
 
     /// <summary>Releases the gate's meter. The audit store is disposed only when the gate created it (through <c>AuditStoreFactory</c>).</summary>
@@ -378,25 +345,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
 
     internal PrincipalDefinition? ResolvePrincipal(string id) => Principals(_policy).Find(id);
 
-    /// <summary>
-    /// A query answered before the log was read would report an empty gate (no requests, no break-glass) as if that
-    /// were the truth: it is refused instead.
-    /// </summary>
-    private void ThrowIfNotInitialized(string query)
-    {
-        if (_initialized) return;
-        throw new InvalidOperationException(
-            $"ApprovalGate.{query} was called before the gate read its audit log, so it would answer from an empty state. "
-            + "Call InitializeAsync first, or create the gate with ApprovalGate.CreateAsync.");
-    }
-
     internal GateTelemetry Telemetry => _telemetry;
-
-    private int CountOpenRequests()
-    {
-        var now = _time.GetUtcNow();
-        return _state.Requests.Values.Count(r => r.IsOpen && !r.IsExpiredAt(now));
-    }
 
     private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString();
 

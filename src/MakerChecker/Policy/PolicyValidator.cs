@@ -59,5 +59,6 @@ public static class PolicyValidator
         return diagnostics;
     }
 
-    private static readonly IReadOnlyDictionary<string, PrincipalDefinition> NoneRegistered = new Dictionary<string, PrincipalDefinition>(StringComparer.Ordinal);
+    private static readonly IReadOnlyDictionary<string, PrincipalDefinition> NoneRegistered =
+        new Dictionary<string, PrincipalDefinition>(StringComparer.Ordinal);
 }

@@ -27,7 +27,7 @@ internal sealed class GateTelemetry : IDisposable
     {
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(Name) ?? new Meter(Name);
-        _decisions = _meter.CreateCounter<long>("makerchecker.decisions", "{decision}", "Decisions on invocations, break-glass and executions, by outcome and reason code.");
+        _decisions = _meter.CreateCounter<long>("makerchecker.decisions", "{decision}", "Decisions on invocations and executions, by outcome and reason code.");
         _signOffs = _meter.CreateCounter<long>("makerchecker.signoffs", "{signoff}", "Sign-offs, by verdict and reason code (signed_off or the refusal's code).");
         _dwell = _meter.CreateHistogram<double>("makerchecker.signoff.dwell", "ms", "Time from presentation to accepted sign-off.");
         _reviewFindings = _meter.CreateCounter<long>("makerchecker.review.findings", "{finding}", "Rubber-stamp alerts from the review monitor, by reviewer, kind and severity.");

@@ -109,7 +109,8 @@ public class RequestRulesTests
         lowered.Role("reviewer").Grant(Note);
         lowered.Agent("bot", "payer", owner: "ops").Human("ops", "payer").Human("dr-a", "reviewer");
         var now = lowered.Build();
-        var refused = RequestRules.Execute(now, new PrincipalLookup(now, NoneRegistered), request, "bot", principals.Find("bot"), payload, digest, Opened.AddMinutes(2), out approvers);
+        var inForce = new PrincipalLookup(now, NoneRegistered);
+        var refused = RequestRules.Execute(now, inForce, request, "bot", inForce.Find("bot"), payload, digest, Opened.AddMinutes(2), out approvers);
         Assert.Equal((DecisionOutcome.Refused, ReasonCodes.LimitExceeded), (refused.Outcome, refused.ReasonCode));
         Assert.Null(approvers);
         Assert.Contains("max_amount", refused.Message, StringComparison.Ordinal);

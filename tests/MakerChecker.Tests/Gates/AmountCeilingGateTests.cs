@@ -38,7 +38,8 @@ public class AmountCeilingGateTests
         Assert.Equal(ReasonCodes.Executed, executed.ReasonCode);
         Assert.Equal(ApprovalStatus.Executed, executed.Request!.Status);
         Assert.Equal(1, paid);
-        Assert.Equal(ReasonCodes.AlreadyExecuted, (await gate.ExecuteAsync(id, "payer-bot", Claim(1840.5m), _ => { paid++; return ValueTask.CompletedTask; })).ReasonCode);
+        var again = await gate.ExecuteAsync(id, "payer-bot", Claim(1840.5m), _ => { paid++; return ValueTask.CompletedTask; });
+        Assert.Equal(ReasonCodes.AlreadyExecuted, again.ReasonCode);
         Assert.Equal(1, paid);
     }
 
@@ -53,7 +54,8 @@ public class AmountCeilingGateTests
         Assert.False((await gate.ApproveAsync(id, "dr.okafor", "checked")).IsRefused);
 
         // The ceiling is lowered below the approved amount before the request runs.
-        var lowered = PolicyLoader.Load(yaml.Replace("max_amount: 25000", "max_amount: 1000", StringComparison.Ordinal), "claims-review.yaml").GetPolicyOrThrow();
+        var loweredYaml = yaml.Replace("max_amount: 25000", "max_amount: 1000", StringComparison.Ordinal);
+        var lowered = PolicyLoader.Load(loweredYaml, "claims-review.yaml").GetPolicyOrThrow();
         await gate.ActivatePolicyAsync(lowered);
         var ran = false;
         var executed = await gate.ExecuteAsync(id, "payer-bot", Claim(1840.5m), _ => { ran = true; return ValueTask.CompletedTask; });

@@ -26,17 +26,19 @@ public class RuntimeSeparationTests
         await using var gate = new ApprovalGate(PolicyLoader.Load(yaml, "claims-review.yaml").GetPolicyOrThrow(), store);
 
         // dr.okafor is a medical reviewer; denial-drafter and medical-reviewer are separated.
-        var diagnostics = await gate.RegisterPrincipalAsync(new PrincipalDefinition("drafter-2", PrincipalKind.Agent, "denial-drafter", PrincipalStatus.Active, "dr.okafor"));
+        var diagnostics = await gate.RegisterPrincipalAsync(Agent("drafter-2", "denial-drafter", "dr.okafor"));
 
         var error = Assert.Single(diagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Equal(DiagnosticCodes.SeparationViolated, error.Code);
         Assert.Contains("dr.okafor", error.Message, StringComparison.Ordinal);
         Assert.Contains("drafter-2", error.Message, StringComparison.Ordinal);
-        Assert.Equal(ReasonCodes.PrincipalUnknown, (await gate.InvokeAsync("drafter-2", "coverage.deny@1", ClaimsFixtureClaim(), _ => ValueTask.CompletedTask)).ReasonCode);
+        var invoked = await gate.InvokeAsync("drafter-2", "coverage.deny@1", Support.ClaimsFixture.Claim(), _ => ValueTask.CompletedTask);
+        Assert.Equal(ReasonCodes.PrincipalUnknown, invoked.ReasonCode);
         await foreach (var e in store.ReadAsync()) Assert.NotEqual(AuditEventTypes.PrincipalRegistered, e.EventType);
 
         // The same principal written in the policy: the loader refuses it with the same code.
-        var declared = yaml.Replace("separation:", "  - id: drafter-2\n    kind: agent\n    role: denial-drafter\n    owner: dr.okafor\n\nseparation:", StringComparison.Ordinal);
+        const string Drafter2 = "  - id: drafter-2\n    kind: agent\n    role: denial-drafter\n    owner: dr.okafor\n\n";
+        var declared = yaml.Replace("separation:", Drafter2 + "separation:", StringComparison.Ordinal);
         Assert.Contains(PolicyLoader.Load(declared, "claims-review.yaml").Errors, d => d.Code == DiagnosticCodes.SeparationViolated);
     }
 
@@ -46,16 +48,16 @@ public class RuntimeSeparationTests
         await using var gate = new ApprovalGate(PolicyLoader.LoadFile(PolicyPath).GetPolicyOrThrow(), new InMemoryAuditStore());
 
         Assert.Empty(await gate.RegisterPrincipalAsync(new PrincipalDefinition("dr.new", PrincipalKind.Human, "medical-reviewer")));
-        var agent = await gate.RegisterPrincipalAsync(new PrincipalDefinition("screen-2", PrincipalKind.Agent, "claims-screener", PrincipalStatus.Active, "dr.new"));
+        var agent = await gate.RegisterPrincipalAsync(Agent("screen-2", "claims-screener", "dr.new"));
         Assert.Contains(agent, d => d.Code == DiagnosticCodes.SeparationViolated);
 
         // A run-time owner moved into a role separated from its run-time agent's.
         Assert.Empty(await gate.RegisterPrincipalAsync(new PrincipalDefinition("ops.two", PrincipalKind.Human, "claims-processor")));
-        Assert.Empty(await gate.RegisterPrincipalAsync(new PrincipalDefinition("screen-3", PrincipalKind.Agent, "claims-screener", PrincipalStatus.Active, "ops.two")));
+        Assert.Empty(await gate.RegisterPrincipalAsync(Agent("screen-3", "claims-screener", "ops.two")));
         var moved = await gate.RegisterPrincipalAsync(new PrincipalDefinition("ops.two", PrincipalKind.Human, "medical-reviewer"));
         Assert.Contains(moved, d => d.Code == DiagnosticCodes.SeparationViolated && d.Message.Contains("screen-3", StringComparison.Ordinal));
         Assert.Equal("claims-processor", gate.ResolvePrincipal("ops.two")!.Role);
     }
 
-    private static System.Text.Json.Nodes.JsonObject ClaimsFixtureClaim() => Support.ClaimsFixture.Claim();
+    private static PrincipalDefinition Agent(string id, string role, string owner) => new(id, PrincipalKind.Agent, role, PrincipalStatus.Active, owner);
 }

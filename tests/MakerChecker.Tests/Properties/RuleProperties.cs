@@ -72,9 +72,10 @@ public class RuleProperties
                 lock (runs) runs.Add((who, payload.ToJsonString()));
                 return ValueTask.CompletedTask;
             };
+            ValueTask<GateResult> Execute((string Who, JsonObject Payload) a) => gate.ExecuteAsync(request.Id, a.Who, a.Payload, Run(a.Who, a.Payload));
             var results = rnd.Next(3) == 0
-                ? Task.WhenAll(attempts.Select(a => Task.Run(() => gate.ExecuteAsync(request.Id, a.Who, a.Payload, Run(a.Who, a.Payload)).AsTask()))).GetAwaiter().GetResult()
-                : [.. attempts.Select(a => Sync(gate.ExecuteAsync(request.Id, a.Who, a.Payload, Run(a.Who, a.Payload))))];
+                ? Task.WhenAll(attempts.Select(a => Task.Run(() => Execute(a).AsTask()))).GetAwaiter().GetResult()
+                : [.. attempts.Select(a => Sync(Execute(a)))];
 
             var executed = results.Count(r => r.Outcome == DecisionOutcome.Executed);
             var started = store.OfType(AuditEventTypes.ActionStarted).Count();
