@@ -131,6 +131,31 @@ public class RequestRulesTests
         Assert.Null(SignerEligibility.Ineligibility(gate, policy.Principals["dr-a"], bot));
     }
 
+    [Fact]
+    public void Invocation_presentation_and_sign_off_decisions_allocate_nothing()
+    {
+        var policy = BuildPolicy();
+        var request = Request(policy);
+        var principals = new PrincipalLookup(policy, NoneRegistered);
+        var (bot, reviewer) = (principals.Find("bot"), principals.Find("dr-a"));
+        var presented = Opened.AddSeconds(10);
+        var outcomes = 0;
+        void DecideAll()
+        {
+            outcomes += (int)DecisionEvaluator.Evaluate(policy, "bot", bot, Flag).Outcome;
+            outcomes += (int)DecisionEvaluator.Evaluate(policy, "bot", bot, Deny).Outcome;
+            outcomes += (int)DecisionEvaluator.Evaluate(policy, "bot", bot, "coverage.other@1").Outcome;
+            outcomes += (int)RequestRules.Present(policy, request, "dr-a", reviewer, Opened.AddSeconds(5)).Outcome;
+            outcomes += (int)RequestRules.SignOff(policy, principals, request, "dr-a", reviewer, approve: true, "ok", presented, Opened.AddMinutes(1)).Outcome;
+        }
+
+        DecideAll(); // warm up (JIT, static initialisation)
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++) DecideAll();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(outcomes > 0);
+    }
+
     private static RequestState Request(CompiledPolicy policy) =>
         new("r-1", Deny, "bot", PayloadDigest.Compute(Claim()), null, policy.Hash, "", Opened, Opened.AddHours(1), 2, sampled: false);
 }
