@@ -92,9 +92,12 @@ internal readonly struct Decision : IEquatable<Decision>
     internal Decision At(DecisionStage stage, string? subject, string? detail = null) =>
         new(stage, Outcome, ReasonCode, Rule, PolicyHash, PrincipalId, Skill, subject, detail, Grant, Sampled, _limit);
 
-    /// <summary>This decision with another outcome and code (break-glass allowed where the invocation would wait for approval).</summary>
+    /// <summary>
+    /// This decision with another outcome and code (break-glass allowed where the invocation would wait for approval).
+    /// Not <see cref="Sampled"/>: the invocation was judged again, not sent for review.
+    /// </summary>
     internal Decision As(DecisionOutcome outcome, string reasonCode, SourceLocation rule, string? detail = null) =>
-        new(Stage, outcome, reasonCode, rule, PolicyHash, PrincipalId, Skill, Subject, detail, Grant, Sampled, _limit);
+        new(Stage, outcome, reasonCode, rule, PolicyHash, PrincipalId, Skill, Subject, detail, Grant, sampled: false, _limit);
 
     /// <inheritdoc/>
     public bool Equals(Decision other) =>
