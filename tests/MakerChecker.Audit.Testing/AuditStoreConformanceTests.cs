@@ -10,7 +10,7 @@ namespace MakerChecker.Audit.Testing;
 /// The behaviour every <see cref="IAuditStore"/> must have. Derive a test class from it and supply how a store is
 /// created, reopened and tampered with; every test here then runs against that store.
 /// </summary>
-public abstract class AuditStoreConformanceTests
+public abstract partial class AuditStoreConformanceTests
 {
     /// <summary>Creates a store over a new, empty log. The test disposes it.</summary>
     /// <returns>The open store, holding only its genesis event.</returns>

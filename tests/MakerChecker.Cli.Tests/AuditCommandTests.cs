@@ -127,6 +127,85 @@ public sealed class AuditCommandTests : IDisposable
         Assert.Equal("keep me", await File.ReadAllTextAsync(bundle));
     }
 
+    [Fact]
+    public async Task Export_into_a_missing_directory_is_one_usage_line_and_creates_nothing()
+    {
+        await WriteStoreAsync();
+        var before = EvidenceSnapshot.Take(_dir);
+        var bundle = Path.Combine(_dir, "no-such-dir", "bundle.json");
+
+        var (exit, output, error) = await CliRunner.RunAsync("audit", "export", Store, "--out", bundle, "--key", PrivateKey);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal("", output);
+        Assert.StartsWith("error: the directory of --out", error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        EvidenceSnapshot.AssertNoStackTrace(error);
+        EvidenceSnapshot.AssertUnchanged(before, _dir);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not an audit log\n")]
+    public async Task Export_of_an_empty_or_unreadable_store_is_one_error_line_and_leaves_nothing(string contents)
+    {
+        await WriteStoreAsync();
+        var broken = Path.Combine(_dir, "broken.jsonl");
+        await File.WriteAllTextAsync(broken, contents);
+        var outDir = Directory.CreateDirectory(Path.Combine(_dir, "out")).FullName;
+        var before = EvidenceSnapshot.Take(_dir);
+
+        var (exit, output, error) = await CliRunner.RunAsync("audit", "export", broken, "--out", Path.Combine(outDir, "bundle.json"), "--key", PrivateKey);
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Equal("", output);
+        Assert.StartsWith("error: cannot export", error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        EvidenceSnapshot.AssertNoStackTrace(error);
+        EvidenceSnapshot.AssertUnchanged(before, _dir); // no bundle, no temporary file
+    }
+
+    [Fact]
+    public async Task Export_of_a_store_that_fails_verification_signs_nothing_and_leaves_nothing()
+    {
+        await WriteStoreAsync();
+        var text = await File.ReadAllTextAsync(Store);
+        await File.WriteAllTextAsync(Store, text.Replace("\"amount\":1840", "\"amount\":9840", StringComparison.Ordinal));
+        var outDir = Directory.CreateDirectory(Path.Combine(_dir, "out")).FullName;
+        var before = EvidenceSnapshot.Take(_dir);
+
+        var (exit, output, error) = await CliRunner.RunAsync("audit", "export", Store, "--out", Path.Combine(outDir, "bundle.json"), "--key", PrivateKey);
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Equal("", output);
+        Assert.StartsWith("FAILED: ", error, StringComparison.Ordinal);
+        Assert.Contains(" at seq 4: hash_mismatch", error, StringComparison.Ordinal);
+        Assert.Contains("nothing was signed", error, StringComparison.Ordinal);
+        EvidenceSnapshot.AssertNoStackTrace(error);
+        EvidenceSnapshot.AssertUnchanged(before, _dir);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outDir));
+    }
+
+    [Fact]
+    public async Task Export_reads_the_store_without_changing_it_and_leaves_only_the_bundle()
+    {
+        await WriteStoreAsync();
+        var outDir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"mc-cli-export-{Guid.NewGuid():N}")).FullName;
+        try
+        {
+            var before = EvidenceSnapshot.Take(_dir);
+            var (exit, _, error) = await CliRunner.RunAsync("audit", "export", Store, "--out", Path.Combine(outDir, "bundle.json"), "--key", PrivateKey);
+
+            Assert.True(exit == 0, error);
+            EvidenceSnapshot.AssertUnchanged(before, _dir);
+            Assert.Equal(["bundle.json"], Directory.EnumerateFileSystemEntries(outDir).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(outDir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("audit", "verify")]
     [InlineData("audit", "verify", "{dir}/missing.json")]

@@ -11,6 +11,7 @@ public sealed class ReceiptCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("mc-cli-receipt-").FullName;
     private readonly string _log;
     private readonly string _key;
+    private readonly string _outDir = Directory.CreateTempSubdirectory("mc-cli-receipt-out-").FullName;
 
     public ReceiptCommandTests()
     {
@@ -19,7 +20,11 @@ public sealed class ReceiptCommandTests : IDisposable
         Ed25519KeyFile.Create(_key, Path.Combine(_dir, "checkpoint-key.pub.pem"));
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        Directory.Delete(_outDir, recursive: true);
+    }
 
     [Fact]
     public async Task A_receipt_is_written_and_verifies_offline_and_a_tampered_one_does_not()
@@ -104,6 +109,103 @@ public sealed class ReceiptCommandTests : IDisposable
         Assert.Equal(2, exit);
     }
 
+    [Fact]
+    public async Task Receipt_is_read_only_it_leaves_the_evidence_directory_byte_for_byte_unchanged()
+    {
+        var vkey = await WriteLogAsync(10);
+        var before = EvidenceSnapshot.Take(_dir);
+        var receipt = Path.Combine(_outDir, "receipt.json");
+
+        var (exit, output, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "4", "--key", _key, "-o", receipt);
+        Assert.True(exit == 0, error);
+        EvidenceSnapshot.AssertUnchanged(before, _dir); // no .lock, no rewritten .merkle, no new checkpoint
+
+        // The verifier key alone is enough: a receipt needs no private key.
+        (exit, _, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "11", "--vkey", vkey, "-o", receipt);
+        Assert.True(exit == 0, error);
+        EvidenceSnapshot.AssertUnchanged(before, _dir);
+        Assert.Equal(0, (await CliRunner.RunAsync("audit", "verify-receipt", receipt, "--vkey", vkey)).ExitCode);
+        Assert.Contains("verifier key: " + vkey, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Receipt_on_an_empty_log_creates_nothing_and_fails()
+    {
+        await File.WriteAllBytesAsync(_log, []);
+        var before = EvidenceSnapshot.Take(_dir);
+
+        var (exit, _, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "1", "--key", _key, "-o", Path.Combine(_outDir, "r.json"));
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        EvidenceSnapshot.AssertNoStackTrace(error);
+        EvidenceSnapshot.AssertUnchanged(before, _dir); // no genesis written, no checkpoint signed
+        Assert.False(File.Exists(Path.Combine(_outDir, "r.json")));
+    }
+
+    [Fact]
+    public async Task Receipt_never_cuts_a_torn_tail_off_the_log()
+    {
+        await WriteLogAsync(5);
+        await File.AppendAllTextAsync(_log, "{\"seq\":\"7\",\"event_ty");
+        var before = EvidenceSnapshot.Take(_dir);
+
+        var (exit, _, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "2", "--key", _key, "-o", Path.Combine(_outDir, "r.json"));
+
+        // The torn tail is an append that never completed, not part of the log: the receipt is issued and the tail is
+        // left for the writer's recovery (and the inspector) to see.
+        Assert.True(exit == 0, error);
+        EvidenceSnapshot.AssertUnchanged(before, _dir);
+    }
+
+    [Fact]
+    public async Task Receipt_for_an_event_no_checkpoint_covers_is_refused_naming_how_to_sign_one()
+    {
+        var vkey = await WriteLogAsync(3); // checkpoint at 4 (genesis + 3) signed on close
+        await using (var plain = await FileAuditStore.OpenAsync(_log))
+        {
+            // Appended without the checkpointing layer: the writer has not signed these yet.
+            await plain.AppendAsync(Entry(100));
+            await plain.AppendAsync(Entry(101));
+        }
+
+        var before = EvidenceSnapshot.Take(_dir);
+        var receipt = Path.Combine(_outDir, "r.json");
+        var (exit, _, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "6", "--vkey", vkey, "-o", receipt);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: event_not_checkpointed: no signed checkpoint covers seq 6 (the latest covers 4 events)", error, StringComparison.Ordinal);
+        Assert.Contains("makerchecker audit checkpoint", error, StringComparison.Ordinal);
+        Assert.Contains("CheckpointedAuditStore.CheckpointAsync()", error, StringComparison.Ordinal);
+        EvidenceSnapshot.AssertUnchanged(before, _dir);
+        Assert.False(File.Exists(receipt));
+
+        // The operator signs one, as the message says; then the receipt is issued.
+        var (signedExit, signedOutput, signedError) = await CliRunner.RunAsync("audit", "checkpoint", _log, "--key", _key);
+        Assert.True(signedExit == 0, signedError);
+        Assert.StartsWith("checkpoint example.com/claims size 6 ", signedOutput, StringComparison.Ordinal);
+        (exit, _, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "6", "--vkey", vkey, "-o", receipt);
+        Assert.True(exit == 0, error);
+        Assert.Equal(0, (await CliRunner.RunAsync("audit", "verify-receipt", receipt, "--vkey", vkey)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Checkpoint_never_creates_a_log_and_receipt_needs_exactly_one_key()
+    {
+        var absent = Path.Combine(_dir, "absent.jsonl");
+        var (exit, _, error) = await CliRunner.RunAsync("audit", "checkpoint", absent, "--key", _key);
+        Assert.Equal(1, exit);
+        Assert.Contains("nothing to checkpoint", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(absent));
+
+        var vkey = await WriteLogAsync(2);
+        (exit, _, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "1", "-o", Path.Combine(_outDir, "r.json"));
+        Assert.Equal(2, exit);
+        Assert.Contains("--vkey", error, StringComparison.Ordinal);
+        (exit, _, _) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "1", "--key", _key, "--vkey", vkey, "-o", Path.Combine(_outDir, "r.json"));
+        Assert.Equal(2, exit);
+    }
+
     /// <summary>Appends <paramref name="count"/> events through a checkpointed file store; returns the verifier key.</summary>
     private async Task<string> WriteLogAsync(int count)
     {
@@ -112,18 +214,20 @@ public sealed class ReceiptCommandTests : IDisposable
         var start = (int)store.TreeSize;
         for (var i = start; i < start + count; i++)
         {
-            await store.AppendAsync(new AuditEntry
-            {
-                Actor = new AuditActor("human", "reviewer-1", "claims-reviewer"),
-                EventType = "approval.decided",
-                EntityType = "approval_request",
-                EntityId = $"req-{i}",
-                Payload = new JsonObject { ["decision"] = "approved" },
-            });
+            await store.AppendAsync(Entry(i));
         }
 
         return store.VerifierKey.ToString();
     }
+
+    private static AuditEntry Entry(int i) => new()
+    {
+        Actor = new AuditActor("human", "reviewer-1", "claims-reviewer"),
+        EventType = "approval.decided",
+        EntityType = "approval_request",
+        EntityId = $"req-{i}",
+        Payload = new JsonObject { ["decision"] = "approved" },
+    };
 
     private async Task<string> LatestNoteAsync(string vkey)
     {

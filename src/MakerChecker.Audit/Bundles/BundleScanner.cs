@@ -56,6 +56,12 @@ internal sealed class BundleScanner
             switch (_state)
             {
                 case State.Start:
+                    if (data[pos..].StartsWith("\uFEFF"u8))
+                    {
+                        throw Malformed("the bundle starts with a UTF-8 byte order mark (bytes EF BB BF), which JSON exchanged between " +
+                            "systems must not have (RFC 8259, section 8.1); save the file as UTF-8 without a BOM");
+                    }
+
                     Expect(b, '{', "a bundle is a JSON object");
                     pos++;
                     _state = State.KeyOrEnd;

@@ -14,6 +14,14 @@ public sealed class AuditEntry
     /// </summary>
     public const int MaxPayloadBytes = 1 << 20;
 
+    /// <summary>
+    /// The largest value any other field may have, in bytes of canonical JSON (64 KiB), counted after escaping:
+    /// each of the actor's id, kind and role, the event type, entity type, entity id and run id. A larger one is
+    /// refused with an <c>AuditStoreException</c> naming the field, and nothing is recorded. With the payload limit
+    /// this bounds every event's row, so that every event a store acknowledges can be read back.
+    /// </summary>
+    public const int MaxFieldBytes = 64 * 1024;
+
     /// <summary>Who caused the event.</summary>
     public required AuditActor Actor { get; init; }
 

@@ -22,6 +22,12 @@ internal sealed class StoredEvent
     public required Hash32 PrevHash { get; init; }
     public required Hash32 Hash { get; init; }
 
+    /// <summary>
+    /// An upper bound on the length of any row an appended event can have, line break included: the payload and field
+    /// limits of <see cref="AuditEntry"/> plus the fixed framing (keys, seq, id, occurredAt, hashes: under 600 bytes).
+    /// </summary>
+    public const int MaxRowBytes = AuditEntry.MaxPayloadBytes + (7 * AuditEntry.MaxFieldBytes) + 1024;
+
     /// <summary>The hashed fields, with <c>prevHash</c> rendered into <paramref name="prevHashJson"/> (66 bytes).</summary>
     public EventFields Fields(Span<byte> prevHashJson)
     {

@@ -24,9 +24,10 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
     public static ChainAppender ForNewLog(string instanceId, TimeProvider time, Func<Guid> newId) =>
         new(instanceId, time, newId, 0, AuditEventHasher.GenesisRoot(instanceId));
 
-    /// <summary>Canonicalizes what the caller supplied. Thread-safe.</summary>
+    /// <summary>Canonicalizes what the caller supplied, refusing what a store must never acknowledge. Thread-safe.</summary>
     /// <exception cref="AuditStoreException">
-    /// The entry is not valid I-JSON (for example a string holds a lone surrogate) or its payload exceeds <see cref="AuditEntry.MaxPayloadBytes"/>.
+    /// The entry is not valid I-JSON (for example a string holds a lone surrogate), its payload exceeds
+    /// <see cref="AuditEntry.MaxPayloadBytes"/>, or another field exceeds <see cref="AuditEntry.MaxFieldBytes"/>.
     /// </exception>
     public static PreparedEntry Prepare(AuditEntry entry)
     {
@@ -37,26 +38,51 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
         try
         {
             using var w = new CanonicalJsonWriter();
-            var payload = JsonCanonicalizer.Canonicalize(entry.Payload);
-            if (payload.Length > AuditEntry.MaxPayloadBytes)
+            CheckActorField(w, entry, "actor id", entry.Actor.Id);
+            CheckActorField(w, entry, "actor kind", entry.Actor.Kind);
+            CheckActorField(w, entry, "actor role", entry.Actor.Role);
+            var prepared = new PreparedEntry(
+                StoredEvent.EncodeActor(w, entry.Actor),
+                Bounded(entry, "event type", StoredEvent.EncodeString(w, entry.EventType)),
+                Bounded(entry, "entity type", StoredEvent.EncodeString(w, entry.EntityType)),
+                Bounded(entry, "entity id", StoredEvent.EncodeString(w, entry.EntityId)),
+                Bounded(entry, "run id", StoredEvent.EncodeString(w, entry.RunId)),
+                JsonCanonicalizer.Canonicalize(entry.Payload));
+            if (prepared.Payload.Length > AuditEntry.MaxPayloadBytes)
             {
                 throw new AuditStoreException(
-                    $"The {entry.EventType} entry cannot be recorded: its payload is {payload.Length} bytes of canonical JSON, more than the {AuditEntry.MaxPayloadBytes} allowed. Record a digest of large content instead.");
+                    $"The {Describe(entry)} entry cannot be recorded: its payload is {prepared.Payload.Length} bytes of canonical JSON, " +
+                    $"more than the {AuditEntry.MaxPayloadBytes} allowed. Record a digest of large content instead.");
             }
 
-            return new PreparedEntry(
-                StoredEvent.EncodeActor(w, entry.Actor),
-                StoredEvent.EncodeString(w, entry.EventType),
-                StoredEvent.EncodeString(w, entry.EntityType),
-                StoredEvent.EncodeString(w, entry.EntityId),
-                StoredEvent.EncodeString(w, entry.RunId),
-                payload);
+            return prepared;
         }
         catch (CanonicalJsonException ex)
         {
-            throw new AuditStoreException($"The {entry.EventType} entry cannot be recorded: {ex.Message}", ex);
+            throw new AuditStoreException($"The {Describe(entry)} entry cannot be recorded: {ex.Message}", ex);
         }
     }
+
+    /// <summary>
+    /// Measures one actor string; one short enough that even escaping every character (6 bytes each) cannot exceed the
+    /// limit is not encoded twice.
+    /// </summary>
+    private static void CheckActorField(CanonicalJsonWriter w, AuditEntry entry, string field, string? value)
+    {
+        if (value is not null && value.Length > (AuditEntry.MaxFieldBytes - 2) / 6)
+        {
+            _ = Bounded(entry, field, StoredEvent.EncodeString(w, value));
+        }
+    }
+
+    private static byte[] Bounded(AuditEntry entry, string field, byte[] canonical) => canonical.Length <= AuditEntry.MaxFieldBytes
+        ? canonical
+        : throw new AuditStoreException(
+            $"The {Describe(entry)} entry cannot be recorded: its {field} is {canonical.Length} bytes of canonical JSON, " +
+            $"more than the {AuditEntry.MaxFieldBytes} allowed for a field. Use a short identifier and put what it stands for in the payload.");
+
+    /// <summary>The event type for a message, cut short when it is itself too long to quote.</summary>
+    private static string Describe(AuditEntry entry) => entry.EventType.Length <= 100 ? entry.EventType : entry.EventType[..100] + "…";
 
     /// <summary>The <c>audit.genesis</c> entry: payload <c>{"instanceId": …}</c>, actor system.</summary>
     public static PreparedEntry Genesis(string instanceId) => Prepare(new AuditEntry

@@ -12,9 +12,10 @@ namespace MakerChecker.Audit.Stores;
 /// </summary>
 /// <remarks>
 /// <para>A lock file (<c>&lt;path&gt;.lock</c>, held with an exclusive OS lock) keeps a second writer out.</para>
-/// <para>On open the whole file is verified. Bytes after the last line break are a torn line from a crash: an
-/// event is acknowledged only after its line and line break are flushed, so such a line was never acknowledged
-/// and is cut off. Any other failure refuses the open; <see cref="OpenReadOnlyAsync"/> still opens it for inspection.</para>
+/// <para>On open the whole file is verified. Bytes after the last line break that are provably an incomplete append
+/// of this log (a prefix of its next row: see docs/stores.md, "Recovery") were never acknowledged and are cut off.
+/// Anything else, including a whole row that does not parse or chain, refuses the open and leaves every byte as it
+/// was; <see cref="OpenReadOnlyAsync"/>, which never writes, still opens it for inspection.</para>
 /// </remarks>
 public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
 {
@@ -59,6 +60,16 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
     public AuditVerdict OpenVerdict { get; }
 
     /// <summary>
+    /// How many bytes after the last complete row were an incomplete append (a row torn by a crash, or one a writer was
+    /// still writing when the file was opened read-only): <see cref="OpenAsync"/> cut them off; readers ignore them.
+    /// 0 when the file ended with a line break.
+    /// </summary>
+    public long IncompleteTailBytes { get; private init; }
+
+    /// <summary>Opened read-only: why the bytes after the last line break are not an incomplete append; reading refuses them.</summary>
+    private string? TailRefusal { get; init; }
+
+    /// <summary>
     /// Opens the log at <paramref name="path"/> for appending, creating it (with its genesis event) if it does not exist.
     /// </summary>
     /// <param name="path">The JSON Lines file.</param>
@@ -88,7 +99,14 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
                     $"The audit log '{path}' fails verification ({scan.Verdict.ReasonCode}: {scan.Verdict.Reason}), so it is not opened for writing. Open it with FileAuditStore.OpenReadOnlyAsync to inspect it.");
             }
 
-            if (scan.TornBytes > 0 || scan.Count == 0)
+            if (scan.TailRefusal is { } refusal)
+            {
+                throw new AuditStoreException(
+                    $"The audit log '{path}' is not opened for writing, and nothing in it was changed: {refusal}. Only an incomplete final row " +
+                    "(a prefix of the log's next row, with no line break) is dropped on open. Inspect the file, or restore it from a backup.");
+            }
+
+            if (scan.IncompleteTailBytes > 0 || scan.Count == 0)
             {
                 // Never acknowledged: an append returns only after its whole line, line break included, is flushed.
                 log.SetLength(scan.ValidLength);
@@ -123,7 +141,10 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
             }
 
             log.Position = scan.ValidLength;
-            return new FileAuditStore(path, appender.InstanceId, scan.Verdict, scan.ValidLength, options, lockFile, log, appender);
+            return new FileAuditStore(path, appender.InstanceId, scan.Verdict, scan.ValidLength, options, lockFile, log, appender)
+            {
+                IncompleteTailBytes = scan.IncompleteTailBytes,
+            };
         }
         catch
         {
@@ -148,10 +169,17 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
         var scan = await ScanAsync(log, path, cancellationToken).ConfigureAwait(false);
         if (scan.InstanceId is null)
         {
-            throw new AuditStoreException($"The audit log '{path}' has no readable audit.genesis event: {scan.Verdict.Reason}");
+            throw new AuditStoreException($"The audit log '{path}' has no readable audit.genesis event: {scan.TailRefusal ?? scan.Verdict.Reason}");
         }
 
-        return new FileAuditStore(path, scan.InstanceId, scan.Verdict, scan.ValidLength, new FileAuditStoreOptions());
+        var verdict = scan.TailRefusal is { } refusal && scan.Verdict.IsValid
+            ? AuditVerdict.Fail(AuditReasonCodes.MalformedJson, $"'{path}' {refusal}") with { EventCount = scan.Count }
+            : scan.Verdict;
+        return new FileAuditStore(path, scan.InstanceId, verdict, scan.ValidLength, new FileAuditStoreOptions())
+        {
+            IncompleteTailBytes = scan.IncompleteTailBytes,
+            TailRefusal = scan.TailRefusal,
+        };
     }
 
     /// <inheritdoc/>
@@ -204,9 +232,15 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
         var limit = Interlocked.Read(ref _committedLength);
         await using var file = OpenForReading(_path);
         long line = 0;
-        await foreach (var row in JsonLines.ReadAsync(file, limit, new StrongBox<long>(), cancellationToken).ConfigureAwait(false))
+        await foreach (var row in JsonLines.ReadAsync(file, limit, new JsonLinesTail(), cancellationToken).ConfigureAwait(false))
         {
             yield return new StoredRow(row.Bytes, ++line);
+        }
+
+        if (TailRefusal is not null)
+        {
+            // What follows the rows is not part of the log: a reader says so rather than stopping short silently.
+            throw new AuditStoreException($"The audit log '{_path}' cannot be read to its end: {TailRefusal}.");
         }
     }
 
@@ -361,10 +395,10 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
         string? instanceId = null;
         AuditVerdict? failure = null;
         long validLength = 0, count = 0;
-        var torn = new StrongBox<long>();
+        var tail = new JsonLinesTail();
         try
         {
-            await foreach (var line in JsonLines.ReadAsync(log, log.Length, torn, cancellationToken).ConfigureAwait(false))
+            await foreach (var line in JsonLines.ReadAsync(log, log.Length, tail, cancellationToken).ConfigureAwait(false))
             {
                 count++;
                 validLength = line.EndOffset;
@@ -398,8 +432,13 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
             var verdict = failure ?? checker?.HashFailure ?? checker?.LinkFailure
                 ?? (count == 0 ? AuditVerdict.Fail(AuditReasonCodes.MalformedJson, $"'{path}' holds no complete line") : null)
                 ?? new AuditVerdict { IsValid = true, EventCount = count };
+            var tailRefusal = tail.Bytes.Length == 0 ? null : TornRow.WhyNotTorn(tail.Bytes, tail.Offset, (checker?.LastSeq ?? 0) + 1);
             return new ScanResult(verdict with { EventCount = count }, instanceId, count, checker?.LastSeq ?? 0,
-                checker?.Head ?? default, validLength, torn.Value);
+                checker?.Head ?? default, validLength, tailRefusal is null ? tail.Bytes.Length : 0, tailRefusal);
+        }
+        catch (AuditStoreException ex)
+        {
+            throw new AuditStoreException($"The audit log '{path}' is not opened, and nothing in it was changed. {ex.Message}", ex);
         }
         finally
         {
@@ -419,7 +458,8 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
         }
     }
 
-    private sealed record ScanResult(AuditVerdict Verdict, string? InstanceId, long Count, long LastSeq, Hash32 Head, long ValidLength, long TornBytes);
+    private sealed record ScanResult(AuditVerdict Verdict, string? InstanceId, long Count, long LastSeq, Hash32 Head, long ValidLength,
+        long IncompleteTailBytes, string? TailRefusal);
 
     private sealed class PendingAppend(PreparedEntry entry, long? expectedLastSeq)
     {

@@ -6,16 +6,28 @@ namespace MakerChecker.Audit.Stores;
 /// <summary>One line of a JSON Lines file and the file offset just after its line break.</summary>
 internal readonly record struct JsonLine(ReadOnlyMemory<byte> Bytes, long EndOffset);
 
+/// <summary>What follows the last line break of a JSON Lines file, once <see cref="JsonLines.ReadAsync"/> has ended.</summary>
+internal sealed class JsonLinesTail
+{
+    /// <summary>The file offset just after the last line break (0 when there is none).</summary>
+    public long Offset { get; set; }
+
+    /// <summary>The bytes after it; empty when the file ends with a line break.</summary>
+    public byte[] Bytes { get; set; } = [];
+}
+
 /// <summary>Reads a JSON Lines file line by line with a bounded buffer.</summary>
 internal static class JsonLines
 {
     private const int MaxLineLength = 16 * 1024 * 1024;
 
     /// <summary>
-    /// Yields every complete line (ending in <c>\n</c>) up to <paramref name="limit"/> bytes. Bytes after the last
-    /// line break are a torn line; <paramref name="tornTail"/> receives how many there are once the enumeration ends.
+    /// Yields every complete line (ending in <c>\n</c>) up to <paramref name="limit"/> bytes. The bytes after the last
+    /// line break go to <paramref name="tail"/> once the enumeration ends; whether they may be dropped is
+    /// <see cref="TornRow"/>'s decision.
     /// </summary>
-    public static async IAsyncEnumerable<JsonLine> ReadAsync(Stream stream, long limit, StrongBox<long> tornTail,
+    /// <exception cref="AuditStoreException">A line (or the tail) is longer than 16 MiB, which no event row can be.</exception>
+    public static async IAsyncEnumerable<JsonLine> ReadAsync(Stream stream, long limit, JsonLinesTail tail,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
@@ -31,7 +43,9 @@ internal static class JsonLines
                     {
                         if (buffer.Length >= MaxLineLength)
                         {
-                            throw new AuditStoreException($"A line at offset {offset} is longer than {MaxLineLength} bytes.");
+                            // Judged by the same rule as a tail, so that the message does not depend on the size.
+                            throw new AuditStoreException(
+                                $"The log cannot be read: {TornRow.WhyNotTorn(buffer.AsSpan(0, end), offset, expectedSeq: null)}.");
                         }
 
                         var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
@@ -50,7 +64,8 @@ internal static class JsonLines
                 var read = remaining <= 0 ? 0 : await stream.ReadAsync(buffer.AsMemory(end, (int)Math.Min(buffer.Length - end, remaining)), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    tornTail.Value = end - start;
+                    tail.Offset = offset;
+                    tail.Bytes = buffer.AsSpan(start, end - start).ToArray();
                     yield break;
                 }
 

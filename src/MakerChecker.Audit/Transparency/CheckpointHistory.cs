@@ -18,6 +18,9 @@ public sealed class CheckpointHistory : IDisposable
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
+    /// <summary>More than any record can be: a signed note and a consistency proof of at most 63 hashes take a few KiB.</summary>
+    private const int MaxRecordBytes = 64 * 1024;
+
     private readonly List<CheckpointRecord> _records;
     private readonly FileStream? _file;
 
@@ -70,6 +73,15 @@ public sealed class CheckpointHistory : IDisposable
             var (records, complete) = ParseAll(bytes, path, verifierKey);
             if (complete != bytes.Length)
             {
+                // Only a record whose append was cut short is dropped; anything else is evidence to keep, not to cut.
+                var tail = bytes.AsSpan(complete);
+                if (Stores.TornRow.WhyNotTornLine(tail, complete, "{\"checkpoint\":\""u8, MaxRecordBytes, "a checkpoint record") is { } why)
+                {
+                    throw new InvalidDataException(
+                        $"'{path}' cannot be opened, and nothing in it was changed: {why}. Only an incomplete last record is dropped on open; " +
+                        "keep the file as evidence.");
+                }
+
                 file.SetLength(complete);
                 file.Flush(flushToDisk: true);
             }
@@ -90,23 +102,35 @@ public sealed class CheckpointHistory : IDisposable
     /// </summary>
     internal static CheckpointHistory LoadReadOnly(string path, NoteVerifierKey verifierKey)
     {
-        byte[] bytes;
-        try
-        {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            bytes = new byte[file.Length];
-            file.ReadExactly(bytes);
-        }
-        catch (FileNotFoundException)
-        {
-            bytes = [];
-        }
-
+        var bytes = ReadIfPresent(path);
         var (records, complete) = ParseAll(bytes, path, verifierKey);
         return new CheckpointHistory(verifierKey, records, null, bytes.Length - complete) { IsReadOnly = true };
     }
 
     private bool IsReadOnly { get; init; }
+
+    /// <summary>
+    /// Reads the history at <paramref name="path"/> when the log's key is not pinned: every record's form, one origin,
+    /// strictly growing sizes and every consistency proof are checked, but no signature is (nothing to check it
+    /// against). An absent file is an empty history. For inspection only: it shows the log only grew, not who said so.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A record is malformed or inconsistent with the one before.</exception>
+    internal static IReadOnlyList<CheckpointRecord> ReadUnverified(string path) => ParseAll(ReadIfPresent(path), path, verifierKey: null).Records;
+
+    private static byte[] ReadIfPresent(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+            return bytes;
+        }
+        catch (FileNotFoundException)
+        {
+            return [];
+        }
+    }
 
     /// <summary>
     /// The origin line of the first checkpoint in the history file at <paramref name="path"/>, unverified (opening
@@ -138,7 +162,7 @@ public sealed class CheckpointHistory : IDisposable
         }
     }
 
-    private static (List<CheckpointRecord> Records, int Complete) ParseAll(byte[] bytes, string path, NoteVerifierKey verifierKey)
+    private static (List<CheckpointRecord> Records, int Complete) ParseAll(byte[] bytes, string path, NoteVerifierKey? verifierKey)
     {
         var complete = bytes.AsSpan().LastIndexOf((byte)'\n') + 1;
         if (!Utf8.IsValid(bytes.AsSpan(0, complete)))
@@ -219,7 +243,7 @@ public sealed class CheckpointHistory : IDisposable
     }
 
     /// <summary>Parses one record (a history line or a bundle's checkpoint entry) and verifies its note under <paramref name="key"/>.</summary>
-    internal static CheckpointRecord? ParseRecord(string line, NoteVerifierKey key, out string? failure)
+    internal static CheckpointRecord? ParseRecord(string line, NoteVerifierKey? key, out string? failure)
     {
         JsonDocument json;
         try
@@ -244,7 +268,11 @@ public sealed class CheckpointHistory : IDisposable
                 return null;
             }
 
-            if (!SignedCheckpoint.TryOpen(root.GetProperty("checkpoint").GetString()!, [key], out var checkpoint, out failure))
+            var note = root.GetProperty("checkpoint").GetString()!;
+            SignedCheckpoint? checkpoint;
+            if (key is null
+                ? !SignedCheckpoint.TryReadUnverified(note, out checkpoint, out _, out failure)
+                : !SignedCheckpoint.TryOpen(note, [key], out checkpoint, out failure))
             {
                 return null;
             }

@@ -1,4 +1,5 @@
 using MakerChecker.Audit.Signing;
+using MakerChecker.Audit.Verification;
 
 namespace MakerChecker.Audit.Transparency;
 
@@ -59,7 +60,8 @@ public sealed class CheckpointSigner : IDisposable
             var size = tree.Size;
             if (size == 0)
             {
-                throw new CheckpointRefusedException("empty_log", $"Refusing to sign a checkpoint of '{Origin}' at size 0: an empty log commits to nothing.");
+                throw new CheckpointRefusedException(
+                    AuditReasonCodes.EmptyLog, $"Refusing to sign a checkpoint of '{Origin}' at size 0: an empty log commits to nothing.");
             }
 
             var root = tree.RootAt(size);
@@ -69,29 +71,24 @@ public sealed class CheckpointSigner : IDisposable
             {
                 if (!string.Equals(latest.Origin, Origin, StringComparison.Ordinal))
                 {
-                    throw new CheckpointRefusedException("origin_mismatch", $"The checkpoint history belongs to '{latest.Origin}', not '{Origin}'.");
+                    throw new CheckpointRefusedException(
+                        AuditReasonCodes.OriginMismatch, $"The checkpoint history belongs to '{latest.Origin}', not '{Origin}'.");
                 }
 
-                if (size < latest.Size)
+                var extends = LogConsistency.Check(latest, size, size >= latest.Size ? tree.RootAt(latest.Size) : null, locate: null);
+                if (!extends.Extends)
                 {
                     throw new CheckpointRefusedException(
-                        "log_shorter_than_checkpoint",
-                        $"Refusing to sign '{Origin}' at size {size}: the last signed checkpoint covers {latest.Size} events, so the log was truncated or rolled back.");
+                        extends.ReasonCode!, $"Refusing to sign '{Origin}' at size {size}: {extends.Failure}. The log was rolled back or rewritten.");
                 }
 
                 if (size == latest.Size)
                 {
-                    return root == latest.Root
-                        ? History.Latest!
-                        : throw Diverged(latest, size, $"its root at size {size} is {root}, the checkpoint's is {latest.Root}");
+                    return History.Latest!;
                 }
 
+                // The history checks this proof again before it records the checkpoint.
                 proof = tree.ProveConsistency(latest.Size, size);
-                var check = MerkleProof.VerifyConsistency(latest.Size, size, proof, latest.Root, root);
-                if (!check.IsValid)
-                {
-                    throw Diverged(latest, size, check.Failure!);
-                }
             }
 
             var signed = await SignedCheckpoint.SignAsync(new Checkpoint(Origin, size, root), History.VerifierKey.Name, _signer, cancellationToken).ConfigureAwait(false);
@@ -106,8 +103,4 @@ public sealed class CheckpointSigner : IDisposable
 
     /// <summary>Releases the signing gate. The history and the signer belong to the caller and stay open.</summary>
     public void Dispose() => _gate.Dispose();
-
-    private CheckpointRefusedException Diverged(Checkpoint latest, long size, string detail) => new(
-        "log_diverges_from_checkpoint",
-        $"Refusing to sign '{Origin}' at size {size}: the first {latest.Size} events no longer match the last signed checkpoint ({detail}). The log was rewritten.");
 }

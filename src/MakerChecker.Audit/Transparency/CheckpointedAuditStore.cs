@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Runtime.CompilerServices;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
@@ -18,8 +16,11 @@ namespace MakerChecker.Audit.Transparency;
 /// recomputed from the events on every open; the hash file beside the log is only a cache, checked record by record
 /// and repaired from the log when it disagrees.</para>
 /// <para>Disposing the store disposes the inner store. It signs a last checkpoint first when events arrived since the latest.</para>
+/// <para>One job a file: this one is the live wrapper (appends, the tree, signing, closing); recovery on open is in
+/// <c>CheckpointedLogRecovery</c>, read-only inspection in <c>CheckpointedAuditStore.Inspection.cs</c> and
+/// <c>CheckpointInspection</c>, receipts in <c>CheckpointedAuditStore.Receipts.cs</c>.</para>
 /// </remarks>
-public sealed class CheckpointedAuditStore : IAuditStore
+public sealed partial class CheckpointedAuditStore : IAuditStore
 {
     /// <summary>The suffix of the tree's hash file beside the log.</summary>
     public const string HashFileSuffix = ".merkle";
@@ -45,7 +46,7 @@ public sealed class CheckpointedAuditStore : IAuditStore
     private volatile bool _disposed;
     private TaskCompletionSource? _idle;
 
-    private CheckpointedAuditStore(IAuditStore inner, OpenState state, CheckpointedAuditStoreOptions options, bool readOnly)
+    private CheckpointedAuditStore(IAuditStore inner, CheckpointedLogState state, CheckpointedAuditStoreOptions options, bool readOnly)
     {
         _inner = inner;
         _hashes = state.Hashes;
@@ -111,18 +112,6 @@ public sealed class CheckpointedAuditStore : IAuditStore
     public static Task<CheckpointedAuditStore> OpenAsync(IAuditStore inner, CheckpointedAuditStoreOptions options, CancellationToken cancellationToken = default) =>
         OpenCoreAsync(inner, options, readOnly: false, cancellationToken);
 
-    /// <summary>
-    /// Opens the transparency layer over <paramref name="inner"/> for inspection: the tree is rebuilt in memory, no file
-    /// is written, and a log that no longer extends its checkpoint still opens (see <see cref="OpenReport"/>).
-    /// </summary>
-    /// <param name="inner">The log. On success the returned store owns it.</param>
-    /// <param name="options">The verifier key (or signer) and where the files are.</param>
-    /// <param name="cancellationToken">Cancels reading the log.</param>
-    /// <returns>The read-only store.</returns>
-    /// <exception cref="AuditStoreException">The checkpoint history cannot be read or fails verification.</exception>
-    public static Task<CheckpointedAuditStore> OpenReadOnlyAsync(IAuditStore inner, CheckpointedAuditStoreOptions options, CancellationToken cancellationToken = default) =>
-        OpenCoreAsync(inner, options, readOnly: true, cancellationToken);
-
     /// <summary>Appends through the inner store, then adds the durable event's leaf to the tree (and signs a checkpoint when one is due).</summary>
     /// <param name="entry">What to record.</param>
     /// <param name="cancellationToken">Cancels the wait; an event already made durable stays in the log and in the tree.</param>
@@ -180,76 +169,6 @@ public sealed class CheckpointedAuditStore : IAuditStore
         }
     }
 
-    /// <summary>
-    /// Creates the receipt of event <paramref name="seq"/>: its canonical JSON, leaf index, inclusion proof and the latest
-    /// signed checkpoint, signing one first when none covers the event yet. It verifies offline with <see cref="Receipt.Verify"/>.
-    /// </summary>
-    /// <param name="seq">The event's sequence number (1 is genesis).</param>
-    /// <param name="cancellationToken">Cancels reading the event or signing.</param>
-    /// <returns>The receipt.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">No event <paramref name="seq"/> is in the tree.</exception>
-    /// <exception cref="InvalidOperationException">Read-only, and no signed checkpoint covers the event.</exception>
-    public async ValueTask<Receipt> CreateReceiptAsync(long seq, CancellationToken cancellationToken = default)
-    {
-        byte[]? leaf = null;
-        await foreach (var e in _inner.ReadAsync(seq, cancellationToken).ConfigureAwait(false))
-        {
-            if (e.Seq == seq)
-            {
-                leaf = EventLeaf.Bytes(e);
-            }
-
-            break;
-        }
-
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await CatchUpLockedAsync(cancellationToken).ConfigureAwait(false);
-            if (leaf is null || seq < 1 || seq > _tree.Size)
-            {
-                throw new ArgumentOutOfRangeException(nameof(seq), seq, $"Event seq {seq} is not in the log, which holds {_tree.Size} events.");
-            }
-
-            var checkpoint = _history.Latest;
-            if (checkpoint is null || checkpoint.Checkpoint.Size < seq)
-            {
-                checkpoint = IsReadOnly
-                    ? throw new InvalidOperationException($"No signed checkpoint covers event seq {seq} (the latest covers {checkpoint?.Checkpoint.Size ?? 0}); open the log for writing to sign one.")
-                    : await SignLockedAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return Receipt.Create(_tree, seq - 1, leaf, checkpoint);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <summary>
-    /// Checks that the log extends <paramref name="older"/> (a checkpoint an inspector kept from an earlier audit). When
-    /// it does not, the report says whether the log is shorter or rewritten and, when the hash file beside a read-only
-    /// log still holds the older tree, the first divergent event (<see cref="ConsistencyReport.FirstDivergentLeaf"/> + 1).
-    /// </summary>
-    /// <param name="older">The earlier checkpoint, its signature already verified.</param>
-    /// <param name="cancellationToken">Cancels the wait for a running append.</param>
-    /// <returns>The report, with the consistency proof to the current size when the log extends it.</returns>
-    public async ValueTask<ConsistencyReport> CheckExtendsAsync(Checkpoint older, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(older);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var olderTree = _olderTree is { } t && t.Size >= older.Size && t.RootAt(older.Size) == older.Root ? t : null;
-            return LogConsistency.CheckExtends(older, _tree, olderTree);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
     /// <summary>The RFC 9162 consistency proof between two sizes of the tree (for a bundle or an inspector).</summary>
     internal async ValueTask<MerkleHash[]> ProveConsistencyAsync(long oldSize, long newSize, CancellationToken cancellationToken)
     {
@@ -266,6 +185,7 @@ public sealed class CheckpointedAuditStore : IAuditStore
 
     /// <summary>Signs a last checkpoint when events arrived since the latest, then closes the files and the inner store.</summary>
     /// <returns>A task that completes when everything is closed.</returns>
+    /// <exception cref="AuditStoreException">The last checkpoint could not be written (a full disk); everything is closed regardless.</exception>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -292,7 +212,18 @@ public sealed class CheckpointedAuditStore : IAuditStore
             await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
             if (_signer is not null && _tree.Size > (_history.Latest?.Checkpoint.Size ?? 0))
             {
-                await SignLockedAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await SignLockedAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A full disk (or a history file gone read-only) while closing: the events are already durable; only
+                    // the last signature is missing, and the next writer signs it.
+                    throw new AuditStoreException(
+                        $"Closing the checkpointed log '{Origin}' could not sign its last checkpoint (size {_tree.Size}): {ex.Message} Every event is " +
+                        "durable in the log and the store is closed; free the space, then reopen the log for writing: its next checkpoint covers them.", ex);
+                }
             }
         }
         finally
@@ -453,231 +384,15 @@ public sealed class CheckpointedAuditStore : IAuditStore
 
     private static async Task<CheckpointedAuditStore> OpenCoreAsync(IAuditStore inner, CheckpointedAuditStoreOptions options, bool readOnly, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(inner);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate(readOnly);
-        var prefix = options.FilePrefix ?? (inner as FileAuditStore)?.Path;
-        var origin = options.Origin ?? options.VerifierKey?.Name
-            ?? (prefix is null ? null : CheckpointHistory.PeekOrigin(prefix + HistoryFileSuffix))
-            ?? "makerchecker.audit/" + inner.InstanceId;
-        var key = options.Signer is { } signer ? NoteVerifierKey.FromEd25519(origin, signer.PublicKey.Span) : options.VerifierKey!;
-        if (options.VerifierKey is { } given && given.ToString() != key.ToString())
-        {
-            throw new ArgumentException($"The verifier key {given} is not the signer's key under origin '{origin}' ({key}).", nameof(options));
-        }
-
-        var state = new OpenState { Origin = origin };
+        var state = await CheckpointedLogRecovery.OpenAsync(inner, options, readOnly, cancellationToken).ConfigureAwait(false);
         try
         {
-            state.History = OpenHistory(prefix, key, readOnly);
-            IMerkleHashStore? reference;
-            if (readOnly)
-            {
-                // Never written: the tree is rebuilt in memory; a hash file left beside the log only helps locate a divergence.
-                reference = options.HashStore ?? (prefix is null ? null : FileMerkleHashStore.LoadCopy(prefix + HashFileSuffix));
-                state.Hashes = new MemoryMerkleHashStore();
-            }
-            else
-            {
-                state.OwnsHashes = options.HashStore is null;
-                state.Hashes = options.HashStore ?? (prefix is null ? new MemoryMerkleHashStore() : OpenHashFile(prefix + HashFileSuffix));
-                reference = state.Hashes;
-            }
-
-            var checkpoint = state.History.Latest?.Checkpoint;
-            var scan = await ScanAsync(inner, reference, state.Hashes, checkpoint?.Size ?? 0, cancellationToken).ConfigureAwait(false);
-            state.Report = Check(checkpoint, scan, reference);
-            if (!state.Report.Extends && !readOnly)
-            {
-                var first = state.Report.FirstDivergentLeaf + 1;
-                throw new LogRollbackException(state.Report.ReasonCode!,
-                    $"The audit log {Describe(inner, prefix)} is refused: {state.Report.Failure}. Its hash chain may still verify, but the signed checkpoint " +
-                    $"proves the log was rolled back or rewritten. Keep the log, '{prefix}{HistoryFileSuffix}' and '{prefix}{HashFileSuffix}' as evidence; open it read-only to inspect it.",
-                    first);
-            }
-
-            if (!readOnly && (scan.FirstMismatch is not null || scan.ReferenceLeaves > scan.EventCount))
-            {
-                await RepairAsync(inner, state.Hashes, Math.Min(scan.FirstMismatch ?? scan.ReferenceLeaves, scan.EventCount), cancellationToken).ConfigureAwait(false);
-            }
-
-            state.Tree = new MerkleTree(state.Hashes);
-            if (readOnly && reference is not null)
-            {
-                state.OlderTree = new MerkleTree(reference);
-            }
-
             return new CheckpointedAuditStore(inner, state, options, readOnly);
         }
         catch
         {
-            state.History?.Dispose();
-            if (state.OwnsHashes && state.Hashes is IDisposable owned)
-            {
-                owned.Dispose();
-            }
-
+            state.Dispose();
             throw;
         }
-    }
-
-    private static CheckpointHistory OpenHistory(string? prefix, NoteVerifierKey key, bool readOnly)
-    {
-        if (prefix is null)
-        {
-            return CheckpointHistory.InMemory(key);
-        }
-
-        var path = prefix + HistoryFileSuffix;
-        try
-        {
-            return readOnly ? CheckpointHistory.LoadReadOnly(path, key) : CheckpointHistory.Open(path, key);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new AuditStoreException($"The checkpoint history '{path}' cannot be used: {ex.Message}", ex);
-        }
-        catch (IOException ex)
-        {
-            throw new AuditStoreException($"The checkpoint history '{path}' cannot be opened: {ex.Message}", ex);
-        }
-    }
-
-    private static FileMerkleHashStore OpenHashFile(string path)
-    {
-        try
-        {
-            return FileMerkleHashStore.Open(path);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new AuditStoreException($"'{path}' is not a Merkle hash file: {ex.Message} Move it aside; it is rebuilt from the log.", ex);
-        }
-    }
-
-    /// <summary>
-    /// Streams the log once: computes each event's leaf and the hashes the tree stores for it, compares them with
-    /// <paramref name="reference"/> while it has them, and appends them to <paramref name="target"/> where it lacks them
-    /// (while the two agree, when they are the same store). Holds O(log n) hashes.
-    /// </summary>
-    private static async Task<ScanResult> ScanAsync(IAuditStore inner, IMerkleHashStore? reference, IMerkleHashStore target, long checkpointSize, CancellationToken cancellationToken)
-    {
-        var referenceLeaves = reference is null ? 0 : StoredHashIndex.LeafCountWithin(reference.Count);
-        var sameStore = ReferenceEquals(reference, target);
-        var range = new CompactRange();
-        var group = new MerkleHash[65];
-        var stored = new MerkleHash[65];
-        var indexes = new long[65];
-        long? firstMismatch = null;
-        MerkleHash? rootAtCheckpoint = null;
-        using var scratch = new ByteBuffer();
-        await foreach (var e in inner.ReadAsync(1, cancellationToken).ConfigureAwait(false))
-        {
-            var index = range.Size;
-            if (e.Seq != index + 1)
-            {
-                throw new AuditStoreException($"The audit store returned event seq {e.Seq} where seq {index + 1} was expected: its events are not contiguous. Verify the log.");
-            }
-
-            var n = range.Append(EventLeaf.Hash(e, scratch), group);
-            if (firstMismatch is null && index < referenceLeaves)
-            {
-                var start = StoredHashIndex.CountFor(index);
-                for (var i = 0; i < n; i++)
-                {
-                    indexes[i] = start + i;
-                }
-
-                reference!.Read(indexes.AsSpan(0, n), stored);
-                if (!group.AsSpan(0, n).SequenceEqual(stored.AsSpan(0, n)))
-                {
-                    firstMismatch = index;
-                }
-            }
-
-            if (sameStore ? firstMismatch is null && index >= referenceLeaves : true)
-            {
-                target.Append(group.AsSpan(0, n));
-            }
-
-            if (range.Size == checkpointSize)
-            {
-                rootAtCheckpoint = range.Root();
-            }
-        }
-
-        return new ScanResult(range.Size, referenceLeaves, firstMismatch, rootAtCheckpoint);
-    }
-
-    /// <summary>The rollback check: the log must hold at least the checkpoint's events, with the checkpoint's root.</summary>
-    private static ConsistencyReport Check(Checkpoint? checkpoint, ScanResult scan, IMerkleHashStore? reference)
-    {
-        if (checkpoint is null)
-        {
-            return ConsistencyReport.Extending([]);
-        }
-
-        // The hash file locates the divergence only if it still holds the tree the checkpoint signed.
-        var referenceIsCheckpointed = reference is not null && scan.ReferenceLeaves >= checkpoint.Size
-            && new MerkleTree(reference).RootAt(checkpoint.Size) == checkpoint.Root;
-        var size = checkpoint.Size.ToString(CultureInfo.InvariantCulture);
-        if (scan.EventCount < checkpoint.Size)
-        {
-            long? first = referenceIsCheckpointed ? Math.Min(scan.FirstMismatch ?? scan.EventCount, scan.EventCount) : null;
-            return ConsistencyReport.Broken("log_shorter_than_checkpoint",
-                $"it has {scan.EventCount} events but its signed checkpoint ({checkpoint}) covers {size}: it was truncated or rolled back" + Located(first), first);
-        }
-
-        if (scan.RootAtCheckpoint != checkpoint.Root)
-        {
-            long? first = referenceIsCheckpointed ? scan.FirstMismatch : null;
-            return ConsistencyReport.Broken("log_diverges_from_checkpoint",
-                $"its first {size} events no longer match its signed checkpoint ({checkpoint}): their root is {scan.RootAtCheckpoint}, the checkpoint's is {checkpoint.Root}" + Located(first), first);
-        }
-
-        return ConsistencyReport.Extending([]);
-    }
-
-    private static string Located(long? firstLeaf) =>
-        firstLeaf is { } leaf ? $"; the first event that differs from the checkpointed log is seq {(leaf + 1).ToString(CultureInfo.InvariantCulture)}" : string.Empty;
-
-    private static string Describe(IAuditStore inner, string? prefix) =>
-        prefix is null ? $"of instance {inner.InstanceId}" : $"'{prefix}'";
-
-    /// <summary>Drops the hash store's tail from leaf <paramref name="keep"/> on and re-appends it from the log.</summary>
-    private static async Task RepairAsync(IAuditStore inner, IMerkleHashStore hashes, long keep, CancellationToken cancellationToken)
-    {
-        switch (hashes)
-        {
-            case FileMerkleHashStore file:
-                file.Truncate(StoredHashIndex.CountFor(keep));
-                break;
-            case MemoryMerkleHashStore memory:
-                memory.Truncate(StoredHashIndex.CountFor(keep));
-                break;
-            default:
-                throw new AuditStoreException(
-                    $"The supplied hash store disagrees with the log from leaf {keep} on and cannot be truncated: clear it and open again to rebuild it from the log.");
-        }
-
-        var tree = new MerkleTree(hashes);
-        using var scratch = new ByteBuffer();
-        await foreach (var e in inner.ReadAsync(keep + 1, cancellationToken).ConfigureAwait(false))
-        {
-            tree.AppendLeafHash(EventLeaf.Hash(e, scratch));
-        }
-    }
-
-    private sealed record ScanResult(long EventCount, long ReferenceLeaves, long? FirstMismatch, MerkleHash? RootAtCheckpoint);
-
-    private sealed class OpenState
-    {
-        public required string Origin { get; init; }
-        public CheckpointHistory History { get; set; } = null!;
-        public IMerkleHashStore Hashes { get; set; } = null!;
-        public bool OwnsHashes { get; set; }
-        public MerkleTree Tree { get; set; } = null!;
-        public MerkleTree? OlderTree { get; set; }
-        public ConsistencyReport Report { get; set; } = null!;
     }
 }

@@ -56,6 +56,34 @@ public sealed class SignedCheckpoint
         return true;
     }
 
+    /// <summary>
+    /// Parses a signed checkpoint without checking its signatures (they are returned, unverified): for inspecting a
+    /// log whose checkpoint key is not pinned. The result proves nothing about who signed it.
+    /// </summary>
+    internal static bool TryReadUnverified(
+        string noteText,
+        [NotNullWhen(true)] out SignedCheckpoint? checkpoint,
+        out IReadOnlyList<NoteSignature> signatures,
+        [NotNullWhen(false)] out string? failure)
+    {
+        checkpoint = null;
+        signatures = [];
+        if (!SignedNote.TryReadUnverified(noteText, out var note, out var noteFailure))
+        {
+            failure = $"checkpoint note: {noteFailure}";
+            return false;
+        }
+
+        if (!Checkpoint.TryParse(note.Text, out var body, out failure))
+        {
+            return false;
+        }
+
+        signatures = note.UnverifiedSignatures;
+        checkpoint = new SignedCheckpoint(body, noteText);
+        return true;
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Checkpoint.ToString();
 }

@@ -84,6 +84,34 @@ public sealed class SignedNote
     public static bool TryOpen(ReadOnlySpan<byte> message, IReadOnlyCollection<NoteVerifierKey> verifiers, [NotNullWhen(true)] out SignedNote? note, [NotNullWhen(false)] out string? failure)
     {
         ArgumentNullException.ThrowIfNull(verifiers);
+        return TryOpen(message, verifiers, requireVerified: true, out note, out failure);
+    }
+
+    /// <summary>
+    /// Parses a well-formed note without checking any signature: every signature is listed in
+    /// <see cref="UnverifiedSignatures"/>. For inspection when the signer's key is not pinned; never a trust decision.
+    /// </summary>
+    internal static bool TryReadUnverified(string message, [NotNullWhen(true)] out SignedNote? note, [NotNullWhen(false)] out string? failure)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = StrictUtf8.GetBytes(message);
+        }
+        catch (EncoderFallbackException)
+        {
+            note = null;
+            failure = "malformed note: the text is not well-formed Unicode";
+            return false;
+        }
+
+        return TryOpen(bytes, [], requireVerified: false, out note, out failure);
+    }
+
+    private static bool TryOpen(
+        ReadOnlySpan<byte> message, IReadOnlyCollection<NoteVerifierKey> verifiers, bool requireVerified, [NotNullWhen(true)] out SignedNote? note,
+        [NotNullWhen(false)] out string? failure)
+    {
         note = null;
 
         // Valid UTF-8 with no control characters but newline (so no CR, no NUL, no tab).
@@ -160,7 +188,7 @@ public sealed class SignedNote
             verified.Add(signature);
         }
 
-        if (verified.Count == 0)
+        if (verified.Count == 0 && requireVerified)
         {
             failure = unverified.Count == 0
                 ? "note has no verifiable signatures"

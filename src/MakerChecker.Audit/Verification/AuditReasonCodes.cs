@@ -71,4 +71,40 @@ public static class AuditReasonCodes
 
     /// <summary>A checkpoint in the bundle's <c>transparency</c> section does not match the bundle's events: its root is not the Merkle root of the first <c>size</c> events, or it covers more events than the bundle holds.</summary>
     public const string CheckpointMismatch = "checkpoint_mismatch";
+
+    /// <summary>
+    /// The log holds fewer events than its latest signed checkpoint covers: it was truncated or rolled back (newest
+    /// events cut off), even if what is left still chains.
+    /// </summary>
+    public const string LogShorterThanCheckpoint = "log_shorter_than_checkpoint";
+
+    /// <summary>
+    /// The Merkle root of the log's first <c>size</c> events is not the root its signed checkpoint of that size signed:
+    /// events were rewritten, even if the chain was recomputed and verifies.
+    /// </summary>
+    public const string LogDivergesFromCheckpoint = "log_diverges_from_checkpoint";
+
+    /// <summary>A checkpoint of an empty log was asked for; one is never signed (it commits to nothing).</summary>
+    public const string EmptyLog = "empty_log";
+
+    /// <summary>A checkpoint's origin is not the log's (the checkpoint history belongs to another log).</summary>
+    public const string OriginMismatch = "origin_mismatch";
+
+    /// <summary>
+    /// The checkpoint history beside a log cannot be used: a record is malformed, badly signed, signed by a key other
+    /// than the pinned one, or inconsistent with the record before it.
+    /// </summary>
+    public const string CheckpointHistoryInvalid = "checkpoint_history_invalid";
+
+    /// <summary>
+    /// The log's checkpoint key was given (pinned) but no signed checkpoint is beside the log: the history was removed or
+    /// emptied, or the log was never checkpointed.
+    /// </summary>
+    public const string CheckpointMissing = "checkpoint_missing";
+
+    /// <summary>
+    /// A receipt was asked for an event that no signed checkpoint covers yet; inspection never signs one (the log's
+    /// writer does: <c>makerchecker audit checkpoint</c> or <c>CheckpointedAuditStore.CheckpointAsync</c>).
+    /// </summary>
+    public const string EventNotCheckpointed = "event_not_checkpointed";
 }

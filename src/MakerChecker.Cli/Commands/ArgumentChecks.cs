@@ -52,5 +52,6 @@ internal static class ArgumentChecks
 
     /// <summary>The usage error for <c>--key</c> on a live store, which is chained but not signed.</summary>
     public const string KeyDoesNotApplyToStore =
-        "A live store is hash-chained but not signed, so --key does not apply: export a signed bundle with 'makerchecker audit export' and use --key with that.";
+        "A live store is hash-chained but not signed, so --key does not apply: pin its checkpoint key with --vkey, or export a signed bundle with " +
+        "'makerchecker audit export' and use --key with that.";
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using MakerChecker.Audit.Bundles;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Transparency;
 using MakerChecker.Audit.Verification;
 using Spectre.Console;
 
@@ -30,10 +31,18 @@ internal static class AuditCommands
         var path = new Argument<FileInfo>("PATH") { Description = "A bundle (.json), or a live file store (.jsonl, opened read-only)." };
         ArgumentChecks.RejectOptionLikePaths(path);
         var key = new Option<FileInfo?>("--key") { Description = "Pin the instance's public key (SPKI PEM): a bundle signed by any other key fails." };
+        var vkey = new Option<string?>("--vkey")
+        {
+            Description = "A live store only: pin its checkpoint key (name+keyid+base64, or a file holding it); every checkpoint signature is then checked.",
+        };
         var json = new Option<bool>("--json") { Description = "Write machine-readable JSON." };
-        var verify = new Command("verify", "Verify a bundle or a live store offline: hashes, chain, manifest and signature. Exit 0 verified, 1 failed, 2 usage error.");
+        var verify = new Command(
+            "verify",
+            "Verify a bundle or a live store offline: hashes, chain, manifest and signature; a live store with checkpoints is checked against the latest. " +
+            "Exit 0 verified, 1 failed, 2 usage error.");
         verify.Arguments.Add(path);
         verify.Options.Add(key);
+        verify.Options.Add(vkey);
         verify.Options.Add(json);
         verify.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,13 +53,21 @@ internal static class AuditCommands
 
             AuditVerdict verdict;
             string? pinned = null;
+            LatestCheckpointCheck? checkpoint = null;
+            var vkeyText = parse.GetValue(vkey);
             if (isStore)
             {
                 if (keyFile is not null) return await ArgumentChecks.UsageAsync(error, ArgumentChecks.KeyDoesNotApplyToStore, cancellationToken).ConfigureAwait(false);
+                NoteVerifierKey? checkpointKey = null;
+                if (vkeyText is not null)
+                {
+                    (checkpointKey, var failure) = ReceiptCommands.ReadVerifierKey(vkeyText);
+                    if (checkpointKey is null) return await ArgumentChecks.UsageAsync(error, failure!, cancellationToken).ConfigureAwait(false);
+                }
+
                 try
                 {
-                    await using var store = await FileAuditStore.OpenReadOnlyAsync(file.FullName, cancellationToken).ConfigureAwait(false);
-                    verdict = await AuditStoreVerifier.VerifyAsync(store, cancellationToken).ConfigureAwait(false);
+                    (verdict, checkpoint) = await StoreVerification.VerifyAsync(file.FullName, checkpointKey, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is FormatException or AuditStoreException or CanonicalJsonException or IOException or UnauthorizedAccessException)
                 {
@@ -61,6 +78,13 @@ internal static class AuditCommands
             }
             else
             {
+                if (vkeyText is not null)
+                {
+                    const string BundleVkey =
+                        "--vkey applies to a live store; a bundle's checkpoints are checked under its own key: pin that with --key PUBLIC.pem.";
+                    return await ArgumentChecks.UsageAsync(error, BundleVkey, cancellationToken).ConfigureAwait(false);
+                }
+
                 string? pem = null;
                 if (keyFile is not null)
                 {
@@ -84,12 +108,24 @@ internal static class AuditCommands
                     verdict.ReasonCode,
                     verdict.Reason,
                     verdict.FailedSeq,
+                    Checkpoint = checkpoint is null ? null : new
+                    {
+                        checkpoint.Number,
+                        checkpoint.Latest.Checkpoint.Size,
+                        Root = checkpoint.Latest.Checkpoint.Root.ToString(),
+                        checkpoint.SignedBy,
+                        checkpoint.SignerPinned,
+                    },
+                    TruncationDetectable = isStore ? checkpoint is not null : (bool?)null,
                 };
                 await output.WriteLineAsync(JsonSerializer.Serialize(report, JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await output.WriteLineAsync(Describe(file.ToString(), isStore, verdict, pinned).AsMemory(), cancellationToken).ConfigureAwait(false);
+                var line = isStore && verdict.IsValid
+                    ? StoreVerification.DescribeVerified(file.ToString(), verdict, checkpoint)
+                    : Describe(file.ToString(), isStore, verdict, pinned);
+                await output.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
             }
             return verdict.IsValid ? ExitCodes.Success : ExitCodes.Failure;
         });
@@ -117,6 +153,11 @@ internal static class AuditCommands
             if (!store.Exists) return await ArgumentChecks.UsageAsync(error, $"Store '{store}' does not exist.", cancellationToken).ConfigureAwait(false);
             if (!keyFile.Exists) return await ArgumentChecks.UsageAsync(error, $"Key file '{keyFile}' does not exist. Create one with 'makerchecker keygen --out DIR'.", cancellationToken).ConfigureAwait(false);
             if (destination.Exists) return await ArgumentChecks.UsageAsync(error, $"'{destination}' exists; export never overwrites evidence. Choose another --out.", cancellationToken).ConfigureAwait(false);
+            if (destination.Directory is not { Exists: true })
+            {
+                var missing = $"the directory of --out '{destination}' does not exist; create it or choose another --out.";
+                return await ArgumentChecks.UsageAsync(error, missing, cancellationToken).ConfigureAwait(false);
+            }
             if (runId is { Length: 0 }) return await ArgumentChecks.UsageAsync(error, "--run needs a run id.", cancellationToken).ConfigureAwait(false);
 
             Ed25519AuditSigner signer;
@@ -131,43 +172,100 @@ internal static class AuditCommands
 
             using (signer)
             {
-                // Written beside the destination and moved into place, so a failed export never leaves half a bundle.
-                var temp = destination.FullName + ".partial";
-                try
-                {
-                    await using (var source = await FileAuditStore.OpenReadOnlyAsync(store.FullName, cancellationToken).ConfigureAwait(false))
-                    await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-                    {
-                        if (runId is null) await BundleExporter.ExportFullAsync(source, signer, stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-                        else await BundleExporter.ExportRunAsync(source, runId, signer, stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-                        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    File.Move(temp, destination.FullName, overwrite: false);
-                }
-                finally
-                {
-                    File.Delete(temp);
-                }
-
-                var verdict = await BundleVerifier.VerifyFileAsync(destination.FullName, new BundleVerifierOptions { PinnedPublicKeyPem = signer.PublicKeyPem }, cancellationToken).ConfigureAwait(false);
-                var kind = runId is null ? "full bundle" : $"run bundle for run {runId}";
-                await output.WriteLineAsync($"exported {kind}: {destination} ({verdict.EventCount} events), signed by {signer.Fingerprint}".AsMemory(), cancellationToken).ConfigureAwait(false);
-                await output.WriteLineAsync(Describe(destination.ToString(), isStore: false, verdict, signer.Fingerprint).AsMemory(), cancellationToken).ConfigureAwait(false);
-                if (runId is not null && verdict.EventCount == 0)
-                {
-                    await error.WriteLineAsync($"warning: the store has no events of run '{runId}'; check the run id.".AsMemory(), cancellationToken).ConfigureAwait(false);
-                }
-                return verdict.IsValid ? ExitCodes.Success : ExitCodes.Failure;
+                return await ExportAsync(store, destination, runId, signer, output, error, cancellationToken).ConfigureAwait(false);
             }
         });
         return export;
+    }
+
+    /// <summary>
+    /// Verifies the store with its own verifier (and against its latest checkpoint, if it has one), and only if it
+    /// verifies signs a bundle of it: into a temporary file in the --out directory, verified again under the signing
+    /// key, then moved into place. On any failure nothing is
+    /// left at --out and no temporary file remains; the reason is one line, never a stack trace.
+    /// </summary>
+    private static async Task<int> ExportAsync(
+        FileInfo store, FileInfo destination, string? runId, Ed25519AuditSigner signer, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
+    {
+        var temp = Path.Combine(destination.DirectoryName!, $".{destination.Name}.{Guid.NewGuid():N}.partial");
+        AuditVerdict verdict;
+        try
+        {
+            await using (var source = await FileAuditStore.OpenReadOnlyAsync(store.FullName, cancellationToken).ConfigureAwait(false))
+            {
+                // The chain, and the latest checkpoint when there is one: a truncated checkpointed log is never signed.
+                var (stored, _) = await StoreVerification.VerifyAsync(source, pinned: null, cancellationToken).ConfigureAwait(false);
+                if (!stored.IsValid)
+                {
+                    var failure = $"{Describe(store.ToString(), isStore: true, stored, pinned: null)}; nothing was signed or written to '{destination}'.";
+                    await error.WriteLineAsync(failure.AsMemory(), cancellationToken).ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
+
+                await using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+                if (runId is null) await BundleExporter.ExportFullAsync(source, signer, stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                else await BundleExporter.ExportRunAsync(source, runId, signer, stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var pinned = new BundleVerifierOptions { PinnedPublicKeyPem = signer.PublicKeyPem };
+            verdict = await BundleVerifier.VerifyFileAsync(temp, pinned, cancellationToken).ConfigureAwait(false);
+            if (!verdict.IsValid)
+            {
+                // The store verified but what was written does not (it changed under us, or the disk lied): keep nothing.
+                DeleteQuietly(temp);
+                var failure =
+                    $"{Describe(temp, isStore: false, verdict, signer.Fingerprint)}; the bundle was discarded and nothing written to '{destination}'.";
+                await error.WriteLineAsync(failure.AsMemory(), cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
+            File.Move(temp, destination.FullName, overwrite: false);
+        }
+        catch (Exception ex) when (ex is AuditStoreException or IOException or UnauthorizedAccessException or FormatException or CanonicalJsonException)
+        {
+            DeleteQuietly(temp);
+            var failure = $"error: cannot export '{store}': {ex.Message} Nothing was written to '{destination}'.";
+            await error.WriteLineAsync(failure.AsMemory(), CancellationToken.None).ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            DeleteQuietly(temp);
+            throw;
+        }
+
+        var kind = runId is null ? "full bundle" : $"run bundle for run {runId}";
+        var exported = $"exported {kind}: {destination} ({verdict.EventCount} events), signed by {signer.Fingerprint}";
+        await output.WriteLineAsync(exported.AsMemory(), cancellationToken).ConfigureAwait(false);
+        var verified = Describe(destination.ToString(), isStore: false, verdict, signer.Fingerprint);
+        await output.WriteLineAsync(verified.AsMemory(), cancellationToken).ConfigureAwait(false);
+        if (runId is not null && verdict.EventCount == 0)
+        {
+            var warning = $"warning: the store has no events of run '{runId}'; check the run id.";
+            await error.WriteLineAsync(warning.AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Removes a temporary file if it is there; a failure to remove it must not hide the error being reported.</summary>
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Nothing more can be done here; the error that led here is what the user needs to see.
+        }
     }
 
     private static string Describe(string path, bool isStore, AuditVerdict verdict, string? pinned)
     {
         if (verdict.IsValid)
         {
-            if (isStore) return $"verified: {path}: {verdict.EventCount} events, every hash and link checks (a live store is not signed; export a bundle to sign it)";
             var trust = pinned is null ? "not pinned: compare it with the fingerprint you trust, or pass --key" : "pinned";
             return $"verified: {path}: {verdict.EventCount} events, hashes, chain, manifest and signature check; key {verdict.KeyFingerprint} ({trust})";
         }

@@ -7,101 +7,13 @@ using MakerChecker.Audit.Transparency;
 namespace MakerChecker.Cli.Commands;
 
 /// <summary>
-/// <c>makerchecker audit receipt | verify-receipt | consistency</c>: per-decision receipts and checks that a log still
+/// <c>makerchecker audit receipt | checkpoint | verify-receipt | consistency</c>: per-decision receipts and checks that a log still
 /// extends a checkpoint an inspector kept (docs/checkpoints-and-receipts.md).
 /// </summary>
 internal static class ReceiptCommands
 {
-    public static IEnumerable<Command> Create(TextWriter output) => [Receipt(output), VerifyReceipt(output), Consistency(output)];
-
-    private static Command Receipt(TextWriter output)
-    {
-        var log = new Argument<FileInfo>("PATH") { Description = "The audit log (JSON Lines file store); its .merkle and .checkpoints files are kept beside it." };
-        ArgumentChecks.RejectOptionLikePaths(log);
-        var seq = new Option<long>("--seq") { Description = "The event's sequence number (1 is genesis).", Required = true };
-        var key = new Option<FileInfo>("--key") { Description = "The Ed25519 private key (PKCS#8 PEM) that signs the log's checkpoints.", Required = true };
-        var origin = new Option<string?>("--origin") { Description = "The checkpoint origin (default makerchecker.audit/<instance id>); keep it the same for the life of the log." };
-        var file = new Option<FileInfo>("--output", "-o") { Description = "Where to write the receipt.", Required = true };
-        var command = new Command("receipt", "Write the receipt of one event: the event, its inclusion proof and a signed checkpoint covering it (signed now if none does yet). Exits 1 if the log cannot be opened or was rolled back.");
-        command.Arguments.Add(log);
-        command.Options.Add(seq);
-        command.Options.Add(key);
-        command.Options.Add(origin);
-        command.Options.Add(file);
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var error = parse.InvocationConfiguration.Error;
-            var path = parse.GetValue(log)!.FullName;
-            var number = parse.GetValue(seq);
-            if (number < 1)
-            {
-                await error.WriteLineAsync($"error: --seq must be 1 or more, not {number}.").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-
-            if (!File.Exists(path))
-            {
-                await error.WriteLineAsync($"error: no audit log at '{path}'.").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
-            Ed25519AuditSigner signer;
-            try
-            {
-                signer = Ed25519KeyFile.LoadSigner(parse.GetValue(key)!.FullName);
-            }
-            catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException or ArgumentException)
-            {
-                await error.WriteLineAsync($"error: cannot load the signing key: {ex.Message}").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-
-            using (signer)
-            {
-                try
-                {
-                    var inner = await FileAuditStore.OpenAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
-                    CheckpointedAuditStore store;
-                    try
-                    {
-                        store = await CheckpointedAuditStore.OpenAsync(inner, new CheckpointedAuditStoreOptions { Signer = signer, Origin = parse.GetValue(origin) }, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                        await inner.DisposeAsync().ConfigureAwait(false);
-                        throw;
-                    }
-
-                    await using (store.ConfigureAwait(false))
-                    {
-                        if (number > store.TreeSize)
-                        {
-                            await error.WriteLineAsync($"error: the log holds {store.TreeSize} events; there is no seq {number}.").ConfigureAwait(false);
-                            return ExitCodes.Failure;
-                        }
-
-                        var receipt = await store.CreateReceiptAsync(number, cancellationToken).ConfigureAwait(false);
-                        var destination = parse.GetValue(file)!.FullName;
-                        await File.WriteAllBytesAsync(destination, receipt.ToJson(), cancellationToken).ConfigureAwait(false);
-                        await output.WriteLineAsync($"receipt for seq {number} under checkpoint {store.LatestCheckpoint} written to {destination}".AsMemory(), cancellationToken).ConfigureAwait(false);
-                        await output.WriteLineAsync($"verifier key: {store.VerifierKey}".AsMemory(), cancellationToken).ConfigureAwait(false);
-                        return ExitCodes.Success;
-                    }
-                }
-                catch (LogRollbackException ex)
-                {
-                    await error.WriteLineAsync($"error: {ex.ReasonCode}: {ex.Message}").ConfigureAwait(false);
-                    return ExitCodes.Failure;
-                }
-                catch (Exception ex) when (ex is AuditStoreException or IOException or CheckpointRefusedException)
-                {
-                    await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                    return ExitCodes.Failure;
-                }
-            }
-        });
-        return command;
-    }
+    public static IEnumerable<Command> Create(TextWriter output) =>
+        [ReceiptCommand.Create(output), CheckpointCommand.Create(output), VerifyReceipt(output), Consistency(output)];
 
     private static Command VerifyReceipt(TextWriter output)
     {
@@ -203,8 +115,8 @@ internal static class ReceiptCommands
         return command;
     }
 
-    private static Option<string> VerifierKeyOption() =>
-        new("--vkey") { Description = "The log's verifier key (name+keyid+base64), or a file holding it.", Required = true };
+    internal static Option<string> VerifierKeyOption(bool required = true) =>
+        new("--vkey") { Description = "The log's verifier key (name+keyid+base64), or a file holding it.", Required = required };
 
     /// <summary>The verifier key and the input file, or (after writing the usage error) nulls.</summary>
     private static async Task<(NoteVerifierKey? Key, byte[]? Bytes)> ReadKeyAndFileAsync(ParseResult parse, Option<string> vkey, FileInfo file, string what, CancellationToken cancellationToken)
@@ -229,7 +141,7 @@ internal static class ReceiptCommands
     }
 
     /// <summary>The vkey given inline or as a file holding it.</summary>
-    private static (NoteVerifierKey? Key, string? Failure) ReadVerifierKey(string value)
+    internal static (NoteVerifierKey? Key, string? Failure) ReadVerifierKey(string value)
     {
         var text = value;
         if (File.Exists(value))

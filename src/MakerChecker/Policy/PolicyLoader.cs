@@ -12,30 +12,18 @@ namespace MakerChecker.Policy;
 public static class PolicyLoader
 {
     /// <summary>Loads a policy file.</summary>
-    /// <param name="path">The policy file's path; diagnostics name it as given.</param>
-    public static PolicyLoadResult LoadFile(string path)
+    /// <param name="path">
+    /// The policy file's path; diagnostics name it as given. A pipe (<c>/dev/stdin</c>) or FIFO is read too, for at most
+    /// 10 seconds and <see cref="YamlTreeReader.MaxCharacters"/> characters; a directory, a device that never ends and a
+    /// FIFO nothing writes to are diagnostics.
+    /// </param>
+    public static PolicyLoadResult LoadFile(string path) => LoadFile(path, PolicyFileReader.DefaultDeadline);
+
+    internal static PolicyLoadResult LoadFile(string path, TimeSpan deadline)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string text;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            if (stream.Length > YamlTreeReader.MaxCharacters * 4L)
-            {
-                return Fail(path, DiagnosticCodes.DocumentTooLarge, $"The policy file is {stream.Length:N0} bytes; the limit is {YamlTreeReader.MaxCharacters:N0} characters.", "A policy is meant to be read by people: split it or remove generated content.");
-            }
-            using var reader = new StreamReader(stream, new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true));
-            text = reader.ReadToEnd();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return Fail(path, DiagnosticCodes.FileUnreadable, $"The policy file cannot be read: {ex.Message}", "Check the path and that the process may read the file.");
-        }
-        catch (System.Text.DecoderFallbackException)
-        {
-            return Fail(path, DiagnosticCodes.YamlSyntax, "The policy file is not valid UTF-8.", "Save the file as UTF-8.");
-        }
-        return Load(text, path);
+        var (text, error) = PolicyFileReader.Read(path, deadline);
+        return text is null ? new PolicyLoadResult(null, [error!]) : Load(text, path);
     }
 
     /// <summary>Loads a policy from YAML text.</summary>
@@ -57,6 +45,4 @@ public static class PolicyLoader
         return new PolicyLoadResult(policy, diagnostics);
     }
 
-    private static PolicyLoadResult Fail(string path, string code, string message, string hint) =>
-        new(null, [new PolicyDiagnostic(code, DiagnosticSeverity.Error, new SourceLocation(path, 1, 1), message, hint)]);
 }

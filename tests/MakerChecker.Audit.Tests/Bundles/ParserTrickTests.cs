@@ -28,6 +28,14 @@ public class ParserTrickTests
     public async Task The_unchanged_vector_is_valid() => Assert.True((await VerifyAsync(Valid)).IsValid);
 
     [Fact]
+    public async Task A_byte_order_mark_is_refused_by_name()
+    {
+        var verdict = await VerifyAsync([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(Valid)]);
+        Assert.False(verdict.IsValid);
+        Assert.Contains("UTF-8 byte order mark (bytes EF BB BF)", verdict.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_duplicate_key_in_a_payload_is_refused()
     {
         var verdict = await VerifyAsync(Replace("\"flow\": \"pv-icsr-processing\"", "\"flow\": \"pv-icsr-processing\", \"flow\": \"other\""));

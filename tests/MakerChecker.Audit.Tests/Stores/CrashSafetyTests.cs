@@ -17,6 +17,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
 {
     private const int Kills = 50;
     private const int CheckpointKills = 12;
+    private const int ReopenKills = 32;
 
     [Fact]
     public async Task Killed_writers_never_lose_an_acknowledged_event()
@@ -30,7 +31,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
         {
             var policy = kill % 2 == 0 ? AuditFsyncPolicy.GroupCommit : AuditFsyncPolicy.PerAppend;
             var sizeBefore = File.Exists(path) ? new FileInfo(path).Length : 0;
-            foreach (var (seq, hash) in await RunAndKillAsync(path, policy, appenders: 1 + random.Next(8), killAfterMs: random.Next(1, 40)))
+            foreach (var (seq, hash) in (await RunAndKillAsync(path, policy, appenders: 1 + random.Next(8), killAfterMs: random.Next(1, 40))).Acks)
             {
                 acknowledged[seq] = hash;
             }
@@ -71,7 +72,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
         for (var kill = 0; kill < CheckpointKills; kill++)
         {
             var policy = kill % 2 == 0 ? AuditFsyncPolicy.GroupCommit : AuditFsyncPolicy.PerAppend;
-            foreach (var (seq, hash) in await RunAndKillAsync(path, policy, appenders: 1 + random.Next(6), killAfterMs: random.Next(1, 40), key))
+            foreach (var (seq, hash) in (await RunAndKillAsync(path, policy, appenders: 1 + random.Next(6), killAfterMs: random.Next(1, 40), key)).Acks)
             {
                 acknowledged[seq] = hash;
             }
@@ -102,7 +103,65 @@ public class CrashSafetyTests(ITestOutputHelper output)
         Assert.True(signedByChild > 0, "the child should have signed checkpoints before some kills");
     }
 
-    private static async Task<List<(long Seq, string Hash)>> RunAndKillAsync(string path, AuditFsyncPolicy policy, int appenders, int killAfterMs, string? checkpointKey = null)
+    /// <summary>
+    /// The child opens the log, appends a few events, closes it, leaves a torn start of the next row and opens it again,
+    /// over and over, and is killed at random moments: before its first open (while a new log's genesis is written),
+    /// during an open's verification or its recovery of the torn row, or mid-append. After each kill the log must open
+    /// again, hold every acknowledged event and keep every whole row it had (recovery never wipes), and verify.
+    /// </summary>
+    [Fact]
+    public async Task Writers_killed_during_open_and_recovery_never_lose_or_wipe_an_event()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("audit.jsonl");
+        var random = new Random(20261130);
+        var acknowledged = new Dictionary<long, string>();
+        int duringOpen = 0, beforeAnyAck = 0;
+        for (var kill = 0; kill < ReopenKills; kill++)
+        {
+            var policy = kill % 2 == 0 ? AuditFsyncPolicy.GroupCommit : AuditFsyncPolicy.PerAppend;
+
+            // One kill in four comes at a random moment after start-up, not after the first acknowledgement: the first
+            // of them, on no file at all, lands in the creation of the log.
+            var early = kill % 4 == 0;
+            var killAfterMs = early ? random.Next(0, 300) : random.Next(1, 40);
+            var run = await RunAndKillAsync(path, policy, appenders: 1 + random.Next(4), killAfterMs, reopen: true, waitForFirstAck: !early);
+            duringOpen += run.LastMarker == "opening" ? 1 : 0;
+            beforeAnyAck += run.Acks.Count == 0 ? 1 : 0;
+            foreach (var (seq, hash) in run.Acks)
+            {
+                acknowledged[seq] = hash;
+            }
+
+            var before = File.Exists(path) ? await File.ReadAllBytesAsync(path) : [];
+            var wholeRows = before.AsSpan(0, before.AsSpan().LastIndexOf((byte)'\n') + 1).ToArray();
+            await using var store = await FileAuditStore.OpenAsync(path);
+            var after = await File.ReadAllBytesAsync(path);
+            if (wholeRows.Length > 0)
+            {
+                Assert.True(after.AsSpan().SequenceEqual(wholeRows),
+                    $"after kill {kill}: opening changed more than the torn tail ({before.Length} -> {after.Length} bytes)");
+            }
+
+            var verdict = await AuditStoreVerifier.VerifyAsync(store);
+            Assert.True(verdict.IsValid, $"after kill {kill}: {verdict}");
+            var stored = await store.ReadAsync().ToDictionaryAsync(e => e.Seq, e => e.Hash);
+            foreach (var (seq, hash) in acknowledged)
+            {
+                Assert.True(stored.TryGetValue(seq, out var actual) && actual == hash,
+                    $"after kill {kill} ({policy}): acknowledged event seq {seq} is missing or changed");
+            }
+        }
+
+        output.WriteLine(
+            $"{ReopenKills} kills: {duringOpen} during an open or its recovery, {beforeAnyAck} before any acknowledgement; " +
+            $"{acknowledged.Count} acknowledged events");
+        Assert.True(duringOpen > 0, "no kill landed during an open: the test did not test what it claims");
+        Assert.True(acknowledged.Count > ReopenKills, "the child should have acknowledged events before most kills");
+    }
+
+    private static async Task<(List<(long Seq, string Hash)> Acks, string? LastMarker)> RunAndKillAsync(
+        string path, AuditFsyncPolicy policy, int appenders, int killAfterMs, string? checkpointKey = null, bool reopen = false, bool waitForFirstAck = true)
     {
         var host = Path.Combine(AppContext.BaseDirectory, "MakerChecker.Audit.CrashHost.dll");
         // The same dotnet host that runs the tests (testhost runs under it), so PATH does not matter.
@@ -117,17 +176,28 @@ public class CrashSafetyTests(ITestOutputHelper output)
             info.ArgumentList.Add(checkpointKey);
         }
 
+        if (reopen)
+        {
+            info.ArgumentList.Add("reopen");
+        }
+
         using var child = Process.Start(info)!;
 
         // The redirected pipes are read on their own threads: a blocking read must never hold up the kill.
         var firstAck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stderr = Task.Run(child.StandardError.ReadToEnd);
+        string? lastMarker = null;
         var acks = Task.Run(() =>
         {
             var result = new List<(long, string)>();
             string? line;
             while ((line = child.StandardOutput.ReadLine()) is not null)
             {
+                if (line is "opening" or "opened")
+                {
+                    lastMarker = line;
+                }
+
                 // A line cut by the kill has no complete 64-digit hash and is ignored.
                 var parts = line.Split(' ');
                 if (parts is ["ack", var seq, var hash] && hash.Length == 64)
@@ -142,12 +212,16 @@ public class CrashSafetyTests(ITestOutputHelper output)
         });
 
         // Once the child has acknowledged its first event, kill it a random few milliseconds later, mid-stream.
-        await firstAck.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        if (waitForFirstAck)
+        {
+            await firstAck.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
         await Task.Delay(killAfterMs);
         child.Kill(); // SIGKILL on Unix: no finally blocks, no flushing; the kernel releases the lock.
         await child.WaitForExitAsync();
         var acknowledged = await acks;
-        Assert.True(acknowledged.Count > 0, $"the crash host acknowledged nothing: {await stderr}");
-        return acknowledged;
+        Assert.True(acknowledged.Count > 0 || !waitForFirstAck, $"the crash host acknowledged nothing: {await stderr}");
+        return (acknowledged, lastMarker);
     }
 }

@@ -136,6 +136,28 @@ public sealed class CheckpointSignerTests : IDisposable
         Assert.Contains("line 1", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("newlines-as-spaces", "byte {0}: ' ' after a checkpoint record that is complete")]
+    [InlineData("nul", "byte {1}: 0x00 where a checkpoint record must start")]
+    [InlineData("text", "byte {1}: 'n' where a checkpoint record must start")]
+    public async Task Bytes_after_the_last_record_that_are_not_a_torn_record_refuse_to_open_and_are_kept(string damage, string expected)
+    {
+        await SignTwiceToFile(MerkleTreePropertyTests.RandomLeaves(new Random(9), 30), 10);
+        var whole = File.ReadAllBytes(HistoryPath);
+        var firstLineEnd = Array.IndexOf(whole, (byte)'\n') + 1;
+        byte[] damaged = damage switch
+        {
+            "newlines-as-spaces" => whole.Select(b => b == (byte)'\n' ? (byte)' ' : b).ToArray(),
+            "nul" => [.. whole, .. new byte[512]],
+            _ => [.. whole, .. "not a record"u8],
+        };
+        File.WriteAllBytes(HistoryPath, damaged);
+
+        var error = Assert.Throws<InvalidDataException>(() => CheckpointHistory.Open(HistoryPath, _key));
+        Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, firstLineEnd - 1, whole.Length), error.Message, StringComparison.Ordinal);
+        Assert.Equal(damaged, File.ReadAllBytes(HistoryPath));
+    }
+
     /// <summary>Signs checkpoints at <paramref name="first"/> and at all of <paramref name="leaves"/> into the history file, then closes it.</summary>
     private async Task<MerkleTree> SignTwiceToFile(byte[][] leaves, int first)
     {

@@ -29,12 +29,13 @@ public sealed class LogConsistencyTests
         var report = LogConsistency.CheckExtends(checkpoint, now);
         Assert.False(report.Extends);
         Assert.Equal("log_shorter_than_checkpoint", report.ReasonCode);
-        Assert.Equal("the log has 60 events but its signed checkpoint covers 100: it was truncated or rolled back", report.Failure);
+        Assert.Equal("the log has 60 events but its signed checkpoint covers 100 events: it was truncated or rolled back", report.Failure);
         Assert.Null(report.FirstDivergentLeaf);
 
         report = LogConsistency.CheckExtends(checkpoint, now, older);
         Assert.Equal(60, report.FirstDivergentLeaf);
-        Assert.EndsWith("the first differing event is at index 60", report.Failure, StringComparison.Ordinal);
+        // Messages name events by seq (1-based); FirstDivergentLeaf is the leaf index (seq - 1).
+        Assert.EndsWith("the first event that differs from the checkpointed log is seq 61", report.Failure, StringComparison.Ordinal);
     }
 
     [Fact]
