@@ -59,7 +59,8 @@ public static class BundleExporter
             if (!checkpointed.VerifierKey.PublicKey.Span.SequenceEqual(signer.PublicKey.Span))
             {
                 throw new InvalidOperationException(
-                    $"The bundle signer's key is not the key of the log's checkpoints ({checkpointed.VerifierKey}): sign the export with the checkpoint key so that one key verifies the whole bundle.");
+                    $"The bundle signer's key is not the key of the log's checkpoints ({checkpointed.VerifierKey}): " +
+                    "sign the export with the checkpoint key so that one key verifies the whole bundle.");
             }
 
             if (!checkpointed.IsReadOnly)
@@ -143,7 +144,8 @@ public static class BundleExporter
         if (check.Count != summary.Count || check.DigestHex() != summary.DigestHex())
         {
             throw new InvalidOperationException(
-                $"The store's events changed during the export ({summary.Count} events first, {check.Count} then): the bundle written is invalid; export again.");
+                $"The store's events changed during the export ({summary.Count} events first, {check.Count} then): " +
+                "the bundle written is invalid; export again.");
         }
     }
 

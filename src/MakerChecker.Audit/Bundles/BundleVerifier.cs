@@ -151,7 +151,8 @@ public static class BundleVerifier
         {
             if (_manifest!.RunId is not null)
             {
-                _transparencyFailure = AuditVerdict.Fail(TransparencyInvalid, "a run bundle carries no transparency section: checkpoints cover the whole log, not one run");
+                _transparencyFailure = AuditVerdict.Fail(TransparencyInvalid,
+                    "a run bundle carries no transparency section: checkpoints cover the whole log, not one run");
                 return;
             }
 
@@ -186,7 +187,8 @@ public static class BundleVerifier
             var failure =
                 c.Count != m.Count ? AuditVerdict.Fail(CountMismatch, $"event count {c.Count} does not match the manifest count {m.Count}")
                 : c.DigestHex() != m.EventHashesDigest ? AuditVerdict.Fail(DigestMismatch,
-                    $"event hash digest mismatch: the events' hashes give {c.DigestHex()}, the manifest's eventHashesDigest is {m.EventHashesDigest} (events removed, added or reordered)")
+                    $"event hash digest mismatch: the events' hashes give {c.DigestHex()}, the manifest's eventHashesDigest is {m.EventHashesDigest} " +
+                    "(events removed, added or reordered)")
                 : c.HashFailure ?? c.LinkFailure ?? CheckEnds(m, c) ?? _transparencyFailure ?? _transparency?.Conclude();
             return WithKey(failure ?? new AuditVerdict { IsValid = true });
         }
@@ -202,14 +204,16 @@ public static class BundleVerifier
 
             if (m.HeadHash != c.Head.ToHex())
             {
-                return AuditVerdict.Fail(HeadMismatch, $"head hash mismatch: the last event's hash is {c.Head.ToHex()}, the manifest's headHash is {m.HeadHash}", c.LastSeq);
+                return AuditVerdict.Fail(HeadMismatch,
+                    $"head hash mismatch: the last event's hash is {c.Head.ToHex()}, the manifest's headHash is {m.HeadHash}", c.LastSeq);
             }
 
             var first = c.FirstSeq.ToString(CultureInfo.InvariantCulture);
             var last = c.LastSeq.ToString(CultureInfo.InvariantCulture);
             return m.FirstSeq == first && m.LastSeq == last
                 ? null
-                : AuditVerdict.Fail(SeqMismatch, $"the events run from seq {first} to {last}, the manifest states firstSeq {m.FirstSeq} and lastSeq {m.LastSeq}");
+                : AuditVerdict.Fail(SeqMismatch,
+                    $"the events run from seq {first} to {last}, the manifest states firstSeq {m.FirstSeq} and lastSeq {m.LastSeq}");
         }
 
         private AuditVerdict WithKey(AuditVerdict verdict) =>

@@ -86,7 +86,8 @@ public static class JsonCanonicalizer
 
     private static void EnsureWellFormed(string text)
     {
-        if (text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF') && System.Text.Unicode.Utf8.FromUtf16(text, new byte[System.Text.Encoding.UTF8.GetMaxByteCount(text.Length)], out _, out _,
+        if (text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF')
+            && System.Text.Unicode.Utf8.FromUtf16(text, new byte[System.Text.Encoding.UTF8.GetMaxByteCount(text.Length)], out _, out _,
                 replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
         {
             throw new CanonicalJsonException(Verification.AuditReasonCodes.IllFormedString,

@@ -68,7 +68,10 @@ public sealed class Checkpoint
         return body.ToString();
     }
 
-    /// <summary>Parses a checkpoint body strictly: three or more lines each ending in a newline; a decimal size with no sign or leading zero; a root in canonical standard base64 of 32 bytes.</summary>
+    /// <summary>
+    /// Parses a checkpoint body strictly: three or more lines each ending in a newline; a decimal size with no sign or leading zero;
+    /// a root in canonical standard base64 of 32 bytes.
+    /// </summary>
     /// <param name="body">The note text.</param>
     /// <param name="checkpoint">The checkpoint, when the body is well-formed.</param>
     /// <param name="failure">What is wrong with it, otherwise.</param>

@@ -7,7 +7,9 @@ namespace MakerChecker.Audit.Transparency;
 public sealed class CheckpointRefusedException : InvalidOperationException
 {
     /// <summary>Creates the exception.</summary>
-    /// <param name="reasonCode">A stable code: <c>empty_log</c>, <c>origin_mismatch</c>, <c>log_shorter_than_checkpoint</c> or <c>log_diverges_from_checkpoint</c>.</param>
+    /// <param name="reasonCode">
+    /// A stable code: <c>empty_log</c>, <c>origin_mismatch</c>, <c>log_shorter_than_checkpoint</c> or <c>log_diverges_from_checkpoint</c>.
+    /// </param>
     /// <param name="message">What was refused and why.</param>
     public CheckpointRefusedException(string reasonCode, string message)
         : base(message) => ReasonCode = reasonCode;

@@ -91,7 +91,8 @@ public sealed class CheckpointSigner : IDisposable
                 proof = tree.ProveConsistency(latest.Size, size);
             }
 
-            var signed = await SignedCheckpoint.SignAsync(new Checkpoint(Origin, size, root), History.VerifierKey.Name, _signer, cancellationToken).ConfigureAwait(false);
+            var signed = await SignedCheckpoint.SignAsync(new Checkpoint(Origin, size, root), History.VerifierKey.Name, _signer, cancellationToken)
+                .ConfigureAwait(false);
             History.Append(new CheckpointRecord(signed, proof));
             return signed;
         }

@@ -14,7 +14,8 @@ public sealed partial class CheckpointedAuditStore
     /// <param name="cancellationToken">Cancels reading the log.</param>
     /// <returns>The read-only store.</returns>
     /// <exception cref="AuditStoreException">The checkpoint history cannot be read or fails verification.</exception>
-    public static Task<CheckpointedAuditStore> OpenReadOnlyAsync(IAuditStore inner, CheckpointedAuditStoreOptions options, CancellationToken cancellationToken = default) =>
+    public static Task<CheckpointedAuditStore> OpenReadOnlyAsync(IAuditStore inner, CheckpointedAuditStoreOptions options,
+        CancellationToken cancellationToken = default) =>
         OpenCoreAsync(inner, options, readOnly: true, cancellationToken);
 
     /// <summary>

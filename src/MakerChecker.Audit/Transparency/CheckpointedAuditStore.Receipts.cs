@@ -13,7 +13,9 @@ public sealed partial class CheckpointedAuditStore
     /// <param name="cancellationToken">Cancels reading the event or signing.</param>
     /// <returns>The receipt.</returns>
     /// <exception cref="ArgumentOutOfRangeException">No event <paramref name="seq"/> is in the tree.</exception>
-    /// <exception cref="CheckpointRefusedException">Read-only, and no signed checkpoint covers the event (<see cref="AuditReasonCodes.EventNotCheckpointed"/>).</exception>
+    /// <exception cref="CheckpointRefusedException">
+    /// Read-only, and no signed checkpoint covers the event (<see cref="AuditReasonCodes.EventNotCheckpointed"/>).
+    /// </exception>
     public async ValueTask<Receipt> CreateReceiptAsync(long seq, CancellationToken cancellationToken = default)
     {
         byte[]? leaf = null;
@@ -42,8 +44,10 @@ public sealed partial class CheckpointedAuditStore
                 checkpoint = IsReadOnly
                     ? throw new CheckpointRefusedException(
                         AuditReasonCodes.EventNotCheckpointed,
-                        $"No signed checkpoint covers event seq {seq} (the latest covers {checkpoint?.Checkpoint.Size ?? 0} events) and a read-only store never signs one. " +
-                        "The log's writer signs one with CheckpointedAuditStore.CheckpointAsync (or 'makerchecker audit checkpoint' for a file log no application holds open).")
+                        $"No signed checkpoint covers event seq {seq} (the latest covers {checkpoint?.Checkpoint.Size ?? 0} events) " +
+                        "and a read-only store never signs one. " +
+                        "The log's writer signs one with CheckpointedAuditStore.CheckpointAsync " +
+                        "(or 'makerchecker audit checkpoint' for a file log no application holds open).")
                     : await SignLockedAsync(cancellationToken).ConfigureAwait(false);
             }
 

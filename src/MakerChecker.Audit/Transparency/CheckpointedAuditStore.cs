@@ -61,7 +61,8 @@ public sealed partial class CheckpointedAuditStore : IAuditStore
         if (!readOnly)
         {
             _signer = new CheckpointSigner(state.Origin, options.Signer!, state.History);
-            _schedule = new CheckpointSchedule(options.CheckpointEveryEvents, options.CheckpointInterval, options.TimeProvider, state.History.Latest?.Checkpoint.Size ?? 0);
+            _schedule = new CheckpointSchedule(options.CheckpointEveryEvents, options.CheckpointInterval, options.TimeProvider,
+                state.History.Latest?.Checkpoint.Size ?? 0);
             _timer = options.TimeProvider.CreateTimer(_ => _ = OnTimerAsync(), null, options.CheckpointInterval, options.CheckpointInterval);
         }
     }
@@ -96,7 +97,10 @@ public sealed partial class CheckpointedAuditStore : IAuditStore
     /// </summary>
     public ConsistencyReport OpenReport { get; }
 
-    /// <summary>Why the last scheduled checkpoint failed (for example the signer was unreachable), or <see langword="null"/>. Scheduled signing retries at the next due time.</summary>
+    /// <summary>
+    /// Why the last scheduled checkpoint failed (for example the signer was unreachable), or <see langword="null"/>.
+    /// Scheduled signing retries at the next due time.
+    /// </summary>
     public Exception? LastScheduledCheckpointFailure { get; private set; }
 
     /// <summary>
@@ -109,7 +113,8 @@ public sealed partial class CheckpointedAuditStore : IAuditStore
     /// <returns>The open store.</returns>
     /// <exception cref="LogRollbackException">The log is shorter than its latest signed checkpoint or diverges from it.</exception>
     /// <exception cref="AuditStoreException">The checkpoint history or the hash file cannot be used.</exception>
-    public static Task<CheckpointedAuditStore> OpenAsync(IAuditStore inner, CheckpointedAuditStoreOptions options, CancellationToken cancellationToken = default) =>
+    public static Task<CheckpointedAuditStore> OpenAsync(IAuditStore inner, CheckpointedAuditStoreOptions options,
+        CancellationToken cancellationToken = default) =>
         OpenCoreAsync(inner, options, readOnly: false, cancellationToken);
 
     /// <summary>Appends through the inner store, then adds the durable event's leaf to the tree (and signs a checkpoint when one is due).</summary>
@@ -382,7 +387,8 @@ public sealed partial class CheckpointedAuditStore : IAuditStore
         }
     }
 
-    private static async Task<CheckpointedAuditStore> OpenCoreAsync(IAuditStore inner, CheckpointedAuditStoreOptions options, bool readOnly, CancellationToken cancellationToken)
+    private static async Task<CheckpointedAuditStore> OpenCoreAsync(IAuditStore inner, CheckpointedAuditStoreOptions options, bool readOnly,
+        CancellationToken cancellationToken)
     {
         var state = await CheckpointedLogRecovery.OpenAsync(inner, options, readOnly, cancellationToken).ConfigureAwait(false);
         try

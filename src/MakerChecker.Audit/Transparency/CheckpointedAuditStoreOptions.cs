@@ -20,7 +20,10 @@ public sealed class CheckpointedAuditStoreOptions
     /// The checkpoint origin line, which is also the signing key's name. Keep it fixed for the life of the log: the
     /// checkpoint history refuses a different one.
     /// </summary>
-    /// <value>The default value is <see langword="null"/>: the verifier key's name, else the origin of the checkpoint history beside the log, else <c>makerchecker.audit/&lt;instance id&gt;</c>.</value>
+    /// <value>
+    /// The default value is <see langword="null"/>: the verifier key's name, else the origin of the checkpoint history beside the log,
+    /// else <c>makerchecker.audit/&lt;instance id&gt;</c>.
+    /// </value>
     public string? Origin { get; set; }
 
     /// <summary>
@@ -33,7 +36,10 @@ public sealed class CheckpointedAuditStoreOptions
     /// </value>
     public string? FilePrefix { get; set; }
 
-    /// <summary>Keeps the tree's hashes in this store instead of <c>&lt;prefix&gt;.merkle</c>. It is checked against the log on open and extended or repaired from it.</summary>
+    /// <summary>
+    /// Keeps the tree's hashes in this store instead of <c>&lt;prefix&gt;.merkle</c>.
+    /// It is checked against the log on open and extended or repaired from it.
+    /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public IMerkleHashStore? HashStore { get; set; }
 

@@ -14,7 +14,8 @@ internal static class CheckpointedLogRecovery
     /// Rebuilds the tree from the log's events (checking, and when writing repairing, the hash file), loads the checkpoint
     /// history and runs the rollback check. Opened for writing, a log that no longer extends its checkpoint is refused.
     /// </summary>
-    internal static async Task<CheckpointedLogState> OpenAsync(IAuditStore inner, CheckpointedAuditStoreOptions options, bool readOnly, CancellationToken cancellationToken)
+    internal static async Task<CheckpointedLogState> OpenAsync(IAuditStore inner, CheckpointedAuditStoreOptions options, bool readOnly,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(options);
@@ -43,7 +44,8 @@ internal static class CheckpointedLogRecovery
             else
             {
                 state.OwnsHashes = options.HashStore is null;
-                state.Hashes = options.HashStore ?? (prefix is null ? new MemoryMerkleHashStore() : OpenHashFile(prefix + CheckpointedAuditStore.HashFileSuffix));
+                state.Hashes = options.HashStore
+                    ?? (prefix is null ? new MemoryMerkleHashStore() : OpenHashFile(prefix + CheckpointedAuditStore.HashFileSuffix));
                 reference = state.Hashes;
             }
 
@@ -55,13 +57,15 @@ internal static class CheckpointedLogRecovery
                 var first = state.Report.FirstDivergentLeaf + 1;
                 throw new LogRollbackException(state.Report.ReasonCode!,
                     $"The audit log {Describe(inner, prefix)} is refused: {state.Report.Failure}. Its hash chain may still verify, but the signed checkpoint " +
-                    $"proves the log was rolled back or rewritten. Keep the log, '{prefix}{CheckpointedAuditStore.HistoryFileSuffix}' and '{prefix}{CheckpointedAuditStore.HashFileSuffix}' as evidence; open it read-only to inspect it.",
+                    $"proves the log was rolled back or rewritten. Keep the log, '{prefix}{CheckpointedAuditStore.HistoryFileSuffix}' " +
+                    $"and '{prefix}{CheckpointedAuditStore.HashFileSuffix}' as evidence; open it read-only to inspect it.",
                     first);
             }
 
             if (!readOnly && (scan.FirstMismatch is not null || scan.ReferenceLeaves > scan.EventCount))
             {
-                await RepairAsync(inner, state.Hashes, Math.Min(scan.FirstMismatch ?? scan.ReferenceLeaves, scan.EventCount), cancellationToken).ConfigureAwait(false);
+                await RepairAsync(inner, state.Hashes, Math.Min(scan.FirstMismatch ?? scan.ReferenceLeaves, scan.EventCount), cancellationToken)
+                    .ConfigureAwait(false);
             }
 
             state.Tree = new MerkleTree(state.Hashes);
@@ -118,7 +122,8 @@ internal static class CheckpointedLogRecovery
     /// <paramref name="reference"/> while it has them, and appends them to <paramref name="target"/> where it lacks them
     /// (while the two agree, when they are the same store). Holds O(log n) hashes.
     /// </summary>
-    private static async Task<ScanResult> ScanAsync(IAuditStore inner, IMerkleHashStore? reference, IMerkleHashStore target, long checkpointSize, CancellationToken cancellationToken)
+    private static async Task<ScanResult> ScanAsync(IAuditStore inner, IMerkleHashStore? reference, IMerkleHashStore target, long checkpointSize,
+        CancellationToken cancellationToken)
     {
         var referenceLeaves = reference is null ? 0 : StoredHashIndex.LeafCountWithin(reference.Count);
         var sameStore = ReferenceEquals(reference, target);
@@ -134,7 +139,8 @@ internal static class CheckpointedLogRecovery
             var index = range.Size;
             if (e.Seq != index + 1)
             {
-                throw new AuditStoreException($"The audit store returned event seq {e.Seq} where seq {index + 1} was expected: its events are not contiguous. Verify the log.");
+                throw new AuditStoreException(
+                    $"The audit store returned event seq {e.Seq} where seq {index + 1} was expected: its events are not contiguous. Verify the log.");
             }
 
             var n = range.Append(EventLeaf.Hash(e, scratch), group);
@@ -199,7 +205,8 @@ internal static class CheckpointedLogRecovery
                 break;
             default:
                 throw new AuditStoreException(
-                    $"The supplied hash store disagrees with the log from leaf {keep} on and cannot be truncated: clear it and open again to rebuild it from the log.");
+                    $"The supplied hash store disagrees with the log from leaf {keep} on and cannot be truncated: " +
+                    "clear it and open again to rebuild it from the log.");
         }
 
         var tree = new MerkleTree(hashes);

@@ -20,7 +20,8 @@ internal static class EventLeaf
         if (!hash.Equals(stored.Hash))
         {
             throw new AuditStoreException(
-                $"Event seq {e.Seq} has hash {e.Hash}, but its fields hash to {hash.ToHex()}: the store returned an event its chain does not cover. Verify the log.");
+                $"Event seq {e.Seq} has hash {e.Hash}, but its fields hash to {hash.ToHex()}: " +
+                "the store returned an event its chain does not cover. Verify the log.");
         }
     }
 

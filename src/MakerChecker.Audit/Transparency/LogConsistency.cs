@@ -18,7 +18,9 @@ public static class LogConsistency
     /// <summary>Checks that the first <c>checkpoint.Size</c> leaves of <paramref name="tree"/> are those the checkpoint signed.</summary>
     /// <param name="checkpoint">The earlier checkpoint (its signature already verified, for example by <see cref="SignedCheckpoint.TryOpen"/>).</param>
     /// <param name="tree">The log's tree now. Its hashes must have been recomputed from the log's events, not trusted from disk.</param>
-    /// <param name="olderTree">The tree of the log as it was at the checkpoint (for example rebuilt from an older bundle), to locate a divergence; optional.</param>
+    /// <param name="olderTree">
+    /// The tree of the log as it was at the checkpoint (for example rebuilt from an older bundle), to locate a divergence; optional.
+    /// </param>
     /// <returns>The report, with the consistency proof when the log extends the checkpoint.</returns>
     public static ConsistencyReport CheckExtends(Checkpoint checkpoint, MerkleTree tree, MerkleTree? olderTree = null)
     {

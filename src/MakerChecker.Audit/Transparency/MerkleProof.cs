@@ -8,7 +8,10 @@ namespace MakerChecker.Audit.Transparency;
 /// </summary>
 public static class MerkleProof
 {
-    /// <summary>Checks that <paramref name="leafHash"/> is leaf <paramref name="index"/> of the tree of <paramref name="size"/> leaves with <paramref name="root"/>.</summary>
+    /// <summary>
+    /// Checks that <paramref name="leafHash"/> is leaf <paramref name="index"/> of the tree of <paramref name="size"/> leaves
+    /// with <paramref name="root"/>.
+    /// </summary>
     /// <param name="index">The leaf index, counting from 0.</param>
     /// <param name="size">The tree size.</param>
     /// <param name="leafHash">The 32-byte leaf hash, SHA-256(0x00 ‖ leaf data).</param>
@@ -42,7 +45,8 @@ public static class MerkleProof
 
         return r.SequenceEqual(root)
             ? TransparencyResult.Valid
-            : TransparencyResult.Invalid($"inclusion proof for index {index} in a tree of {size} gives root {Convert.ToBase64String(r)}, not {Convert.ToBase64String(root)}");
+            : TransparencyResult.Invalid(
+                $"inclusion proof for index {index} in a tree of {size} gives root {Convert.ToBase64String(r)}, not {Convert.ToBase64String(root)}");
     }
 
     /// <summary>
@@ -107,7 +111,10 @@ public static class MerkleProof
         return VerifyInclusion(index, size, leafHash.ToArray(), ToArrays(proof), root.ToArray());
     }
 
-    /// <summary>Checks that the tree of <paramref name="size2"/> leaves with <paramref name="root2"/> extends the tree of <paramref name="size1"/> leaves with <paramref name="root1"/>.</summary>
+    /// <summary>
+    /// Checks that the tree of <paramref name="size2"/> leaves with <paramref name="root2"/> extends the tree of <paramref name="size1"/> leaves
+    /// with <paramref name="root1"/>.
+    /// </summary>
     /// <param name="size1">The earlier tree size, at least 1 (every tree extends the empty one, so that would prove nothing).</param>
     /// <param name="size2">The later tree size.</param>
     /// <param name="proof">The consistency proof.</param>
@@ -138,7 +145,8 @@ public static class MerkleProof
 
             return root1.SequenceEqual(root2)
                 ? TransparencyResult.Valid
-                : TransparencyResult.Invalid($"trees of equal size {size1} have different roots {Convert.ToBase64String(root1)} and {Convert.ToBase64String(root2)}");
+                : TransparencyResult.Invalid(
+                    $"trees of equal size {size1} have different roots {Convert.ToBase64String(root1)} and {Convert.ToBase64String(root2)}");
         }
 
         if (HashLengthFailure("earlier root", root1) is { } root1Failure)
@@ -166,12 +174,14 @@ public static class MerkleProof
 
         if (!fr.SequenceEqual(root1))
         {
-            return TransparencyResult.Invalid($"consistency proof from {size1} to {size2} gives earlier root {Convert.ToBase64String(fr)}, not {Convert.ToBase64String(root1)}");
+            return TransparencyResult.Invalid(
+                $"consistency proof from {size1} to {size2} gives earlier root {Convert.ToBase64String(fr)}, not {Convert.ToBase64String(root1)}");
         }
 
         return sr.SequenceEqual(root2)
             ? TransparencyResult.Valid
-            : TransparencyResult.Invalid($"consistency proof from {size1} to {size2} gives later root {Convert.ToBase64String(sr)}, not {Convert.ToBase64String(root2)}");
+            : TransparencyResult.Invalid(
+                $"consistency proof from {size1} to {size2} gives later root {Convert.ToBase64String(sr)}, not {Convert.ToBase64String(root2)}");
     }
 
     /// <summary>
@@ -179,7 +189,8 @@ public static class MerkleProof
     /// proof leads to, written to <paramref name="fr"/> and <paramref name="sr"/>; or why the proof has the wrong shape.
     /// <paramref name="root1"/> seeds the walk when size1 is a power of two.
     /// </summary>
-    internal static string? RootsFromConsistencyProof(long size1, long size2, IReadOnlyList<byte[]> proof, ReadOnlySpan<byte> root1, Span<byte> fr, Span<byte> sr)
+    internal static string? RootsFromConsistencyProof(long size1, long size2, IReadOnlyList<byte[]> proof, ReadOnlySpan<byte> root1,
+        Span<byte> fr, Span<byte> sr)
     {
         var want = ConsistencyProofLength(size1, size2);
         if (proof.Count != want)

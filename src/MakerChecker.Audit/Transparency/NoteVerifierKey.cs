@@ -118,7 +118,8 @@ public sealed class NoteVerifierKey
         }
 
         if (typedKey.Length != 1 + PublicKeySize
-            || !NSec.Cryptography.PublicKey.TryImport(SignatureAlgorithm.Ed25519, typedKey.AsSpan(1), KeyBlobFormat.RawPublicKey, out var nsecKey) || nsecKey is null)
+            || !NSec.Cryptography.PublicKey.TryImport(SignatureAlgorithm.Ed25519, typedKey.AsSpan(1), KeyBlobFormat.RawPublicKey, out var nsecKey)
+            || nsecKey is null)
         {
             failure = $"the Ed25519 key is {typedKey.Length - 1} bytes or not a valid point, want {PublicKeySize}";
             return false;

@@ -69,12 +69,14 @@ public sealed class Receipt
 
         if (leafIndex < 0 || leafIndex >= size)
         {
-            throw new ArgumentOutOfRangeException(nameof(leafIndex), leafIndex, $"Leaf {leafIndex} is not covered by checkpoint {checkpoint}: sign a newer checkpoint first.");
+            throw new ArgumentOutOfRangeException(nameof(leafIndex), leafIndex,
+                $"Leaf {leafIndex} is not covered by checkpoint {checkpoint}: sign a newer checkpoint first.");
         }
 
         if (MerkleHashing.LeafHash(eventCanonicalJson) != tree.LeafHashAt(leafIndex))
         {
-            throw new ArgumentException($"The event bytes are not the data of leaf {leafIndex}: their leaf hash differs from the tree's.", nameof(eventCanonicalJson));
+            throw new ArgumentException(
+                $"The event bytes are not the data of leaf {leafIndex}: their leaf hash differs from the tree's.", nameof(eventCanonicalJson));
         }
 
         string eventJson;
@@ -175,7 +177,8 @@ public sealed class Receipt
             }
 
             var index = root.GetProperty("leafIndex");
-            if (index.ValueKind != JsonValueKind.Number || !index.TryGetInt64(out var leafIndex) || leafIndex < 0 || index.GetRawText() != leafIndex.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            if (index.ValueKind != JsonValueKind.Number || !index.TryGetInt64(out var leafIndex) || leafIndex < 0
+                || index.GetRawText() != leafIndex.ToString(System.Globalization.CultureInfo.InvariantCulture))
             {
                 failure = $"receipt leafIndex {index.GetRawText()} is not a non-negative integer";
                 return false;

@@ -37,7 +37,8 @@ public sealed class SignedCheckpoint
     /// <param name="checkpoint">The checkpoint, when the note verified and parsed.</param>
     /// <param name="failure">What failed, otherwise.</param>
     /// <returns>Whether the signed checkpoint is valid.</returns>
-    public static bool TryOpen(string noteText, IReadOnlyCollection<NoteVerifierKey> verifiers, [NotNullWhen(true)] out SignedCheckpoint? checkpoint, [NotNullWhen(false)] out string? failure)
+    public static bool TryOpen(string noteText, IReadOnlyCollection<NoteVerifierKey> verifiers, [NotNullWhen(true)] out SignedCheckpoint? checkpoint,
+        [NotNullWhen(false)] out string? failure)
     {
         ArgumentNullException.ThrowIfNull(noteText);
         checkpoint = null;

@@ -81,7 +81,8 @@ public sealed class SignedNote
     /// <param name="note">The note, when it is well-formed and at least one known key signed it.</param>
     /// <param name="failure">Why not, otherwise.</param>
     /// <returns>Whether the note opened.</returns>
-    public static bool TryOpen(ReadOnlySpan<byte> message, IReadOnlyCollection<NoteVerifierKey> verifiers, [NotNullWhen(true)] out SignedNote? note, [NotNullWhen(false)] out string? failure)
+    public static bool TryOpen(ReadOnlySpan<byte> message, IReadOnlyCollection<NoteVerifierKey> verifiers, [NotNullWhen(true)] out SignedNote? note,
+        [NotNullWhen(false)] out string? failure)
     {
         ArgumentNullException.ThrowIfNull(verifiers);
         return TryOpen(message, verifiers, requireVerified: true, out note, out failure);
@@ -192,7 +193,8 @@ public sealed class SignedNote
         {
             failure = unverified.Count == 0
                 ? "note has no verifiable signatures"
-                : $"note has no verifiable signatures: it is signed only by unknown keys ({string.Join(", ", unverified.Select(s => $"{s.Name}+{s.KeyId:x8}"))})";
+                : "note has no verifiable signatures: it is signed only by unknown keys " +
+                    $"({string.Join(", ", unverified.Select(s => $"{s.Name}+{s.KeyId:x8}"))})";
             return false;
         }
 
@@ -207,7 +209,8 @@ public sealed class SignedNote
     /// <param name="note">The note, when it opened.</param>
     /// <param name="failure">Why not, otherwise.</param>
     /// <returns>Whether the note opened.</returns>
-    public static bool TryOpen(string message, IReadOnlyCollection<NoteVerifierKey> verifiers, [NotNullWhen(true)] out SignedNote? note, [NotNullWhen(false)] out string? failure)
+    public static bool TryOpen(string message, IReadOnlyCollection<NoteVerifierKey> verifiers, [NotNullWhen(true)] out SignedNote? note,
+        [NotNullWhen(false)] out string? failure)
     {
         ArgumentNullException.ThrowIfNull(message);
         byte[] bytes;
@@ -267,7 +270,8 @@ public sealed class SignedNote
         return null;
     }
 
-    private static bool TryParseSignatureLine(string line, out NoteSignature signature, [NotNullWhen(true)] out byte[]? keyIdAndSignature, [NotNullWhen(false)] out string? failure)
+    private static bool TryParseSignatureLine(string line, out NoteSignature signature, [NotNullWhen(true)] out byte[]? keyIdAndSignature,
+        [NotNullWhen(false)] out string? failure)
     {
         signature = default;
         keyIdAndSignature = null;

@@ -69,7 +69,10 @@ public static class AuditReasonCodes
     /// </summary>
     public const string TransparencyInvalid = "transparency_invalid";
 
-    /// <summary>A checkpoint in the bundle's <c>transparency</c> section does not match the bundle's events: its root is not the Merkle root of the first <c>size</c> events, or it covers more events than the bundle holds.</summary>
+    /// <summary>
+    /// A checkpoint in the bundle's <c>transparency</c> section does not match the bundle's events: its root is not the Merkle root
+    /// of the first <c>size</c> events, or it covers more events than the bundle holds.
+    /// </summary>
     public const string CheckpointMismatch = "checkpoint_mismatch";
 
     /// <summary>

@@ -75,7 +75,8 @@ internal sealed class ChainChecker : IDisposable
             if (!row.IsGenesis || row.GenesisInstanceId != _instanceId || !row.PrevHash.Equals(root))
             {
                 return AuditVerdict.Fail(GenesisMismatch,
-                    $"event seq {row.Seq}: the chain does not start with an audit.genesis event rooted in instance {_instanceId} (prev_hash must be {root.ToHex()})",
+                    $"event seq {row.Seq}: the chain does not start with an audit.genesis event rooted in instance {_instanceId} " +
+                    $"(prev_hash must be {root.ToHex()})",
                     row.Seq);
             }
 

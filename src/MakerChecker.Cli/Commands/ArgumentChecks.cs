@@ -34,7 +34,8 @@ internal static class ArgumentChecks
     {
         if (!keyFile.Exists)
         {
-            await UsageAsync(error, $"Key file '{keyFile}' does not exist. Pass the instance's public key (makerchecker.pub.pem, SPKI PEM).", cancellationToken).ConfigureAwait(false);
+            var missing = $"Key file '{keyFile}' does not exist. Pass the instance's public key (makerchecker.pub.pem, SPKI PEM).";
+            await UsageAsync(error, missing, cancellationToken).ConfigureAwait(false);
             return null;
         }
 

@@ -48,7 +48,12 @@ internal static class AuditCommands
         {
             var file = parse.GetValue(path)!;
             var keyFile = parse.GetValue(key);
-            if (!file.Exists) return await ArgumentChecks.UsageAsync(error, $"'{file}' does not exist. Give a bundle exported with 'makerchecker audit export', or a store's .jsonl file.", cancellationToken).ConfigureAwait(false);
+            if (!file.Exists)
+            {
+                var missing = $"'{file}' does not exist. Give a bundle exported with 'makerchecker audit export', or a store's .jsonl file.";
+                return await ArgumentChecks.UsageAsync(error, missing, cancellationToken).ConfigureAwait(false);
+            }
+
             var isStore = file.Extension.Equals(".jsonl", StringComparison.OrdinalIgnoreCase);
 
             AuditVerdict verdict;
@@ -57,7 +62,11 @@ internal static class AuditCommands
             var vkeyText = parse.GetValue(vkey);
             if (isStore)
             {
-                if (keyFile is not null) return await ArgumentChecks.UsageAsync(error, ArgumentChecks.KeyDoesNotApplyToStore, cancellationToken).ConfigureAwait(false);
+                if (keyFile is not null)
+                {
+                    return await ArgumentChecks.UsageAsync(error, ArgumentChecks.KeyDoesNotApplyToStore, cancellationToken).ConfigureAwait(false);
+                }
+
                 NoteVerifierKey? checkpointKey = null;
                 if (vkeyText is not null)
                 {
@@ -92,7 +101,8 @@ internal static class AuditCommands
                     (pem, pinned) = key;
                 }
                 var options = new BundleVerifierOptions { PinnedPublicKeyPem = pem };
-                verdict = await VerifyBundleAsync(file, options, showProgress: IsInteractive(output) && file.Length >= ProgressThresholdBytes, cancellationToken).ConfigureAwait(false);
+                var showProgress = IsInteractive(output) && file.Length >= ProgressThresholdBytes;
+                verdict = await VerifyBundleAsync(file, options, showProgress, cancellationToken).ConfigureAwait(false);
             }
 
             if (parse.GetValue(json))
@@ -151,8 +161,18 @@ internal static class AuditCommands
             var keyFile = parse.GetValue(key)!;
             var runId = parse.GetValue(run);
             if (!store.Exists) return await ArgumentChecks.UsageAsync(error, $"Store '{store}' does not exist.", cancellationToken).ConfigureAwait(false);
-            if (!keyFile.Exists) return await ArgumentChecks.UsageAsync(error, $"Key file '{keyFile}' does not exist. Create one with 'makerchecker keygen --out DIR'.", cancellationToken).ConfigureAwait(false);
-            if (destination.Exists) return await ArgumentChecks.UsageAsync(error, $"'{destination}' exists; export never overwrites evidence. Choose another --out.", cancellationToken).ConfigureAwait(false);
+            if (!keyFile.Exists)
+            {
+                var missing = $"Key file '{keyFile}' does not exist. Create one with 'makerchecker keygen --out DIR'.";
+                return await ArgumentChecks.UsageAsync(error, missing, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (destination.Exists)
+            {
+                var exists = $"'{destination}' exists; export never overwrites evidence. Choose another --out.";
+                return await ArgumentChecks.UsageAsync(error, exists, cancellationToken).ConfigureAwait(false);
+            }
+
             if (destination.Directory is not { Exists: true })
             {
                 var missing = $"the directory of --out '{destination}' does not exist; create it or choose another --out.";
@@ -275,7 +295,8 @@ internal static class AuditCommands
         return $"FAILED: {path}{where}: {verdict.ReasonCode}: {verdict.Reason}{key}{pinnedKey}";
     }
 
-    private static async Task<AuditVerdict> VerifyBundleAsync(FileInfo file, BundleVerifierOptions options, bool showProgress, CancellationToken cancellationToken)
+    private static async Task<AuditVerdict> VerifyBundleAsync(FileInfo file, BundleVerifierOptions options, bool showProgress,
+        CancellationToken cancellationToken)
     {
         if (!showProgress) return await BundleVerifier.VerifyFileAsync(file.FullName, options, cancellationToken).ConfigureAwait(false);
 

@@ -12,7 +12,11 @@ internal static class KeygenCommand
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Folder for NAME.key (private, mode 0600) and NAME.pub.pem; created if missing." };
         var privatePath = new Option<FileInfo?>("--private") { Description = "Private key path (instead of --out)." };
         var publicPath = new Option<FileInfo?>("--public") { Description = "Public key path (instead of --out)." };
-        var name = new Option<string>("--name") { Description = "The key name in the signed-note verifier key (vkey), and the files' base name with --out.", DefaultValueFactory = _ => "makerchecker" };
+        var name = new Option<string>("--name")
+        {
+            Description = "The key name in the signed-note verifier key (vkey), and the files' base name with --out.",
+            DefaultValueFactory = _ => "makerchecker",
+        };
         // The C2SP signed-note rule for key names, checked at parse time so that a bad name never leaves a key pair behind.
         name.Validators.Add(result =>
         {
@@ -22,7 +26,8 @@ internal static class KeygenCommand
                 result.AddError($"Key name '{value}' is not a valid signed-note key name: it must be non-empty, with no whitespace and no '+'.");
             }
         });
-        var keygen = new Command("keygen", "Write a new Ed25519 key pair (PKCS#8 and SPKI PEM) and print its fingerprint and signed-note vkey. Never overwrites a key.");
+        var keygen = new Command("keygen",
+            "Write a new Ed25519 key pair (PKCS#8 and SPKI PEM) and print its fingerprint and signed-note vkey. Never overwrites a key.");
         keygen.Options.Add(outDir);
         keygen.Options.Add(privatePath);
         keygen.Options.Add(publicPath);
@@ -31,8 +36,14 @@ internal static class KeygenCommand
         {
             var hasOut = result.GetValue(outDir) is not null;
             var hasPair = result.GetValue(privatePath) is not null || result.GetValue(publicPath) is not null;
-            if (hasOut == hasPair) result.AddError("Give either --out DIR, or both --private PATH and --public PATH.");
-            else if (hasPair && (result.GetValue(privatePath) is null || result.GetValue(publicPath) is null)) result.AddError("--private and --public go together.");
+            if (hasOut == hasPair)
+            {
+                result.AddError("Give either --out DIR, or both --private PATH and --public PATH.");
+            }
+            else if (hasPair && (result.GetValue(privatePath) is null || result.GetValue(publicPath) is null))
+            {
+                result.AddError("--private and --public go together.");
+            }
         });
         keygen.SetAction(async (parse, cancellationToken) =>
         {
@@ -52,7 +63,8 @@ internal static class KeygenCommand
             {
                 if (File.Exists(path))
                 {
-                    await error.WriteLineAsync($"error: '{path}' exists; keygen never overwrites a key. Choose another --out or --name, or move the old key away.".AsMemory(), cancellationToken).ConfigureAwait(false);
+                    var exists = $"error: '{path}' exists; keygen never overwrites a key. Choose another --out or --name, or move the old key away.";
+                    await error.WriteLineAsync(exists.AsMemory(), cancellationToken).ConfigureAwait(false);
                     return ExitCodes.Usage;
                 }
             }

@@ -11,7 +11,12 @@ namespace MakerChecker.Cli.Commands;
 /// <summary><c>makerchecker policy ...</c>: commands that read policies.</summary>
 internal static class PolicyCommands
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -29,7 +34,9 @@ internal static class PolicyCommands
         var skill = new Option<string>("--skill") { Description = "The skill, name@version (coverage.deny@1).", Required = true };
         var payload = new Option<string?>("--payload") { Description = "The invocation's payload as JSON, read only by max_amount limits." };
         var json = new Option<bool>("--json") { Description = "Write machine-readable JSON." };
-        var explain = new Command("explain", "Explain what the policy decides when a principal invokes a skill: the decision, the reason code, the rule (file:line) and the policy hash. Uses the gate's own evaluator.");
+        var explain = new Command("explain",
+            "Explain what the policy decides when a principal invokes a skill: the decision, the reason code, the rule (file:line) " +
+            "and the policy hash. Uses the gate's own evaluator.");
         explain.Arguments.Add(file);
         explain.Options.Add(principal);
         explain.Options.Add(skill);
@@ -38,19 +45,30 @@ internal static class PolicyCommands
         explain.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!.ToString();
-            if (!File.Exists(path)) return await ArgumentChecks.UsageAsync(error, $"Policy file '{path}' does not exist.", cancellationToken).ConfigureAwait(false);
+            if (!File.Exists(path))
+            {
+                return await ArgumentChecks.UsageAsync(error, $"Policy file '{path}' does not exist.", cancellationToken).ConfigureAwait(false);
+            }
+
             var loaded = PolicyLoader.LoadFile(path);
             if (loaded.Policy is not { } compiled)
             {
-                foreach (var diagnostic in loaded.Diagnostics) await error.WriteLineAsync(diagnostic.ToString().AsMemory(), cancellationToken).ConfigureAwait(false);
-                await error.WriteLineAsync($"error: '{path}' has errors; fix them ('makerchecker policy lint {path}') before explaining decisions.".AsMemory(), cancellationToken).ConfigureAwait(false);
+                foreach (var diagnostic in loaded.Diagnostics)
+                {
+                    await error.WriteLineAsync(diagnostic.ToString().AsMemory(), cancellationToken).ConfigureAwait(false);
+                }
+
+                var fix = $"error: '{path}' has errors; fix them ('makerchecker policy lint {path}') before explaining decisions.";
+                await error.WriteLineAsync(fix.AsMemory(), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
             var who = parse.GetValue(principal)!;
             if (!compiled.Principals.ContainsKey(who))
             {
                 var declared = string.Join(", ", compiled.Principals.Keys.Order(StringComparer.Ordinal));
-                return await ArgumentChecks.UsageAsync(error, $"Principal '{who}' is not declared in '{path}' (declared: {declared}). Principals registered at run time live in the gate's log: declare them under 'principals:' to explain their decisions.", cancellationToken).ConfigureAwait(false);
+                var undeclared = $"Principal '{who}' is not declared in '{path}' (declared: {declared}). " +
+                    "Principals registered at run time live in the gate's log: declare them under 'principals:' to explain their decisions.";
+                return await ArgumentChecks.UsageAsync(error, undeclared, cancellationToken).ConfigureAwait(false);
             }
             JsonObject? body = null;
             if (parse.GetValue(payload) is { } text)
@@ -61,7 +79,8 @@ internal static class PolicyCommands
                 }
                 catch (JsonException ex)
                 {
-                    return await ArgumentChecks.UsageAsync(error, $"--payload is not a JSON object ({ex.Message}). Example: --payload '{{\"claim\":{{\"amount\":1200}}}}'.", cancellationToken).ConfigureAwait(false);
+                    var notObject = $"--payload is not a JSON object ({ex.Message}). Example: --payload '{{\"claim\":{{\"amount\":1200}}}}'.";
+                    return await ArgumentChecks.UsageAsync(error, notObject, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -83,7 +102,8 @@ internal static class PolicyCommands
             {
                 await output.WriteLineAsync($"decision     {decision}".AsMemory(), cancellationToken).ConfigureAwait(false);
                 await output.WriteLineAsync($"reason code  {result.ReasonCode}".AsMemory(), cancellationToken).ConfigureAwait(false);
-                await output.WriteLineAsync($"rule         {rule ?? "(none: nothing in the policy applies)"}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                var ruleLine = $"rule         {rule ?? "(none: nothing in the policy applies)"}";
+                await output.WriteLineAsync(ruleLine.AsMemory(), cancellationToken).ConfigureAwait(false);
                 if (gate is not null) await output.WriteLineAsync($"gate         {gate}".AsMemory(), cancellationToken).ConfigureAwait(false);
                 await output.WriteLineAsync($"policy hash  {result.PolicyHash}".AsMemory(), cancellationToken).ConfigureAwait(false);
                 await output.WriteLineAsync($"why          {result.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
@@ -102,7 +122,12 @@ internal static class PolicyCommands
             $"min review {gate.MinReview.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s",
             $"expires after {gate.ExpiresAfter.TotalHours.ToString(CultureInfo.InvariantCulture)} h",
         };
-        if (!gate.GatesEveryInvocation) parts.Add($"sampled: {(gate.Sample * 100).ToString("0.##", CultureInfo.InvariantCulture)}% of invocations wait for review (explained here as not drawn)");
+        if (!gate.GatesEveryInvocation)
+        {
+            var percent = (gate.Sample * 100).ToString("0.##", CultureInfo.InvariantCulture);
+            parts.Add($"sampled: {percent}% of invocations wait for review (explained here as not drawn)");
+        }
+
         if (gate.BreakGlassRoles.Count > 0) parts.Add($"break-glass: [{string.Join(", ", gate.BreakGlassRoles)}]");
         return string.Join("; ", parts);
     }
@@ -149,10 +174,19 @@ internal static class PolicyCommands
             {
                 foreach (var (file, result) in results)
                 {
-                    foreach (var diagnostic in result.Diagnostics) await output.WriteLineAsync(diagnostic.ToString().AsMemory(), cancellationToken).ConfigureAwait(false);
-                    if (result.Policy is { } loaded) await output.WriteLineAsync($"{file}: ok, policy hash {loaded.Hash}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                    foreach (var diagnostic in result.Diagnostics)
+                    {
+                        await output.WriteLineAsync(diagnostic.ToString().AsMemory(), cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (result.Policy is { } loaded)
+                    {
+                        await output.WriteLineAsync($"{file}: ok, policy hash {loaded.Hash}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                    }
                 }
-                await output.WriteLineAsync($"{results.Count} file(s): {errors} error(s), {warnings} warning(s).".AsMemory(), cancellationToken).ConfigureAwait(false);
+
+                var summary = $"{results.Count} file(s): {errors} error(s), {warnings} warning(s).";
+                await output.WriteLineAsync(summary.AsMemory(), cancellationToken).ConfigureAwait(false);
             }
             return errors > 0 ? ExitCodes.Failure : ExitCodes.Success;
         });

@@ -21,7 +21,9 @@ internal static class ReceiptCommands
         ArgumentChecks.RejectOptionLikePaths(file);
         var vkey = VerifierKeyOption();
         var origin = new Option<string?>("--origin") { Description = "Require the receipt's checkpoint to be of this log." };
-        var command = new Command("verify-receipt", "Verify a receipt offline: the checkpoint signature under the verifier key, and the event's inclusion proof to its root. Exits 0 valid, 1 invalid, 2 usage.");
+        var command = new Command("verify-receipt",
+            "Verify a receipt offline: the checkpoint signature under the verifier key, and the event's inclusion proof to its root. " +
+            "Exits 0 valid, 1 invalid, 2 usage.");
         command.Arguments.Add(file);
         command.Options.Add(vkey);
         command.Options.Add(origin);
@@ -47,7 +49,8 @@ internal static class ReceiptCommands
             }
 
             SignedCheckpoint.TryOpen(receipt.CheckpointNote, [key], out var checkpoint, out _);
-            await output.WriteLineAsync($"valid: event seq {(receipt.LeafIndex + 1).ToString(CultureInfo.InvariantCulture)} is in {checkpoint}".AsMemory(), cancellationToken).ConfigureAwait(false);
+            var valid = $"valid: event seq {(receipt.LeafIndex + 1).ToString(CultureInfo.InvariantCulture)} is in {checkpoint}";
+            await output.WriteLineAsync(valid.AsMemory(), cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
@@ -60,7 +63,9 @@ internal static class ReceiptCommands
         ArgumentChecks.RejectOptionLikePaths(old);
         ArgumentChecks.RejectOptionLikePaths(log);
         var vkey = VerifierKeyOption();
-        var command = new Command("consistency", "Check that the log extends an older checkpoint. Exits 0 if it does, 1 if it is shorter or diverges (naming the first divergent seq when the hash file beside the log still holds the older tree), 2 usage.");
+        var command = new Command("consistency",
+            "Check that the log extends an older checkpoint. Exits 0 if it does, 1 if it is shorter or diverges " +
+            "(naming the first divergent seq when the hash file beside the log still holds the older tree), 2 usage.");
         command.Arguments.Add(old);
         command.Arguments.Add(log);
         command.Options.Add(vkey);
@@ -85,20 +90,25 @@ internal static class ReceiptCommands
                 var inner = await FileAuditStore.OpenReadOnlyAsync(parse.GetValue(log)!.FullName, cancellationToken).ConfigureAwait(false);
                 if (!inner.OpenVerdict.IsValid)
                 {
-                    await output.WriteLineAsync($"diverges: the log's hash chain fails verification ({inner.OpenVerdict.ReasonCode}: {inner.OpenVerdict.Reason})".AsMemory(), cancellationToken).ConfigureAwait(false);
+                    var diverges = $"diverges: the log's hash chain fails verification ({inner.OpenVerdict.ReasonCode}: {inner.OpenVerdict.Reason})";
+                    await output.WriteLineAsync(diverges.AsMemory(), cancellationToken).ConfigureAwait(false);
                     return ExitCodes.Failure;
                 }
 
-                await using var store = await CheckpointedAuditStore.OpenReadOnlyAsync(inner, new CheckpointedAuditStoreOptions { VerifierKey = key }, cancellationToken).ConfigureAwait(false);
+                var options = new CheckpointedAuditStoreOptions { VerifierKey = key };
+                await using var store = await CheckpointedAuditStore.OpenReadOnlyAsync(inner, options, cancellationToken).ConfigureAwait(false);
                 var report = await store.CheckExtendsAsync(older.Checkpoint, cancellationToken).ConfigureAwait(false);
                 if (!report.Extends)
                 {
-                    var first = report.FirstDivergentLeaf is { } leaf ? $" (first divergent event: seq {(leaf + 1).ToString(CultureInfo.InvariantCulture)})" : string.Empty;
+                    var first = report.FirstDivergentLeaf is { } leaf
+                        ? $" (first divergent event: seq {(leaf + 1).ToString(CultureInfo.InvariantCulture)})"
+                        : string.Empty;
                     await output.WriteLineAsync($"{report.ReasonCode}: {report.Failure}{first}".AsMemory(), cancellationToken).ConfigureAwait(false);
                     return ExitCodes.Failure;
                 }
 
-                await output.WriteLineAsync($"extends: the log ({store.TreeSize} events) extends checkpoint {older}; consistency proof of {report.Proof.Count} hashes".AsMemory(), cancellationToken).ConfigureAwait(false);
+                var extends = $"extends: the log ({store.TreeSize} events) extends checkpoint {older}; consistency proof of {report.Proof.Count} hashes";
+                await output.WriteLineAsync(extends.AsMemory(), cancellationToken).ConfigureAwait(false);
                 foreach (var hash in report.Proof)
                 {
                     await output.WriteLineAsync(hash.ToString().AsMemory(), cancellationToken).ConfigureAwait(false);
@@ -119,7 +129,8 @@ internal static class ReceiptCommands
         new("--vkey") { Description = "The log's verifier key (name+keyid+base64), or a file holding it.", Required = required };
 
     /// <summary>The verifier key and the input file, or (after writing the usage error) nulls.</summary>
-    private static async Task<(NoteVerifierKey? Key, byte[]? Bytes)> ReadKeyAndFileAsync(ParseResult parse, Option<string> vkey, FileInfo file, string what, CancellationToken cancellationToken)
+    private static async Task<(NoteVerifierKey? Key, byte[]? Bytes)> ReadKeyAndFileAsync(ParseResult parse, Option<string> vkey, FileInfo file, string what,
+        CancellationToken cancellationToken)
     {
         var error = parse.InvocationConfiguration.Error;
         var (key, keyFailure) = ReadVerifierKey(parse.GetValue(vkey)!);

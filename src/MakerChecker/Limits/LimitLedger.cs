@@ -48,7 +48,9 @@ internal sealed class LimitLedger
         lock (window) window.Add(at);
     }
 
-    /// <summary>How many invocations of <paramref name="skill"/> by <paramref name="principalId"/> fall in the window ending at <paramref name="now"/>.</summary>
+    /// <summary>
+    /// How many invocations of <paramref name="skill"/> by <paramref name="principalId"/> fall in the window ending at <paramref name="now"/>.
+    /// </summary>
     public int Count(string principalId, string skill, TimeSpan window, DateTimeOffset now)
     {
         if (!_windows.TryGetValue((principalId, skill), out var w)) return 0;

@@ -37,7 +37,8 @@ public static class PolicyValidator
         if (!policy.Roles.ContainsKey(principal.Role))
         {
             diagnostics.Add(new PolicyDiagnostic(DiagnosticCodes.PrincipalUnknownRole, DiagnosticSeverity.Error, location,
-                $"The principal '{principal.Id}' holds the role '{principal.Role}', which policy '{policy.Name}' does not declare.", "Supply a role the policy declares."));
+                $"The principal '{principal.Id}' holds the role '{principal.Role}', which policy '{policy.Name}' does not declare.",
+                "Supply a role the policy declares."));
         }
         if (principal.Kind == PrincipalKind.Agent && string.IsNullOrWhiteSpace(principal.Owner))
         {

@@ -52,9 +52,20 @@ public sealed class ReviewDetectionOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(CapacityPerHour, 1, nameof(CapacityPerHour));
         ArgumentOutOfRangeException.ThrowIfLessThan(MinimumVolume, 1, nameof(MinimumVolume));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxEvidenceRows, 1, nameof(MaxEvidenceRows));
-        foreach (var (name, value) in new[] { (nameof(FastShareWarning), FastShareWarning), (nameof(FastShareHigh), FastShareHigh), (nameof(AgreementRate), AgreementRate), (nameof(ReviewedShareTarget), ReviewedShareTarget), (nameof(UniformDwellVariation), UniformDwellVariation) })
+        var shares = new[]
         {
-            if (value is <= 0 or > 1 || double.IsNaN(value)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be greater than 0 and at most 1.");
+            (nameof(FastShareWarning), FastShareWarning),
+            (nameof(FastShareHigh), FastShareHigh),
+            (nameof(AgreementRate), AgreementRate),
+            (nameof(ReviewedShareTarget), ReviewedShareTarget),
+            (nameof(UniformDwellVariation), UniformDwellVariation),
+        };
+        foreach (var (name, value) in shares)
+        {
+            if (value is <= 0 or > 1 || double.IsNaN(value))
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"{name} must be greater than 0 and at most 1.");
+            }
         }
     }
 }

@@ -40,8 +40,16 @@ internal sealed class ReviewMonitor(ReviewMonitorOptions options, TimeProvider t
 
     private void Trim(Reviewer reviewer, DateTimeOffset since)
     {
-        while (reviewer.SignOffs.Count > 0 && (reviewer.SignOffs.Count > options.MaxSignOffsPerReviewer || reviewer.SignOffs.Peek().DecidedAt < since)) reviewer.SignOffs.Dequeue();
-        while (reviewer.Refused.Count > 0 && (reviewer.Refused.Count > options.MaxSignOffsPerReviewer || reviewer.Refused.Peek().At < since)) reviewer.Refused.Dequeue();
+        while (reviewer.SignOffs.Count > 0
+            && (reviewer.SignOffs.Count > options.MaxSignOffsPerReviewer || reviewer.SignOffs.Peek().DecidedAt < since))
+        {
+            reviewer.SignOffs.Dequeue();
+        }
+
+        while (reviewer.Refused.Count > 0 && (reviewer.Refused.Count > options.MaxSignOffsPerReviewer || reviewer.Refused.Peek().At < since))
+        {
+            reviewer.Refused.Dequeue();
+        }
     }
 
     /// <summary>The detector's findings on the window, less shares judged on too few sign-offs.</summary>

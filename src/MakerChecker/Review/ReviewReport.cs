@@ -17,7 +17,8 @@ public sealed record SkillReviewCoverage(string Skill, int AutomatedDecisions, i
 /// <summary>The detector's result: figures per reviewer, findings, review coverage per skill, and break-glass to review.</summary>
 public sealed class ReviewReport
 {
-    internal ReviewReport(IReadOnlyList<ReviewerProfile> reviewers, IReadOnlyList<ReviewFinding> findings, IReadOnlyList<SkillReviewCoverage> coverage, IReadOnlyList<BreakGlassUse> breakGlass, ReviewDetectionOptions options)
+    internal ReviewReport(IReadOnlyList<ReviewerProfile> reviewers, IReadOnlyList<ReviewFinding> findings, IReadOnlyList<SkillReviewCoverage> coverage,
+        IReadOnlyList<BreakGlassUse> breakGlass, ReviewDetectionOptions options)
     {
         Reviewers = reviewers;
         Findings = findings;

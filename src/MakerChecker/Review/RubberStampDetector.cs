@@ -25,7 +25,9 @@ public static class RubberStampDetector
 
         var profiles = new List<ReviewerProfile>();
         var findings = new List<ReviewFinding>();
-        var reviewerIds = evidence.SignOffs.Select(s => s.ReviewerId).Concat(refusedTooFast.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var reviewerIds = evidence.SignOffs.Select(s => s.ReviewerId).Concat(refusedTooFast.Keys)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
         foreach (var reviewerId in reviewerIds)
         {
             var signOffs = evidence.SignOffs.Where(s => s.ReviewerId == reviewerId).OrderBy(s => s.DecidedAt).ThenBy(s => s.Seq).ToList();
@@ -37,13 +39,18 @@ public static class RubberStampDetector
 
         var coverage = evidence.AutomatedDecisions
             .OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => new SkillReviewCoverage(kv.Key, kv.Value, evidence.ReviewedDecisions.TryGetValue(kv.Key, out var reviewed) ? reviewed : 0, options.ReviewedShareTarget))
+            .Select(kv => new SkillReviewCoverage(kv.Key, kv.Value, evidence.ReviewedDecisions.TryGetValue(kv.Key, out var reviewed) ? reviewed : 0,
+                options.ReviewedShareTarget))
             .ToList();
-        var ordered = findings.OrderByDescending(f => f.Severity).ThenBy(f => f.ReviewerId, StringComparer.Ordinal).ThenBy(f => f.Kind, StringComparer.Ordinal).ToList();
+        var ordered = findings.OrderByDescending(f => f.Severity)
+            .ThenBy(f => f.ReviewerId, StringComparer.Ordinal)
+            .ThenBy(f => f.Kind, StringComparer.Ordinal)
+            .ToList();
         return new ReviewReport(profiles, ordered, coverage, evidence.BreakGlassUses.OrderBy(b => b.Seq).ToList(), options);
     }
 
-    private static (ReviewerProfile, List<ReviewFinding>) AnalyzeReviewer(string reviewerId, List<SignOffRecord> signOffs, List<RefusedSignOff> refused, ReviewDetectionOptions options)
+    private static (ReviewerProfile, List<ReviewFinding>) AnalyzeReviewer(string reviewerId, List<SignOffRecord> signOffs, List<RefusedSignOff> refused,
+        ReviewDetectionOptions options)
     {
         var findings = new List<ReviewFinding>();
         var presented = signOffs.Where(s => s.Dwell is not null).ToList();
@@ -59,8 +66,13 @@ public static class RubberStampDetector
         if (fastShare >= options.FastShareWarning && fast.Count > 0)
         {
             findings.Add(Finding(reviewerId, FindingKinds.FastDwell, fastShare >= options.FastShareHigh ? FindingSeverity.High : FindingSeverity.Warning,
-                $"{fast.Count} of {presented.Count} sign-offs ({Percent(fastShare)}) came less than {Seconds(options.FastDwell)} after the case was presented; median dwell {Ms(Percentile(dwells, 0.5))}.",
-                [("fast_dwell", Seconds(options.FastDwell)), ("fast_share_warning", Percent(options.FastShareWarning)), ("fast_share_high", Percent(options.FastShareHigh))],
+                $"{fast.Count} of {presented.Count} sign-offs ({Percent(fastShare)}) came less than {Seconds(options.FastDwell)} after the case was presented; "
+                    + $"median dwell {Ms(Percentile(dwells, 0.5))}.",
+                [
+                    ("fast_dwell", Seconds(options.FastDwell)),
+                    ("fast_share_warning", Percent(options.FastShareWarning)),
+                    ("fast_share_high", Percent(options.FastShareHigh)),
+                ],
                 fast, options));
         }
         if (inBursts.Count > 0)
@@ -87,8 +99,12 @@ public static class RubberStampDetector
             if (spread < options.UniformDwellVariation)
             {
                 findings.Add(Finding(reviewerId, FindingKinds.UniformDwell, FindingSeverity.Warning,
-                    $"Dwell barely varies across {dwells.Count} cases (p10 to p90 spread {spread.ToString("0.000", CultureInfo.InvariantCulture)} of the median {Ms(median)}); real cases differ, and so do real reviews.",
-                    [("uniform_dwell_variation", options.UniformDwellVariation.ToString("0.###", CultureInfo.InvariantCulture)), ("minimum_volume", options.MinimumVolume.ToString(CultureInfo.InvariantCulture))],
+                    $"Dwell barely varies across {dwells.Count} cases (p10 to p90 spread {spread.ToString("0.000", CultureInfo.InvariantCulture)} "
+                        + $"of the median {Ms(median)}); real cases differ, and so do real reviews.",
+                    [
+                        ("uniform_dwell_variation", options.UniformDwellVariation.ToString("0.###", CultureInfo.InvariantCulture)),
+                        ("minimum_volume", options.MinimumVolume.ToString(CultureInfo.InvariantCulture)),
+                    ],
                     presented, options));
             }
         }
@@ -179,11 +195,14 @@ public static class RubberStampDetector
         return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
     }
 
-    private static ReviewFinding Finding(string reviewerId, string kind, FindingSeverity severity, string message, (string Name, string Value)[] thresholds, List<SignOffRecord> rows, ReviewDetectionOptions options) =>
+    private static ReviewFinding Finding(string reviewerId, string kind, FindingSeverity severity, string message, (string Name, string Value)[] thresholds,
+        List<SignOffRecord> rows, ReviewDetectionOptions options) =>
         new(reviewerId, kind, severity, message,
             thresholds.ToDictionary(t => t.Name, t => t.Value, StringComparer.Ordinal),
             rows.Count,
-            rows.Take(options.MaxEvidenceRows).Select(s => new FindingEvidence(s.Seq, s.RequestId, s.Dwell is { } d ? (long)d.TotalMilliseconds : null, s.DecidedAt)).ToList());
+            rows.Take(options.MaxEvidenceRows)
+                .Select(s => new FindingEvidence(s.Seq, s.RequestId, s.Dwell is { } d ? (long)d.TotalMilliseconds : null, s.DecidedAt))
+                .ToList());
 
     private static string Percent(double share) => share.ToString("0.#%", CultureInfo.InvariantCulture);
 

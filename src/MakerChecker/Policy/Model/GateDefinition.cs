@@ -56,7 +56,9 @@ public sealed class GateDefinition
     /// <summary>Whether agents may sign this gate. <value>The default value is <see langword="false"/>.</value></summary>
     public bool AllowAgentApprovers { get; }
 
-    /// <summary>Whether a sign-off requires a prior presentation of the case to that reviewer. <value>The default value is <see langword="true"/>.</value></summary>
+    /// <summary>
+    /// Whether a sign-off requires a prior presentation of the case to that reviewer. <value>The default value is <see langword="true"/>.</value>
+    /// </summary>
     public bool RequirePresentation { get; }
 
     /// <summary>

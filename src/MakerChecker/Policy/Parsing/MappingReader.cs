@@ -164,8 +164,15 @@ internal sealed partial class MappingReader
         var names = new List<Located<string>>(items.Count);
         foreach (var item in items)
         {
-            if (item is YamlScalar { IsNull: false } scalar) names.Add(new Located<string>(scalar.Value, scalar.Location));
-            else Report(DiagnosticCodes.WrongType, item.Location, $"Each item of '{key}' in {Context} must be a name, not {item.Describe()}.", "Write a list of names, for example [medical-director, chief-medical-officer].");
+            if (item is YamlScalar { IsNull: false } scalar)
+            {
+                names.Add(new Located<string>(scalar.Value, scalar.Location));
+            }
+            else
+            {
+                Report(DiagnosticCodes.WrongType, item.Location, $"Each item of '{key}' in {Context} must be a name, not {item.Describe()}.",
+                    "Write a list of names, for example [medical-director, chief-medical-officer].");
+            }
         }
         return names;
     }

@@ -58,7 +58,8 @@ internal sealed class PolicyReader
         {
             if (_draft.HeaderLocation is { } first)
             {
-                header.Report(DiagnosticCodes.DuplicateKey, header.Location, $"A second 'policy' header (the first is at line {first.Line}).", "Keep one 'policy' header for the whole policy.");
+                header.Report(DiagnosticCodes.DuplicateKey, header.Location, $"A second 'policy' header (the first is at line {first.Line}).",
+                    "Keep one 'policy' header for the whole policy.");
             }
             else
             {
@@ -79,8 +80,15 @@ internal sealed class PolicyReader
     {
         foreach (var item in parent.List(key) ?? [])
         {
-            if (item is YamlMapping mapping) yield return mapping;
-            else Error(DiagnosticCodes.WrongType, item.Location, $"Each item of '{key}' must be {what} written as a mapping, not {item.Describe()}.", $"See docs/policy-reference.md for the form of '{key}'.");
+            if (item is YamlMapping mapping)
+            {
+                yield return mapping;
+            }
+            else
+            {
+                Error(DiagnosticCodes.WrongType, item.Location, $"Each item of '{key}' must be {what} written as a mapping, not {item.Describe()}.",
+                    $"See docs/policy-reference.md for the form of '{key}'.");
+            }
         }
     }
 
@@ -123,7 +131,8 @@ internal sealed class PolicyReader
                 entry = new MappingReader(mapping, keys, context, _diagnostics);
                 return entry.String("skill", required: true, "Name the skill, for example 'skill: coverage.deny@1'.");
             default:
-                Error(DiagnosticCodes.WrongType, item.Location, $"Each item must be {context} ('- skill: name@version'), not {item.Describe()}.", "Write '- skill: coverage.deny@1'.");
+                Error(DiagnosticCodes.WrongType, item.Location, $"Each item must be {context} ('- skill: name@version'), not {item.Describe()}.",
+                    "Write '- skill: coverage.deny@1'.");
                 return null;
         }
     }
@@ -146,7 +155,11 @@ internal sealed class PolicyReader
         if (gate.Map("break_glass", PolicyKeys.BreakGlass, "'break_glass'") is { } bg)
         {
             breakGlass = bg.Names("roles");
-            if (breakGlass is null || breakGlass.Count == 0) bg.ReportMissing("roles", "Name the roles allowed to break the glass, for example 'roles: [on-call-medical-director]', or remove 'break_glass'.");
+            if (breakGlass is null || breakGlass.Count == 0)
+            {
+                bg.ReportMissing("roles",
+                    "Name the roles allowed to break the glass, for example 'roles: [on-call-medical-director]', or remove 'break_glass'.");
+            }
         }
         return new GateDraft(
             gate.Integer("approvers"),

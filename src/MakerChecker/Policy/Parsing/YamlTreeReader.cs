@@ -138,13 +138,15 @@ internal static partial class YamlTreeReader
         {
             // YamlDotNet's scanner throws these, rather than a YamlException, on some malformed input (found by the
             // mutation property test). Whatever the parser's state, hostile input must end as a located diagnostic.
-            diagnostics.Add(Error(DiagnosticCodes.YamlSyntax, lastGood, $"The YAML is malformed after line {lastGood.Line}, column {lastGood.Column}; the parser stopped with: {ex.Message}", SyntaxHint));
+            diagnostics.Add(Error(DiagnosticCodes.YamlSyntax, lastGood,
+                $"The YAML is malformed after line {lastGood.Line}, column {lastGood.Column}; the parser stopped with: {ex.Message}", SyntaxHint));
         }
 
         return documents;
     }
 
-    private const string SyntaxHint = "Check indentation (spaces only), that every ':' after a key is followed by a space, and that quotes and brackets are closed.";
+    private const string SyntaxHint =
+        "Check indentation (spaces only), that every ':' after a key is followed by a space, and that quotes and brackets are closed.";
 
     private static List<YamlNode> TooLarge(List<YamlNode> documents, List<PolicyDiagnostic> diagnostics, SourceLocation location)
     {

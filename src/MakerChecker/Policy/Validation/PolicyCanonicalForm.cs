@@ -18,13 +18,15 @@ internal static class PolicyCanonicalForm
     /// <summary>Tags the form so that a future change of canonical form can never collide with this one.</summary>
     public const string Format = "makerchecker-policy-canonical/1";
 
-    public static string ComputeHash(IEnumerable<RoleDefinition> roles, IEnumerable<SkillDefinition> skills, IEnumerable<PrincipalDefinition> principals, IEnumerable<SeparationConstraint> separations)
+    public static string ComputeHash(IEnumerable<RoleDefinition> roles, IEnumerable<SkillDefinition> skills, IEnumerable<PrincipalDefinition> principals,
+        IEnumerable<SeparationConstraint> separations)
     {
         var json = ToJson(roles, skills, principals, separations);
         return Convert.ToHexStringLower(SHA256.HashData(JsonCanonicalizer.Canonicalize(json)));
     }
 
-    public static JsonObject ToJson(IEnumerable<RoleDefinition> roles, IEnumerable<SkillDefinition> skills, IEnumerable<PrincipalDefinition> principals, IEnumerable<SeparationConstraint> separations) =>
+    public static JsonObject ToJson(IEnumerable<RoleDefinition> roles, IEnumerable<SkillDefinition> skills, IEnumerable<PrincipalDefinition> principals,
+        IEnumerable<SeparationConstraint> separations) =>
         Obj(
             ("format", Format),
             ("principals", Arr(principals.OrderBy(p => p.Id, StringComparer.Ordinal).Select(p => Obj(

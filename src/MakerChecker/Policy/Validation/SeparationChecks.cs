@@ -10,7 +10,8 @@ namespace MakerChecker.Policy.Validation;
 /// </summary>
 internal static class SeparationChecks
 {
-    public static IEnumerable<PolicyDiagnostic> Violations(PrincipalDefinition principal, IEnumerable<PrincipalDefinition> all, IReadOnlyList<SeparationConstraint> separations)
+    public static IEnumerable<PolicyDiagnostic> Violations(PrincipalDefinition principal, IEnumerable<PrincipalDefinition> all,
+        IReadOnlyList<SeparationConstraint> separations)
     {
         if (separations.Count == 0) yield break;
         var held = new SortedSet<string>(StringComparer.Ordinal) { principal.Role };
@@ -29,7 +30,8 @@ internal static class SeparationChecks
             if (conflicting.Count < 2) continue;
             yield return new PolicyDiagnostic(DiagnosticCodes.SeparationViolated, DiagnosticSeverity.Error,
                 principal.Location == default ? separation.Location : principal.Location,
-                $"The principal '{principal.Id}' holds the roles {string.Join(" and ", conflicting.Select(r => $"'{r}'"))}, which the separation constraint at line {separation.Location.Line} says no principal may hold together"
+                $"The principal '{principal.Id}' holds the roles {string.Join(" and ", conflicting.Select(r => $"'{r}'"))}, "
+                    + $"which the separation constraint at line {separation.Location.Line} says no principal may hold together"
                     + (viaAgents.Count > 0 ? $" (through the agents it owns: {string.Join(", ", viaAgents)})." : "."),
                 "Give the conflicting duties to different people: change the principal's role or the owner of its agents.");
         }
