@@ -8,6 +8,7 @@ using MakerChecker.Gates;
 using MakerChecker.Decisions;
 using MakerChecker.Policy;
 using MakerChecker.Policy.Model;
+using MakerChecker.Reporting;
 using MakerChecker.Review;
 using MakerChecker.Review.Reporting;
 using Spectre.Console;

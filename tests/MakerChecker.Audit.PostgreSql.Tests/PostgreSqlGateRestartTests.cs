@@ -1,5 +1,5 @@
 using MakerChecker.Audit.Testing;
-using MakerChecker.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MakerChecker.Audit.PostgreSql.Tests;
 
@@ -12,6 +12,6 @@ public sealed class PostgreSqlGateRestartTests(PostgresServer server)
     public async Task A_gate_over_PostgreSQL_rebuilds_pending_requests_and_limit_counts_after_a_restart()
     {
         var connectionString = await server.NewSchemaAsync();
-        await GateRestart.AssertStateSurvivesRestartAsync(o => o.UsePostgreSqlAuditStore(connectionString));
+        await GateRestart.AssertStateSurvivesRestartAsync(s => s.AddPostgreSqlAuditStore(connectionString));
     }
 }

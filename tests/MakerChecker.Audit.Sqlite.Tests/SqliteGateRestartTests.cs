@@ -1,5 +1,5 @@
 using MakerChecker.Audit.Testing;
-using MakerChecker.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Data.Sqlite;
 
 namespace MakerChecker.Audit.Sqlite.Tests;
@@ -12,7 +12,7 @@ public sealed class SqliteGateRestartTests : IDisposable
     public async Task A_gate_over_SQLite_rebuilds_pending_requests_and_limit_counts_after_a_restart()
     {
         var path = Path.Combine(_dir, "gate.db");
-        await GateRestart.AssertStateSurvivesRestartAsync(o => o.UseSqliteAuditStore(path));
+        await GateRestart.AssertStateSurvivesRestartAsync(s => s.AddSqliteAuditStore(path));
     }
 
     public void Dispose()

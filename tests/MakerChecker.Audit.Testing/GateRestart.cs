@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using MakerChecker.Decisions;
-using MakerChecker.DependencyInjection;
 using MakerChecker.Gates;
 using MakerChecker.Policy;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,16 +19,19 @@ public static class GateRestart
     /// Opens a request and uses up a limit through one gate, disposes it, and checks that a second gate over the same
     /// log sees the open request and the exhausted limit.
     /// </summary>
-    /// <param name="useStore">Selects the store on the options, for example <c>o =&gt; o.UseSqliteAuditStore(path)</c>; called once per gate.</param>
+    /// <param name="addStore">
+    /// Registers the store under test, for example <c>s =&gt; s.AddSqliteAuditStore(path)</c>; called once per gate, on a container whose
+    /// <see cref="TimeProvider"/> is the test's fake clock.
+    /// </param>
     /// <returns>A task that completes once the check passed.</returns>
-    public static async Task AssertStateSurvivesRestartAsync(Action<MakerCheckerOptions> useStore)
+    public static async Task AssertStateSurvivesRestartAsync(Action<IServiceCollection> addStore)
     {
         var policy = GateTestPolicy.Load();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
         var claim = GateTestPolicy.Claim();
         Func<CancellationToken, ValueTask> action = _ => ValueTask.CompletedTask;
         string requestId;
-        await using (var before = Build(policy, time, useStore))
+        await using (var before = Build(policy, time, addStore))
         {
             var gate = before.GetRequiredService<ApprovalGate>();
             var requested = await gate.InvokeAsync("screener-bot", "coverage.deny@1", claim, action);
@@ -41,21 +43,22 @@ public static class GateRestart
             }
         }
 
-        await using var after = Build(policy, time, useStore);
+        await using var after = Build(policy, time, addStore);
         var restarted = after.GetRequiredService<ApprovalGate>();
         await restarted.InitializeAsync();
         Assert.Equal(requestId, Assert.Single(restarted.GetOpenRequests()).Id);
         Assert.Equal(ReasonCodes.LimitExceeded, (await restarted.InvokeAsync("screener-bot", "coverage.flag@1", claim, action)).ReasonCode);
     }
 
-    private static ServiceProvider Build(Policy.Model.CompiledPolicy policy, TimeProvider time, Action<MakerCheckerOptions> useStore)
+    private static ServiceProvider Build(Policy.Model.CompiledPolicy policy, TimeProvider time, Action<IServiceCollection> addStore)
     {
         var services = new ServiceCollection();
+        services.AddSingleton(time);
+        addStore(services);
         services.AddMakerChecker(o =>
         {
             o.Policy = policy;
             o.TimeProvider = time;
-            useStore(o);
         });
         return services.BuildServiceProvider();
     }

@@ -74,7 +74,4 @@ internal static class AuditQueryScan
             yield return e;
         }
     }
-
-    /// <summary>The lower (inclusive) and upper (exclusive) <c>occurredAt</c> texts of a range, for the SQL stores.</summary>
-    public static (string From, string To) TimeBounds(DateTimeOffset from, DateTimeOffset to) => (OccurredAt.Format(from), OccurredAt.Format(to));
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Verification;
@@ -24,9 +23,10 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
     private readonly FileStream? _log;
     private readonly ChainAppender? _appender;
     private readonly FileAuditStoreOptions _options;
-    private readonly Channel<PendingAppend>? _pending;
-    private readonly Task _writer = Task.CompletedTask;
+    private readonly GroupCommitQueue? _queue;
+    private readonly ByteBuffer? _rows;
     private long _committedLength;
+    private int _disposed;
     private volatile Exception? _fault;
 
     private FileAuditStore(string path, string instanceId, AuditVerdict verdict, long committedLength, FileAuditStoreOptions options,
@@ -42,8 +42,10 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
         _appender = appender;
         if (log is not null)
         {
-            _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
-            _writer = Task.Run(WriteLoopAsync);
+            // The one group-commit engine (GroupCommitQueue), as the SQL stores use: this store's commit is the file write.
+            _rows = new ByteBuffer(1 << 16);
+            var maxGroup = options.FsyncPolicy == AuditFsyncPolicy.PerAppend ? 1 : options.MaxGroupSize;
+            _queue = new GroupCommitQueue(appender!, maxGroup, CommitAsync, $"'{path}'", options.GroupCommitWindow, options.TimeProvider);
         }
     }
 
@@ -193,19 +195,13 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
 
     private async ValueTask<AuditEvent?> EnqueueAsync(AuditEntry entry, long? expectedLastSeq, CancellationToken cancellationToken)
     {
-        if (_pending is null)
+        if (_queue is null)
         {
             throw new InvalidOperationException($"The audit log '{_path}' was opened read-only.");
         }
 
         ThrowIfFaulted();
-        var pending = new PendingAppend(ChainAppender.Prepare(entry), expectedLastSeq);
-        if (!_pending.Writer.TryWrite(pending))
-        {
-            throw new ObjectDisposedException(nameof(FileAuditStore), $"The audit log '{_path}' is closed.");
-        }
-
-        var stored = await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var stored = await _queue.TryAppendAsync(ChainAppender.Prepare(entry), expectedLastSeq, cancellationToken).ConfigureAwait(false);
         return stored?.ToAuditEvent(entry);
     }
 
@@ -252,79 +248,51 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
     /// <returns>A task that completes when the file is closed.</returns>
     public async ValueTask DisposeAsync()
     {
-        if (_pending is not null && _pending.Writer.TryComplete())
+        if (_queue is not null && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            await _writer.ConfigureAwait(false);
-            _appender!.Dispose();
+            await _queue.DisposeAsync().ConfigureAwait(false); // finishes the queued appends, then disposes the appender
+            _rows!.Dispose();
             await _log!.DisposeAsync().ConfigureAwait(false);
             await _lockFile!.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>
+    /// One group commit: chain the group onto the head this store holds, write its lines, flush. Called only by the
+    /// queue's single loop. A failure stops the store (every later append is refused) and cuts the file back to the last
+    /// acknowledged event; none of the group is acknowledged.
+    /// </summary>
+    private Task CommitAsync(GroupCommitQueue.Chain chain, CancellationToken cancellationToken)
     {
-        var reader = _pending!.Reader;
-        var maxGroup = _options.FsyncPolicy == AuditFsyncPolicy.PerAppend ? 1 : _options.MaxGroupSize;
-        var group = new List<PendingAppend>();
-        var events = new List<StoredEvent>();
-        using var rows = new ByteBuffer(1 << 16);
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        var rows = _rows!;
+        rows.Clear();
+        try
         {
-            if (maxGroup > 1 && _options.GroupCommitWindow > TimeSpan.Zero)
+            ThrowIfFaulted();
+            StoredEvent? last = null;
+            foreach (var stored in chain(_appender!.LastSeq, _appender.Head))
             {
-                await Task.Delay(_options.GroupCommitWindow, _options.TimeProvider).ConfigureAwait(false);
+                if (stored is null) continue; // the head had moved past what the caller decided on: nothing is written for it
+                stored.WriteRow(rows);
+                rows.Write((byte)'\n');
+                last = stored;
             }
 
-            group.Clear();
-            events.Clear();
-            rows.Clear();
-            try
-            {
-                ThrowIfFaulted();
-                var seq = _appender!.LastSeq;
-                var previous = _appender.Head;
-                while (group.Count < maxGroup && reader.TryRead(out var pending))
-                {
-                    if (pending.ExpectedLastSeq is { } expected && expected != seq)
-                    {
-                        // The head has moved past what the caller decided on: nothing is written for it.
-                        pending.Completion.TrySetResult(null);
-                        continue;
-                    }
-
-                    group.Add(pending);
-                    var stored = _appender.Next(pending.Entry, ++seq, previous);
-                    previous = stored.Hash;
-                    stored.WriteRow(rows);
-                    rows.Write((byte)'\n');
-                    events.Add(stored);
-                }
-
-                if (group.Count == 0)
-                {
-                    continue;
-                }
-
-                _log!.Write(rows.WrittenSpan);
-                _log.Flush(flushToDisk: true);
-            }
-            catch (Exception ex)
-            {
-                // Whatever failed (the disk, or the id or clock source), no event of the group was acknowledged.
-                Fault(ex, group);
-                continue;
-            }
-
-            _appender.Commit(events[^1]);
+            if (last is null) return Task.CompletedTask;
+            _log!.Write(rows.WrittenSpan);
+            _log.Flush(flushToDisk: true);
+            _appender.Commit(last);
             Interlocked.Add(ref _committedLength, rows.Length);
-            for (var i = 0; i < group.Count; i++)
-            {
-                group[i].Completion.TrySetResult(events[i]);
-            }
+            return Task.CompletedTask;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Whatever failed (the disk, or the id or clock source), no event of the group was acknowledged.
+            throw Fault(ex);
         }
     }
 
-    private void Fault(Exception ex, List<PendingAppend> group)
+    private AuditStoreException Fault(Exception ex)
     {
         var fault = _fault ?? ex;
         if (_fault is null)
@@ -342,11 +310,7 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
             }
         }
 
-        foreach (var pending in group)
-        {
-            pending.Completion.TrySetException(new AuditStoreException(
-                $"The audit log '{_path}' could not be written or flushed, so the event was not recorded: {fault.Message}", fault));
-        }
+        return new AuditStoreException($"The audit log '{_path}' could not be written or flushed, so the event was not recorded: {fault.Message}", fault);
     }
 
     private void ThrowIfFaulted()
@@ -460,11 +424,4 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
 
     private sealed record ScanResult(AuditVerdict Verdict, string? InstanceId, long Count, long LastSeq, Hash32 Head, long ValidLength,
         long IncompleteTailBytes, string? TailRefusal);
-
-    private sealed class PendingAppend(PreparedEntry entry, long? expectedLastSeq)
-    {
-        public PreparedEntry Entry { get; } = entry;
-        public long? ExpectedLastSeq { get; } = expectedLastSeq;
-        public TaskCompletionSource<StoredEvent?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 }

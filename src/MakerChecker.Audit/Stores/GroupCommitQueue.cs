@@ -4,13 +4,15 @@ using MakerChecker.Audit.Events;
 namespace MakerChecker.Audit.Stores;
 
 /// <summary>
-/// Group commit for the stores whose append is a database transaction: appends queue up, and one loop commits
-/// whatever has queued as a single transaction. The transaction itself (lock, read the head, insert, commit) is
-/// the store's; this class chains the group onto the head the transaction read.
+/// Group commit, the one engine every writing store uses (the file store and, through <see cref="AuditGroupCommit"/>,
+/// the SQL stores): appends queue up, and one loop commits whatever has queued as a single write. The write itself
+/// (for a database: lock, read the head, insert, commit; for the file: write the lines, flush) is the store's; this
+/// class chains the group onto the head the store gives it.
 /// </summary>
 /// <remarks>
-/// A failed transaction fails only its own group: the database rolled it back, so the chain is as it was and the
-/// next group starts from the head it reads then.
+/// A failed commit fails only its own group, with the <see cref="AuditStoreException"/> the store threw (anything
+/// else is wrapped in one): a database rolled it back, so the chain is as it was and the next group starts from the
+/// head it reads then; the file store cuts the file back and refuses further appends.
 /// </remarks>
 internal sealed class GroupCommitQueue : IAsyncDisposable
 {
@@ -19,6 +21,8 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     private readonly int _maxGroup;
     private readonly Func<Chain, CancellationToken, Task> _commitAsync;
     private readonly string _what;
+    private readonly TimeSpan _window;
+    private readonly TimeProvider _time;
     private readonly Task _loop;
 
     /// <summary>
@@ -31,12 +35,17 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     /// <param name="maxGroup">The most appends one transaction carries.</param>
     /// <param name="commitAsync">Runs one transaction: lock, read the head, call the chain function, insert its events, commit.</param>
     /// <param name="what">Names the store in error messages.</param>
-    public GroupCommitQueue(ChainAppender appender, int maxGroup, Func<Chain, CancellationToken, Task> commitAsync, string what)
+    /// <param name="window">How long the loop waits, once an append arrives, for more to join its group; zero for no wait.</param>
+    /// <param name="time">The clock the window is waited on.</param>
+    public GroupCommitQueue(ChainAppender appender, int maxGroup, Func<Chain, CancellationToken, Task> commitAsync, string what,
+        TimeSpan window = default, TimeProvider? time = null)
     {
         _appender = appender;
         _maxGroup = maxGroup;
         _commitAsync = commitAsync;
         _what = what;
+        _window = window;
+        _time = time ?? TimeProvider.System;
         _loop = Task.Run(LoopAsync);
     }
 
@@ -65,6 +74,11 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         var group = new List<Pending>();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            if (_maxGroup > 1 && _window > TimeSpan.Zero)
+            {
+                await Task.Delay(_window, _time).ConfigureAwait(false);
+            }
+
             group.Clear();
             while (group.Count < _maxGroup && reader.TryRead(out var pending))
             {

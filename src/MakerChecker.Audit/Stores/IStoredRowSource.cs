@@ -2,18 +2,23 @@ using MakerChecker.Audit.Canonicalization;
 
 namespace MakerChecker.Audit.Stores;
 
-/// <summary>One event as a built-in store keeps it: its audit-spec row, and the number the store names it by in errors.</summary>
-/// <param name="Bytes">The snake_case row <see cref="Events.EventRowParser"/> reads, without a line break.</param>
+/// <summary>One event as a store keeps it: its audit-spec row, and the number the store names it by in errors.</summary>
+/// <param name="Bytes">The snake_case row (<see cref="AuditRow.Row"/>), without a line break.</param>
 /// <param name="Position">The file store's line number, or the SQL stores' seq column; what the store's read errors cite.</param>
-internal readonly record struct StoredRow(ReadOnlyMemory<byte> Bytes, long Position);
+public readonly record struct StoredRow(ReadOnlyMemory<byte> Bytes, long Position);
 
 /// <summary>
-/// A built-in store's events as rows, so that <see cref="Verification.AuditStoreVerifier"/> checks the bytes the store
+/// A store's events as rows, so that <see cref="Verification.AuditStoreVerifier"/> checks the bytes the store
 /// keeps with the bundle verifier's row parser, instead of decoding each event into an <see cref="Events.AuditEvent"/> and
 /// encoding it back. The rows are exactly the events <see cref="IAuditStore.ReadAsync"/> from seq 1 yields, and a row
 /// that <c>ReadAsync</c> would refuse is refused with the same exception, so both paths give the same verdict.
 /// </summary>
-internal interface IStoredRowSource
+/// <remarks>
+/// For store authors: implement it when the store keeps events as audit-spec rows (as <see cref="AuditRow.Row"/>), so that
+/// verifying the store runs the bundle verifier's parallel row pipeline. The rows are verified as they are; a store
+/// that does not implement it is verified from the events <c>ReadAsync</c> decodes, with the same verdict, more slowly.
+/// </remarks>
+public interface IStoredRowSource
 {
     /// <summary>Whether <c>ReadAsync</c> refuses a row whose stored hash differs from its content, rather than yielding it.</summary>
     bool RefusesHashMismatchOnRead { get; }
@@ -25,7 +30,7 @@ internal interface IStoredRowSource
 
     /// <summary>The exception <c>ReadAsync</c> throws for <paramref name="row"/>, which does not parse (or fails the hash check on read).</summary>
     /// <param name="row">The refused row.</param>
-    /// <param name="error">Why the row parser refused it.</param>
+    /// <param name="failure">Why the row parser refused it.</param>
     /// <returns>The exception to throw.</returns>
-    Exception UnreadableRow(StoredRow row, CanonicalJsonException error);
+    Exception UnreadableRow(StoredRow row, CanonicalJsonException failure);
 }

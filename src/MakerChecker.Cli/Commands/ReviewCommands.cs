@@ -1,11 +1,10 @@
 using MakerChecker.Review.Reporting;
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using MakerChecker.Audit.Bundles;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Stores;
-using MakerChecker.Cli.Reports;
+using MakerChecker.Reporting;
 using MakerChecker.Review;
 
 namespace MakerChecker.Cli.Commands;
@@ -13,8 +12,6 @@ namespace MakerChecker.Cli.Commands;
 /// <summary><c>makerchecker review report PATH</c>: the rubber-stamp detector over a bundle or a file store.</summary>
 internal static class ReviewCommands
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     internal static Command Create(TextWriter output)
     {
         var review = new Command("review", "Find rubber-stamping in audit evidence.");
@@ -92,8 +89,8 @@ internal static class ReviewCommands
                 return ExitCodes.Failure;
             }
 
-            if (parse.GetValue(json)) await output.WriteLineAsync(JsonSerializer.Serialize(JsonReport.Build(summary, result), JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
-            else TerminalReport.Write(output, summary, result);
+            if (parse.GetValue(json)) await output.WriteLineAsync(ReviewJsonReport.Render(summary, result).AsMemory(), cancellationToken).ConfigureAwait(false);
+            else ReviewTerminalReport.Write(output, summary, result);
 
             if (parse.GetValue(html) is { } htmlFile)
             {

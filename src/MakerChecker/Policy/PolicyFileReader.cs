@@ -39,7 +39,11 @@ internal static class PolicyFileReader
                 "Save the policy to a regular file, or start the process that writes the pipe first and let it close the pipe when done.");
         }
 
-        return read.GetAwaiter().GetResult(); // misuse (a path with a NUL character) throws as itself, not wrapped
+        // The task has completed (WaitOne returned true), so this does not block: it takes the result, and misuse (a path
+        // with a NUL character) throws as itself, not wrapped in an AggregateException.
+#pragma warning disable RS0030
+        return read.GetAwaiter().GetResult();
+#pragma warning restore RS0030
     }
 
     private static (string? Text, PolicyDiagnostic? Error) ReadBounded(string path)

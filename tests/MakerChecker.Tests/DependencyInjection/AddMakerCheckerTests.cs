@@ -110,4 +110,25 @@ public class AddMakerCheckerTests
         var noStore = new ServiceCollection().AddMakerChecker(o => o.Policy = ClaimsFixture.BuildPolicy()).BuildServiceProvider();
         Assert.Contains("audit store", Assert.Throws<InvalidOperationException>(() => noStore.GetRequiredService<ApprovalGate>()).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_registered_store_that_opens_asynchronously_is_opened_by_the_gates_initialization_without_blocking_a_thread()
+    {
+        var open = new TaskCompletionSource<IAuditStore>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var services = new ServiceCollection();
+        services.AddSingleton<IAuditStore>(new DeferredAuditStore(_ => new ValueTask<IAuditStore>(open.Task)));
+        services.AddMakerChecker(o => o.Policy = ClaimsFixture.BuildPolicy());
+        await using var provider = services.BuildServiceProvider();
+
+        var gate = provider.GetRequiredService<ApprovalGate>();
+        var initializing = gate.InitializeAsync().AsTask();
+
+        Assert.False(initializing.IsCompleted);
+        var log = new InMemoryAuditStore();
+        open.SetResult(log);
+        await initializing;
+        var flagged = await gate.InvokeAsync("bot", ClaimsFixture.Flag, ClaimsFixture.Claim(), _ => ValueTask.CompletedTask);
+        Assert.Equal(DecisionOutcome.Allowed, flagged.Outcome);
+        Assert.Contains(await log.ReadAsync().ToListAsync(), e => e.EventType == "decision.allowed");
+    }
 }

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using MakerChecker.Review;
+using MakerChecker.Review.Reporting;
 
-namespace MakerChecker.Review.Reporting;
+namespace MakerChecker.Reporting;
 
 /// <summary>
 /// The report as one self-contained HTML page for a compliance officer: inline CSS and inline SVG only, nothing

@@ -1,18 +1,25 @@
-using MakerChecker.Review.Reporting;
 using System.Globalization;
 using MakerChecker.Review;
+using MakerChecker.Review.Reporting;
 using Spectre.Console;
 
-namespace MakerChecker.Cli.Reports;
+namespace MakerChecker.Reporting;
 
 /// <summary>
 /// The report as tables. Colours and box drawing only on an interactive console; redirected output (files, CI logs,
 /// tests) is plain ASCII and wide enough not to wrap.
 /// </summary>
-internal static class TerminalReport
+public static class ReviewTerminalReport
 {
+    /// <summary>Writes the report to <paramref name="output"/>: verdict, reviewers, findings, coverage and break-glass.</summary>
+    /// <param name="output">Where to write; colours only when this is the interactive console.</param>
+    /// <param name="summary">What the evidence is and whether it verified.</param>
+    /// <param name="report">The detector's report over that evidence.</param>
     public static void Write(TextWriter output, ReviewEvidenceSummary summary, ReviewReport report)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentNullException.ThrowIfNull(report);
         var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {

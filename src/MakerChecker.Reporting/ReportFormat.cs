@@ -1,7 +1,8 @@
 using System.Globalization;
 using MakerChecker.Review;
+using MakerChecker.Review.Reporting;
 
-namespace MakerChecker.Review.Reporting;
+namespace MakerChecker.Reporting;
 
 /// <summary>How figures read in every form of the report, so the terminal and the HTML say the same thing.</summary>
 internal static class ReportFormat

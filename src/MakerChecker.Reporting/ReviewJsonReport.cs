@@ -1,12 +1,30 @@
-using MakerChecker.Review.Reporting;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using MakerChecker.Review;
+using MakerChecker.Review.Reporting;
 
-namespace MakerChecker.Cli.Reports;
+namespace MakerChecker.Reporting;
 
 /// <summary>The report as JSON for scripts: the same figures and findings as the tables, with raw numbers.</summary>
-internal static class JsonReport
+public static class ReviewJsonReport
 {
-    public static object Build(ReviewEvidenceSummary summary, ReviewReport report) => new
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Renders the report as indented camelCase JSON: evidence and verdict, thresholds, reviewers, findings, coverage, break-glass.</summary>
+    /// <param name="summary">What the evidence is and whether it verified.</param>
+    /// <param name="report">The detector's report over that evidence.</param>
+    /// <returns>The JSON text.</returns>
+    public static string Render(ReviewEvidenceSummary summary, ReviewReport report)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentNullException.ThrowIfNull(report);
+        return JsonSerializer.Serialize(Build(summary, report), Options);
+    }
+
+    private static object Build(ReviewEvidenceSummary summary, ReviewReport report) => new
     {
         Evidence = new
         {

@@ -41,15 +41,14 @@ internal sealed class DbAuditLog : IAsyncDisposable
 
     private readonly DbDialect _dialect;
     private readonly DbConnection _writer;
-    private readonly GroupCommitQueue _queue;
-    private readonly ByteBuffer _rowScratch = new(4096);
+    private readonly AuditGroupCommit _queue;
 
-    private DbAuditLog(DbDialect dialect, DbConnection writer, string instanceId, ChainAppender appender, int maxGroup)
+    private DbAuditLog(DbDialect dialect, DbConnection writer, string instanceId, TimeProvider time, Func<Guid> newId, int maxGroup)
     {
         _dialect = dialect;
         _writer = writer;
         InstanceId = instanceId;
-        _queue = new GroupCommitQueue(appender, maxGroup, CommitAsync, dialect.What);
+        _queue = new AuditGroupCommit(instanceId, time, newId, maxGroup, dialect.What, CommitAsync);
     }
 
     public string InstanceId { get; }
@@ -62,7 +61,6 @@ internal sealed class DbAuditLog : IAsyncDisposable
         var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var appender = new ChainAppender(instanceId ?? "", time, newId, 0, default);
             string actual;
             await using (var tx = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false))
             {
@@ -71,9 +69,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
                 actual = genesis ?? instanceId ?? newId().ToString("D");
                 if (genesis is null)
                 {
-                    var stored = appender.Next(ChainAppender.Genesis(actual), 1, AuditEventHasher.GenesisRoot(actual));
-                    using var scratch = new ByteBuffer();
-                    await InsertAsync(connection, tx, [SqlEventRow.From(stored, scratch)], cancellationToken).ConfigureAwait(false);
+                    await InsertAsync(connection, tx, [AuditGroupCommit.Genesis(actual, time, newId)], cancellationToken).ConfigureAwait(false);
                 }
                 else if (instanceId is not null && instanceId != genesis)
                 {
@@ -83,8 +79,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            appender.Dispose();
-            return new DbAuditLog(dialect, connection, actual, new ChainAppender(actual, time, newId, 0, default), maxGroup);
+            return new DbAuditLog(dialect, connection, actual, time, newId, maxGroup);
         }
         catch (Exception ex)
         {
@@ -94,17 +89,10 @@ internal sealed class DbAuditLog : IAsyncDisposable
         }
     }
 
-    public async ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
-    {
-        var stored = await _queue.AppendAsync(ChainAppender.Prepare(entry), cancellationToken).ConfigureAwait(false);
-        return stored.ToAuditEvent(entry);
-    }
+    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken) => _queue.AppendAsync(entry, cancellationToken);
 
-    public async ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken)
-    {
-        var stored = await _queue.TryAppendAsync(ChainAppender.Prepare(entry), expectedLastSeq, cancellationToken).ConfigureAwait(false);
-        return stored?.ToAuditEvent(entry);
-    }
+    public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken) =>
+        _queue.TryAppendAsync(entry, expectedLastSeq, cancellationToken);
 
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq, CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq", [fromSeq], cancellationToken);
@@ -122,7 +110,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
     public IAsyncEnumerable<AuditEvent> ReadByTimeRangeAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
     {
         // occurred_at holds the exact hashed text, one fixed-width UTC form, so text order is time order.
-        var (low, high) = AuditQueryScan.TimeBounds(since, until);
+        var (low, high) = (AuditRow.FormatOccurredAt(since), AuditRow.FormatOccurredAt(until));
         return QueryAsync($"SELECT {Columns} FROM audit_events WHERE occurred_at >= @a AND occurred_at < @b ORDER BY seq", [low, high], cancellationToken);
     }
 
@@ -142,14 +130,13 @@ internal sealed class DbAuditLog : IAsyncDisposable
     {
         await _queue.DisposeAsync().ConfigureAwait(false);
         await _writer.DisposeAsync().ConfigureAwait(false);
-        _rowScratch.Dispose();
     }
 
     /// <summary>
     /// One group: lock, read the head inside the transaction, chain onto it, insert, commit. A conditional append is
     /// checked against that head (as moved by the group's earlier appends), so it holds under the same lock as its insert.
     /// </summary>
-    private async Task CommitAsync(GroupCommitQueue.Chain chain, CancellationToken cancellationToken)
+    private async Task CommitAsync(AuditGroupChain chain, CancellationToken cancellationToken)
     {
         await using var tx = await _dialect.BeginWriteAsync(_writer, cancellationToken).ConfigureAwait(false);
         long lastSeq;
@@ -166,13 +153,11 @@ internal sealed class DbAuditLog : IAsyncDisposable
             headHex = reader.GetString(1);
         }
 
-        var events = chain(lastSeq, SqlEventRow.ParseHead(headHex));
-        var rows = events.OfType<StoredEvent>().Select(e => SqlEventRow.From(e, _rowScratch)).ToList();
-        await InsertAsync(_writer, tx, rows, cancellationToken).ConfigureAwait(false);
+        await InsertAsync(_writer, tx, chain(lastSeq, headHex), cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task InsertAsync(DbConnection connection, DbTransaction tx, List<SqlEventRow> rows, CancellationToken cancellationToken)
+    private static async Task InsertAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
     {
         await using var insert = Command(connection, tx, InsertSql);
         var p = InsertColumns.Select(name => AddParameter(insert, name, null)).ToArray();
@@ -216,10 +201,10 @@ internal sealed class DbAuditLog : IAsyncDisposable
             return null;
         }
 
-        using var parser = new EventRowParser();
+        using var reader = new AuditRowReader();
         try
         {
-            return parser.Parse(row).GenesisInstanceId
+            return reader.ReadGenesisInstanceId(row)
                 ?? throw new AuditStoreException($"The audit store {what} does not start with an audit.genesis event.");
         }
         catch (CanonicalJsonException ex)
@@ -240,11 +225,11 @@ internal sealed class DbAuditLog : IAsyncDisposable
 
         // One statement is one snapshot: appends committed while this read runs are not part of it.
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        using var parser = new EventRowParser();
+        using var rows = new AuditRowReader();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var seq = reader.GetInt64(0);
-            yield return SqlEventRow.Parse(parser, reader.GetFieldValue<byte[]>(1), seq, _dialect.What).ToAuditEvent();
+            yield return SqlEventRow.Read(rows, reader.GetFieldValue<byte[]>(1), seq, _dialect.What);
         }
     }
 
