@@ -1,7 +1,7 @@
+using System.Diagnostics.Metrics;
 using MakerChecker.Audit.Stores;
 using MakerChecker.DependencyInjection;
 using MakerChecker.Gates;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
