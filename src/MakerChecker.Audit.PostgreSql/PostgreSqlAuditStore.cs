@@ -25,7 +25,8 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <returns>The open store; dispose it to finish queued appends and close its connections.</returns>
     /// <exception cref="AuditStoreException">The database holds another instance's log or a newer schema, or cannot be reached.</exception>
-    public static async Task<PostgreSqlAuditStore> OpenAsync(string connectionString, SqlAuditStoreOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<PostgreSqlAuditStore> OpenAsync(
+        string connectionString, SqlAuditStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         options ??= new SqlAuditStoreOptions();

@@ -175,13 +175,16 @@ internal sealed class DbAuditLog : IAsyncDisposable
 
     private static async Task MigrateAsync(DbDialect dialect, DbConnection connection, DbTransaction tx, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(connection, tx, "CREATE TABLE IF NOT EXISTS audit_schema_version (version INTEGER PRIMARY KEY)", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, tx, "CREATE TABLE IF NOT EXISTS audit_schema_version (version INTEGER PRIMARY KEY)", cancellationToken)
+            .ConfigureAwait(false);
         await using var current = Command(connection, tx, "SELECT COALESCE(MAX(version), 0) FROM audit_schema_version");
-        var version = Convert.ToInt32(await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        var version = Convert.ToInt32(
+            await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         if (version > dialect.Migrations.Count)
         {
             throw new AuditStoreException(
-                $"The audit store {dialect.What} has schema version {version}, newer than this library knows ({dialect.Migrations.Count}). Upgrade MakerChecker.");
+                $"The audit store {dialect.What} has schema version {version}, newer than this library knows ({dialect.Migrations.Count}). " +
+                "Upgrade MakerChecker.");
         }
 
         for (var v = version + 1; v <= dialect.Migrations.Count; v++)

@@ -30,7 +30,8 @@ public abstract class SqlAuditStore : IAuditQuery, IStoredRowSource
         _log.TryAppendAsync(entry, expectedLastSeq, cancellationToken);
 
     /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) => _log.ReadAsync(fromSeq, cancellationToken);
+    public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) =>
+        _log.ReadAsync(fromSeq, cancellationToken);
 
     /// <inheritdoc/>
     bool IStoredRowSource.RefusesHashMismatchOnRead => false;
@@ -42,14 +43,16 @@ public abstract class SqlAuditStore : IAuditQuery, IStoredRowSource
     Exception IStoredRowSource.UnreadableRow(StoredRow row, CanonicalJsonException error) => _log.UnreadableRow(row, error);
 
     /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadByRunAsync(string runId, CancellationToken cancellationToken = default) => _log.ReadByRunAsync(runId, cancellationToken);
+    public IAsyncEnumerable<AuditEvent> ReadByRunAsync(string runId, CancellationToken cancellationToken = default) =>
+        _log.ReadByRunAsync(runId, cancellationToken);
 
     /// <inheritdoc/>
     public IAsyncEnumerable<AuditEvent> ReadByEntityAsync(string entityType, string entityId, CancellationToken cancellationToken = default) =>
         _log.ReadByEntityAsync(entityType, entityId, cancellationToken);
 
     /// <inheritdoc/>
-    public IAsyncEnumerable<AuditEvent> ReadByActorAsync(string actorId, CancellationToken cancellationToken = default) => _log.ReadByActorAsync(actorId, cancellationToken);
+    public IAsyncEnumerable<AuditEvent> ReadByActorAsync(string actorId, CancellationToken cancellationToken = default) =>
+        _log.ReadByActorAsync(actorId, cancellationToken);
 
     /// <inheritdoc/>
     public IAsyncEnumerable<AuditEvent> ReadByTimeRangeAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>

@@ -15,9 +15,13 @@ public static class ReviewHtmlReport
 {
     /// <summary>The dwell histogram's buckets: upper bounds in seconds (the last is open).</summary>
     private static readonly (double UpperSeconds, string Label)[] DwellBuckets =
-        [(2, "< 2 s"), (5, "2–5 s"), (10, "5–10 s"), (30, "10–30 s"), (60, "30–60 s"), (120, "1–2 min"), (300, "2–5 min"), (double.PositiveInfinity, "> 5 min")];
+        [
+            (2, "< 2 s"), (5, "2–5 s"), (10, "5–10 s"), (30, "10–30 s"), (60, "30–60 s"), (120, "1–2 min"), (300, "2–5 min"),
+            (double.PositiveInfinity, "> 5 min"),
+        ];
 
-    private static readonly TimeSpan[] TimelineBuckets = [TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1), TimeSpan.FromHours(6), TimeSpan.FromDays(1)];
+    private static readonly TimeSpan[] TimelineBuckets =
+        [TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1), TimeSpan.FromHours(6), TimeSpan.FromDays(1)];
 
     private const string HonestLimits = "A gate can require a named human and record exactly how long they had the case. It cannot make them read it. "
         + "This report cannot prove that a reviewer did not read a case, or that a slow reviewer did: it shows patterns that are hard to square with "
@@ -31,22 +35,29 @@ public static class ReviewHtmlReport
     public static string Render(ReviewEvidenceSummary summary, ReviewReport report)
     {
         var h = new StringBuilder(64 * 1024);
-        h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-            .Append("<title>Review report: ").Append(E(Path.GetFileName(summary.Path))).Append("</title>\n<style>").Append(Css).Append("</style>\n</head>\n<body>\n<main>\n");
+        h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+            .Append("<title>Review report: ").Append(E(Path.GetFileName(summary.Path))).Append("</title>\n<style>").Append(ReviewHtmlStyle.Css)
+            .Append("</style>\n</head>\n<body>\n<main>\n");
         Header(h, summary, report);
         Summary(h, report);
         Overview(h, report);
         // One time axis for every reviewer, at least an hour long, so that their timelines compare and a batch stands out.
         var decided = report.Reviewers.SelectMany(r => r.SignOffs).Select(s => s.DecidedAt).ToList();
-        var axis = decided.Count == 0 ? default : (From: decided.Min(), To: decided.Max() > decided.Min() + TimeSpan.FromHours(1) ? decided.Max() : decided.Min() + TimeSpan.FromHours(1));
+        var axis = decided.Count == 0
+            ? default
+            : (From: decided.Min(), To: decided.Max() > decided.Min() + TimeSpan.FromHours(1) ? decided.Max() : decided.Min() + TimeSpan.FromHours(1));
         for (var i = 0; i < report.Reviewers.Count; i++) Reviewer(h, report, report.Reviewers[i], i, axis);
         Coverage(h, report);
         BreakGlass(h, report);
         h.Append("<section class=\"limits\"><h2>What this report cannot show</h2><p>").Append(E(HonestLimits)).Append("</p></section>\n");
         h.Append("<footer>Made by makerchecker review report from the audit evidence above. Thresholds: fast dwell ")
-            .Append(E(ReportFormat.Duration(report.Options.FastDwell))).Append(", burst ").Append(report.Options.BurstCount.ToString(CultureInfo.InvariantCulture))
-            .Append(" within ").Append(E(ReportFormat.Duration(report.Options.BurstWindow))).Append(", capacity ").Append(report.Options.CapacityPerHour.ToString(CultureInfo.InvariantCulture))
-            .Append(" per hour, coverage target ").Append(E(ReportFormat.Percent(report.Options.ReviewedShareTarget))).Append(".</footer>\n</main>\n</body>\n</html>\n");
+            .Append(E(ReportFormat.Duration(report.Options.FastDwell)))
+            .Append(", burst ").Append(report.Options.BurstCount.ToString(CultureInfo.InvariantCulture))
+            .Append(" within ").Append(E(ReportFormat.Duration(report.Options.BurstWindow)))
+            .Append(", capacity ").Append(report.Options.CapacityPerHour.ToString(CultureInfo.InvariantCulture))
+            .Append(" per hour, coverage target ").Append(E(ReportFormat.Percent(report.Options.ReviewedShareTarget)))
+            .Append(".</footer>\n</main>\n</body>\n</html>\n");
         return h.ToString();
     }
 
@@ -60,20 +71,26 @@ public static class ReviewHtmlReport
         else
         {
             h.Append("<div class=\"verdict bad\" role=\"alert\"><strong>Evidence NOT verified.</strong> ").Append(E(ReportFormat.Verification(summary)))
-                .Append("<br>Everything in this report rests on evidence that failed verification and may have been altered. Do not rely on it until the failure is explained.</div>\n");
+                .Append("<br>Everything in this report rests on evidence that failed verification and may have been altered. ")
+                .Append("Do not rely on it until the failure is explained.</div>\n");
         }
         h.Append("<dl class=\"facts\">");
         Fact(h, "Evidence file", summary.Path);
         Fact(h, "Kind", summary.Kind);
         Fact(h, "Events", summary.EventCount.ToString(CultureInfo.InvariantCulture));
         Fact(h, "Time range", ReportFormat.Range(summary));
-        Fact(h, summary.PolicyHashes.Count > 1 ? "Policy hashes" : "Policy hash", summary.PolicyHashes.Count == 0 ? "none on record" : string.Join("\n", summary.PolicyHashes), mono: true);
+        Fact(
+            h,
+            summary.PolicyHashes.Count > 1 ? "Policy hashes" : "Policy hash",
+            summary.PolicyHashes.Count == 0 ? "none on record" : string.Join("\n", summary.PolicyHashes),
+            mono: true);
         Fact(h, "Reviewers", report.Reviewers.Count.ToString(CultureInfo.InvariantCulture));
         h.Append("</dl></header>\n");
     }
 
     private static void Fact(StringBuilder h, string name, string value, bool mono = false) =>
-        h.Append("<div><dt>").Append(E(name)).Append("</dt><dd").Append(mono ? " class=\"mono\"" : "").Append('>').Append(E(value).Replace("\n", "<br>", StringComparison.Ordinal)).Append("</dd></div>");
+        h.Append("<div><dt>").Append(E(name)).Append("</dt><dd").Append(mono ? " class=\"mono\"" : "").Append('>')
+            .Append(E(value).Replace("\n", "<br>", StringComparison.Ordinal)).Append("</dd></div>");
 
     private static void Summary(StringBuilder h, ReviewReport report)
     {
@@ -81,14 +98,27 @@ public static class ReviewHtmlReport
         var high = report.Findings.Where(f => f.Severity == FindingSeverity.High).Select(f => f.ReviewerId).Distinct(StringComparer.Ordinal).Count();
         var below = report.Coverage.Count(c => !c.MeetsTarget);
         h.Append("<section class=\"summary\"><h2>Summary</h2><div class=\"cards\">");
-        Card(h, flagged.Count == 0 ? "ok" : high > 0 ? "high" : "warning", flagged.Count.ToString(CultureInfo.InvariantCulture), $"of {report.Reviewers.Count} reviewers flagged" + (high > 0 ? $" ({high} high)" : ""));
+        Card(
+            h,
+            flagged.Count == 0 ? "ok" : high > 0 ? "high" : "warning",
+            flagged.Count.ToString(CultureInfo.InvariantCulture),
+            $"of {report.Reviewers.Count} reviewers flagged" + (high > 0 ? $" ({high} high)" : ""));
         Card(h, report.Findings.Count == 0 ? "ok" : "neutral", report.Findings.Count.ToString(CultureInfo.InvariantCulture), "findings");
-        Card(h, below == 0 ? "ok" : "warning", below.ToString(CultureInfo.InvariantCulture), $"skills below the {ReportFormat.Percent(report.Options.ReviewedShareTarget)} review target");
-        Card(h, report.BreakGlassAwaitingReview.Count == 0 ? "ok" : "warning", report.BreakGlassAwaitingReview.Count.ToString(CultureInfo.InvariantCulture), "break-glass uses awaiting review");
+        Card(
+            h,
+            below == 0 ? "ok" : "warning",
+            below.ToString(CultureInfo.InvariantCulture),
+            $"skills below the {ReportFormat.Percent(report.Options.ReviewedShareTarget)} review target");
+        Card(
+            h,
+            report.BreakGlassAwaitingReview.Count == 0 ? "ok" : "warning",
+            report.BreakGlassAwaitingReview.Count.ToString(CultureInfo.InvariantCulture),
+            "break-glass uses awaiting review");
         h.Append("</div>");
         if (report.Findings.Count > 0 && report.Findings[0] is var worst)
         {
-            h.Append("<p class=\"worst\"><span class=\"badge ").Append(ReportFormat.Severity(worst.Severity)).Append("\">").Append(ReportFormat.Severity(worst.Severity)).Append("</span> <strong>Worst finding:</strong> ")
+            h.Append("<p class=\"worst\"><span class=\"badge ").Append(ReportFormat.Severity(worst.Severity)).Append("\">")
+                .Append(ReportFormat.Severity(worst.Severity)).Append("</span> <strong>Worst finding:</strong> ")
                 .Append(E(worst.ReviewerId)).Append(" — ").Append(E(worst.Message)).Append("</p>");
         }
         else
@@ -99,21 +129,32 @@ public static class ReviewHtmlReport
     }
 
     private static void Card(StringBuilder h, string tone, string figure, string label) =>
-        h.Append("<div class=\"card ").Append(tone).Append("\"><span class=\"figure\">").Append(E(figure)).Append("</span><span>").Append(E(label)).Append("</span></div>");
+        h.Append("<div class=\"card ").Append(tone).Append("\"><span class=\"figure\">").Append(E(figure))
+            .Append("</span><span>").Append(E(label)).Append("</span></div>");
 
     private static void Overview(StringBuilder h, ReviewReport report)
     {
-        h.Append("<section class=\"overview\"><h2>Reviewers</h2><table><thead><tr><th>Reviewer</th><th>Sign-offs</th><th>Median dwell</th><th>p10</th><th>p90</th><th>Median queue</th><th>Fast share</th><th>In bursts</th><th>Peak/h</th><th>No presentation</th><th>Refused too fast</th><th>Approval rate</th><th>Findings</th></tr></thead><tbody>");
+        h.Append("<section class=\"overview\"><h2>Reviewers</h2><table><thead><tr>")
+            .Append("<th>Reviewer</th><th>Sign-offs</th><th>Median dwell</th><th>p10</th><th>p90</th><th>Median queue</th><th>Fast share</th>")
+            .Append("<th>In bursts</th><th>Peak/h</th><th>No presentation</th><th>Refused too fast</th><th>Approval rate</th><th>Findings</th>")
+            .Append("</tr></thead><tbody>");
         for (var i = 0; i < report.Reviewers.Count; i++)
         {
             var r = report.Reviewers[i];
             var worst = report.FindingsFor(r.ReviewerId).Select(f => (FindingSeverity?)f.Severity).Max();
             h.Append("<tr><td><a href=\"#reviewer-").Append(i.ToString(CultureInfo.InvariantCulture)).Append("\">").Append(E(r.ReviewerId)).Append("</a></td>")
-                .Append(Cell(r.Count)).Append(Cell(ReportFormat.Duration(r.MedianDwellMs))).Append(Cell(ReportFormat.Duration(r.P10DwellMs))).Append(Cell(ReportFormat.Duration(r.P90DwellMs)))
-                .Append(Cell(ReportFormat.Duration(r.MedianQueueMs))).Append(Cell(ReportFormat.Percent(r.FastShare), r.FastShare >= report.Options.FastShareWarning))
-                .Append(Cell(r.InBursts, r.InBursts > 0)).Append(Cell(r.PeakPerHour, r.PeakPerHour > report.Options.CapacityPerHour)).Append(Cell(r.WithoutPresentation, r.WithoutPresentation > 0))
+                .Append(Cell(r.Count)).Append(Cell(ReportFormat.Duration(r.MedianDwellMs)))
+                .Append(Cell(ReportFormat.Duration(r.P10DwellMs))).Append(Cell(ReportFormat.Duration(r.P90DwellMs)))
+                .Append(Cell(ReportFormat.Duration(r.MedianQueueMs)))
+                .Append(Cell(ReportFormat.Percent(r.FastShare), r.FastShare >= report.Options.FastShareWarning))
+                .Append(Cell(r.InBursts, r.InBursts > 0)).Append(Cell(r.PeakPerHour, r.PeakPerHour > report.Options.CapacityPerHour))
+                .Append(Cell(r.WithoutPresentation, r.WithoutPresentation > 0))
                 .Append(Cell(r.RefusedTooFast, r.RefusedTooFast > 0)).Append(Cell(ReportFormat.Percent(r.ApprovalRate)))
-                .Append("<td>").Append(worst is { } w ? $"<span class=\"badge {ReportFormat.Severity(w)}\">{ReportFormat.Severity(w)}</span>" : "<span class=\"badge none\">none</span>").Append("</td></tr>");
+                .Append("<td>")
+                .Append(worst is { } w
+                    ? $"<span class=\"badge {ReportFormat.Severity(w)}\">{ReportFormat.Severity(w)}</span>"
+                    : "<span class=\"badge none\">none</span>")
+                .Append("</td></tr>");
         }
         h.Append("</tbody></table></section>\n");
     }
@@ -125,11 +166,14 @@ public static class ReviewHtmlReport
     private static void Reviewer(StringBuilder h, ReviewReport report, ReviewerProfile r, int index, (DateTimeOffset From, DateTimeOffset To) axis)
     {
         var findings = report.FindingsFor(r.ReviewerId).ToList();
-        h.Append("<section class=\"reviewer\" id=\"reviewer-").Append(index.ToString(CultureInfo.InvariantCulture)).Append("\" data-reviewer=\"").Append(E(r.ReviewerId)).Append("\">")
+        h.Append("<section class=\"reviewer\" id=\"reviewer-").Append(index.ToString(CultureInfo.InvariantCulture))
+            .Append("\" data-reviewer=\"").Append(E(r.ReviewerId)).Append("\">")
             .Append("<h2>").Append(E(r.ReviewerId)).Append(findings.Count == 0 ? " <span class=\"badge none\">no findings</span>" : "").Append("</h2>")
-            .Append("<p class=\"lede\">").Append(r.Count.ToString(CultureInfo.InvariantCulture)).Append(" sign-offs, median dwell ").Append(E(ReportFormat.Duration(r.MedianDwellMs)))
+            .Append("<p class=\"lede\">").Append(r.Count.ToString(CultureInfo.InvariantCulture))
+            .Append(" sign-offs, median dwell ").Append(E(ReportFormat.Duration(r.MedianDwellMs)))
             .Append(" (p10 ").Append(E(ReportFormat.Duration(r.P10DwellMs))).Append(", p90 ").Append(E(ReportFormat.Duration(r.P90DwellMs))).Append("), ")
-            .Append(E(ReportFormat.Percent(r.FastShare))).Append(" under ").Append(E(ReportFormat.Duration(report.Options.FastDwell))).Append(", approval rate ").Append(E(ReportFormat.Percent(r.ApprovalRate))).Append(".</p>")
+            .Append(E(ReportFormat.Percent(r.FastShare))).Append(" under ").Append(E(ReportFormat.Duration(report.Options.FastDwell)))
+            .Append(", approval rate ").Append(E(ReportFormat.Percent(r.ApprovalRate))).Append(".</p>")
             .Append("<div class=\"charts\"><figure><figcaption>Dwell time per sign-off</figcaption>");
         Histogram(h, r, report.Options.FastDwell);
         h.Append("</figure><figure><figcaption>Sign-offs over time</figcaption>");
@@ -138,13 +182,17 @@ public static class ReviewHtmlReport
         foreach (var f in findings)
         {
             var severity = ReportFormat.Severity(f.Severity);
-            h.Append("<div class=\"finding ").Append(severity).Append("\"><p><span class=\"badge ").Append(severity).Append("\">").Append(severity).Append("</span> <code>").Append(E(f.Kind)).Append("</code> ")
-                .Append(E(f.Message)).Append("</p><p class=\"thresholds\">Thresholds: ").Append(E(ReportFormat.Thresholds(f))).Append(" · ").Append(f.Count.ToString(CultureInfo.InvariantCulture)).Append(" sign-offs");
+            h.Append("<div class=\"finding ").Append(severity).Append("\"><p><span class=\"badge ").Append(severity).Append("\">").Append(severity)
+                .Append("</span> <code>").Append(E(f.Kind)).Append("</code> ")
+                .Append(E(f.Message)).Append("</p><p class=\"thresholds\">Thresholds: ").Append(E(ReportFormat.Thresholds(f)))
+                .Append(" · ").Append(f.Count.ToString(CultureInfo.InvariantCulture)).Append(" sign-offs");
             if (f.Evidence.Count < f.Count) h.Append(", first ").Append(f.Evidence.Count.ToString(CultureInfo.InvariantCulture)).Append(" shown");
-            h.Append("</p><details><summary>Evidence rows (audit seq, request, dwell, time)</summary><table class=\"evidence\"><thead><tr><th>Seq</th><th>Request</th><th>Dwell</th><th>Decided at</th></tr></thead><tbody>");
+            h.Append("</p><details><summary>Evidence rows (audit seq, request, dwell, time)</summary><table class=\"evidence\">")
+                .Append("<thead><tr><th>Seq</th><th>Request</th><th>Dwell</th><th>Decided at</th></tr></thead><tbody>");
             foreach (var row in f.Evidence)
             {
-                h.Append("<tr><td class=\"num\">").Append(row.Seq.ToString(CultureInfo.InvariantCulture)).Append("</td><td class=\"mono\">").Append(E(row.RequestId)).Append("</td><td class=\"num\">")
+                h.Append("<tr><td class=\"num\">").Append(row.Seq.ToString(CultureInfo.InvariantCulture))
+                    .Append("</td><td class=\"mono\">").Append(E(row.RequestId)).Append("</td><td class=\"num\">")
                     .Append(E(ReportFormat.Duration(row.DwellMs))).Append("</td><td>").Append(E(ReportFormat.Time(row.DecidedAt))).Append("</td></tr>");
             }
             h.Append("</tbody></table></details></div>");
@@ -173,19 +221,34 @@ public static class ReviewHtmlReport
             var barHeight = plot * counts[i] / (double)max;
             var x = left + i * slot + 4;
             var fast = DwellBuckets[i].UpperSeconds <= fastDwell.TotalSeconds;
-            h.Append("<rect class=\"").Append(fast ? "bar fast" : "bar").Append("\" x=\"").Append(F(x)).Append("\" y=\"").Append(F(height - bottom - barHeight)).Append("\" width=\"").Append(F(slot - 8))
-                .Append("\" height=\"").Append(F(barHeight)).Append("\"><title>").Append(E(DwellBuckets[i].Label)).Append(": ").Append(counts[i]).Append("</title></rect>");
-            if (counts[i] > 0) h.Append("<text class=\"value\" x=\"").Append(F(x + (slot - 8) / 2)).Append("\" y=\"").Append(F(height - bottom - barHeight - 4)).Append("\">").Append(counts[i]).Append("</text>");
-            h.Append("<text class=\"label\" x=\"").Append(F(left + i * slot + slot / 2)).Append("\" y=\"").Append(height - bottom + 16).Append("\">").Append(E(DwellBuckets[i].Label)).Append("</text>");
+            h.Append("<rect class=\"").Append(fast ? "bar fast" : "bar").Append("\" x=\"").Append(F(x))
+                .Append("\" y=\"").Append(F(height - bottom - barHeight)).Append("\" width=\"").Append(F(slot - 8))
+                .Append("\" height=\"").Append(F(barHeight)).Append("\"><title>").Append(E(DwellBuckets[i].Label)).Append(": ").Append(counts[i])
+                .Append("</title></rect>");
+            if (counts[i] > 0)
+            {
+                h.Append("<text class=\"value\" x=\"").Append(F(x + (slot - 8) / 2)).Append("\" y=\"").Append(F(height - bottom - barHeight - 4))
+                    .Append("\">").Append(counts[i]).Append("</text>");
+            }
+            h.Append("<text class=\"label\" x=\"").Append(F(left + i * slot + slot / 2)).Append("\" y=\"").Append(height - bottom + 16)
+                .Append("\">").Append(E(DwellBuckets[i].Label)).Append("</text>");
         }
         // The threshold's position: linear within the bucket it falls in.
         var bucket = Array.FindIndex(DwellBuckets, b => fastDwell.TotalSeconds <= b.UpperSeconds);
         var lower = bucket == 0 ? 0 : DwellBuckets[bucket - 1].UpperSeconds;
-        var within = double.IsInfinity(DwellBuckets[bucket].UpperSeconds) ? 0 : (fastDwell.TotalSeconds - lower) / (DwellBuckets[bucket].UpperSeconds - lower);
+        var within = double.IsInfinity(DwellBuckets[bucket].UpperSeconds)
+            ? 0
+            : (fastDwell.TotalSeconds - lower) / (DwellBuckets[bucket].UpperSeconds - lower);
         var mark = left + (bucket + within) * slot;
-        h.Append("<line class=\"threshold\" x1=\"").Append(F(mark)).Append("\" x2=\"").Append(F(mark)).Append("\" y1=\"").Append(top - 16).Append("\" y2=\"").Append(height - bottom).Append("\"/>")
-            .Append("<text class=\"threshold-label\" x=\"").Append(F(mark + 4)).Append("\" y=\"").Append(top - 18).Append("\">fast: under ").Append(E(ReportFormat.Duration(fastDwell))).Append("</text>");
-        if (withoutPresentation > 0) h.Append("<text class=\"label end\" x=\"").Append(width - 8).Append("\" y=\"").Append(height - 4).Append("\">").Append(withoutPresentation).Append(" without presentation (not shown)</text>");
+        h.Append("<line class=\"threshold\" x1=\"").Append(F(mark)).Append("\" x2=\"").Append(F(mark))
+            .Append("\" y1=\"").Append(top - 16).Append("\" y2=\"").Append(height - bottom).Append("\"/>")
+            .Append("<text class=\"threshold-label\" x=\"").Append(F(mark + 4)).Append("\" y=\"").Append(top - 18)
+            .Append("\">fast: under ").Append(E(ReportFormat.Duration(fastDwell))).Append("</text>");
+        if (withoutPresentation > 0)
+        {
+            h.Append("<text class=\"label end\" x=\"").Append(width - 8).Append("\" y=\"").Append(height - 4).Append("\">")
+                .Append(withoutPresentation).Append(" without presentation (not shown)</text>");
+        }
         h.Append("</svg>");
     }
 
@@ -215,32 +278,44 @@ public static class ReviewHtmlReport
             if (counts[i] == 0) continue;
             var barHeight = plot * counts[i] / (double)max;
             var at = origin + i * size;
-            h.Append("<rect class=\"").Append(counts[i] > capacity ? "bar fast" : "bar").Append("\" x=\"").Append(F(left + i * slot + Math.Min(1, slot * 0.1))).Append("\" y=\"").Append(F(height - bottom - barHeight))
-                .Append("\" width=\"").Append(F(Math.Max(1, slot * 0.8))).Append("\" height=\"").Append(F(barHeight)).Append("\"><title>").Append(E(ReportFormat.Time(at))).Append(": ").Append(counts[i]).Append(" sign-offs</title></rect>");
+            h.Append("<rect class=\"").Append(counts[i] > capacity ? "bar fast" : "bar")
+                .Append("\" x=\"").Append(F(left + i * slot + Math.Min(1, slot * 0.1))).Append("\" y=\"").Append(F(height - bottom - barHeight))
+                .Append("\" width=\"").Append(F(Math.Max(1, slot * 0.8))).Append("\" height=\"").Append(F(barHeight))
+                .Append("\"><title>").Append(E(ReportFormat.Time(at))).Append(": ").Append(counts[i]).Append(" sign-offs</title></rect>");
         }
         var capacityY = height - bottom - plot * capacity / max;
-        h.Append("<line class=\"threshold\" x1=\"").Append(left).Append("\" x2=\"").Append(width - 8).Append("\" y1=\"").Append(F(capacityY)).Append("\" y2=\"").Append(F(capacityY)).Append("\"/>")
-            .Append("<text class=\"threshold-label\" x=\"").Append(width - 10).Append("\" y=\"").Append(F(capacityY - 4)).Append("\" text-anchor=\"end\">capacity ").Append(capacityPerHour).Append(" per hour</text>")
-            .Append("<text class=\"label start\" x=\"").Append(left).Append("\" y=\"").Append(height - bottom + 16).Append("\">").Append(E(ReportFormat.ShortTime(origin))).Append("</text>")
-            .Append("<text class=\"label end\" x=\"").Append(width - 8).Append("\" y=\"").Append(height - bottom + 16).Append("\">").Append(E(ReportFormat.ShortTime(origin + counts.Length * size))).Append("</text>")
-            .Append("<text class=\"label\" x=\"").Append(F(left + (width - left) / 2.0)).Append("\" y=\"").Append(height - 6).Append("\">sign-offs per ").Append(E(ReportFormat.Duration(size))).Append(" (UTC)</text></svg>");
+        h.Append("<line class=\"threshold\" x1=\"").Append(left).Append("\" x2=\"").Append(width - 8)
+            .Append("\" y1=\"").Append(F(capacityY)).Append("\" y2=\"").Append(F(capacityY)).Append("\"/>")
+            .Append("<text class=\"threshold-label\" x=\"").Append(width - 10).Append("\" y=\"").Append(F(capacityY - 4))
+            .Append("\" text-anchor=\"end\">capacity ").Append(capacityPerHour).Append(" per hour</text>")
+            .Append("<text class=\"label start\" x=\"").Append(left).Append("\" y=\"").Append(height - bottom + 16)
+            .Append("\">").Append(E(ReportFormat.ShortTime(origin))).Append("</text>")
+            .Append("<text class=\"label end\" x=\"").Append(width - 8).Append("\" y=\"").Append(height - bottom + 16)
+            .Append("\">").Append(E(ReportFormat.ShortTime(origin + counts.Length * size))).Append("</text>")
+            .Append("<text class=\"label\" x=\"").Append(F(left + (width - left) / 2.0)).Append("\" y=\"").Append(height - 6)
+            .Append("\">sign-offs per ").Append(E(ReportFormat.Duration(size))).Append(" (UTC)</text></svg>");
     }
 
     private static void Axis(StringBuilder h, int left, int top, int width, int baseline, int max)
     {
-        h.Append("<line class=\"axis\" x1=\"").Append(left).Append("\" x2=\"").Append(width - 8).Append("\" y1=\"").Append(baseline).Append("\" y2=\"").Append(baseline).Append("\"/>")
-            .Append("<line class=\"grid\" x1=\"").Append(left).Append("\" x2=\"").Append(width - 8).Append("\" y1=\"").Append(top).Append("\" y2=\"").Append(top).Append("\"/>")
+        h.Append("<line class=\"axis\" x1=\"").Append(left).Append("\" x2=\"").Append(width - 8)
+            .Append("\" y1=\"").Append(baseline).Append("\" y2=\"").Append(baseline).Append("\"/>")
+            .Append("<line class=\"grid\" x1=\"").Append(left).Append("\" x2=\"").Append(width - 8)
+            .Append("\" y1=\"").Append(top).Append("\" y2=\"").Append(top).Append("\"/>")
             .Append("<text class=\"label end\" x=\"").Append(left - 6).Append("\" y=\"").Append(top + 4).Append("\">").Append(max).Append("</text>")
             .Append("<text class=\"label end\" x=\"").Append(left - 6).Append("\" y=\"").Append(baseline).Append("\">0</text>");
     }
 
     private static void Coverage(StringBuilder h, ReviewReport report)
     {
-        h.Append("<section class=\"coverage\"><h2>Review coverage per skill</h2><p>The share of automated decisions that reached an accepted human sign-off, against a target of at least ")
-            .Append(E(ReportFormat.Percent(report.Options.ReviewedShareTarget))).Append(".</p><table><thead><tr><th>Skill</th><th>Automated decisions</th><th>Reviewed</th><th>Share</th><th>Target</th></tr></thead><tbody>");
+        h.Append("<section class=\"coverage\"><h2>Review coverage per skill</h2>")
+            .Append("<p>The share of automated decisions that reached an accepted human sign-off, against a target of at least ")
+            .Append(E(ReportFormat.Percent(report.Options.ReviewedShareTarget))).Append(".</p><table><thead><tr>")
+            .Append("<th>Skill</th><th>Automated decisions</th><th>Reviewed</th><th>Share</th><th>Target</th></tr></thead><tbody>");
         foreach (var c in report.Coverage)
         {
-            h.Append("<tr><td class=\"mono\">").Append(E(c.Skill)).Append("</td>").Append(Cell(c.AutomatedDecisions)).Append(Cell(c.Reviewed)).Append(Cell(ReportFormat.Percent(c.Share), !c.MeetsTarget))
+            h.Append("<tr><td class=\"mono\">").Append(E(c.Skill)).Append("</td>")
+                .Append(Cell(c.AutomatedDecisions)).Append(Cell(c.Reviewed)).Append(Cell(ReportFormat.Percent(c.Share), !c.MeetsTarget))
                 .Append("<td>").Append(c.MeetsTarget ? "<span class=\"badge ok\">met</span>" : "<span class=\"badge high\">below</span>").Append("</td></tr>");
         }
         if (report.Coverage.Count == 0) h.Append("<tr><td colspan=\"5\">No automated decisions on record.</td></tr>");
@@ -255,10 +330,12 @@ public static class ReviewHtmlReport
             h.Append("<p>No break-glass use on record.</p></section>\n");
             return;
         }
-        h.Append("<p>Each use ran a gated skill without approval and must be reviewed afterwards.</p><table><thead><tr><th>Seq</th><th>When</th><th>Who</th><th>Skill</th><th>Justification</th></tr></thead><tbody>");
+        h.Append("<p>Each use ran a gated skill without approval and must be reviewed afterwards.</p>")
+            .Append("<table><thead><tr><th>Seq</th><th>When</th><th>Who</th><th>Skill</th><th>Justification</th></tr></thead><tbody>");
         foreach (var b in report.BreakGlassAwaitingReview)
         {
-            h.Append("<tr><td class=\"num\">").Append(b.Seq.ToString(CultureInfo.InvariantCulture)).Append("</td><td>").Append(E(ReportFormat.Time(b.At))).Append("</td><td>").Append(E(b.PrincipalId))
+            h.Append("<tr><td class=\"num\">").Append(b.Seq.ToString(CultureInfo.InvariantCulture))
+                .Append("</td><td>").Append(E(ReportFormat.Time(b.At))).Append("</td><td>").Append(E(b.PrincipalId))
                 .Append("</td><td class=\"mono\">").Append(E(b.Skill)).Append("</td><td>").Append(E(b.Justification)).Append("</td></tr>");
         }
         h.Append("</tbody></table></section>\n");
@@ -267,69 +344,4 @@ public static class ReviewHtmlReport
     private static string E(string text) => WebUtility.HtmlEncode(text);
 
     private static string F(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
-
-    private const string Css = """
-
-        :root { --ink: #1c2430; --muted: #5b6675; --line: #d9dee5; --paper: #ffffff; --wash: #f4f6f9; --accent: #2f5d8a;
-                --high: #b42318; --high-wash: #fdecea; --warn: #a15c07; --warn-wash: #fff4e0; --ok: #1f7a4d; --ok-wash: #e8f5ee; --info: #2f5d8a; }
-        * { box-sizing: border-box; }
-        body { margin: 0; background: var(--wash); color: var(--ink); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-        main { max-width: 1120px; margin: 0 auto; padding: 32px 28px 48px; }
-        header, section { background: var(--paper); border: 1px solid var(--line); border-radius: 10px; padding: 22px 26px; margin-bottom: 20px; }
-        .eyebrow { margin: 0; color: var(--muted); text-transform: uppercase; letter-spacing: .08em; font-size: 12px; }
-        h1 { margin: 4px 0 16px; font-size: 28px; }
-        h2 { margin: 0 0 12px; font-size: 20px; }
-        .verdict { padding: 12px 16px; border-radius: 8px; margin-bottom: 16px; overflow-wrap: anywhere; }
-        .verdict.ok { background: var(--ok-wash); border-left: 5px solid var(--ok); }
-        .verdict.bad { background: var(--high-wash); border: 2px solid var(--high); color: var(--high); font-size: 17px; }
-        .facts { display: grid; grid-template-columns: repeat(3, 1fr); gap: 10px 24px; margin: 0; }
-        .facts dt { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .05em; }
-        .facts dd { margin: 0; overflow-wrap: anywhere; }
-        .mono, code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
-        .cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 14px; }
-        .card { border-radius: 8px; padding: 14px 16px; border: 1px solid var(--line); display: flex; flex-direction: column; }
-        .card .figure { font-size: 30px; font-weight: 700; line-height: 1.1; }
-        .card.high { background: var(--high-wash); border-color: var(--high); color: var(--high); }
-        .card.warning { background: var(--warn-wash); border-color: var(--warn); color: var(--warn); }
-        .card.ok { background: var(--ok-wash); border-color: var(--ok); color: var(--ok); }
-        .worst { margin: 16px 0 0; }
-        table { border-collapse: collapse; width: 100%; font-size: 14px; }
-        th { text-align: left; color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; border-bottom: 2px solid var(--line); padding: 6px 8px; }
-        td { border-bottom: 1px solid var(--line); padding: 6px 8px; overflow-wrap: anywhere; }
-        td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-        td.alarm { color: var(--high); font-weight: 600; }
-        a { color: var(--accent); }
-        .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; vertical-align: middle; }
-        .badge.high { background: var(--high); color: #fff; }
-        .badge.warning { background: var(--warn); color: #fff; }
-        .badge.info { background: var(--info); color: #fff; }
-        .badge.ok { background: var(--ok); color: #fff; }
-        .badge.none { background: var(--wash); color: var(--muted); border: 1px solid var(--line); }
-        .lede { color: var(--muted); margin-top: -4px; }
-        .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 18px; margin: 12px 0 8px; }
-        figure { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
-        figcaption { font-weight: 600; font-size: 13px; color: var(--muted); margin-bottom: 4px; }
-        svg.chart { width: 100%; height: auto; display: block; }
-        svg .bar { fill: #7f9bb8; }
-        svg .bar.fast { fill: var(--high); }
-        svg .axis { stroke: #8a94a3; stroke-width: 1; }
-        svg .grid { stroke: var(--line); stroke-dasharray: 2 3; }
-        svg .threshold { stroke: var(--high); stroke-width: 1.5; stroke-dasharray: 5 4; }
-        svg text { font: 11px system-ui, sans-serif; fill: var(--muted); }
-        svg .label { text-anchor: middle; }
-        svg .label.start { text-anchor: start; }
-        svg .label.end { text-anchor: end; }
-        svg .value { text-anchor: middle; fill: var(--ink); font-weight: 600; }
-        svg .threshold-label { fill: var(--high); font-weight: 600; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
-        .finding { border-left: 5px solid var(--info); background: var(--wash); border-radius: 6px; padding: 10px 14px; margin-top: 12px; }
-        .finding.high { border-color: var(--high); background: var(--high-wash); }
-        .finding.warning { border-color: var(--warn); background: var(--warn-wash); }
-        .finding p { margin: 0 0 4px; }
-        .thresholds { color: var(--muted); font-size: 13px; }
-        details summary { cursor: pointer; color: var(--accent); font-size: 13px; }
-        table.evidence { margin-top: 6px; background: var(--paper); }
-        .limits { background: #fbfaf5; }
-        footer { color: var(--muted); font-size: 12px; text-align: center; }
-        @media print { body { background: #fff; } header, section { break-inside: avoid-page; } details { display: block; } }
-        """;
 }

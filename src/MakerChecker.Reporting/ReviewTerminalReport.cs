@@ -34,13 +34,19 @@ public static class ReviewTerminalReport
         console.MarkupLine($"[bold]Review report[/] {E(summary.Path)} ({E(summary.Kind)})");
         console.MarkupLine(summary.Verdict.IsValid
             ? $"Evidence [green]{E(ReportFormat.Verification(summary))}[/]"
-            : $"Evidence [bold red]{E(ReportFormat.Verification(summary))}[/]\n[bold red]Everything below rests on evidence that failed verification and may have been altered.[/]");
+            : $"Evidence [bold red]{E(ReportFormat.Verification(summary))}[/]\n"
+                + "[bold red]Everything below rests on evidence that failed verification and may have been altered.[/]");
         console.MarkupLine($"Policy hash {E(summary.PolicyHashes.Count == 0 ? "none on record" : string.Join(", ", summary.PolicyHashes))}");
         console.MarkupLine($"Events {summary.EventCount.ToString(CultureInfo.InvariantCulture)}, {E(ReportFormat.Range(summary))}");
         console.WriteLine();
 
         var reviewers = new Table { Border = border, Title = new TableTitle("Reviewers") };
-        foreach (var column in new[] { "Reviewer", "Count", "Median dwell", "p10", "p90", "Median queue", "Fast share", "In bursts", "Peak/h", "No presentation", "Refused too fast", "Approval rate" })
+        string[] reviewerColumns =
+        [
+            "Reviewer", "Count", "Median dwell", "p10", "p90", "Median queue", "Fast share", "In bursts", "Peak/h", "No presentation",
+            "Refused too fast", "Approval rate",
+        ];
+        foreach (var column in reviewerColumns)
         {
             reviewers.AddColumn(new TableColumn(column) { Alignment = column == "Reviewer" ? Justify.Left : Justify.Right });
         }
@@ -63,19 +69,26 @@ public static class ReviewTerminalReport
         foreach (var f in report.Findings)
         {
             var colour = f.Severity switch { FindingSeverity.High => "red", FindingSeverity.Warning => "yellow", _ => "blue" };
-            console.MarkupLine($"  [bold {colour}]{ReportFormat.Severity(f.Severity).ToUpperInvariant(),-7}[/] {E(f.ReviewerId)}  {E(f.Kind)}  ({N(f.Count)} sign-offs): {E(f.Message)}");
-            console.MarkupLine($"          thresholds: {E(ReportFormat.Thresholds(f))}; first evidence seq {(f.Evidence.Count > 0 ? f.Evidence[0].Seq.ToString(CultureInfo.InvariantCulture) : "n/a")}");
+            console.MarkupLine($"  [bold {colour}]{ReportFormat.Severity(f.Severity).ToUpperInvariant(),-7}[/] {E(f.ReviewerId)}  {E(f.Kind)}  "
+                + $"({N(f.Count)} sign-offs): {E(f.Message)}");
+            var firstSeq = f.Evidence.Count > 0 ? f.Evidence[0].Seq.ToString(CultureInfo.InvariantCulture) : "n/a";
+            console.MarkupLine($"          thresholds: {E(ReportFormat.Thresholds(f))}; first evidence seq {firstSeq}");
         }
         console.WriteLine();
 
-        var coverage = new Table { Border = border, Title = new TableTitle($"Review coverage per skill (target at least {ReportFormat.Percent(report.Options.ReviewedShareTarget)})") };
+        var coverage = new Table
+        {
+            Border = border,
+            Title = new TableTitle($"Review coverage per skill (target at least {ReportFormat.Percent(report.Options.ReviewedShareTarget)})"),
+        };
         foreach (var column in new[] { "Skill", "Automated decisions", "Reviewed", "Share", "Target" })
         {
             coverage.AddColumn(new TableColumn(column) { Alignment = column is "Skill" or "Target" ? Justify.Left : Justify.Right });
         }
         foreach (var c in report.Coverage)
         {
-            coverage.AddRow(E(c.Skill), N(c.AutomatedDecisions), N(c.Reviewed), ReportFormat.Percent(c.Share), c.MeetsTarget ? "[green]met[/]" : "[red]below[/]");
+            coverage.AddRow(
+                E(c.Skill), N(c.AutomatedDecisions), N(c.Reviewed), ReportFormat.Percent(c.Share), c.MeetsTarget ? "[green]met[/]" : "[red]below[/]");
         }
         console.Write(coverage);
         console.WriteLine();
@@ -83,7 +96,9 @@ public static class ReviewTerminalReport
         console.MarkupLine($"[bold]Break-glass awaiting review ({N(report.BreakGlassAwaitingReview.Count)})[/]");
         foreach (var b in report.BreakGlassAwaitingReview)
         {
-            console.MarkupLine($"  seq {b.Seq.ToString(CultureInfo.InvariantCulture)}  {E(ReportFormat.Time(b.At))}  {E(b.PrincipalId)} ran {E(b.Skill)}: \"{E(b.Justification)}\"");
+            console.MarkupLine(
+                $"  seq {b.Seq.ToString(CultureInfo.InvariantCulture)}  {E(ReportFormat.Time(b.At))}  {E(b.PrincipalId)} ran {E(b.Skill)}: "
+                + $"\"{E(b.Justification)}\"");
         }
     }
 

@@ -5,6 +5,7 @@ using MakerChecker.Audit.Bundles;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Testing;
 
 namespace MakerChecker.Cli.Tests;
@@ -214,16 +215,11 @@ public sealed partial class ReviewCommandTests
             // Evidence text is attacker-controlled: a reviewer id and a reason written straight into the log.
             for (var i = 0; i < 3; i++)
             {
-                await scenario.Store.AppendAsync(new AuditEntry
-                {
-                    Actor = new AuditActor("human", hostile), EventType = "approval.decided", EntityType = "approval_request", EntityId = $"x-{i}",
-                    Payload = new JsonObject
-                    {
-                        ["requestId"] = $"\"><img src=//evil.example/{i}>", ["reviewerId"] = hostile, ["skill"] = "coverage.deny@1", ["verdict"] = "approve",
-                        ["reason"] = "</td><a href=\"https://evil.example\">", ["requestedAt"] = "2026-11-02T09:00:00.0000000Z",
-                        ["presentedAt"] = "2026-11-02T09:00:00.0000000Z", ["decidedAt"] = $"2026-11-02T09:00:0{i}.5000000Z",
-                    },
-                });
+                var at = new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
+                var decided = new ApprovalDecided(
+                    new string('a', 64), $"\"><img src=//evil.example/{i}>", hostile, SignOffVerdict.Approve, "</td><a href=\"https://evil.example\">", "signed_off",
+                    null, "sha256:00", at, at, at.AddSeconds(i + 0.5), i * 1000 + 500, 0, "coverage.deny@1");
+                await scenario.Store.AppendAsync(AuditEventWriter.ToEntry(decided, new AuditActor("human", hostile), AuditEventWriter.RequestEntity, $"x-{i}"));
             }
             await scenario.Gate.BreakGlassAsync("dr.director", ReviewScenario.Deny, new JsonObject(), "<b>urgent</b> & \"now\"", _ => ValueTask.CompletedTask);
         });

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Review;
 using MakerChecker.Review.Reporting;
 using MakerChecker.Testing;
@@ -77,16 +78,11 @@ public sealed class ReviewReportRenderingTests : IDisposable
         {
             for (var i = 0; i < 3; i++)
             {
-                await scenario.Store.AppendAsync(new AuditEntry
-                {
-                    Actor = new AuditActor("human", hostile), EventType = "approval.decided", EntityType = "approval_request", EntityId = $"x-{i}",
-                    Payload = new JsonObject
-                    {
-                        ["requestId"] = $"x-{i}", ["reviewerId"] = hostile, ["skill"] = "coverage.deny@1", ["verdict"] = "approve",
-                        ["requestedAt"] = "2026-11-02T09:00:00.0000000Z", ["presentedAt"] = "2026-11-02T09:00:00.0000000Z",
-                        ["decidedAt"] = $"2026-11-02T09:00:0{i}.5000000Z",
-                    },
-                });
+                var at = new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
+                var decided = new ApprovalDecided(
+                    new string('a', 64), $"x-{i}", hostile, SignOffVerdict.Approve, null, "signed_off", null, "sha256:00", at, at, at.AddSeconds(i + 0.5),
+                    i * 1000 + 500, 0, "coverage.deny@1");
+                await scenario.Store.AppendAsync(AuditEventWriter.ToEntry(decided, new AuditActor("human", hostile), AuditEventWriter.RequestEntity, $"x-{i}"));
             }
         });
 

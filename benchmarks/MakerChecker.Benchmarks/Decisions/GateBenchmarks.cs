@@ -57,7 +57,7 @@ public class GateBenchmarks
     {
         _policy.TryGetPrincipal(BenchmarkPolicy.Actor, out var principal);
         var decision = DecisionEvaluator.Evaluate(_policy, BenchmarkPolicy.Actor, principal, BenchmarkPolicy.AllowedSkill);
-        var entry = AuditPayloads.Decision(decision, principal, "bench", "sha256:00", DateTimeOffset.UnixEpoch, counted: false);
+        var entry = AuditPayloads.Decision(decision, principal, "bench", "sha256:00", DateTimeOffset.UnixEpoch, counted: false).Entry;
         return (await _store.AppendAsync(entry)).Seq;
     }
 

@@ -94,7 +94,8 @@ internal sealed class BundleScanner
 
                     if (_member == Member.Transparency && (!_seenManifest || _seenEvents))
                     {
-                        throw Malformed("the bundle's \"transparency\" must come after its \"manifest\" and before its \"events\" (the verifier streams the events)");
+                        throw Malformed(
+                            "the bundle's \"transparency\" must come after its \"manifest\" and before its \"events\" (the verifier streams the events)");
                     }
 
                     if (_member == Member.Events && !_seenManifest)
@@ -242,9 +243,9 @@ internal sealed class BundleScanner
     {
         if (actual != expected)
         {
-            throw actual >= 0x80 && actual < 0xC2
-                ? new CanonicalJsonException(InvalidUtf8, $"the bundle is not valid UTF-8 ({message})")
-                : Malformed($"the bundle is malformed: {message}");
+            // A byte that cannot start a token is malformed JSON, whatever it is (as JsonCanonicalizer and the reference
+            // verifier say); invalid_utf8 is for the bytes of strings and keys.
+            throw Malformed($"the bundle is malformed: {message}{(actual >= 0x80 ? $" (found byte 0x{actual:X2}, which is not ASCII)" : "")}");
         }
     }
 

@@ -104,7 +104,8 @@ internal sealed class StoredEvent
             Actor = new AuditActor(
                 ActorString(root, "kind") ?? throw MissingActorMember("kind"),
                 ActorString(root, "id") ?? throw MissingActorMember("id"),
-                root.ValueKind == JsonValueKind.Object && root.TryGetProperty("role", out var role) && role.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)
+                root.ValueKind == JsonValueKind.Object && root.TryGetProperty("role", out var role)
+                    && role.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)
                     ? throw MissingActorMember("role")
                     : ActorString(root, "role")),
             EventType = DecodeString(EventType)!,
@@ -120,10 +121,13 @@ internal sealed class StoredEvent
     // An actor that is not {id, kind[, role]} with string values can stand in a log that was written around the store
     // (the hash covers whatever object is there); reading it is an error that names the event, not a KeyNotFoundException.
     private static string? ActorString(JsonElement actor, string name) =>
-        actor.ValueKind == JsonValueKind.Object && actor.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        actor.ValueKind == JsonValueKind.Object && actor.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
 
     private FormatException MissingActorMember(string name) =>
-        new($"Event seq {Seq}: the actor's \"{name}\" is missing or not a string (an actor is {{\"id\", \"kind\", \"role\"}}), so the event cannot be read; the log was not written by this store.");
+        new($"Event seq {Seq}: the actor's \"{name}\" is missing or not a string (an actor is {{\"id\", \"kind\", \"role\"}}), " +
+            "so the event cannot be read; the log was not written by this store.");
 
     /// <summary>Re-derives the canonical form of an event read from any store.</summary>
     public static StoredEvent From(AuditEvent e)

@@ -32,7 +32,8 @@ internal static partial class DirectorySync
     }
 
     private static IOException Failure(string call, string directory) =>
-        new($"Could not make the directory entry durable: {call}(\"{directory}\") failed with errno {Marshal.GetLastPInvokeError()} ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}).");
+        new($"Could not make the directory entry durable: {call}(\"{directory}\") failed with errno {Marshal.GetLastPInvokeError()} " +
+            $"({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}).");
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);

@@ -98,7 +98,8 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
             if (scan.Count > 0 && !scan.Verdict.IsValid)
             {
                 throw new AuditStoreException(
-                    $"The audit log '{path}' fails verification ({scan.Verdict.ReasonCode}: {scan.Verdict.Reason}), so it is not opened for writing. Open it with FileAuditStore.OpenReadOnlyAsync to inspect it.");
+                    $"The audit log '{path}' fails verification ({scan.Verdict.ReasonCode}: {scan.Verdict.Reason}), so it is not opened for writing. " +
+                    "Open it with FileAuditStore.OpenReadOnlyAsync to inspect it.");
             }
 
             if (scan.TailRefusal is { } refusal)
@@ -331,7 +332,9 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
         catch (IOException ex)
         {
             throw new AuditStoreException(
-                $"The audit log '{path}' is already open for writing by another store (in this or another process): only one writer at a time. Open it with FileAuditStore.OpenReadOnlyAsync to inspect it.", ex);
+                $"The audit log '{path}' is already open for writing by another store (in this or another process): only one writer at a time. " +
+                "Open it with FileAuditStore.OpenReadOnlyAsync to inspect it.",
+                ex);
         }
     }
 
@@ -383,7 +386,8 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
                     instanceId = row.GenesisInstanceId;
                     if (instanceId is null)
                     {
-                        failure = AuditVerdict.Fail(AuditReasonCodes.GenesisMismatch, $"'{path}' line 1 is not an audit.genesis event with an instanceId", row.Seq);
+                        failure = AuditVerdict.Fail(
+                            AuditReasonCodes.GenesisMismatch, $"'{path}' line 1 is not an audit.genesis event with an instanceId", row.Seq);
                         continue;
                     }
 

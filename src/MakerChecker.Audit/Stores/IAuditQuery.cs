@@ -45,6 +45,7 @@ public interface IAuditQuery : IAuditStore
     /// <param name="openingEventType">The event type that opens an entity.</param>
     /// <param name="closingEventTypes">The event types that close it.</param>
     /// <param name="cancellationToken">Stops the enumeration.</param>
-    IAsyncEnumerable<AuditEvent> ReadOpenAsync(string entityType, string openingEventType, IReadOnlyCollection<string> closingEventTypes, CancellationToken cancellationToken = default) =>
+    IAsyncEnumerable<AuditEvent> ReadOpenAsync(
+        string entityType, string openingEventType, IReadOnlyCollection<string> closingEventTypes, CancellationToken cancellationToken = default) =>
         AuditQueryScan.OpenAsync(this, entityType, openingEventType, closingEventTypes, cancellationToken);
 }

@@ -41,7 +41,10 @@ public interface IAuditStore : IAsyncDisposable
     /// <param name="entry">What to record.</param>
     /// <param name="expectedLastSeq">The seq of the log's last event as the caller last saw it.</param>
     /// <param name="cancellationToken">Cancels the wait; an event already made durable stays in the log.</param>
-    /// <returns>The event as stored (chained directly after seq <paramref name="expectedLastSeq"/>), or <see langword="null"/> when the head had moved and nothing was written.</returns>
+    /// <returns>
+    /// The event as stored (chained directly after seq <paramref name="expectedLastSeq"/>), or <see langword="null"/> when the head had moved and
+    /// nothing was written.
+    /// </returns>
     /// <exception cref="AuditStoreException">The event could not be recorded. The caller must not act on the decision.</exception>
     ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default);
 

@@ -61,7 +61,9 @@ internal static class JsonLines
                     }
                 }
 
-                var read = remaining <= 0 ? 0 : await stream.ReadAsync(buffer.AsMemory(end, (int)Math.Min(buffer.Length - end, remaining)), cancellationToken).ConfigureAwait(false);
+                var read = remaining <= 0
+                    ? 0
+                    : await stream.ReadAsync(buffer.AsMemory(end, (int)Math.Min(buffer.Length - end, remaining)), cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
                     tail.Offset = offset;

@@ -25,16 +25,28 @@ internal static class ReviewCommands
         ArgumentChecks.RejectOptionLikePaths(path);
         var html = new Option<FileInfo?>("--html") { Description = "Also write a self-contained HTML report to this file." };
         var json = new Option<bool>("--json") { Description = "Write machine-readable JSON instead of tables." };
-        var key = new Option<FileInfo?>("--key") { Description = "Pin the instance's public key (SPKI PEM): a bundle signed by any other key fails verification (bundles only)." };
+        var key = new Option<FileInfo?>("--key")
+        {
+            Description = "Pin the instance's public key (SPKI PEM): a bundle signed by any other key fails verification (bundles only).",
+        };
         var fastDwell = DurationOption("--fast-dwell", "A sign-off with less dwell than this counts as fast (default 10s).");
         var burstWindow = DurationOption("--burst-window", "The window of a burst (default 60s).");
-        var burstCount = new Option<int?>("--burst-count") { Description = "Sign-offs with one outcome within the burst window that make a burst (default 10)." };
+        var burstCount = new Option<int?>("--burst-count")
+        {
+            Description = "Sign-offs with one outcome within the burst window that make a burst (default 10).",
+        };
         var capacity = new Option<int?>("--capacity") { Description = "Plausible sign-offs per hour; more in any hour is flagged (default 60)." };
-        var target = new Option<double?>("--coverage-target") { Description = "Share of automated decisions per skill that should be reviewed, 0 to 1 (default 0.05)." };
+        var target = new Option<double?>("--coverage-target")
+        {
+            Description = "Share of automated decisions per skill that should be reviewed, 0 to 1 (default 0.05).",
+        };
         var failOn = new Option<string?>("--fail-on") { Description = "Exit 1 when there is a finding of this severity or worse: high or warning." };
         failOn.AcceptOnlyFromAmong("high", "warning");
 
-        var report = new Command("report", "Report per-reviewer dwell, bursts and capacity, findings with their thresholds, review coverage per skill and break-glass awaiting review. Exit 0 when the report is made, 1 when the evidence is unreadable or fails verification, 2 on usage errors.");
+        var report = new Command(
+            "report",
+            "Report per-reviewer dwell, bursts and capacity, findings with their thresholds, review coverage per skill and break-glass awaiting review. " +
+            "Exit 0 when the report is made, 1 when the evidence is unreadable or fails verification, 2 on usage errors.");
         report.Arguments.Add(path);
         foreach (var option in new Option[] { html, json, key, fastDwell, burstWindow, burstCount, capacity, target, failOn }) report.Options.Add(option);
         report.SetAction(async (parse, cancellationToken) =>
@@ -74,7 +86,8 @@ internal static class ReviewCommands
             ReviewReport result;
             try
             {
-                var (s, evidence) = await ReviewEvidenceSource.LoadAsync(file.FullName, new BundleVerifierOptions { PinnedPublicKeyPem = pinnedPem }, cancellationToken).ConfigureAwait(false);
+                var bundleOptions = new BundleVerifierOptions { PinnedPublicKeyPem = pinnedPem };
+                var (s, evidence) = await ReviewEvidenceSource.LoadAsync(file.FullName, bundleOptions, cancellationToken).ConfigureAwait(false);
                 summary = s;
                 result = RubberStampDetector.Analyze(evidence, options);
             }
@@ -83,7 +96,8 @@ internal static class ReviewCommands
                 // The evidence is a live store (told by its content, whatever its extension): there is no signature to pin.
                 return await ArgumentChecks.UsageAsync(error, ArgumentChecks.KeyDoesNotApplyToStore, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is ReviewEvidenceException or CanonicalJsonException or AuditStoreException or FormatException or IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is CanonicalJsonException or AuditStoreException or FormatException or IOException
+                or UnauthorizedAccessException)
             {
                 await error.WriteLineAsync($"error: cannot read the evidence in '{file}': {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.Failure;
@@ -100,7 +114,9 @@ internal static class ReviewCommands
 
             if (!summary.Verdict.IsValid)
             {
-                await error.WriteLineAsync($"error: the evidence failed verification ({summary.Verdict}); the report above rests on evidence that may have been altered.").ConfigureAwait(false);
+                await error.WriteLineAsync(
+                    $"error: the evidence failed verification ({summary.Verdict}); the report above rests on evidence that may have been altered.")
+                    .ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
             var worst = result.Findings.Count == 0 ? (FindingSeverity?)null : result.Findings.Max(f => f.Severity);
@@ -131,7 +147,12 @@ internal static class ReviewCommands
         value = default;
         var unit = text.EndsWith("ms", StringComparison.Ordinal) ? "ms" : text.Length > 0 ? text[^1..] : "";
         var scale = unit switch { "ms" => 0.001, "s" => 1, "m" => 60, "h" => 3600, _ => 0 };
-        if (scale == 0 || !double.TryParse(text[..^unit.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) || number <= 0) return false;
+        if (scale == 0
+            || !double.TryParse(text[..^unit.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
+            || number <= 0)
+        {
+            return false;
+        }
         value = TimeSpan.FromSeconds(number * scale);
         return true;
     }

@@ -2,7 +2,8 @@ namespace MakerChecker.Auditing;
 
 /// <summary>
 /// The event types the decision engine and gates write to the audit log. Every event carries the policy hash;
-/// decision events also carry the reason code and the rule. Payload fields are listed in <c>docs/gates.md</c>.
+/// decision events also carry the reason code and the rule. Each type's payload is a record of
+/// <see cref="Events.AuditEventCatalogue"/>, listed field by field in <c>docs/audit-events.md</c>.
 /// </summary>
 public static class AuditEventTypes
 {

@@ -1,19 +1,18 @@
-using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Decisions;
-using MakerChecker.Gates;
 using MakerChecker.Policy.Model;
 
 namespace MakerChecker.Auditing;
 
 /// <summary>
-/// Builds the audit entries of the event catalogue (<see cref="AuditEventTypes"/>). Field names are camelCase, as in
-/// the rest of audit-spec v1; times are <see cref="AuditTime"/> strings. <see cref="GateProjection"/> reads them back.
+/// Builds the gate's audit entries from its decisions: which catalogue record (<see cref="AuditEventCatalogue"/>), with
+/// which actor and entity. It takes plain values, never gate state, so the catalogue depends on nothing in <c>Gates</c>.
 /// </summary>
 internal static class AuditPayloads
 {
-    public const string RequestEntity = "approval_request";
-    public const string InvocationEntity = "invocation";
+    public const string RequestEntity = AuditEventWriter.RequestEntity;
+    public const string InvocationEntity = AuditEventWriter.InvocationEntity;
 
     public static AuditActor Actor(PrincipalDefinition? principal, string id) =>
         principal is null ? new AuditActor("unknown", id) : new AuditActor(KindName(principal.Kind), principal.Id, principal.Role);
@@ -25,205 +24,114 @@ internal static class AuditPayloads
         _ => "service",
     };
 
-    public static AuditEntry PolicyActivated(CompiledPolicy policy, DateTimeOffset at) => new()
-    {
-        Actor = AuditActor.System,
-        EventType = AuditEventTypes.PolicyActivated,
-        EntityType = "policy",
-        EntityId = policy.Hash,
-        Payload = new JsonObject
-        {
-            ["policyHash"] = policy.Hash,
-            ["name"] = policy.Name,
-            ["version"] = policy.Version,
-            ["source"] = policy.Source,
-            ["activatedAt"] = AuditTime.Format(at),
-        },
-    };
+    public static GateEntry PolicyActivated(CompiledPolicy policy, DateTimeOffset at) => Applied(
+        new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, policy.Source, at),
+        AuditActor.System, AuditEventWriter.PolicyEntity, policy.Hash);
 
-    public static AuditEntry PrincipalRegistered(string policyHash, PrincipalDefinition p, DateTimeOffset at) => new()
-    {
-        Actor = AuditActor.System,
-        EventType = AuditEventTypes.PrincipalRegistered,
-        EntityType = "principal",
-        EntityId = p.Id,
-        Payload = new JsonObject
-        {
-            ["policyHash"] = policyHash,
-            ["principalId"] = p.Id,
-            ["kind"] = KindName(p.Kind),
-            ["role"] = p.Role,
-            ["status"] = p.Status.ToString().ToLowerInvariant(),
-            ["owner"] = p.Owner,
-            ["registeredAt"] = AuditTime.Format(at),
-        },
-    };
+    public static GateEntry PrincipalRegistered(string policyHash, PrincipalDefinition p, DateTimeOffset at) => Applied(
+        new Events.PrincipalRegistered(policyHash, p.Id, p.Kind, p.Role, p.Status, p.Owner, at),
+        AuditActor.System, AuditEventWriter.PrincipalEntity, p.Id);
 
     /// <summary><c>decision.allowed</c>, <c>decision.refused</c> (stage <c>invoke</c> or <c>break_glass</c>).</summary>
-    public static AuditEntry Decision(in Decision d, PrincipalDefinition? principal, string invocationId, string payloadDigest, DateTimeOffset at, bool counted, string stage = "invoke") => new()
+    public static GateEntry Decision(
+        in Decision d, PrincipalDefinition? principal, string invocationId, string payloadDigest, DateTimeOffset at, bool counted, string stage = "invoke")
     {
-        Actor = Actor(principal, d.PrincipalId),
-        EventType = d.Outcome == DecisionOutcome.Allowed ? AuditEventTypes.DecisionAllowed : AuditEventTypes.DecisionRefused,
-        EntityType = InvocationEntity,
-        EntityId = invocationId,
-        Payload = DecisionFields(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, d.Rule, payloadDigest, at, stage, counted),
-    };
+        var actor = Actor(principal, d.PrincipalId);
+        return d.Outcome == DecisionOutcome.Allowed
+            ? Unapplied(
+                new DecisionAllowed(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, Rule(d.Rule), stage, payloadDigest, at, counted),
+                actor, InvocationEntity, invocationId)
+            : Unapplied(
+                new DecisionRefused(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, Rule(d.Rule), stage, payloadDigest, at, counted),
+                actor, InvocationEntity, invocationId);
+    }
 
     /// <summary><c>decision.refused</c> for a refused execution or break-glass, about a request or invocation.</summary>
-    public static AuditEntry Refused(string policyHash, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string entityType, string entityId, string? payloadDigest, DateTimeOffset at, string stage) => new()
-    {
-        Actor = Actor(principal, principalId),
-        EventType = AuditEventTypes.DecisionRefused,
-        EntityType = entityType,
-        EntityId = entityId,
-        Payload = DecisionFields(policyHash, principalId, skill, code, rule, payloadDigest, at, stage, counted: false),
-    };
+    public static GateEntry Refused(
+        string policyHash, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string entityType,
+        string entityId, string? payloadDigest, DateTimeOffset at, string stage) => Unapplied(
+        new DecisionRefused(policyHash, principalId, skill, code, Rule(rule), stage, payloadDigest, at, Counted: false),
+        Actor(principal, principalId), entityType, entityId);
 
-    private static JsonObject DecisionFields(string policyHash, string principalId, string skill, string code, SourceLocation rule, string? payloadDigest, DateTimeOffset at, string stage, bool counted) => new()
-    {
-        ["policyHash"] = policyHash,
-        ["principalId"] = principalId,
-        ["skill"] = skill,
-        ["reasonCode"] = code,
-        ["rule"] = Rule(rule),
-        ["stage"] = stage,
-        ["payloadDigest"] = payloadDigest,
-        ["decidedAt"] = AuditTime.Format(at),
-        ["counted"] = counted,
-    };
+    public static GateEntry ApprovalRequested(
+        in Decision d, PrincipalDefinition requester, string requestId, string payloadDigest, RecordedBasis? basis, DateTimeOffset at,
+        DateTimeOffset expiresAt, int required, bool counted) => Applied(
+        new Events.ApprovalRequested(
+            d.PolicyHash, requestId, requester.Id, d.Skill, d.ReasonCode, Rule(d.Rule), payloadDigest, d.Sampled, required, at, expiresAt, counted, basis),
+        Actor(requester, requester.Id), RequestEntity, requestId);
 
-    public static AuditEntry ApprovalRequested(in Decision d, PrincipalDefinition requester, string requestId, string payloadDigest, ProposalBasis? basis, DateTimeOffset at, DateTimeOffset expiresAt, int required, bool counted) => new()
-    {
-        Actor = Actor(requester, requester.Id),
-        EventType = AuditEventTypes.ApprovalRequested,
-        EntityType = RequestEntity,
-        EntityId = requestId,
-        Payload = new JsonObject
-        {
-            ["policyHash"] = d.PolicyHash,
-            ["requestId"] = requestId,
-            ["principalId"] = requester.Id,
-            ["skill"] = d.Skill,
-            ["reasonCode"] = d.ReasonCode,
-            ["rule"] = Rule(d.Rule),
-            ["payloadDigest"] = payloadDigest,
-            ["sampled"] = d.Sampled,
-            ["requiredApprovals"] = required,
-            ["requestedAt"] = AuditTime.Format(at),
-            ["expiresAt"] = AuditTime.Format(expiresAt),
-            ["counted"] = counted,
-            ["basis"] = basis is null ? null : new JsonObject
-            {
-                ["ruleId"] = basis.RuleId,
-                ["modelVersion"] = basis.ModelVersion,
-                ["datasetDigest"] = basis.DatasetDigest,
-                ["reason"] = basis.Reason,
-            },
-        },
-    };
-
-    public static AuditEntry Presented(string policyHash, PrincipalDefinition reviewer, RequestState request, DateTimeOffset at) => new()
-    {
-        Actor = Actor(reviewer, reviewer.Id),
-        EventType = AuditEventTypes.ApprovalPresented,
-        EntityType = RequestEntity,
-        EntityId = request.Id,
-        Payload = new JsonObject
-        {
-            ["policyHash"] = policyHash,
-            ["requestId"] = request.Id,
-            ["reviewerId"] = reviewer.Id,
-            ["payloadDigest"] = request.PayloadDigest,
-            ["presentedAt"] = AuditTime.Format(at),
-        },
-    };
+    public static GateEntry Presented(string policyHash, PrincipalDefinition reviewer, string requestId, string payloadDigest, DateTimeOffset at) =>
+        Applied(
+            new ApprovalPresented(policyHash, requestId, reviewer.Id, payloadDigest, at), Actor(reviewer, reviewer.Id), RequestEntity, requestId);
 
     /// <summary><c>approval.decided</c> (accepted) or <c>approval.signoff_refused</c> (with <paramref name="refusedCode"/>).</summary>
-    public static AuditEntry SignOff(string policyHash, PrincipalDefinition? reviewer, string reviewerId, RequestState request, bool approve, string? reason, DateTimeOffset? presentedAt, DateTimeOffset at, SourceLocation rule, string? refusedCode) => new()
+    public static GateEntry SignOff(
+        string policyHash, PrincipalDefinition? reviewer, string reviewerId, string requestId, string skill, string payloadDigest, DateTimeOffset requestedAt,
+        bool approve, string? reason, DateTimeOffset? presentedAt, DateTimeOffset at, SourceLocation rule, string? refusedCode)
     {
-        Actor = Actor(reviewer, reviewerId),
-        EventType = refusedCode is null ? AuditEventTypes.ApprovalDecided : AuditEventTypes.SignOffRefused,
-        EntityType = RequestEntity,
-        EntityId = request.Id,
-        Payload = new JsonObject
-        {
-            ["policyHash"] = policyHash,
-            ["requestId"] = request.Id,
-            ["reviewerId"] = reviewerId,
-            ["skill"] = request.Skill,
-            ["verdict"] = approve ? "approve" : "reject",
-            ["reason"] = reason,
-            ["reasonCode"] = refusedCode ?? ReasonCodes.SignedOff,
-            ["rule"] = Rule(rule),
-            ["payloadDigest"] = request.PayloadDigest,
-            ["requestedAt"] = AuditTime.Format(request.RequestedAt),
-            ["presentedAt"] = presentedAt is { } p ? AuditTime.Format(p) : null,
-            ["decidedAt"] = AuditTime.Format(at),
-            ["dwellMs"] = presentedAt is { } p2 ? (long)(at - p2).TotalMilliseconds : null,
-            ["queueMs"] = presentedAt is { } p3 ? (long)(p3 - request.RequestedAt).TotalMilliseconds : null,
-        },
-    };
+        var verdict = approve ? SignOffVerdict.Approve : SignOffVerdict.Reject;
+        long? dwellMs = presentedAt is { } p ? (long)(at - p).TotalMilliseconds : null;
+        long? queueMs = presentedAt is { } q ? (long)(q - requestedAt).TotalMilliseconds : null;
+        var actor = Actor(reviewer, reviewerId);
+        return refusedCode is null
+            ? Applied(
+                new ApprovalDecided(
+                    policyHash, requestId, reviewerId, verdict, reason, ReasonCodes.SignedOff, Rule(rule), payloadDigest, requestedAt, presentedAt, at, dwellMs,
+                    queueMs, skill),
+                actor, RequestEntity, requestId)
+            : Unapplied(
+                new SignOffRefused(
+                    policyHash, requestId, reviewerId, verdict, reason, refusedCode, Rule(rule), payloadDigest, requestedAt, presentedAt, at, dwellMs,
+                    queueMs, skill),
+                actor, RequestEntity, requestId);
+    }
 
-    public static AuditEntry ActionStarted(string policyHash, PrincipalDefinition executor, RequestState request, IEnumerable<string> approvers, SourceLocation rule, DateTimeOffset at) => new()
-    {
-        Actor = Actor(executor, executor.Id),
-        EventType = AuditEventTypes.ActionStarted,
-        EntityType = RequestEntity,
-        EntityId = request.Id,
-        Payload = new JsonObject
-        {
-            ["policyHash"] = policyHash,
-            ["requestId"] = request.Id,
-            ["principalId"] = executor.Id,
-            ["skill"] = request.Skill,
-            ["reasonCode"] = ReasonCodes.Executed,
-            ["rule"] = Rule(rule),
-            ["payloadDigest"] = request.PayloadDigest,
-            ["approvers"] = new JsonArray([.. approvers.Select(a => (JsonNode?)a)]),
-            ["startedAt"] = AuditTime.Format(at),
-        },
-    };
+    public static GateEntry ActionStarted(
+        string policyHash, PrincipalDefinition executor, string requestId, string skill, string payloadDigest, IReadOnlyList<string> approvers,
+        SourceLocation rule, DateTimeOffset at) => Unapplied(
+        new Events.ActionStarted(policyHash, requestId, executor.Id, skill, ReasonCodes.Executed, Rule(rule), payloadDigest, approvers, at),
+        Actor(executor, executor.Id), RequestEntity, requestId);
 
     /// <summary><c>action.executed</c> or, with <paramref name="error"/>, <c>action.failed</c>.</summary>
-    public static AuditEntry ActionOutcome(string policyHash, PrincipalDefinition principal, string skill, string entityType, string entityId, DateTimeOffset at, Exception? error) => new()
+    public static GateEntry ActionOutcome(
+        string policyHash, PrincipalDefinition principal, string skill, string entityType, string entityId, DateTimeOffset at, Exception? error)
     {
-        Actor = Actor(principal, principal.Id),
-        EventType = error is null ? AuditEventTypes.ActionExecuted : AuditEventTypes.ActionFailed,
-        EntityType = entityType,
-        EntityId = entityId,
-        Payload = new JsonObject
-        {
-            ["policyHash"] = policyHash,
-            [entityType == RequestEntity ? "requestId" : "invocationId"] = entityId,
-            ["principalId"] = principal.Id,
-            ["skill"] = skill,
-            // Only the exception's type: its message may carry the payload's personal data into the log.
-            ["error"] = error?.GetType().FullName,
-            ["completedAt"] = AuditTime.Format(at),
-        },
-    };
+        var actor = Actor(principal, principal.Id);
+        var requestId = entityType == RequestEntity ? entityId : null;
+        var invocationId = entityType == RequestEntity ? null : entityId;
+        // Only the exception's type: its message may carry the payload's personal data into the log.
+        return error is null
+            ? Unapplied(new ActionExecuted(policyHash, principal.Id, skill, null, at, requestId, invocationId), actor, entityType, entityId)
+            : Unapplied(
+                new ActionFailed(policyHash, principal.Id, skill, error.GetType().FullName!, at, requestId, invocationId), actor, entityType, entityId);
+    }
 
-    public static AuditEntry BreakGlass(in Decision d, PrincipalDefinition principal, string invocationId, string payloadDigest, string justification, DateTimeOffset at, bool counted) => new()
-    {
-        Actor = Actor(principal, principal.Id),
-        EventType = AuditEventTypes.BreakGlassInvoked,
-        EntityType = InvocationEntity,
-        EntityId = invocationId,
-        Payload = new JsonObject
-        {
-            ["policyHash"] = d.PolicyHash,
-            ["invocationId"] = invocationId,
-            ["principalId"] = principal.Id,
-            ["skill"] = d.Skill,
-            ["reasonCode"] = ReasonCodes.BreakGlass,
-            ["rule"] = Rule(d.Rule),
-            ["justification"] = justification,
-            ["payloadDigest"] = payloadDigest,
-            ["decidedAt"] = AuditTime.Format(at),
-            ["counted"] = counted,
-            ["reviewRequired"] = true,
-        },
-    };
+    public static GateEntry BreakGlass(
+        in Decision d, PrincipalDefinition principal, string invocationId, string payloadDigest, string justification, DateTimeOffset at, bool counted) =>
+        Applied(
+            new BreakGlassInvoked(
+                d.PolicyHash, invocationId, principal.Id, d.Skill, ReasonCodes.BreakGlass, Rule(d.Rule), justification, payloadDigest, at, counted,
+                ReviewRequired: true),
+            Actor(principal, principal.Id), InvocationEntity, invocationId);
 
     private static string? Rule(SourceLocation rule) => rule.File is null ? null : rule.ToString();
+
+    /// <summary>An entry the projection applies live from <paramref name="payload"/> itself, without decoding what was stored.</summary>
+    private static GateEntry Applied<T>(in T payload, AuditActor actor, string entityType, string entityId)
+        where T : struct, IAuditEventPayload<T> => new(AuditEventWriter.ToEntry(payload, actor, entityType, entityId), payload);
+
+    /// <summary>An entry the projection needs nothing from live (or only its entity id): no record is kept, nothing is boxed.</summary>
+    private static GateEntry Unapplied<T>(in T payload, AuditActor actor, string entityType, string entityId)
+        where T : struct, IAuditEventPayload<T> => new(AuditEventWriter.ToEntry(payload, actor, entityType, entityId), null);
+}
+
+/// <summary>
+/// An audit entry the gate is about to append and, for the events its projection reads back live, the record it was built
+/// from: the projection applies that record rather than decode the stored copy of the same bytes.
+/// </summary>
+/// <param name="Entry">What the store appends.</param>
+/// <param name="Applied">The record, or <see langword="null"/> when the projection needs nothing from the payload live.</param>
+internal readonly record struct GateEntry(AuditEntry Entry, IAuditEventPayload? Applied)
+{
+    public string EventType => Entry.EventType;
 }

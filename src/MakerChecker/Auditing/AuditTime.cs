@@ -1,17 +1,25 @@
 using System.Globalization;
-using System.Text.Json;
 
 namespace MakerChecker.Auditing;
 
 /// <summary>Times in event payloads: UTC, ISO 8601 with seven fractional digits, so they replay exactly.</summary>
 internal static class AuditTime
 {
-    public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    private const string Pattern = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
-    public static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString(Pattern, CultureInfo.InvariantCulture);
 
-    public static DateTimeOffset Get(JsonElement payload, string name) => Parse(payload.GetProperty(name).GetString()!);
+    /// <summary>Formats into <paramref name="destination"/> (28 characters) without allocating; returns the length written.</summary>
+    public static int Format(DateTimeOffset time, Span<char> destination) =>
+        time.UtcDateTime.TryFormat(destination, out var written, Pattern, CultureInfo.InvariantCulture)
+            ? written
+            : throw new ArgumentException("A time needs 28 characters.", nameof(destination));
 
-    public static DateTimeOffset? GetOptional(JsonElement payload, string name) =>
-        payload.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? Parse(v.GetString()!) : null;
+    public static DateTimeOffset Parse(string text) => Parse(text.AsSpan());
+
+    public static DateTimeOffset Parse(ReadOnlySpan<char> text) =>
+        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    public static bool TryParse(ReadOnlySpan<char> text, out DateTimeOffset time) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
 }

@@ -1,5 +1,6 @@
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Policy.Model;
 using MakerChecker.Telemetry;
@@ -71,22 +72,22 @@ public sealed partial class ApprovalGate
     /// <exception cref="AuditStoreException">
     /// The append failed, or the head moved under <see cref="MaxDecisionAttempts"/> attempts in a row; nothing was done.
     /// </exception>
-    private async ValueTask<AuditEvent?> AppendOnHeadAsync(AuditEntry entry, CountedSlot? slot = null)
+    private async ValueTask<AuditEvent?> AppendOnHeadAsync(GateEntry entry, CountedSlot? slot = null)
     {
         AuditEvent? recorded;
         try
         {
             // Not cancellable: a cancelled append may or may not have become durable, and the gate must know which.
-            recorded = await _store.TryAppendAsync(entry, _state.LastSeq, CancellationToken.None).ConfigureAwait(false);
+            recorded = await _store.TryAppendAsync(entry.Entry, _state.LastSeq, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            throw AppendFailed(ex, entry, slot);
+            throw AppendFailed(ex, entry.Entry, slot);
         }
 
         if (recorded is not null)
         {
-            _state.Apply(recorded, replaying: false);
+            _state.Apply(recorded, replaying: false, entry.Applied);
             return recorded;
         }
 
@@ -124,7 +125,7 @@ public sealed partial class ApprovalGate
     /// own decisions; when another writer appended first, the gate catches up and appends it again (nothing to decide).
     /// </summary>
     /// <exception cref="AuditStoreException">The append failed, or the head moved under <see cref="MaxDecisionAttempts"/> attempts in a row.</exception>
-    private async ValueTask AppendFactAsync(AuditEntry entry)
+    private async ValueTask AppendFactAsync(GateEntry entry)
     {
         await _decisions.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try

@@ -28,7 +28,7 @@ public sealed partial class ApprovalGate
                 return moved ? null : GateResult.From(decision, request.Snapshot(now));
             }
 
-            if (await AppendOnHeadAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request, now)).ConfigureAwait(false) is null) return null;
+            if (await AppendOnHeadAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request.Id, request.PayloadDigest, now)).ConfigureAwait(false) is null) return null;
             Log.Presented(_logger, requestId, reviewerId);
             return GateResult.From(decision, request.Snapshot(now));
         }, cancellationToken);
@@ -98,7 +98,7 @@ public sealed partial class ApprovalGate
             }
 
             // Once action.started is in the log (and applied) the request is Executing, so no caller on any gate can start it again.
-            var started = AuditPayloads.ActionStarted(policy.Hash, requester!, request, approvers!, decision.Rule, now);
+            var started = AuditPayloads.ActionStarted(policy.Hash, requester!, request.Id, request.Skill, request.PayloadDigest, approvers!, decision.Rule, now);
             if (await AppendOnHeadAsync(started).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.Executing(_logger, requestId, request.Skill, principalId);
@@ -119,7 +119,8 @@ public sealed partial class ApprovalGate
             var presentedAt = request.FirstPresentedTo(reviewerId);
             var decision = RequestRules.SignOff(policy, Principals(policy), request, reviewerId, reviewer, approve, reason, presentedAt, now);
             var code = decision.Outcome == DecisionOutcome.Refused ? decision.ReasonCode : null;
-            var entry = AuditPayloads.SignOff(policy.Hash, reviewer, reviewerId, request, approve, reason, presentedAt, now, decision.Rule, code);
+            var entry = AuditPayloads.SignOff(policy.Hash, reviewer, reviewerId, request.Id, request.Skill, request.PayloadDigest, request.RequestedAt,
+                approve, reason, presentedAt, now, decision.Rule, code);
             var recorded = await AppendOnHeadAsync(entry).ConfigureAwait(false);
             if (recorded is null) return null;
             if (code is not null)

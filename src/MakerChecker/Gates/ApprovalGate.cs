@@ -260,7 +260,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
 
                 case DecisionOutcome.ApprovalRequired:
                     var gate = decision.Grant!.Gate!;
-                    var entry = AuditPayloads.ApprovalRequested(decision, principal!, id, digest, basis, now, now + gate.ExpiresAfter, gate.Approvers, counted);
+                    var entry = AuditPayloads.ApprovalRequested(decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted);
                     if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
                     _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                     Log.ApprovalRequested(_logger, id, skill, principalId, decision.ReasonCode, decision.Sampled);

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
+using System.Diagnostics;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Limits;
 using MakerChecker.Policy.Model;
 
@@ -36,10 +37,14 @@ internal sealed class GateProjection
     /// <summary>
     /// Applies one stored event: the one after the last applied, in chain order, each exactly once. Live invocations
     /// were counted in <see cref="Limits"/> before their event was written (so that check and count were atomic); only
-    /// replay (start-up, and catching up on other writers' events) counts them here.
+    /// replay (start-up, and catching up on other writers' events) counts them here. Replay reads every event it uses
+    /// strictly through the catalogue. Live, the gate passes the record it wrote (<paramref name="written"/>, the same
+    /// values as the stored bytes), and an event whose only use is its request id takes it from the entity id, which the
+    /// writer (<see cref="AuditPayloads"/>) sets to that request id: the hot path decodes nothing.
     /// </summary>
     /// <exception cref="AuditStoreException">The event does not continue the chain applied so far.</exception>
-    public RequestState? Apply(AuditEvent e, bool replaying)
+    /// <exception cref="AuditEventFormatException">A gate event's payload is malformed (missing or mistyped field).</exception>
+    public RequestState? Apply(AuditEvent e, bool replaying, IAuditEventPayload? written = null)
     {
         if (Head is not null && (e.Seq <= LastSeq || e.PrevHash != Head))
         {
@@ -47,61 +52,74 @@ internal sealed class GateProjection
                 $"The audit log does not continue the chain the gate has applied: event {e.Seq} (prev_hash {e.PrevHash}) does not follow event {LastSeq} (hash {Head}). Verify the log.");
         }
 
+        // Read (and so check) the payload before the event counts as applied: a malformed event stops every later
+        // catch-up at the same place instead of being stepped over by the next one.
+        var changed = ApplyPayload(e, replaying, written);
         LastSeq = e.Seq;
         Head = e.Hash;
-        var p = e.Payload;
+        return changed;
+    }
+
+    private RequestState? ApplyPayload(AuditEvent e, bool replaying, IAuditEventPayload? written)
+    {
         switch (e.EventType)
         {
             case AuditEventTypes.PolicyActivated:
-                ActivePolicyHash = p.GetProperty("policyHash").GetString();
+                ActivePolicyHash = Payload<PolicyActivated>(e, written).PolicyHash;
                 return null;
 
             case AuditEventTypes.PrincipalRegistered:
-                var principal = new PrincipalDefinition(
-                    Str(p, "principalId")!,
-                    Enum.Parse<PrincipalKind>(Str(p, "kind")!, ignoreCase: true),
-                    Str(p, "role")!,
-                    Enum.Parse<PrincipalStatus>(Str(p, "status")!, ignoreCase: true),
-                    Str(p, "owner"));
-                Principals[principal.Id] = principal;
+                var registered = Payload<PrincipalRegistered>(e, written);
+                Principals[registered.PrincipalId] =
+                    new PrincipalDefinition(registered.PrincipalId, registered.Kind, registered.Role, registered.Status, registered.Owner);
                 return null;
 
             case AuditEventTypes.DecisionAllowed:
-                CountOnReplay(p, replaying);
+                // Live, the invocation was counted before its event was written; only replay reads the event.
+                if (replaying && AuditEventReader.Read<DecisionAllowed>(e) is { Counted: true } allowed)
+                {
+                    Limits.Record(allowed.PrincipalId, allowed.Skill, allowed.DecidedAt);
+                }
                 return null;
 
             case AuditEventTypes.BreakGlassInvoked:
-                CountOnReplay(p, replaying);
+                var glass = Payload<BreakGlassInvoked>(e, written);
+                if (replaying && glass.Counted) Limits.Record(glass.PrincipalId, glass.Skill, glass.DecidedAt);
                 BreakGlass.Enqueue(new BreakGlassRecord(
-                    Str(p, "invocationId")!, Str(p, "principalId")!, Str(p, "skill")!, Str(p, "justification")!,
-                    Str(p, "payloadDigest")!, Str(p, "rule") ?? "", AuditTime.Get(p, "decidedAt")));
+                    glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt));
                 return null;
 
             case AuditEventTypes.ApprovalRequested:
-                CountOnReplay(p, replaying);
+                var opened = Payload<ApprovalRequested>(e, written);
+                if (replaying && opened.Counted) Limits.Record(opened.PrincipalId, opened.Skill, opened.RequestedAt);
+                var basis = opened.Basis is { } b ? new ProposalBasis(b.RuleId, b.ModelVersion, b.DatasetDigest, b.Reason) : null;
                 var state = new RequestState(
-                    Str(p, "requestId")!, Str(p, "skill")!, Str(p, "principalId")!, Str(p, "payloadDigest")!, ReadBasis(p),
-                    Str(p, "policyHash")!, Str(p, "rule") ?? "", AuditTime.Get(p, "requestedAt"), AuditTime.Get(p, "expiresAt"),
-                    p.GetProperty("requiredApprovals").GetInt32(), p.GetProperty("sampled").GetBoolean());
+                    opened.RequestId, opened.Skill, opened.PrincipalId, opened.PayloadDigest, basis, opened.PolicyHash, opened.Rule ?? "", opened.RequestedAt,
+                    opened.ExpiresAt, opened.RequiredApprovals, opened.Sampled);
                 Requests[state.Id] = state;
                 return state;
 
             case AuditEventTypes.ApprovalPresented:
-                return WithRequest(p, r => r.AddPresentation(new Presentation(Str(p, "reviewerId")!, AuditTime.Get(p, "presentedAt"))));
+                var presented = Payload<ApprovalPresented>(e, written);
+                if (Find(presented.RequestId) is not { } shown) return null;
+                shown.AddPresentation(new Presentation(presented.ReviewerId, presented.PresentedAt));
+                return shown;
 
             case AuditEventTypes.ApprovalDecided:
-                return WithRequest(p, r => r.AddSignOff(new SignOff(
-                    Str(p, "reviewerId")!, Str(p, "verdict") == "approve", Str(p, "reason"),
-                    AuditTime.GetOptional(p, "presentedAt"), AuditTime.Get(p, "decidedAt"))));
+                var decided = Payload<ApprovalDecided>(e, written);
+                if (Find(decided.RequestId) is not { } signed) return null;
+                var approved = decided.Verdict == SignOffVerdict.Approve;
+                signed.AddSignOff(new SignOff(decided.ReviewerId, approved, decided.Reason, decided.PresentedAt, decided.DecidedAt));
+                return signed;
 
             case AuditEventTypes.ActionStarted:
-                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Executing));
+                return WithStatus(replaying ? AuditEventReader.Read<ActionStarted>(e).RequestId : e.EntityId, ApprovalStatus.Executing);
 
             case AuditEventTypes.ActionExecuted when e.EntityType == AuditPayloads.RequestEntity:
-                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Executed));
+                return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionExecuted>(e).RequestId) : e.EntityId, ApprovalStatus.Executed);
 
             case AuditEventTypes.ActionFailed when e.EntityType == AuditPayloads.RequestEntity:
-                return WithRequest(p, r => r.SetStatus(ApprovalStatus.Failed));
+                return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionFailed>(e).RequestId) : e.EntityId, ApprovalStatus.Failed);
 
             default:
                 // Refusals (decision.refused, approval.signoff_refused), outcomes of direct invocations, and other
@@ -121,26 +139,29 @@ internal sealed class GateProjection
         Head = null;
     }
 
-    private RequestState? WithRequest(JsonElement p, Action<RequestState> change)
+    /// <summary>The payload of <paramref name="e"/>: the record it was written from when the gate applies its own event live, else read strictly.</summary>
+    private static T Payload<T>(AuditEvent e, IAuditEventPayload? written)
+        where T : struct, IAuditEventPayload<T>
     {
-        if (!Requests.TryGetValue(Str(p, "requestId")!, out var r)) return null;
-        change(r);
-        return r;
-    }
-
-    private void CountOnReplay(JsonElement p, bool replaying)
-    {
-        if (replaying && p.TryGetProperty("counted", out var c) && c.ValueKind == JsonValueKind.True)
+        if (written is T record)
         {
-            Limits.Record(Str(p, "principalId")!, Str(p, "skill")!, AuditTime.GetOptional(p, "decidedAt") ?? AuditTime.Get(p, "requestedAt"));
+            Debug.Assert(e.EventType == T.Type, "the record applied live is the one the event was written from");
+            return record;
         }
+        return AuditEventReader.Read<T>(e);
     }
 
-    private static ProposalBasis? ReadBasis(JsonElement p) =>
-        p.TryGetProperty("basis", out var b) && b.ValueKind == JsonValueKind.Object
-            ? new ProposalBasis(Str(b, "ruleId"), Str(b, "modelVersion"), Str(b, "datasetDigest"), Str(b, "reason"))
-            : null;
+    /// <summary>An outcome about an approval request names it: one that names only an invocation cannot close the request.</summary>
+    private static string RequestIdOf(AuditEvent e, string? requestId) =>
+        requestId ?? throw new AuditEventFormatException(
+            e.Seq, e.EventType, "requestId", $"missing, but the event is about approval request '{e.EntityId}' and must name it");
 
-    private static string? Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private RequestState? Find(string? requestId) => requestId is not null && Requests.TryGetValue(requestId, out var r) ? r : null;
+
+    private RequestState? WithStatus(string? requestId, ApprovalStatus status)
+    {
+        var request = Find(requestId);
+        request?.SetStatus(status);
+        return request;
+    }
 }

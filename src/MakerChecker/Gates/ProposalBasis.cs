@@ -8,4 +8,8 @@ namespace MakerChecker.Gates;
 /// <param name="ModelVersion">The model or rule-set version that proposed the action.</param>
 /// <param name="DatasetDigest">A digest of the dataset snapshot the proposal was computed from.</param>
 /// <param name="Reason">Free text: why the proposer proposes this action.</param>
-public sealed record ProposalBasis(string? RuleId = null, string? ModelVersion = null, string? DatasetDigest = null, string? Reason = null);
+public sealed record ProposalBasis(string? RuleId = null, string? ModelVersion = null, string? DatasetDigest = null, string? Reason = null)
+{
+    /// <summary>The basis as <c>approval.requested</c> records it.</summary>
+    internal Auditing.Events.RecordedBasis ToRecorded() => new(RuleId, ModelVersion, DatasetDigest, Reason);
+}

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using MakerChecker.Audit.Events;
 using MakerChecker.Auditing;
+using MakerChecker.Auditing.Events;
 
 namespace MakerChecker.Review;
 
@@ -16,7 +16,7 @@ public static class ReviewEvidenceReader
     /// <param name="events">Audit events in log order.</param>
     /// <param name="cancellationToken">Stops the reading.</param>
     /// <returns>The evidence.</returns>
-    /// <exception cref="ReviewEvidenceException">An event of a type the detector reads has a malformed payload.</exception>
+    /// <exception cref="AuditEventFormatException">An event of a type the detector reads has a malformed payload.</exception>
     public static async Task<ReviewEvidence> ReadAsync(IAsyncEnumerable<AuditEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -28,7 +28,7 @@ public static class ReviewEvidenceReader
     /// <summary>Reads events already in memory.</summary>
     /// <param name="events">Audit events in log order.</param>
     /// <returns>The evidence.</returns>
-    /// <exception cref="ReviewEvidenceException">An event of a type the detector reads has a malformed payload.</exception>
+    /// <exception cref="AuditEventFormatException">An event of a type the detector reads has a malformed payload.</exception>
     public static ReviewEvidence Read(IEnumerable<AuditEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -49,36 +49,35 @@ public static class ReviewEvidenceReader
             switch (e.EventType)
             {
                 case AuditEventTypes.DecisionAllowed:
-                    Count(Evidence.AutomatedDecisions, new Payload(e).String("skill"));
+                    Count(Evidence.AutomatedDecisions, AuditEventReader.Read<DecisionAllowed>(e).Skill);
                     break;
                 case AuditEventTypes.ApprovalRequested:
                 {
-                    var p = new Payload(e);
-                    var skill = p.String("skill");
-                    _skillOfRequest[p.String("requestId")] = skill;
-                    Count(Evidence.AutomatedDecisions, skill);
+                    var opened = AuditEventReader.Read<ApprovalRequested>(e);
+                    _skillOfRequest[opened.RequestId] = opened.Skill;
+                    Count(Evidence.AutomatedDecisions, opened.Skill);
                     break;
                 }
                 case AuditEventTypes.ApprovalDecided:
                 {
-                    var p = new Payload(e);
-                    var requestId = p.String("requestId");
-                    var skill = p.OptionalString("skill") ?? _skillOfRequest.GetValueOrDefault(requestId);
-                    Evidence.SignOffs.Add(new SignOffRecord(e.Seq, requestId, p.String("reviewerId"), skill, p.Verdict(),
-                        p.Time("requestedAt"), p.OptionalTime("presentedAt"), p.Time("decidedAt"), p.OptionalString("reason")));
-                    if (skill is not null && _reviewed.Add(requestId)) Count(Evidence.ReviewedDecisions, skill);
+                    var d = AuditEventReader.Read<ApprovalDecided>(e);
+                    // Logs written before sign-off events carried the skill: take it from the request.
+                    var skill = d.Skill ?? _skillOfRequest.GetValueOrDefault(d.RequestId);
+                    Evidence.SignOffs.Add(new SignOffRecord(
+                        e.Seq, d.RequestId, d.ReviewerId, skill, d.Verdict == SignOffVerdict.Approve, d.RequestedAt, d.PresentedAt, d.DecidedAt, d.Reason));
+                    if (skill is not null && _reviewed.Add(d.RequestId)) Count(Evidence.ReviewedDecisions, skill);
                     break;
                 }
                 case AuditEventTypes.SignOffRefused:
                 {
-                    var p = new Payload(e);
-                    Evidence.RefusedSignOffs.Add(new RefusedSignOff(e.Seq, p.String("requestId"), p.String("reviewerId"), p.String("reasonCode"), p.Time("decidedAt"), p.OptionalLong("dwellMs")));
+                    var r = AuditEventReader.Read<SignOffRefused>(e);
+                    Evidence.RefusedSignOffs.Add(new RefusedSignOff(e.Seq, r.RequestId, r.ReviewerId, r.ReasonCode, r.DecidedAt, r.DwellMs));
                     break;
                 }
                 case AuditEventTypes.BreakGlassInvoked:
                 {
-                    var p = new Payload(e);
-                    Evidence.BreakGlassUses.Add(new BreakGlassUse(e.Seq, p.String("principalId"), p.String("skill"), p.String("justification"), p.Time("decidedAt")));
+                    var b = AuditEventReader.Read<BreakGlassInvoked>(e);
+                    Evidence.BreakGlassUses.Add(new BreakGlassUse(e.Seq, b.PrincipalId, b.Skill, b.Justification, b.DecidedAt));
                     break;
                 }
                 default:
@@ -87,56 +86,5 @@ public static class ReviewEvidenceReader
         }
 
         private static void Count(IDictionary<string, int> counts, string skill) => counts[skill] = counts.TryGetValue(skill, out var n) ? n + 1 : 1;
-    }
-
-    /// <summary>Typed access to one event's payload; every failure names the event.</summary>
-    private readonly struct Payload(AuditEvent e)
-    {
-        public string String(string name) => OptionalString(name) ?? throw Bad($"the field '{name}' is missing or null");
-
-        public string? OptionalString(string name) => Field(name) switch
-        {
-            null => null,
-            { ValueKind: JsonValueKind.String } v => v.GetString(),
-            _ => throw Bad($"the field '{name}' is not a string"),
-        };
-
-        public long? OptionalLong(string name) => Field(name) switch
-        {
-            null => null,
-            { ValueKind: JsonValueKind.Number } v when v.TryGetInt64(out var n) => n,
-            _ => throw Bad($"the field '{name}' is not a whole number"),
-        };
-
-        public DateTimeOffset Time(string name) => OptionalTime(name) ?? throw Bad($"the field '{name}' is missing or null");
-
-        public DateTimeOffset? OptionalTime(string name)
-        {
-            var text = OptionalString(name);
-            if (text is null) return null;
-            try
-            {
-                return AuditTime.Parse(text);
-            }
-            catch (FormatException)
-            {
-                throw Bad($"the field '{name}' is not a time ('{text}')");
-            }
-        }
-
-        public bool Verdict() => String("verdict") switch
-        {
-            "approve" => true,
-            "reject" => false,
-            var other => throw Bad($"the field 'verdict' is '{other}', not 'approve' or 'reject'"),
-        };
-
-        private JsonElement? Field(string name)
-        {
-            if (e.Payload.ValueKind != JsonValueKind.Object) throw Bad("the payload is not a JSON object");
-            return e.Payload.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
-        }
-
-        private ReviewEvidenceException Bad(string problem) => new(e.Seq, e.EventType, problem);
     }
 }

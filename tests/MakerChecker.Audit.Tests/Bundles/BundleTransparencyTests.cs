@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using MakerChecker.Audit.Bundles;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Tests.Support;
 using MakerChecker.Audit.Tests.Transparency;
 using MakerChecker.Audit.Transparency;
 using MakerChecker.Audit.Verification;
@@ -27,7 +28,13 @@ public class BundleTransparencyTests
         return Encoding.UTF8.GetString(bundle.ToArray());
     }
 
-    private static Task<AuditVerdict> VerifyAsync(string bundle) => BundleVerifier.VerifyAsync(new MemoryStream(Encoding.UTF8.GetBytes(bundle)));
+    private static async Task<AuditVerdict> VerifyAsync(string bundle)
+    {
+        var bytes = Encoding.UTF8.GetBytes(bundle);
+        var verdict = await BundleVerifier.VerifyAsync(new MemoryStream(bytes));
+        ReferenceAgreement.AssertSame(ReferenceBundleVerifier.Verify(bytes), verdict);
+        return verdict;
+    }
 
     private static (string Before, string Section, string After) Split(string bundle)
     {

@@ -13,7 +13,9 @@ public class ParserTrickTests
     private static async Task<AuditVerdict> VerifyAsync(byte[] bundle)
     {
         using var stream = new MemoryStream(bundle);
-        return await BundleVerifier.VerifyAsync(stream);
+        var verdict = await BundleVerifier.VerifyAsync(stream);
+        ReferenceAgreement.AssertSame(ReferenceBundleVerifier.Verify(bundle), verdict);
+        return verdict;
     }
 
     private static Task<AuditVerdict> VerifyAsync(string bundle) => VerifyAsync(Encoding.UTF8.GetBytes(bundle));

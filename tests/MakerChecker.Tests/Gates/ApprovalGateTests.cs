@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
 using MakerChecker.Policy.Model;
@@ -21,11 +22,11 @@ public class ApprovalGateTests
         Assert.Equal(1, f.Runs);
         var types = f.Store.Events.Select(e => e.EventType).ToArray();
         Assert.Equal([AuditEventTypes.PolicyActivated, AuditEventTypes.DecisionAllowed, AuditEventTypes.ActionExecuted], types);
-        var allowed = f.Store.OfType(AuditEventTypes.DecisionAllowed).Single().Payload;
-        Assert.Equal(f.Policy.Hash, allowed.GetProperty("policyHash").GetString());
-        Assert.Equal(ReasonCodes.Allowed, allowed.GetProperty("reasonCode").GetString());
-        Assert.Equal(result.Rule.ToString(), allowed.GetProperty("rule").GetString());
-        Assert.StartsWith("sha256:", allowed.GetProperty("payloadDigest").GetString(), StringComparison.Ordinal);
+        var allowed = f.Store.Payloads<DecisionAllowed>().Single();
+        Assert.Equal(f.Policy.Hash, allowed.PolicyHash);
+        Assert.Equal(ReasonCodes.Allowed, allowed.ReasonCode);
+        Assert.Equal(result.Rule.ToString(), allowed.Rule);
+        Assert.StartsWith("sha256:", allowed.PayloadDigest, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -38,9 +39,9 @@ public class ApprovalGateTests
         Assert.Equal(ReasonCodes.SkillNotGranted, result.ReasonCode);
         Assert.Equal(f.Policy.Hash, result.PolicyHash);
         Assert.Equal(0, f.Runs);
-        var refused = f.Store.OfType(AuditEventTypes.DecisionRefused).Single().Payload;
-        Assert.Equal(ReasonCodes.SkillNotGranted, refused.GetProperty("reasonCode").GetString());
-        Assert.Equal(f.Policy.Roles["clerk"].Location.ToString(), refused.GetProperty("rule").GetString());
+        var refused = f.Store.Payloads<DecisionRefused>().Single();
+        Assert.Equal(ReasonCodes.SkillNotGranted, refused.ReasonCode);
+        Assert.Equal(f.Policy.Roles["clerk"].Location.ToString(), refused.Rule);
     }
 
     [Fact]
@@ -75,11 +76,11 @@ public class ApprovalGateTests
         Assert.Equal(f.Time.GetUtcNow().AddHours(1), request.ExpiresAt);
         Assert.Equal(PayloadDigest.Compute(Claim()), request.PayloadDigest);
         Assert.Equal("PXDX-42", request.Basis!.RuleId);
-        var opened = f.Store.OfType(AuditEventTypes.ApprovalRequested).Single().Payload;
-        Assert.Equal("screen-2026.11", opened.GetProperty("basis").GetProperty("modelVersion").GetString());
-        Assert.Equal("sha256:feed", opened.GetProperty("basis").GetProperty("datasetDigest").GetString());
-        Assert.Equal(ReasonCodes.ApprovalRequired, opened.GetProperty("reasonCode").GetString());
-        Assert.False(opened.GetProperty("sampled").GetBoolean());
+        var opened = f.Store.Payloads<ApprovalRequested>().Single();
+        Assert.Equal("screen-2026.11", opened.Basis!.Value.ModelVersion);
+        Assert.Equal("sha256:feed", opened.Basis.Value.DatasetDigest);
+        Assert.Equal(ReasonCodes.ApprovalRequired, opened.ReasonCode);
+        Assert.False(opened.Sampled);
         Assert.Single(f.Gate.GetOpenRequests());
     }
 
@@ -101,15 +102,15 @@ public class ApprovalGateTests
         Assert.Equal(ApprovalStatus.Executed, executed.Request!.Status);
         Assert.Equal(1, f.Runs);
 
-        var decided = f.Store.OfType(AuditEventTypes.ApprovalDecided).First().Payload;
-        Assert.Equal("dr-a", decided.GetProperty("reviewerId").GetString());
-        Assert.Equal("approve", decided.GetProperty("verdict").GetString());
-        Assert.Equal(45_000, decided.GetProperty("dwellMs").GetInt64());
-        Assert.Equal(300_000, decided.GetProperty("queueMs").GetInt64());
-        Assert.Equal(request.PayloadDigest, decided.GetProperty("payloadDigest").GetString());
-        Assert.NotEqual(JsonValueKind.Null, decided.GetProperty("presentedAt").ValueKind);
-        var started = f.Store.OfType(AuditEventTypes.ActionStarted).Single().Payload;
-        Assert.Equal(["dr-a", "dr-b"], started.GetProperty("approvers").EnumerateArray().Select(a => a.GetString()));
+        var decided = f.Store.Payloads<ApprovalDecided>().First();
+        Assert.Equal("dr-a", decided.ReviewerId);
+        Assert.Equal(SignOffVerdict.Approve, decided.Verdict);
+        Assert.Equal(45_000, decided.DwellMs);
+        Assert.Equal(300_000, decided.QueueMs);
+        Assert.Equal(request.PayloadDigest, decided.PayloadDigest);
+        Assert.NotNull(decided.PresentedAt);
+        var started = f.Store.Payloads<ActionStarted>().Single();
+        Assert.Equal(["dr-a", "dr-b"], started.Approvers);
         Assert.Equal(TimeSpan.FromSeconds(45), executed.Request.SignOffs[0].Dwell);
     }
 
@@ -130,9 +131,9 @@ public class ApprovalGateTests
         var result = await f.Gate.ApproveAsync(request.Id, reviewer);
         Assert.Equal(code, result.ReasonCode);
         Assert.Empty(result.Request!.SignOffs);
-        var refused = f.Store.OfType(AuditEventTypes.SignOffRefused).Single().Payload;
-        Assert.Equal(code, refused.GetProperty("reasonCode").GetString());
-        Assert.Equal(reviewer, refused.GetProperty("reviewerId").GetString());
+        var refused = f.Store.Payloads<SignOffRefused>().Single();
+        Assert.Equal(code, refused.ReasonCode);
+        Assert.Equal(reviewer, refused.ReviewerId);
     }
 
     [Fact]
@@ -156,8 +157,8 @@ public class ApprovalGateTests
         f.Time.Advance(TimeSpan.FromSeconds(1.2));
         var fast = await f.Gate.ApproveAsync(request.Id, "dr-a");
         Assert.Equal(ReasonCodes.ReviewTooFast, fast.ReasonCode);
-        var refusal = f.Store.OfType(AuditEventTypes.SignOffRefused).Last().Payload;
-        Assert.Equal(1200, refusal.GetProperty("dwellMs").GetInt64());
+        var refusal = f.Store.Payloads<SignOffRefused>().Last();
+        Assert.Equal(1200, refusal.DwellMs);
 
         f.Time.Advance(TimeSpan.FromSeconds(29));
         Assert.Equal(ReasonCodes.SignedOff, (await f.Gate.ApproveAsync(request.Id, "dr-a")).ReasonCode);
@@ -176,7 +177,7 @@ public class ApprovalGateTests
         Assert.Equal(ReasonCodes.ReasonRequired, (await f.Gate.RejectAsync(request.Id, "dr-a", " ")).ReasonCode);
         var rejected = await f.Gate.RejectAsync(request.Id, "dr-a", "the diagnosis is covered");
         Assert.Equal(ApprovalStatus.Rejected, rejected.Request!.Status);
-        Assert.Equal("reject", f.Store.OfType(AuditEventTypes.ApprovalDecided).Single().Payload.GetProperty("verdict").GetString());
+        Assert.Equal(SignOffVerdict.Reject, f.Store.Payloads<ApprovalDecided>().Single().Verdict);
 
         Assert.Equal(ReasonCodes.RequestClosed, (await f.Gate.ApproveAsync(request.Id, "dr-b")).ReasonCode);
         Assert.Equal(ReasonCodes.RequestClosed, (await f.Gate.ExecuteAsync(request.Id, "bot", Claim(), f.Action)).ReasonCode);
@@ -310,7 +311,7 @@ public class ApprovalGateTests
         var record = Assert.Single(f.Gate.GetBreakGlassForReview());
         Assert.Equal("dr-a", record.PrincipalId);
         Assert.Equal("patient safety: duplicate claim paid twice", record.Justification);
-        Assert.True(f.Store.OfType(AuditEventTypes.BreakGlassInvoked).Single().Payload.GetProperty("reviewRequired").GetBoolean());
+        Assert.True(f.Store.Payloads<BreakGlassInvoked>().Single().ReviewRequired);
         Assert.Equal(4, f.Store.OfType(AuditEventTypes.DecisionRefused).Count());
     }
 
@@ -323,7 +324,7 @@ public class ApprovalGateTests
         Assert.Equal(ReasonCodes.SampledForReview, sampled.ReasonCode);
         Assert.True(sampled.Sampled);
         Assert.True(sampled.Request!.Sampled);
-        Assert.True(f.Store.OfType(AuditEventTypes.ApprovalRequested).Single().Payload.GetProperty("sampled").GetBoolean());
+        Assert.True(f.Store.Payloads<ApprovalRequested>().Single().Sampled);
         var notSampled = await f.Gate.InvokeAsync("bot", Note, Claim(), f.Action);
         Assert.Equal(ReasonCodes.Allowed, notSampled.ReasonCode);
         Assert.Equal(1, f.Runs);
@@ -337,8 +338,9 @@ public class ApprovalGateTests
         await f.PresentAndApproveAsync(request.Id, "dr-a");
         await f.PresentAndApproveAsync(request.Id, "dr-b");
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await f.Gate.ExecuteAsync(request.Id, "bot", Claim(), _ => throw new InvalidOperationException("claims system down")));
-        var failed = f.Store.OfType(AuditEventTypes.ActionFailed).Single().Payload;
-        Assert.Equal(typeof(InvalidOperationException).FullName, failed.GetProperty("error").GetString());
+        var failed = f.Store.Payloads<ActionFailed>().Single();
+        Assert.Equal(typeof(InvalidOperationException).FullName, failed.Error);
+        Assert.Equal(request.Id, failed.RequestId);
         Assert.Equal(ApprovalStatus.Failed, f.Gate.GetRequest(request.Id)!.Status);
         Assert.Equal(ReasonCodes.AlreadyExecuted, (await f.Gate.ExecuteAsync(request.Id, "bot", Claim(), f.Action)).ReasonCode);
     }

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
 using MakerChecker.Policy;
@@ -66,11 +67,12 @@ public class EndToEndTests
             await using var store = await FileAuditStore.OpenReadOnlyAsync(log);
             var events = new List<MakerChecker.Audit.Events.AuditEvent>();
             await foreach (var e in store.ReadAsync()) events.Add(e);
-            var decided = Assert.Single(events, e => e.EventType == AuditEventTypes.ApprovalDecided);
-            Assert.Equal("dr.okafor", decided.Payload.GetProperty("reviewerId").GetString());
-            Assert.Equal(95_000, decided.Payload.GetProperty("dwellMs").GetInt64());
-            var tooFast = Assert.Single(events, e => e.EventType == AuditEventTypes.SignOffRefused && e.Payload.GetProperty("reasonCode").GetString() == ReasonCodes.ReviewTooFast);
-            Assert.Equal(1200, tooFast.Payload.GetProperty("dwellMs").GetInt64());
+            var decided = AuditEventReader.Read<ApprovalDecided>(Assert.Single(events, e => e.EventType == ApprovalDecided.Type));
+            Assert.Equal("dr.okafor", decided.ReviewerId);
+            Assert.Equal(95_000, decided.DwellMs);
+            var tooFast = Assert.Single(
+                events.Where(e => e.EventType == SignOffRefused.Type).Select(AuditEventReader.Read<SignOffRefused>), r => r.ReasonCode == ReasonCodes.ReviewTooFast);
+            Assert.Equal(1200, tooFast.DwellMs);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MakerChecker.Auditing;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
 using MakerChecker.Policy.Model;
@@ -83,11 +84,11 @@ public class RestartTests
         await f.Gate.InitializeAsync();
         var next = BuildPolicy(hash: new string('b', 64));
         await f.Gate.ActivatePolicyAsync(next);
-        var activated = f.Store.OfType(AuditEventTypes.PolicyActivated).Select(e => e.Payload.GetProperty("policyHash").GetString()!).ToArray();
+        var activated = f.Store.Payloads<PolicyActivated>().Select(p => p.PolicyHash).ToArray();
         Assert.Equal([f.Policy.Hash, next.Hash], activated);
         var result = await f.Gate.InvokeAsync("bot", Flag, Claim(), f.Action);
         Assert.Equal(next.Hash, result.PolicyHash);
-        Assert.Equal(next.Hash, f.Store.OfType(AuditEventTypes.DecisionAllowed).Single().Payload.GetProperty("policyHash").GetString());
+        Assert.Equal(next.Hash, f.Store.Payloads<DecisionAllowed>().Single().PolicyHash);
     }
 
     [Fact]
@@ -98,11 +99,14 @@ public class RestartTests
         await f.PresentAndApproveAsync(request.Id, "dr-a");
         await f.Gate.ApproveAsync(request.Id, "dr-a");
         await f.Gate.InvokeAsync("clerk-1", Deny, Claim(), f.Action);
-        Assert.All(f.Store.Events, e => Assert.Equal(f.Policy.Hash, e.Payload.GetProperty("policyHash").GetString()));
-        Assert.All(f.Store.Events.Where(e => e.EventType.StartsWith("decision.", StringComparison.Ordinal)), e =>
+        Assert.All(f.Store.Events, e =>
         {
-            Assert.Equal(JsonValueKind.String, e.Payload.GetProperty("reasonCode").ValueKind);
-            Assert.Equal(JsonValueKind.String, e.Payload.GetProperty("rule").ValueKind);
+            Assert.True(AuditEventReader.TryRead(e, out var payload), e.EventType);
+            Assert.Equal(f.Policy.Hash, payload.PolicyHash);
         });
+        Assert.All(f.Store.Payloads<DecisionAllowed>(), d => Assert.NotNull(d.Rule));
+        var refused = Assert.Single(f.Store.Payloads<DecisionRefused>());
+        Assert.Equal(ReasonCodes.SkillNotGranted, refused.ReasonCode);
+        Assert.NotNull(refused.Rule);
     }
 }

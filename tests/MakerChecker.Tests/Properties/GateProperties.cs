@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using MakerChecker.Auditing;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
 using MakerChecker.Policy.Model;
@@ -109,9 +110,14 @@ public class GateProperties
         }
         // What ran, and every decision that let something run or opened a request.
         return t.Runs.All(r => Authorised(r.PrincipalId, r.Skill, r.Principals))
-            && t.Events(AuditEventTypes.DecisionAllowed).Concat(t.Events(AuditEventTypes.ApprovalRequested)).Concat(t.Events(AuditEventTypes.BreakGlassInvoked))
-                .All(e => Authorised(e.Payload.GetProperty("principalId").GetString()!, e.Payload.GetProperty("skill").GetString()!));
+            && Authorisations(t).All(a => Authorised(a.Who, a.Skill));
     }
+
+    /// <summary>Every decision that let something run or opened a request: who, which skill, when.</summary>
+    private static IEnumerable<(string Who, string Skill, DateTimeOffset At)> Authorisations(Trace t) =>
+        t.Events(AuditEventTypes.DecisionAllowed).Select(AuditEventReader.Read<DecisionAllowed>).Select(d => (d.PrincipalId, d.Skill, d.DecidedAt))
+            .Concat(t.Events(AuditEventTypes.ApprovalRequested).Select(AuditEventReader.Read<ApprovalRequested>).Select(r => (r.PrincipalId, r.Skill, r.RequestedAt)))
+            .Concat(t.Events(AuditEventTypes.BreakGlassInvoked).Select(AuditEventReader.Read<BreakGlassInvoked>).Select(b => (b.PrincipalId, b.Skill, b.DecidedAt)));
 
     private static bool An_approval_never_authorises_another_payload_a_second_run_or_a_run_after_expiry_holds(GateScenario s, Trace t)
     {
@@ -164,9 +170,7 @@ public class GateProperties
 
     private static bool Rate_limits_are_never_exceeded_holds(GateScenario s, Trace t)
     {
-        var counted = t.Events(AuditEventTypes.DecisionAllowed).Concat(t.Events(AuditEventTypes.ApprovalRequested)).Concat(t.Events(AuditEventTypes.BreakGlassInvoked))
-            .Select(e => (Who: e.Payload.GetProperty("principalId").GetString()!, Skill: e.Payload.GetProperty("skill").GetString()!,
-                At: AuditTime.Parse((e.Payload.TryGetProperty("decidedAt", out var d) ? d : e.Payload.GetProperty("requestedAt")).GetString()!)));
+        var counted = Authorisations(t);
         foreach (var group in counted.GroupBy(c => (c.Who, c.Skill)))
         {
             var grant = s.Policy.Roles[s.Policy.Principals[group.Key.Who].Role].Grants[group.Key.Skill];

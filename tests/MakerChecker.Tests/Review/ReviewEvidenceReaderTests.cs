@@ -1,6 +1,7 @@
-using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing.Events;
+using MakerChecker.Tests.Auditing;
 using MakerChecker.Review;
 using MakerChecker.Testing;
 
@@ -44,43 +45,53 @@ public sealed class ReviewEvidenceReaderTests
     public async Task Reads_refused_sign_offs_with_their_reason_code_and_dwell()
     {
         await using var store = new InMemoryAuditStore();
-        await store.AppendAsync(Entry("approval.signoff_refused", new JsonObject
+        await store.AppendAsync(Entry(CatalogueSamples.SignOffRefused with
         {
-            ["requestId"] = "r-1", ["reviewerId"] = "dr.quick", ["reasonCode"] = "review_too_fast",
-            ["decidedAt"] = "2026-11-02T08:00:02.0000000Z", ["dwellMs"] = 2000, ["presentedAt"] = "2026-11-02T08:00:00.0000000Z",
+            RequestId = "r-1", ReviewerId = "dr.quick", ReasonCode = "review_too_fast", DwellMs = 2000, DecidedAt = CatalogueSamples.At.AddSeconds(2),
         }));
         var refused = Assert.Single((await ReviewEvidenceReader.ReadAsync(store.ReadAsync())).RefusedSignOffs);
-        Assert.Equal((2L, "r-1", "dr.quick", "review_too_fast", 2000L), (refused.Seq, refused.RequestId, refused.ReviewerId, refused.ReasonCode, refused.DwellMs!.Value));
+        Assert.Equal((2L, "r-1", "dr.quick", "review_too_fast", 2000L), (refused.Seq, refused.RequestId, refused.ReviewerId, refused.ReasonCode,
+            refused.DwellMs!.Value));
+    }
+
+    [Fact]
+    public async Task A_sign_off_written_before_sign_offs_named_their_skill_takes_it_from_the_request()
+    {
+        await using var store = new InMemoryAuditStore();
+        await store.AppendAsync(Entry(CatalogueSamples.ApprovalRequested with { RequestId = "r-1", Skill = "coverage.deny@1" }));
+        await store.AppendAsync(Entry(CatalogueSamples.ApprovalDecided with { RequestId = "r-1", Skill = null }));
+        Assert.DoesNotContain("\"skill\"", store.ReadAsync().ToBlockingEnumerable().Last().Payload.GetRawText(), StringComparison.Ordinal);
+
+        var evidence = await ReviewEvidenceReader.ReadAsync(store.ReadAsync());
+
+        Assert.Equal("coverage.deny@1", Assert.Single(evidence.SignOffs).Skill);
+        Assert.Equal(1, evidence.ReviewedDecisions["coverage.deny@1"]);
     }
 
     [Theory]
-    [InlineData("approval.decided", "reviewerId", null, "'reviewerId' is missing")]
-    [InlineData("approval.decided", "verdict", "maybe", "'verdict' is 'maybe'")]
-    [InlineData("approval.decided", "decidedAt", "yesterday", "'decidedAt' is not a time")]
-    [InlineData("approval.signoff_refused", "reasonCode", null, "'reasonCode' is missing")]
-    [InlineData("breakglass.invoked", "justification", null, "'justification' is missing")]
-    [InlineData("decision.allowed", "skill", null, "'skill' is missing")]
-    [InlineData("approval.requested", "requestId", null, "'requestId' is missing")]
+    [InlineData("approval.decided", "reviewerId", null, "'reviewerId' is null")]
+    [InlineData("approval.decided", "verdict", "maybe", "'verdict' is 'maybe', but must be one of approve, reject")]
+    [InlineData("approval.decided", "decidedAt", "yesterday", "'decidedAt' is 'yesterday', but must be a UTC ISO 8601 time")]
+    [InlineData("approval.signoff_refused", "reasonCode", null, "'reasonCode' is null")]
+    [InlineData("breakglass.invoked", "justification", null, "'justification' is null")]
+    [InlineData("decision.allowed", "skill", null, "'skill' is null")]
+    [InlineData("approval.requested", "requestId", null, "'requestId' is null")]
     public async Task A_malformed_payload_of_a_known_type_is_an_error_naming_the_seq(string type, string field, string? value, string problem)
     {
-        var payload = new JsonObject
-        {
-            ["requestId"] = "r-1", ["reviewerId"] = "dr.x", ["principalId"] = "dr.x", ["skill"] = ReviewScenario.Deny, ["verdict"] = "approve",
-            ["reasonCode"] = "review_too_fast", ["justification"] = "urgent", ["requestedAt"] = "2026-11-02T08:00:00.0000000Z",
-            ["presentedAt"] = "2026-11-02T08:00:00.0000000Z", ["decidedAt"] = "2026-11-02T08:00:01.0000000Z",
-        };
+        var payload = CatalogueSamples.Payloads.Single(p => p.EventType == type).ToPayload();
         payload[field] = value;
         await using var store = new InMemoryAuditStore();
-        await store.AppendAsync(Entry("policy.activated", new JsonObject { ["policyHash"] = "aa" }));
-        await store.AppendAsync(Entry(type, payload));
+        await store.AppendAsync(Entry(CatalogueSamples.PolicyActivated));
+        await store.AppendAsync(new AuditEntry { Actor = new AuditActor("human", "dr.x"), EventType = type, EntityType = "approval_request",
+            EntityId = "r-1", Payload = payload });
 
-        var error = await Assert.ThrowsAsync<ReviewEvidenceException>(() => ReviewEvidenceReader.ReadAsync(store.ReadAsync()));
+        var error = await Assert.ThrowsAsync<AuditEventFormatException>(() => ReviewEvidenceReader.ReadAsync(store.ReadAsync()));
 
-        Assert.Equal((3L, type), (error.Seq, error.EventType));
+        Assert.Equal((3L, type, field), (error.Seq, error.EventType, error.Field));
         Assert.Contains($"seq 3 ({type})", error.Message, StringComparison.Ordinal);
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }
 
-    private static AuditEntry Entry(string type, JsonObject payload) =>
-        new() { Actor = new AuditActor("human", "dr.x"), EventType = type, EntityType = "approval_request", EntityId = "r-1", Payload = payload };
+    private static AuditEntry Entry<T>(T payload)
+        where T : struct, IAuditEventPayload<T> => AuditEventWriter.ToEntry(payload, new AuditActor("human", "dr.x"), AuditEventWriter.RequestEntity, "r-1");
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing.Events;
 
 namespace MakerChecker.Tests.Support;
 
@@ -33,6 +34,10 @@ internal sealed class FaultyAuditStore : IAuditStore
     }
 
     public IEnumerable<AuditEvent> OfType(string eventType) => Events.Where(e => e.EventType == eventType);
+
+    /// <summary>The payloads of the events of <typeparamref name="T"/>'s type, read through the event catalogue.</summary>
+    public IEnumerable<T> Payloads<T>()
+        where T : struct, IAuditEventPayload<T> => OfType(T.Type).Select(AuditEventReader.Read<T>);
 
     public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Append(entry, expectedLastSeq: null)!);

@@ -4,6 +4,7 @@ using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Verification;
 using MakerChecker.Auditing;
+using MakerChecker.Auditing.Events;
 
 namespace MakerChecker.Review.Reporting;
 
@@ -35,7 +36,7 @@ public static class ReviewEvidenceSource
     /// </param>
     /// <param name="cancellationToken">Stops reading.</param>
     /// <returns>What the evidence is and whether it verified, and the detector's input.</returns>
-    /// <exception cref="ReviewEvidenceException">An event of a type the detector reads has a malformed payload.</exception>
+    /// <exception cref="AuditEventFormatException">An event of a type the report reads (including <c>policy.activated</c>) has a malformed payload.</exception>
     /// <exception cref="ArgumentException"><paramref name="bundleOptions"/> pins a key and <paramref name="path"/> is a live store, not a signed bundle.</exception>
     public static async Task<(ReviewEvidenceSummary Summary, ReviewEvidence Evidence)> LoadAsync(string path, BundleVerifierOptions? bundleOptions = null, CancellationToken cancellationToken = default)
     {
@@ -89,7 +90,7 @@ public static class ReviewEvidenceSource
                 _count++;
                 _from ??= e.OccurredAt;
                 _to = e.OccurredAt;
-                if (e.EventType == AuditEventTypes.PolicyActivated && e.Payload.ValueKind == System.Text.Json.JsonValueKind.Object && e.Payload.TryGetProperty("policyHash", out var hash) && hash.ValueKind == System.Text.Json.JsonValueKind.String && hash.GetString() is { } h && !_policies.Contains(h))
+                if (e.EventType == AuditEventTypes.PolicyActivated && AuditEventReader.Read<PolicyActivated>(e).PolicyHash is var h && !_policies.Contains(h))
                 {
                     _policies.Add(h);
                 }

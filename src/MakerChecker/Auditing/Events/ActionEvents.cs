@@ -1,0 +1,153 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace MakerChecker.Auditing.Events;
+
+/// <summary>
+/// <c>action.started</c>: an approved request passed its execution checks and its action is about to run; written
+/// before it runs, at most once per request. Entity <c>approval_request</c> / the request id.
+/// </summary>
+/// <param name="PolicyHash">The policy that allowed the execution.</param>
+/// <param name="RequestId">The request.</param>
+/// <param name="PrincipalId">Who executes: the requester.</param>
+/// <param name="Skill">The skill, <c>name@version</c>.</param>
+/// <param name="ReasonCode">Always <c>executed</c>.</param>
+/// <param name="Rule">The gate, <c>file:line:column</c>; null when no rule applies.</param>
+/// <param name="PayloadDigest">The digest of the payload the action runs with, the approved one.</param>
+/// <param name="Approvers">The approvers whose approvals counted at execution.</param>
+/// <param name="StartedAt">When the execution was allowed.</param>
+[method: JsonConstructor]
+public readonly record struct ActionStarted(
+    string PolicyHash, string RequestId, string PrincipalId, string Skill, string ReasonCode, string? Rule, string PayloadDigest,
+    IReadOnlyList<string> Approvers, DateTimeOffset StartedAt)
+    : IAuditEventPayload<ActionStarted>, ISelfCheckingPayload
+{
+    /// <inheritdoc/>
+    public static string Type => AuditEventTypes.ActionStarted;
+
+    /// <inheritdoc/>
+    public static JsonTypeInfo<ActionStarted> JsonTypeInfo => AuditEventJsonContext.Default.ActionStarted;
+
+    /// <inheritdoc/>
+    [JsonIgnore]
+    public string EventType => Type;
+
+    /// <inheritdoc/>
+    public JsonObject ToPayload()
+    {
+        var approvers = new JsonArray();
+        foreach (var a in Approvers) approvers.Add(a);
+        return new()
+        {
+            ["policyHash"] = PolicyHash,
+            ["requestId"] = RequestId,
+            ["principalId"] = PrincipalId,
+            ["skill"] = Skill,
+            ["reasonCode"] = ReasonCode,
+            ["rule"] = Rule,
+            ["payloadDigest"] = PayloadDigest,
+            ["approvers"] = approvers,
+            ["startedAt"] = AuditTime.Format(StartedAt),
+        };
+    }
+
+    (string Field, string Problem)? ISelfCheckingPayload.Check() =>
+        Approvers.Contains(null!) ? ("approvers", "an array holding null, but must hold only approver ids (strings)") : null;
+}
+
+/// <summary>
+/// <c>action.executed</c>: an action ran to completion. Entity <c>approval_request</c> / the request id for a gated
+/// execution, <c>invocation</c> / the invocation id for a direct invocation or break-glass. Exactly one of
+/// <c>requestId</c> and <c>invocationId</c> is present; the other is absent, not null.
+/// </summary>
+/// <param name="PolicyHash">The policy that allowed the action.</param>
+/// <param name="PrincipalId">Who ran it.</param>
+/// <param name="Skill">The skill, <c>name@version</c>.</param>
+/// <param name="Error">Always null for an executed action.</param>
+/// <param name="CompletedAt">When the action returned.</param>
+/// <param name="RequestId">The request, for a gated execution; absent otherwise.</param>
+/// <param name="InvocationId">The invocation, for a direct invocation or break-glass; absent otherwise.</param>
+[method: JsonConstructor]
+public readonly record struct ActionExecuted(
+    string PolicyHash, string PrincipalId, string Skill, string? Error, DateTimeOffset CompletedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InvocationId = null)
+    : IAuditEventPayload<ActionExecuted>, ISelfCheckingPayload
+{
+    /// <inheritdoc/>
+    public static string Type => AuditEventTypes.ActionExecuted;
+
+    /// <inheritdoc/>
+    public static JsonTypeInfo<ActionExecuted> JsonTypeInfo => AuditEventJsonContext.Default.ActionExecuted;
+
+    /// <inheritdoc/>
+    [JsonIgnore]
+    public string EventType => Type;
+
+    /// <inheritdoc/>
+    public JsonObject ToPayload() => ActionOutcomeFields.ToPayload(PolicyHash, RequestId, InvocationId, PrincipalId, Skill, Error, CompletedAt);
+
+    (string Field, string Problem)? ISelfCheckingPayload.Check() => ActionOutcomeFields.Check(RequestId, InvocationId);
+}
+
+/// <summary>
+/// <c>action.failed</c>: an action threw; a request, if any, is closed as failed. Entity and identifiers as for
+/// <c>action.executed</c>.
+/// </summary>
+/// <param name="PolicyHash">The policy that allowed the action.</param>
+/// <param name="PrincipalId">Who ran it.</param>
+/// <param name="Skill">The skill, <c>name@version</c>.</param>
+/// <param name="Error">The exception's type name only: its message may carry the payload's personal data.</param>
+/// <param name="CompletedAt">When the action threw.</param>
+/// <param name="RequestId">The request, for a gated execution; absent otherwise.</param>
+/// <param name="InvocationId">The invocation, for a direct invocation or break-glass; absent otherwise.</param>
+[method: JsonConstructor]
+public readonly record struct ActionFailed(
+    string PolicyHash, string PrincipalId, string Skill, string Error, DateTimeOffset CompletedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InvocationId = null)
+    : IAuditEventPayload<ActionFailed>, ISelfCheckingPayload
+{
+    /// <inheritdoc/>
+    public static string Type => AuditEventTypes.ActionFailed;
+
+    /// <inheritdoc/>
+    public static JsonTypeInfo<ActionFailed> JsonTypeInfo => AuditEventJsonContext.Default.ActionFailed;
+
+    /// <inheritdoc/>
+    [JsonIgnore]
+    public string EventType => Type;
+
+    /// <inheritdoc/>
+    public JsonObject ToPayload() => ActionOutcomeFields.ToPayload(PolicyHash, RequestId, InvocationId, PrincipalId, Skill, Error, CompletedAt);
+
+    (string Field, string Problem)? ISelfCheckingPayload.Check() => ActionOutcomeFields.Check(RequestId, InvocationId);
+}
+
+/// <summary>The payload <c>action.executed</c> and <c>action.failed</c> share.</summary>
+internal static class ActionOutcomeFields
+{
+    private const string RequestIdField = "requestId";
+    private const string InvocationIdField = "invocationId";
+
+    public static JsonObject ToPayload(
+        string policyHash, string? requestId, string? invocationId, string principalId, string skill, string? error, DateTimeOffset at)
+    {
+        var payload = new JsonObject { ["policyHash"] = policyHash };
+        if (requestId is not null) payload[RequestIdField] = requestId;
+        if (invocationId is not null) payload[InvocationIdField] = invocationId;
+        payload["principalId"] = principalId;
+        payload["skill"] = skill;
+        payload["error"] = error;
+        payload["completedAt"] = AuditTime.Format(at);
+        return payload;
+    }
+
+    public static (string Field, string Problem)? Check(string? requestId, string? invocationId) => (requestId, invocationId) switch
+    {
+        (null, null) => (RequestIdField, $"missing: the event names neither '{RequestIdField}' nor '{InvocationIdField}'"),
+        (not null, not null) => (InvocationIdField, $"present together with '{RequestIdField}': the event must name exactly one"),
+        _ => null,
+    };
+}

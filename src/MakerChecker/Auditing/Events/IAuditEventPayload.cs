@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+
+namespace MakerChecker.Auditing.Events;
+
+/// <summary>
+/// The payload of one event type of the catalogue (<see cref="AuditEventCatalogue"/>): what the gate writes and every
+/// reader reads back. Field names are camelCase; times are UTC ISO 8601 strings with seven fractional digits.
+/// </summary>
+public interface IAuditEventPayload
+{
+    /// <summary>The event type this payload is recorded under, for example <c>approval.decided</c>.</summary>
+    string EventType { get; }
+
+    /// <summary>The policy in force when the event was written: every event of the catalogue names it.</summary>
+    string PolicyHash { get; }
+
+    /// <summary>
+    /// The payload as the audit log records it: every field, <see langword="null"/> ones included (as JSON null), except
+    /// fields the catalogue documents as absent when null.
+    /// </summary>
+    /// <returns>A new JSON object the caller owns.</returns>
+    JsonObject ToPayload();
+}
+
+/// <summary>A payload type of the catalogue, with its event type and its source-generated JSON contract.</summary>
+/// <typeparam name="TSelf">The payload type itself.</typeparam>
+public interface IAuditEventPayload<TSelf> : IAuditEventPayload
+    where TSelf : struct, IAuditEventPayload<TSelf>
+{
+    /// <summary>The event type of every payload of this type.</summary>
+    static abstract string Type { get; }
+
+    /// <summary>The source-generated JSON contract that reads and writes this type.</summary>
+    static abstract JsonTypeInfo<TSelf> JsonTypeInfo { get; }
+}
+
+/// <summary>A payload with a rule its JSON contract cannot state (for example "exactly one of two fields").</summary>
+internal interface ISelfCheckingPayload
+{
+    /// <summary>The field that breaks the rule and what is wrong with it, or <see langword="null"/> when the payload is well formed.</summary>
+    (string Field, string Problem)? Check();
+}
