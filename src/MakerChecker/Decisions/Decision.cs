@@ -15,7 +15,9 @@ internal readonly struct Decision : IEquatable<Decision>
 {
     private readonly LimitKind _limit;
 
-    internal Decision(DecisionOutcome outcome, string reasonCode, SourceLocation rule, string policyHash, string principalId, string skill, GrantDefinition? grant, bool sampled = false, LimitKind limit = LimitKind.None)
+    internal Decision(
+        DecisionOutcome outcome, string reasonCode, SourceLocation rule, string policyHash, string principalId, string skill, GrantDefinition? grant,
+        bool sampled = false, LimitKind limit = LimitKind.None)
         : this(DecisionStage.Invoke, outcome, reasonCode, rule, policyHash, principalId, skill, subject: null, detail: null, grant, sampled, limit)
     {
     }

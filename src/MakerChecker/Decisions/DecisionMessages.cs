@@ -75,8 +75,10 @@ internal static class DecisionMessages
             ReasonCodes.RoleUnknown => $"The role of '{p}' is not in the policy in force. Give the principal a role the policy declares.",
             ReasonCodes.SkillMalformed => $"'{s}' is not a skill id: write name@version, for example coverage.deny@1.",
             ReasonCodes.SkillForbidden => $"The role of '{p}' forbids {s} at {rule}; a prohibition wins over any grant.",
-            ReasonCodes.SkillNotGranted => $"The role of '{p}' (declared at {rule}) has no grant for exactly {s}. Add a grant for this version if it is intended.",
-            ReasonCodes.HighRiskRequiresGate => $"The grant for {s} at {rule} is high risk but has no gate covering every invocation, so it is refused. Add a gate.",
+            ReasonCodes.SkillNotGranted =>
+                $"The role of '{p}' (declared at {rule}) has no grant for exactly {s}. Add a grant for this version if it is intended.",
+            ReasonCodes.HighRiskRequiresGate =>
+                $"The grant for {s} at {rule} is high risk but has no gate covering every invocation, so it is refused. Add a gate.",
             ReasonCodes.LimitExceeded when d.Limit == LimitKind.Amount => $"The amount in the payload is above the max_amount of the limit at {rule} for {s}.",
             ReasonCodes.LimitExceeded => $"'{p}' has reached the {LimitName(d.Limit)} ceiling of the limit at {rule} for {s}. Try again later.",
             ReasonCodes.LimitAmountUnreadable =>

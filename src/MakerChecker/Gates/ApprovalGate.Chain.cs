@@ -113,7 +113,8 @@ public sealed partial class ApprovalGate
     {
         if (++_attempts < MaxDecisionAttempts) return;
         var contention = new AuditStoreException(
-            $"The audit log's head moved under this decision {MaxDecisionAttempts} times in a row (other writers kept appending first), so {what} was not recorded and nothing was done. Retry the call.");
+            $"The audit log's head moved under this decision {MaxDecisionAttempts} times in a row (other writers kept appending first), "
+            + $"so {what} was not recorded and nothing was done. Retry the call.");
         Log.AuditWriteFailed(_logger, contention, what, ReasonCodes.AuditWriteFailed);
         _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.AuditWriteFailed);
         throw contention;

@@ -29,7 +29,10 @@ public sealed partial class ApprovalGate
     {
         ThrowIfNotInitialized(nameof(GetOpenRequests));
         var now = _time.GetUtcNow();
-        return [.. _state.Requests.Values.Select(r => r.Snapshot(now)).Where(r => r.Status is ApprovalStatus.Pending or ApprovalStatus.Approved).OrderBy(r => r.RequestedAt)];
+        return [.. _state.Requests.Values
+            .Select(r => r.Snapshot(now))
+            .Where(r => r.Status is ApprovalStatus.Pending or ApprovalStatus.Approved)
+            .OrderBy(r => r.RequestedAt)];
     }
 
     /// <summary>

@@ -28,7 +28,8 @@ public sealed partial class ApprovalGate
                 return moved ? null : GateResult.From(decision, request.Snapshot(now));
             }
 
-            if (await AppendOnHeadAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request.Id, request.PayloadDigest, now)).ConfigureAwait(false) is null) return null;
+            var entry = AuditPayloads.Presented(policy.Hash, reviewer!, request.Id, request.PayloadDigest, now);
+            if (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null) return null;
             Log.Presented(_logger, requestId, reviewerId);
             return GateResult.From(decision, request.Snapshot(now));
         }, cancellationToken);
@@ -46,7 +47,10 @@ public sealed partial class ApprovalGate
     public ValueTask<GateResult> ApproveAsync(string requestId, string reviewerId, string? reason = null, CancellationToken cancellationToken = default) =>
         SignOffAsync(requestId, reviewerId, approve: true, reason, cancellationToken);
 
-    /// <summary>Rejects the request as <paramref name="reviewerId"/>, which closes it. The same rules as <see cref="ApproveAsync"/> apply, and a reason is required.</summary>
+    /// <summary>
+    /// Rejects the request as <paramref name="reviewerId"/>, which closes it. The same rules as <see cref="ApproveAsync"/> apply,
+    /// and a reason is required.
+    /// </summary>
     /// <param name="requestId">The request.</param>
     /// <param name="reviewerId">The reviewer.</param>
     /// <param name="reason">Why the request is rejected; required.</param>
@@ -66,7 +70,8 @@ public sealed partial class ApprovalGate
     /// <param name="action">The action.</param>
     /// <param name="cancellationToken">Passed to the action.</param>
     /// <exception cref="AuditStoreException">The execution could not be recorded; the action did not run.</exception>
-    public async ValueTask<GateResult> ExecuteAsync(string requestId, string principalId, JsonObject payload, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
+    public async ValueTask<GateResult> ExecuteAsync(
+        string requestId, string principalId, JsonObject payload, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requestId);
         ArgumentNullException.ThrowIfNull(principalId);
@@ -98,7 +103,8 @@ public sealed partial class ApprovalGate
             }
 
             // Once action.started is in the log (and applied) the request is Executing, so no caller on any gate can start it again.
-            var started = AuditPayloads.ActionStarted(policy.Hash, requester!, request.Id, request.Skill, request.PayloadDigest, approvers!, decision.Rule, now);
+            var started = AuditPayloads.ActionStarted(
+                policy.Hash, requester!, request.Id, request.Skill, request.PayloadDigest, approvers!, decision.Rule, now);
             if (await AppendOnHeadAsync(started).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.Executing(_logger, requestId, request.Skill, principalId);
@@ -129,7 +135,8 @@ public sealed partial class ApprovalGate
                 Log.SignOffRefused(_logger, requestId, reviewerId, code);
                 if (code == ReasonCodes.ReviewTooFast)
                 {
-                    _reviewMonitor?.RecordRefused(new RefusedSignOff(recorded.Seq, requestId, reviewerId, code, now, (long?)(now - presentedAt)?.TotalMilliseconds));
+                    var had = (long?)(now - presentedAt)?.TotalMilliseconds;
+                    _reviewMonitor?.RecordRefused(new RefusedSignOff(recorded.Seq, requestId, reviewerId, code, now, had));
                 }
                 return GateResult.From(decision, request.Snapshot(now));
             }
@@ -137,7 +144,8 @@ public sealed partial class ApprovalGate
             var dwell = (now - presentedAt)?.TotalMilliseconds;
             _telemetry.SignOff(approve, ReasonCodes.SignedOff, dwell);
             Log.SignedOff(_logger, requestId, reviewerId, approve ? "approve" : "reject", (long?)dwell);
-            _reviewMonitor?.Record(new SignOffRecord(recorded.Seq, requestId, reviewerId, request.Skill, approve, request.RequestedAt, presentedAt, now, reason));
+            _reviewMonitor?.Record(
+                new SignOffRecord(recorded.Seq, requestId, reviewerId, request.Skill, approve, request.RequestedAt, presentedAt, now, reason));
             return GateResult.From(decision, request.Snapshot(now));
         }, cancellationToken);
 
@@ -146,7 +154,9 @@ public sealed partial class ApprovalGate
     /// applies are one step no other caller can interleave with, on this gate or (through the log's head) any other.
     /// The body returns <see langword="null"/> when its append lost to another writer; it then runs again on the newer state.
     /// </summary>
-    private async ValueTask<GateResult> OnRequestAsync(string requestId, string who, string activityName, Func<CompiledPolicy, RequestState, ValueTask<GateResult?>> body, CancellationToken cancellationToken)
+    private async ValueTask<GateResult> OnRequestAsync(
+        string requestId, string who, string activityName, Func<CompiledPolicy, RequestState, ValueTask<GateResult?>> body,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requestId);
         ArgumentNullException.ThrowIfNull(who);

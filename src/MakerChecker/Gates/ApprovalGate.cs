@@ -49,7 +49,9 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <summary>Creates a gate over a compiled policy and an audit store.</summary>
     /// <param name="policy">The policy in force.</param>
     /// <param name="auditStore">The audit log every decision and state change is written to. The gate does not dispose it.</param>
-    /// <param name="timeProvider">The clock for decisions, dwell, limits and expiry. <value>The default value is <see cref="TimeProvider.System"/>.</value></param>
+    /// <param name="timeProvider">
+    /// The clock for decisions, dwell, limits and expiry. <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    /// </param>
     /// <param name="loggerFactory">Where log messages go. <value>The default value writes nothing.</value></param>
     /// <param name="sampleSource">
     /// Draws uniformly from [0, 1) for sampled gates; must be thread-safe. <value>The default value is <see cref="Random.Shared"/>.</value>
@@ -198,7 +200,9 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// The validation diagnostics (<see cref="PolicyValidator.ValidatePrincipal(CompiledPolicy, PrincipalDefinition)"/>, against every
     /// principal in force); the principal is registered only when none is an error.
     /// </returns>
-    /// <exception cref="InvalidOperationException">Another instance sharing the audit log has activated a policy this gate does not hold (<c>policy_superseded</c>).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// Another instance sharing the audit log has activated a policy this gate does not hold (<c>policy_superseded</c>).
+    /// </exception>
     public async ValueTask<IReadOnlyList<PolicyDiagnostic>> RegisterPrincipalAsync(PrincipalDefinition principal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
@@ -206,12 +210,16 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         return await DecideAsync<IReadOnlyList<PolicyDiagnostic>>(async () =>
         {
             var policy = _policy;
-            if (await SupersededAsync(policy, principal.Id, "principal", "register").ConfigureAwait(false) is { } superseded) throw new InvalidOperationException(superseded.Message);
+            if (await SupersededAsync(policy, principal.Id, "principal", "register").ConfigureAwait(false) is { } superseded)
+            {
+                throw new InvalidOperationException(superseded.Message);
+            }
             // The same rules as principals declared in the policy: a known role, an owner for agents, separation of duties
             // (counting ownership between every principal in force, declared or registered).
             var diagnostics = PolicyValidator.ValidatePrincipal(policy, principal, _state.Principals);
             if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)) return diagnostics;
-            return await AppendOnHeadAsync(AuditPayloads.PrincipalRegistered(policy.Hash, principal, _time.GetUtcNow())).ConfigureAwait(false) is null ? null : diagnostics;
+            var entry = AuditPayloads.PrincipalRegistered(policy.Hash, principal, _time.GetUtcNow());
+            return await AppendOnHeadAsync(entry).ConfigureAwait(false) is null ? null : diagnostics;
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -290,7 +298,9 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <param name="action">The action.</param>
     /// <param name="cancellationToken">Passed to the action.</param>
     /// <exception cref="AuditStoreException">The break-glass could not be recorded; the action did not run.</exception>
-    public async ValueTask<GateResult> BreakGlassAsync(string principalId, string skill, JsonObject payload, string justification, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
+    public async ValueTask<GateResult> BreakGlassAsync(
+        string principalId, string skill, JsonObject payload, string justification, Func<CancellationToken, ValueTask> action,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principalId);
         ArgumentNullException.ThrowIfNull(skill);
@@ -319,7 +329,8 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             }
 
             var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
-            if (await AppendOnHeadAsync(AuditPayloads.BreakGlass(decision, principal!, id, digest, justification, now, counted), slot).ConfigureAwait(false) is null) return null;
+            var entry = AuditPayloads.BreakGlass(decision, principal!, id, digest, justification, now, counted);
+            if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.BreakGlass(_logger, principalId, skill, id);
             return new Decided(GateResult.From(decision), new ActionRun(principal!, skill, AuditPayloads.InvocationEntity, id, policy.Hash));

@@ -10,7 +10,9 @@ namespace MakerChecker.Gates;
 /// </summary>
 public sealed class GateResult
 {
-    internal GateResult(DecisionOutcome outcome, string reasonCode, SourceLocation rule, string policyHash, string message, ApprovalRequest? request = null, bool sampled = false)
+    internal GateResult(
+        DecisionOutcome outcome, string reasonCode, SourceLocation rule, string policyHash, string message,
+        ApprovalRequest? request = null, bool sampled = false)
     {
         Outcome = outcome;
         ReasonCode = reasonCode;

@@ -95,7 +95,9 @@ internal sealed class RequestState(
         lock (this)
         {
             var status = IsOpen && IsExpiredAt(now) ? ApprovalStatus.Expired : Status;
-            return new ApprovalRequest(Id, Skill, RequesterId, PayloadDigest, basis, PolicyHash, Rule, RequestedAt, ExpiresAt, RequiredApprovals, sampled, status, [.. _presentations], [.. _signOffs]);
+            return new ApprovalRequest(
+                Id, Skill, RequesterId, PayloadDigest, basis, PolicyHash, Rule, RequestedAt, ExpiresAt, RequiredApprovals, sampled, status,
+                [.. _presentations], [.. _signOffs]);
         }
     }
 }
