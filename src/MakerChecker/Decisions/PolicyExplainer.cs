@@ -7,8 +7,7 @@ namespace MakerChecker.Decisions;
 /// <param name="Outcome">Allowed, approval required, or refused.</param>
 /// <param name="ReasonCode">The stable reason code, the same the gate would record (see the reason-code reference).</param>
 /// <param name="Rule">
-/// The rule that decided (policy file and line); <c>default</c> (printed <c>(no rule)</c>) when nothing in the policy applies, for example for an
-/// unknown principal.
+/// The rule that decided (policy file and line); <c>default</c> when nothing in the policy applies, for example for an unknown principal.
 /// </param>
 /// <param name="PolicyHash">The hash of the policy that decided.</param>
 /// <param name="Message">What was decided and, for a refusal, how to fix it.</param>
@@ -28,8 +27,8 @@ public static class PolicyExplainer
     /// <param name="principalId">A principal declared in the policy (run-time registered principals live in the gate's log, not here).</param>
     /// <param name="skill">The skill, <c>name@version</c>.</param>
     /// <param name="payload">
-    /// The invocation's payload, read only by <c>max_amount</c> limits; without it such a grant is refused as <c>limit_amount_unreadable</c>,
-    /// as the gate would refuse it.
+    /// The invocation's payload, read only by <c>max_amount</c> limits; without it such a grant is refused as
+    /// <c>limit_amount_unreadable</c>, as the gate would refuse it.
     /// </param>
     /// <returns>The decision, its reason code, the rule that decided and the policy hash.</returns>
     public static PolicyExplanation Explain(CompiledPolicy policy, string principalId, string skill, JsonObject? payload = null)
