@@ -67,7 +67,9 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     /// <returns>What happened; <see cref="DemoResult.Verdict"/> says whether the evidence verified.</returns>
     public async Task<DemoResult> RunAsync(CancellationToken cancellationToken = default)
     {
-        var policy = PolicyLoader.LoadFile(policyPath).GetPolicyOrThrow();
+        // The file is read once: the policy in force and the operator's later edit of it (Loosen) start from the same text.
+        var policyText = await File.ReadAllTextAsync(policyPath, cancellationToken);
+        var policy = PolicyLoader.Load(policyText, policyPath).GetPolicyOrThrow();
         Directory.CreateDirectory(evidenceFolder);
         var (privateKey, publicKey) = (Path.Combine(evidenceFolder, "instance.key"), Path.Combine(evidenceFolder, "instance.pub.pem"));
         var newKey = !File.Exists(privateKey);
@@ -90,7 +92,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
             screenerCode = await ScreeningAsync(gate);
             (agentCode, physicianCode) = await SelfApprovalAsync(gate);
             await HonestReviewsAsync(gate);
-            (tooFast, batch) = await BacklogAsync(gate, policy);
+            (tooFast, batch) = await BacklogAsync(gate, policy, policyText);
         }
 
         Title("5. The evidence");
@@ -170,7 +172,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     }
 
     /// <summary>Act 4: the backlog, the floor that stops it, and what happens when the floor is removed.</summary>
-    private async Task<(List<string> TooFast, int Approved)> BacklogAsync(ApprovalGate gate, CompiledPolicy policy)
+    private async Task<(List<string> TooFast, int Approved)> BacklogAsync(ApprovalGate gate, CompiledPolicy policy, string policyText)
     {
         Title($"4. A backlog of {BatchSize} denials, and a reviewer who clears it");
         var ids = new List<string>();
@@ -193,7 +195,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         Note("min_review: 30s raises the floor: these sign-offs do not count, and each refusal is in the log.");
 
         // What an operator under pressure does: edit the policy to clear the backlog. The gate records the change.
-        var loosened = Loosen(policy);
+        var loosened = Loosen(policy, policyText);
         await gate.ActivatePolicyAsync(loosened);
         Line($"[yellow]Ops activates policy {Esc(loosened.Version ?? "")}[/]: min_review removed \"to clear the backlog\" (recorded as policy.activated, hash {loosened.Hash[..16]}…).");
 
@@ -252,9 +254,9 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     private static ValueTask Nothing(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>The same policy with every <c>min_review</c> line removed and a new version: the edit an operator makes under pressure.</summary>
-    private CompiledPolicy Loosen(CompiledPolicy policy)
+    private CompiledPolicy Loosen(CompiledPolicy policy, string policyText)
     {
-        var text = File.ReadAllLines(policyPath)
+        var text = policyText.ReplaceLineEndings("\n").Split('\n')
             .Where(line => !line.TrimStart().StartsWith("min_review:", StringComparison.Ordinal))
             .Select(line => line.TrimStart().StartsWith("version:", StringComparison.Ordinal) ? $"  version: \"{policy.Version}.1-backlog\"" : line);
         return PolicyLoader.Load(string.Join('\n', text), Path.GetFileNameWithoutExtension(policyPath) + "-backlog.yaml").GetPolicyOrThrow();

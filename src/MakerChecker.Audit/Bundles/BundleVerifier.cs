@@ -60,6 +60,7 @@ public static class BundleVerifier
         private byte[]? _publicKey;
         private BundleTransparency? _transparency;
         private AuditVerdict? _transparencyFailure;
+        private AuditVerdict? _signatureFailure;
         private long _rowsRead;
 
         public Verification(byte[]? pinnedKey, int parallelism)
@@ -117,10 +118,22 @@ public static class BundleVerifier
         public void OnManifest(ReadOnlySpan<byte> raw)
         {
             var (manifest, signingBytes) = BundleManifest.Parse(raw);
+            _manifest = manifest;
+            _checker = manifest.RunId is null
+                ? ChainChecker.ForFullLog(manifest.InstanceId)
+                : ChainChecker.ForRun(manifest.InstanceId, manifest.RunId);
+
+            // Step 1 is judged now but reported after step 0 (every row parses strictly), as audit-format.md §6 orders:
+            // the rows are still read, so a bundle that is malformed too gets step 0's code, as from the reference.
+            _signatureFailure = CheckSignature(manifest, signingBytes);
+        }
+
+        /// <summary>audit-format.md §6 step 1: the manifest's key, its signature, and the pinned key.</summary>
+        private AuditVerdict? CheckSignature(BundleManifest manifest, ReadOnlySpan<byte> signingBytes)
+        {
             if (!PublicKeyPem.TryDecode(manifest.PublicKeyPem, out var key))
             {
-                throw new VerdictException(AuditVerdict.Fail(InvalidPublicKey,
-                    "the manifest's publicKeyPem is not an Ed25519 SPKI PEM public key"));
+                return AuditVerdict.Fail(InvalidPublicKey, "the manifest's publicKeyPem is not an Ed25519 SPKI PEM public key");
             }
 
             _fingerprint = PublicKeyPem.Fingerprint(key);
@@ -130,20 +143,17 @@ public static class BundleVerifier
                 Convert.ToBase64String(signature) != manifest.Signature ||
                 !Ed25519AuditSigner.Verify(key, signingBytes, signature))
             {
-                throw new VerdictException(AuditVerdict.Fail(SignatureInvalid,
-                    $"the manifest signature does not verify under the bundle's public key {_fingerprint}"));
+                return AuditVerdict.Fail(SignatureInvalid,
+                    $"the manifest signature does not verify under the bundle's public key {_fingerprint}");
             }
 
             if (_pinnedKey is not null && !_pinnedKey.AsSpan().SequenceEqual(key))
             {
-                throw new VerdictException(AuditVerdict.Fail(PinnedKeyMismatch,
-                    $"the bundle is signed by {_fingerprint}, not by the pinned key {PublicKeyPem.Fingerprint(_pinnedKey)}"));
+                return AuditVerdict.Fail(PinnedKeyMismatch,
+                    $"the bundle is signed by {_fingerprint}, not by the pinned key {PublicKeyPem.Fingerprint(_pinnedKey)}");
             }
 
-            _manifest = manifest;
-            _checker = manifest.RunId is null
-                ? ChainChecker.ForFullLog(manifest.InstanceId)
-                : ChainChecker.ForRun(manifest.InstanceId, manifest.RunId);
+            return null;
         }
 
         /// <summary>The optional transparency section: checked now, matched against the events as they stream, reported last.</summary>
@@ -184,12 +194,12 @@ public static class BundleVerifier
         {
             var m = _manifest!;
             var c = _checker!;
-            var failure =
-                c.Count != m.Count ? AuditVerdict.Fail(CountMismatch, $"event count {c.Count} does not match the manifest count {m.Count}")
+            var failure = _signatureFailure ??
+                (c.Count != m.Count ? AuditVerdict.Fail(CountMismatch, $"event count {c.Count} does not match the manifest count {m.Count}")
                 : c.DigestHex() != m.EventHashesDigest ? AuditVerdict.Fail(DigestMismatch,
                     $"event hash digest mismatch: the events' hashes give {c.DigestHex()}, the manifest's eventHashesDigest is {m.EventHashesDigest} " +
                     "(events removed, added or reordered)")
-                : c.HashFailure ?? c.LinkFailure ?? CheckEnds(m, c) ?? _transparencyFailure ?? _transparency?.Conclude();
+                : c.HashFailure ?? c.LinkFailure ?? CheckEnds(m, c) ?? _transparencyFailure ?? _transparency?.Conclude());
             return WithKey(failure ?? new AuditVerdict { IsValid = true });
         }
 

@@ -16,7 +16,7 @@ namespace MakerChecker.Audit.Stores;
 /// Anything else, including a whole row that does not parse or chain, refuses the open and leaves every byte as it
 /// was; <see cref="OpenReadOnlyAsync"/>, which never writes, still opens it for inspection.</para>
 /// </remarks>
-public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
+public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
 {
     private readonly string _path;
     private readonly FileStream? _lockFile;
@@ -352,80 +352,4 @@ public sealed class FileAuditStore : IAuditQuery, IStoredRowSource
             throw ((IStoredRowSource)this).UnreadableRow(row, ex);
         }
     }
-
-    /// <summary>Verifies the file from the start through the shared chain checker.</summary>
-    private static async Task<ScanResult> ScanAsync(FileStream log, string path, CancellationToken cancellationToken)
-    {
-        log.Position = 0;
-        using var parser = new EventRowParser();
-        ChainChecker? checker = null;
-        string? instanceId = null;
-        AuditVerdict? failure = null;
-        long validLength = 0, count = 0;
-        var tail = new JsonLinesTail();
-        try
-        {
-            await foreach (var line in JsonLines.ReadAsync(log, log.Length, tail, cancellationToken).ConfigureAwait(false))
-            {
-                count++;
-                validLength = line.EndOffset;
-                if (failure is not null)
-                {
-                    continue;
-                }
-
-                var (row, error) = TryParse(parser, line.Bytes, count);
-                if (error is not null)
-                {
-                    failure = error;
-                    continue;
-                }
-
-                if (checker is null)
-                {
-                    instanceId = row.GenesisInstanceId;
-                    if (instanceId is null)
-                    {
-                        failure = AuditVerdict.Fail(
-                            AuditReasonCodes.GenesisMismatch, $"'{path}' line 1 is not an audit.genesis event with an instanceId", row.Seq);
-                        continue;
-                    }
-
-                    checker = ChainChecker.ForFullLog(instanceId);
-                }
-
-                checker.Add(row);
-            }
-
-            var verdict = failure ?? checker?.HashFailure ?? checker?.LinkFailure
-                ?? (count == 0 ? AuditVerdict.Fail(AuditReasonCodes.MalformedJson, $"'{path}' holds no complete line") : null)
-                ?? new AuditVerdict { IsValid = true, EventCount = count };
-            var tailRefusal = tail.Bytes.Length == 0 ? null : TornRow.WhyNotTorn(tail.Bytes, tail.Offset, (checker?.LastSeq ?? 0) + 1);
-            return new ScanResult(verdict with { EventCount = count }, instanceId, count, checker?.LastSeq ?? 0,
-                checker?.Head ?? default, validLength, tailRefusal is null ? tail.Bytes.Length : 0, tailRefusal);
-        }
-        catch (AuditStoreException ex)
-        {
-            throw new AuditStoreException($"The audit log '{path}' is not opened, and nothing in it was changed. {ex.Message}", ex);
-        }
-        finally
-        {
-            checker?.Dispose();
-        }
-    }
-
-    private static (ParsedRow Row, AuditVerdict? Error) TryParse(EventRowParser parser, ReadOnlyMemory<byte> line, long number)
-    {
-        try
-        {
-            return (parser.Parse(line.Span), null);
-        }
-        catch (CanonicalJsonException ex)
-        {
-            return (default, AuditVerdict.Fail(ex.ReasonCode, $"line {number}: {ex.Message}", number));
-        }
-    }
-
-    private sealed record ScanResult(AuditVerdict Verdict, string? InstanceId, long Count, long LastSeq, Hash32 Head, long ValidLength,
-        long IncompleteTailBytes, string? TailRefusal);
 }

@@ -90,7 +90,8 @@ internal static class DecisionEvaluator
             }
             if (sampleDraw < gate.Sample)
             {
-                return new Decision(DecisionOutcome.ApprovalRequired, ReasonCodes.SampledForReview, gate.Location, hash, principalId, skill, grant, sampled: true);
+                return new Decision(
+                    DecisionOutcome.ApprovalRequired, ReasonCodes.SampledForReview, gate.Location, hash, principalId, skill, grant, sampled: true);
             }
         }
 

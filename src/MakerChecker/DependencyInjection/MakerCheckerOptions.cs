@@ -19,7 +19,10 @@ public sealed class MakerCheckerOptions
     public CompiledPolicy? Policy { get; set; }
 
     /// <summary>The audit store to write to. The container does not dispose it.</summary>
-    /// <value>The default value is <see langword="null"/>: <see cref="AuditStoreFactory"/>, else an <see cref="IAuditStore"/> registered in the container.</value>
+    /// <value>
+    /// The default value is <see langword="null"/>: <see cref="AuditStoreFactory"/>, else an <see cref="IAuditStore"/> registered in the
+    /// container.
+    /// </value>
     public IAuditStore? AuditStore { get; set; }
 
     /// <summary>Creates the audit store; the gate disposes a store it created this way.</summary>

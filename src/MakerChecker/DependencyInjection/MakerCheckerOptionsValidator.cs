@@ -1,10 +1,10 @@
-using MakerChecker.Policy;
 using Microsoft.Extensions.Options;
 
 namespace MakerChecker.DependencyInjection;
 
 /// <summary>Refuses options that cannot make a gate, naming what to fix.</summary>
-internal sealed class MakerCheckerOptionsValidator : IValidateOptions<MakerCheckerOptions>
+/// <param name="policies">The one load of the policy file the gate will use.</param>
+internal sealed class MakerCheckerOptionsValidator(PolicyFileCache policies) : IValidateOptions<MakerCheckerOptions>
 {
     public ValidateOptionsResult Validate(string? name, MakerCheckerOptions options)
     {
@@ -16,7 +16,7 @@ internal sealed class MakerCheckerOptionsValidator : IValidateOptions<MakerCheck
         else if (options.Policy is null)
         {
             // Load now, so that a broken policy stops the app at start with every diagnostic, not at the first decision.
-            var loaded = PolicyLoader.LoadFile(options.PolicyPath!);
+            var loaded = policies.Load(options.PolicyPath!);
             if (!loaded.Succeeded) failures.Add($"The policy '{options.PolicyPath}' does not load: " + string.Join(" ", loaded.Errors));
         }
         if (options.AuditStore is not null && options.AuditStoreFactory is not null)

@@ -1,7 +1,7 @@
+using System.Diagnostics.Metrics;
 using MakerChecker.Audit.Stores;
 using MakerChecker.DependencyInjection;
 using MakerChecker.Gates;
-using MakerChecker.Policy;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,7 +14,9 @@ public static class MakerCheckerServiceCollectionExtensions
     /// <summary>
     /// Registers a singleton <see cref="ApprovalGate"/> built from <see cref="MakerCheckerOptions"/>: the policy (from a file
     /// or compiled), an audit store and a clock. The options are validated when the gate is first resolved and at host
-    /// start. Safe to call twice: services are added once, and later configuration applies on top of earlier.
+    /// start; a policy file is read once for both. The gate's meter comes from the container's <see cref="IMeterFactory"/>
+    /// when one is registered (<c>services.AddMetrics()</c>). Safe to call twice: services are added once, and later
+    /// configuration applies on top of earlier.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the options.</param>
@@ -24,6 +26,7 @@ public static class MakerCheckerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<MakerCheckerOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddSingleton<PolicyFileCache>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MakerCheckerOptions>, MakerCheckerOptionsValidator>());
         services.TryAddSingleton(CreateGate);
         return services;
@@ -32,11 +35,12 @@ public static class MakerCheckerServiceCollectionExtensions
     private static ApprovalGate CreateGate(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<MakerCheckerOptions>>().Value;
-        var policy = options.Policy ?? PolicyLoader.LoadFile(options.PolicyPath!).GetPolicyOrThrow();
+        var policy = options.Policy ?? services.GetRequiredService<PolicyFileCache>().Load(options.PolicyPath!).GetPolicyOrThrow();
         var created = options.AuditStore is null ? options.AuditStoreFactory?.Invoke(services) : null;
         var store = options.AuditStore ?? created ?? services.GetService<IAuditStore>()
             ?? throw new InvalidOperationException("MakerChecker needs an audit store: set MakerCheckerOptions.AuditStore or AuditStoreFactory, or register an IAuditStore.");
-        return new ApprovalGate(policy, store, options.TimeProvider, services.GetService<ILoggerFactory>(), options.SampleSource)
+        var loggers = services.GetService<ILoggerFactory>();
+        return new ApprovalGate(policy, store, options.TimeProvider, loggers, options.SampleSource, services.GetService<IMeterFactory>())
         {
             OwnsStore = created is not null,
             ReviewMonitoring = options.ReviewMonitoring,

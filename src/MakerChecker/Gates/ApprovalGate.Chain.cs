@@ -18,11 +18,6 @@ public sealed partial class ApprovalGate
     /// <summary>How many times one decision is tried on a moved head before the gate gives up (fail closed).</summary>
     internal const int MaxDecisionAttempts = 32;
 
-    // Serializes decide -> compare-and-append -> apply, and every catch-up, so the projection applies each event once and in
-    // chain order. Lock order: _initialization, then _decisions; no action ever runs while _decisions is held.
-    private readonly SemaphoreSlim _decisions = new(1, 1);
-    private int _attempts;
-
     /// <summary>
     /// Catches up with the events other gates (app instances or processes over the same log) appended since this gate
     /// last read it, so that <see cref="GetRequest"/>, <see cref="GetOpenRequests"/> and <see cref="GetBreakGlassForReview"/>
@@ -125,7 +120,8 @@ public sealed partial class ApprovalGate
     {
         if (++_attempts < MaxDecisionAttempts) return;
         var contention = new AuditStoreException(
-            $"The audit log's head moved under this decision {MaxDecisionAttempts} times in a row (other writers kept appending first), so {what} was not recorded and nothing was done. Retry the call.");
+            $"The audit log's head moved under this decision {MaxDecisionAttempts} times in a row (other writers kept appending first), "
+            + $"so {what} was not recorded and nothing was done. Retry the call.");
         Log.AuditWriteFailed(_logger, contention, what, ReasonCodes.AuditWriteFailed);
         _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.AuditWriteFailed);
         throw contention;
@@ -171,7 +167,7 @@ public sealed partial class ApprovalGate
         _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.PolicySuperseded);
         Log.DecisionRefused(_logger, who, subject, ReasonCodes.PolicySuperseded, default, stage);
         return new GateResult(DecisionOutcome.Refused, ReasonCodes.PolicySuperseded, default, policy.Hash,
-            GateMessages.Describe(ReasonCodes.PolicySuperseded, who, subject, active));
+            DecisionMessages.ForRequestStep(ReasonCodes.PolicySuperseded, who, subject, active)!);
     }
 
     /// <summary>

@@ -3,7 +3,6 @@ using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Policy.Model;
-using MakerChecker.Policy.Validation;
 using MakerChecker.Review;
 using MakerChecker.Telemetry;
 
@@ -21,20 +20,18 @@ public sealed partial class ApprovalGate
         {
             var now = _time.GetUtcNow();
             var reviewer = ResolvePrincipal(reviewerId);
-            var code = !request.IsOpen ? ReasonCodes.RequestClosed
-                : request.IsExpiredAt(now) ? ReasonCodes.RequestExpired
-                : reviewer is null ? ReasonCodes.PrincipalUnknown
-                : reviewer.Status != PrincipalStatus.Active ? ReasonCodes.PrincipalInactive
-                : null;
-            if (code is not null)
+            var decision = RequestRules.Present(policy, request, reviewerId, reviewer, now);
+            if (decision.Outcome == DecisionOutcome.Refused)
             {
                 // A refused presentation is not recorded, so it is judged on the latest log (a principal may have been reactivated elsewhere).
-                return await MovedLockedAsync(AuditEventTypes.ApprovalPresented).ConfigureAwait(false) ? null : Refusal(policy, code, default, reviewerId, request, now);
+                var moved = await MovedLockedAsync(AuditEventTypes.ApprovalPresented).ConfigureAwait(false);
+                return moved ? null : GateResult.From(decision, request.Snapshot(now));
             }
 
-            if (await AppendOnHeadAsync(AuditPayloads.Presented(policy.Hash, reviewer!, request.Id, request.PayloadDigest, now)).ConfigureAwait(false) is null) return null;
+            var entry = AuditPayloads.Presented(policy.Hash, reviewer!, request.Id, request.PayloadDigest, now);
+            if (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null) return null;
             Log.Presented(_logger, requestId, reviewerId);
-            return new GateResult(DecisionOutcome.Allowed, ReasonCodes.Presented, default, policy.Hash, GateMessages.Describe(ReasonCodes.Presented, reviewerId, requestId), request.Snapshot(now));
+            return GateResult.From(decision, request.Snapshot(now));
         }, cancellationToken);
 
     /// <summary>
@@ -50,7 +47,10 @@ public sealed partial class ApprovalGate
     public ValueTask<GateResult> ApproveAsync(string requestId, string reviewerId, string? reason = null, CancellationToken cancellationToken = default) =>
         SignOffAsync(requestId, reviewerId, approve: true, reason, cancellationToken);
 
-    /// <summary>Rejects the request as <paramref name="reviewerId"/>, which closes it. The same rules as <see cref="ApproveAsync"/> apply, and a reason is required.</summary>
+    /// <summary>
+    /// Rejects the request as <paramref name="reviewerId"/>, which closes it. The same rules as <see cref="ApproveAsync"/> apply,
+    /// and a reason is required.
+    /// </summary>
     /// <param name="requestId">The request.</param>
     /// <param name="reviewerId">The reviewer.</param>
     /// <param name="reason">Why the request is rejected; required.</param>
@@ -75,7 +75,8 @@ public sealed partial class ApprovalGate
     /// the gate finds it on its next call and records <c>action.outcome_resolved</c>, <c>not_executed</c>, so the request can
     /// be executed again); or the gate owes the log an earlier outcome (<c>outcome_not_recorded</c>).
     /// </exception>
-    public async ValueTask<GateResult> ExecuteAsync(string requestId, string principalId, JsonObject payload, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
+    public async ValueTask<GateResult> ExecuteAsync(
+        string requestId, string principalId, JsonObject payload, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requestId);
         ArgumentNullException.ThrowIfNull(principalId);
@@ -95,31 +96,32 @@ public sealed partial class ApprovalGate
 
             var now = _time.GetUtcNow();
             var requester = ResolvePrincipal(principalId);
-            var (code, rule, detail, approvers) = CheckExecution(policy, request, principalId, requester, digest, now);
-            if (code is not null)
+            var decision = RequestRules.Execute(policy, Principals(policy), request, principalId, requester, payload, digest, now, out var approvers);
+            if (decision.Outcome == DecisionOutcome.Refused)
             {
-                var refusal = AuditPayloads.Refused(policy.Hash, requester, principalId, request.Skill, code, rule, AuditPayloads.RequestEntity, request.Id, digest, now, "execute");
+                var refusal = AuditPayloads.Refused(policy.Hash, requester, principalId, request.Skill, decision.ReasonCode, decision.Rule,
+                    AuditPayloads.RequestEntity, request.Id, digest, now, "execute");
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
-                _telemetry.Decision(DecisionOutcome.Refused, code);
-                Log.DecisionRefused(_logger, principalId, request.Skill, code, rule, "execute");
-                return new Decided(new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, GateMessages.Describe(code, principalId, requestId, detail), request.Snapshot(now)));
+                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
+                Log.DecisionRefused(_logger, principalId, request.Skill, decision.ReasonCode, decision.Rule, "execute");
+                return new Decided(GateResult.From(decision, request.Snapshot(now)));
             }
 
             // Once action.started is in the log (and applied) the request is Executing, so no caller on any gate can start it again.
             var executionId = NewId(now);
-            var startEntry = AuditPayloads.ActionStarted(policy.Hash, requester!, request.Id, request.Skill, request.PayloadDigest, executionId, approvers!, rule, now);
-            if (await AppendOnHeadAsync(startEntry).ConfigureAwait(false) is null) return null;
-            _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.Executed);
+            var started = AuditPayloads.ActionStarted(
+                policy.Hash, requester!, request.Id, request.Skill, request.PayloadDigest, executionId, approvers!, decision.Rule, now);
+            if (await AppendOnHeadAsync(started).ConfigureAwait(false) is null) return null;
+            _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.Executing(_logger, requestId, request.Skill, principalId);
-            var started = new GateResult(DecisionOutcome.Allowed, ReasonCodes.Executed, rule, policy.Hash, GateMessages.Describe(ReasonCodes.Executed, principalId, requestId));
-            return new Decided(started, new ActionRun(requester!, request.Skill, AuditPayloads.RequestEntity, request.Id, policy.Hash, executionId));
+            var run = new ActionRun(requester!, request.Skill, AuditPayloads.RequestEntity, request.Id, policy.Hash, executionId);
+            return new Decided(GateResult.From(decision), run);
         }, cancellationToken).ConfigureAwait(false);
         if (decided.Run is not { } run) return decided.Result;
 
         // The action runs outside the decision lock; its outcome is applied in chain order.
         await RunActionAsync(run, action, cancellationToken).ConfigureAwait(false);
-        var result = decided.Result;
-        return new GateResult(result.Outcome, result.ReasonCode, result.Rule, result.PolicyHash, result.Message, request!.Snapshot(_time.GetUtcNow()));
+        return decided.Result.With(request!.Snapshot(_time.GetUtcNow()));
     }
 
     private ValueTask<GateResult> SignOffAsync(string requestId, string reviewerId, bool approve, string? reason, CancellationToken cancellationToken) =>
@@ -128,9 +130,10 @@ public sealed partial class ApprovalGate
             var now = _time.GetUtcNow();
             var reviewer = ResolvePrincipal(reviewerId);
             var presentedAt = request.FirstPresentedTo(reviewerId);
-            var (code, rule, detail) = CheckSignOff(policy, request, reviewerId, reviewer, approve, reason, presentedAt, now);
-            var entry = AuditPayloads.SignOff(
-                policy.Hash, reviewer, reviewerId, request.Id, request.Skill, request.PayloadDigest, request.RequestedAt, approve, reason, presentedAt, now, rule, code);
+            var decision = RequestRules.SignOff(policy, Principals(policy), request, reviewerId, reviewer, approve, reason, presentedAt, now);
+            var code = decision.Outcome == DecisionOutcome.Refused ? decision.ReasonCode : null;
+            var entry = AuditPayloads.SignOff(policy.Hash, reviewer, reviewerId, request.Id, request.Skill, request.PayloadDigest, request.RequestedAt,
+                approve, reason, presentedAt, now, decision.Rule, code);
             var recorded = await AppendOnHeadAsync(entry).ConfigureAwait(false);
             if (recorded is null) return null;
             if (code is not null)
@@ -139,16 +142,18 @@ public sealed partial class ApprovalGate
                 Log.SignOffRefused(_logger, requestId, reviewerId, code);
                 if (code == ReasonCodes.ReviewTooFast)
                 {
-                    _reviewMonitor?.RecordRefused(new RefusedSignOff(recorded.Seq, requestId, reviewerId, code, now, (long?)(now - presentedAt)?.TotalMilliseconds));
+                    var had = (long?)(now - presentedAt)?.TotalMilliseconds;
+                    _reviewMonitor?.RecordRefused(new RefusedSignOff(recorded.Seq, requestId, reviewerId, code, now, had));
                 }
-                return new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, GateMessages.Describe(code, reviewerId, requestId, detail), request.Snapshot(now));
+                return GateResult.From(decision, request.Snapshot(now));
             }
 
             var dwell = (now - presentedAt)?.TotalMilliseconds;
             _telemetry.SignOff(approve, ReasonCodes.SignedOff, dwell);
             Log.SignedOff(_logger, requestId, reviewerId, approve ? "approve" : "reject", (long?)dwell);
-            _reviewMonitor?.Record(new SignOffRecord(recorded.Seq, requestId, reviewerId, request.Skill, approve, request.RequestedAt, presentedAt, now, reason));
-            return new GateResult(DecisionOutcome.Allowed, ReasonCodes.SignedOff, rule, policy.Hash, GateMessages.Describe(ReasonCodes.SignedOff, reviewerId, requestId, approve ? "approved" : "rejected"), request.Snapshot(now));
+            _reviewMonitor?.Record(
+                new SignOffRecord(recorded.Seq, requestId, reviewerId, request.Skill, approve, request.RequestedAt, presentedAt, now, reason));
+            return GateResult.From(decision, request.Snapshot(now));
         }, cancellationToken);
 
     /// <summary>
@@ -156,7 +161,9 @@ public sealed partial class ApprovalGate
     /// applies are one step no other caller can interleave with, on this gate or (through the log's head) any other.
     /// The body returns <see langword="null"/> when its append lost to another writer; it then runs again on the newer state.
     /// </summary>
-    private async ValueTask<GateResult> OnRequestAsync(string requestId, string who, string activityName, Func<CompiledPolicy, RequestState, ValueTask<GateResult?>> body, CancellationToken cancellationToken)
+    private async ValueTask<GateResult> OnRequestAsync(
+        string requestId, string who, string activityName, Func<CompiledPolicy, RequestState, ValueTask<GateResult?>> body,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requestId);
         ArgumentNullException.ThrowIfNull(who);
@@ -171,86 +178,7 @@ public sealed partial class ApprovalGate
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The sign-off rules, in order. Returns the refusal's code (or null), the rule that decided, and a detail for the message.</summary>
-    private (string? Code, SourceLocation Rule, string? Detail) CheckSignOff(
-        CompiledPolicy policy, RequestState request, string reviewerId, PrincipalDefinition? reviewer, bool approve, string? reason, DateTimeOffset? presentedAt, DateTimeOffset now)
-    {
-        if (!request.IsOpen) return (ReasonCodes.RequestClosed, default, request.Status.ToString().ToLowerInvariant());
-        if (request.IsExpiredAt(now)) return (ReasonCodes.RequestExpired, default, AuditTime.Format(request.ExpiresAt));
-        if (!approve && string.IsNullOrWhiteSpace(reason)) return (ReasonCodes.ReasonRequired, default, null);
-
-        var requester = ResolvePrincipal(request.RequesterId);
-        var (gateCode, gate, gateRule) = CurrentGate(policy, request, requester);
-        if (gate is null) return (gateCode, gateRule, null);
-
-        var ineligible = Ineligibility(gate, reviewer, requester!);
-        if (ineligible is not null) return (ineligible, RuleFor(ineligible, gate, reviewer), string.Join(", ", gate.ApproverRoles));
-        if (request.HasSigned(reviewerId)) return (ReasonCodes.AlreadySigned, gate.Location, null);
-        if (presentedAt is null && gate.RequirePresentation) return (ReasonCodes.NotPresented, gate.Location, null);
-
-        // Without a required presentation, the floor runs from the request's opening: never from nothing.
-        var had = now - (presentedAt ?? request.RequestedAt);
-        if (had < gate.MinReview) return (ReasonCodes.ReviewTooFast, gate.Location, $"{had.TotalSeconds:0.###} s");
-        return (null, gate.Location, null);
-    }
-
-    /// <summary>The execution checks, in order; on success also the approvers whose sign-offs count now.</summary>
-    private (string? Code, SourceLocation Rule, string? Detail, string[]? Approvers) CheckExecution(
-        CompiledPolicy policy, RequestState request, string principalId, PrincipalDefinition? requester, string digest, DateTimeOffset now)
-    {
-        if (request.Status is ApprovalStatus.Executing or ApprovalStatus.Executed or ApprovalStatus.Failed)
-        {
-            return (ReasonCodes.AlreadyExecuted, default, request.Status.ToString().ToLowerInvariant(), null);
-        }
-        if (request.Status == ApprovalStatus.Rejected) return (ReasonCodes.RequestClosed, default, "rejected", null);
-        if (request.IsExpiredAt(now)) return (ReasonCodes.RequestExpired, default, AuditTime.Format(request.ExpiresAt), null);
-        if (principalId != request.RequesterId) return (ReasonCodes.NotRequester, default, null, null);
-        if (digest != request.PayloadDigest) return (ReasonCodes.PayloadMismatch, default, request.PayloadDigest, null);
-
-        // Grants and statuses are judged again now: a revoked grant or a suspended agent stops the execution.
-        var again = DecisionEvaluator.Evaluate(policy, principalId, requester, request.Skill);
-        if (again.Outcome == DecisionOutcome.Refused) return (again.ReasonCode, again.Rule, null, null);
-        var (gateCode, gate, gateRule) = CurrentGate(policy, request, requester);
-        if (gate is null) return (gateCode, gateRule, null, null);
-
-        var approvers = request.SignOffsSnapshot()
-            .Where(s => s.Approved && Ineligibility(gate, ResolvePrincipal(s.ReviewerId), requester!) is null)
-            .Select(s => s.ReviewerId)
-            .Distinct(StringComparer.Ordinal)
-            .ToArray();
-        var needed = Math.Max(gate.Approvers, request.RequiredApprovals);
-        if (approvers.Length < needed) return (ReasonCodes.NotApproved, gate.Location, $"{approvers.Length} of {needed}", null);
-        return (null, gate.Location, null, approvers);
-    }
-
-    /// <summary>The gate in force now over the request's grant: the one that judges its sign-offs and execution.</summary>
-    private static (string? Code, GateDefinition? Gate, SourceLocation Rule) CurrentGate(CompiledPolicy policy, RequestState request, PrincipalDefinition? requester)
-    {
-        if (requester is null) return (ReasonCodes.PrincipalUnknown, null, default);
-        if (!policy.TryGetRole(requester.Role, out var role)) return (ReasonCodes.RoleUnknown, null, requester.Location);
-        if (!role.TryGetGrant(request.Skill, out var grant)) return (ReasonCodes.SkillNotGranted, null, role.Location);
-        return grant.Gate is { } gate ? (null, gate, gate.Location) : (ReasonCodes.GateRemoved, null, grant.Location);
-    }
-
-    /// <summary>Why <paramref name="reviewer"/> may not sign under <paramref name="gate"/> for <paramref name="requester"/>, or null when it may.</summary>
-    internal static string? Ineligibility(GateDefinition gate, PrincipalDefinition? reviewer, PrincipalDefinition requester)
-    {
-        // The same rules GateEligibility states (and the policy compiler counts with), each mapped to its reason code.
-        if (reviewer is null) return ReasonCodes.PrincipalUnknown;
-        if (reviewer.Status != PrincipalStatus.Active) return ReasonCodes.PrincipalInactive;
-        if (reviewer.Kind == PrincipalKind.Agent && !gate.AllowAgentApprovers) return ReasonCodes.AgentCannotApprove;
-        if (!GateEligibility.IsAllowedKind(gate, reviewer.Kind) || !gate.ApproverRoles.Contains(reviewer.Role, StringComparer.Ordinal)) return ReasonCodes.ApproverNotEligible;
-        if (GateEligibility.IsRequester(gate, reviewer, requester)) return ReasonCodes.RequesterCannotApprove;
-        if (GateEligibility.IsLinkedByOwnership(gate, reviewer, requester)) return ReasonCodes.OwnerCannotApprove;
-        return null;
-    }
-
-    private static SourceLocation RuleFor(string code, GateDefinition gate, PrincipalDefinition? reviewer) =>
-        code is ReasonCodes.PrincipalInactive && reviewer is not null ? reviewer.Location : gate.Location;
-
-    private static GateResult Refusal(CompiledPolicy policy, string code, SourceLocation rule, string who, RequestState request, DateTimeOffset now) =>
-        new(DecisionOutcome.Refused, code, rule, policy.Hash, GateMessages.Describe(code, who, request.Id, request.Status.ToString().ToLowerInvariant()), request.Snapshot(now));
-
     private static GateResult NotFound(CompiledPolicy policy, string requestId, string who) =>
-        new(DecisionOutcome.Refused, ReasonCodes.RequestNotFound, default, policy.Hash, GateMessages.Describe(ReasonCodes.RequestNotFound, who, requestId));
+        new(DecisionOutcome.Refused, ReasonCodes.RequestNotFound, default, policy.Hash,
+            DecisionMessages.ForRequestStep(ReasonCodes.RequestNotFound, who, requestId, null)!);
 }

@@ -67,7 +67,7 @@ public sealed partial class ApprovalGate
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(DecisionOutcome.Refused, code);
                 Log.DecisionRefused(_logger, principalId, skill, code, rule, "resolve");
-                var message = GateMessages.Describe(code, principalId, id, detail);
+                var message = DecisionMessages.Describe(code, principalId, id, detail);
                 return new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, message, request?.Snapshot(now));
             }
 
@@ -81,7 +81,7 @@ public sealed partial class ApprovalGate
             if (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.OutcomeResolved);
             Log.OutcomeResolved(_logger, principalId, entityType, id, name);
-            var resolved = GateMessages.Describe(ReasonCodes.OutcomeResolved, principalId, id, name);
+            var resolved = DecisionMessages.Describe(ReasonCodes.OutcomeResolved, principalId, id, name);
             return new GateResult(DecisionOutcome.Allowed, ReasonCodes.OutcomeResolved, rule, policy.Hash, resolved, request?.Snapshot(now));
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -97,7 +97,7 @@ public sealed partial class ApprovalGate
             : resolverId == ranBy ? "the principal who ran an action may not resolve its outcome"
             : resolver.Kind != PrincipalKind.Human ? "only a human may resolve an outcome"
             : gate is null ? $"the policy in force has no gate on {skill} for '{ranBy}', so it names no one who may resolve it"
-            : Ineligibility(gate, resolver, runner!) is { } ineligible ? $"not an eligible approver of the gate ({ineligible})"
+            : SignerEligibility.Ineligibility(gate, resolver, runner!) is { } ineligible ? $"not an eligible approver of the gate ({ineligible})"
             : null;
         return why is null ? (null, gate!.Location, null) : (ReasonCodes.ResolutionNotAllowed, gate?.Location ?? default, why);
     }
@@ -124,7 +124,7 @@ public sealed partial class ApprovalGate
         if (!_state.IdempotentCalls.TryGetValue((principalId, key), out var first)) return (false, null);
         if (first.Skill != skill || first.PayloadDigest != digest)
         {
-            var message = GateMessages.Describe(ReasonCodes.IdempotencyKeyReused, principalId, first.EntityId, key);
+            var message = DecisionMessages.Describe(ReasonCodes.IdempotencyKeyReused, principalId, first.EntityId, key);
             var reused = await RefuseInvocationAsync(
                 policy, principal, principalId, skill, ReasonCodes.IdempotencyKeyReused, default, NewId(now), digest, now, message, "invoke").ConfigureAwait(false);
             return (true, reused);
@@ -152,7 +152,7 @@ public sealed partial class ApprovalGate
             InvocationStatus.Failed => "failed",
             _ => "has an unknown outcome",
         };
-        var refused = GateMessages.Describe(ReasonCodes.AlreadyInvoked, principalId, invocation.Id, state);
+        var refused = DecisionMessages.Describe(ReasonCodes.AlreadyInvoked, principalId, invocation.Id, state);
         var again = await RefuseInvocationAsync(
             policy, principal, principalId, skill, ReasonCodes.AlreadyInvoked, default, invocation.Id, digest, now, refused, "invoke").ConfigureAwait(false);
         return (true, again);

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
@@ -36,6 +37,11 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     private readonly GateProjection _state = new();
     private readonly GateTelemetry _telemetry;
     private readonly SemaphoreSlim _initialization = new(1, 1);
+
+    // Serializes decide -> compare-and-append -> apply, and every catch-up, so the projection applies each event once and in
+    // chain order. Lock order: _initialization, then _decisions; no action ever runs while _decisions is held.
+    private readonly SemaphoreSlim _decisions = new(1, 1);
+    private int _attempts; // tries of the current decision on a moved head (see ApprovalGate.Chain.cs); only under _decisions
     private readonly ReviewMonitorOptions? _reviewMonitoring;
     private readonly ReviewMonitor? _reviewMonitor;
     private volatile CompiledPolicy _policy;
@@ -44,12 +50,25 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <summary>Creates a gate over a compiled policy and an audit store.</summary>
     /// <param name="policy">The policy in force.</param>
     /// <param name="auditStore">The audit log every decision and state change is written to. The gate does not dispose it.</param>
-    /// <param name="timeProvider">The clock for decisions, dwell, limits and expiry. <value>The default value is <see cref="TimeProvider.System"/>.</value></param>
+    /// <param name="timeProvider">
+    /// The clock for decisions, dwell, limits and expiry. <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    /// </param>
     /// <param name="loggerFactory">Where log messages go. <value>The default value writes nothing.</value></param>
     /// <param name="sampleSource">
     /// Draws uniformly from [0, 1) for sampled gates; must be thread-safe. <value>The default value is <see cref="Random.Shared"/>.</value>
     /// </param>
-    public ApprovalGate(CompiledPolicy policy, IAuditStore auditStore, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null, Func<double>? sampleSource = null)
+    /// <param name="meterFactory">
+    /// Where the gate's <c>MakerChecker</c> meter comes from (DI passes the host's). <value>The default value makes the gate
+    /// create, and dispose, its own meter.</value>
+    /// </param>
+    /// <remarks>
+    /// The gate reads its audit log on first use. Until then (or until <see cref="InitializeAsync"/>), the queries
+    /// <see cref="GetRequest"/>, <see cref="GetOpenRequests"/> and <see cref="GetBreakGlassForReview"/> throw rather than
+    /// answer from an empty state; <see cref="CreateAsync"/> returns a gate that has read it.
+    /// </remarks>
+    public ApprovalGate(
+        CompiledPolicy policy, IAuditStore auditStore, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null,
+        Func<double>? sampleSource = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(auditStore);
@@ -58,9 +77,36 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _sample = sampleSource ?? Random.Shared.NextDouble;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("MakerChecker.Gates.ApprovalGate");
-        _telemetry = new GateTelemetry(CountOpenRequests);
+        _telemetry = new GateTelemetry(CountOpenRequests, meterFactory);
         _reviewMonitoring = new ReviewMonitorOptions();
         _reviewMonitor = new ReviewMonitor(_reviewMonitoring, _time, _logger, _telemetry);
+    }
+
+    /// <summary>Creates a gate and reads its audit log (<see cref="InitializeAsync"/>), so that it answers queries at once.</summary>
+    /// <param name="policy">The policy in force.</param>
+    /// <param name="auditStore">The audit log every decision and state change is written to. The gate does not dispose it.</param>
+    /// <param name="timeProvider">The clock for decisions, dwell, limits and expiry. <value>The default value is the system clock.</value></param>
+    /// <param name="loggerFactory">Where log messages go. <value>The default value writes nothing.</value></param>
+    /// <param name="sampleSource">Draws uniformly from [0, 1) for sampled gates. <value>The default value is <see cref="Random.Shared"/>.</value></param>
+    /// <param name="meterFactory">Where the gate's meter comes from. <value>The default value makes the gate create its own.</value></param>
+    /// <param name="cancellationToken">Stops the replay.</param>
+    /// <returns>The initialized gate.</returns>
+    /// <exception cref="AuditStoreException">The log could not be read or the policy activation recorded.</exception>
+    public static async ValueTask<ApprovalGate> CreateAsync(
+        CompiledPolicy policy, IAuditStore auditStore, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null,
+        Func<double>? sampleSource = null, IMeterFactory? meterFactory = null, CancellationToken cancellationToken = default)
+    {
+        var gate = new ApprovalGate(policy, auditStore, timeProvider, loggerFactory, sampleSource, meterFactory);
+        try
+        {
+            await gate.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            return gate;
+        }
+        catch
+        {
+            await gate.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>
@@ -151,8 +197,13 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// </summary>
     /// <param name="principal">The principal.</param>
     /// <param name="cancellationToken">Cancels waiting for initialization.</param>
-    /// <returns>The validation diagnostics (<see cref="PolicyValidator.ValidatePrincipal"/>); the principal is registered only when none is an error.</returns>
-    /// <exception cref="InvalidOperationException">Another instance sharing the audit log has activated a policy this gate does not hold (<c>policy_superseded</c>).</exception>
+    /// <returns>
+    /// The validation diagnostics (<see cref="PolicyValidator.ValidatePrincipal(CompiledPolicy, PrincipalDefinition)"/>, against every
+    /// principal in force); the principal is registered only when none is an error.
+    /// </returns>
+    /// <exception cref="InvalidOperationException">
+    /// Another instance sharing the audit log has activated a policy this gate does not hold (<c>policy_superseded</c>).
+    /// </exception>
     public async ValueTask<IReadOnlyList<PolicyDiagnostic>> RegisterPrincipalAsync(PrincipalDefinition principal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
@@ -160,11 +211,16 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         return await DecideAsync<IReadOnlyList<PolicyDiagnostic>>(async () =>
         {
             var policy = _policy;
-            if (await SupersededAsync(policy, principal.Id, "principal", "register").ConfigureAwait(false) is { } superseded) throw new InvalidOperationException(superseded.Message);
-            // The same rules as principals declared in the policy: a known role, an owner for agents, separation of duties.
-            var diagnostics = PolicyValidator.ValidatePrincipal(policy, principal);
+            if (await SupersededAsync(policy, principal.Id, "principal", "register").ConfigureAwait(false) is { } superseded)
+            {
+                throw new InvalidOperationException(superseded.Message);
+            }
+            // The same rules as principals declared in the policy: a known role, an owner for agents, separation of duties
+            // (counting ownership between every principal in force, declared or registered).
+            var diagnostics = PolicyValidator.ValidatePrincipal(policy, principal, _state.Principals);
             if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)) return diagnostics;
-            return await AppendOnHeadAsync(AuditPayloads.PrincipalRegistered(policy.Hash, principal, _time.GetUtcNow())).ConfigureAwait(false) is null ? null : diagnostics;
+            var entry = AuditPayloads.PrincipalRegistered(policy.Hash, principal, _time.GetUtcNow());
+            return await AppendOnHeadAsync(entry).ConfigureAwait(false) is null ? null : diagnostics;
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -265,7 +321,9 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <param name="cancellationToken">Passed to the action.</param>
     /// <exception cref="ActionOutcomeNotRecordedException">The action ran (or threw), but its outcome could not be recorded yet: do not retry it.</exception>
     /// <exception cref="AuditStoreException">The break-glass could not be recorded, so the action did not run; or the gate owes the log an earlier outcome.</exception>
-    public async ValueTask<GateResult> BreakGlassAsync(string principalId, string skill, JsonObject payload, string justification, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
+    public async ValueTask<GateResult> BreakGlassAsync(
+        string principalId, string skill, JsonObject payload, string justification, Func<CancellationToken, ValueTask> action,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principalId);
         ArgumentNullException.ThrowIfNull(skill);
@@ -282,59 +340,27 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             var principal = ResolvePrincipal(principalId);
             var now = _time.GetUtcNow();
             var id = NewId(now);
-            if (string.IsNullOrWhiteSpace(justification))
-            {
-                return await RefuseInvocationAsync(policy, principal, principalId, skill, ReasonCodes.JustificationRequired, default, id, digest, now, null).ConfigureAwait(false);
-            }
-
-            // A draw of 0 makes a sampling gate apply: break-glass is for invocations that would otherwise wait for approval.
-            var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, 0.0, out var counted);
+            var decision = BreakGlassRule.Decide(policy, principalId, principal, skill, payload, justification, _state.Limits, now, out var counted);
             if (decision.Outcome == DecisionOutcome.Refused)
             {
-                return await RefuseInvocationAsync(policy, principal, principalId, skill, decision.ReasonCode, decision.Rule, id, digest, now, decision.Message).ConfigureAwait(false);
-            }
-            var gate = decision.Grant!.Gate;
-            string? why = gate is null ? "the grant has no gate, so invoke the skill normally"
-                : !gate.BreakGlassRoles.Contains(principal!.Role, StringComparer.Ordinal) ? $"the gate at {gate.Location} does not name role '{principal.Role}' in break_glass"
-                : null;
-            if (why is not null)
-            {
-                if (counted) _state.Limits.Release(principalId, skill, now);
-                return await RefuseInvocationAsync(policy, principal, principalId, skill, ReasonCodes.BreakGlassNotAllowed, gate?.Location ?? decision.Rule, id, digest, now, GateMessages.Describe(ReasonCodes.BreakGlassNotAllowed, principalId, id, why)).ConfigureAwait(false);
+                var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, decision.ReasonCode, decision.Rule,
+                    AuditPayloads.InvocationEntity, id, digest, now, "break_glass");
+                if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
+                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
+                Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "break_glass");
+                return new Decided(GateResult.From(decision));
             }
 
             var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
-            if (await AppendOnHeadAsync(AuditPayloads.BreakGlass(decision, principal!, id, digest, justification, now, counted), slot).ConfigureAwait(false) is null) return null;
-            _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.BreakGlass);
+            var entry = AuditPayloads.BreakGlass(decision, principal!, id, digest, justification, now, counted);
+            if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
+            _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.BreakGlass(_logger, principalId, skill, id);
-            var result = new GateResult(DecisionOutcome.Allowed, ReasonCodes.BreakGlass, decision.Rule, policy.Hash, GateMessages.Describe(ReasonCodes.BreakGlass, principalId, id));
-            return new Decided(result, new ActionRun(principal!, skill, AuditPayloads.InvocationEntity, id, policy.Hash));
+            return new Decided(GateResult.From(decision), new ActionRun(principal!, skill, AuditPayloads.InvocationEntity, id, policy.Hash));
         }, cancellationToken).ConfigureAwait(false);
         if (decided.Run is { } run) await RunActionAsync(run, action, cancellationToken).ConfigureAwait(false);
         return decided.Result;
     }
-
-    /// <summary>
-    /// Finds a request. Reads only what the gate has applied: call <see cref="InitializeAsync"/> first after a restart, and
-    /// <see cref="RefreshAsync"/> first to see what other gates over the same log did since this gate's last decision.
-    /// </summary>
-    /// <param name="requestId">The request's id.</param>
-    /// <returns>A snapshot of the request, or <see langword="null"/> when there is none.</returns>
-    public ApprovalRequest? GetRequest(string requestId) =>
-        _state.Requests.TryGetValue(requestId, out var r) ? r.Snapshot(_time.GetUtcNow()) : null;
-
-    /// <summary>
-    /// The requests still pending or approved and not expired, oldest first, as far as the gate has applied the log (after
-    /// <see cref="InitializeAsync"/>; call <see cref="RefreshAsync"/> first to include other gates' changes).
-    /// </summary>
-    public IReadOnlyList<ApprovalRequest> GetOpenRequests()
-    {
-        var now = _time.GetUtcNow();
-        return [.. _state.Requests.Values.Select(r => r.Snapshot(now)).Where(r => r.Status is ApprovalStatus.Pending or ApprovalStatus.Approved).OrderBy(r => r.RequestedAt)];
-    }
-
-    /// <summary>Every break-glass invocation, oldest first: each must be reviewed afterwards.</summary>
-    public IReadOnlyList<BreakGlassRecord> GetBreakGlassForReview() => [.. _state.BreakGlass];
 
     /// <summary>Releases the gate's meter. The audit store is disposed only when the gate created it (through <c>AuditStoreFactory</c>).</summary>
     public async ValueTask DisposeAsync()
@@ -348,26 +374,24 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <summary>Whether <see cref="DisposeAsync"/> disposes the audit store.</summary>
     internal bool OwnsStore { get; init; }
 
-    internal PrincipalDefinition? ResolvePrincipal(string id) =>
-        _state.Principals.TryGetValue(id, out var p) ? p : _policy.TryGetPrincipal(id, out var q) ? q : null;
+    /// <summary>The principals in force under <paramref name="policy"/>: those registered at run time over the policy's.</summary>
+    private PrincipalLookup Principals(CompiledPolicy policy) => new(policy, _state.Principals);
+
+    internal PrincipalDefinition? ResolvePrincipal(string id) => Principals(_policy).Find(id);
 
     internal GateTelemetry Telemetry => _telemetry;
 
-    private int CountOpenRequests()
-    {
-        var now = _time.GetUtcNow();
-        return _state.Requests.Values.Count(r => r.IsOpen && !r.IsExpiredAt(now));
-    }
-
     private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString();
 
-    private async ValueTask<Decided?> RefuseInvocationAsync(CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string id, string digest, DateTimeOffset now, string? message, string stage = "break_glass")
+    private async ValueTask<Decided?> RefuseInvocationAsync(
+        CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string id, string digest,
+        DateTimeOffset now, string? message, string stage = "break_glass")
     {
         var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, code, rule, AuditPayloads.InvocationEntity, id, digest, now, stage);
         if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
         _telemetry.Decision(DecisionOutcome.Refused, code);
         Log.DecisionRefused(_logger, principalId, skill, code, rule, stage);
-        return new Decided(new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, message ?? GateMessages.Describe(code, principalId, id)));
+        return new Decided(new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, message ?? DecisionMessages.Describe(code, principalId, id)));
     }
 
     /// <summary>An invocation counted in the limit ledger before its decision was recorded.</summary>

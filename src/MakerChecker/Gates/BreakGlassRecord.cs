@@ -8,4 +8,5 @@ namespace MakerChecker.Gates;
 /// <param name="PayloadDigest">The digest of the payload the skill ran with.</param>
 /// <param name="Rule">The gate whose break-glass roles allowed it, as <c>file:line</c>.</param>
 /// <param name="InvokedAt">When.</param>
-public sealed record BreakGlassRecord(string InvocationId, string PrincipalId, string Skill, string Justification, string PayloadDigest, string Rule, DateTimeOffset InvokedAt);
+public sealed record BreakGlassRecord(
+    string InvocationId, string PrincipalId, string Skill, string Justification, string PayloadDigest, string Rule, DateTimeOffset InvokedAt);

@@ -55,7 +55,8 @@ internal sealed class GateProjection
         if (Head is not null && (e.Seq <= LastSeq || e.PrevHash != Head))
         {
             throw new AuditStoreException(
-                $"The audit log does not continue the chain the gate has applied: event {e.Seq} (prev_hash {e.PrevHash}) does not follow event {LastSeq} (hash {Head}). Verify the log.");
+                $"The audit log does not continue the chain the gate has applied: event {e.Seq} (prev_hash {e.PrevHash}) "
+                + $"does not follow event {LastSeq} (hash {Head}). Verify the log.");
         }
 
         // Read (and so check) the payload before the event counts as applied: a malformed event stops every later

@@ -5,12 +5,14 @@ namespace MakerChecker.Gates;
 
 /// <summary>
 /// What a gate call did: for an invocation, whether the action ran, a request was opened, or it was refused; for a
-/// presentation, sign-off or execution, whether it was accepted. A refusal carries a stable reason code, the rule that
-/// decided (when one did), the policy hash and a message saying what to fix.
+/// presentation, sign-off or execution, what was recorded (<see cref="DecisionOutcome"/>). A refusal carries a stable
+/// reason code, the rule that decided (when one did), the policy hash and a message saying what to fix.
 /// </summary>
 public sealed class GateResult
 {
-    internal GateResult(DecisionOutcome outcome, string reasonCode, SourceLocation rule, string policyHash, string message, ApprovalRequest? request = null, bool sampled = false, bool replay = false)
+    internal GateResult(
+        DecisionOutcome outcome, string reasonCode, SourceLocation rule, string policyHash, string message,
+        ApprovalRequest? request = null, bool sampled = false, bool replay = false)
     {
         IsReplay = replay;
         Outcome = outcome;
@@ -23,16 +25,22 @@ public sealed class GateResult
     }
 
     /// <summary>
-    /// <see cref="DecisionOutcome.Allowed"/> when the action ran or the step was accepted;
-    /// <see cref="DecisionOutcome.ApprovalRequired"/> when a request was opened; <see cref="DecisionOutcome.Refused"/> otherwise.
+    /// What happened. An invocation: <see cref="DecisionOutcome.Allowed"/> (the action ran, directly or under
+    /// break-glass), <see cref="DecisionOutcome.ApprovalRequired"/> (a request was opened). A request step:
+    /// <see cref="DecisionOutcome.Presented"/>, <see cref="DecisionOutcome.SignedOff"/> (an approval was recorded),
+    /// <see cref="DecisionOutcome.Rejected"/> (a rejection was recorded; the request is closed) or
+    /// <see cref="DecisionOutcome.Executed"/> (the approved action ran). Any call: <see cref="DecisionOutcome.Refused"/>.
     /// </summary>
     public DecisionOutcome Outcome { get; }
 
     /// <summary>The stable reason code (see <see cref="ReasonCodes"/>).</summary>
     public string ReasonCode { get; }
 
-    /// <summary>The policy rule that decided, or <c>default</c> when no rule did (for example an unknown request).</summary>
+    /// <summary>The policy rule that decided, or <c>default</c> when no rule did (for example an unknown request); see <see cref="HasRule"/>.</summary>
     public SourceLocation Rule { get; }
+
+    /// <summary>Whether <see cref="Rule"/> points into the policy.</summary>
+    public bool HasRule => Rule.File is not null;
 
     /// <summary>The hash of the policy in force.</summary>
     public string PolicyHash { get; }
@@ -58,6 +66,9 @@ public sealed class GateResult
     internal static GateResult From(in Decision decision, ApprovalRequest? request = null) =>
         new(decision.Outcome, decision.ReasonCode, decision.Rule, decision.PolicyHash, decision.Message, request, decision.Sampled);
 
+    /// <summary>This result with the request as it stands now.</summary>
+    internal GateResult With(ApprovalRequest request) => new(Outcome, ReasonCode, Rule, PolicyHash, Message, request, Sampled);
+
     /// <summary>The outcome and reason code, for logs.</summary>
-    public override string ToString() => $"{Outcome}: {ReasonCode}";
+    public override string ToString() => HasRule ? $"{Outcome}: {ReasonCode} ({Rule})" : $"{Outcome}: {ReasonCode}";
 }

@@ -54,7 +54,15 @@ internal sealed class RequestState(
 
     public bool HasSigned(string reviewerId)
     {
-        lock (this) return _signOffs.Exists(s => s.ReviewerId == reviewerId);
+        lock (this)
+        {
+            // A loop, not a predicate: the sign-off rule asks this on every sign-off and must not allocate.
+            foreach (var s in _signOffs)
+            {
+                if (s.ReviewerId == reviewerId) return true;
+            }
+            return false;
+        }
     }
 
     public SignOff[] SignOffsSnapshot()
@@ -99,7 +107,9 @@ internal sealed class RequestState(
         lock (this)
         {
             var status = IsOpen && IsExpiredAt(now) ? ApprovalStatus.Expired : Status;
-            return new ApprovalRequest(Id, Skill, RequesterId, PayloadDigest, basis, PolicyHash, Rule, RequestedAt, ExpiresAt, RequiredApprovals, sampled, status, [.. _presentations], [.. _signOffs]);
+            return new ApprovalRequest(
+                Id, Skill, RequesterId, PayloadDigest, basis, PolicyHash, Rule, RequestedAt, ExpiresAt, RequiredApprovals, sampled, status,
+                [.. _presentations], [.. _signOffs]);
         }
     }
 }

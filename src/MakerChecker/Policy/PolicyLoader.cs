@@ -41,7 +41,9 @@ public static class PolicyLoader
             var draft = PolicyReader.Read(documents, diagnostics);
             policy = PolicyCompiler.Compile(draft, sourceName, diagnostics);
         }
-        diagnostics.Sort((a, b) => a.Location.Line != b.Location.Line ? a.Location.Line.CompareTo(b.Location.Line) : a.Location.Column.CompareTo(b.Location.Column));
+        diagnostics.Sort((a, b) => a.Location.Line != b.Location.Line
+            ? a.Location.Line.CompareTo(b.Location.Line)
+            : a.Location.Column.CompareTo(b.Location.Column));
         return new PolicyLoadResult(policy, diagnostics);
     }
 

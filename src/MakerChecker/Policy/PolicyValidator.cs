@@ -1,3 +1,4 @@
+using MakerChecker.Decisions;
 using MakerChecker.Policy.Diagnostics;
 using MakerChecker.Policy.Model;
 using MakerChecker.Policy.Validation;
@@ -11,7 +12,8 @@ public static class PolicyValidator
 {
     /// <summary>
     /// Checks a run-time principal against a policy: its role exists, an agent has an owner, and it breaks no
-    /// separation constraint (counting the policy's declared agents it owns). An empty list means it is valid.
+    /// separation constraint. Ownership counts both ways, as in the loader: the principal holds the roles of the
+    /// policy's agents it owns, and its owner comes to hold the principal's role. An empty list means it is valid.
     /// </summary>
     /// <param name="policy">The compiled policy.</param>
     /// <param name="principal">The principal to check.</param>
@@ -19,6 +21,17 @@ public static class PolicyValidator
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(principal);
+        return ValidatePrincipal(policy, principal, NoneRegistered);
+    }
+
+    /// <summary>
+    /// Checks a principal about to be registered against the policy and the principals already registered at run time
+    /// (which replace the policy's of the same id): the principal itself, and its owner, who holds the roles of the
+    /// agents it owns, must break no separation constraint once it is registered.
+    /// </summary>
+    internal static IReadOnlyList<PolicyDiagnostic> ValidatePrincipal(
+        CompiledPolicy policy, PrincipalDefinition principal, IReadOnlyDictionary<string, PrincipalDefinition> registered)
+    {
         var location = principal.Location == default ? new SourceLocation("(run time)", 1, 1) : principal.Location;
         var diagnostics = new List<PolicyDiagnostic>();
         if (!policy.Roles.ContainsKey(principal.Role))
@@ -32,8 +45,21 @@ public static class PolicyValidator
             diagnostics.Add(new PolicyDiagnostic(DiagnosticCodes.AgentWithoutOwner, DiagnosticSeverity.Error, location,
                 $"The agent '{principal.Id}' has no owner.", "Supply the accountable human's id as the agent's owner."));
         }
-        var others = policy.Principals.Values.Where(p => !string.Equals(p.Id, principal.Id, StringComparison.Ordinal));
-        diagnostics.AddRange(SeparationChecks.Violations(principal, others.Append(principal), policy.Separations));
+
+        // The principals in force once this one is registered: it replaces any principal of the same id.
+        var after = new List<PrincipalDefinition> { principal };
+        PrincipalDefinition? owner = null;
+        foreach (var p in new PrincipalLookup(policy, registered).All())
+        {
+            if (string.Equals(p.Id, principal.Id, StringComparison.Ordinal)) continue;
+            after.Add(p);
+            if (string.Equals(p.Id, principal.Owner, StringComparison.Ordinal)) owner = p;
+        }
+        diagnostics.AddRange(SeparationChecks.Violations(principal, after, policy.Separations));
+        if (owner is not null) diagnostics.AddRange(SeparationChecks.Violations(owner, after, policy.Separations));
         return diagnostics;
     }
+
+    private static readonly IReadOnlyDictionary<string, PrincipalDefinition> NoneRegistered =
+        new Dictionary<string, PrincipalDefinition>(StringComparer.Ordinal);
 }

@@ -5,8 +5,9 @@ using MakerChecker.Decisions;
 namespace MakerChecker.Telemetry;
 
 /// <summary>
-/// The gate's metrics and tracing. One <see cref="Meter"/> per gate instance (so that two gates in one process keep
-/// their own open-request gauge and nothing is static but the activity source's name).
+/// The gate's metrics and tracing. One <see cref="Meter"/> per gate: from the host's <see cref="IMeterFactory"/> when DI
+/// provides one (the factory owns and disposes it), otherwise created here and disposed with the gate. Nothing is
+/// static but the activity source's name.
 /// </summary>
 internal sealed class GateTelemetry : IDisposable
 {
@@ -16,15 +17,17 @@ internal sealed class GateTelemetry : IDisposable
     public static readonly ActivitySource Activities = new(Name);
 
     private readonly Meter _meter;
+    private readonly bool _ownsMeter;
     private readonly Counter<long> _decisions;
     private readonly Counter<long> _signOffs;
     private readonly Histogram<double> _dwell;
     private readonly Counter<long> _reviewFindings;
 
-    public GateTelemetry(Func<int> openRequests)
+    public GateTelemetry(Func<int> openRequests, IMeterFactory? meterFactory = null)
     {
-        _meter = new Meter(Name);
-        _decisions = _meter.CreateCounter<long>("makerchecker.decisions", "{decision}", "Decisions on invocations, by outcome and reason code.");
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory?.Create(Name) ?? new Meter(Name);
+        _decisions = _meter.CreateCounter<long>("makerchecker.decisions", "{decision}", "Decisions on invocations and executions, by outcome and reason code.");
         _signOffs = _meter.CreateCounter<long>("makerchecker.signoffs", "{signoff}", "Sign-offs, by verdict and reason code (signed_off or the refusal's code).");
         _dwell = _meter.CreateHistogram<double>("makerchecker.signoff.dwell", "ms", "Time from presentation to accepted sign-off.");
         _reviewFindings = _meter.CreateCounter<long>("makerchecker.review.findings", "{finding}", "Rubber-stamp alerts from the review monitor, by reviewer, kind and severity.");
@@ -45,12 +48,19 @@ internal sealed class GateTelemetry : IDisposable
     public void ReviewFinding(string reviewerId, string kind, string severity) =>
         _reviewFindings.Add(1, new KeyValuePair<string, object?>("reviewer", reviewerId), new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("severity", severity));
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        if (_ownsMeter) _meter.Dispose();
+    }
 
     private static string OutcomeName(DecisionOutcome outcome) => outcome switch
     {
         DecisionOutcome.Allowed => "allowed",
         DecisionOutcome.ApprovalRequired => "approval_required",
+        DecisionOutcome.Presented => "presented",
+        DecisionOutcome.SignedOff => "signed_off",
+        DecisionOutcome.Rejected => "rejected",
+        DecisionOutcome.Executed => "executed",
         _ => "refused",
     };
 }

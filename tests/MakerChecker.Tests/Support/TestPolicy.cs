@@ -11,6 +11,7 @@ internal sealed class TestPolicy
 {
     private readonly List<RoleSpec> _roles = [];
     private readonly List<PrincipalDefinition> _principals = [];
+    private readonly List<SeparationConstraint> _separations = [];
     private int _line = 1;
 
     public string Name { get; init; } = "test";
@@ -33,6 +34,13 @@ internal sealed class TestPolicy
     public TestPolicy Human(string id, string role, PrincipalStatus status = PrincipalStatus.Active) => Principal(id, PrincipalKind.Human, role, status);
 
     public TestPolicy Agent(string id, string role, string owner, PrincipalStatus status = PrincipalStatus.Active) => Principal(id, PrincipalKind.Agent, role, status, owner);
+
+    /// <summary>A separation constraint: no principal may hold two of <paramref name="roles"/> (directly or through agents it owns).</summary>
+    public TestPolicy Separate(params string[] roles)
+    {
+        _separations.Add(new SeparationConstraint([.. roles.Order(StringComparer.Ordinal)], null, Next()));
+        return this;
+    }
 
     internal SourceLocation Next() => new("policy.yaml", _line++, 1);
 
@@ -67,7 +75,7 @@ internal sealed class TestPolicy
                 g.Location)),
             r.Forbidden,
             r.Location));
-        return new CompiledPolicy(Name, "1", "policy.yaml", Hash, roles, [], _principals, [], Array.Empty<PolicyDiagnostic>());
+        return new CompiledPolicy(Name, "1", "policy.yaml", Hash, roles, [], _principals, _separations, Array.Empty<PolicyDiagnostic>());
     }
 
     internal sealed class RoleSpec(TestPolicy owner, string name, SourceLocation location)

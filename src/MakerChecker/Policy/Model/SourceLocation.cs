@@ -6,6 +6,9 @@ namespace MakerChecker.Policy.Model;
 /// <param name="Column">The 1-based column.</param>
 public readonly record struct SourceLocation(string File, int Line, int Column)
 {
-    /// <summary>The location as <c>file:line</c>, the form decisions cite as the rule that decided.</summary>
-    public override string ToString() => $"{File}:{Line}";
+    /// <summary>
+    /// The location as <c>file:line</c>, the form decisions cite as the rule that decided; <c>(no rule)</c> for
+    /// <c>default</c>, the location of a result no policy rule decided (for example an unknown principal or request).
+    /// </summary>
+    public override string ToString() => File is null ? "(no rule)" : $"{File}:{Line}";
 }

@@ -1,10 +1,11 @@
+using MakerChecker.Decisions;
 using MakerChecker.Policy.Model;
 
 namespace MakerChecker.Policy.Validation;
 
 /// <summary>
-/// Who may sign a gate. One definition, used both when a policy is validated (can this gate ever be satisfied?)
-/// and when a sign-off arrives.
+/// Who may sign a gate, as the policy compiler asks it (can this gate ever be satisfied?). The rule itself is stated
+/// once, in the decision rules the gate applies to every sign-off, so the two can never disagree.
 /// </summary>
 public static class GateEligibility
 {
@@ -18,9 +19,7 @@ public static class GateEligibility
     {
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(principal);
-        return principal.Status == PrincipalStatus.Active
-            && IsAllowedKind(gate, principal.Kind)
-            && gate.ApproverRoles.Contains(principal.Role, StringComparer.Ordinal);
+        return SignerEligibility.Ineligibility(gate, principal, requester: null) is null;
     }
 
     /// <summary>Whether the gate accepts sign-offs from principals of <paramref name="kind"/>.</summary>
@@ -29,7 +28,7 @@ public static class GateEligibility
     public static bool IsAllowedKind(GateDefinition gate, PrincipalKind kind)
     {
         ArgumentNullException.ThrowIfNull(gate);
-        return kind == PrincipalKind.Human || (kind == PrincipalKind.Agent && gate.AllowAgentApprovers);
+        return SignerEligibility.IsAllowedKind(gate, kind);
     }
 
     /// <summary>
@@ -52,7 +51,7 @@ public static class GateEligibility
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(approver);
         ArgumentNullException.ThrowIfNull(requester);
-        return gate.ForbidRequester && string.Equals(approver.Id, requester.Id, StringComparison.Ordinal);
+        return SignerEligibility.IsRequester(gate, approver, requester);
     }
 
     /// <summary>
@@ -67,8 +66,6 @@ public static class GateEligibility
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(approver);
         ArgumentNullException.ThrowIfNull(requester);
-        return gate.ForbidRequester
-            && (string.Equals(requester.Owner, approver.Id, StringComparison.Ordinal)
-                || string.Equals(approver.Owner, requester.Id, StringComparison.Ordinal));
+        return SignerEligibility.IsLinkedByOwnership(gate, approver, requester);
     }
 }

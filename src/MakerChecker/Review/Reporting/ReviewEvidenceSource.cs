@@ -16,7 +16,8 @@ namespace MakerChecker.Review.Reporting;
 /// <param name="From">The first event's <c>occurredAt</c>, or <see langword="null"/> when there are no events.</param>
 /// <param name="To">The last event's <c>occurredAt</c>, or <see langword="null"/> when there are no events.</param>
 /// <param name="EventCount">How many events were read.</param>
-public sealed record ReviewEvidenceSummary(string Path, string Kind, AuditVerdict Verdict, IReadOnlyList<string> PolicyHashes, string? From, string? To, long EventCount);
+public sealed record ReviewEvidenceSummary(
+    string Path, string Kind, AuditVerdict Verdict, IReadOnlyList<string> PolicyHashes, string? From, string? To, long EventCount);
 
 /// <summary>
 /// Opens a bundle or a file store, verifies it first (the report says prominently when it did not verify), then
@@ -37,28 +38,36 @@ public static class ReviewEvidenceSource
     /// <param name="cancellationToken">Stops reading.</param>
     /// <returns>What the evidence is and whether it verified, and the detector's input.</returns>
     /// <exception cref="AuditEventFormatException">An event of a type the report reads (including <c>policy.activated</c>) has a malformed payload.</exception>
-    /// <exception cref="ArgumentException"><paramref name="bundleOptions"/> pins a key and <paramref name="path"/> is a live store, not a signed bundle.</exception>
-    public static async Task<(ReviewEvidenceSummary Summary, ReviewEvidence Evidence)> LoadAsync(string path, BundleVerifierOptions? bundleOptions = null, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException">
+    /// <paramref name="bundleOptions"/> pins a key and <paramref name="path"/> is a live store, not a signed bundle.
+    /// </exception>
+    public static async Task<(ReviewEvidenceSummary Summary, ReviewEvidence Evidence)> LoadAsync(
+        string path, BundleVerifierOptions? bundleOptions = null, CancellationToken cancellationToken = default)
     {
         var isBundle = await LooksLikeBundleAsync(path, cancellationToken).ConfigureAwait(false);
         var tap = new Tap();
         if (isBundle)
         {
             var verdict = await BundleVerifier.VerifyFileAsync(path, bundleOptions, cancellationToken).ConfigureAwait(false);
-            var evidence = await ReviewEvidenceReader.ReadAsync(tap.Observe(BundleReader.ReadFileAsync(path, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
+            var events = tap.Observe(BundleReader.ReadFileAsync(path, cancellationToken), cancellationToken);
+            var evidence = await ReviewEvidenceReader.ReadAsync(events, cancellationToken).ConfigureAwait(false);
             return (tap.Summary(path, "bundle", verdict), evidence);
         }
 
         if (bundleOptions?.PinnedPublicKeyPem is not null)
         {
-            throw new ArgumentException($"'{path}' is a live store, which is hash-chained but not signed, so a pinned key cannot be checked against it: export a signed bundle and report on that.", nameof(bundleOptions));
+            throw new ArgumentException(
+                $"'{path}' is a live store, which is hash-chained but not signed, so a pinned key cannot be checked against it: " +
+                "export a signed bundle and report on that.",
+                nameof(bundleOptions));
         }
 
         var store = await FileAuditStore.OpenReadOnlyAsync(path, cancellationToken).ConfigureAwait(false);
         await using (store.ConfigureAwait(false))
         {
             var verdict = await AuditStoreVerifier.VerifyAsync(store, cancellationToken).ConfigureAwait(false);
-            var evidence = await ReviewEvidenceReader.ReadAsync(tap.Observe(store.ReadAsync(1, cancellationToken), cancellationToken), cancellationToken).ConfigureAwait(false);
+            var events = tap.Observe(store.ReadAsync(1, cancellationToken), cancellationToken);
+            var evidence = await ReviewEvidenceReader.ReadAsync(events, cancellationToken).ConfigureAwait(false);
             return (tap.Summary(path, "file store", verdict), evidence);
         }
     }
@@ -83,7 +92,8 @@ public static class ReviewEvidenceSource
         private string? _to;
         private long _count;
 
-        public async IAsyncEnumerable<AuditEvent> Observe(IAsyncEnumerable<AuditEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        public async IAsyncEnumerable<AuditEvent> Observe(
+            IAsyncEnumerable<AuditEvent> events, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
