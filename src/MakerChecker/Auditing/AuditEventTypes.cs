@@ -40,6 +40,13 @@ public static class AuditEventTypes
     /// <summary>An action threw; the request (if any) is closed as failed.</summary>
     public const string ActionFailed = "action.failed";
 
+    /// <summary>
+    /// An action that started (<c>action.started</c>, <c>decision.allowed</c> or <c>breakglass.invoked</c>) and has no recorded
+    /// outcome was resolved: <c>executed</c>, <c>not_executed</c> or <c>unknown</c>, with a reason, by an authorised principal or,
+    /// when the gate itself knows the action never ran, by the gate (actor <c>system</c>).
+    /// </summary>
+    public const string ActionOutcomeResolved = "action.outcome_resolved";
+
     /// <summary>A gated skill ran without approval under break-glass; listed for mandatory review.</summary>
     public const string BreakGlassInvoked = "breakglass.invoked";
 }

@@ -34,12 +34,14 @@ internal static class AuditPayloads
 
     /// <summary><c>decision.allowed</c>, <c>decision.refused</c> (stage <c>invoke</c> or <c>break_glass</c>).</summary>
     public static GateEntry Decision(
-        in Decision d, PrincipalDefinition? principal, string invocationId, string payloadDigest, DateTimeOffset at, bool counted, string stage = "invoke")
+        in Decision d, PrincipalDefinition? principal, string invocationId, string payloadDigest, DateTimeOffset at, bool counted, string stage = "invoke",
+        string? idempotencyKey = null)
     {
         var actor = Actor(principal, d.PrincipalId);
+        // Applied live: the projection tracks an allowed invocation until its outcome (and for good, when it has a key).
         return d.Outcome == DecisionOutcome.Allowed
-            ? Unapplied(
-                new DecisionAllowed(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, Rule(d.Rule), stage, payloadDigest, at, counted),
+            ? Applied(
+                new DecisionAllowed(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, Rule(d.Rule), stage, payloadDigest, at, counted, idempotencyKey),
                 actor, InvocationEntity, invocationId)
             : Unapplied(
                 new DecisionRefused(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, Rule(d.Rule), stage, payloadDigest, at, counted),
@@ -55,9 +57,10 @@ internal static class AuditPayloads
 
     public static GateEntry ApprovalRequested(
         in Decision d, PrincipalDefinition requester, string requestId, string payloadDigest, RecordedBasis? basis, DateTimeOffset at,
-        DateTimeOffset expiresAt, int required, bool counted) => Applied(
+        DateTimeOffset expiresAt, int required, bool counted, string? idempotencyKey = null) => Applied(
         new Events.ApprovalRequested(
-            d.PolicyHash, requestId, requester.Id, d.Skill, d.ReasonCode, Rule(d.Rule), payloadDigest, d.Sampled, required, at, expiresAt, counted, basis),
+            d.PolicyHash, requestId, requester.Id, d.Skill, d.ReasonCode, Rule(d.Rule), payloadDigest, d.Sampled, required, at, expiresAt, counted, basis,
+            idempotencyKey),
         Actor(requester, requester.Id), RequestEntity, requestId);
 
     public static GateEntry Presented(string policyHash, PrincipalDefinition reviewer, string requestId, string payloadDigest, DateTimeOffset at) =>
@@ -86,24 +89,45 @@ internal static class AuditPayloads
                 actor, RequestEntity, requestId);
     }
 
+    /// <summary><c>action.started</c>; <paramref name="executionId"/> names this one execution, which its outcome repeats.</summary>
     public static GateEntry ActionStarted(
-        string policyHash, PrincipalDefinition executor, string requestId, string skill, string payloadDigest, IReadOnlyList<string> approvers,
-        SourceLocation rule, DateTimeOffset at) => Unapplied(
-        new Events.ActionStarted(policyHash, requestId, executor.Id, skill, ReasonCodes.Executed, Rule(rule), payloadDigest, approvers, at),
+        string policyHash, PrincipalDefinition executor, string requestId, string skill, string payloadDigest, string executionId,
+        IReadOnlyList<string> approvers, SourceLocation rule, DateTimeOffset at) => Applied(
+        new Events.ActionStarted(policyHash, requestId, executor.Id, skill, ReasonCodes.Executed, Rule(rule), payloadDigest, approvers, at, executionId),
         Actor(executor, executor.Id), RequestEntity, requestId);
 
-    /// <summary><c>action.executed</c> or, with <paramref name="error"/>, <c>action.failed</c>.</summary>
+    /// <summary>
+    /// <c>action.executed</c> or, with <paramref name="error"/>, <c>action.failed</c>. A request's outcome carries the
+    /// <paramref name="executionId"/> of its <c>action.started</c>.
+    /// </summary>
     public static GateEntry ActionOutcome(
-        string policyHash, PrincipalDefinition principal, string skill, string entityType, string entityId, DateTimeOffset at, Exception? error)
+        string policyHash, PrincipalDefinition principal, string skill, string entityType, string entityId, string? executionId, DateTimeOffset at,
+        Exception? error)
     {
         var actor = Actor(principal, principal.Id);
         var requestId = entityType == RequestEntity ? entityId : null;
         var invocationId = entityType == RequestEntity ? null : entityId;
         // Only the exception's type: its message may carry the payload's personal data into the log.
         return error is null
-            ? Unapplied(new ActionExecuted(policyHash, principal.Id, skill, null, at, requestId, invocationId), actor, entityType, entityId)
+            ? Unapplied(new ActionExecuted(policyHash, principal.Id, skill, null, at, requestId, invocationId, executionId), actor, entityType, entityId)
             : Unapplied(
-                new ActionFailed(policyHash, principal.Id, skill, error.GetType().FullName!, at, requestId, invocationId), actor, entityType, entityId);
+                new ActionFailed(policyHash, principal.Id, skill, error.GetType().FullName!, at, requestId, invocationId, executionId),
+                actor, entityType, entityId);
+    }
+
+    /// <summary>
+    /// <c>action.outcome_resolved</c> for a started action with no outcome: by <paramref name="resolver"/>, or by the gate
+    /// (actor <c>system</c>, <paramref name="resolver"/> null) when it knows the action never ran.
+    /// </summary>
+    public static GateEntry OutcomeResolved(
+        string policyHash, PrincipalDefinition? resolver, string entityType, string entityId, string? executionId, string principalId, string skill,
+        string resolution, string reason, DateTimeOffset at)
+    {
+        var requestId = entityType == RequestEntity ? entityId : null;
+        var invocationId = entityType == RequestEntity ? null : entityId;
+        var resolved = new ActionOutcomeResolved(
+            policyHash, principalId, skill, resolution, reason, ReasonCodes.OutcomeResolved, resolver?.Id, at, requestId, invocationId, executionId);
+        return Applied(resolved, resolver is null ? AuditActor.System : Actor(resolver, resolver.Id), entityType, entityId);
     }
 
     public static GateEntry BreakGlass(

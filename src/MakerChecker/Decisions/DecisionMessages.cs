@@ -50,12 +50,25 @@ internal static class DecisionMessages
         ReasonCodes.PayloadMismatch =>
             $"The payload offered differs from the one request {requestId} was approved for (digest {detail}). "
             + "Run exactly the approved payload, or open a new request.",
+        ReasonCodes.AlreadyExecuted when detail == "executing" =>
+            $"Request {requestId} has started and has no recorded outcome; an approval authorises one execution. If its run was interrupted, "
+            + "an eligible approver records what happened with ResolveOutcomeAsync.",
         ReasonCodes.AlreadyExecuted => $"Request {requestId} has already run ({detail}); an approval authorises one execution.",
+        ReasonCodes.IdempotencyKeyReused =>
+            $"'{who}' already used idempotency key '{detail}' for another skill or payload ({requestId}). Use a new key for a new call.",
+        ReasonCodes.AlreadyInvoked => $"The call with this idempotency key was allowed as {requestId}, and its action {detail}; it is not run again.",
+        ReasonCodes.OutcomeResolved => $"'{who}' resolved the outcome of {requestId} as {detail}.",
+        ReasonCodes.NothingToResolve => $"{requestId} has no action that started without a recorded outcome ({detail}), so there is nothing to resolve.",
+        ReasonCodes.ResolutionNotAllowed => $"'{who}' may not resolve the outcome of {requestId}: {detail}.",
         ReasonCodes.PolicySuperseded =>
             $"Policy {detail} was activated on the shared audit log after the one this gate holds, so '{who}' gets no decision on {requestId} here. "
             + "Activate that policy on this instance (ActivatePolicyAsync), then retry.",
         _ => null,
     };
+
+    /// <summary>The sentence for an outcome or refusal on a request or invocation, by code (a generic one for a code without its own).</summary>
+    public static string Describe(string code, string who, string id, string? detail = null) =>
+        ForRequestStep(code, who, id, detail) ?? $"{code}: {id}, '{who}'.";
 
     private static string ForInvocation(in Decision d)
     {

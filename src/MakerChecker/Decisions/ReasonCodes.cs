@@ -114,9 +114,37 @@ public static class ReasonCodes
     /// </summary>
     public const string PolicySuperseded = "policy_superseded";
 
+    /// <summary>An action that started without a recorded outcome was resolved (<c>action.outcome_resolved</c>).</summary>
+    public const string OutcomeResolved = "outcome_resolved";
+
+    /// <summary>The invocation or request has no started action without an outcome, so there is nothing to resolve.</summary>
+    public const string NothingToResolve = "nothing_to_resolve";
+
     /// <summary>
-    /// The audit log could not record the decision, so nothing happened (fail closed). Not returned as a result: the
-    /// call throws <c>AuditStoreException</c>; the code tags the log entry and metric.
+    /// The principal may not resolve this action's outcome: only an active human who is an eligible approver under the
+    /// gate in force for the skill, and not the principal who ran it, may.
+    /// </summary>
+    public const string ResolutionNotAllowed = "resolution_not_allowed";
+
+    /// <summary>The idempotency key was already used by this principal for a different skill or payload.</summary>
+    public const string IdempotencyKeyReused = "idempotency_key_reused";
+
+    /// <summary>
+    /// The call with this idempotency key was already allowed, and its action is running, failed, or has no recorded
+    /// outcome: it is not run again.
+    /// </summary>
+    public const string AlreadyInvoked = "already_invoked";
+
+    /// <summary>
+    /// An action ran but the gate has not yet recorded its outcome, so the gate accepts no new work on this audit log until
+    /// it has. Not returned as a result: the call throws <c>AuditStoreException</c>; the code tags the log entry and metric.
+    /// </summary>
+    public const string OutcomeNotRecorded = "outcome_not_recorded";
+
+    /// <summary>
+    /// The audit log could not record the decision, so the gate did not act on it: no action ran (fail closed). Whether
+    /// the event reached the log is not known until the gate reads the log back. Not returned as a result: the call throws
+    /// <c>AuditStoreException</c>; the code tags the log entry and metric.
     /// </summary>
     public const string AuditWriteFailed = "audit_write_failed";
 }

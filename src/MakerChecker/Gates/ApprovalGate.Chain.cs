@@ -25,7 +25,10 @@ public sealed partial class ApprovalGate
     /// </summary>
     /// <param name="cancellationToken">Stops the catch-up; the events read until then stay applied.</param>
     /// <returns>A task that completes when the gate has applied every event the log held when it was read.</returns>
-    /// <exception cref="AuditStoreException">The log could not be read, or does not continue the chain the gate applied.</exception>
+    /// <exception cref="AuditStoreException">
+    /// The log could not be read, or does not continue the chain the gate applied, or an action outcome the gate owes the
+    /// log (see <see cref="ActionOutcomeNotRecordedException"/>) still cannot be recorded (<c>outcome_not_recorded</c>).
+    /// </exception>
     public async ValueTask RefreshAsync(CancellationToken cancellationToken = default)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -33,6 +36,7 @@ public sealed partial class ApprovalGate
         try
         {
             await CatchUpLockedAsync(cancellationToken).ConfigureAwait(false);
+            await RecordOwedOutcomesLockedAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -51,6 +55,8 @@ public sealed partial class ApprovalGate
         await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // No new work while an action's outcome is owed to the log.
+            await RecordOwedOutcomesLockedAsync().ConfigureAwait(false);
             _attempts = 0;
             while (true)
             {
@@ -70,7 +76,8 @@ public sealed partial class ApprovalGate
     /// Call only under the decision lock.
     /// </summary>
     /// <exception cref="AuditStoreException">
-    /// The append failed, or the head moved under <see cref="MaxDecisionAttempts"/> attempts in a row; nothing was done.
+    /// The append failed (the gate does not act on it), or the head moved under <see cref="MaxDecisionAttempts"/> attempts
+    /// in a row (nothing was written).
     /// </exception>
     private async ValueTask<AuditEvent?> AppendOnHeadAsync(GateEntry entry, CountedSlot? slot = null)
     {
@@ -82,7 +89,7 @@ public sealed partial class ApprovalGate
         }
         catch (Exception ex)
         {
-            throw AppendFailed(ex, entry.Entry, slot);
+            throw AppendFailed(ex, entry, slot);
         }
 
         if (recorded is not null)
@@ -121,28 +128,6 @@ public sealed partial class ApprovalGate
     }
 
     /// <summary>
-    /// Records a fact that does not depend on the gate's state (how an action that already ran ended). It is appended
-    /// on the head under the decision lock like a decision, so that the gate's own facts never move the head under its
-    /// own decisions; when another writer appended first, the gate catches up and appends it again (nothing to decide).
-    /// </summary>
-    /// <exception cref="AuditStoreException">The append failed, or the head moved under <see cref="MaxDecisionAttempts"/> attempts in a row.</exception>
-    private async ValueTask AppendFactAsync(GateEntry entry)
-    {
-        await _decisions.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        try
-        {
-            _attempts = 0;
-            while (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null)
-            {
-            }
-        }
-        finally
-        {
-            _decisions.Release();
-        }
-    }
-
-    /// <summary>
     /// Applies, as replay, every event after the last one the projection applied: other writers' events are not this
     /// gate's live events (they feed no review monitor, and their counted invocations are counted here). Call only under
     /// the decision lock (or during initialization).
@@ -153,6 +138,7 @@ public sealed partial class ApprovalGate
         await foreach (var e in _store.ReadAsync(_state.LastSeq + 1, cancellationToken).ConfigureAwait(false))
         {
             _state.Apply(e, replaying: true);
+            if (_owed.Any) _owed.Observe(e);
             applied++;
         }
 
@@ -186,13 +172,23 @@ public sealed partial class ApprovalGate
 
     /// <summary>
     /// Turns an append failure into the <see cref="AuditStoreException"/> the caller gets, after taking back the
-    /// invocation counted for it (if any): a decision that is not in the log never happened.
+    /// invocation counted for it (if any): the gate does not act on a decision it could not confirm. The append may
+    /// still have become durable, so the message says only what is known; an authorising event is remembered, and the
+    /// next call reads the log back to settle it (see <see cref="ActionOutcomes"/>).
     /// </summary>
-    private AuditStoreException AppendFailed(Exception ex, AuditEntry entry, CountedSlot? slot)
+    private AuditStoreException AppendFailed(Exception ex, GateEntry written, CountedSlot? slot)
     {
+        var entry = written.Entry;
         if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
         Log.AuditWriteFailed(_logger, ex, entry.EventType, ReasonCodes.AuditWriteFailed);
         _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.AuditWriteFailed);
-        return ex as AuditStoreException ?? new AuditStoreException($"The audit log could not record {entry.EventType}, so nothing was done: {ex.Message}", ex);
+        _owed.AppendFailed(written);
+        var acted = ActionOutcomes.IsAuthorising(entry.EventType)
+            ? "The action did not run. "
+            : "The gate did not act on it. ";
+        return new AuditStoreException(
+            $"The audit log could not record {entry.EventType} for {entry.EntityType} {entry.EntityId}: {ex.Message} {acted}" +
+            "Whether the event reached the log is not " +
+            "known: the gate reads the log back on its next call. Restore the audit store, then retry.", ex);
     }
 }

@@ -69,7 +69,12 @@ public sealed partial class ApprovalGate
     /// <param name="payload">The payload to run with; its digest must equal the request's.</param>
     /// <param name="action">The action.</param>
     /// <param name="cancellationToken">Passed to the action.</param>
-    /// <exception cref="AuditStoreException">The execution could not be recorded; the action did not run.</exception>
+    /// <exception cref="ActionOutcomeNotRecordedException">The action ran (or threw), but its outcome could not be recorded yet: do not retry it.</exception>
+    /// <exception cref="AuditStoreException">
+    /// <c>action.started</c> could not be recorded, so the action did not run (if the event reached the log all the same,
+    /// the gate finds it on its next call and records <c>action.outcome_resolved</c>, <c>not_executed</c>, so the request can
+    /// be executed again); or the gate owes the log an earlier outcome (<c>outcome_not_recorded</c>).
+    /// </exception>
     public async ValueTask<GateResult> ExecuteAsync(
         string requestId, string principalId, JsonObject payload, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken = default)
     {
@@ -103,12 +108,14 @@ public sealed partial class ApprovalGate
             }
 
             // Once action.started is in the log (and applied) the request is Executing, so no caller on any gate can start it again.
+            var executionId = NewId(now);
             var started = AuditPayloads.ActionStarted(
-                policy.Hash, requester!, request.Id, request.Skill, request.PayloadDigest, approvers!, decision.Rule, now);
+                policy.Hash, requester!, request.Id, request.Skill, request.PayloadDigest, executionId, approvers!, decision.Rule, now);
             if (await AppendOnHeadAsync(started).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.Executing(_logger, requestId, request.Skill, principalId);
-            return new Decided(GateResult.From(decision), new ActionRun(requester!, request.Skill, AuditPayloads.RequestEntity, request.Id, policy.Hash));
+            var run = new ActionRun(requester!, request.Skill, AuditPayloads.RequestEntity, request.Id, policy.Hash, executionId);
+            return new Decided(GateResult.From(decision), run);
         }, cancellationToken).ConfigureAwait(false);
         if (decided.Run is not { } run) return decided.Result;
 

@@ -22,10 +22,11 @@ namespace MakerChecker.Gates;
 /// </summary>
 /// <remarks>
 /// The audit log is the system of record: every state change is one audit event, appended before the change is made
-/// and before any action runs. If an append fails, nothing happens and the call throws <see cref="AuditStoreException"/>
-/// (fail closed). The gate's state (requests, limit counts, registered principals, break-glass records) is rebuilt
-/// from the log on first use, so it survives restarts. Thread-safe, and safe to run as several instances over one log:
-/// each decision is made on the latest state and appended only on the head it was made on (see <see cref="IAuditStore.TryAppendAsync"/>).
+/// and before any action runs. If an append fails, the gate does not act on it and the call throws
+/// <see cref="AuditStoreException"/> (fail closed); if the append of an action's outcome fails after the action ran, the
+/// call throws <see cref="ActionOutcomeNotRecordedException"/> and the gate records the outcome before any new work.
+/// The gate's state (requests, limit counts, registered principals, break-glass records) is rebuilt from the log on
+/// first use, so it survives restarts. Thread-safe, and safe to run as several instances over one log: each decision is made on the latest state and appended only on the head it was made on (see <see cref="IAuditStore.TryAppendAsync"/>).
 /// </remarks>
 public sealed partial class ApprovalGate : IAsyncDisposable
 {
@@ -233,15 +234,29 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <param name="payload">What the action will run with; an approval is bound to its digest.</param>
     /// <param name="action">The consequential action. It runs only when allowed. An exception from it is recorded (<c>action.failed</c>) and rethrown.</param>
     /// <param name="basis">The proposer's stated basis, recorded with any request opened.</param>
+    /// <param name="idempotencyKey">
+    /// Optional: the caller's key for this call, recorded with the decision. A later call by the same principal with the
+    /// same key, skill and payload (on any gate over the log, after restarts too) returns this call's result without
+    /// running the action again (<see cref="GateResult.IsReplay"/>); with another skill or payload it is refused
+    /// (<c>idempotency_key_reused</c>). See <c>docs/gates.md</c>. <value>The default value is <see langword="null"/> (no key).</value>
+    /// </param>
     /// <param name="cancellationToken">Passed to the action.</param>
     /// <returns>Allowed (the action ran), approval required (with the request), or refused.</returns>
-    /// <exception cref="AuditStoreException">The decision could not be recorded; the action did not run.</exception>
-    public async ValueTask<GateResult> InvokeAsync(string principalId, string skill, JsonObject payload, Func<CancellationToken, ValueTask> action, ProposalBasis? basis = null, CancellationToken cancellationToken = default)
+    /// <exception cref="ActionOutcomeNotRecordedException">The action ran (or threw), but its outcome could not be recorded yet: do not retry it.</exception>
+    /// <exception cref="AuditStoreException">
+    /// The decision could not be recorded, so the action did not run (whether the decision reached the log is not known
+    /// until the gate reads it back); or the gate owes the log an earlier outcome (<c>outcome_not_recorded</c>).
+    /// </exception>
+    /// <exception cref="ArgumentException"><paramref name="idempotencyKey"/> is empty or longer than 200 characters.</exception>
+    public async ValueTask<GateResult> InvokeAsync(
+        string principalId, string skill, JsonObject payload, Func<CancellationToken, ValueTask> action, ProposalBasis? basis = null, string? idempotencyKey = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principalId);
         ArgumentNullException.ThrowIfNull(skill);
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentNullException.ThrowIfNull(action);
+        CheckIdempotencyKey(idempotencyKey);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         using var activity = GateTelemetry.Activities.StartActivity("makerchecker.invoke");
 
@@ -254,6 +269,11 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             if (await SupersededAsync(policy, principalId, skill, "invoke").ConfigureAwait(false) is { } superseded) return new Decided(superseded);
             var principal = ResolvePrincipal(principalId);
             var now = _time.GetUtcNow();
+            if (idempotencyKey is not null)
+            {
+                var (answered, replay) = await ReplayAsync(policy, principal, principalId, skill, idempotencyKey, digest, now).ConfigureAwait(false);
+                if (answered) return replay;
+            }
             var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, draw, out var counted);
             var id = NewId(now);
             var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
@@ -261,14 +281,16 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             switch (decision.Outcome)
             {
                 case DecisionOutcome.Allowed:
-                    if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted), slot).ConfigureAwait(false) is null) return null;
+                    var allowed = AuditPayloads.Decision(decision, principal, id, digest, now, counted, idempotencyKey: idempotencyKey);
+                    if (await AppendOnHeadAsync(allowed, slot).ConfigureAwait(false) is null) return null;
                     _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                     Log.DecisionAllowed(_logger, principalId, skill, decision.Rule);
                     return new Decided(GateResult.From(decision), new ActionRun(principal!, skill, AuditPayloads.InvocationEntity, id, policy.Hash));
 
                 case DecisionOutcome.ApprovalRequired:
                     var gate = decision.Grant!.Gate!;
-                    var entry = AuditPayloads.ApprovalRequested(decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted);
+                    var entry = AuditPayloads.ApprovalRequested(
+                        decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted, idempotencyKey);
                     if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
                     _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                     Log.ApprovalRequested(_logger, id, skill, principalId, decision.ReasonCode, decision.Sampled);
@@ -297,7 +319,8 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <param name="justification">Why approval cannot wait; required.</param>
     /// <param name="action">The action.</param>
     /// <param name="cancellationToken">Passed to the action.</param>
-    /// <exception cref="AuditStoreException">The break-glass could not be recorded; the action did not run.</exception>
+    /// <exception cref="ActionOutcomeNotRecordedException">The action ran (or threw), but its outcome could not be recorded yet: do not retry it.</exception>
+    /// <exception cref="AuditStoreException">The break-glass could not be recorded, so the action did not run; or the gate owes the log an earlier outcome.</exception>
     public async ValueTask<GateResult> BreakGlassAsync(
         string principalId, string skill, JsonObject payload, string justification, Func<CancellationToken, ValueTask> action,
         CancellationToken cancellationToken = default)
@@ -360,39 +383,16 @@ public sealed partial class ApprovalGate : IAsyncDisposable
 
     private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString();
 
-    /// <summary>
-    /// Runs an action whose authorising event is already in the log (outside the decision lock), then records how it
-    /// ended: a fact, appended whatever the head, and applied in chain order.
-    /// </summary>
-    private async ValueTask RunActionAsync(ActionRun run, Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken)
+    private async ValueTask<Decided?> RefuseInvocationAsync(
+        CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string id, string digest,
+        DateTimeOffset now, string? message, string stage = "break_glass")
     {
-        Exception? failure = null;
-        try
-        {
-            await action(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-            Log.ActionFailed(_logger, ex, run.EntityId, run.Skill);
-        }
-
-        try
-        {
-            await AppendFactAsync(AuditPayloads.ActionOutcome(run.PolicyHash, run.Principal, run.Skill, run.EntityType, run.EntityId, _time.GetUtcNow(), failure)).ConfigureAwait(false);
-        }
-        catch (AuditStoreException) when (failure is not null)
-        {
-            // The action's own exception matters more to the caller; the audit failure is already logged.
-        }
-        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, code, rule, AuditPayloads.InvocationEntity, id, digest, now, stage);
+        if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
+        _telemetry.Decision(DecisionOutcome.Refused, code);
+        Log.DecisionRefused(_logger, principalId, skill, code, rule, stage);
+        return new Decided(new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, message ?? DecisionMessages.Describe(code, principalId, id)));
     }
-
-    /// <summary>What a decision returns: the result, and the action to run (after the decision lock is released) when it was allowed.</summary>
-    private sealed record Decided(GateResult Result, ActionRun? Run = null);
-
-    /// <summary>An action allowed by an event already in the log, and what its outcome is recorded under.</summary>
-    private sealed record ActionRun(PrincipalDefinition Principal, string Skill, string EntityType, string EntityId, string PolicyHash);
 
     /// <summary>An invocation counted in the limit ledger before its decision was recorded.</summary>
     private readonly record struct CountedSlot(string PrincipalId, string Skill, DateTimeOffset At);

@@ -25,6 +25,12 @@ internal sealed class GateProjection
 
     public LimitLedger Limits { get; } = new();
 
+    /// <summary>Allowed invocations with no outcome yet, and every one made with an idempotency key.</summary>
+    public ConcurrentDictionary<string, InvocationState> Invocations { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The first call made with each (principal, idempotency key).</summary>
+    public ConcurrentDictionary<(string PrincipalId, string Key), IdempotentCall> IdempotentCalls { get; } = new();
+
     /// <summary>The hash of the last <c>policy.activated</c> event.</summary>
     public string? ActivePolicyHash { get; private set; }
 
@@ -76,16 +82,17 @@ internal sealed class GateProjection
                 return null;
 
             case AuditEventTypes.DecisionAllowed:
-                // Live, the invocation was counted before its event was written; only replay reads the event.
-                if (replaying && AuditEventReader.Read<DecisionAllowed>(e) is { Counted: true } allowed)
-                {
-                    Limits.Record(allowed.PrincipalId, allowed.Skill, allowed.DecidedAt);
-                }
+                var allowed = Payload<DecisionAllowed>(e, written);
+                // Live, the invocation was counted before its event was written; only replay counts it here.
+                if (replaying && allowed.Counted) Limits.Record(allowed.PrincipalId, allowed.Skill, allowed.DecidedAt);
+                TrackInvocation(
+                    e.EntityId, allowed.PrincipalId, allowed.Skill, allowed.PayloadDigest, allowed.PolicyHash, allowed.ReasonCode, allowed.IdempotencyKey);
                 return null;
 
             case AuditEventTypes.BreakGlassInvoked:
                 var glass = Payload<BreakGlassInvoked>(e, written);
                 if (replaying && glass.Counted) Limits.Record(glass.PrincipalId, glass.Skill, glass.DecidedAt);
+                TrackInvocation(glass.InvocationId, glass.PrincipalId, glass.Skill, glass.PayloadDigest, glass.PolicyHash, glass.ReasonCode, null);
                 BreakGlass.Enqueue(new BreakGlassRecord(
                     glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt));
                 return null;
@@ -98,6 +105,11 @@ internal sealed class GateProjection
                     opened.RequestId, opened.Skill, opened.PrincipalId, opened.PayloadDigest, basis, opened.PolicyHash, opened.Rule ?? "", opened.RequestedAt,
                     opened.ExpiresAt, opened.RequiredApprovals, opened.Sampled);
                 Requests[state.Id] = state;
+                if (opened.IdempotencyKey is { } requestKey)
+                {
+                    var call = new IdempotentCall(state.Skill, state.PayloadDigest, AuditPayloads.RequestEntity, state.Id, opened.ReasonCode);
+                    IdempotentCalls[(state.RequesterId, requestKey)] = call;
+                }
                 return state;
 
             case AuditEventTypes.ApprovalPresented:
@@ -114,13 +126,28 @@ internal sealed class GateProjection
                 return signed;
 
             case AuditEventTypes.ActionStarted:
-                return WithStatus(replaying ? AuditEventReader.Read<ActionStarted>(e).RequestId : e.EntityId, ApprovalStatus.Executing);
+                var started = Payload<ActionStarted>(e, written);
+                if (Find(started.RequestId) is not { } running) return null;
+                running.Start(started.ExecutionId);
+                return running;
 
             case AuditEventTypes.ActionExecuted when e.EntityType == AuditPayloads.RequestEntity:
                 return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionExecuted>(e).RequestId) : e.EntityId, ApprovalStatus.Executed);
 
             case AuditEventTypes.ActionFailed when e.EntityType == AuditPayloads.RequestEntity:
                 return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionFailed>(e).RequestId) : e.EntityId, ApprovalStatus.Failed);
+
+            // A direct invocation's outcome: the writer sets the entity id to the invocation id.
+            case AuditEventTypes.ActionExecuted:
+                EndInvocation(e.EntityId, InvocationStatus.Executed);
+                return null;
+
+            case AuditEventTypes.ActionFailed:
+                EndInvocation(e.EntityId, InvocationStatus.Failed);
+                return null;
+
+            case AuditEventTypes.ActionOutcomeResolved:
+                return Resolve(Payload<ActionOutcomeResolved>(e, written));
 
             default:
                 // Refusals (decision.refused, approval.signoff_refused), outcomes of direct invocations, and other
@@ -132,6 +159,8 @@ internal sealed class GateProjection
     public void Clear()
     {
         Requests.Clear();
+        Invocations.Clear();
+        IdempotentCalls.Clear();
         Principals.Clear();
         BreakGlass.Clear();
         Limits.Clear();
@@ -156,6 +185,48 @@ internal sealed class GateProjection
     private static string RequestIdOf(AuditEvent e, string? requestId) =>
         requestId ?? throw new AuditEventFormatException(
             e.Seq, e.EventType, "requestId", $"missing, but the event is about approval request '{e.EntityId}' and must name it");
+
+    private void TrackInvocation(string? id, string principalId, string skill, string payloadDigest, string policyHash, string reasonCode, string? key)
+    {
+        if (id is null) return;
+        Invocations[id] = new InvocationState(id, principalId, skill, payloadDigest, policyHash, reasonCode, key);
+        if (key is not null) IdempotentCalls[(principalId, key)] = new IdempotentCall(skill, payloadDigest, AuditPayloads.InvocationEntity, id, reasonCode);
+    }
+
+    /// <summary>An invocation's outcome: kept when it has an idempotency key (its retries are answered from it), else forgotten.</summary>
+    private void EndInvocation(string? id, InvocationStatus status)
+    {
+        if (id is null || !Invocations.TryGetValue(id, out var invocation)) return;
+        invocation.Status = status;
+        if (invocation.IdempotencyKey is null) Invocations.TryRemove(id, out _);
+    }
+
+    /// <summary>
+    /// <c>action.outcome_resolved</c>: only a started action without an outcome changes (for a request, the execution the
+    /// resolution names); a request resolved <c>not_executed</c> is approved again, <c>unknown</c> closes it as failed.
+    /// </summary>
+    private RequestState? Resolve(ActionOutcomeResolved resolved)
+    {
+        if (resolved.InvocationId is { } id && Invocations.TryGetValue(id, out var invocation) && invocation.Status == InvocationStatus.Started)
+        {
+            EndInvocation(id, resolved.Resolution switch
+            {
+                ActionOutcomeResolved.Executed => InvocationStatus.Executed,
+                ActionOutcomeResolved.NotExecuted => InvocationStatus.NotExecuted,
+                _ => InvocationStatus.Unknown,
+            });
+        }
+
+        if (Find(resolved.RequestId) is not { } request) return null;
+        if (request.Status != ApprovalStatus.Executing || (resolved.ExecutionId is { } execution && execution != request.ExecutionId)) return request;
+        request.SetStatus(resolved.Resolution switch
+        {
+            ActionOutcomeResolved.Executed => ApprovalStatus.Executed,
+            ActionOutcomeResolved.NotExecuted => ApprovalStatus.Approved,
+            _ => ApprovalStatus.Failed,
+        });
+        return request;
+    }
 
     private RequestState? Find(string? requestId) => requestId is not null && Requests.TryGetValue(requestId, out var r) ? r : null;
 

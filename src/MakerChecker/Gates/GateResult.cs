@@ -12,8 +12,9 @@ public sealed class GateResult
 {
     internal GateResult(
         DecisionOutcome outcome, string reasonCode, SourceLocation rule, string policyHash, string message,
-        ApprovalRequest? request = null, bool sampled = false)
+        ApprovalRequest? request = null, bool sampled = false, bool replay = false)
     {
+        IsReplay = replay;
         Outcome = outcome;
         ReasonCode = reasonCode;
         Rule = rule;
@@ -52,6 +53,12 @@ public sealed class GateResult
 
     /// <summary>Whether the invocation was sampled for review.</summary>
     public bool Sampled { get; }
+
+    /// <summary>
+    /// Whether this is the result of an earlier call with the same idempotency key, returned without deciding or running
+    /// anything again (<see cref="ApprovalGate.InvokeAsync"/>).
+    /// </summary>
+    public bool IsReplay { get; }
 
     /// <summary>Whether the call was refused.</summary>
     public bool IsRefused => Outcome == DecisionOutcome.Refused;

@@ -85,6 +85,18 @@ internal sealed class RequestState(
         }
     }
 
+    /// <summary>The <c>executionId</c> of the last <c>action.started</c> (null before one, and in logs older than the field).</summary>
+    public string? ExecutionId { get; private set; }
+
+    public void Start(string? executionId)
+    {
+        lock (this)
+        {
+            Status = ApprovalStatus.Executing;
+            ExecutionId = executionId;
+        }
+    }
+
     public void SetStatus(ApprovalStatus status)
     {
         lock (this) Status = status;

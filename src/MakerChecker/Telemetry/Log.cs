@@ -32,7 +32,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "The action of {EntityId} ({Skill}) failed")]
     public static partial void ActionFailed(ILogger logger, Exception exception, string entityId, string skill);
 
-    [LoggerMessage(EventId = 3010, Level = LogLevel.Error, Message = "The audit log could not record {EventType}; nothing was done ({ReasonCode})")]
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Error, Message = "The audit log could not record {EventType} ({ReasonCode})")]
     public static partial void AuditWriteFailed(ILogger logger, Exception exception, string eventType, string reasonCode);
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Rebuilt gate state from {EventCount} audit events: {OpenRequests} open requests")]
@@ -46,4 +46,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3014, Level = LogLevel.Error, Message = "The review-finding callback failed for {ReviewerId} ({Kind}); the sign-off stands")]
     public static partial void ReviewCallbackFailed(ILogger logger, Exception exception, string reviewerId, string kind);
+
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "Recorded the owed {EventType} for {EntityType} {EntityId} after the audit store recovered")]
+    public static partial void OutcomeRecordedLate(ILogger logger, string eventType, string entityType, string entityId);
+
+    [LoggerMessage(EventId = 3016, Level = LogLevel.Warning, Message = "{PrincipalId} resolved the outcome of {EntityType} {EntityId} as {Resolution}")]
+    public static partial void OutcomeResolved(ILogger logger, string principalId, string entityType, string entityId, string resolution);
 }

@@ -37,11 +37,15 @@ internal static class CatalogueSamples
         300_000, "coverage.deny@1");
 
     public static readonly ActionStarted ActionStarted = new(Hash, "r-1", "bot", "coverage.deny@1", "executed", Rule, Digest, ["dr-a", "dr-b"],
-        At.AddMinutes(7));
+        At.AddMinutes(7), "x-1");
 
-    public static readonly ActionExecuted ActionExecuted = new(Hash, "bot", "coverage.deny@1", null, At.AddMinutes(7), RequestId: "r-1");
+    public static readonly ActionExecuted ActionExecuted = new(Hash, "bot", "coverage.deny@1", null, At.AddMinutes(7), RequestId: "r-1", ExecutionId: "x-1");
 
     public static readonly ActionFailed ActionFailed = new(Hash, "bot", "coverage.flag@1", "System.InvalidOperationException", At, InvocationId: "i-1");
+
+    public static readonly ActionOutcomeResolved ActionOutcomeResolved = new(
+        Hash, "bot", "coverage.deny@1", "not_executed", "the claims system shows no denial", "outcome_resolved", "dr-c", At.AddHours(1), RequestId: "r-1",
+        ExecutionId: "x-1");
 
     public static readonly BreakGlassInvoked BreakGlassInvoked = new(
         Hash, "i-2", "dr-a", "coverage.deny@1", "break_glass", Rule, "patient in theatre", Digest, At, Counted: false, ReviewRequired: true);
@@ -50,7 +54,7 @@ internal static class CatalogueSamples
     public static IReadOnlyList<IAuditEventPayload> Payloads { get; } =
     [
         PolicyActivated, PrincipalRegistered, DecisionAllowed, DecisionRefused, ApprovalRequested, ApprovalPresented, ApprovalDecided, SignOffRefused,
-        ActionStarted, ActionExecuted, ActionFailed, BreakGlassInvoked,
+        ActionStarted, ActionExecuted, ActionFailed, ActionOutcomeResolved, BreakGlassInvoked,
     ];
 
     /// <summary>The same, plus variants with nullable fields null and optional fields absent.</summary>
@@ -60,15 +64,18 @@ internal static class CatalogueSamples
         PolicyActivated with { Version = null },
         PrincipalRegistered with { Kind = PrincipalKind.Human, Status = PrincipalStatus.Suspended, Owner = null },
         DecisionAllowed with { Rule = null, Counted = false },
+        DecisionAllowed with { IdempotencyKey = "agent-call-7" },
         DecisionRefused with { Rule = null, PayloadDigest = null, Stage = "break_glass" },
         ApprovalRequested with { Basis = null, Sampled = true, Rule = null },
         ApprovalRequested with { Basis = new RecordedBasis(null, null, null, null) },
+        ApprovalRequested with { IdempotencyKey = "agent-call-8" },
         ApprovalDecided with { Verdict = SignOffVerdict.Reject, Reason = null, PresentedAt = null, DwellMs = null, QueueMs = null, Rule = null },
         ApprovalDecided with { Skill = null },
         SignOffRefused with { Skill = null, PresentedAt = null, DwellMs = null, QueueMs = null },
-        ActionStarted with { Approvers = [], Rule = null },
-        ActionExecuted with { RequestId = null, InvocationId = "i-1" },
-        ActionFailed with { InvocationId = null, RequestId = "r-1" },
+        ActionStarted with { Approvers = [], Rule = null, ExecutionId = null },
+        ActionExecuted with { RequestId = null, InvocationId = "i-1", ExecutionId = null },
+        ActionFailed with { InvocationId = null, RequestId = "r-1", ExecutionId = "x-1" },
+        ActionOutcomeResolved with { RequestId = null, InvocationId = "i-1", ExecutionId = null, ResolvedBy = null, Resolution = "unknown" },
         BreakGlassInvoked with { Rule = null, Counted = true },
     ];
 }

@@ -35,7 +35,8 @@ internal static class EveryEventScenario
             IdGenerator = () => new Guid($"00000000-0000-4000-8000-{++ids:D12}"),
         };
         var draw = 0.99;
-        await using var store = await FileAuditStore.OpenAsync(path, options);
+        await using var file = await FileAuditStore.OpenAsync(path, options);
+        var store = new FaultInjectingAuditStore(file);
         await using var gate = new ApprovalGate(BuildPolicy(), store, clock, sampleSource: () => draw);
         ValueTask Run(CancellationToken _) => ValueTask.CompletedTask;
         ValueTask Fail(CancellationToken _) => throw new InvalidOperationException("the action failed");
@@ -114,6 +115,14 @@ internal static class EveryEventScenario
         clock.Advance(TimeSpan.FromSeconds(10));
         await gate.ActivatePolicyAsync(BuildPolicy(SecondPolicyHash));
         await gate.InvokeAsync("night-bot", Flag, Claim(id: "C-12"), Run);
+
+        // An idempotent invocation whose decision became durable though its append failed: the gate resolves it
+        // not_executed (actor system) before the retry with the same key runs it; a second retry is a replay.
+        clock.Advance(TimeSpan.FromMinutes(2));
+        store.FailAppend(1, FaultPoint.AfterDurable);
+        await Assert.ThrowsAsync<AuditStoreException>(async () => await gate.InvokeAsync("night-bot", Flag, Claim(id: "C-13"), Run, idempotencyKey: "nb-13"));
+        Expect(ReasonCodes.Allowed, await gate.InvokeAsync("night-bot", Flag, Claim(id: "C-13"), Run, idempotencyKey: "nb-13"));
+        Assert.True((await gate.InvokeAsync("night-bot", Flag, Claim(id: "C-13"), Run, idempotencyKey: "nb-13")).IsReplay);
         return clock.GetUtcNow();
     }
 

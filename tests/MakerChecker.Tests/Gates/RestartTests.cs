@@ -66,7 +66,8 @@ public class RestartTests
             await before.PresentAndApproveAsync(id, "dr-b");
             // The process dies while the action runs: action.started is in the log, its outcome is not.
             before.Store.FailWhen = e => e.EventType is AuditEventTypes.ActionExecuted or AuditEventTypes.ActionFailed;
-            await Assert.ThrowsAsync<MakerChecker.Audit.Stores.AuditStoreException>(async () => await before.Gate.ExecuteAsync(id, "bot", Claim(), before.Action));
+            // The action ran, so the caller is told exactly that (not "nothing was done").
+            await Assert.ThrowsAsync<ActionOutcomeNotRecordedException>(async () => await before.Gate.ExecuteAsync(id, "bot", Claim(), before.Action));
             Assert.Equal(1, before.Runs);
             before.Store.FailWhen = null;
         }

@@ -17,10 +17,14 @@ namespace MakerChecker.Auditing.Events;
 /// <param name="PayloadDigest">The digest of the payload the action runs with, the approved one.</param>
 /// <param name="Approvers">The approvers whose approvals counted at execution.</param>
 /// <param name="StartedAt">When the execution was allowed.</param>
+/// <param name="ExecutionId">
+/// Names this one execution; its outcome (or resolution) repeats it. Absent only in logs written before the field existed.
+/// </param>
 [method: JsonConstructor]
 public readonly record struct ActionStarted(
     string PolicyHash, string RequestId, string PrincipalId, string Skill, string ReasonCode, string? Rule, string PayloadDigest,
-    IReadOnlyList<string> Approvers, DateTimeOffset StartedAt)
+    IReadOnlyList<string> Approvers, DateTimeOffset StartedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ExecutionId = null)
     : IAuditEventPayload<ActionStarted>, ISelfCheckingPayload
 {
     /// <inheritdoc/>
@@ -38,7 +42,7 @@ public readonly record struct ActionStarted(
     {
         var approvers = new JsonArray();
         foreach (var a in Approvers) approvers.Add(a);
-        return new()
+        var payload = new JsonObject
         {
             ["policyHash"] = PolicyHash,
             ["requestId"] = RequestId,
@@ -50,6 +54,8 @@ public readonly record struct ActionStarted(
             ["approvers"] = approvers,
             ["startedAt"] = AuditTime.Format(StartedAt),
         };
+        if (ExecutionId is not null) payload["executionId"] = ExecutionId;
+        return payload;
     }
 
     (string Field, string Problem)? ISelfCheckingPayload.Check() =>
@@ -68,11 +74,13 @@ public readonly record struct ActionStarted(
 /// <param name="CompletedAt">When the action returned.</param>
 /// <param name="RequestId">The request, for a gated execution; absent otherwise.</param>
 /// <param name="InvocationId">The invocation, for a direct invocation or break-glass; absent otherwise.</param>
+/// <param name="ExecutionId">For a gated execution, the <c>executionId</c> of its <c>action.started</c>; absent otherwise.</param>
 [method: JsonConstructor]
 public readonly record struct ActionExecuted(
     string PolicyHash, string PrincipalId, string Skill, string? Error, DateTimeOffset CompletedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InvocationId = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InvocationId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ExecutionId = null)
     : IAuditEventPayload<ActionExecuted>, ISelfCheckingPayload
 {
     /// <inheritdoc/>
@@ -86,7 +94,7 @@ public readonly record struct ActionExecuted(
     public string EventType => Type;
 
     /// <inheritdoc/>
-    public JsonObject ToPayload() => ActionOutcomeFields.ToPayload(PolicyHash, RequestId, InvocationId, PrincipalId, Skill, Error, CompletedAt);
+    public JsonObject ToPayload() => ActionOutcomeFields.ToPayload(PolicyHash, RequestId, InvocationId, PrincipalId, Skill, Error, CompletedAt, ExecutionId);
 
     (string Field, string Problem)? ISelfCheckingPayload.Check() => ActionOutcomeFields.Check(RequestId, InvocationId);
 }
@@ -102,11 +110,13 @@ public readonly record struct ActionExecuted(
 /// <param name="CompletedAt">When the action threw.</param>
 /// <param name="RequestId">The request, for a gated execution; absent otherwise.</param>
 /// <param name="InvocationId">The invocation, for a direct invocation or break-glass; absent otherwise.</param>
+/// <param name="ExecutionId">For a gated execution, the <c>executionId</c> of its <c>action.started</c>; absent otherwise.</param>
 [method: JsonConstructor]
 public readonly record struct ActionFailed(
     string PolicyHash, string PrincipalId, string Skill, string Error, DateTimeOffset CompletedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InvocationId = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InvocationId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ExecutionId = null)
     : IAuditEventPayload<ActionFailed>, ISelfCheckingPayload
 {
     /// <inheritdoc/>
@@ -120,7 +130,67 @@ public readonly record struct ActionFailed(
     public string EventType => Type;
 
     /// <inheritdoc/>
-    public JsonObject ToPayload() => ActionOutcomeFields.ToPayload(PolicyHash, RequestId, InvocationId, PrincipalId, Skill, Error, CompletedAt);
+    public JsonObject ToPayload() => ActionOutcomeFields.ToPayload(PolicyHash, RequestId, InvocationId, PrincipalId, Skill, Error, CompletedAt, ExecutionId);
+
+    (string Field, string Problem)? ISelfCheckingPayload.Check() => ActionOutcomeFields.Check(RequestId, InvocationId);
+}
+
+/// <summary>
+/// <c>action.outcome_resolved</c>: an action that started (<c>action.started</c>, <c>decision.allowed</c> or
+/// <c>breakglass.invoked</c>) and has no recorded outcome was resolved, by an authorised principal or, when the gate knows
+/// it never ran the action, by the gate (actor <c>system</c>). Entity and identifiers as for <c>action.executed</c>.
+/// </summary>
+/// <param name="PolicyHash">The policy in force when it was resolved.</param>
+/// <param name="PrincipalId">Who ran (or was allowed to run) the action.</param>
+/// <param name="Skill">The skill, <c>name@version</c>.</param>
+/// <param name="Resolution">What happened: <c>executed</c>, <c>not_executed</c> or <c>unknown</c>.</param>
+/// <param name="Reason">How the resolver established it.</param>
+/// <param name="ReasonCode">Always <c>outcome_resolved</c>.</param>
+/// <param name="ResolvedBy">The resolving principal; null when the gate resolved an authorisation it never acted on.</param>
+/// <param name="ResolvedAt">When it was resolved.</param>
+/// <param name="RequestId">The request, for a gated execution; absent otherwise.</param>
+/// <param name="InvocationId">The invocation, for a direct invocation or break-glass; absent otherwise.</param>
+/// <param name="ExecutionId">For a gated execution, the <c>executionId</c> of the <c>action.started</c> resolved; absent otherwise.</param>
+[method: JsonConstructor]
+public readonly record struct ActionOutcomeResolved(
+    string PolicyHash, string PrincipalId, string Skill, string Resolution, string Reason, string ReasonCode, string? ResolvedBy, DateTimeOffset ResolvedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InvocationId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ExecutionId = null)
+    : IAuditEventPayload<ActionOutcomeResolved>, ISelfCheckingPayload
+{
+    /// <summary>The resolution: the action took effect.</summary>
+    public const string Executed = "executed";
+
+    /// <summary>The resolution: the action did not take effect.</summary>
+    public const string NotExecuted = "not_executed";
+
+    /// <summary>The resolution: whether it took effect cannot be established.</summary>
+    public const string Unknown = "unknown";
+
+    /// <inheritdoc/>
+    public static string Type => AuditEventTypes.ActionOutcomeResolved;
+
+    /// <inheritdoc/>
+    public static JsonTypeInfo<ActionOutcomeResolved> JsonTypeInfo => AuditEventJsonContext.Default.ActionOutcomeResolved;
+
+    /// <inheritdoc/>
+    [JsonIgnore]
+    public string EventType => Type;
+
+    /// <inheritdoc/>
+    public JsonObject ToPayload()
+    {
+        var payload = ActionOutcomeFields.Identify(PolicyHash, RequestId, InvocationId, ExecutionId);
+        payload["principalId"] = PrincipalId;
+        payload["skill"] = Skill;
+        payload["resolution"] = Resolution;
+        payload["reason"] = Reason;
+        payload["reasonCode"] = ReasonCode;
+        payload["resolvedBy"] = ResolvedBy;
+        payload["resolvedAt"] = AuditTime.Format(ResolvedAt);
+        return payload;
+    }
 
     (string Field, string Problem)? ISelfCheckingPayload.Check() => ActionOutcomeFields.Check(RequestId, InvocationId);
 }
@@ -132,15 +202,23 @@ internal static class ActionOutcomeFields
     private const string InvocationIdField = "invocationId";
 
     public static JsonObject ToPayload(
-        string policyHash, string? requestId, string? invocationId, string principalId, string skill, string? error, DateTimeOffset at)
+        string policyHash, string? requestId, string? invocationId, string principalId, string skill, string? error, DateTimeOffset at, string? executionId)
     {
-        var payload = new JsonObject { ["policyHash"] = policyHash };
-        if (requestId is not null) payload[RequestIdField] = requestId;
-        if (invocationId is not null) payload[InvocationIdField] = invocationId;
+        var payload = Identify(policyHash, requestId, invocationId, executionId);
         payload["principalId"] = principalId;
         payload["skill"] = skill;
         payload["error"] = error;
         payload["completedAt"] = AuditTime.Format(at);
+        return payload;
+    }
+
+    /// <summary>The fields that say which action an event is about: <c>policyHash</c>, one of the two ids, and any <c>executionId</c>.</summary>
+    public static JsonObject Identify(string policyHash, string? requestId, string? invocationId, string? executionId)
+    {
+        var payload = new JsonObject { ["policyHash"] = policyHash };
+        if (requestId is not null) payload[RequestIdField] = requestId;
+        if (invocationId is not null) payload[InvocationIdField] = invocationId;
+        if (executionId is not null) payload["executionId"] = executionId;
         return payload;
     }
 

@@ -21,10 +21,12 @@ namespace MakerChecker.Auditing.Events;
 /// <param name="ExpiresAt">When it expires unless executed.</param>
 /// <param name="Counted">Whether it counts towards the grant's rate limits.</param>
 /// <param name="Basis">What the proposer says triggered it, or null when none was given.</param>
+/// <param name="IdempotencyKey">The caller's idempotency key for the call; absent (not null) when none was given.</param>
 [method: JsonConstructor]
 public readonly record struct ApprovalRequested(
     string PolicyHash, string RequestId, string PrincipalId, string Skill, string ReasonCode, string? Rule, string PayloadDigest, bool Sampled,
-    int RequiredApprovals, DateTimeOffset RequestedAt, DateTimeOffset ExpiresAt, bool Counted, RecordedBasis? Basis)
+    int RequiredApprovals, DateTimeOffset RequestedAt, DateTimeOffset ExpiresAt, bool Counted, RecordedBasis? Basis,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdempotencyKey = null)
     : IAuditEventPayload<ApprovalRequested>
 {
     /// <inheritdoc/>
@@ -38,22 +40,27 @@ public readonly record struct ApprovalRequested(
     public string EventType => Type;
 
     /// <inheritdoc/>
-    public JsonObject ToPayload() => new()
+    public JsonObject ToPayload()
     {
-        ["policyHash"] = PolicyHash,
-        ["requestId"] = RequestId,
-        ["principalId"] = PrincipalId,
-        ["skill"] = Skill,
-        ["reasonCode"] = ReasonCode,
-        ["rule"] = Rule,
-        ["payloadDigest"] = PayloadDigest,
-        ["sampled"] = Sampled,
-        ["requiredApprovals"] = RequiredApprovals,
-        ["requestedAt"] = AuditTime.Format(RequestedAt),
-        ["expiresAt"] = AuditTime.Format(ExpiresAt),
-        ["counted"] = Counted,
-        ["basis"] = Basis?.ToPayload(),
-    };
+        var payload = new JsonObject
+        {
+            ["policyHash"] = PolicyHash,
+            ["requestId"] = RequestId,
+            ["principalId"] = PrincipalId,
+            ["skill"] = Skill,
+            ["reasonCode"] = ReasonCode,
+            ["rule"] = Rule,
+            ["payloadDigest"] = PayloadDigest,
+            ["sampled"] = Sampled,
+            ["requiredApprovals"] = RequiredApprovals,
+            ["requestedAt"] = AuditTime.Format(RequestedAt),
+            ["expiresAt"] = AuditTime.Format(ExpiresAt),
+            ["counted"] = Counted,
+            ["basis"] = Basis?.ToPayload(),
+        };
+        if (IdempotencyKey is not null) payload["idempotencyKey"] = IdempotencyKey;
+        return payload;
+    }
 }
 
 /// <summary>The proposer's basis as <c>approval.requested</c> records it (<c>basis</c>); every field may be null.</summary>

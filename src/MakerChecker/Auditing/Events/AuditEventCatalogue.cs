@@ -23,6 +23,7 @@ public static class AuditEventCatalogue
         Registration.Of<ActionStarted>(),
         Registration.Of<ActionExecuted>(),
         Registration.Of<ActionFailed>(),
+        Registration.Of<ActionOutcomeResolved>(),
         Registration.Of<BreakGlassInvoked>(),
     ];
 

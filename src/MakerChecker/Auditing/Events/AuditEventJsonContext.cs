@@ -25,5 +25,6 @@ namespace MakerChecker.Auditing.Events;
 [JsonSerializable(typeof(ActionStarted))]
 [JsonSerializable(typeof(ActionExecuted))]
 [JsonSerializable(typeof(ActionFailed))]
+[JsonSerializable(typeof(ActionOutcomeResolved))]
 [JsonSerializable(typeof(BreakGlassInvoked))]
 internal sealed partial class AuditEventJsonContext : JsonSerializerContext;

@@ -17,10 +17,11 @@ namespace MakerChecker.Auditing.Events;
 /// <param name="PayloadDigest"><c>sha256:</c> and the hex SHA-256 of the invocation payload's canonical JSON.</param>
 /// <param name="DecidedAt">When it was decided.</param>
 /// <param name="Counted">Whether it counts towards the grant's rate limits (replay counts it again).</param>
+/// <param name="IdempotencyKey">The caller's idempotency key for the call; absent (not null) when none was given.</param>
 [method: JsonConstructor]
 public readonly record struct DecisionAllowed(
     string PolicyHash, string PrincipalId, string Skill, string ReasonCode, string? Rule, string Stage, string PayloadDigest, DateTimeOffset DecidedAt,
-    bool Counted)
+    bool Counted, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdempotencyKey = null)
     : IAuditEventPayload<DecisionAllowed>
 {
     /// <inheritdoc/>
@@ -34,18 +35,23 @@ public readonly record struct DecisionAllowed(
     public string EventType => Type;
 
     /// <inheritdoc/>
-    public JsonObject ToPayload() => new()
+    public JsonObject ToPayload()
     {
-        ["policyHash"] = PolicyHash,
-        ["principalId"] = PrincipalId,
-        ["skill"] = Skill,
-        ["reasonCode"] = ReasonCode,
-        ["rule"] = Rule,
-        ["stage"] = Stage,
-        ["payloadDigest"] = PayloadDigest,
-        ["decidedAt"] = AuditTime.Format(DecidedAt),
-        ["counted"] = Counted,
-    };
+        var payload = new JsonObject
+        {
+            ["policyHash"] = PolicyHash,
+            ["principalId"] = PrincipalId,
+            ["skill"] = Skill,
+            ["reasonCode"] = ReasonCode,
+            ["rule"] = Rule,
+            ["stage"] = Stage,
+            ["payloadDigest"] = PayloadDigest,
+            ["decidedAt"] = AuditTime.Format(DecidedAt),
+            ["counted"] = Counted,
+        };
+        if (IdempotencyKey is not null) payload["idempotencyKey"] = IdempotencyKey;
+        return payload;
+    }
 }
 
 /// <summary>

@@ -1,0 +1,46 @@
+namespace MakerChecker.Gates;
+
+/// <summary>Where an allowed invocation's action is, as far as the log says.</summary>
+internal enum InvocationStatus
+{
+    /// <summary>Allowed (<c>decision.allowed</c> or <c>breakglass.invoked</c>); no outcome recorded yet.</summary>
+    Started,
+
+    /// <summary><c>action.executed</c>, or resolved <c>executed</c>.</summary>
+    Executed,
+
+    /// <summary><c>action.failed</c>.</summary>
+    Failed,
+
+    /// <summary>Resolved <c>not_executed</c>: the action never ran.</summary>
+    NotExecuted,
+
+    /// <summary>Resolved <c>unknown</c>.</summary>
+    Unknown,
+}
+
+/// <summary>
+/// An allowed invocation as projected from the log. The projection keeps those with no outcome yet (they can be
+/// resolved) and, for good, those made with an idempotency key (a retry with the key is answered from them).
+/// </summary>
+internal sealed class InvocationState(string id, string principalId, string skill, string payloadDigest, string policyHash, string reasonCode, string? idempotencyKey)
+{
+    public string Id { get; } = id;
+
+    public string PrincipalId { get; } = principalId;
+
+    public string Skill { get; } = skill;
+
+    public string PayloadDigest { get; } = payloadDigest;
+
+    public string PolicyHash { get; } = policyHash;
+
+    public string ReasonCode { get; } = reasonCode;
+
+    public string? IdempotencyKey { get; } = idempotencyKey;
+
+    public InvocationStatus Status { get; set; } = InvocationStatus.Started;
+}
+
+/// <summary>The first call made with one principal's idempotency key: what it asked for, and what it opened or ran.</summary>
+internal sealed record IdempotentCall(string Skill, string PayloadDigest, string EntityType, string EntityId, string ReasonCode);
