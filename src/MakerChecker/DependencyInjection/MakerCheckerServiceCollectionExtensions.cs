@@ -38,7 +38,8 @@ public static class MakerCheckerServiceCollectionExtensions
         var policy = options.Policy ?? services.GetRequiredService<PolicyFileCache>().Load(options.PolicyPath!).GetPolicyOrThrow();
         var created = options.AuditStore is null ? options.AuditStoreFactory?.Invoke(services) : null;
         var store = options.AuditStore ?? created ?? services.GetService<IAuditStore>()
-            ?? throw new InvalidOperationException("MakerChecker needs an audit store: set MakerCheckerOptions.AuditStore or AuditStoreFactory, or register an IAuditStore.");
+            ?? throw new InvalidOperationException(
+                "MakerChecker needs an audit store: set MakerCheckerOptions.AuditStore or AuditStoreFactory, or register an IAuditStore.");
         var loggers = services.GetService<ILoggerFactory>();
         return new ApprovalGate(policy, store, options.TimeProvider, loggers, options.SampleSource, services.GetService<IMeterFactory>())
         {

@@ -126,7 +126,8 @@ public sealed partial class ApprovalGate
         {
             var message = DecisionMessages.Describe(ReasonCodes.IdempotencyKeyReused, principalId, first.EntityId, key);
             var reused = await RefuseInvocationAsync(
-                policy, principal, principalId, skill, ReasonCodes.IdempotencyKeyReused, default, NewId(now), digest, now, message, "invoke").ConfigureAwait(false);
+                    policy, principal, principalId, skill, ReasonCodes.IdempotencyKeyReused, default, NewId(now), digest, now, message, "invoke")
+                .ConfigureAwait(false);
             return (true, reused);
         }
 
@@ -135,7 +136,8 @@ public sealed partial class ApprovalGate
             var snapshot = request.Snapshot(now);
             var status = snapshot.Status.ToString().ToLowerInvariant();
             var opened = $"The call with this idempotency key opened request {request.Id} (now {status}); no new request was opened.";
-            var replayed = new GateResult(DecisionOutcome.ApprovalRequired, first.ReasonCode, default, request.PolicyHash, opened, snapshot, snapshot.Sampled, replay: true);
+            var replayed = new GateResult(
+                DecisionOutcome.ApprovalRequired, first.ReasonCode, default, request.PolicyHash, opened, snapshot, snapshot.Sampled, replay: true);
             return (true, new Decided(replayed));
         }
 

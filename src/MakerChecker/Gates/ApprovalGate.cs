@@ -26,7 +26,8 @@ namespace MakerChecker.Gates;
 /// <see cref="AuditStoreException"/> (fail closed); if the append of an action's outcome fails after the action ran, the
 /// call throws <see cref="ActionOutcomeNotRecordedException"/> and the gate records the outcome before any new work.
 /// The gate's state (requests, limit counts, registered principals, break-glass records) is rebuilt from the log on
-/// first use, so it survives restarts. Thread-safe, and safe to run as several instances over one log: each decision is made on the latest state and appended only on the head it was made on (see <see cref="IAuditStore.TryAppendAsync"/>).
+/// first use, so it survives restarts. Thread-safe, and safe to run as several instances over one log: each decision is
+/// made on the latest state and appended only on the head it was made on (see <see cref="IAuditStore.TryAppendAsync"/>).
 /// </remarks>
 public sealed partial class ApprovalGate : IAsyncDisposable
 {
@@ -249,8 +250,8 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// </exception>
     /// <exception cref="ArgumentException"><paramref name="idempotencyKey"/> is empty or longer than 200 characters.</exception>
     public async ValueTask<GateResult> InvokeAsync(
-        string principalId, string skill, JsonObject payload, Func<CancellationToken, ValueTask> action, ProposalBasis? basis = null, string? idempotencyKey = null,
-        CancellationToken cancellationToken = default)
+        string principalId, string skill, JsonObject payload, Func<CancellationToken, ValueTask> action, ProposalBasis? basis = null,
+        string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principalId);
         ArgumentNullException.ThrowIfNull(skill);
@@ -297,7 +298,12 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                     return new Decided(GateResult.From(decision, _state.Requests[id].Snapshot(now)));
 
                 default:
-                    if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted: false)).ConfigureAwait(false) is null) return null;
+                    if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted: false))
+                        .ConfigureAwait(false) is null)
+                    {
+                        return null;
+                    }
+
                     _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                     Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "invoke");
                     return new Decided(GateResult.From(decision));
@@ -320,7 +326,9 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <param name="action">The action.</param>
     /// <param name="cancellationToken">Passed to the action.</param>
     /// <exception cref="ActionOutcomeNotRecordedException">The action ran (or threw), but its outcome could not be recorded yet: do not retry it.</exception>
-    /// <exception cref="AuditStoreException">The break-glass could not be recorded, so the action did not run; or the gate owes the log an earlier outcome.</exception>
+    /// <exception cref="AuditStoreException">
+    /// The break-glass could not be recorded, so the action did not run; or the gate owes the log an earlier outcome.
+    /// </exception>
     public async ValueTask<GateResult> BreakGlassAsync(
         string principalId, string skill, JsonObject payload, string justification, Func<CancellationToken, ValueTask> action,
         CancellationToken cancellationToken = default)

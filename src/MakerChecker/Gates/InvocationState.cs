@@ -23,7 +23,8 @@ internal enum InvocationStatus
 /// An allowed invocation as projected from the log. The projection keeps those with no outcome yet (they can be
 /// resolved) and, for good, those made with an idempotency key (a retry with the key is answered from them).
 /// </summary>
-internal sealed class InvocationState(string id, string principalId, string skill, string payloadDigest, string policyHash, string reasonCode, string? idempotencyKey)
+internal sealed class InvocationState(
+    string id, string principalId, string skill, string payloadDigest, string policyHash, string reasonCode, string? idempotencyKey)
 {
     public string Id { get; } = id;
 

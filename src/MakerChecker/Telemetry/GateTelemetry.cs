@@ -28,10 +28,13 @@ internal sealed class GateTelemetry : IDisposable
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(Name) ?? new Meter(Name);
         _decisions = _meter.CreateCounter<long>("makerchecker.decisions", "{decision}", "Decisions on invocations and executions, by outcome and reason code.");
-        _signOffs = _meter.CreateCounter<long>("makerchecker.signoffs", "{signoff}", "Sign-offs, by verdict and reason code (signed_off or the refusal's code).");
+        _signOffs = _meter.CreateCounter<long>(
+            "makerchecker.signoffs", "{signoff}", "Sign-offs, by verdict and reason code (signed_off or the refusal's code).");
         _dwell = _meter.CreateHistogram<double>("makerchecker.signoff.dwell", "ms", "Time from presentation to accepted sign-off.");
-        _reviewFindings = _meter.CreateCounter<long>("makerchecker.review.findings", "{finding}", "Rubber-stamp alerts from the review monitor, by reviewer, kind and severity.");
-        _meter.CreateObservableGauge("makerchecker.requests.open", openRequests, "{request}", "Requests pending or approved, not yet expired, executed or rejected.");
+        _reviewFindings = _meter.CreateCounter<long>(
+            "makerchecker.review.findings", "{finding}", "Rubber-stamp alerts from the review monitor, by reviewer, kind and severity.");
+        _meter.CreateObservableGauge(
+            "makerchecker.requests.open", openRequests, "{request}", "Requests pending or approved, not yet expired, executed or rejected.");
     }
 
     public Meter Meter => _meter;
@@ -46,7 +49,8 @@ internal sealed class GateTelemetry : IDisposable
     }
 
     public void ReviewFinding(string reviewerId, string kind, string severity) =>
-        _reviewFindings.Add(1, new KeyValuePair<string, object?>("reviewer", reviewerId), new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("severity", severity));
+        _reviewFindings.Add(1, new KeyValuePair<string, object?>("reviewer", reviewerId), new KeyValuePair<string, object?>("kind", kind),
+            new KeyValuePair<string, object?>("severity", severity));
 
     public void Dispose()
     {

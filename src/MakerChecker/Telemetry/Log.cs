@@ -9,15 +9,18 @@ internal static partial class Log
     public static partial void DecisionAllowed(ILogger logger, string principalId, string skill, MakerChecker.Policy.Model.SourceLocation rule);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Refused {Skill} for {PrincipalId}: {ReasonCode} ({Rule}) at stage {Stage}")]
-    public static partial void DecisionRefused(ILogger logger, string principalId, string skill, string reasonCode, MakerChecker.Policy.Model.SourceLocation rule, string stage);
+    public static partial void DecisionRefused(
+        ILogger logger, string principalId, string skill, string reasonCode, MakerChecker.Policy.Model.SourceLocation rule, string stage);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Opened request {RequestId} for {Skill} by {PrincipalId} ({ReasonCode}, sampled {Sampled})")]
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information,
+        Message = "Opened request {RequestId} for {Skill} by {PrincipalId} ({ReasonCode}, sampled {Sampled})")]
     public static partial void ApprovalRequested(ILogger logger, string requestId, string skill, string principalId, string reasonCode, bool sampled);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Request {RequestId} presented to {ReviewerId}")]
     public static partial void Presented(ILogger logger, string requestId, string reviewerId);
 
-    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Request {RequestId} signed by {ReviewerId}: {Verdict} after a dwell of {DwellMs} ms")]
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information,
+        Message = "Request {RequestId} signed by {ReviewerId}: {Verdict} after a dwell of {DwellMs} ms")]
     public static partial void SignedOff(ILogger logger, string requestId, string reviewerId, string verdict, long? dwellMs);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Refused sign-off on request {RequestId} by {ReviewerId}: {ReasonCode}")]
@@ -26,7 +29,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Executing request {RequestId} ({Skill}) for {PrincipalId}")]
     public static partial void Executing(ILogger logger, string requestId, string skill, string principalId);
 
-    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Break-glass: {PrincipalId} ran {Skill} without approval ({InvocationId}); listed for mandatory review")]
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning,
+        Message = "Break-glass: {PrincipalId} ran {Skill} without approval ({InvocationId}); listed for mandatory review")]
     public static partial void BreakGlass(ILogger logger, string principalId, string skill, string invocationId);
 
     [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "The action of {EntityId} ({Skill}) failed")]
@@ -47,7 +51,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3014, Level = LogLevel.Error, Message = "The review-finding callback failed for {ReviewerId} ({Kind}); the sign-off stands")]
     public static partial void ReviewCallbackFailed(ILogger logger, Exception exception, string reviewerId, string kind);
 
-    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "Recorded the owed {EventType} for {EntityType} {EntityId} after the audit store recovered")]
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning,
+        Message = "Recorded the owed {EventType} for {EntityType} {EntityId} after the audit store recovered")]
     public static partial void OutcomeRecordedLate(ILogger logger, string eventType, string entityType, string entityId);
 
     [LoggerMessage(EventId = 3016, Level = LogLevel.Warning, Message = "{PrincipalId} resolved the outcome of {EntityType} {EntityId} as {Resolution}")]
