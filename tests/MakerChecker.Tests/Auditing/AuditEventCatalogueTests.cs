@@ -195,7 +195,7 @@ public class AuditEventCatalogueTests
         WrongType,
     }
 
-    public sealed record Case(IAuditEventPayload Sample, string Field, bool Optional, bool Nullable, Type FieldType, Corruption Corruption, long Seq)
+    internal sealed record Case(IAuditEventPayload Sample, string Field, bool Optional, bool Nullable, Type FieldType, Corruption Corruption, long Seq)
     {
         public override string ToString() => $"{Sample.EventType}.{Field} {Corruption} at seq {Seq}";
     }

@@ -21,7 +21,7 @@ namespace MakerChecker.Auditing.Events;
 /// Names this one execution; its outcome (or resolution) repeats it. Absent only in logs written before the field existed.
 /// </param>
 [method: JsonConstructor]
-public readonly record struct ActionStarted(
+internal readonly record struct ActionStarted(
     string PolicyHash, string RequestId, string PrincipalId, string Skill, string ReasonCode, string? Rule, string PayloadDigest,
     IReadOnlyList<string> Approvers, DateTimeOffset StartedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ExecutionId = null)
@@ -76,7 +76,7 @@ public readonly record struct ActionStarted(
 /// <param name="InvocationId">The invocation, for a direct invocation or break-glass; absent otherwise.</param>
 /// <param name="ExecutionId">For a gated execution, the <c>executionId</c> of its <c>action.started</c>; absent otherwise.</param>
 [method: JsonConstructor]
-public readonly record struct ActionExecuted(
+internal readonly record struct ActionExecuted(
     string PolicyHash, string PrincipalId, string Skill, string? Error, DateTimeOffset CompletedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InvocationId = null,
@@ -112,7 +112,7 @@ public readonly record struct ActionExecuted(
 /// <param name="InvocationId">The invocation, for a direct invocation or break-glass; absent otherwise.</param>
 /// <param name="ExecutionId">For a gated execution, the <c>executionId</c> of its <c>action.started</c>; absent otherwise.</param>
 [method: JsonConstructor]
-public readonly record struct ActionFailed(
+internal readonly record struct ActionFailed(
     string PolicyHash, string PrincipalId, string Skill, string Error, DateTimeOffset CompletedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InvocationId = null,
@@ -152,7 +152,7 @@ public readonly record struct ActionFailed(
 /// <param name="InvocationId">The invocation, for a direct invocation or break-glass; absent otherwise.</param>
 /// <param name="ExecutionId">For a gated execution, the <c>executionId</c> of the <c>action.started</c> resolved; absent otherwise.</param>
 [method: JsonConstructor]
-public readonly record struct ActionOutcomeResolved(
+internal readonly record struct ActionOutcomeResolved(
     string PolicyHash, string PrincipalId, string Skill, string Resolution, string Reason, string ReasonCode, string? ResolvedBy, DateTimeOffset ResolvedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? InvocationId = null,

@@ -23,7 +23,7 @@ namespace MakerChecker.Auditing.Events;
 /// <param name="Basis">What the proposer says triggered it, or null when none was given.</param>
 /// <param name="IdempotencyKey">The caller's idempotency key for the call; absent (not null) when none was given.</param>
 [method: JsonConstructor]
-public readonly record struct ApprovalRequested(
+internal readonly record struct ApprovalRequested(
     string PolicyHash, string RequestId, string PrincipalId, string Skill, string ReasonCode, string? Rule, string PayloadDigest, bool Sampled,
     int RequiredApprovals, DateTimeOffset RequestedAt, DateTimeOffset ExpiresAt, bool Counted, RecordedBasis? Basis,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdempotencyKey = null)
@@ -69,7 +69,7 @@ public readonly record struct ApprovalRequested(
 /// <param name="DatasetDigest">A digest of the dataset snapshot the proposal was computed from.</param>
 /// <param name="Reason">Free text: why the proposer proposes the action.</param>
 [method: JsonConstructor]
-public readonly record struct RecordedBasis(string? RuleId, string? ModelVersion, string? DatasetDigest, string? Reason)
+internal readonly record struct RecordedBasis(string? RuleId, string? ModelVersion, string? DatasetDigest, string? Reason)
 {
     /// <summary>The basis as the audit log records it.</summary>
     /// <returns>A new JSON object.</returns>
@@ -92,7 +92,7 @@ public readonly record struct RecordedBasis(string? RuleId, string? ModelVersion
 /// <param name="PayloadDigest">The digest of the payload shown, the request's.</param>
 /// <param name="PresentedAt">When it was shown.</param>
 [method: JsonConstructor]
-public readonly record struct ApprovalPresented(string PolicyHash, string RequestId, string ReviewerId, string PayloadDigest, DateTimeOffset PresentedAt)
+internal readonly record struct ApprovalPresented(string PolicyHash, string RequestId, string ReviewerId, string PayloadDigest, DateTimeOffset PresentedAt)
     : IAuditEventPayload<ApprovalPresented>
 {
     /// <inheritdoc/>
@@ -117,7 +117,7 @@ public readonly record struct ApprovalPresented(string PolicyHash, string Reques
 }
 
 /// <summary>What a reviewer signed: <c>approve</c> or <c>reject</c>.</summary>
-public enum SignOffVerdict
+internal enum SignOffVerdict
 {
     /// <summary>The reviewer approved.</summary>
     Approve,
@@ -144,7 +144,7 @@ public enum SignOffVerdict
 /// <param name="QueueMs">Milliseconds from request to presentation (presented − requested), or null without a presentation.</param>
 /// <param name="Skill">The request's skill. Absent (not null) in logs written before 2026-11-23, which did not record it.</param>
 [method: JsonConstructor]
-public readonly record struct ApprovalDecided(
+internal readonly record struct ApprovalDecided(
     string PolicyHash, string RequestId, string ReviewerId, SignOffVerdict Verdict, string? Reason, string ReasonCode, string? Rule, string PayloadDigest,
     DateTimeOffset RequestedAt, DateTimeOffset? PresentedAt, DateTimeOffset DecidedAt, long? DwellMs, long? QueueMs,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Skill = null)
@@ -184,7 +184,7 @@ public readonly record struct ApprovalDecided(
 /// <param name="QueueMs">Milliseconds from request to presentation, or null without a presentation.</param>
 /// <param name="Skill">The request's skill. Absent (not null) in logs written before 2026-11-23, which did not record it.</param>
 [method: JsonConstructor]
-public readonly record struct SignOffRefused(
+internal readonly record struct SignOffRefused(
     string PolicyHash, string RequestId, string ReviewerId, SignOffVerdict Verdict, string? Reason, string ReasonCode, string? Rule, string PayloadDigest,
     DateTimeOffset RequestedAt, DateTimeOffset? PresentedAt, DateTimeOffset DecidedAt, long? DwellMs, long? QueueMs,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Skill = null)

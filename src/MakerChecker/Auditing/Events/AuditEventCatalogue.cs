@@ -8,7 +8,7 @@ namespace MakerChecker.Auditing.Events;
 /// The one place that maps event type strings to payload types. A new event type is one payload record (implementing
 /// <see cref="IAuditEventPayload{TSelf}"/>, listed in the JSON context) and one line here.
 /// </summary>
-public static class AuditEventCatalogue
+internal static class AuditEventCatalogue
 {
     private static readonly Registration[] All =
     [

@@ -9,7 +9,7 @@ namespace MakerChecker.Auditing.Events;
 /// <see cref="TryRead"/> says so and the caller skips them. A known type whose payload its record cannot hold is an
 /// <see cref="AuditEventFormatException"/> naming the seq, the event type and the field.
 /// </summary>
-public static class AuditEventReader
+internal static class AuditEventReader
 {
     /// <summary>Reads an event whose type the caller has already matched to <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The payload record of <paramref name="e"/>'s event type.</typeparam>

@@ -3,7 +3,7 @@ using MakerChecker.Audit.Events;
 namespace MakerChecker.Auditing.Events;
 
 /// <summary>Turns a catalogue record into the entry an audit store appends.</summary>
-public static class AuditEventWriter
+internal static class AuditEventWriter
 {
     /// <summary>The entity type of events about an approval request.</summary>
     public const string RequestEntity = "approval_request";

@@ -19,7 +19,7 @@ namespace MakerChecker.Auditing.Events;
 /// <param name="Counted">Whether it counts towards the grant's rate limits (replay counts it again).</param>
 /// <param name="IdempotencyKey">The caller's idempotency key for the call; absent (not null) when none was given.</param>
 [method: JsonConstructor]
-public readonly record struct DecisionAllowed(
+internal readonly record struct DecisionAllowed(
     string PolicyHash, string PrincipalId, string Skill, string ReasonCode, string? Rule, string Stage, string PayloadDigest, DateTimeOffset DecidedAt,
     bool Counted, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdempotencyKey = null)
     : IAuditEventPayload<DecisionAllowed>
@@ -68,7 +68,7 @@ public readonly record struct DecisionAllowed(
 /// <param name="DecidedAt">When it was decided.</param>
 /// <param name="Counted">Always false: a refusal counts towards no limit.</param>
 [method: JsonConstructor]
-public readonly record struct DecisionRefused(
+internal readonly record struct DecisionRefused(
     string PolicyHash, string PrincipalId, string Skill, string ReasonCode, string? Rule, string Stage, string? PayloadDigest, DateTimeOffset DecidedAt,
     bool Counted)
     : IAuditEventPayload<DecisionRefused>
@@ -114,7 +114,7 @@ public readonly record struct DecisionRefused(
 /// <param name="Counted">Whether it counts towards the grant's rate limits.</param>
 /// <param name="ReviewRequired">Always true: every break-glass must be reviewed afterwards.</param>
 [method: JsonConstructor]
-public readonly record struct BreakGlassInvoked(
+internal readonly record struct BreakGlassInvoked(
     string PolicyHash, string InvocationId, string PrincipalId, string Skill, string ReasonCode, string? Rule, string Justification,
     string PayloadDigest, DateTimeOffset DecidedAt, bool Counted, bool ReviewRequired)
     : IAuditEventPayload<BreakGlassInvoked>

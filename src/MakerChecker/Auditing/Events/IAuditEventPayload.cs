@@ -7,7 +7,7 @@ namespace MakerChecker.Auditing.Events;
 /// The payload of one event type of the catalogue (<see cref="AuditEventCatalogue"/>): what the gate writes and every
 /// reader reads back. Field names are camelCase; times are UTC ISO 8601 strings with seven fractional digits.
 /// </summary>
-public interface IAuditEventPayload
+internal interface IAuditEventPayload
 {
     /// <summary>The event type this payload is recorded under, for example <c>approval.decided</c>.</summary>
     string EventType { get; }
@@ -25,7 +25,7 @@ public interface IAuditEventPayload
 
 /// <summary>A payload type of the catalogue, with its event type and its source-generated JSON contract.</summary>
 /// <typeparam name="TSelf">The payload type itself.</typeparam>
-public interface IAuditEventPayload<TSelf> : IAuditEventPayload
+internal interface IAuditEventPayload<TSelf> : IAuditEventPayload
     where TSelf : struct, IAuditEventPayload<TSelf>
 {
     /// <summary>The event type of every payload of this type.</summary>

@@ -15,7 +15,7 @@ namespace MakerChecker.Auditing.Events;
 /// <param name="Source">Where the policy was loaded from (a file path).</param>
 /// <param name="ActivatedAt">When it took effect.</param>
 [method: JsonConstructor]
-public readonly record struct PolicyActivated(string PolicyHash, string Name, string? Version, string Source, DateTimeOffset ActivatedAt)
+internal readonly record struct PolicyActivated(string PolicyHash, string Name, string? Version, string Source, DateTimeOffset ActivatedAt)
     : IAuditEventPayload<PolicyActivated>
 {
     /// <inheritdoc/>
@@ -51,7 +51,7 @@ public readonly record struct PolicyActivated(string PolicyHash, string Name, st
 /// <param name="Owner">The accountable human's principal id (required for agents), or null.</param>
 /// <param name="RegisteredAt">When it was registered.</param>
 [method: JsonConstructor]
-public readonly record struct PrincipalRegistered(
+internal readonly record struct PrincipalRegistered(
     string PolicyHash, string PrincipalId, PrincipalKind Kind, string Role, PrincipalStatus Status, string? Owner, DateTimeOffset RegisteredAt)
     : IAuditEventPayload<PrincipalRegistered>
 {
