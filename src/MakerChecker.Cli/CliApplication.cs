@@ -19,6 +19,12 @@ internal static class CliApplication
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
+            if (CommandSuggestion.ForUnknownCommand(parsed) is { } suggestion)
+            {
+                await error.WriteLineAsync(suggestion).ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             foreach (var parseError in parsed.Errors) await error.WriteLineAsync($"error: {parseError.Message}").ConfigureAwait(false);
             await error.WriteLineAsync($"Run '{ProgramName} --help' for usage.").ConfigureAwait(false);
             return ExitCodes.Usage;

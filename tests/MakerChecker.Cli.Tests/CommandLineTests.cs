@@ -40,4 +40,46 @@ public sealed class CommandLineTests
         Assert.Contains("  makerchecker [command] [options]", output, StringComparison.Ordinal);
         Assert.DoesNotContain("MakerChecker.Cli", output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(new[] { "polcy", "lint", "x.yaml" }, "error: 'polcy' is not a makerchecker command; did you mean 'policy'? (run 'makerchecker --help' for usage)")]
+    [InlineData(new[] { "audit", "verfy", "x.jsonl" },
+        "error: 'verfy' is not a makerchecker audit command; did you mean 'verify'? (run 'makerchecker audit --help' for usage)")]
+    [InlineData(new[] { "audit", "consistancy" },
+        "error: 'consistancy' is not a makerchecker audit command; did you mean 'consistency'? (run 'makerchecker audit --help' for usage)")]
+    [InlineData(new[] { "review", "reprot" },
+        "error: 'reprot' is not a makerchecker review command; did you mean 'report'? (run 'makerchecker review --help' for usage)")]
+    public async Task An_unknown_command_gets_one_line_naming_the_nearest_and_exits_2(string[] args, string expected)
+    {
+        var (exit, output, error) = await CliRunner.RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Equal(expected, error.TrimEnd('\r', '\n'));
+        Assert.DoesNotContain('\n', error.TrimEnd('\r', '\n'));
+        Assert.Empty(output);
+    }
+
+    [Fact]
+    public async Task An_unknown_command_far_from_every_command_lists_them()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("audit", "zzzzzzzz");
+
+        Assert.Equal(2, exit);
+        Assert.Equal(
+            "error: 'zzzzzzzz' is not a makerchecker audit command; the commands are verify, export, receipt, checkpoint, verify-receipt, consistency " +
+            "(run 'makerchecker audit --help' for usage)",
+            error.TrimEnd('\r', '\n'));
+    }
+
+    [Theory]
+    [InlineData("verify", "verify", 0)]
+    [InlineData("verfy", "verify", 1)]
+    [InlineData("Polcy", "policy", 1)]
+    [InlineData("", "audit", 5)]
+    [InlineData("kitten", "sitting", 3)]
+    public void Edit_distance_counts_insertions_deletions_and_substitutions(string a, string b, int expected)
+    {
+        Assert.Equal(expected, CommandSuggestion.Distance(a, b));
+        Assert.Equal(expected, CommandSuggestion.Distance(b, a));
+    }
 }
