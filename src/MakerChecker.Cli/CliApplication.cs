@@ -10,7 +10,9 @@ namespace MakerChecker.Cli;
 /// </summary>
 internal static class CliApplication
 {
-    /// <summary>The program's name in help and usage errors, however it was started (the tool, <c>dotnet MakerChecker.Cli.dll</c>, <c>dotnet run</c>).</summary>
+    /// <summary>
+    /// The program's name in help and usage errors, however it was started (the tool, <c>dotnet MakerChecker.Cli.dll</c>, <c>dotnet run</c>).
+    /// </summary>
     internal const string ProgramName = "makerchecker";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
