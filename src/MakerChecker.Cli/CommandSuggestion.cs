@@ -23,10 +23,11 @@ internal static class CommandSuggestion
         var path = CommandPath(parsed.CommandResult);
         var names = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
         var nearest = names.MinBy(name => Distance(unknown, name))!;
-        var help = $"run '{path} --help' for usage";
+        // The same pointer to help as every other usage error.
+        var help = $"Run '{CliApplication.ProgramName} --help' for usage.";
         return Distance(unknown, nearest) <= Math.Max(2, nearest.Length / 3)
-            ? $"error: '{unknown}' is not a {path} command; did you mean '{nearest}'? ({help})"
-            : $"error: '{unknown}' is not a {path} command; the commands are {string.Join(", ", names)} ({help})";
+            ? $"error: '{unknown}' is not a {path} command; did you mean '{nearest}'? {help}"
+            : $"error: '{unknown}' is not a {path} command; the commands are {string.Join(", ", names)}. {help}";
     }
 
     private static string CommandPath(System.CommandLine.Parsing.CommandResult result)

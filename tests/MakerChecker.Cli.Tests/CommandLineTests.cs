@@ -42,13 +42,13 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData(new[] { "polcy", "lint", "x.yaml" }, "error: 'polcy' is not a makerchecker command; did you mean 'policy'? (run 'makerchecker --help' for usage)")]
+    [InlineData(new[] { "polcy", "lint", "x.yaml" }, "error: 'polcy' is not a makerchecker command; did you mean 'policy'? Run 'makerchecker --help' for usage.")]
     [InlineData(new[] { "audit", "verfy", "x.jsonl" },
-        "error: 'verfy' is not a makerchecker audit command; did you mean 'verify'? (run 'makerchecker audit --help' for usage)")]
+        "error: 'verfy' is not a makerchecker audit command; did you mean 'verify'? Run 'makerchecker --help' for usage.")]
     [InlineData(new[] { "audit", "consistancy" },
-        "error: 'consistancy' is not a makerchecker audit command; did you mean 'consistency'? (run 'makerchecker audit --help' for usage)")]
+        "error: 'consistancy' is not a makerchecker audit command; did you mean 'consistency'? Run 'makerchecker --help' for usage.")]
     [InlineData(new[] { "review", "reprot" },
-        "error: 'reprot' is not a makerchecker review command; did you mean 'report'? (run 'makerchecker review --help' for usage)")]
+        "error: 'reprot' is not a makerchecker review command; did you mean 'report'? Run 'makerchecker --help' for usage.")]
     public async Task An_unknown_command_gets_one_line_naming_the_nearest_and_exits_2(string[] args, string expected)
     {
         var (exit, output, error) = await CliRunner.RunAsync(args);
@@ -66,8 +66,8 @@ public sealed class CommandLineTests
 
         Assert.Equal(2, exit);
         Assert.Equal(
-            "error: 'zzzzzzzz' is not a makerchecker audit command; the commands are verify, export, receipt, checkpoint, latest-checkpoint, vkey, verify-receipt, consistency " +
-            "(run 'makerchecker audit --help' for usage)",
+            "error: 'zzzzzzzz' is not a makerchecker audit command; the commands are verify, export, receipt, checkpoint, latest-checkpoint, vkey, verify-receipt, consistency. " +
+            "Run 'makerchecker --help' for usage.",
             error.TrimEnd('\r', '\n'));
     }
 
