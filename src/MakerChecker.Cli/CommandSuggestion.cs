@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace MakerChecker.Cli;
 
@@ -30,10 +31,10 @@ internal static class CommandSuggestion
             : $"error: '{unknown}' is not a {path} command; the commands are {string.Join(", ", names)}. {help}";
     }
 
-    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    private static string CommandPath(CommandResult result)
     {
         var names = new List<string>();
-        for (var current = result; current is not null; current = current.Parent as System.CommandLine.Parsing.CommandResult)
+        for (var current = result; current is not null; current = current.Parent as CommandResult)
         {
             names.Add(current.Command.Name);
         }
