@@ -40,28 +40,26 @@ public static class ReviewTerminalReport
         console.MarkupLine($"Events {summary.EventCount.ToString(CultureInfo.InvariantCulture)}, {E(ReportFormat.Range(summary))}");
         console.WriteLine();
 
-        var reviewers = new Table { Border = border, Title = new TableTitle("Reviewers") };
-        string[] reviewerColumns =
-        [
-            "Reviewer", "Count", "Median dwell", "p10", "p90", "Median queue", "Fast share", "In bursts", "Peak/h", "No presentation",
-            "Refused too fast", "Approval rate",
-        ];
-        foreach (var column in reviewerColumns)
-        {
-            reviewers.AddColumn(new TableColumn(column) { Alignment = column == "Reviewer" ? Justify.Left : Justify.Right });
-        }
+        // Two tables of the same reviewers, each under 80 columns: a reviewer's name is never wrapped or split.
+        var dwell = ReviewerTable(border, "Reviewers: dwell and queue", ["Count", "Median dwell", "p10", "p90", "Median queue"]);
+        var behaviour = ReviewerTable(border, "Reviewers: pace and outcome",
+            ["Fast\nshare", "In\nbursts", "Peak/h", "No\npresentation", "Refused\ntoo fast", "Approval\nrate"]);
         foreach (var r in report.Reviewers)
         {
             var flagged = report.FindingsFor(r.ReviewerId).Any();
-            reviewers.AddRow(
-                flagged ? $"[bold]{E(r.ReviewerId)}[/]" : E(r.ReviewerId),
-                N(r.Count), ReportFormat.Duration(r.MedianDwellMs), ReportFormat.Duration(r.P10DwellMs), ReportFormat.Duration(r.P90DwellMs),
-                ReportFormat.Duration(r.MedianQueueMs),
+            var name = flagged ? $"[bold]{E(r.ReviewerId)}[/]" : E(r.ReviewerId);
+            dwell.AddRow(
+                name, N(r.Count), ReportFormat.Duration(r.MedianDwellMs), ReportFormat.Duration(r.P10DwellMs), ReportFormat.Duration(r.P90DwellMs),
+                ReportFormat.Duration(r.MedianQueueMs));
+            behaviour.AddRow(
+                name,
                 r.FastShare >= report.Options.FastShareWarning ? $"[red]{ReportFormat.Percent(r.FastShare)}[/]" : ReportFormat.Percent(r.FastShare),
                 N(r.InBursts), r.PeakPerHour > report.Options.CapacityPerHour ? $"[red]{N(r.PeakPerHour)}[/]" : N(r.PeakPerHour),
                 N(r.WithoutPresentation), N(r.RefusedTooFast), ReportFormat.Percent(r.ApprovalRate));
         }
-        console.Write(reviewers);
+        console.Write(dwell);
+        console.WriteLine();
+        console.Write(behaviour);
         console.WriteLine();
 
         console.MarkupLine($"[bold]Findings ({N(report.Findings.Count)})[/]");
@@ -83,7 +81,8 @@ public static class ReviewTerminalReport
         };
         foreach (var column in new[] { "Skill", "Automated decisions", "Reviewed", "Share", "Target" })
         {
-            coverage.AddColumn(new TableColumn(column) { Alignment = column is "Skill" or "Target" ? Justify.Left : Justify.Right });
+            var alignment = column is "Skill" or "Target" ? Justify.Left : Justify.Right;
+            coverage.AddColumn(new TableColumn(column) { Alignment = alignment, NoWrap = column == "Skill" });
         }
         foreach (var c in report.Coverage)
         {
@@ -100,6 +99,19 @@ public static class ReviewTerminalReport
                 $"  seq {b.Seq.ToString(CultureInfo.InvariantCulture)}  {E(ReportFormat.Time(b.At))}  {E(b.PrincipalId)} ran {E(b.Skill)}: "
                 + $"\"{E(b.Justification)}\"");
         }
+    }
+
+    /// <summary>A table of reviewers: the name column never wraps; <paramref name="columns"/> are right-aligned figures.</summary>
+    private static Table ReviewerTable(TableBorder border, string title, string[] columns)
+    {
+        var table = new Table { Border = border, Title = new TableTitle(title) };
+        table.AddColumn(new TableColumn("Reviewer") { Alignment = Justify.Left, NoWrap = true });
+        foreach (var column in columns)
+        {
+            table.AddColumn(new TableColumn(column) { Alignment = Justify.Right });
+        }
+
+        return table;
     }
 
     /// <summary>Evidence text is attacker-controlled: no markup, and no control characters that could drive the terminal.</summary>

@@ -33,6 +33,40 @@ public sealed class PolicyExplainTests
         Assert.Contains("min review 30 s", doc.RootElement.GetProperty("gate").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("drafter-bot", "coverage.deny@1", null)]
+    [InlineData("payer-bot", "coverage.approve@1", """{"claim":{"amount":300}}""")]
+    public async Task Text_output_fits_80_columns_and_never_splits_a_word(string principal, string skill, string? payload)
+    {
+        string[] args = ["policy", "explain", CliRunner.Policy("claims-review.yaml"), "--principal", principal, "--skill", skill];
+        if (payload is not null) args = [.. args, "--payload", payload];
+        var (_, text, _) = await CliRunner.RunAsync(args);
+        var (_, json, _) = await CliRunner.RunAsync([.. args, "--json"]);
+
+        var lines = text.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
+        Assert.Contains(lines, line => line.StartsWith("             ", StringComparison.Ordinal)); // something did wrap
+        foreach (var line in lines)
+        {
+            // Over 80 only when one word (a path) is longer than the room: it stands whole.
+            Assert.True(line.Length <= 80 || !line[13..].Contains(' ', StringComparison.Ordinal), line);
+        }
+
+        // Joining each field's lines at single spaces gives back the value exactly: no word was split.
+        var fields = new Dictionary<string, string>();
+        string? current = null;
+        foreach (var line in lines)
+        {
+            if (line.StartsWith("             ", StringComparison.Ordinal)) fields[current!] += " " + line[13..];
+            else fields[current = line[..13].TrimEnd()] = line[13..];
+        }
+
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal(doc.RootElement.GetProperty("gate").GetString(), fields["gate"]);
+        Assert.Equal(doc.RootElement.GetProperty("message").GetString(), fields["why"]);
+        Assert.Equal(doc.RootElement.GetProperty("rule").GetString(), fields["rule"]);
+        Assert.Equal(doc.RootElement.GetProperty("policyHash").GetString(), fields["policy hash"]);
+    }
+
     [Fact]
     public async Task An_amount_limit_reads_the_payload()
     {

@@ -59,6 +59,43 @@ public sealed class ReceiptCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_receipt_file_escapes_relaxed_and_verifies()
+    {
+        string vkey;
+        using (var signer = Ed25519KeyFile.LoadSigner(_key))
+        {
+            var options = new CheckpointedAuditStoreOptions { Signer = signer, Origin = "example.com/claims" };
+            await using var store = await CheckpointedAuditStore.OpenAsync(await FileAuditStore.OpenAsync(_log), options);
+            var entry = Entry(1);
+            await store.AppendAsync(new AuditEntry
+            {
+                Actor = entry.Actor, EventType = entry.EventType, EntityType = entry.EntityType, EntityId = "claim+42",
+                Payload = new JsonObject { ["note"] = "a \"quoted\" +1" },
+            });
+            vkey = store.VerifierKey.ToString();
+        }
+
+        var receipt = Path.Combine(_outDir, "receipt.json");
+        var (exit, _, error) = await CliRunner.RunAsync("audit", "receipt", _log, "--seq", "2", "--vkey", vkey, "-o", receipt);
+        Assert.True(exit == 0, error);
+
+        var text = await File.ReadAllTextAsync(receipt);
+        Assert.DoesNotContain(@"\u0022", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(@"\u002B", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(@"\""entityId\"":\""claim+42\""", text, StringComparison.Ordinal);
+        Assert.Contains(@"a \\\""quoted\\\"" +1", text, StringComparison.Ordinal);
+        (exit, var output, error) = await CliRunner.RunAsync("audit", "verify-receipt", receipt, "--vkey", vkey);
+        Assert.True(exit == 0, error);
+        Assert.StartsWith("valid: event seq 2 is in", output, StringComparison.Ordinal);
+
+        var tampered = Path.Combine(_outDir, "tampered.json");
+        await File.WriteAllTextAsync(tampered, text.Replace("claim+42", "claim+43", StringComparison.Ordinal));
+        (exit, output, _) = await CliRunner.RunAsync("audit", "verify-receipt", tampered, "--vkey", vkey);
+        Assert.Equal(1, exit);
+        Assert.StartsWith("invalid: ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Receipt_refuses_a_missing_event_a_missing_log_and_a_bad_seq()
     {
         await WriteLogAsync(3);

@@ -50,6 +50,27 @@ public sealed partial class ReviewCommandTests
     }
 
     [Fact]
+    public async Task The_terminal_report_tables_fit_80_columns_with_whole_reviewer_names()
+    {
+        var bundle = await DayBundleAsync();
+        var (exit, output, _) = await CliRunner.RunAsync("review", "report", bundle);
+
+        Assert.Equal(ExitCodes.Success, exit);
+        var lines = output.ReplaceLineEndings("\n").Split('\n');
+        var tableLines = lines.Where(l => l.StartsWith('|') || l.StartsWith('+')).ToList();
+        Assert.All(lines.Where(l => l.Contains("Reviewers:", StringComparison.Ordinal)), title => Assert.True(title.Length <= 80, title));
+        Assert.NotEmpty(tableLines);
+        Assert.All(tableLines, line => Assert.True(line.Length <= 80, $"{line.Length} columns: {line}"));
+        foreach (var reviewer in new[] { "dr.batch", "dr.steady" })
+        {
+            // One row per reviewer in each of the two reviewer tables, the name whole in its cell.
+            Assert.Equal(2, tableLines.Count(l => l.StartsWith($"| {reviewer} ", StringComparison.Ordinal)));
+        }
+        Assert.Matches(@"\| Reviewer\s+\|\s+Fast \|\s+In \| Peak/h \|\s+No \|\s+Refused \|\s+Approval \|", output);
+        Assert.Matches(@"\|\s+\|\s+share \|\s+bursts \|\s+\| presentation \| too fast \|\s+rate \|", output);
+    }
+
+    [Fact]
     public async Task Json_output_carries_the_figures_and_the_exact_counts()
     {
         var bundle = await DayBundleAsync();

@@ -26,8 +26,10 @@ public sealed class Receipt
     public const string FormatV1 = "makerchecker-receipt/v1";
 
     private static readonly string[] Members = ["checkpoint", "event", "format", "inclusionProof", "leafIndex"];
-    // Non-ASCII text stays readable (an em dash, a name with an accent); HTML-sensitive characters are still escaped.
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true, Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
+    // Relaxed escaping: the event string reads as its canonical JSON (\" not \u0022, + not \u002B) and non-ASCII text stays
+    // readable, as Python's json writes it. A receipt is a JSON file for JSON parsers, never markup, so HTML-sensitive
+    // characters need no escaping; control characters and lone surrogates are still escaped, so the file is valid JSON.
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private Receipt(string eventJson, long leafIndex, IReadOnlyList<MerkleHash> inclusionProof, string checkpointNote)

@@ -100,13 +100,17 @@ internal static class PolicyCommands
             }
             else
             {
-                await output.WriteLineAsync($"decision     {decision}".AsMemory(), cancellationToken).ConfigureAwait(false);
-                await output.WriteLineAsync($"reason code  {result.ReasonCode}".AsMemory(), cancellationToken).ConfigureAwait(false);
-                var ruleLine = $"rule         {rule ?? "(none: nothing in the policy applies)"}";
-                await output.WriteLineAsync(ruleLine.AsMemory(), cancellationToken).ConfigureAwait(false);
-                if (gate is not null) await output.WriteLineAsync($"gate         {gate}".AsMemory(), cancellationToken).ConfigureAwait(false);
-                await output.WriteLineAsync($"policy hash  {result.PolicyHash}".AsMemory(), cancellationToken).ConfigureAwait(false);
-                await output.WriteLineAsync($"why          {result.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                // Wrapped to 80 columns at spaces only: names, paths and hashes are never split.
+                (string Label, string? Value)[] fields =
+                [
+                    ("decision", decision), ("reason code", result.ReasonCode), ("rule", rule ?? "(none: nothing in the policy applies)"),
+                    ("gate", gate), ("policy hash", result.PolicyHash), ("why", result.Message),
+                ];
+                foreach (var (label, value) in fields)
+                {
+                    if (value is null) continue;
+                    await output.WriteLineAsync(FieldLines.Format(label, value).AsMemory(), cancellationToken).ConfigureAwait(false);
+                }
             }
             return ExitCodes.Success;
         });

@@ -7,13 +7,16 @@ using MakerChecker.Audit.Transparency;
 namespace MakerChecker.Cli.Commands;
 
 /// <summary>
-/// <c>makerchecker audit receipt | checkpoint | verify-receipt | consistency</c>: per-decision receipts and checks that a log still
+/// <c>makerchecker audit receipt | checkpoint | latest-checkpoint | vkey | verify-receipt | consistency</c>: per-decision receipts and checks that a log still
 /// extends a checkpoint an inspector kept (docs/checkpoints-and-receipts.md).
 /// </summary>
 internal static class ReceiptCommands
 {
     public static IEnumerable<Command> Create(TextWriter output) =>
-        [ReceiptCommand.Create(output), CheckpointCommand.Create(output), VerifyReceipt(output), Consistency(output)];
+    [
+        ReceiptCommand.Create(output), CheckpointCommand.Create(output), LatestCheckpointCommand.Create(output), VerifierKeyCommand.Create(output),
+        VerifyReceipt(output), Consistency(output),
+    ];
 
     private static Command VerifyReceipt(TextWriter output)
     {

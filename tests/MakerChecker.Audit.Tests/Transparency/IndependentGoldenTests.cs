@@ -42,6 +42,27 @@ public sealed class IndependentGoldenTests
     }
 
     [Fact]
+    public async Task Our_receipt_file_is_the_independent_receipt_indented()
+    {
+        using var signer = SignedNoteTests.SignerFromSkey(SignedNoteTests.PeterSkey, out var name);
+        var tree = MerkleTreePropertyTests.Build([.. Events.Select(Encoding.UTF8.GetBytes)]);
+        using var checkpoints = new CheckpointSigner(Origin, signer, CheckpointHistory.InMemory(NoteVerifierKey.FromEd25519(name, signer.PublicKey.Span)));
+        var signed = await checkpoints.SignAsync(tree);
+
+        var ours = Encoding.UTF8.GetString(Receipt.Create(tree, 1, Encoding.UTF8.GetBytes(Events[1]), signed).ToJson());
+
+        // Python's json.dumps(ensure_ascii=False) escapes only what JSON requires; ours differs only in indentation.
+        var indented = PythonReceipt
+            .Replace("{\"format\": ", "{\n  \"format\": ", StringComparison.Ordinal)
+            .Replace("\", \"event\": ", "\",\n  \"event\": ", StringComparison.Ordinal)
+            .Replace("\", \"leafIndex\": 1, \"inclusionProof\": [\"", "\",\n  \"leafIndex\": 1,\n  \"inclusionProof\": [\n    \"", StringComparison.Ordinal)
+            .Replace("=\", \"JUH3", "=\",\n    \"JUH3", StringComparison.Ordinal)
+            .Replace("\"], \"checkpoint\": ", "\"\n  ],\n  \"checkpoint\": ", StringComparison.Ordinal)
+            .Replace("\\n\"}", "\\n\"\n}", StringComparison.Ordinal);
+        Assert.Equal(indented + "\n", ours.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public void The_independent_receipt_verifies_with_our_library()
     {
         Assert.True(Receipt.TryParse(Encoding.UTF8.GetBytes(PythonReceipt), out var receipt, out var failure), failure);

@@ -81,7 +81,22 @@ public sealed class ReceiptTests : IDisposable
         var checkpoint = await Sign();
         var file = Encoding.UTF8.GetString(Receipt.Create(_tree, 1, _events[1], checkpoint).ToJson());
         Assert.Contains("Zoë —", file, StringComparison.Ordinal);
-        Assert.Contains(@"\u003C\u0026\u003E", file, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_receipt_file_escapes_relaxed_and_still_verifies()
+    {
+        var checkpoint = await Sign();
+        var bytes = Receipt.Create(_tree, 1, _events[1], checkpoint).ToJson();
+        var file = Encoding.UTF8.GetString(bytes);
+
+        // The event string reads as its canonical JSON: \" for a quote, and +, <, &, > as they are.
+        Assert.Contains(@"{\""actor\"":{\""id\"":\""user-1\""", file, StringComparison.Ordinal);
+        Assert.Contains(@"Zoë — ok <&> \\\""1\\\""", file, StringComparison.Ordinal);
+        Assert.DoesNotContain(@"\u00", file, StringComparison.Ordinal);
+        Assert.True(Receipt.TryParse(bytes, out var parsed, out var failure), failure);
+        Assert.Equal(_events[1], Encoding.UTF8.GetBytes(parsed.EventJson));
+        Assert.True(parsed.Verify([_key], Origin).IsValid);
     }
 
     public static TheoryData<string, string> MalformedReceipts() => new()
