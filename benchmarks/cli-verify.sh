@@ -45,20 +45,20 @@ for n in $sizes; do
     files+=("$work/data/b$n.json")
 done
 
-# The tool, and the candidates: runtimeconfig knobs set the way a csproj would, and a ReadyToRun publish.
+# The tool, and the candidates: runtimeconfig knobs set the way a csproj would, and ReadyToRun publishes. The tool's
+# csproj sets TieredPGO=false; "pgo-on" is the .NET default it had before. "r2r" is what `dotnet publish -r` gives.
 tools=(tool)
 build tool build src/MakerChecker.Cli
 if $candidates; then
+    r2r=(publish src/MakerChecker.Cli -r linux-x64 --self-contained false)
+    build pgo-on build src/MakerChecker.Cli -p:TieredPGO=true
     build tc-off build src/MakerChecker.Cli -p:TieredCompilation=false
-    build pgo-off build src/MakerChecker.Cli -p:TieredPGO=false
     build osr-off build src/MakerChecker.Cli -p:TieredCompilationQuickJitForLoops=false
-    build r2r publish src/MakerChecker.Cli -r linux-x64 --self-contained false -p:PublishReadyToRun=true
-    build r2r-tc-off publish src/MakerChecker.Cli -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-        -p:TieredCompilation=false
-    build r2r-pgo-off publish src/MakerChecker.Cli -r linux-x64 --self-contained false -p:PublishReadyToRun=true -p:TieredPGO=false
-    build r2r-osr-off publish src/MakerChecker.Cli -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-        -p:TieredCompilationQuickJitForLoops=false
-    tools+=(tc-off pgo-off osr-off r2r r2r-tc-off r2r-pgo-off r2r-osr-off)
+    build r2r "${r2r[@]}"
+    build r2r-pgo-on "${r2r[@]}" -p:TieredPGO=true
+    build r2r-tc-off "${r2r[@]}" -p:TieredCompilation=false
+    build r2r-osr-off "${r2r[@]}" -p:TieredCompilationQuickJitForLoops=false
+    tools+=(pgo-on tc-off osr-off r2r r2r-pgo-on r2r-tc-off r2r-osr-off)
 fi
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
