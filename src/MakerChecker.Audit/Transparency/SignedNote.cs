@@ -94,12 +94,7 @@ public sealed class SignedNote
     /// </summary>
     internal static bool TryReadUnverified(string message, [NotNullWhen(true)] out SignedNote? note, [NotNullWhen(false)] out string? failure)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = StrictUtf8.GetBytes(message);
-        }
-        catch (EncoderFallbackException)
+        if (StrictBytes(message) is not { } bytes)
         {
             note = null;
             failure = "malformed note: the text is not well-formed Unicode";
@@ -213,12 +208,7 @@ public sealed class SignedNote
         [NotNullWhen(false)] out string? failure)
     {
         ArgumentNullException.ThrowIfNull(message);
-        byte[] bytes;
-        try
-        {
-            bytes = StrictUtf8.GetBytes(message);
-        }
-        catch (EncoderFallbackException)
+        if (StrictBytes(message) is not { } bytes)
         {
             note = null;
             failure = "malformed note: the text is not well-formed Unicode";
@@ -236,17 +226,20 @@ public sealed class SignedNote
             return "it must be non-empty and end in a newline";
         }
 
-        byte[] bytes;
+        return StrictBytes(text) is { } bytes ? EncodingFailure(bytes) : "it is not well-formed Unicode";
+    }
+
+    /// <summary>The UTF-8 bytes of <paramref name="text"/>, or <see langword="null"/> when it holds a lone surrogate.</summary>
+    private static byte[]? StrictBytes(string text)
+    {
         try
         {
-            bytes = StrictUtf8.GetBytes(text);
+            return StrictUtf8.GetBytes(text);
         }
         catch (EncoderFallbackException)
         {
-            return "it is not well-formed Unicode";
+            return null;
         }
-
-        return EncodingFailure(bytes);
     }
 
     private static string? EncodingFailure(ReadOnlySpan<byte> message)
