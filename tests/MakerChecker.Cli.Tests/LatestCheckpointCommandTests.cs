@@ -6,6 +6,7 @@ using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
 using MakerChecker.Audit.Verification;
+using static MakerChecker.Cli.Tests.CheckpointedLogs;
 
 namespace MakerChecker.Cli.Tests;
 
@@ -166,26 +167,5 @@ public sealed class LatestCheckpointCommandTests : IDisposable
         return record.RootElement.GetProperty("checkpoint").GetString()!;
     }
 
-    private async Task<string> WriteLogAsync(int count)
-    {
-        using var signer = Ed25519KeyFile.LoadSigner(_key);
-        var options = new CheckpointedAuditStoreOptions { Signer = signer, Origin = "example.com/claims" };
-        await using var store = await CheckpointedAuditStore.OpenAsync(await FileAuditStore.OpenAsync(_log), options);
-        var start = (int)store.TreeSize;
-        for (var i = start; i < start + count; i++)
-        {
-            await store.AppendAsync(Entry(i));
-        }
-
-        return store.VerifierKey.ToString();
-    }
-
-    private static AuditEntry Entry(int i) => new()
-    {
-        Actor = new AuditActor("human", "reviewer-1", "claims-reviewer"),
-        EventType = "approval.decided",
-        EntityType = "approval_request",
-        EntityId = $"req-{i}",
-        Payload = new JsonObject { ["decision"] = "approved" },
-    };
+    private Task<string> WriteLogAsync(int count) => AppendAsync(_log, _key, count);
 }

@@ -3,6 +3,7 @@ using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
+using static MakerChecker.Cli.Tests.CheckpointedLogs;
 
 namespace MakerChecker.Cli.Tests;
 
@@ -244,27 +245,7 @@ public sealed class ReceiptCommandTests : IDisposable
     }
 
     /// <summary>Appends <paramref name="count"/> events through a checkpointed file store; returns the verifier key.</summary>
-    private async Task<string> WriteLogAsync(int count)
-    {
-        using var signer = Ed25519KeyFile.LoadSigner(_key);
-        await using var store = await CheckpointedAuditStore.OpenAsync(await FileAuditStore.OpenAsync(_log), new CheckpointedAuditStoreOptions { Signer = signer, Origin = "example.com/claims" });
-        var start = (int)store.TreeSize;
-        for (var i = start; i < start + count; i++)
-        {
-            await store.AppendAsync(Entry(i));
-        }
-
-        return store.VerifierKey.ToString();
-    }
-
-    private static AuditEntry Entry(int i) => new()
-    {
-        Actor = new AuditActor("human", "reviewer-1", "claims-reviewer"),
-        EventType = "approval.decided",
-        EntityType = "approval_request",
-        EntityId = $"req-{i}",
-        Payload = new JsonObject { ["decision"] = "approved" },
-    };
+    private Task<string> WriteLogAsync(int count) => AppendAsync(_log, _key, count);
 
     private async Task<string> LatestNoteAsync(string vkey)
     {

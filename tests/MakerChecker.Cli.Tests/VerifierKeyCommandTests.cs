@@ -3,6 +3,7 @@ using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
+using static MakerChecker.Cli.Tests.CheckpointedLogs;
 
 namespace MakerChecker.Cli.Tests;
 
@@ -131,13 +132,4 @@ public sealed class VerifierKeyCommandTests : IDisposable
         Assert.Single(error.TrimEnd('\r', '\n').Split('\n'));
         EvidenceSnapshot.AssertNoStackTrace(error);
     }
-
-    private static AuditEntry Entry(int i) => new()
-    {
-        Actor = new AuditActor("human", "reviewer-1", "claims-reviewer"),
-        EventType = "approval.decided",
-        EntityType = "approval_request",
-        EntityId = $"req-{i}",
-        Payload = new JsonObject { ["decision"] = "approved" },
-    };
 }

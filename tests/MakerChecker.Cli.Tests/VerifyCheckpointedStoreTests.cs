@@ -4,6 +4,7 @@ using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
+using static MakerChecker.Cli.Tests.CheckpointedLogs;
 
 namespace MakerChecker.Cli.Tests;
 
@@ -112,24 +113,5 @@ public sealed class VerifyCheckpointedStoreTests : IDisposable
         EvidenceSnapshot.AssertNoStackTrace(error);
     }
 
-    private async Task<string> WriteCheckpointedLogAsync(int count)
-    {
-        using var signer = Ed25519KeyFile.LoadSigner(_key);
-        await using var store = await CheckpointedAuditStore.OpenAsync(await FileAuditStore.OpenAsync(_log), new CheckpointedAuditStoreOptions { Signer = signer, Origin = "example.com/claims" });
-        for (var i = 0; i < count; i++)
-        {
-            await store.AppendAsync(Entry(i));
-        }
-
-        return store.VerifierKey.ToString();
-    }
-
-    private static AuditEntry Entry(int i) => new()
-    {
-        Actor = new AuditActor("human", "reviewer-1", "claims-reviewer"),
-        EventType = "approval.decided",
-        EntityType = "approval_request",
-        EntityId = $"req-{i}",
-        Payload = new JsonObject { ["decision"] = "approved" },
-    };
+    private Task<string> WriteCheckpointedLogAsync(int count) => AppendAsync(_log, _key, count, first: 0);
 }
