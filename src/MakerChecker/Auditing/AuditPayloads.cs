@@ -11,9 +11,6 @@ namespace MakerChecker.Auditing;
 /// </summary>
 internal static class AuditPayloads
 {
-    public const string RequestEntity = AuditEventWriter.RequestEntity;
-    public const string InvocationEntity = AuditEventWriter.InvocationEntity;
-
     public static AuditActor Actor(PrincipalDefinition? principal, string id) =>
         principal is null ? new AuditActor("unknown", id) : new AuditActor(KindName(principal.Kind), principal.Id, principal.Role);
 
@@ -42,10 +39,10 @@ internal static class AuditPayloads
         return d.Outcome == DecisionOutcome.Allowed
             ? Applied(
                 new DecisionAllowed(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, Rule(d.Rule), stage, payloadDigest, at, counted, idempotencyKey),
-                actor, InvocationEntity, invocationId)
+                actor, AuditEventWriter.InvocationEntity, invocationId)
             : Unapplied(
                 new DecisionRefused(d.PolicyHash, d.PrincipalId, d.Skill, d.ReasonCode, Rule(d.Rule), stage, payloadDigest, at, counted),
-                actor, InvocationEntity, invocationId);
+                actor, AuditEventWriter.InvocationEntity, invocationId);
     }
 
     /// <summary><c>decision.refused</c> for a refused execution or break-glass, about a request or invocation.</summary>
@@ -61,11 +58,12 @@ internal static class AuditPayloads
         new Events.ApprovalRequested(
             d.PolicyHash, requestId, requester.Id, d.Skill, d.ReasonCode, Rule(d.Rule), payloadDigest, d.Sampled, required, at, expiresAt, counted, basis,
             idempotencyKey),
-        Actor(requester, requester.Id), RequestEntity, requestId);
+        Actor(requester, requester.Id), AuditEventWriter.RequestEntity, requestId);
 
     public static GateEntry Presented(string policyHash, PrincipalDefinition reviewer, string requestId, string payloadDigest, DateTimeOffset at) =>
         Applied(
-            new ApprovalPresented(policyHash, requestId, reviewer.Id, payloadDigest, at), Actor(reviewer, reviewer.Id), RequestEntity, requestId);
+            new ApprovalPresented(policyHash, requestId, reviewer.Id, payloadDigest, at), Actor(reviewer, reviewer.Id),
+            AuditEventWriter.RequestEntity, requestId);
 
     /// <summary><c>approval.decided</c> (accepted) or <c>approval.signoff_refused</c> (with <paramref name="refusedCode"/>).</summary>
     public static GateEntry SignOff(
@@ -81,12 +79,12 @@ internal static class AuditPayloads
                 new ApprovalDecided(
                     policyHash, requestId, reviewerId, verdict, reason, ReasonCodes.SignedOff, Rule(rule), payloadDigest, requestedAt, presentedAt, at, dwellMs,
                     queueMs, skill),
-                actor, RequestEntity, requestId)
+                actor, AuditEventWriter.RequestEntity, requestId)
             : Unapplied(
                 new SignOffRefused(
                     policyHash, requestId, reviewerId, verdict, reason, refusedCode, Rule(rule), payloadDigest, requestedAt, presentedAt, at, dwellMs,
                     queueMs, skill),
-                actor, RequestEntity, requestId);
+                actor, AuditEventWriter.RequestEntity, requestId);
     }
 
     /// <summary><c>action.started</c>; <paramref name="executionId"/> names this one execution, which its outcome repeats.</summary>
@@ -94,7 +92,7 @@ internal static class AuditPayloads
         string policyHash, PrincipalDefinition executor, string requestId, string skill, string payloadDigest, string executionId,
         IReadOnlyList<string> approvers, SourceLocation rule, DateTimeOffset at) => Applied(
         new Events.ActionStarted(policyHash, requestId, executor.Id, skill, ReasonCodes.Executed, Rule(rule), payloadDigest, approvers, at, executionId),
-        Actor(executor, executor.Id), RequestEntity, requestId);
+        Actor(executor, executor.Id), AuditEventWriter.RequestEntity, requestId);
 
     /// <summary>
     /// <c>action.executed</c> or, with <paramref name="error"/>, <c>action.failed</c>. A request's outcome carries the
@@ -105,8 +103,8 @@ internal static class AuditPayloads
         Exception? error)
     {
         var actor = Actor(principal, principal.Id);
-        var requestId = entityType == RequestEntity ? entityId : null;
-        var invocationId = entityType == RequestEntity ? null : entityId;
+        var requestId = entityType == AuditEventWriter.RequestEntity ? entityId : null;
+        var invocationId = entityType == AuditEventWriter.RequestEntity ? null : entityId;
         // Only the exception's type: its message may carry the payload's personal data into the log.
         return error is null
             ? Unapplied(new ActionExecuted(policyHash, principal.Id, skill, null, at, requestId, invocationId, executionId), actor, entityType, entityId)
@@ -123,8 +121,8 @@ internal static class AuditPayloads
         string policyHash, PrincipalDefinition? resolver, string entityType, string entityId, string? executionId, string principalId, string skill,
         string resolution, string reason, DateTimeOffset at)
     {
-        var requestId = entityType == RequestEntity ? entityId : null;
-        var invocationId = entityType == RequestEntity ? null : entityId;
+        var requestId = entityType == AuditEventWriter.RequestEntity ? entityId : null;
+        var invocationId = entityType == AuditEventWriter.RequestEntity ? null : entityId;
         var resolved = new ActionOutcomeResolved(
             policyHash, principalId, skill, resolution, reason, ReasonCodes.OutcomeResolved, resolver?.Id, at, requestId, invocationId, executionId);
         return Applied(resolved, resolver is null ? AuditActor.System : Actor(resolver, resolver.Id), entityType, entityId);
@@ -136,7 +134,7 @@ internal static class AuditPayloads
             new BreakGlassInvoked(
                 d.PolicyHash, invocationId, principal.Id, d.Skill, ReasonCodes.BreakGlass, Rule(d.Rule), justification, payloadDigest, at, counted,
                 ReviewRequired: true),
-            Actor(principal, principal.Id), InvocationEntity, invocationId);
+            Actor(principal, principal.Id), AuditEventWriter.InvocationEntity, invocationId);
 
     private static string? Rule(SourceLocation rule) => rule.File is null ? null : rule.ToString();
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Policy.Model;
@@ -100,7 +101,7 @@ public sealed partial class ApprovalGate
             if (decision.Outcome == DecisionOutcome.Refused)
             {
                 var refusal = AuditPayloads.Refused(policy.Hash, requester, principalId, request.Skill, decision.ReasonCode, decision.Rule,
-                    AuditPayloads.RequestEntity, request.Id, digest, now, "execute");
+                    AuditEventWriter.RequestEntity, request.Id, digest, now, "execute");
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.DecisionRefused(_logger, principalId, request.Skill, decision.ReasonCode, decision.Rule, "execute");
@@ -114,7 +115,7 @@ public sealed partial class ApprovalGate
             if (await AppendOnHeadAsync(started).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.Executing(_logger, requestId, request.Skill, principalId);
-            var run = new ActionRun(requester!, request.Skill, AuditPayloads.RequestEntity, request.Id, policy.Hash, executionId);
+            var run = new ActionRun(requester!, request.Skill, AuditEventWriter.RequestEntity, request.Id, policy.Hash, executionId);
             return new Decided(GateResult.From(decision), run);
         }, cancellationToken).ConfigureAwait(false);
         if (decided.Run is not { } run) return decided.Result;

@@ -54,8 +54,8 @@ public sealed partial class ApprovalGate
             var now = _time.GetUtcNow();
             var resolver = ResolvePrincipal(principalId);
             var (entityType, ranBy, skill, executionId) = request is not null
-                ? (AuditPayloads.RequestEntity, request.RequesterId, request.Skill, request.ExecutionId)
-                : (AuditPayloads.InvocationEntity, invocation!.PrincipalId, invocation.Skill, null);
+                ? (AuditEventWriter.RequestEntity, request.RequesterId, request.Skill, request.ExecutionId)
+                : (AuditEventWriter.InvocationEntity, invocation!.PrincipalId, invocation.Skill, null);
             var started = request is not null ? request.Status == ApprovalStatus.Executing : invocation!.Status == InvocationStatus.Started;
             var status = request?.Status.ToString().ToLowerInvariant() ?? invocation!.Status.ToString().ToLowerInvariant();
             var (code, rule, detail) = !started ? (ReasonCodes.NothingToResolve, default, status)
@@ -131,7 +131,7 @@ public sealed partial class ApprovalGate
             return (true, reused);
         }
 
-        if (first.EntityType == AuditPayloads.RequestEntity && _state.Requests.TryGetValue(first.EntityId, out var request))
+        if (first.EntityType == AuditEventWriter.RequestEntity && _state.Requests.TryGetValue(first.EntityId, out var request))
         {
             var snapshot = request.Snapshot(now);
             var status = snapshot.Status.ToString().ToLowerInvariant();

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Policy;
@@ -286,7 +287,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                     if (await AppendOnHeadAsync(allowed, slot).ConfigureAwait(false) is null) return null;
                     _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                     Log.DecisionAllowed(_logger, principalId, skill, decision.Rule);
-                    return new Decided(GateResult.From(decision), new ActionRun(principal!, skill, AuditPayloads.InvocationEntity, id, policy.Hash));
+                    return new Decided(GateResult.From(decision), new ActionRun(principal!, skill, AuditEventWriter.InvocationEntity, id, policy.Hash));
 
                 case DecisionOutcome.ApprovalRequired:
                     var gate = decision.Grant!.Gate!;
@@ -352,7 +353,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             if (decision.Outcome == DecisionOutcome.Refused)
             {
                 var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, decision.ReasonCode, decision.Rule,
-                    AuditPayloads.InvocationEntity, id, digest, now, "break_glass");
+                    AuditEventWriter.InvocationEntity, id, digest, now, "break_glass");
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "break_glass");
@@ -364,7 +365,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.BreakGlass(_logger, principalId, skill, id);
-            return new Decided(GateResult.From(decision), new ActionRun(principal!, skill, AuditPayloads.InvocationEntity, id, policy.Hash));
+            return new Decided(GateResult.From(decision), new ActionRun(principal!, skill, AuditEventWriter.InvocationEntity, id, policy.Hash));
         }, cancellationToken).ConfigureAwait(false);
         if (decided.Run is { } run) await RunActionAsync(run, action, cancellationToken).ConfigureAwait(false);
         return decided.Result;
@@ -395,7 +396,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string id, string digest,
         DateTimeOffset now, string? message, string stage = "break_glass")
     {
-        var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, code, rule, AuditPayloads.InvocationEntity, id, digest, now, stage);
+        var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, code, rule, AuditEventWriter.InvocationEntity, id, digest, now, stage);
         if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
         _telemetry.Decision(DecisionOutcome.Refused, code);
         Log.DecisionRefused(_logger, principalId, skill, code, rule, stage);

@@ -107,7 +107,7 @@ internal sealed class GateProjection
                 Requests[state.Id] = state;
                 if (opened.IdempotencyKey is { } requestKey)
                 {
-                    var call = new IdempotentCall(state.Skill, state.PayloadDigest, AuditPayloads.RequestEntity, state.Id, opened.ReasonCode);
+                    var call = new IdempotentCall(state.Skill, state.PayloadDigest, AuditEventWriter.RequestEntity, state.Id, opened.ReasonCode);
                     IdempotentCalls[(state.RequesterId, requestKey)] = call;
                 }
                 return state;
@@ -131,10 +131,10 @@ internal sealed class GateProjection
                 running.Start(started.ExecutionId);
                 return running;
 
-            case AuditEventTypes.ActionExecuted when e.EntityType == AuditPayloads.RequestEntity:
+            case AuditEventTypes.ActionExecuted when e.EntityType == AuditEventWriter.RequestEntity:
                 return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionExecuted>(e).RequestId) : e.EntityId, ApprovalStatus.Executed);
 
-            case AuditEventTypes.ActionFailed when e.EntityType == AuditPayloads.RequestEntity:
+            case AuditEventTypes.ActionFailed when e.EntityType == AuditEventWriter.RequestEntity:
                 return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionFailed>(e).RequestId) : e.EntityId, ApprovalStatus.Failed);
 
             // A direct invocation's outcome: the writer sets the entity id to the invocation id.
@@ -190,7 +190,7 @@ internal sealed class GateProjection
     {
         if (id is null) return;
         Invocations[id] = new InvocationState(id, principalId, skill, payloadDigest, policyHash, reasonCode, key);
-        if (key is not null) IdempotentCalls[(principalId, key)] = new IdempotentCall(skill, payloadDigest, AuditPayloads.InvocationEntity, id, reasonCode);
+        if (key is not null) IdempotentCalls[(principalId, key)] = new IdempotentCall(skill, payloadDigest, AuditEventWriter.InvocationEntity, id, reasonCode);
     }
 
     /// <summary>An invocation's outcome: kept when it has an idempotency key (its retries are answered from it), else forgotten.</summary>

@@ -1,4 +1,5 @@
 using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing.Events;
 using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
@@ -22,7 +23,7 @@ public class ActionOutcomeTests
         Assert.Equal(1, h.Runs);
         var allowed = Assert.Single(await h.Store.EventsAsync(), e => e.EventType == AuditEventTypes.DecisionAllowed);
         Assert.Equal(allowed.EntityId, thrown.EntityId);
-        Assert.Equal(AuditPayloads.InvocationEntity, thrown.EntityType);
+        Assert.Equal(AuditEventWriter.InvocationEntity, thrown.EntityType);
         Assert.Equal(AuditEventTypes.ActionExecuted, thrown.OutcomeEventType);
         Assert.Null(thrown.ActionException);
         Assert.DoesNotContain("nothing was done", thrown.Message, StringComparison.Ordinal);
