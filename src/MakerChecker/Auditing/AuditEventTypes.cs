@@ -49,4 +49,7 @@ public static class AuditEventTypes
 
     /// <summary>A gated skill ran without approval under break-glass; listed for mandatory review.</summary>
     public const string BreakGlassInvoked = "breakglass.invoked";
+
+    /// <summary>A break-glass use was reviewed afterwards (accepted, or escalated with a reason); it leaves the list awaiting review.</summary>
+    public const string BreakGlassReviewed = "breakglass.reviewed";
 }

@@ -50,11 +50,14 @@ internal static class CatalogueSamples
     public static readonly BreakGlassInvoked BreakGlassInvoked = new(
         Hash, "i-2", "dr-a", "coverage.deny@1", "break_glass", Rule, "patient in theatre", Digest, At, Counted: false, ReviewRequired: true);
 
+    public static readonly BreakGlassReviewed BreakGlassReviewed = new(
+        Hash, "i-2", "dr-a", "coverage.deny@1", "dr-b", "escalated", "no emergency on file", "break_glass_reviewed", Rule, At);
+
     /// <summary>One well-formed payload per event type, in catalogue order.</summary>
     public static IReadOnlyList<IAuditEventPayload> Payloads { get; } =
     [
         PolicyActivated, PrincipalRegistered, DecisionAllowed, DecisionRefused, ApprovalRequested, ApprovalPresented, ApprovalDecided, SignOffRefused,
-        ActionStarted, ActionExecuted, ActionFailed, ActionOutcomeResolved, BreakGlassInvoked,
+        ActionStarted, ActionExecuted, ActionFailed, ActionOutcomeResolved, BreakGlassInvoked, BreakGlassReviewed,
     ];
 
     /// <summary>The same, plus variants with nullable fields null and optional fields absent.</summary>
@@ -77,5 +80,6 @@ internal static class CatalogueSamples
         ActionFailed with { InvocationId = null, RequestId = "r-1", ExecutionId = "x-1" },
         ActionOutcomeResolved with { RequestId = null, InvocationId = "i-1", ExecutionId = null, ResolvedBy = null, Resolution = "unknown" },
         BreakGlassInvoked with { Rule = null, Counted = true },
+        BreakGlassReviewed with { Verdict = "accepted", Reason = null, Rule = null },
     ];
 }

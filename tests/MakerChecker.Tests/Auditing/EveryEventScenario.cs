@@ -123,6 +123,10 @@ internal static class EveryEventScenario
         await Assert.ThrowsAsync<AuditStoreException>(async () => await gate.InvokeAsync("night-bot", Flag, Claim(id: "C-13"), Run, idempotencyKey: "nb-13"));
         Expect(ReasonCodes.Allowed, await gate.InvokeAsync("night-bot", Flag, Claim(id: "C-13"), Run, idempotencyKey: "nb-13"));
         Assert.True((await gate.InvokeAsync("night-bot", Flag, Claim(id: "C-13"), Run, idempotencyKey: "nb-13")).IsReplay);
+
+        // The break-glass use is reviewed afterwards (breakglass.reviewed).
+        var glass = Assert.Single(gate.GetBreakGlassForReview()).InvocationId;
+        Expect(ReasonCodes.BreakGlassReviewed, await gate.ReviewBreakGlassAsync(glass, "dr-b", BreakGlassVerdict.Accepted, "patient was in theatre"));
         return clock.GetUtcNow();
     }
 

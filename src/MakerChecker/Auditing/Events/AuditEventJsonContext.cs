@@ -27,4 +27,5 @@ namespace MakerChecker.Auditing.Events;
 [JsonSerializable(typeof(ActionFailed))]
 [JsonSerializable(typeof(ActionOutcomeResolved))]
 [JsonSerializable(typeof(BreakGlassInvoked))]
+[JsonSerializable(typeof(BreakGlassReviewed))]
 internal sealed partial class AuditEventJsonContext : JsonSerializerContext;
