@@ -1,3 +1,6 @@
+using MakerChecker.Decisions;
+using MakerChecker.Policy.Model;
+
 namespace MakerChecker.Gates;
 
 /// <summary>
@@ -33,6 +36,84 @@ public sealed partial class ApprovalGate
             .Select(r => r.Snapshot(now))
             .Where(r => r.Status is ApprovalStatus.Pending or ApprovalStatus.Approved)
             .OrderBy(r => r.RequestedAt)];
+    }
+
+    /// <summary>
+    /// The open requests <paramref name="reviewerId"/> may sign now, oldest first: pending, not expired, and the reviewer
+    /// eligible under the gate in force and not yet signed (<see cref="CheckSigner"/> is <see langword="null"/>). What a
+    /// reviewer's queue shows. As far as the gate has applied the log (call <see cref="RefreshAsync"/> first to include
+    /// other gates' changes).
+    /// </summary>
+    /// <param name="reviewerId">The reviewer.</param>
+    /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
+    public IReadOnlyList<ApprovalRequest> GetRequestsToSign(string reviewerId)
+    {
+        ArgumentNullException.ThrowIfNull(reviewerId);
+        ThrowIfNotInitialized(nameof(GetRequestsToSign));
+        var now = _time.GetUtcNow();
+        var policy = _policy;
+        var principals = Principals(policy);
+        var reviewer = principals.Find(reviewerId);
+        var mine = new List<RequestState>();
+        foreach (var r in _state.Requests.Values)
+        {
+            if (r.Status == ApprovalStatus.Pending && RequestRules.SignerBar(policy, principals, r, reviewerId, reviewer, now) is null) mine.Add(r);
+        }
+        mine.Sort(static (a, b) => a.RequestedAt.CompareTo(b.RequestedAt) is var c && c != 0 ? c : string.CompareOrdinal(a.Id, b.Id));
+        return [.. mine.Select(r => r.Snapshot(now))];
+    }
+
+    /// <summary>
+    /// Why <paramref name="reviewerId"/> may not sign the request now, as the sign-off's reason code
+    /// (<c>request_not_found</c>, <c>request_closed</c>, <c>request_expired</c>, <c>gate_removed</c>, <c>principal_unknown</c>,
+    /// <c>principal_inactive</c>, <c>agent_cannot_approve</c>, <c>approver_not_eligible</c>, <c>requester_cannot_approve</c>,
+    /// <c>owner_cannot_approve</c>, <c>already_signed</c>, ...), or <see langword="null"/> when they may: the sign-off rules
+    /// that do not depend on the moment of signing (presentation and <c>min_review</c> are judged when they sign). Records
+    /// nothing. A reviewer interface uses it to show a case only to those who may sign it.
+    /// </summary>
+    /// <param name="requestId">The request.</param>
+    /// <param name="reviewerId">The reviewer.</param>
+    /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
+    public string? CheckSigner(string requestId, string reviewerId)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        ArgumentNullException.ThrowIfNull(reviewerId);
+        ThrowIfNotInitialized(nameof(CheckSigner));
+        if (!_state.Requests.TryGetValue(requestId, out var request)) return ReasonCodes.RequestNotFound;
+        var policy = _policy;
+        var principals = Principals(policy);
+        return RequestRules.SignerBar(policy, principals, request, reviewerId, principals.Find(reviewerId), _time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// The gate in force now over the request's grant: the one that judges its sign-offs (its <c>min_review</c>, approver
+    /// roles and number of approvers), or <see langword="null"/> when the request is unknown or the policy in force no
+    /// longer gates it.
+    /// </summary>
+    /// <param name="requestId">The request.</param>
+    /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
+    public GateDefinition? GetGateInForce(string requestId)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        ThrowIfNotInitialized(nameof(GetGateInForce));
+        if (!_state.Requests.TryGetValue(requestId, out var request)) return null;
+        var policy = _policy;
+        return RequestRules.GateInForce(policy, Principals(policy), request);
+    }
+
+    /// <summary>How many requests the gate knows in each status now (expired ones as <see cref="ApprovalStatus.Expired"/>).</summary>
+    /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
+    public IReadOnlyDictionary<ApprovalStatus, int> CountRequests()
+    {
+        ThrowIfNotInitialized(nameof(CountRequests));
+        var now = _time.GetUtcNow();
+        var counts = new Dictionary<ApprovalStatus, int>();
+        foreach (var r in _state.Requests.Values)
+        {
+            var status = r.IsOpen && r.IsExpiredAt(now) ? ApprovalStatus.Expired : r.Status;
+            counts[status] = counts.GetValueOrDefault(status) + 1;
+        }
+        return counts;
     }
 
     /// <summary>
