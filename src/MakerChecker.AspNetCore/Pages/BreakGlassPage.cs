@@ -30,7 +30,7 @@ internal static class BreakGlassPage
             var id = "bg-" + u.InvocationId;
             h.Raw("<article class=\"card\" aria-labelledby=\"").Attr(id).Raw("\"><h2 id=\"").Attr(id).Raw("\">").Text(u.Skill).Raw(" by ").Text(u.PrincipalId)
                 .Raw("</h2><dl class=\"facts\"><dt>When</dt><dd>").Text(Html.Time(u.InvokedAt)).Raw(" (").Text(Html.Duration(now - u.InvokedAt))
-                .Raw(" ago)</dd><dt>Justification</dt><dd><bdi>").Text(u.Justification).Raw("</bdi></dd><dt>Rule</dt><dd><code>").Text(u.Rule)
+                .Raw(" ago)</dd><dt>Justification</dt><dd><bdi>").Text(u.Justification).Raw("</bdi></dd><dt>Rule</dt><dd><code>").Text(Html.Rule(u.Rule))
                 .Raw("</code></dd><dt>Payload digest</dt><dd><code class=\"hash\">").Text(u.PayloadDigest).Raw("</code></dd></dl>\n")
                 .Raw("<form method=\"post\" action=\"").Attr(root + "/break-glass/" + Uri.EscapeDataString(u.InvocationId)).Raw("\">\n");
             Layout.Antiforgery(h, field, token);

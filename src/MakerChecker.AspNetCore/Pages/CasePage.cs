@@ -59,7 +59,7 @@ internal static class CasePage
             .Raw("<dt>Expires</dt><dd><span data-countdown=\"").Attr(Html.Iso(r.ExpiresAt)).Raw("\">in ").Text(Html.Duration(r.ExpiresAt - v.Now))
             .Raw("</span> (").Text(Html.Time(r.ExpiresAt)).Raw(")</dd>")
             .Raw("<dt>Sign-offs still needed</dt><dd>").Text(Math.Max(needed, 0)).Raw(" of ").Text(r.RequiredApprovals).Raw("</dd>")
-            .Raw("<dt>Policy rule</dt><dd><code>").Text(r.Rule).Raw("</code></dd>")
+            .Raw("<dt>Policy rule</dt><dd><code>").Text(Html.Rule(r.Rule)).Raw("</code></dd>")
             .Raw("<dt>Policy hash</dt><dd><code class=\"hash\">").Text(r.PolicyHash).Raw("</code></dd>")
             .Raw("</dl>\n");
     }

@@ -64,6 +64,13 @@ internal sealed class Html
             : FormattableString.Invariant($"{(int)t.TotalDays} d {t.Hours} h");
     }
 
+    /// <summary>A policy rule (<c>path/to/policy.yaml:line:column</c>) as a reviewer reads it: the file's name and the line, without the server's directories.</summary>
+    public static string Rule(string rule)
+    {
+        var slash = rule.LastIndexOfAny(['/', '\\']);
+        return slash < 0 ? rule : rule[(slash + 1)..];
+    }
+
     /// <summary>An instant as the log writes it, to the second, UTC.</summary>
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
