@@ -25,16 +25,16 @@ internal sealed class InboxEndpoints(string prefix)
     {
         if (Who(ctx, inbox) is not { } reviewer) return Unidentified(ctx, inbox);
         await inbox.Gate.RefreshAsync(ctx.RequestAborted).ConfigureAwait(false);
-        var all = inbox.Gate.GetRequestsToSign(reviewer);
         var skill = ctx.Request.Query["skill"].ToString() is { Length: > 0 } s ? s : null;
-        var skills = all.Select(r => r.Skill).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var mine = skill is null ? all : [.. all.Where(r => r.Skill == skill)];
         var size = inbox.Options.PageSize;
-        var pages = Math.Max(1, (mine.Count + size - 1) / size);
-        var page = int.TryParse(ctx.Request.Query["page"], out var p) ? Math.Clamp(p, 1, pages) : 1;
-        var slice = mine.Skip((page - 1) * size).Take(size).ToList();
+        var requested = int.TryParse(ctx.Request.Query["page"], out var p) ? Math.Clamp(p, 1, 1_000_000) : 1;
+        var queue = inbox.Gate.GetReviewerQueuePage(reviewer, skill, (requested - 1) * size, size);
+        var pages = Math.Max(1, (queue.Total + size - 1) / size);
+        if (requested > pages) queue = inbox.Gate.GetReviewerQueuePage(reviewer, skill, (pages - 1) * size, size); // past the end: the last page
+        var page = Math.Min(requested, pages);
+        var skills = queue.Skills.Keys.Order(StringComparer.Ordinal).ToList();
         var signed = ctx.Request.Query["signed"].ToString() is { Length: > 0 and <= 100 } id && inbox.Gate.GetRequest(id) is not null ? id : null;
-        var view = new QueueView(slice, mine.Count, page, pages, skill, skills, inbox.Gate.CountRequests(), reviewer, inbox.Time.GetUtcNow(), Root(ctx), signed);
+        var view = new QueueView(queue.Page, queue.Total, page, pages, skill, skills, inbox.Gate.CountRequests(), reviewer, inbox.Time.GetUtcNow(), Root(ctx), signed);
         return Page(QueuePage.Render(view, inbox.Options.Title));
     }
 

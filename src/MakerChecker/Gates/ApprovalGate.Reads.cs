@@ -46,21 +46,40 @@ public sealed partial class ApprovalGate
     /// </summary>
     /// <param name="reviewerId">The reviewer.</param>
     /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
-    public IReadOnlyList<ApprovalRequest> GetRequestsToSign(string reviewerId)
+    public IReadOnlyList<ApprovalRequest> GetRequestsToSign(string reviewerId) => GetReviewerQueuePage(reviewerId, null, 0, int.MaxValue).Page;
+
+    /// <summary>
+    /// One page of <see cref="GetRequestsToSign"/>, optionally of one skill, with the total and the count per skill: only
+    /// the page is copied into snapshots, so a reviewer's queue page costs little more than one pass over the open requests.
+    /// </summary>
+    /// <param name="reviewerId">The reviewer.</param>
+    /// <param name="skill">Only requests for this skill (<c>name@version</c>); <see langword="null"/> for every skill.</param>
+    /// <param name="skip">How many of the oldest matching requests to skip.</param>
+    /// <param name="take">How many to return at most.</param>
+    /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="skip"/> or <paramref name="take"/> is negative.</exception>
+    public ReviewerQueuePage GetReviewerQueuePage(string reviewerId, string? skill, int skip, int take)
     {
         ArgumentNullException.ThrowIfNull(reviewerId);
-        ThrowIfNotInitialized(nameof(GetRequestsToSign));
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        ArgumentOutOfRangeException.ThrowIfNegative(take);
+        ThrowIfNotInitialized(nameof(GetReviewerQueuePage));
         var now = _time.GetUtcNow();
         var policy = _policy;
         var principals = Principals(policy);
         var reviewer = principals.Find(reviewerId);
+        var skills = new Dictionary<string, int>(StringComparer.Ordinal);
         var mine = new List<RequestState>();
         foreach (var r in _state.Requests.Values)
         {
-            if (r.Status == ApprovalStatus.Pending && RequestRules.SignerBar(policy, principals, r, reviewerId, reviewer, now) is null) mine.Add(r);
+            if (r.Status != ApprovalStatus.Pending || RequestRules.SignerBar(policy, principals, r, reviewerId, reviewer, now) is not null) continue;
+            skills[r.Skill] = skills.GetValueOrDefault(r.Skill) + 1;
+            if (skill is null || string.Equals(r.Skill, skill, StringComparison.Ordinal)) mine.Add(r);
         }
         mine.Sort(static (a, b) => a.RequestedAt.CompareTo(b.RequestedAt) is var c && c != 0 ? c : string.CompareOrdinal(a.Id, b.Id));
-        return [.. mine.Select(r => r.Snapshot(now))];
+        var page = new List<ApprovalRequest>(Math.Max(0, Math.Min(take, mine.Count - skip)));
+        for (var i = skip; i < mine.Count && page.Count < take; i++) page.Add(mine[i].Snapshot(now));
+        return new ReviewerQueuePage(page, mine.Count, skills);
     }
 
     /// <summary>

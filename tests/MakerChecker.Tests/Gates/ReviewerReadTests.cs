@@ -88,4 +88,25 @@ public class ReviewerReadTests
         f.Time.Advance(TimeSpan.FromHours(2));
         Assert.Equal(2, f.Gate.CountRequests()[ApprovalStatus.Expired]);
     }
+
+    [Fact]
+    public async Task A_reviewer_queue_page_is_a_slice_of_the_requests_to_sign_with_the_total_and_the_count_per_skill()
+    {
+        await using var f = new ClaimsFixture();
+        var ids = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            ids.Add((await f.OpenDenialAsync(payload: Claim(id: $"C-{i}"))).Id);
+            f.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+        var page = f.Gate.GetReviewerQueuePage("dr-a", null, 2, 3);
+        Assert.Equal(ids[2..5], page.Page.Select(r => r.Id));
+        Assert.Equal(7, page.Total);
+        Assert.Equal(7, page.Skills[Deny]);
+        Assert.Equal(f.Gate.GetRequestsToSign("dr-a").Select(r => r.Id), ids);
+        var other = f.Gate.GetReviewerQueuePage("dr-a", Flag, 0, 10);
+        Assert.Empty(other.Page);
+        Assert.Equal((0, 7), (other.Total, other.Skills[Deny]));
+        Assert.Empty(f.Gate.GetReviewerQueuePage("dr-a", null, 50, 10).Page);
+    }
 }
