@@ -30,6 +30,11 @@ public sealed class GatedCallResult
     /// <summary>The chat user declined to resume the call; nothing ran and the request stays open for reviewers.</summary>
     public const string NotResumed = "not_resumed";
 
+    /// <summary>
+    /// The reason code of a resume that names a request opened for another skill than the function's: refused, nothing ran.
+    /// </summary>
+    public const string RequestSkillMismatch = "request_skill_mismatch";
+
     /// <summary>Creates a result.</summary>
     /// <param name="status">One of <see cref="Refused"/>, <see cref="ApprovalRequired"/>, <see cref="Pending"/>, <see cref="NotResumed"/>.</param>
     /// <param name="reasonCode">The gate's stable reason code.</param>

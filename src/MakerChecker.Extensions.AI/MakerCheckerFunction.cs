@@ -77,7 +77,14 @@ public sealed class MakerCheckerFunction : DelegatingAIFunction
         var principal = ResolvePrincipal(call);
         using var activity = ToolCallTelemetry.Start(Name, Skill, "resume");
         await Gate.RefreshAsync(cancellationToken).ConfigureAwait(false);
-        if (Gate.GetRequest(requestId) is { Status: ApprovalStatus.Pending } pending)
+        var request = Gate.GetRequest(requestId);
+        if (request is not null && request.Skill != Skill)
+        {
+            // The arguments alone bind the approval; the skill must match too, or an approval could run another function.
+            return new GatedCallResult(GatedCallResult.Refused, GatedCallResult.RequestSkillMismatch, null,
+                $"Request {requestId} was opened for {request.Skill}, but '{Name}' runs {Skill}: nothing ran.", requestId);
+        }
+        if (request is { Status: ApprovalStatus.Pending } pending)
         {
             activity?.SetTag("makerchecker.outcome", GatedCallResult.Pending);
             var signed = pending.SignOffs.Count(s => s.Approved);

@@ -129,6 +129,25 @@ public sealed class ApprovalFlowTests
     }
 
     [Fact]
+    public async Task An_approval_cannot_be_resumed_through_another_gated_function()
+    {
+        await using var claims = await ClaimsAgent.StartAsync();
+        var (_, client, _) = Pipeline(claims, ScriptedChatClient.Say("refused"));
+        var options = new ChatOptions { Tools = [claims.GatedDeny(), claims.Flag.WithMakerChecker(claims.Gate, "coverage.flag@1", "drafter-bot")] };
+        var history = await OpenAsync(client, options);
+        var request = history.SelectMany(m => m.Contents).OfType<ToolApprovalRequestContent>().Single();
+        await claims.PhysicianApprovesAsync(request.RequestId);
+
+        var other = new FunctionCallContent("c1", "flag_claim", ClaimsAgent.DenyArguments);
+        var response = await client.GetResponseAsync([.. history, new ChatMessage(ChatRole.User, [new ToolApprovalResponseContent(request.RequestId, true, other)])], options);
+
+        var result = response.Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
+        Assert.Equal(GatedCallResult.RequestSkillMismatch, Assert.IsType<GatedCallResult>(result.Result).ReasonCode);
+        Assert.Empty(claims.Flagged);
+        Assert.Empty(claims.Denied);
+    }
+
+    [Fact]
     public async Task Declining_to_resume_runs_nothing_and_leaves_the_request_open_for_reviewers()
     {
         await using var claims = await ClaimsAgent.StartAsync();
