@@ -9,8 +9,8 @@ namespace MakerChecker.Extensions.AI;
 
 /// <summary>
 /// An <see cref="AIFunction"/> gated on a MakerChecker policy (create it with
-/// <see cref="MakerCheckerAIFunctionExtensions.WithMakerChecker(AIFunction, ApprovalGate, string, MakerCheckerFunctionOptions)"/>). Each call asks the gate to run its skill with the
-/// call's arguments as the payload: when allowed, the inner function runs; when refused, the model gets a
+/// <see cref="MakerCheckerAIFunctionExtensions.WithMakerChecker(AIFunction, ApprovalGate, string, MakerCheckerFunctionOptions)"/>).
+/// Each call asks the gate to run its skill with the call's arguments as the payload: when allowed, the inner function runs; when refused, the model gets a
 /// <see cref="GatedCallResult"/> it can explain; when approval is required, a request bound to those exact arguments is
 /// opened, the function-calling loop stops, and <see cref="MakerCheckerChatClient"/> surfaces a
 /// <see cref="ToolApprovalRequestContent"/> whose id is the request's.

@@ -8,7 +8,8 @@ namespace MakerChecker.Extensions.AI;
 /// </summary>
 public sealed class MakerCheckerToolCall
 {
-    internal MakerCheckerToolCall(string functionName, string skill, AIFunctionArguments arguments, FunctionInvocationContext? invocation, ChatOptions? chatOptions)
+    internal MakerCheckerToolCall(
+        string functionName, string skill, AIFunctionArguments arguments, FunctionInvocationContext? invocation, ChatOptions? chatOptions)
     {
         FunctionName = functionName;
         Skill = skill;

@@ -102,7 +102,8 @@ internal sealed class MakerCheckerCallToolFilter(MakerCheckerMcpOptions options)
     private async ValueTask<CallToolResult> CompanionAsync(RequestContext<CallToolRequestParams> context, CancellationToken cancellationToken)
     {
         var arguments = context.Params?.Arguments;
-        string? Text(string key) => arguments is not null && arguments.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        string? Text(string key) =>
+            arguments is not null && arguments.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         if (Text("request_id") is not { Length: > 0 } requestId || Text("tool") is not { Length: > 0 } tool)
         {
             return ToolResults.Error(ToolResults.Refused, "arguments_invalid", null,
@@ -136,7 +137,8 @@ internal sealed class MakerCheckerCallToolFilter(MakerCheckerMcpOptions options)
             + "or set MakerCheckerMcpOptions.PrincipalResolver.", null, options);
 
     private static string? RequestIdFromMeta(CallToolRequestParams parameters) =>
-        parameters.Meta?[MakerCheckerMcpOptions.RequestIdMetaKey] is System.Text.Json.Nodes.JsonValue value && value.TryGetValue(out string? id) && id.Length > 0
+        parameters.Meta?[MakerCheckerMcpOptions.RequestIdMetaKey] is System.Text.Json.Nodes.JsonValue value
+        && value.TryGetValue(out string? id) && id.Length > 0
             ? id
             : null;
 

@@ -32,7 +32,8 @@ public sealed class MakerCheckerMcpOptions
         ArgumentNullException.ThrowIfNull(skill);
         if (!SkillId.TryParse(skill, out _))
         {
-            throw new ArgumentException($"'{skill}' (for tool '{toolName}') is not a skill: write it as name@version, for example coverage.deny@1.", nameof(skill));
+            throw new ArgumentException(
+                $"'{skill}' (for tool '{toolName}') is not a skill: write it as name@version, for example coverage.deny@1.", nameof(skill));
         }
         CheckNew(toolName);
         _skills[toolName] = skill;
@@ -61,7 +62,10 @@ public sealed class MakerCheckerMcpOptions
     /// </summary>
     public Func<RequestContext<CallToolRequestParams>, string?>? PrincipalResolver { get; set; }
 
-    /// <summary>The proposer's basis for a call, recorded with any request opened. <value>The default value is <see langword="null"/> (no basis).</value></summary>
+    /// <summary>
+    /// The proposer's basis for a call, recorded with any request opened.
+    /// <value>The default value is <see langword="null"/> (no basis).</value>
+    /// </summary>
     public Func<RequestContext<CallToolRequestParams>, ProposalBasis?>? BasisFactory { get; set; }
 
     /// <summary>
@@ -85,7 +89,8 @@ public sealed class MakerCheckerMcpOptions
     {
         if (toolName == ExecuteToolName)
         {
-            throw new ArgumentException($"'{ExecuteToolName}' is MakerChecker's own companion tool; it cannot be mapped or marked ungoverned.", nameof(toolName));
+            throw new ArgumentException(
+                $"'{ExecuteToolName}' is MakerChecker's own companion tool; it cannot be mapped or marked ungoverned.", nameof(toolName));
         }
         if (_skills.TryGetValue(toolName, out var skill))
         {

@@ -36,7 +36,7 @@ public static class MakerCheckerMcpServerBuilderExtensions
         (string request_id, string tool, Dictionary<string, object?>? arguments) => new CallToolResult
         {
             IsError = true,
-            Content = [new TextContentBlock { Text = $"{MakerCheckerMcpOptions.ExecuteToolName} runs only inside the MakerChecker call-tool filter; nothing ran." }],
+            Content = [new TextContentBlock { Text = $"{MakerCheckerMcpOptions.ExecuteToolName} runs only inside the MakerChecker filter; nothing ran." }],
         },
         new McpServerToolCreateOptions
         {
