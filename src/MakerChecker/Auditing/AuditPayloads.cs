@@ -156,4 +156,13 @@ internal static class AuditPayloads
 internal readonly record struct GateEntry(AuditEntry Entry, IAuditEventPayload? Applied)
 {
     public string EventType => Entry.EventType;
+
+    /// <summary>The same entry in the run of a case (<see cref="CaseSubject.RunIdFor"/>); unchanged when <paramref name="runId"/> is null.</summary>
+    public GateEntry InRun(string? runId) => runId is null ? this : this with
+    {
+        Entry = new AuditEntry
+        {
+            Actor = Entry.Actor, EventType = Entry.EventType, EntityType = Entry.EntityType, EntityId = Entry.EntityId, RunId = runId, Payload = Entry.Payload,
+        },
+    };
 }
