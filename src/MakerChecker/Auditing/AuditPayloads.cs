@@ -22,7 +22,7 @@ internal static class AuditPayloads
     };
 
     public static GateEntry PolicyActivated(CompiledPolicy policy, DateTimeOffset at) => Applied(
-        new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, policy.Source, at),
+        new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, at, Source: policy.Source),
         AuditActor.System, AuditEventWriter.PolicyEntity, policy.Hash);
 
     public static GateEntry PrincipalRegistered(string policyHash, PrincipalDefinition p, DateTimeOffset at) => Applied(
