@@ -124,6 +124,10 @@ internal static class EveryEventScenario
         Expect(ReasonCodes.Allowed, await gate.InvokeAsync("night-bot", Flag, Claim(id: "C-13"), Run, idempotencyKey: "nb-13"));
         Assert.True((await gate.InvokeAsync("night-bot", Flag, Claim(id: "C-13"), Run, idempotencyKey: "nb-13")).IsReplay);
 
+        // The break-glass use is reviewed afterwards (breakglass.reviewed).
+        var glass = Assert.Single(gate.GetBreakGlassForReview()).InvocationId;
+        Expect(ReasonCodes.BreakGlassReviewed, await gate.ReviewBreakGlassAsync(glass, "dr-b", BreakGlassVerdict.Accepted, "patient was in theatre"));
+
         // A lapse and an appeal outcome, written with the catalogue's writer until the gate records them itself.
         var expired = new MakerChecker.Auditing.Events.ApprovalExpired(SecondPolicyHash, r4, "night-bot", Deny, ReasonCodes.RequestExpired,
             Start, Start.AddHours(1), clock.GetUtcNow(), 0, 2);
