@@ -148,6 +148,20 @@ public sealed class ApprovalFlowTests
     }
 
     [Fact]
+    public async Task When_the_audit_write_fails_on_resume_the_denial_never_runs()
+    {
+        await using var claims = await ClaimsAgent.StartAsync();
+        var (_, client, options) = Pipeline(claims, ScriptedChatClient.Say("unused"));
+        var history = await OpenAsync(client, options);
+        await claims.PhysicianApprovesAsync(claims.Gate.GetOpenRequests().Single().Id);
+        claims.Store.Down = true;
+
+        await Assert.ThrowsAsync<MakerChecker.Audit.Stores.AuditStoreException>(() => client.GetResponseAsync([.. history, Approve(history)], options));
+
+        Assert.Empty(claims.Denied);
+    }
+
+    [Fact]
     public async Task Declining_to_resume_runs_nothing_and_leaves_the_request_open_for_reviewers()
     {
         await using var claims = await ClaimsAgent.StartAsync();

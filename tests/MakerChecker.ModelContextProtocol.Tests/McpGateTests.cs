@@ -176,6 +176,20 @@ public sealed class McpGateTests
     }
 
     [Fact]
+    public async Task When_the_audit_write_fails_on_resume_the_tool_never_runs()
+    {
+        await using var mcp = await InProcessMcp.StartAsync();
+        var requestId = InProcessMcp.Field(await mcp.CallAsync("deny_claim", InProcessMcp.DenyArguments), "request_id");
+        await mcp.PhysicianApprovesAsync(requestId);
+        mcp.Store.Down = true;
+
+        var result = await mcp.CallAsync("deny_claim", InProcessMcp.DenyArguments, requestId);
+
+        Assert.True(result.IsError);
+        Assert.Empty(mcp.Tools.Denied);
+    }
+
+    [Fact]
     public void Mapping_mistakes_are_refused_when_the_server_is_configured()
     {
         var options = new MakerCheckerMcpOptions().Map("deny_claim", "coverage.deny@1");
