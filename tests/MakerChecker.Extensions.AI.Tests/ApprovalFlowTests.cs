@@ -95,6 +95,24 @@ public sealed class ApprovalFlowTests
     }
 
     [Fact]
+    public async Task A_history_stored_as_json_and_read_back_resumes_the_same_request()
+    {
+        await using var claims = await ClaimsAgent.StartAsync();
+        var (_, client, options) = Pipeline(claims, ScriptedChatClient.Say("denied"));
+        var history = await OpenAsync(client, options);
+        await claims.PhysicianApprovesAsync(claims.Gate.GetOpenRequests().Single().Id);
+
+        // Arguments come back as JsonElements: the payload built from them must have the same digest.
+        var json = System.Text.Json.JsonSerializer.Serialize(history, AIJsonUtilities.DefaultOptions);
+        var stored = System.Text.Json.JsonSerializer.Deserialize<List<ChatMessage>>(json, AIJsonUtilities.DefaultOptions)!;
+        Assert.IsType<System.Text.Json.JsonElement>(stored.SelectMany(m => m.Contents).OfType<ToolApprovalRequestContent>().Single()
+            .ToolCall is FunctionCallContent call ? call.Arguments!["claimId"] : null);
+        await client.GetResponseAsync([.. stored, Approve(stored)], options);
+
+        Assert.Equal([("C-1009", "PXDX-42: not covered")], claims.Denied);
+    }
+
+    [Fact]
     public async Task A_second_resume_of_an_executed_request_is_refused_already_executed()
     {
         await using var claims = await ClaimsAgent.StartAsync();
