@@ -40,7 +40,9 @@ public sealed class AuditCheckpointOptions
     public IAuditSigner? Signer { get; set; }
 
     /// <summary>The checkpoint origin line, which is also the key's name in the <c>vkey</c>; keep it fixed for the life of the log.</summary>
-    /// <value>The default value is <see langword="null"/>: the origin already in the checkpoint history, else <c>makerchecker.audit/&lt;instance id&gt;</c>.</value>
+    /// <value>
+    /// The default value is <see langword="null"/>: the origin already in the checkpoint history, else <c>makerchecker.audit/&lt;instance id&gt;</c>.
+    /// </value>
     public string? Origin { get; set; }
 
     /// <summary>

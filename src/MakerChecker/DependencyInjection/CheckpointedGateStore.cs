@@ -14,7 +14,10 @@ internal sealed class CheckpointKey : IDisposable
     private Ed25519AuditSigner? _loaded;
     private string? _path;
 
-    /// <summary>The signer the options name (their own <see cref="AuditCheckpointOptions.Signer"/>, or the key file loaded), or <see langword="null"/> if none.</summary>
+    /// <summary>
+    /// The signer the options name (their own <see cref="AuditCheckpointOptions.Signer"/>, or the key file loaded), or
+    /// <see langword="null"/> if none.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The key file is missing or is not an Ed25519 private key; the message names the option.</exception>
     public IAuditSigner? Get(AuditCheckpointOptions options)
     {
@@ -47,7 +50,8 @@ internal sealed class CheckpointKey : IDisposable
             catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
             {
                 throw new InvalidOperationException(
-                    $"MakerCheckerOptions.Checkpoints.KeyPath: {ex.Message} Give the private key 'makerchecker keygen' wrote (NAME.key, not NAME.pub.pem).", ex);
+                    $"MakerCheckerOptions.Checkpoints.KeyPath: {ex.Message} " +
+                    "Give the private key 'makerchecker keygen' wrote (NAME.key, not NAME.pub.pem).", ex);
             }
         }
     }
@@ -87,10 +91,12 @@ internal static class CheckpointedGateStore
             {
                 throw new InvalidOperationException(
                     $"MakerCheckerOptions.Checkpoints.FilePrefix is not set, and a {inner.GetType().Name} has no file to keep its signed checkpoints " +
-                    "beside: set it to where they go (for example the database path, giving audit.db.checkpoints), or opt out with Checkpoints.Enabled = false.");
+                    "beside: set it to where they go (for example the database path, giving audit.db.checkpoints), " +
+                    "or opt out with Checkpoints.Enabled = false.");
             }
 
-            // A file store derives the prefix from its own path; any other store is kept behind its deferred opener, whose dispose is idempotent.
+            // A file store derives the prefix from its own path; any other store stays behind its deferred opener,
+            // whose dispose is idempotent (the container disposes it too).
             var target = inner is FileAuditStore ? inner : store;
             return await CheckpointedAuditStore.OpenAsync(target, new CheckpointedAuditStoreOptions
             {
