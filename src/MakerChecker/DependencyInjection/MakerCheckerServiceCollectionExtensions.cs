@@ -19,7 +19,8 @@ public static class MakerCheckerServiceCollectionExtensions
     /// configuration applies on top of earlier.
     /// The log is signed as it is written (<see cref="MakerCheckerOptions.Checkpoints"/>): every durable store the gate
     /// writes to (<see cref="MakerCheckerOptions.AuditLogPath"/>, a factory's, the container's) becomes a
-    /// <see cref="MakerChecker.Audit.Transparency.CheckpointedAuditStore"/> signed with the app's key, which is required unless the app opts out.
+    /// <see cref="MakerChecker.Audit.Transparency.CheckpointedAuditStore"/> signed with the app's key, which is required unless the app opts out;
+    /// <see cref="GateAuditLog"/> reaches it, to sign a checkpoint on demand or export a bundle.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the options.</param>
@@ -32,19 +33,26 @@ public static class MakerCheckerServiceCollectionExtensions
         services.TryAddSingleton<PolicyFileCache>();
         services.TryAddSingleton<CheckpointKey>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MakerCheckerOptions>, MakerCheckerOptionsValidator>());
+        services.TryAddSingleton(CreateLog);
         services.TryAddSingleton(CreateGate);
         return services;
+    }
+
+    private static GateAuditLog CreateLog(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<MakerCheckerOptions>>().Value;
+        return new GateAuditLog(options.AuditStore ?? CheckpointedGateStore.Wrap(
+            OpenLog(options) ?? options.AuditStoreFactory?.Invoke(services) ?? services.GetService<IAuditStore>()
+            ?? throw new InvalidOperationException(
+                "MakerChecker needs an audit store: set MakerCheckerOptions.AuditLogPath, AuditStore or AuditStoreFactory, or register an IAuditStore."),
+            options.Checkpoints, services.GetRequiredService<CheckpointKey>(), options.TimeProvider));
     }
 
     private static ApprovalGate CreateGate(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<MakerCheckerOptions>>().Value;
         var policy = options.Policy ?? services.GetRequiredService<PolicyFileCache>().Load(options.PolicyPath!).GetPolicyOrThrow();
-        var store = options.AuditStore ?? CheckpointedGateStore.Wrap(
-            OpenLog(options) ?? options.AuditStoreFactory?.Invoke(services) ?? services.GetService<IAuditStore>()
-            ?? throw new InvalidOperationException(
-                "MakerChecker needs an audit store: set MakerCheckerOptions.AuditLogPath, AuditStore or AuditStoreFactory, or register an IAuditStore."),
-            options.Checkpoints, services.GetRequiredService<CheckpointKey>(), options.TimeProvider);
+        var store = services.GetRequiredService<GateAuditLog>().Store;
         var loggers = services.GetService<ILoggerFactory>();
         return new ApprovalGate(policy, store, options.TimeProvider, loggers, options.SampleSource, services.GetService<IMeterFactory>())
         {

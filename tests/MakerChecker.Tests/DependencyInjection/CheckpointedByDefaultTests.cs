@@ -1,3 +1,4 @@
+using MakerChecker.Audit.Bundles;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
@@ -40,6 +41,41 @@ public sealed class CheckpointedByDefaultTests : IDisposable
         Assert.NotNull(signed);
         Assert.Equal((3, 4), (signed.Checkpoint.Size, EventCount()));
         Assert.Equal(Origin, signed.Checkpoint.Origin);
+    }
+
+    [Fact]
+    public async Task The_container_resolves_the_gates_log_as_a_checkpointed_store_that_signs_on_demand_and_exports_its_checkpoints()
+    {
+        Ed25519KeyFile.Create(KeyPath, Path.Combine(_dir, "makerchecker.pub.pem"));
+        await using var provider = Build();
+        var gate = provider.GetRequiredService<ApprovalGate>();
+        await FlagAsync(gate, 1);
+        var log = provider.GetRequiredService<GateAuditLog>();
+
+        var store = await log.GetCheckpointedStoreAsync();
+        Assert.NotNull(store);
+        Assert.Equal(Origin, store.VerifierKey.Name);
+        Assert.Null(store.LatestCheckpoint);
+        var signed = await log.CheckpointAsync();
+        Assert.Equal((EventCount(), signed.NoteText), (signed.Checkpoint.Size, (await LatestCheckpointAsync())!.NoteText));
+
+        using var signer = Ed25519KeyFile.LoadSigner(KeyPath);
+        using var bundle = new MemoryStream();
+        await BundleExporter.ExportFullAsync(store, signer, bundle, _time);
+        Assert.Contains("\"transparency\"", System.Text.Encoding.UTF8.GetString(bundle.ToArray()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_in_memory_log_is_not_checkpointed_and_needs_no_key()
+    {
+        await using var provider = new ServiceCollection()
+            .AddMakerChecker(o => { o.Policy = ClaimsFixture.BuildPolicy(); o.AuditStoreFactory = _ => new InMemoryAuditStore(); }).BuildServiceProvider();
+        await FlagAsync(provider.GetRequiredService<ApprovalGate>(), 1);
+        var log = provider.GetRequiredService<GateAuditLog>();
+
+        Assert.Null(await log.GetCheckpointedStoreAsync());
+        Assert.Contains("not checkpointed", (await Assert.ThrowsAsync<InvalidOperationException>(async () => await log.CheckpointAsync())).Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
