@@ -107,7 +107,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
             Title("5. The evidence");
             files = await DemoEvidence.WriteAsync(store, signer, run, _member.RequestId, _member.ClaimId, _clock, cancellationToken);
             Line($"The log was signed as it was written: {store.Checkpoints.Count} checkpoints by the app's key, every " +
-                 $"{DemoEvidence.CheckpointEveryEvents} events or {DemoEvidence.CheckpointInterval.TotalMinutes:0} minutes and at the export; " +
+                 $"{DemoEvidence.CheckpointEveryEvents} events or {DemoEvidence.CheckpointInterval.TotalMinutes:0} simulated minutes and at the export; " +
                  $"the latest covers all {store.LatestCheckpoint!.Checkpoint.Size} events.");
         }
 
