@@ -21,7 +21,7 @@ internal sealed class CheckpointKey : IDisposable
     /// <exception cref="InvalidOperationException">The key file is missing or is not an Ed25519 private key; the message names the option.</exception>
     public IAuditSigner? Get(AuditCheckpointOptions options)
     {
-        if (options.Signer is { } given || options.KeyPath is not { } path)
+        if (options.Signer is not null || options.KeyPath is not { } path)
         {
             return options.Signer;
         }
