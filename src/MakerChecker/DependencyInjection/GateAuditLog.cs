@@ -6,7 +6,8 @@ namespace MakerChecker.DependencyInjection;
 /// <summary>
 /// The audit log the container's <see cref="Gates.ApprovalGate"/> writes to, for the app's own use: a checkpoint signed
 /// on demand, and the store to export a bundle from (<see cref="GetCheckpointedStoreAsync"/>: a checkpointed store signs a
-/// checkpoint first and puts its signed checkpoints in the bundle's <c>transparency</c> member). Registered by <c>services.AddMakerChecker(...)</c>; the gate owns the store and disposes it.
+/// checkpoint first and puts its signed checkpoints in the bundle's <c>transparency</c> member). Registered by
+/// <c>services.AddMakerChecker(...)</c>; the gate owns the store and disposes it.
 /// </summary>
 public sealed class GateAuditLog
 {
