@@ -62,6 +62,25 @@ public sealed class SqliteServiceCollectionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_the_container_owns_is_checkpointed_by_the_gate_and_closed_once_without_error()
+    {
+        var path = Path.Combine(_dir, "owned.db");
+        var services = new ServiceCollection().AddSingleton<IAuditStore>(await SqliteAuditStore.OpenAsync(path));
+        services.AddMakerChecker(o =>
+        {
+            o.Policy = GateTestPolicy.Load();
+            o.Checkpoints.KeyPath = NewKey(_dir);
+            o.Checkpoints.FilePrefix = path;
+        });
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<ApprovalGate>().InvokeAsync("screener-bot", "coverage.flag@1", GateTestPolicy.Claim(), _ => ValueTask.CompletedTask);
+
+        await provider.DisposeAsync(); // the gate closes its checkpointed wrapper (a last checkpoint), then the container the store
+
+        Assert.True(File.Exists(path + CheckpointedAuditStore.HistoryFileSuffix));
+    }
+
+    [Fact]
     public async Task Calling_it_twice_registers_one_store_where_the_last_path_wins_and_every_configure_applies()
     {
         var first = Path.Combine(_dir, "first.db");
