@@ -142,4 +142,22 @@ public sealed class StoreKindsTests : IDisposable
         Assert.Contains("holds no audit log", error, StringComparison.Ordinal);
         await Assert.ThrowsAsync<AuditStoreException>(async () => await SqliteAuditStore.OpenReadOnlyAsync(empty));
     }
+
+    [Fact]
+    public async Task Review_report_reads_a_sqlite_store_and_refuses_a_pinned_key_for_it()
+    {
+        await using (var store = await SqliteAuditStore.OpenAsync(_db))
+        {
+            // An event the report does not read (the checkpointed logs' approval.decided entries are not gate-shaped).
+            await store.AppendAsync(new() { Actor = new("service", "app"), EventType = "app.started", Payload = [] });
+        }
+
+        var (exit, output, error) = await CliRunner.RunAsync("review", "report", Log, "--json");
+        Assert.True(exit == 0, error);
+        Assert.Contains("\"kind\": \"SQLite store\"", output, StringComparison.Ordinal);
+
+        (exit, _, error) = await CliRunner.RunAsync("review", "report", Log, "--key", _pub);
+        Assert.Equal(2, exit);
+        Assert.Contains("--key does not apply", error, StringComparison.Ordinal);
+    }
 }
