@@ -54,10 +54,9 @@ internal static class ConsistencyCommand
                 return ExitCodes.Usage;
             }
 
-            if (!location!.IsStore || location.IsMissingFile)
+            if (location!.IsMissingFile)
             {
-                var what = location.IsStore ? "does not exist" : "is a bundle; give the live log (a .jsonl file, sqlite:PATH or postgres:CONNECTION)";
-                await error.WriteLineAsync($"error: '{location.Display}' {what}.").ConfigureAwait(false);
+                await error.WriteLineAsync($"error: '{location.Display}' does not exist.").ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
 

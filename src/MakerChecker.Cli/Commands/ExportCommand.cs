@@ -19,7 +19,7 @@ internal static class ExportCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var storePath = new Argument<string>("STORE") { Description = "The live store: a file store (.jsonl), sqlite:PATH or postgres:CONNECTION; read-only." };
+        var storePath = new Argument<string>("STORE") { Description = AuditLogLocation.Description };
         ArgumentChecks.RejectOptionLikePaths(storePath);
         var outFile = new Option<FileInfo>("--out") { Description = "The bundle to write (with --case, the case pack folder); must not exist.", Required = true };
         var run = new Option<string?>("--run") { Description = "Export only the events of this run (a run bundle); without it, the whole log." };
@@ -49,12 +49,6 @@ internal static class ExportCommand
             var runId = parse.GetValue(run);
             var caseSubject = parse.GetValue(subject);
             if (log!.IsMissingFile) return await ArgumentChecks.UsageAsync(error, $"Store '{log.Display}' does not exist.", cancellationToken).ConfigureAwait(false);
-            if (!log.IsStore)
-            {
-                var bundle = $"'{log.Display}' is a bundle, which is exported already: verify it with 'makerchecker audit verify', or export from the live store.";
-                return await ArgumentChecks.UsageAsync(error, bundle, cancellationToken).ConfigureAwait(false);
-            }
-
             if (!keyFile.Exists)
             {
                 var missing = $"Key file '{keyFile}' does not exist. Create one with 'makerchecker keygen --out DIR'.";
@@ -134,7 +128,7 @@ internal static class ExportCommand
         {
             await using (var source = await log.OpenReadOnlyAsync(cancellationToken).ConfigureAwait(false))
             {
-                var history = log.HistoryPath(request.Checkpoints);
+                var history = log.HistoryPath(source, request.Checkpoints);
                 var (key, keyNote) = CheckpointKey(history, request.CheckpointKey, request.Signer);
                 note = keyNote;
 
@@ -256,7 +250,7 @@ internal static class ExportCommand
         }
 
         // A read-only checkpointed view over the same open store: the exporter adds its signed checkpoints (never signs one).
-        var options = new CheckpointedAuditStoreOptions { VerifierKey = checkpointKey, FilePrefix = log.CheckpointPrefix(request.Checkpoints) };
+        var options = new CheckpointedAuditStoreOptions { VerifierKey = checkpointKey, FilePrefix = log.CheckpointPrefix(source, request.Checkpoints) };
         var checkpointed = await CheckpointedAuditStore.OpenReadOnlyAsync(new Unowned(source), options, cancellationToken).ConfigureAwait(false);
         await using (checkpointed.ConfigureAwait(false))
         {

@@ -49,10 +49,9 @@ internal static class LatestCheckpointCommand
                 return await ArgumentChecks.UsageAsync(error, exists, cancellationToken).ConfigureAwait(false);
             }
 
-            if (location.IsMissingFile || !location.IsStore)
+            if (location.IsMissingFile)
             {
-                var what = location.IsStore ? "no audit log at" : "the latest checkpoint is read from the live log, not from the bundle";
-                return await FailAsync(error, $"error: {what} '{path}'.", cancellationToken).ConfigureAwait(false);
+                return await FailAsync(error, $"error: no audit log at '{path}'.", cancellationToken).ConfigureAwait(false);
             }
 
             string note;

@@ -63,10 +63,9 @@ internal static class ReceiptCommand
 
             options.Origin = parse.GetValue(origin);
             using var signer = options.Signer as IDisposable;
-            if (location.IsMissingFile || !location.IsStore)
+            if (location.IsMissingFile)
             {
-                var what = location.IsStore ? "no audit log at" : "a receipt is issued from the live log, not from the bundle";
-                await error.WriteLineAsync($"error: {what} '{path}'.".AsMemory(), cancellationToken).ConfigureAwait(false);
+                await error.WriteLineAsync($"error: no audit log at '{path}'.".AsMemory(), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
 

@@ -109,15 +109,21 @@ internal sealed record AuditLogLocation(AuditLogKind Kind, string Target, string
     /// <summary>The checkpoint history file, or <see langword="null"/> when the log has none to look for.</summary>
     public string? HistoryPath(string? given) => CheckpointPrefix(given) is { } prefix ? prefix + CheckpointedAuditStore.HistoryFileSuffix : null;
 
-    /// <summary>Opens the live store read-only.</summary>
-    /// <exception cref="AuditStoreException">The store cannot be opened (missing, not a log, unreachable).</exception>
-    /// <exception cref="InvalidOperationException">The location is a bundle, not a store.</exception>
+    /// <summary>The checkpoint prefix of a log already opened: a bundle's is its transparency section's, extracted at open.</summary>
+    public string? CheckpointPrefix(IAuditStore opened, string? given) => opened is BundleLog bundle ? bundle.CheckpointPrefix : CheckpointPrefix(given);
+
+    /// <summary>The checkpoint history file of a log already opened (see <see cref="CheckpointPrefix(IAuditStore, string?)"/>).</summary>
+    public string? HistoryPath(IAuditStore opened, string? given) =>
+        CheckpointPrefix(opened, given) is { } prefix ? prefix + CheckpointedAuditStore.HistoryFileSuffix : null;
+
+    /// <summary>Opens the log read-only: a live store, or a full bundle after it verifies (<see cref="BundleLog"/>).</summary>
+    /// <exception cref="AuditStoreException">The log cannot be opened (missing, not a log, unreachable, a bundle that fails verification).</exception>
     public async Task<IAuditStore> OpenReadOnlyAsync(CancellationToken cancellationToken) => Kind switch
     {
         AuditLogKind.File => await FileAuditStore.OpenReadOnlyAsync(Target, cancellationToken).ConfigureAwait(false),
         AuditLogKind.Sqlite => await SqliteAuditStore.OpenReadOnlyAsync(Target, cancellationToken).ConfigureAwait(false),
         AuditLogKind.Postgres => await PostgreSqlAuditStore.OpenReadOnlyAsync(Target, cancellationToken).ConfigureAwait(false),
-        _ => throw new InvalidOperationException($"'{Display}' is a bundle, not a live store."),
+        _ => await BundleLog.OpenAsync(Target, cancellationToken).ConfigureAwait(false),
     };
 
     /// <summary>
@@ -138,7 +144,7 @@ internal sealed record AuditLogLocation(AuditLogKind Kind, string Target, string
 
         try
         {
-            options.FilePrefix = CheckpointPrefix(checkpoints);
+            options.FilePrefix = CheckpointPrefix(inner, checkpoints);
             return (await CheckpointedAuditStore.OpenReadOnlyAsync(inner, options, cancellationToken).ConfigureAwait(false), null);
         }
         catch
