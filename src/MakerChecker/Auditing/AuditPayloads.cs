@@ -22,7 +22,7 @@ internal static class AuditPayloads
     };
 
     public static GateEntry PolicyActivated(CompiledPolicy policy, DateTimeOffset at) => Applied(
-        new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, policy.Source, at),
+        new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, at, Source: policy.Source),
         AuditActor.System, AuditEventWriter.PolicyEntity, policy.Hash);
 
     public static GateEntry PrincipalRegistered(string policyHash, PrincipalDefinition p, DateTimeOffset at) => Applied(
@@ -135,6 +135,13 @@ internal static class AuditPayloads
                 d.PolicyHash, invocationId, principal.Id, d.Skill, ReasonCodes.BreakGlass, Rule(d.Rule), justification, payloadDigest, at, counted,
                 ReviewRequired: true),
             Actor(principal, principal.Id), AuditEventWriter.InvocationEntity, invocationId);
+
+    /// <summary><c>breakglass.reviewed</c>: <paramref name="reviewer"/>'s post-hoc review of a break-glass use.</summary>
+    public static GateEntry BreakGlassReviewed(
+        string policyHash, PrincipalDefinition reviewer, string invocationId, string principalId, string skill, string verdict, string? reason,
+        SourceLocation rule, DateTimeOffset at) => Applied(
+        new Events.BreakGlassReviewed(policyHash, invocationId, principalId, skill, reviewer.Id, verdict, reason, ReasonCodes.BreakGlassReviewed, Rule(rule), at),
+        Actor(reviewer, reviewer.Id), AuditEventWriter.InvocationEntity, invocationId);
 
     private static string? Rule(SourceLocation rule) => rule.File is null ? null : rule.ToString();
 

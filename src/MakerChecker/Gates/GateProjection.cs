@@ -21,7 +21,11 @@ internal sealed class GateProjection
     /// <summary>Principals registered at run time; they take precedence over the policy's.</summary>
     public ConcurrentDictionary<string, PrincipalDefinition> Principals { get; } = new(StringComparer.Ordinal);
 
-    public ConcurrentQueue<BreakGlassRecord> BreakGlass { get; } = new();
+    /// <summary>Every break-glass use in the log, by invocation id.</summary>
+    public ConcurrentDictionary<string, BreakGlassRecord> BreakGlass { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The verdict (<c>accepted</c> or <c>escalated</c>) of each reviewed break-glass use, by invocation id.</summary>
+    public ConcurrentDictionary<string, string> BreakGlassReviews { get; } = new(StringComparer.Ordinal);
 
     public LimitLedger Limits { get; } = new();
 
@@ -93,8 +97,13 @@ internal sealed class GateProjection
                 var glass = Payload<BreakGlassInvoked>(e, written);
                 if (replaying && glass.Counted) Limits.Record(glass.PrincipalId, glass.Skill, glass.DecidedAt);
                 TrackInvocation(glass.InvocationId, e.RunId, glass.PrincipalId, glass.Skill, glass.PayloadDigest, glass.PolicyHash, glass.ReasonCode, null);
-                BreakGlass.Enqueue(new BreakGlassRecord(
-                    glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt));
+                BreakGlass[glass.InvocationId] = new BreakGlassRecord(
+                    glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt);
+                return null;
+
+            case AuditEventTypes.BreakGlassReviewed:
+                var review = Payload<BreakGlassReviewed>(e, written);
+                BreakGlassReviews[review.InvocationId] = review.Verdict;
                 return null;
 
             case AuditEventTypes.ApprovalRequested:
@@ -163,6 +172,7 @@ internal sealed class GateProjection
         IdempotentCalls.Clear();
         Principals.Clear();
         BreakGlass.Clear();
+        BreakGlassReviews.Clear();
         Limits.Clear();
         ActivePolicyHash = null;
         LastSeq = 0;
