@@ -22,7 +22,9 @@ public abstract class SqlAuditStore : IAuditQuery, IStoredRowSource
     /// <inheritdoc/>
     public string InstanceId => _log.InstanceId;
 
-    /// <summary>Whether the store was opened read-only (its package's <c>OpenReadOnlyAsync</c>): appends throw <see cref="InvalidOperationException"/>.</summary>
+    /// <summary>
+    /// Whether the store was opened read-only (its package's <c>OpenReadOnlyAsync</c>): appends throw <see cref="InvalidOperationException"/>.
+    /// </summary>
     public bool IsReadOnly => _log.IsReadOnly;
 
     /// <inheritdoc/>

@@ -36,7 +36,8 @@ public sealed class PostgreSqlStoreKindTests(PostgresServer server) : IDisposabl
 
         var (exit, output, error) = await CliRunner.RunAsync("audit", "verify", log, "--checkpoints", prefix, "--vkey", vkey, "--require-checkpoints");
         Assert.True(exit == 0, error + output);
-        Assert.StartsWith($"verified: {shown}: 8 events, every hash and link checks; checked against signed checkpoint 1 (size 8,", output, StringComparison.Ordinal);
+        Assert.StartsWith($"verified: {shown}: 8 events, every hash and link checks; checked against signed checkpoint 1 (size 8,", output,
+            StringComparison.Ordinal);
 
         // Without --checkpoints a PostgreSQL log has no history to check, and a pinned key then fails.
         (exit, output, _) = await CliRunner.RunAsync("audit", "verify", log, "--vkey", vkey);

@@ -44,7 +44,8 @@ public sealed class StoreKindsTests : IDisposable
         var vkey = await WriteAsync();
         var (exit, output, error) = await CliRunner.RunAsync("audit", "verify", Log, "--vkey", vkey, "--require-checkpoints");
         Assert.True(exit == 0, error + output);
-        Assert.StartsWith($"verified: {Log}: 8 events, every hash and link checks; checked against signed checkpoint 1 (size 8,", output, StringComparison.Ordinal);
+        Assert.StartsWith($"verified: {Log}: 8 events, every hash and link checks; checked against signed checkpoint 1 (size 8,", output,
+            StringComparison.Ordinal);
 
         var old = Path.Combine(_dir, "old.note");
         (exit, _, error) = await CliRunner.RunAsync("audit", "latest-checkpoint", Log, "--vkey", vkey, "-o", old);

@@ -101,9 +101,10 @@ internal static class CasePack
             """);
         if (receipts.Written.Count > 0)
         {
+            var first = receipts.Written[0].ToString(CultureInfo.InvariantCulture);
             text.Append(CultureInfo.InvariantCulture, $"""
                   3. Check that each event is in our whole log, as we signed it at the time:
-                       makerchecker audit verify-receipt {ReceiptsFolder}/seq-{receipts.Written[0].ToString(CultureInfo.InvariantCulture)}.receipt.json --vkey {VerifierKeyFile}
+                       makerchecker audit verify-receipt {ReceiptsFolder}/seq-{first}.receipt.json --vkey {VerifierKeyFile}
                      (one receipt per event; each prints "valid").
 
                 """);

@@ -21,7 +21,10 @@ internal static class ExportCommand
     {
         var storePath = new Argument<string>("STORE") { Description = AuditLogLocation.Description };
         ArgumentChecks.RejectOptionLikePaths(storePath);
-        var outFile = new Option<FileInfo>("--out") { Description = "The bundle to write (with --case, the case pack folder); must not exist.", Required = true };
+        var outFile = new Option<FileInfo>("--out")
+        {
+            Description = "The bundle to write (with --case, the case pack folder); must not exist.", Required = true,
+        };
         var run = new Option<string?>("--run") { Description = "Export only the events of this run (a run bundle); without it, the whole log." };
         var subject = new Option<string?>("--case")
         {
@@ -48,7 +51,10 @@ internal static class ExportCommand
             var keyFile = parse.GetValue(key)!;
             var runId = parse.GetValue(run);
             var caseSubject = parse.GetValue(subject);
-            if (log!.IsMissingFile) return await ArgumentChecks.UsageAsync(error, $"Store '{log.Display}' does not exist.", cancellationToken).ConfigureAwait(false);
+            if (log!.IsMissingFile)
+            {
+                return await ArgumentChecks.UsageAsync(error, $"Store '{log.Display}' does not exist.", cancellationToken).ConfigureAwait(false);
+            }
             if (!keyFile.Exists)
             {
                 var missing = $"Key file '{keyFile}' does not exist. Create one with 'makerchecker keygen --out DIR'.";
@@ -136,7 +142,8 @@ internal static class ExportCommand
                 var (stored, check) = await StoreVerification.VerifyAsync(source, history, key, cancellationToken).ConfigureAwait(false);
                 if (!stored.IsValid)
                 {
-                    var failure = $"{AuditCommands.Describe(log.Display, isStore: true, stored, pinned: null)}; nothing was signed or written to '{destination}'.";
+                    var failure = $"{AuditCommands.Describe(log.Display, isStore: true, stored, pinned: null)}; " +
+                        $"nothing was signed or written to '{destination}'.";
                     await error.WriteLineAsync(failure.AsMemory(), cancellationToken).ConfigureAwait(false);
                     return ExitCodes.Failure;
                 }
@@ -201,7 +208,8 @@ internal static class ExportCommand
             throw;
         }
 
-        var kind = request.Subject is not null ? $"case pack for {request.Subject} (run {runId})" : runId is null ? "full bundle" : $"run bundle for run {runId}";
+        var kind = request.Subject is not null ? $"case pack for {request.Subject} (run {runId})"
+            : runId is null ? "full bundle" : $"run bundle for run {runId}";
         var exported = $"exported {kind}: {destination} ({verdict.EventCount} events), signed by {request.Signer.Fingerprint}";
         await output.WriteLineAsync(exported.AsMemory(), cancellationToken).ConfigureAwait(false);
         var shown = request.Subject is null ? destination.ToString() : Path.Combine(destination.ToString(), CasePack.BundleFile);
@@ -273,7 +281,8 @@ internal static class ExportCommand
     }
 
     private sealed record ExportRequest(
-        AuditLogLocation Log, string? Checkpoints, FileInfo Destination, string? RunId, string? Subject, Ed25519AuditSigner Signer, NoteVerifierKey? CheckpointKey);
+        AuditLogLocation Log, string? Checkpoints, FileInfo Destination, string? RunId, string? Subject, Ed25519AuditSigner Signer,
+        NoteVerifierKey? CheckpointKey);
 
     /// <summary>The open store, lent to a wrapper that must not close it (the export closes it once, after verifying).</summary>
     private sealed class Unowned(IAuditStore inner) : IAuditStore
@@ -286,7 +295,8 @@ internal static class ExportCommand
         public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException("The export reads the log; it never appends.");
 
-        public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) => inner.ReadAsync(fromSeq, cancellationToken);
+        public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) =>
+            inner.ReadAsync(fromSeq, cancellationToken);
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

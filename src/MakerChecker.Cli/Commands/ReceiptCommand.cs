@@ -72,7 +72,8 @@ internal static class ReceiptCommand
             try
             {
                 var request = (location, parse.GetValue(checkpoints));
-                return await WriteReceiptAsync(request, number, options, parse.GetValue(file)!.FullName, output, error, cancellationToken).ConfigureAwait(false);
+                return await WriteReceiptAsync(request, number, options, parse.GetValue(file)!.FullName, output, error, cancellationToken)
+                    .ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is AuditStoreException or IOException or UnauthorizedAccessException or FormatException or CanonicalJsonException
                 or CheckpointRefusedException)

@@ -93,7 +93,8 @@ internal sealed class GateProjection
                 // Live, the invocation was counted before its event was written; only replay counts it here.
                 if (replaying && allowed.Counted) Limits.Record(allowed.PrincipalId, allowed.Skill, allowed.DecidedAt);
                 TrackInvocation(
-                    e.EntityId, e.RunId, allowed.PrincipalId, allowed.Skill, allowed.PayloadDigest, allowed.PolicyHash, allowed.ReasonCode, allowed.IdempotencyKey);
+                    e.EntityId, e.RunId, allowed.PrincipalId, allowed.Skill, allowed.PayloadDigest, allowed.PolicyHash, allowed.ReasonCode,
+                    allowed.IdempotencyKey);
                 return null;
 
             case AuditEventTypes.BreakGlassInvoked:
