@@ -140,11 +140,11 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         Title("1. The screening agent");
         for (var i = 0; i < 3; i++)
         {
-            var flagged = await gate.InvokeAsync(Screener, "coverage.flag@1", NextClaim(), Nothing);
+            var flagged = await gate.InvokeAsync(Screener, "coverage.flag@1", NextClaim(), Nothing, subject: Case());
             Line($"{Screener} flags claim {ClaimId()}: [green]{Esc(flagged.ReasonCode)}[/]");
             _clock.Advance(TimeSpan.FromSeconds(2));
         }
-        var deny = await gate.InvokeAsync(Screener, Deny, NextClaim(), Nothing);
+        var deny = await gate.InvokeAsync(Screener, Deny, NextClaim(), Nothing, subject: Case());
         Refusal($"{Screener} tries to deny claim {ClaimId()} itself", deny);
         Note("The screener's role forbids coverage.deny in every version, and a prohibition wins over any grant. " +
              "Without that line it would still be refused: deny by default, the role grants only coverage.flag@1 (skill_not_granted).");
@@ -250,7 +250,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     private async Task<GateResult> OpenDenialAsync(ApprovalGate gate, string requester, ProposalBasis basis)
     {
         var claim = NextClaim();
-        var opened = await gate.InvokeAsync(requester, Deny, claim, Nothing, basis);
+        var opened = await gate.InvokeAsync(requester, Deny, claim, Nothing, basis, subject: Case());
         _payloads[opened.Request!.Id] = claim; // executing needs exactly the payload that was approved
         return opened;
     }
@@ -262,6 +262,9 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     }
 
     private string ClaimId() => "C-" + _claims.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The current claim as a case subject: every event about it carries its run id (audit export --case claim:C-n).</summary>
+    private string Case() => "claim:" + ClaimId();
 
     private static ProposalBasis Basis() => new("PXDX-7", "screen-2026.11", "sha256:4f1c9e", "procedure not supported by diagnosis");
 
