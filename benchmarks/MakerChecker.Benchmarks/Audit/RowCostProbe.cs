@@ -57,6 +57,7 @@ internal static class RowCostProbe
         }
 
         Console.WriteLine($"best of 8 rounds, CPU time: Utf8JsonReader alone {bestReader:F2} µs a row, EventRowParser.Parse {bestParse:F2} µs a row");
+        HashCost(parser.LastHashedBytes.ToArray());
         foreach (var parallelism in (int[])[1, 2])
         {
             double best = double.MaxValue, bestWall = double.MaxValue;
@@ -76,6 +77,35 @@ internal static class RowCostProbe
         }
 
         return 0;
+    }
+
+    /// <summary>SHA-256 of one hashed object: libcrypto's low-level functions (EventSha256) against SHA256.HashData.</summary>
+    private static void HashCost(byte[] hashed)
+    {
+        using var sha = new EventSha256();
+        Span<byte> digest = stackalloc byte[32];
+        double bestNative = double.MaxValue, bestPlatform = double.MaxValue;
+        const int N = 200_000;
+        for (var round = 0; round < 6; round++)
+        {
+            var cpu = Cpu();
+            for (var i = 0; i < N; i++)
+            {
+                sha.Hash(hashed);
+            }
+
+            bestNative = Math.Min(bestNative, (Cpu() - cpu) / N);
+            cpu = Cpu();
+            for (var i = 0; i < N; i++)
+            {
+                System.Security.Cryptography.SHA256.HashData(hashed, digest);
+            }
+
+            bestPlatform = Math.Min(bestPlatform, (Cpu() - cpu) / N);
+        }
+
+        Console.WriteLine($"SHA-256 of a {hashed.Length}-byte hashed object, best of 6: EventSha256 (libcrypto: {EventSha256.UsesLibcrypto}) " +
+            $"{bestNative:F3} µs, SHA256.HashData {bestPlatform:F3} µs");
     }
 
     /// <summary>This process's CPU time in µs: on a shared machine it is disturbed less than the wall clock.</summary>
