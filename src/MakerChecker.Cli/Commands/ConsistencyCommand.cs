@@ -35,8 +35,18 @@ internal static class ConsistencyCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            var (key, bytes) = await ReceiptCommands.ReadKeyAndFileAsync(parse, vkey, parse.GetValue(old)!, "the old checkpoint", cancellationToken)
-                .ConfigureAwait(false);
+            NoteVerifierKey? key;
+            byte[]? bytes;
+            try
+            {
+                (key, bytes) = await ReceiptCommands.ReadKeyAndFileAsync(parse, vkey, parse.GetValue(old)!, "the old checkpoint", cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                return await ArgumentChecks.UsageAsync(error, ex.Message, cancellationToken).ConfigureAwait(false);
+            }
+
             if (key is null || bytes is null)
             {
                 return ExitCodes.Usage;

@@ -32,7 +32,18 @@ internal static class ReceiptCommands
         command.Options.Add(origin);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var (key, bytes) = await ReadKeyAndFileAsync(parse, vkey, parse.GetValue(file)!, "the receipt", cancellationToken).ConfigureAwait(false);
+            NoteVerifierKey? key;
+            byte[]? bytes;
+            try
+            {
+                (key, bytes) = await ReadKeyAndFileAsync(parse, vkey, parse.GetValue(file)!, "the receipt", cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                await output.WriteLineAsync($"invalid: {ex.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Failure; // larger than any receipt: a malformed receipt
+            }
+
             if (key is null || bytes is null)
             {
                 return ExitCodes.Usage;
@@ -63,6 +74,7 @@ internal static class ReceiptCommands
         new("--vkey") { Description = "The log's verifier key (name+keyid+base64), or a file holding it.", Required = required };
 
     /// <summary>The verifier key and the input file, or (after writing the usage error) nulls.</summary>
+    /// <exception cref="InvalidDataException">The input file is larger than any receipt or checkpoint can be.</exception>
     internal static async Task<(NoteVerifierKey? Key, byte[]? Bytes)> ReadKeyAndFileAsync(ParseResult parse, Option<string> vkey, FileInfo file, string what,
         CancellationToken cancellationToken)
     {
@@ -76,7 +88,7 @@ internal static class ReceiptCommands
 
         try
         {
-            return (key, await File.ReadAllBytesAsync(file.FullName, cancellationToken).ConfigureAwait(false));
+            return (key, BoundedFile.Read(file.FullName, BoundedFile.ReceiptBytes, what));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -91,7 +103,14 @@ internal static class ReceiptCommands
         var text = value;
         if (File.Exists(value))
         {
-            text = File.ReadAllText(value).Trim();
+            try
+            {
+                text = BoundedFile.ReadText(value, BoundedFile.KeyBytes, "the verifier key file").Trim();
+            }
+            catch (InvalidDataException ex)
+            {
+                return (null, ex.Message);
+            }
         }
 
         return NoteVerifierKey.TryParse(text, out var key, out var failure)
