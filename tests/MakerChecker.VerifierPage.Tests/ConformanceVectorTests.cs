@@ -25,6 +25,8 @@ public sealed class ConformanceVectorTests(VerifierPageSession session)
 
             var shown = await VerifierPageSession.CheckFileAsync(page, file, pem ?? "");
             var cli = await BundleVerifier.VerifyFileAsync(file, new BundleVerifierOptions { PinnedPublicKeyPem = pem });
+            var reference = await OurEvidence.VerifyBundleAsync(File.ReadAllBytes(file), pem);
+            Assert.Equal(reference.ReasonCode, cli.ReasonCode);
 
             var label = $"{c.GetProperty("file").GetString()} (pin {pem is not null}): page {shown}, C# {cli}";
             Assert.True(expectPass == shown.IsValid, label);

@@ -7,9 +7,8 @@ using Microsoft.Playwright;
 namespace MakerChecker.VerifierPage.Tests;
 
 /// <summary>
-/// The same generated files through the page and through the C# verifier (<c>BundleVerifier</c>, which
-/// <c>makerchecker audit verify</c> runs and which is property-tested against the reference verifier): the same
-/// validity, reason code and failing seq. The files are the kinds of the reference differential test
+/// The same generated files through the page and through the C# verifiers (the reference verifier, and
+/// <c>BundleVerifier</c>, which <c>makerchecker audit verify</c> runs): the same validity, reason code and failing seq. The files are the kinds of the reference differential test
 /// (tests/MakerChecker.Audit.Tests/Bundles/ReferenceDifferentialTests.cs): every field kind changed, re-signed or re-hashed
 /// or not, rendered indented, reordered, escaped or with other number forms, with a key pinned or not.
 /// </summary>
@@ -61,13 +60,13 @@ public sealed class DifferentialTests(VerifierPageSession session) : IDisposable
         for (var i = 0; i < Cases; i++)
         {
             var (bundle, pinned, label) = await CaseAsync(i);
-            var cli = await OurEvidence.VerifyBundleAsync(bundle, pinned);
+            var verdict = await OurEvidence.VerifyBundleAsync(bundle, pinned);
             var shown = await VerifierPageSession.CheckAsync(page,
                 new FilePayload { Name = $"case-{i}.json", MimeType = "application/json", Buffer = bundle }, pinned ?? "");
-            codes.Add(cli.ReasonCode ?? "valid");
-            if (shown.IsValid != cli.IsValid || shown.ReasonCode != (cli.ReasonCode ?? "") || shown.FailedSeq != cli.FailedSeq)
+            codes.Add(verdict.ReasonCode ?? "valid");
+            if (shown.IsValid != verdict.IsValid || shown.ReasonCode != (verdict.ReasonCode ?? "") || shown.FailedSeq != verdict.FailedSeq)
             {
-                disagreements.Add($"{label}: C# {cli}; page {shown.Verdict} {shown.ReasonCode} seq '{shown.Seq}'");
+                disagreements.Add($"{label}: reference and CLI {verdict}; page {shown.Verdict} {shown.ReasonCode} seq '{shown.Seq}'");
             }
         }
 

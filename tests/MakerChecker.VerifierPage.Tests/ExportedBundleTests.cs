@@ -7,8 +7,8 @@ using Microsoft.Playwright;
 namespace MakerChecker.VerifierPage.Tests;
 
 /// <summary>
-/// Bundles our exporter writes, valid and tampered: the page names the same reason code and seq as the C# verifier
-/// (which <c>makerchecker audit verify</c> runs), and the code each tampering must give.
+/// Bundles our exporter writes, valid and tampered: the page names the same reason code and seq as the reference verifier
+/// and <c>makerchecker audit verify</c>, and the code each tampering must give.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class ExportedBundleTests(VerifierPageSession session) : IDisposable
@@ -21,21 +21,21 @@ public sealed class ExportedBundleTests(VerifierPageSession session) : IDisposab
     {
         var shown = await VerifierPageSession.CheckAsync(page, new FilePayload { Name = name, MimeType = "application/json", Buffer = bundle },
             pinnedPem ?? "");
-        var cli = await OurEvidence.VerifyBundleAsync(bundle, pinnedPem);
+        var verdict = await OurEvidence.VerifyBundleAsync(bundle, pinnedPem);
 
-        Assert.Equal(expectedCode, cli.ReasonCode); // the case is what it claims to be
-        Assert.Equal(expectedSeq, cli.FailedSeq);
-        Assert.Equal(cli.IsValid ? "valid" : "invalid", shown.Verdict);
-        Assert.Equal(cli.ReasonCode ?? "", shown.ReasonCode);
-        Assert.Equal(cli.FailedSeq, shown.FailedSeq);
-        if (cli.IsValid)
+        Assert.Equal(expectedCode, verdict.ReasonCode); // the case is what it claims to be
+        Assert.Equal(expectedSeq, verdict.FailedSeq);
+        Assert.Equal(verdict.IsValid ? "valid" : "invalid", shown.Verdict);
+        Assert.Equal(verdict.ReasonCode ?? "", shown.ReasonCode);
+        Assert.Equal(verdict.FailedSeq, shown.FailedSeq);
+        if (verdict.IsValid)
         {
-            Assert.Contains($"{cli.EventCount} events", shown.Text, StringComparison.Ordinal);
-            Assert.Contains(cli.KeyFingerprint!, shown.Text, StringComparison.Ordinal);
+            Assert.Contains($"{verdict.EventCount} events", shown.Text, StringComparison.Ordinal);
+            Assert.Contains(verdict.KeyFingerprint!, shown.Text, StringComparison.Ordinal);
         }
         else
         {
-            Assert.Contains(cli.ReasonCode!, shown.Text, StringComparison.Ordinal);
+            Assert.Contains(verdict.ReasonCode!, shown.Text, StringComparison.Ordinal);
             Assert.Contains("do not rely on this file", shown.Text, StringComparison.Ordinal);
         }
 

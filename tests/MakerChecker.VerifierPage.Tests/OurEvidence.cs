@@ -66,9 +66,18 @@ internal static class OurEvidence
         return (receipt.ToJson(), store.VerifierKey.ToString());
     }
 
-    /// <summary>The verdict of the verifier <c>makerchecker audit verify</c> runs.</summary>
-    public static Task<AuditVerdict> VerifyBundleAsync(byte[] bundle, string? pinnedPem = null) =>
-        BundleVerifier.VerifyAsync(new MemoryStream(bundle), new BundleVerifierOptions { PinnedPublicKeyPem = pinnedPem });
+    /// <summary>
+    /// The reference verifier's verdict (the definition of "verified", audit-format.md §6), after checking that the verifier
+    /// <c>makerchecker audit verify</c> runs (<see cref="BundleVerifier"/>) gives the same validity, reason code and seq.
+    /// </summary>
+    public static async Task<AuditVerdict> VerifyBundleAsync(byte[] bundle, string? pinnedPem = null)
+    {
+        var reference = ReferenceBundleVerifier.Verify(bundle, pinnedPem);
+        var cli = await BundleVerifier.VerifyAsync(new MemoryStream(bundle), new BundleVerifierOptions { PinnedPublicKeyPem = pinnedPem });
+        Assert.True(reference.IsValid == cli.IsValid && reference.ReasonCode == cli.ReasonCode && reference.FailedSeq == cli.FailedSeq,
+            $"the CLI's verifier and the reference disagree: reference {reference}; CLI {cli}");
+        return reference;
+    }
 
     /// <summary>What <c>makerchecker audit verify-receipt</c> prints after "invalid: ", or null when the receipt verifies.</summary>
     public static string? ReceiptFailure(byte[] receipt, string verifierKey)
