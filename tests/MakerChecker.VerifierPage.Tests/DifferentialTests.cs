@@ -8,7 +8,8 @@ namespace MakerChecker.VerifierPage.Tests;
 
 /// <summary>
 /// The same generated files through the page and through the C# verifiers (the reference verifier, and
-/// <c>BundleVerifier</c>, which <c>makerchecker audit verify</c> runs): the same validity, reason code and failing seq. The files are the kinds of the reference differential test
+/// <c>BundleVerifier</c>, which <c>makerchecker audit verify</c> runs): the same validity, reason code and failing seq.
+/// The files are the kinds of the reference differential test
 /// (tests/MakerChecker.Audit.Tests/Bundles/ReferenceDifferentialTests.cs): every field kind changed, re-signed or re-hashed
 /// or not, rendered indented, reordered, escaped or with other number forms, with a key pinned or not.
 /// </summary>

@@ -121,6 +121,30 @@ public sealed class ExportedBundleTests(VerifierPageSession session) : IDisposab
     }
 
     [ChromiumFact]
+    public async Task Checkpoints_of_another_log_signed_by_the_same_key_do_not_match_the_events()
+    {
+        var page = await session.OpenAsync();
+        var ours = Encoding.UTF8.GetString(await OurEvidence.FullBundleAsync(_signer, 10, checkpoints: true));
+        foreach (var events in (int[])[10, 20])
+        {
+            // Another log under the same key: its transparency section is well signed and consistent, but of other events
+            // (and, from the longer log, of more events than the bundle holds).
+            var other = Encoding.UTF8.GetString(await OurEvidence.FullBundleAsync(_signer, events, checkpoints: true));
+            var spliced = Section(ours).Before + Section(other).Section + Section(ours).After;
+
+            await AssertSameAsCliAsync(page, Encoding.UTF8.GetBytes(spliced), AuditReasonCodes.CheckpointMismatch);
+        }
+    }
+
+    private static (string Before, string Section, string After) Section(string bundle)
+    {
+        var start = bundle.IndexOf(",\"transparency\":", StringComparison.Ordinal);
+        var end = bundle.IndexOf(",\"events\":[", StringComparison.Ordinal);
+        Assert.True(start > 0 && end > start);
+        return (bundle[..start], bundle[start..end], bundle[end..]);
+    }
+
+    [ChromiumFact]
     public async Task Input_that_is_not_a_bundle_gets_one_clear_verdict()
     {
         var page = await session.OpenAsync();
