@@ -107,6 +107,14 @@ public sealed class ReceiptTests(VerifierPageSession session) : IDisposable
         var shown = await AssertSameAsCliAsync(page, Encoding.UTF8.GetBytes(json.ToJsonString()), vkey, expectValid: false);
 
         Assert.Contains("receipt members are [checkpoint, event, extra, format, inclusionProof, leafIndex]", shown.Text, StringComparison.Ordinal);
+
+        var text = Encoding.UTF8.GetString(receipt);
+        var lone = text.Replace("\"event\": \"", "\"event\": \"\\uDE42", StringComparison.Ordinal);
+        var surrogate = await AssertSameAsCliAsync(page, Encoding.UTF8.GetBytes(lone), vkey, expectValid: false);
+        Assert.Contains("receipt 'event' holds an unpaired UTF-16 surrogate", surrogate.Text, StringComparison.Ordinal);
+
+        var format = await AssertSameAsCliAsync(page, Encoding.UTF8.GetBytes(text.Replace("receipt/v1", "receipt/v2", StringComparison.Ordinal)), vkey, false);
+        Assert.Contains("receipt format is \"makerchecker-receipt/v2\", want", format.Text, StringComparison.Ordinal);
     }
 
     [ChromiumFact]
