@@ -22,7 +22,7 @@ internal static class AuditPayloads
     };
 
     public static GateEntry PolicyActivated(CompiledPolicy policy, DateTimeOffset at) => Applied(
-        new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, policy.Source, at),
+        new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, at, Source: policy.Source),
         AuditActor.System, AuditEventWriter.PolicyEntity, policy.Hash);
 
     public static GateEntry PrincipalRegistered(string policyHash, PrincipalDefinition p, DateTimeOffset at) => Applied(
@@ -163,4 +163,13 @@ internal static class AuditPayloads
 internal readonly record struct GateEntry(AuditEntry Entry, IAuditEventPayload? Applied)
 {
     public string EventType => Entry.EventType;
+
+    /// <summary>The same entry in the run of a case (<see cref="CaseSubject.RunIdFor"/>); unchanged when <paramref name="runId"/> is null.</summary>
+    public GateEntry InRun(string? runId) => runId is null ? this : this with
+    {
+        Entry = new AuditEntry
+        {
+            Actor = Entry.Actor, EventType = Entry.EventType, EntityType = Entry.EntityType, EntityId = Entry.EntityId, RunId = runId, Payload = Entry.Payload,
+        },
+    };
 }

@@ -25,6 +25,8 @@ internal static class AuditEventCatalogue
         Registration.Of<ActionFailed>(),
         Registration.Of<ActionOutcomeResolved>(),
         Registration.Of<BreakGlassInvoked>(),
+        Registration.Of<ApprovalExpired>(),
+        Registration.Of<AppealRecorded>(),
         Registration.Of<BreakGlassReviewed>(),
     ];
 
