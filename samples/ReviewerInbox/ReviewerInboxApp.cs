@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using MakerChecker.Audit.Signing;
 using MakerChecker.Gates;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -48,7 +49,20 @@ public static class ReviewerInboxApp
 
         builder.Services.AddSqliteAuditStore(Path.Combine(evidence, "audit.db"));
         builder.Services.AddSqliteRequestPayloadStore(Path.Combine(evidence, "cases.db"));
-        builder.Services.AddMakerChecker(o => o.PolicyPath = policy);
+        // The log is signed as it is written. The demo makes its own key on first run; a real app makes one with
+        // 'makerchecker keygen' and keeps it out of the evidence directory.
+        var key = Path.Combine(evidence, "keys", "makerchecker.key");
+        if (!File.Exists(key))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(key)!);
+            Ed25519KeyFile.Create(key, Path.Combine(evidence, "keys", "makerchecker.pub.pem"));
+        }
+        builder.Services.AddMakerChecker(o =>
+        {
+            o.PolicyPath = policy;
+            o.Checkpoints.KeyPath = key;
+            o.Checkpoints.FilePrefix = Path.Combine(evidence, "audit.db");
+        });
         builder.Services.AddMakerCheckerInbox(o =>
         {
             o.Title = "Claims review";

@@ -22,7 +22,7 @@ public sealed class ScreeningAgent(ApprovalGate gate, IConfiguration configurati
             for (var i = 0; i < 4; i++) await OpenAsync("drafter-bot", stoppingToken);
             await OpenAsync("dr.director", stoppingToken);
             await gate.BreakGlassAsync("dr.director", "coverage.deny@1", Claim(), "Member at risk of a duplicate payment over the weekend; sign-off could not wait.",
-                _ => ValueTask.CompletedTask, stoppingToken);
+                _ => ValueTask.CompletedTask, cancellationToken: stoppingToken);
         }
 
         var every = TimeSpan.FromSeconds(configuration.GetValue("Demo:AgentEverySeconds", 60));

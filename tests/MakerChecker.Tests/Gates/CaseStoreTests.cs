@@ -46,7 +46,7 @@ public class CaseStoreTests
         var cases = new InMemoryRequestPayloadStore();
         var services = new ServiceCollection()
             .AddSingleton<IRequestPayloadStore>(cases)
-            .AddMakerChecker(o => (o.Policy, o.AuditStore) = (BuildPolicy(), new FaultyAuditStore()));
+            .AddMakerChecker(o => (o.Policy, o.AuditStore) = (BuildPolicy(), new MakerChecker.Audit.Stores.InMemoryAuditStore()));
         await using var provider = services.BuildServiceProvider();
         Assert.Same(cases, provider.GetRequiredService<ApprovalGate>().PayloadStore);
     }
