@@ -36,8 +36,10 @@ public static class InboxEndpointRouteBuilderExtensions
         group.AddEndpointFilter(SecurityHeaders.Filter);
         group.MapGet("/", handlers.QueueAsync);
         group.MapGet("/requests/{id}", handlers.CaseAsync);
-        group.MapPost("/requests/{id}/approve", (HttpContext ctx, InboxContext inbox, IAntiforgery af, string id) => handlers.SignAsync(ctx, inbox, af, id, true));
-        group.MapPost("/requests/{id}/reject", (HttpContext ctx, InboxContext inbox, IAntiforgery af, string id) => handlers.SignAsync(ctx, inbox, af, id, false));
+        group.MapPost("/requests/{id}/approve",
+            (HttpContext ctx, InboxContext inbox, IAntiforgery af, string id) => handlers.SignAsync(ctx, inbox, af, id, approve: true));
+        group.MapPost("/requests/{id}/reject",
+            (HttpContext ctx, InboxContext inbox, IAntiforgery af, string id) => handlers.SignAsync(ctx, inbox, af, id, approve: false));
         group.MapGet("/break-glass", handlers.BreakGlassAsync);
         group.MapPost("/break-glass/{id}", handlers.ReviewBreakGlassAsync);
         group.MapGet("/supervisor", handlers.SupervisorAsync);

@@ -34,7 +34,8 @@ internal sealed class InboxEndpoints(string prefix)
         var page = Math.Min(requested, pages);
         var skills = queue.Skills.Keys.Order(StringComparer.Ordinal).ToList();
         var signed = ctx.Request.Query["signed"].ToString() is { Length: > 0 and <= 100 } id && inbox.Gate.GetRequest(id) is not null ? id : null;
-        var view = new QueueView(queue.Page, queue.Total, page, pages, skill, skills, inbox.Gate.CountRequests(), reviewer, inbox.Time.GetUtcNow(), Root(ctx), signed);
+        var view = new QueueView(
+            queue.Page, queue.Total, page, pages, skill, skills, inbox.Gate.CountRequests(), reviewer, inbox.Time.GetUtcNow(), Root(ctx), signed);
         return Page(QueuePage.Render(view, inbox.Options.Title));
     }
 

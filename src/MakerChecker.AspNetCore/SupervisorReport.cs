@@ -18,7 +18,8 @@ internal static class SupervisorReport
         return RubberStampDetector.Analyze(evidence);
     }
 
-    private static async IAsyncEnumerable<AuditEvent> Window(IAuditStore log, DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<AuditEvent> Window(
+        IAuditStore log, DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var e in log.ReadAsync(1, cancellationToken).ConfigureAwait(false))
         {

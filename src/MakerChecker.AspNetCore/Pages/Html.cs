@@ -64,7 +64,10 @@ internal sealed class Html
             : FormattableString.Invariant($"{(int)t.TotalDays} d {t.Hours} h");
     }
 
-    /// <summary>A policy rule (<c>path/to/policy.yaml:line:column</c>) as a reviewer reads it: the file's name and the line, without the server's directories.</summary>
+    /// <summary>
+    /// A policy rule (<c>path/to/policy.yaml:line:column</c>) as a reviewer reads it: the file's name and the line,
+    /// without the server's directories.
+    /// </summary>
     public static string Rule(string rule)
     {
         var slash = rule.LastIndexOfAny(['/', '\\']);

@@ -32,7 +32,8 @@ internal static class QueuePage
         }
         h.Raw("</ul>\n");
 
-        h.Raw("<form method=\"get\" action=\"").Attr(v.Root + "/").Raw("\" class=\"filter\"><label for=\"skill\">Skill</label> <select id=\"skill\" name=\"skill\">")
+        h.Raw("<form method=\"get\" action=\"").Attr(v.Root + "/").Raw("\" class=\"filter\"><label for=\"skill\">Skill</label> ")
+            .Raw("<select id=\"skill\" name=\"skill\">")
             .Raw("<option value=\"\">All skills</option>");
         foreach (var skill in v.Skills)
         {
@@ -48,7 +49,8 @@ internal static class QueuePage
 
         h.Raw("<div class=\"table\"><table>\n<caption class=\"visually-hidden\">Open requests, oldest first</caption>\n")
             .Raw("<thead><tr><th scope=\"col\">Skill</th><th scope=\"col\">Requester</th><th scope=\"col\">Age</th>")
-            .Raw("<th scope=\"col\">Expires in</th><th scope=\"col\">Sign-offs needed</th><th scope=\"col\"><span class=\"visually-hidden\">Open</span></th></tr></thead>\n<tbody>\n");
+            .Raw("<th scope=\"col\">Expires in</th><th scope=\"col\">Sign-offs needed</th>")
+            .Raw("<th scope=\"col\"><span class=\"visually-hidden\">Open</span></th></tr></thead>\n<tbody>\n");
         foreach (var r in v.Page)
         {
             var approvals = 0;
@@ -56,7 +58,8 @@ internal static class QueuePage
             var href = v.Root + "/requests/" + Uri.EscapeDataString(r.Id);
             h.Raw("<tr><td data-label=\"Skill\">").Text(r.Skill).Raw("</td><td data-label=\"Requester\">").Text(r.RequesterId)
                 .Raw("</td><td data-label=\"Age\">").Text(Html.Duration(v.Now - r.RequestedAt))
-                .Raw("</td><td data-label=\"Expires in\"><span data-countdown=\"").Attr(Html.Iso(r.ExpiresAt)).Raw("\">").Text(Html.Duration(r.ExpiresAt - v.Now))
+                .Raw("</td><td data-label=\"Expires in\"><span data-countdown=\"").Attr(Html.Iso(r.ExpiresAt)).Raw("\">")
+                .Text(Html.Duration(r.ExpiresAt - v.Now))
                 .Raw("</span></td><td data-label=\"Sign-offs needed\">").Text(Math.Max(r.RequiredApprovals - approvals, 0))
                 .Raw("</td><td><a href=\"").Attr(href).Raw("\">Open case<span class=\"visually-hidden\"> ").Text(r.Id).Raw("</span></a></td></tr>\n");
         }

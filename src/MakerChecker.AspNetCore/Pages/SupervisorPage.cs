@@ -15,17 +15,20 @@ internal static class SupervisorPage
         h.Raw("<h1>Review patterns, last ").Text(days).Raw(days == 1 ? " day" : " days").Raw("</h1>\n<p>Live from the audit log since ")
             .Text(Html.Time(since)).Raw(". Findings are patterns hard to square with review, not verdicts.</p>\n")
             .Raw("<form method=\"get\" action=\"").Attr(root + "/supervisor").Raw("\" class=\"filter\"><label for=\"days\">Days</label> ")
-            .Raw("<input id=\"days\" name=\"days\" type=\"number\" min=\"1\" max=\"90\" value=\"").Text(days).Raw("\"> <button type=\"submit\">Show</button></form>\n");
+            .Raw("<input id=\"days\" name=\"days\" type=\"number\" min=\"1\" max=\"90\" value=\"").Text(days)
+            .Raw("\"> <button type=\"submit\">Show</button></form>\n");
 
         h.Raw("<ul class=\"states\" aria-label=\"Summary\"><li><span>reviewers</span> <strong>").Text(report.Reviewers.Count)
             .Raw("</strong></li><li><span>findings</span> <strong>").Text(report.Findings.Count)
-            .Raw("</strong></li><li><span>break-glass awaiting review</span> <strong>").Text(report.BreakGlassAwaitingReview.Count).Raw("</strong></li></ul>\n");
+            .Raw("</strong></li><li><span>break-glass awaiting review</span> <strong>").Text(report.BreakGlassAwaitingReview.Count)
+            .Raw("</strong></li></ul>\n");
 
         if (report.Reviewers.Count == 0) h.Raw("<p class=\"empty\">No sign-offs in this period.</p>\n");
         foreach (var r in report.Reviewers)
         {
             var id = "rv-" + r.ReviewerId;
-            h.Raw("<article class=\"card\" aria-labelledby=\"").Attr(id).Raw("\"><h2 id=\"").Attr(id).Raw("\">").Text(r.ReviewerId).Raw("</h2>\n<dl class=\"facts\">")
+            h.Raw("<article class=\"card\" aria-labelledby=\"").Attr(id).Raw("\"><h2 id=\"").Attr(id).Raw("\">").Text(r.ReviewerId)
+                .Raw("</h2>\n<dl class=\"facts\">")
                 .Raw("<dt>Sign-offs</dt><dd>").Text(r.Count).Raw(" (").Text(Percent(r.ApprovalRate)).Raw(" approved)</dd>")
                 .Raw("<dt>Median dwell</dt><dd>").Text(Ms(r.MedianDwellMs)).Raw("</dd>")
                 .Raw("<dt>Dwell p10 – p90</dt><dd>").Text(Ms(r.P10DwellMs)).Raw(" – ").Text(Ms(r.P90DwellMs)).Raw("</dd>")

@@ -144,7 +144,10 @@ public sealed partial class ApprovalGate
     public IReadOnlyList<BreakGlassRecord> GetBreakGlassForReview()
     {
         ThrowIfNotInitialized(nameof(GetBreakGlassForReview));
-        return [.. _state.BreakGlass.Values.Where(b => !_state.BreakGlassReviews.ContainsKey(b.InvocationId)).OrderBy(b => b.InvokedAt).ThenBy(b => b.InvocationId, StringComparer.Ordinal)];
+        return [.. _state.BreakGlass.Values
+            .Where(b => !_state.BreakGlassReviews.ContainsKey(b.InvocationId))
+            .OrderBy(b => b.InvokedAt)
+            .ThenBy(b => b.InvocationId, StringComparer.Ordinal)];
     }
 
     /// <summary>
