@@ -34,7 +34,8 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(entry.Actor);
         ArgumentException.ThrowIfNullOrEmpty(entry.EventType);
-        ArgumentNullException.ThrowIfNull(entry.Payload);
+        var source = entry.CanonicalSource;
+        if (source is null) ArgumentNullException.ThrowIfNull(entry.Payload);
         try
         {
             using var w = new CanonicalJsonWriter();
@@ -47,7 +48,7 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
                 Bounded(entry, "entity type", StoredEvent.EncodeString(w, entry.EntityType)),
                 Bounded(entry, "entity id", StoredEvent.EncodeString(w, entry.EntityId)),
                 Bounded(entry, "run id", StoredEvent.EncodeString(w, entry.RunId)),
-                JsonCanonicalizer.Canonicalize(entry.Payload));
+                source is null ? JsonCanonicalizer.Canonicalize(entry.Payload) : Canonical(w, source));
             if (prepared.Payload.Length > AuditEntry.MaxPayloadBytes)
             {
                 throw new AuditStoreException(
@@ -61,6 +62,14 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
         {
             throw new AuditStoreException($"The {Describe(entry)} entry cannot be recorded: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>The canonical bytes a payload writes itself.</summary>
+    private static byte[] Canonical(CanonicalJsonWriter w, ICanonicalPayload payload)
+    {
+        w.Output.Clear();
+        payload.WriteCanonical(w);
+        return w.Output.ToArray();
     }
 
     /// <summary>

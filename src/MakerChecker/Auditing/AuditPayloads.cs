@@ -140,9 +140,13 @@ internal static class AuditPayloads
 
     /// <summary>An entry the projection applies live from <paramref name="payload"/> itself, without decoding what was stored.</summary>
     private static GateEntry Applied<T>(in T payload, AuditActor actor, string entityType, string entityId)
-        where T : struct, IAuditEventPayload<T> => new(AuditEventWriter.ToEntry(payload, actor, entityType, entityId), payload);
+        where T : struct, IAuditEventPayload<T>
+    {
+        IAuditEventPayload boxed = payload; // one box: the store writes it, the projection applies it
+        return new(AuditEventWriter.ToEntry(boxed, actor, entityType, entityId), boxed);
+    }
 
-    /// <summary>An entry the projection needs nothing from live (or only its entity id): no record is kept, nothing is boxed.</summary>
+    /// <summary>An entry the projection needs nothing from live (or only its entity id): only the store holds the record.</summary>
     private static GateEntry Unapplied<T>(in T payload, AuditActor actor, string entityType, string entityId)
         where T : struct, IAuditEventPayload<T> => new(AuditEventWriter.ToEntry(payload, actor, entityType, entityId), null);
 }
