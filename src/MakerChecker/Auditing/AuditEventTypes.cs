@@ -7,7 +7,7 @@ namespace MakerChecker.Auditing;
 /// </summary>
 public static class AuditEventTypes
 {
-    /// <summary>A policy took effect (its hash, name, version and source).</summary>
+    /// <summary>A policy took effect (its hash, name, version, canonical form, and who activated it).</summary>
     public const string PolicyActivated = "policy.activated";
 
     /// <summary>A principal was registered or changed at run time (its id, kind, role, status and owner).</summary>
@@ -49,4 +49,13 @@ public static class AuditEventTypes
 
     /// <summary>A gated skill ran without approval under break-glass; listed for mandatory review.</summary>
     public const string BreakGlassInvoked = "breakglass.invoked";
+
+    /// <summary>An open request passed its expiry without running; recorded once, when a gate first observes it.</summary>
+    public const string ApprovalExpired = "approval.expired";
+
+    /// <summary>The app reported the outcome of an appeal against an executed request: upheld or overturned.</summary>
+    public const string AppealRecorded = "appeal.recorded";
+
+    /// <summary>A break-glass use was reviewed afterwards (accepted, or escalated with a reason); it leaves the list awaiting review.</summary>
+    public const string BreakGlassReviewed = "breakglass.reviewed";
 }

@@ -57,4 +57,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3016, Level = LogLevel.Warning, Message = "{PrincipalId} resolved the outcome of {EntityType} {EntityId} as {Resolution}")]
     public static partial void OutcomeResolved(ILogger logger, string principalId, string entityType, string entityId, string resolution);
+
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Information, Message = "{ReviewerId} reviewed break-glass use {InvocationId} ({Skill}): {Verdict}")]
+    public static partial void BreakGlassReviewed(ILogger logger, string reviewerId, string invocationId, string skill, string verdict);
 }

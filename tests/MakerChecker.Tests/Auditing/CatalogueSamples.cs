@@ -12,7 +12,9 @@ internal static class CatalogueSamples
     private const string Digest = "sha256:e6740c237bddc973a3064c0fc882418fef195cad27f214e48b19ec2253e3e552";
     private const string Rule = "policy.yaml:12:5";
 
-    public static readonly PolicyActivated PolicyActivated = new(Hash, "claims", "3", "policies/claims.yaml", At);
+    public static readonly PolicyActivated PolicyActivated = new(
+        Hash, "claims", "3", At, Policy: System.Text.Json.JsonDocument.Parse("""{"format":"makerchecker-policy-canonical/1","roles":[]}""").RootElement,
+        ActivatedBy: "ops.lead", RequestId: "r-9", Approvers: ["dr-director"]);
 
     public static readonly PrincipalRegistered PrincipalRegistered = new(Hash, "night-bot", PrincipalKind.Agent, "screener", PrincipalStatus.Active,
         "dr-owner", At);
@@ -50,11 +52,20 @@ internal static class CatalogueSamples
     public static readonly BreakGlassInvoked BreakGlassInvoked = new(
         Hash, "i-2", "dr-a", "coverage.deny@1", "break_glass", Rule, "patient in theatre", Digest, At, Counted: false, ReviewRequired: true);
 
+    public static readonly BreakGlassReviewed BreakGlassReviewed = new(
+        Hash, "i-2", "dr-a", "coverage.deny@1", "dr-b", "escalated", "no emergency on file", "break_glass_reviewed", Rule, At);
+
+    public static readonly ApprovalExpired ApprovalExpired = new(Hash, "r-1", "bot", "coverage.deny@1", "request_expired", At, At.AddHours(1),
+        At.AddHours(2), Approvals: 1, RequiredApprovals: 2);
+
+    public static readonly AppealRecorded AppealRecorded = new(Hash, "r-1", "coverage.deny@1", MakerChecker.Gates.AppealOutcome.Overturned, "appeals-desk",
+        "documentation was in the chart", ["dr-a", "dr-b"], At.AddDays(20));
+
     /// <summary>One well-formed payload per event type, in catalogue order.</summary>
     public static IReadOnlyList<IAuditEventPayload> Payloads { get; } =
     [
         PolicyActivated, PrincipalRegistered, DecisionAllowed, DecisionRefused, ApprovalRequested, ApprovalPresented, ApprovalDecided, SignOffRefused,
-        ActionStarted, ActionExecuted, ActionFailed, ActionOutcomeResolved, BreakGlassInvoked,
+        ActionStarted, ActionExecuted, ActionFailed, ActionOutcomeResolved, BreakGlassInvoked, ApprovalExpired, AppealRecorded, BreakGlassReviewed,
     ];
 
     /// <summary>The same, plus variants with nullable fields null and optional fields absent.</summary>
@@ -62,6 +73,8 @@ internal static class CatalogueSamples
     [
         .. Payloads,
         PolicyActivated with { Version = null },
+        PolicyActivated with { Policy = null, ActivatedBy = null, RequestId = null, Approvers = null, Source = "policies/claims.yaml" },
+        PolicyActivated with { RequestId = null, Approvers = null, Justification = "backlog of 300 denials" },
         PrincipalRegistered with { Kind = PrincipalKind.Human, Status = PrincipalStatus.Suspended, Owner = null },
         DecisionAllowed with { Rule = null, Counted = false },
         DecisionAllowed with { IdempotencyKey = "agent-call-7" },
@@ -77,5 +90,7 @@ internal static class CatalogueSamples
         ActionFailed with { InvocationId = null, RequestId = "r-1", ExecutionId = "x-1" },
         ActionOutcomeResolved with { RequestId = null, InvocationId = "i-1", ExecutionId = null, ResolvedBy = null, Resolution = "unknown" },
         BreakGlassInvoked with { Rule = null, Counted = true },
+        BreakGlassReviewed with { Verdict = "accepted", Reason = null, Rule = null },
+        AppealRecorded with { Outcome = MakerChecker.Gates.AppealOutcome.Upheld, Reason = null, Approvers = [] },
     ];
 }

@@ -25,6 +25,9 @@ internal static class AuditEventCatalogue
         Registration.Of<ActionFailed>(),
         Registration.Of<ActionOutcomeResolved>(),
         Registration.Of<BreakGlassInvoked>(),
+        Registration.Of<ApprovalExpired>(),
+        Registration.Of<AppealRecorded>(),
+        Registration.Of<BreakGlassReviewed>(),
     ];
 
     private static readonly FrozenDictionary<string, Registration> ByEventType = All.ToFrozenDictionary(r => r.EventType, StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MakerChecker.Gates;
 using MakerChecker.Policy.Model;
 
 namespace MakerChecker.Auditing.Events;
@@ -13,7 +14,8 @@ namespace MakerChecker.Auditing.Events;
     RespectRequiredConstructorParameters = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     Converters = [typeof(AuditTimeJsonConverter), typeof(LowercaseEnumJsonConverter<PrincipalKind>),
-        typeof(LowercaseEnumJsonConverter<PrincipalStatus>), typeof(LowercaseEnumJsonConverter<SignOffVerdict>)])]
+        typeof(LowercaseEnumJsonConverter<PrincipalStatus>), typeof(LowercaseEnumJsonConverter<SignOffVerdict>),
+        typeof(LowercaseEnumJsonConverter<AppealOutcome>)])]
 [JsonSerializable(typeof(PolicyActivated))]
 [JsonSerializable(typeof(PrincipalRegistered))]
 [JsonSerializable(typeof(DecisionAllowed))]
@@ -27,4 +29,7 @@ namespace MakerChecker.Auditing.Events;
 [JsonSerializable(typeof(ActionFailed))]
 [JsonSerializable(typeof(ActionOutcomeResolved))]
 [JsonSerializable(typeof(BreakGlassInvoked))]
+[JsonSerializable(typeof(ApprovalExpired))]
+[JsonSerializable(typeof(AppealRecorded))]
+[JsonSerializable(typeof(BreakGlassReviewed))]
 internal sealed partial class AuditEventJsonContext : JsonSerializerContext;

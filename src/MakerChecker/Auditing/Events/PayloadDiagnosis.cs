@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using MakerChecker.Gates;
 using MakerChecker.Policy.Model;
 
 namespace MakerChecker.Auditing.Events;
@@ -55,11 +56,12 @@ internal static class PayloadDiagnosis
         JsonValueKind.String when type == typeof(PrincipalKind) => LowercaseEnumJsonConverter<PrincipalKind>.TryParse(value.GetString()!, out _),
         JsonValueKind.String when type == typeof(PrincipalStatus) => LowercaseEnumJsonConverter<PrincipalStatus>.TryParse(value.GetString()!, out _),
         JsonValueKind.String when type == typeof(SignOffVerdict) => LowercaseEnumJsonConverter<SignOffVerdict>.TryParse(value.GetString()!, out _),
+        JsonValueKind.String when type == typeof(AppealOutcome) => LowercaseEnumJsonConverter<AppealOutcome>.TryParse(value.GetString()!, out _),
         JsonValueKind.True or JsonValueKind.False => type == typeof(bool),
         JsonValueKind.Number when type == typeof(int) => value.TryGetInt32(out _),
         JsonValueKind.Number when type == typeof(long) => value.TryGetInt64(out _),
         JsonValueKind.Array when type == typeof(IReadOnlyList<string>) => value.EnumerateArray().All(a => a.ValueKind == JsonValueKind.String),
-        JsonValueKind.Object => type == typeof(RecordedBasis),
+        JsonValueKind.Object => type == typeof(RecordedBasis) || type == typeof(JsonElement),
         _ => false,
     };
 
@@ -72,7 +74,7 @@ internal static class PayloadDiagnosis
             : type == typeof(bool) ? "boolean"
             : type == typeof(int) || type == typeof(long) ? "integer"
             : type == typeof(IReadOnlyList<string>) ? "array of strings"
-            : type == typeof(RecordedBasis) ? "object"
+            : type == typeof(RecordedBasis) || type == typeof(JsonElement) ? "object"
             : type.IsEnum ? "string (" + string.Join(", ", EnumNames(type)) + ")"
             : throw new NotSupportedException($"The catalogue has no JSON type for {type.Name}: add it to PayloadDiagnosis.");
     }
@@ -81,6 +83,7 @@ internal static class PayloadDiagnosis
         type == typeof(PrincipalKind) ? LowercaseEnumJsonConverter<PrincipalKind>.AllNames
         : type == typeof(PrincipalStatus) ? LowercaseEnumJsonConverter<PrincipalStatus>.AllNames
         : type == typeof(SignOffVerdict) ? LowercaseEnumJsonConverter<SignOffVerdict>.AllNames
+        : type == typeof(AppealOutcome) ? LowercaseEnumJsonConverter<AppealOutcome>.AllNames
         : throw new NotSupportedException($"The catalogue has no converter for {type.Name}: add one to the JSON context.");
 
     private static string Expected(Type type)
@@ -96,7 +99,7 @@ internal static class PayloadDiagnosis
     /// <summary>Enough of a value to recognise it; the message must not copy a whole field of the log.</summary>
     private static string Shorten(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "…");
 
-    private static string Describe(JsonValueKind kind) => kind switch
+    internal static string Describe(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",

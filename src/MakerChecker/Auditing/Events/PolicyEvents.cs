@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -7,16 +8,31 @@ namespace MakerChecker.Auditing.Events;
 
 /// <summary>
 /// <c>policy.activated</c>: a policy took effect. Written on first use when the log's last activated policy differs, and
-/// by <c>ActivatePolicyAsync</c>. Entity <c>policy</c> / the policy hash; actor <c>system</c>.
+/// by <c>ActivatePolicyAsync</c> (ungoverned, through an approved change request, or under break-glass). It records the
+/// policy's canonical form, so an inspector reads the rules in force from the log alone and checks them against
+/// <c>policyHash</c> (SHA-256 of the RFC 8785 bytes of <c>policy</c>). Entity <c>policy</c> / the policy hash; actor
+/// <c>system</c>, or the principal who activated it.
 /// </summary>
 /// <param name="PolicyHash">SHA-256 of the policy's canonical form: the policy every later event is judged by.</param>
 /// <param name="Name">The policy's name.</param>
 /// <param name="Version">The policy's version, or null when it declares none.</param>
-/// <param name="Source">Where the policy was loaded from (a file path).</param>
 /// <param name="ActivatedAt">When it took effect.</param>
+/// <param name="Source">Where the producer loaded the policy from; written only by logs older than <c>policy</c> (absent since).</param>
+/// <param name="Policy">The policy's canonical form (<c>makerchecker-policy-canonical/1</c>); absent in logs written before it was recorded.</param>
+/// <param name="ActivatedBy">The principal who activated it (the proposer of an approved change, or who broke the glass); absent when the host did.</param>
+/// <param name="RequestId">The approved policy change request it executes; absent when none.</param>
+/// <param name="Approvers">The approvers whose approvals of that request counted; absent without a request.</param>
+/// <param name="Justification">Why it was activated under break-glass, without approval; absent otherwise.</param>
 [method: JsonConstructor]
-internal readonly record struct PolicyActivated(string PolicyHash, string Name, string? Version, string Source, DateTimeOffset ActivatedAt)
-    : IAuditEventPayload<PolicyActivated>
+internal readonly record struct PolicyActivated(
+    string PolicyHash, string Name, string? Version, DateTimeOffset ActivatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Source = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Policy = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ActivatedBy = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RequestId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Approvers = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Justification = null)
+    : IAuditEventPayload<PolicyActivated>, ISelfCheckingPayload
 {
     /// <inheritdoc/>
     public static string Type => AuditEventTypes.PolicyActivated;
@@ -29,14 +45,33 @@ internal readonly record struct PolicyActivated(string PolicyHash, string Name, 
     public string EventType => Type;
 
     /// <inheritdoc/>
-    public JsonObject ToPayload() => new()
+    public JsonObject ToPayload()
     {
-        ["policyHash"] = PolicyHash,
-        ["name"] = Name,
-        ["version"] = Version,
-        ["source"] = Source,
-        ["activatedAt"] = AuditTime.Format(ActivatedAt),
-    };
+        var payload = new JsonObject
+        {
+            ["policyHash"] = PolicyHash,
+            ["name"] = Name,
+            ["version"] = Version,
+            ["activatedAt"] = AuditTime.Format(ActivatedAt),
+        };
+        if (Source is not null) payload["source"] = Source;
+        if (Policy is { } policy) payload["policy"] = JsonNode.Parse(policy.GetRawText());
+        if (ActivatedBy is not null) payload["activatedBy"] = ActivatedBy;
+        if (RequestId is not null) payload["requestId"] = RequestId;
+        if (Approvers is not null)
+        {
+            var approvers = new JsonArray();
+            foreach (var a in Approvers) approvers.Add(a);
+            payload["approvers"] = approvers;
+        }
+        if (Justification is not null) payload["justification"] = Justification;
+        return payload;
+    }
+
+    (string Field, string Problem)? ISelfCheckingPayload.Check() =>
+        Policy is { ValueKind: not JsonValueKind.Object } p ? ("policy", $"{PayloadDiagnosis.Describe(p.ValueKind)}, but must be an object")
+        : Approvers is not null && Approvers.Contains(null!) ? ("approvers", "an array holding null, but must hold only approver ids (strings)")
+        : null;
 }
 
 /// <summary>
