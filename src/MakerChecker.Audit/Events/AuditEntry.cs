@@ -71,6 +71,14 @@ public sealed class AuditEntry
     }
 
     /// <summary>
+    /// The same entry in the run <paramref name="runId"/>. A payload that writes its own canonical JSON stays so: its JSON
+    /// object is not built.
+    /// </summary>
+    internal AuditEntry InRun(string? runId) => CanonicalSource is { } source
+        ? new AuditEntry(Actor, EventType, source) { EntityType = EntityType, EntityId = EntityId, RunId = runId }
+        : new AuditEntry { Actor = Actor, EventType = EventType, EntityType = EntityType, EntityId = EntityId, RunId = runId, Payload = Payload };
+
+    /// <summary>
     /// The payload that writes its own canonical JSON, while <see cref="Payload"/> has not been read (once it has, the
     /// caller may have changed that object, and the store canonicalizes it instead); otherwise <see langword="null"/>.
     /// </summary>

@@ -169,11 +169,5 @@ internal readonly record struct GateEntry(AuditEntry Entry, IAuditEventPayload? 
     public string EventType => Entry.EventType;
 
     /// <summary>The same entry in the run of a case (<see cref="CaseSubject.RunIdFor"/>); unchanged when <paramref name="runId"/> is null.</summary>
-    public GateEntry InRun(string? runId) => runId is null ? this : this with
-    {
-        Entry = new AuditEntry
-        {
-            Actor = Entry.Actor, EventType = Entry.EventType, EntityType = Entry.EntityType, EntityId = Entry.EntityId, RunId = runId, Payload = Entry.Payload,
-        },
-    };
+    public GateEntry InRun(string? runId) => runId is null ? this : this with { Entry = Entry.InRun(runId) };
 }

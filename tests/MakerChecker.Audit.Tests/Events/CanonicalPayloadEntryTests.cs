@@ -47,6 +47,18 @@ public class CanonicalPayloadEntryTests
         Assert.Single(store.ReadStored(1));
     }
 
+    [Fact]
+    public async Task An_entry_moved_into_a_run_still_writes_its_own_payload()
+    {
+        var payload = new CountingPayload();
+        var entry = new AuditEntry(AuditActor.System, "test.event", payload) { EntityType = "invocation", EntityId = "i-1" }.InRun("run-7");
+        await using var store = new InMemoryAuditStore();
+        var e = await store.AppendAsync(entry);
+        Assert.Equal(("run-7", "invocation", "i-1"), (e.RunId, e.EntityType, e.EntityId));
+        Assert.Equal("""{"a":1,"b":"é"}""", e.Payload.GetRawText());
+        Assert.Equal((1, 0), (payload.Written, payload.Built));
+    }
+
     private sealed class CountingPayload : ICanonicalPayload
     {
         public int Written { get; private set; }

@@ -1,5 +1,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -37,6 +39,34 @@ public class CanonicalEventEncoderTests
             999_999_999_999_999L, 1_000_000_000_000_000L, -9_007_199_254_740_992L));
 
     private static readonly NullabilityInfoContext Nullability = new();
+
+    /// <summary>Keys whose UTF-16 order differs from their UTF-8 byte order, among others.</summary>
+    private static readonly Gen<string> Key = Gen.Elements("a", "b", "B", "aa", "", "é", "日本", "\ud83d\ude00", "\uff61", "\u0080", "1", "\"", "\n");
+
+    private static readonly Gen<Func<JsonNode?>> Scalar = Gen.OneOf(
+        Text.Where(t => !t.Contains('\ud800', StringComparison.Ordinal) && !t.Contains('\udc00', StringComparison.Ordinal))
+            .Select(t => (Func<JsonNode?>)(() => t)),
+        Gen.Elements<Func<JsonNode?>>(
+            () => 0, () => -1, () => 1e21, () => 1e-7, () => 0.1, () => 123.456, () => -0.0, () => 5e-324, () => 1.7976931348623157e308,
+            () => 9007199254740992L, () => true, () => false, () => null));
+
+    /// <summary>A JSON object two levels deep (the canonical form of a policy, say), with fresh nodes each time.</summary>
+    private static readonly Gen<JsonObject> Json =
+        from members in Gen.ArrayOf(
+            from key in Key
+            from value in Gen.OneOf(
+                Scalar,
+                Gen.ArrayOf(Scalar).Select(a => (Func<JsonNode?>)(() => new JsonArray([.. a.Select(v => v())]))),
+                Gen.ArrayOf(from k in Key from v in Scalar select (k, v)).Select(kv => (Func<JsonNode?>)(() => Object(kv))))
+            select (key, value))
+        select Object(members);
+
+    private static JsonObject Object(IEnumerable<(string Key, Func<JsonNode?> Value)> members)
+    {
+        var o = new JsonObject();
+        foreach (var (key, value) in members) o[key] = value();
+        return o;
+    }
 
     [Fact]
     public void Every_catalogue_record_and_variant_is_stored_exactly_as_the_JsonObject_path_stores_it()
@@ -93,6 +123,7 @@ public class CanonicalEventEncoderTests
             _ when type == typeof(bool) => Gen.Elements<object?>(true, false),
             _ when type.IsEnum => Gen.Elements(Enum.GetValues(type).Cast<object?>()),
             _ when type == typeof(IReadOnlyList<string>) => Gen.ArrayOf(Text).Select(a => (object?)a),
+            _ when type == typeof(JsonElement) => Json.Select(node => (object?)JsonSerializer.SerializeToElement(node)),
             _ when type == typeof(RecordedBasis) =>
                 from texts in Gen.ArrayOf(Text.OrNull(), 4)
                 select (object?)new RecordedBasis(texts[0], texts[1], texts[2], texts[3]),
