@@ -59,7 +59,7 @@ public sealed partial class ApprovalGate
             {
                 var refusal = AuditPayloads.Refused(
                     policy.Hash, reviewer, reviewerId, use.Skill, code, rule, AuditEventWriter.InvocationEntity, invocationId, use.PayloadDigest, now,
-                    "break_glass_review");
+                    "break_glass_review").InRun(_state.BreakGlassRunIds.GetValueOrDefault(invocationId));
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(DecisionOutcome.Refused, code);
                 Log.DecisionRefused(_logger, reviewerId, use.Skill, code, rule, "break_glass_review");
@@ -71,7 +71,8 @@ public sealed partial class ApprovalGate
 
             var name = verdict == BreakGlassVerdict.Escalated ? BreakGlassReviewed.Escalated : BreakGlassReviewed.Accepted;
             var trimmed = string.IsNullOrWhiteSpace(reason) ? null : reason;
-            var entry = AuditPayloads.BreakGlassReviewed(policy.Hash, reviewer!, invocationId, use.PrincipalId, use.Skill, name, trimmed, rule, now);
+            var entry = AuditPayloads.BreakGlassReviewed(policy.Hash, reviewer!, invocationId, use.PrincipalId, use.Skill, name, trimmed, rule, now)
+                .InRun(_state.BreakGlassRunIds.GetValueOrDefault(invocationId));
             if (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.BreakGlassReviewed);
             Log.BreakGlassReviewed(_logger, reviewerId, invocationId, use.Skill, name);

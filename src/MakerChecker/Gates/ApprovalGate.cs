@@ -302,7 +302,8 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                 case DecisionOutcome.ApprovalRequired:
                     var gate = decision.Grant!.Gate!;
                     var entry = AuditPayloads.ApprovalRequested(
-                        decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted, idempotencyKey).InRun(runId);
+                        decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted, idempotencyKey)
+                        .InRun(runId);
                     if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
                     _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                     Log.ApprovalRequested(_logger, id, skill, principalId, decision.ReasonCode, decision.Sampled);

@@ -27,6 +27,9 @@ internal sealed class GateProjection
     /// <summary>The verdict (<c>accepted</c> or <c>escalated</c>) of each reviewed break-glass use, by invocation id.</summary>
     public ConcurrentDictionary<string, string> BreakGlassReviews { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The case run id of each break-glass use that has one: its review is about the case too.</summary>
+    public ConcurrentDictionary<string, string> BreakGlassRunIds { get; } = new(StringComparer.Ordinal);
+
     public LimitLedger Limits { get; } = new();
 
     /// <summary>Allowed invocations with no outcome yet, and every one made with an idempotency key.</summary>
@@ -93,13 +96,15 @@ internal sealed class GateProjection
                 // Live, the invocation was counted before its event was written; only replay counts it here.
                 if (replaying && allowed.Counted) Limits.Record(allowed.PrincipalId, allowed.Skill, allowed.DecidedAt);
                 TrackInvocation(
-                    e.EntityId, e.RunId, allowed.PrincipalId, allowed.Skill, allowed.PayloadDigest, allowed.PolicyHash, allowed.ReasonCode, allowed.IdempotencyKey);
+                    e.EntityId, e.RunId, allowed.PrincipalId, allowed.Skill, allowed.PayloadDigest, allowed.PolicyHash, allowed.ReasonCode,
+                    allowed.IdempotencyKey);
                 return null;
 
             case AuditEventTypes.BreakGlassInvoked:
                 var glass = Payload<BreakGlassInvoked>(e, written);
                 if (replaying && glass.Counted) Limits.Record(glass.PrincipalId, glass.Skill, glass.DecidedAt);
                 TrackInvocation(glass.InvocationId, e.RunId, glass.PrincipalId, glass.Skill, glass.PayloadDigest, glass.PolicyHash, glass.ReasonCode, null);
+                if (e.RunId is { } glassRun) BreakGlassRunIds[glass.InvocationId] = glassRun;
                 BreakGlass[glass.InvocationId] = new BreakGlassRecord(
                     glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt);
                 return null;
@@ -176,6 +181,7 @@ internal sealed class GateProjection
         Principals.Clear();
         BreakGlass.Clear();
         BreakGlassReviews.Clear();
+        BreakGlassRunIds.Clear();
         Limits.Clear();
         ActivePolicyHash = null;
         LastSeq = 0;

@@ -102,4 +102,20 @@ public class CaseSubjectTests
         await restarted.PresentAsync(opened.Request!.Id, "dr-a");
         Assert.Equal(CaseSubject.RunIdFor("claim:C-1009"), f.Store.Events[^1].RunId);
     }
+
+    [Fact]
+    public async Task The_review_of_a_break_glass_use_is_in_its_cases_run_after_a_restart_too()
+    {
+        await using var f = new ClaimsFixture();
+        await f.Gate.BreakGlassAsync("dr-a", Deny, Claim(id: "C-9"), "patient in theatre", f.Action, subject: "claim:C-9");
+        var id = Assert.Single(f.Gate.GetBreakGlassForReview()).InvocationId;
+        await using var restarted = await ApprovalGate.CreateAsync(BuildPolicy(), f.Store, f.Time);
+        await restarted.ReviewBreakGlassAsync(id, "dr-a", BreakGlassVerdict.Accepted); // refused: the breaker reviews own use
+        await restarted.ReviewBreakGlassAsync(id, "dr-b", BreakGlassVerdict.Accepted, "justified");
+
+        var runId = CaseSubject.RunIdFor("claim:C-9");
+        var reviews = f.Store.Events.Where(e => e.EventType is "breakglass.reviewed" or "decision.refused").ToList();
+        Assert.Equal(2, reviews.Count);
+        Assert.All(reviews, e => Assert.Equal(runId, e.RunId));
+    }
 }
