@@ -129,7 +129,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         var html = Path.Combine(run, "review-report.html");
         await File.WriteAllTextAsync(html, ReviewHtmlReport.Render(evidenceSummary, report), cancellationToken);
         ShowReport(report, summary, html);
-        var commands = DemoEvidence.Commands(files, log, publicKey);
+        var commands = DemoEvidence.Commands(files, log, publicKey, privateKey);
         Closing(commands, html, signer.Fingerprint);
         return new DemoResult(screenerCode, agentCode, physicianCode, tooFast, batch, verdict, report, run, files, commands);
     }
@@ -317,7 +317,9 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     private void Closing(IReadOnlyList<string> commands, string html, string fingerprint)
     {
         Title("An inspector checks this without our app");
-        Note("From the repository root, in bash. The CLI checks the bundle, the live log against its latest signed checkpoint, and the receipt; " +
+        Note("From the repository root, in bash. The CLI checks the bundle, the live log against its latest signed checkpoint, and the receipt, " +
+             "writes the case pack a member is handed (the claim's run bundle, a receipt per event, the vkey, a README), and writes the verifier page, " +
+             "which checks the same files in a browser, offline (open verify.html and drop bundle.json or a receipt with audit.vkey on it); " +
              "Go's golang.org/x/mod/sumdb/note and tlog check the checkpoint and the receipt; openssl checks the checkpoint's signature alone.");
         // Written raw, one command a line, never wrapped: each line is meant to be pasted.
         foreach (var command in commands) console.Profile.Out.Writer.WriteLine("  " + command);
