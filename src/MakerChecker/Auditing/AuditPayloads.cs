@@ -147,9 +147,13 @@ internal static class AuditPayloads
 
     /// <summary>An entry the projection applies live from <paramref name="payload"/> itself, without decoding what was stored.</summary>
     private static GateEntry Applied<T>(in T payload, AuditActor actor, string entityType, string entityId)
-        where T : struct, IAuditEventPayload<T> => new(AuditEventWriter.ToEntry(payload, actor, entityType, entityId), payload);
+        where T : struct, IAuditEventPayload<T>
+    {
+        IAuditEventPayload boxed = payload; // one box: the store writes it, the projection applies it
+        return new(AuditEventWriter.ToEntry(boxed, actor, entityType, entityId), boxed);
+    }
 
-    /// <summary>An entry the projection needs nothing from live (or only its entity id): no record is kept, nothing is boxed.</summary>
+    /// <summary>An entry the projection needs nothing from live (or only its entity id): only the store holds the record.</summary>
     private static GateEntry Unapplied<T>(in T payload, AuditActor actor, string entityType, string entityId)
         where T : struct, IAuditEventPayload<T> => new(AuditEventWriter.ToEntry(payload, actor, entityType, entityId), null);
 }
@@ -165,11 +169,5 @@ internal readonly record struct GateEntry(AuditEntry Entry, IAuditEventPayload? 
     public string EventType => Entry.EventType;
 
     /// <summary>The same entry in the run of a case (<see cref="CaseSubject.RunIdFor"/>); unchanged when <paramref name="runId"/> is null.</summary>
-    public GateEntry InRun(string? runId) => runId is null ? this : this with
-    {
-        Entry = new AuditEntry
-        {
-            Actor = Entry.Actor, EventType = Entry.EventType, EntityType = Entry.EntityType, EntityId = Entry.EntityId, RunId = runId, Payload = Entry.Payload,
-        },
-    };
+    public GateEntry InRun(string? runId) => runId is null ? this : this with { Entry = Entry.InRun(runId) };
 }

@@ -18,7 +18,21 @@ internal static class PayloadDigest
     public static string Compute(JsonObject payload)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(JsonCanonicalizer.Canonicalize(payload), hash);
-        return Prefix + Convert.ToHexStringLower(hash);
+        var canonical = CanonicalJsonWriter.Rent();
+        try
+        {
+            JsonCanonicalizer.Write(payload, canonical);
+            SHA256.HashData(canonical.Output.WrittenSpan, hash);
+        }
+        finally
+        {
+            CanonicalJsonWriter.Return(canonical);
+        }
+
+        // One string: the prefix and the hex written straight into it.
+        Span<char> text = stackalloc char[Prefix.Length + (2 * SHA256.HashSizeInBytes)];
+        Prefix.CopyTo(text);
+        Convert.TryToHexStringLower(hash, text[Prefix.Length..], out _);
+        return new string(text);
     }
 }

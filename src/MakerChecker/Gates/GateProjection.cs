@@ -44,8 +44,11 @@ internal sealed class GateProjection
     /// <summary>The seq of the last event applied (0 before the first): the head a compare-and-append expects.</summary>
     public long LastSeq { get; private set; }
 
+    /// <summary>The last event applied, or <see langword="null"/> before the first: the one the next must follow.</summary>
+    private AuditEvent? _last;
+
     /// <summary>The hash of the last event applied, or <see langword="null"/> before the first.</summary>
-    public string? Head { get; private set; }
+    public string? Head => _last?.Hash;
 
     /// <summary>
     /// Applies one stored event: the one after the last applied, in chain order, each exactly once. Live invocations
@@ -59,7 +62,7 @@ internal sealed class GateProjection
     /// <exception cref="AuditEventFormatException">A gate event's payload is malformed (missing or mistyped field).</exception>
     public RequestState? Apply(AuditEvent e, bool replaying, IAuditEventPayload? written = null)
     {
-        if (Head is not null && (e.Seq <= LastSeq || e.PrevHash != Head))
+        if (_last is not null && (e.Seq <= LastSeq || !AuditEvent.Follows(e, _last)))
         {
             throw new AuditStoreException(
                 $"The audit log does not continue the chain the gate has applied: event {e.Seq} (prev_hash {e.PrevHash}) "
@@ -70,7 +73,7 @@ internal sealed class GateProjection
         // catch-up at the same place instead of being stepped over by the next one.
         var changed = ApplyPayload(e, replaying, written);
         LastSeq = e.Seq;
-        Head = e.Hash;
+        _last = e;
         return changed;
     }
 
@@ -182,7 +185,7 @@ internal sealed class GateProjection
         Limits.Clear();
         ActivePolicyHash = null;
         LastSeq = 0;
-        Head = null;
+        _last = null;
     }
 
     /// <summary>The payload of <paramref name="e"/>: the record it was written from when the gate applies its own event live, else read strictly.</summary>

@@ -146,4 +146,20 @@ public sealed class GateReviewTests
         var finding = Assert.Single(alerts);
         Assert.Equal((FindingKinds.RefusedTooFast, 3), (finding.Kind, finding.Count));
     }
+
+    [Fact]
+    public async Task An_alert_carries_its_full_evidence_though_crossings_are_judged_without_it()
+    {
+        var alerts = new List<ReviewFinding>();
+        await using var scenario = new ReviewScenario(monitoring: new ReviewMonitorOptions { OnFinding = alerts.Add });
+
+        await scenario.ReviewAsync("dr.batch", 40, _ => TimeSpan.FromSeconds(1.2), TimeSpan.FromSeconds(3));
+
+        var fast = alerts.First(f => f.Kind == FindingKinds.FastDwell);
+        Assert.Equal(fast.Count, fast.Evidence.Count);
+        Assert.True(fast.Count >= 10, $"fast-dwell alert on {fast.Count} sign-offs");
+        Assert.All(fast.Evidence, row => Assert.Equal(1200, row.DwellMs));
+        var report = await ReportAsync(scenario);
+        Assert.Equal(report.FindingsFor("dr.batch").Select(f => f.Kind).Order(), alerts.Select(f => f.Kind).Distinct().Order());
+    }
 }
