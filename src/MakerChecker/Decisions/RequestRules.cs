@@ -110,6 +110,13 @@ internal static class RequestRules
         CompiledPolicy policy, RequestState request, PrincipalDefinition? requester, out string? code, out SourceLocation rule)
     {
         (code, rule) = (null, default);
+        if (request.Skill == PolicyChangeControl.Skill)
+        {
+            // A policy change request is signed under the policy.changes in force, not under a grant.
+            if (policy.Changes is { } changes) return changes.Gate;
+            code = ReasonCodes.GateRemoved;
+            return null;
+        }
         if (requester is null) code = ReasonCodes.PrincipalUnknown;
         else if (!policy.TryGetRole(requester.Role, out var role)) (code, rule) = (ReasonCodes.RoleUnknown, requester.Location);
         else if (!role.TryGetGrant(request.Skill, out var grant)) (code, rule) = (ReasonCodes.SkillNotGranted, role.Location);
