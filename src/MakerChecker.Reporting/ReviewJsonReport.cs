@@ -64,5 +64,10 @@ public static class ReviewJsonReport
         }),
         Coverage = report.Coverage.Select(c => new { c.Skill, c.AutomatedDecisions, c.Reviewed, c.Share, c.Target, c.MeetsTarget }),
         BreakGlassAwaitingReview = report.BreakGlassAwaitingReview.Select(b => new { b.Seq, b.PrincipalId, b.Skill, b.Justification, b.At }),
+        PolicyActivations = report.PolicyActivations.Select(a => new
+        {
+            a.Seq, a.PolicyHash, a.Name, a.Version, a.At, a.ActivatedBy, a.How, a.RequestId, a.Approvers, a.Justification, a.RulesRecorded, a.Weakens,
+            Changes = a.Changes.Select(c => new { c.Text, c.Weakens }),
+        }),
     };
 }

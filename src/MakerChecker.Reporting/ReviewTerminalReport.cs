@@ -92,6 +92,17 @@ public static class ReviewTerminalReport
         console.Write(coverage);
         console.WriteLine();
 
+        console.MarkupLine($"[bold]Policy activations ({N(report.PolicyActivations.Count)})[/]");
+        foreach (var a in report.PolicyActivations)
+        {
+            var who = (a.ActivatedBy ?? "host") + (a.Approvers.Count == 0 ? "" : ", approved by " + string.Join(", ", a.Approvers));
+            console.MarkupLine($"  seq {a.Seq.ToString(CultureInfo.InvariantCulture)}  {E(ReportFormat.Time(a.At))}  {E(a.Name)} {E(a.Version ?? "")} "
+                + $"{E(a.PolicyHash[..12])}  by {E(who)} ({(a.How == "break-glass" ? "[red]break-glass[/]: \"" + E(a.Justification!) + "\"" : E(a.How))})");
+            foreach (var c in a.Changes) console.MarkupLine(c.Weakens ? $"    [red]weakens:[/] {E(c.Text)}" : $"    {E(c.Text)}");
+            if (!a.RulesRecorded) console.MarkupLine("    [grey]rules not recorded in this log (older writer)[/]");
+        }
+        console.WriteLine();
+
         console.MarkupLine($"[bold]Break-glass awaiting review ({N(report.BreakGlassAwaitingReview.Count)})[/]");
         foreach (var b in report.BreakGlassAwaitingReview)
         {

@@ -37,4 +37,7 @@ public sealed class ReviewEvidence
 
     /// <summary>Break-glass uses, all of which await review.</summary>
     public IList<BreakGlassUse> BreakGlassUses { get; } = [];
+
+    /// <summary>Every policy put in force, in log order, with what changed from the one before.</summary>
+    public IList<PolicyActivationRecord> PolicyActivations { get; } = [];
 }

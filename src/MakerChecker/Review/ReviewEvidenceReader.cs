@@ -8,7 +8,8 @@ namespace MakerChecker.Review;
 /// Builds <see cref="ReviewEvidence"/> from the gate's audit events (any <c>IAuditStore.ReadAsync</c>, or a bundle
 /// through <c>BundleReader</c>). It reads <c>approval.requested</c> and <c>decision.allowed</c> (automated decisions per
 /// skill), <c>approval.decided</c> (sign-offs; a request with one is reviewed), <c>approval.signoff_refused</c> and
-/// <c>breakglass.invoked</c>, and skips every other event type.
+/// <c>breakglass.invoked</c> and <c>policy.activated</c> (each activation with its diff against the previous policy, and a
+/// break-glass activation as a break-glass use), and skips every other event type.
 /// </summary>
 public static class ReviewEvidenceReader
 {
@@ -80,9 +81,26 @@ public static class ReviewEvidenceReader
                     Evidence.BreakGlassUses.Add(new BreakGlassUse(e.Seq, b.PrincipalId, b.Skill, b.Justification, b.DecidedAt));
                     break;
                 }
+                case AuditEventTypes.PolicyActivated:
+                    Activated(e.Seq, AuditEventReader.Read<PolicyActivated>(e));
+                    break;
                 default:
                     break; // Not review evidence.
             }
+        }
+
+        private System.Text.Json.JsonElement? _previousPolicy;
+        private bool _first = true;
+
+        /// <summary>A policy put in force: its rules are diffed against the previous activation's, when the log holds both.</summary>
+        private void Activated(long seq, PolicyActivated a)
+        {
+            var changes = _first || _previousPolicy is not { } before || a.Policy is not { } after ? [] : PolicyDiff.Between(before, after);
+            Evidence.PolicyActivations.Add(new PolicyActivationRecord(seq, a.PolicyHash, a.Name, a.Version, a.ActivatedAt, a.ActivatedBy, a.RequestId,
+                a.Approvers ?? [], a.Justification, changes, a.Policy is not null));
+            if (a.Justification is { } why) Evidence.BreakGlassUses.Add(new BreakGlassUse(seq, a.ActivatedBy ?? "", "policy " + a.PolicyHash[..12], why, a.ActivatedAt));
+            _previousPolicy = a.Policy;
+            _first = false;
         }
 
         private static void Count(IDictionary<string, int> counts, string skill) => counts[skill] = counts.TryGetValue(skill, out var n) ? n + 1 : 1;

@@ -18,8 +18,9 @@ public sealed record SkillReviewCoverage(string Skill, int AutomatedDecisions, i
 public sealed class ReviewReport
 {
     internal ReviewReport(IReadOnlyList<ReviewerProfile> reviewers, IReadOnlyList<ReviewFinding> findings, IReadOnlyList<SkillReviewCoverage> coverage,
-        IReadOnlyList<BreakGlassUse> breakGlass, ReviewDetectionOptions options)
+        IReadOnlyList<BreakGlassUse> breakGlass, ReviewDetectionOptions options, IReadOnlyList<PolicyActivationRecord>? policyActivations = null)
     {
+        PolicyActivations = policyActivations ?? [];
         Reviewers = reviewers;
         Findings = findings;
         Coverage = coverage;
@@ -38,6 +39,9 @@ public sealed class ReviewReport
 
     /// <summary>Break-glass uses, all awaiting mandatory review.</summary>
     public IReadOnlyList<BreakGlassUse> BreakGlassAwaitingReview { get; }
+
+    /// <summary>Every policy put in force, with its changes from the previous one; weakening changes are flagged.</summary>
+    public IReadOnlyList<PolicyActivationRecord> PolicyActivations { get; }
 
     /// <summary>The thresholds the report was made with.</summary>
     public ReviewDetectionOptions Options { get; }

@@ -46,7 +46,8 @@ public static class RubberStampDetector
             .ThenBy(f => f.ReviewerId, StringComparer.Ordinal)
             .ThenBy(f => f.Kind, StringComparer.Ordinal)
             .ToList();
-        return new ReviewReport(profiles, ordered, coverage, evidence.BreakGlassUses.OrderBy(b => b.Seq).ToList(), options);
+        return new ReviewReport(profiles, ordered, coverage, evidence.BreakGlassUses.OrderBy(b => b.Seq).ToList(), options,
+            [.. evidence.PolicyActivations]);
     }
 
     private static (ReviewerProfile, List<ReviewFinding>) AnalyzeReviewer(string reviewerId, List<SignOffRecord> signOffs, List<RefusedSignOff> refused,
