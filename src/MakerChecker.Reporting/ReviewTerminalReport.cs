@@ -92,6 +92,19 @@ public static class ReviewTerminalReport
         console.Write(coverage);
         console.WriteLine();
 
+        console.MarkupLine("[bold]Requests: ageing and lapses per skill[/]");
+        foreach (var a in report.Lapses)
+        {
+            console.MarkupLine($"  {E(a.Skill)}: {N(a.Opened)} opened, {(a.Expired > 0 ? "[red]" + N(a.Expired) + " lapsed[/]" : "0 lapsed")}, "
+                + $"{N(a.StillOpen)} still open{(a.OldestOpenAge is { } o ? $" (oldest {o.TotalHours.ToString("0.#", CultureInfo.InvariantCulture)} h)" : "")}");
+        }
+        console.MarkupLine($"[bold]Appeals: overturn rate per approver ({N(report.Appeals.Count)})[/]");
+        foreach (var a in report.Appeals)
+        {
+            console.MarkupLine($"  {E(a.ReviewerId)}: {N(a.Overturned)} of {N(a.Appealed)} appealed approvals overturned ({ReportFormat.Percent(a.OverturnRate)})");
+        }
+        console.WriteLine();
+
         console.MarkupLine($"[bold]Policy activations ({N(report.PolicyActivations.Count)})[/]");
         foreach (var a in report.PolicyActivations)
         {

@@ -15,8 +15,11 @@ internal static class RequestRules
     /// <summary>Whether the case may be recorded as shown to <paramref name="reviewerId"/>: the request is open and the reviewer known and active.</summary>
     public static Decision Present(CompiledPolicy policy, RequestState request, string reviewerId, PrincipalDefinition? reviewer, DateTimeOffset now)
     {
+        if (request.Status == ApprovalStatus.Expired || (request.IsOpen && request.IsExpiredAt(now)))
+        {
+            return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
+        }
         if (!request.IsOpen) return Refuse(ReasonCodes.RequestClosed, default, StatusName(request));
-        if (request.IsExpiredAt(now)) return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
         if (reviewer is null) return Refuse(ReasonCodes.PrincipalUnknown, default);
         if (reviewer.Status != PrincipalStatus.Active) return Refuse(ReasonCodes.PrincipalInactive, reviewer.Location);
         return Decision.OnRequest(
@@ -36,8 +39,11 @@ internal static class RequestRules
         CompiledPolicy policy, in PrincipalLookup principals, RequestState request, string reviewerId, PrincipalDefinition? reviewer,
         bool approve, string? reason, DateTimeOffset? presentedAt, DateTimeOffset now)
     {
+        if (request.Status == ApprovalStatus.Expired || (request.IsOpen && request.IsExpiredAt(now)))
+        {
+            return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
+        }
         if (!request.IsOpen) return Refuse(ReasonCodes.RequestClosed, default, StatusName(request));
-        if (request.IsExpiredAt(now)) return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
         if (!approve && string.IsNullOrWhiteSpace(reason)) return Refuse(ReasonCodes.ReasonRequired, default);
 
         var requester = principals.Find(request.RequesterId);

@@ -108,6 +108,7 @@ public sealed partial class ApprovalGate
             var request = await FindRequestLockedAsync(requestId).ConfigureAwait(false);
             if (request is null) return NotFound(inForce, requestId, principalId);
             var now = _time.GetUtcNow();
+            if (!await RecordLapseLockedAsync(inForce, request, now).ConfigureAwait(false)) return null;
             var by = ResolvePrincipal(principalId);
             var (code, rule, detail) = PolicyChangeRules.ActivateApproved(inForce, Principals(inForce), request, principalId, policy, now, out var approvers);
             if (code is not null)

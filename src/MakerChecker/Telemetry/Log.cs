@@ -57,4 +57,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3016, Level = LogLevel.Warning, Message = "{PrincipalId} resolved the outcome of {EntityType} {EntityId} as {Resolution}")]
     public static partial void OutcomeResolved(ILogger logger, string principalId, string entityType, string entityId, string resolution);
+
+    [LoggerMessage(EventId = 3017, Level = LogLevel.Information, Message = "Request {RequestId} for {Skill} lapsed: recorded approval.expired")]
+    public static partial void RequestExpired(ILogger logger, string requestId, string skill);
 }
