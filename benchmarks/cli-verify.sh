@@ -5,6 +5,8 @@
 #   benchmarks/cli-verify.sh                 # the tool as its csproj builds it
 #   benchmarks/cli-verify.sh --candidates    # also the tiering / ReadyToRun candidates (docs/performance.md)
 #
+# For upstream-layout bundles timed against the upstream verifier, see benchmarks/cli-verify-upstream.sh.
+#
 # Bundles: the demo's own bundle (samples/ClaimsReview, 1,551 events) and realistic claims-review bundles of 10k, 300k
 # and 1M events written by the exporter's chain appender (MakerChecker.Benchmarks audit-write-bundle). They are kept in
 # $CLI_VERIFY_DIR (default /tmp/mc-cli-verify, about 1.2 GB) and reused. SIZES and RUNS override the defaults.
@@ -21,13 +23,8 @@ candidates=false
 mkdir -p "$work/data"
 cd "$repo"
 
-build() { # name, then dotnet arguments
-    local name=$1; shift
-    echo "building $name" >&2
-    rm -rf "${work:?}/$name"
-    dotnet "$@" -c Release -o "$work/$name" -nologo -v quiet > "$work/$name.build.log" 2>&1 \
-        || { cat "$work/$name.build.log" >&2; exit 1; }
-}
+# shellcheck source=benchmarks/cli-verify-lib.sh
+source "$repo/benchmarks/cli-verify-lib.sh"
 
 # Bundles.
 if [[ ! -f $work/data/demo/run-001/bundle.json ]]; then
@@ -60,8 +57,6 @@ if $candidates; then
     build r2r-osr-off "${r2r[@]}" -p:TieredCompilationQuickJitForLoops=false
     tools+=(pgo-on tc-off osr-off r2r r2r-pgo-on r2r-tc-off r2r-osr-off)
 fi
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs; load$(uptime | sed 's/.*load average//')"

@@ -3,11 +3,19 @@ using MakerChecker.Benchmarks.Audit;
 
 // Pick benchmarks with --filter, e.g. --filter '*ChainVerification*'. See docs/performance.md for the figures.
 // "audit-peak-memory <sizes…>" measures the audit verifier's peak memory in a child process instead.
-// "audit-write-bundle <path> <count>" only writes a realistic signed bundle (for benchmarks/cli-verify.sh).
-if (args is ["audit-write-bundle", var bundlePath, var count])
+// "audit-write-bundle <path> <count> [upstream]" only writes a realistic signed bundle (for benchmarks/cli-verify.sh):
+// as our exporter writes it, or in the upstream export layout (indented, jsonb key order).
+if (args is ["audit-write-bundle", var bundlePath, var count, ..] && args.Length <= 4)
 {
-    await ClaimsReviewBundle.WriteAsync(bundlePath, int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
+    var upstream = args is [.., "upstream"];
+    await ClaimsReviewBundle.WriteAsync(bundlePath, int.Parse(count, System.Globalization.CultureInfo.InvariantCulture), upstream);
     return 0;
+}
+
+// "audit-row-cost <bundle> [rows]" times the verifier's per-row work on one thread (RowCostProbe).
+if (args is ["audit-row-cost", var costPath, ..])
+{
+    return RowCostProbe.Run(costPath, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
 }
 
 if (args is ["audit-peak-memory", ..] or ["audit-verify-one", ..])

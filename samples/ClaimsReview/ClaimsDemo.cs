@@ -24,6 +24,8 @@ namespace ClaimsReview;
 /// <param name="Verdict">The verification of the exported bundle.</param>
 /// <param name="Report">The rubber-stamp detector's report over the run.</param>
 /// <param name="RunFolder">Where the run's evidence is.</param>
+/// <param name="Files">The evidence beside the log: bundle, vkey, latest checkpoint, a member's receipt.</param>
+/// <param name="ClosingCommands">The inspector's commands the demo closes with, exactly as printed.</param>
 public sealed record DemoResult(
     string ScreenerDenyCode,
     string AgentSelfApprovalCode,
@@ -32,7 +34,9 @@ public sealed record DemoResult(
     int BatchApproved,
     AuditVerdict Verdict,
     ReviewReport Report,
-    string RunFolder);
+    string RunFolder,
+    EvidenceFiles Files,
+    IReadOnlyList<string> ClosingCommands);
 
 /// <summary>
 /// The PxDx story, end to end, on embedded defaults: a file audit log and an Ed25519 key under the evidence folder,
@@ -62,6 +66,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     private readonly SimulatedClock _clock = new(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
     private readonly Dictionary<string, JsonObject> _payloads = new(StringComparer.Ordinal);
     private int _claims = 1000;
+    private (string RequestId, string ClaimId) _member;
 
     /// <summary>Runs the story and writes it to the console.</summary>
     /// <returns>What happened; <see cref="DemoResult.Verdict"/> says whether the evidence verified.</returns>
@@ -86,22 +91,27 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         string screenerCode, agentCode, physicianCode;
         List<string> tooFast;
         int batch;
-        await using (var store = await FileAuditStore.OpenAsync(log, new FileAuditStoreOptions { TimeProvider = _clock }, cancellationToken))
+        EvidenceFiles files;
+        // The samples' default store: the log is signed as it is written, by the app's key (checkpoints every N events and T).
+        var origin = "claims-review.example/" + Path.GetFileName(run);
+        await using (var store = await DemoEvidence.OpenLogAsync(log, signer, origin, _clock, cancellationToken))
         {
-            await using var gate = new ApprovalGate(policy, store, _clock, sampleSource: () => 0.5);
-            screenerCode = await ScreeningAsync(gate);
-            (agentCode, physicianCode) = await SelfApprovalAsync(gate);
-            await HonestReviewsAsync(gate);
-            (tooFast, batch) = await BacklogAsync(gate, policy, policyText);
+            await using (var gate = new ApprovalGate(policy, store, _clock, sampleSource: () => 0.5))
+            {
+                screenerCode = await ScreeningAsync(gate);
+                (agentCode, physicianCode) = await SelfApprovalAsync(gate);
+                await HonestReviewsAsync(gate);
+                (tooFast, batch) = await BacklogAsync(gate, policy, policyText);
+            }
+
+            Title("5. The evidence");
+            files = await DemoEvidence.WriteAsync(store, signer, run, _member.RequestId, _member.ClaimId, _clock, cancellationToken);
+            Line($"The log was signed as it was written: {store.Checkpoints.Count} checkpoints by the app's key, every " +
+                 $"{DemoEvidence.CheckpointEveryEvents} events or {DemoEvidence.CheckpointInterval.TotalMinutes:0} simulated minutes and at the export; " +
+                 $"the latest covers all {store.LatestCheckpoint!.Checkpoint.Size} events.");
         }
 
-        Title("5. The evidence");
-        var bundle = Path.Combine(run, "bundle.json");
-        await using (var store = await FileAuditStore.OpenReadOnlyAsync(log, cancellationToken))
-        await using (var file = File.Create(bundle))
-        {
-            await BundleExporter.ExportFullAsync(store, signer, file, _clock, cancellationToken);
-        }
+        var bundle = files.Bundle;
         // Verified once, under the pinned key, then read into the detector's evidence: exactly as an inspector's
         // `makerchecker review report` makes its report from a bundle.
         var pinned = new BundleVerifierOptions { PinnedPublicKeyPem = await File.ReadAllTextAsync(publicKey, cancellationToken) };
@@ -110,6 +120,8 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         Line(verdict.IsValid
             ? $"[green]✔[/] Signed bundle [grey]{Esc(bundle)}[/]: {verdict.EventCount} events, chain and signature verify under the pinned key."
             : $"[red]✘ The bundle does not verify: {Esc(verdict.ToString())}[/]");
+        Line($"Beside it: the log's verifier key [grey]{Esc(files.VerifierKey)}[/], its latest signed checkpoint [grey]{Esc(files.Checkpoint)}[/], " +
+             $"and the receipt a member can keep for claim {Esc(files.ReceiptClaimId)} [grey]{Esc(files.Receipt)}[/].");
 
         var report = RubberStampDetector.Analyze(evidence);
         var summary = Path.Combine(run, "review-summary.md");
@@ -117,8 +129,9 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         var html = Path.Combine(run, "review-report.html");
         await File.WriteAllTextAsync(html, ReviewHtmlReport.Render(evidenceSummary, report), cancellationToken);
         ShowReport(report, summary, html);
-        Closing(bundle, publicKey, html, signer.Fingerprint);
-        return new DemoResult(screenerCode, agentCode, physicianCode, tooFast, batch, verdict, report, run);
+        var commands = DemoEvidence.Commands(files, log, publicKey);
+        Closing(commands, html, signer.Fingerprint);
+        return new DemoResult(screenerCode, agentCode, physicianCode, tooFast, batch, verdict, report, run, files, commands);
     }
 
     /// <summary>Act 1: the screen may flag; it may not deny.</summary>
@@ -127,11 +140,11 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         Title("1. The screening agent");
         for (var i = 0; i < 3; i++)
         {
-            var flagged = await gate.InvokeAsync(Screener, "coverage.flag@1", NextClaim(), Nothing);
+            var flagged = await gate.InvokeAsync(Screener, "coverage.flag@1", NextClaim(), Nothing, subject: Case());
             Line($"{Screener} flags claim {ClaimId()}: [green]{Esc(flagged.ReasonCode)}[/]");
             _clock.Advance(TimeSpan.FromSeconds(2));
         }
-        var deny = await gate.InvokeAsync(Screener, Deny, NextClaim(), Nothing);
+        var deny = await gate.InvokeAsync(Screener, Deny, NextClaim(), Nothing, subject: Case());
         Refusal($"{Screener} tries to deny claim {ClaimId()} itself", deny);
         Note("The screener's role forbids coverage.deny in every version, and a prohibition wins over any grant. " +
              "Without that line it would still be refused: deny by default, the role grants only coverage.flag@1 (skill_not_granted).");
@@ -166,6 +179,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         foreach (var (reviewer, dwell, rejection) in HonestReviews)
         {
             var opened = await OpenDenialAsync(gate, Drafter, Basis());
+            if (_member == default) _member = (opened.Request!.Id, ClaimId()); // the member whose receipt the evidence carries
             _clock.Advance(TimeSpan.FromMinutes(4)); // queue time, kept apart from dwell
             await SignAsync(gate, opened.Request!.Id, reviewer, dwell, rejection, Drafter);
         }
@@ -239,7 +253,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     private async Task<GateResult> OpenDenialAsync(ApprovalGate gate, string requester, ProposalBasis basis)
     {
         var claim = NextClaim();
-        var opened = await gate.InvokeAsync(requester, Deny, claim, Nothing, basis);
+        var opened = await gate.InvokeAsync(requester, Deny, claim, Nothing, basis, subject: Case());
         _payloads[opened.Request!.Id] = claim; // executing needs exactly the payload that was approved
         return opened;
     }
@@ -251,6 +265,9 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     }
 
     private string ClaimId() => "C-" + _claims.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The current claim as a case subject: every event about it carries its run id (audit export --case claim:C-n).</summary>
+    private string Case() => "claim:" + ClaimId();
 
     private static ProposalBasis Basis() => new("PXDX-7", "screen-2026.11", "sha256:4f1c9e", "procedure not supported by diagnosis");
 
@@ -300,15 +317,15 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         Line($"HTML review report (self-contained, open it in a browser): [grey]{Esc(html)}[/]");
     }
 
-    private void Closing(string bundle, string publicKey, string html, string fingerprint)
+    private void Closing(IReadOnlyList<string> commands, string html, string fingerprint)
     {
         Title("An inspector checks this without our app");
-        console.WriteLine($"  makerchecker audit verify {bundle} --key {publicKey}");
-        console.WriteLine($"  openssl pkey -pubin -in {publicKey} -outform DER | sha256sum    # must equal the key fingerprint; then sha256sum and");
-        console.WriteLine($"      openssl pkeyutl -verify on the bundle's manifest and hash chain, as docs/audit-format.md section 9 shows");
-        console.WriteLine($"  makerchecker review report {bundle} --key {publicKey} --html {html}");
+        Note("From the repository root, in bash. The CLI checks the bundle, the live log against its latest signed checkpoint, and the receipt; " +
+             "Go's golang.org/x/mod/sumdb/note and tlog check the checkpoint and the receipt; openssl checks the checkpoint's signature alone.");
+        // Written raw, one command a line, never wrapped: each line is meant to be pasted.
+        foreach (var command in commands) console.Profile.Out.Writer.WriteLine("  " + command);
         Line($"Key fingerprint: [grey]{Esc(fingerprint)}[/]");
-        Line($"The HTML report is at [grey]{Esc(html)}[/]. Without the tool installed, run each makerchecker command as: dotnet run --project src/MakerChecker.Cli -- ...");
+        Line($"The HTML report is at [grey]{Esc(html)}[/]. With the tool installed, 'dotnet run --project src/MakerChecker.Cli --' is just 'makerchecker'.");
     }
 
     private void Title(string text) => console.Write(new Rule($"[bold]{Esc(text)}[/]").LeftJustified());

@@ -6,7 +6,7 @@ using MakerChecker.Policy;
 // The minimal gate: one allowed call, one refused call, one gated denial that a physician signs. The README quotes this.
 var policy = PolicyLoader.LoadFile(Path.Combine(AppContext.BaseDirectory, "policies", "claims-review.yaml")).GetPolicyOrThrow();
 var clock = new ManualClock(DateTimeOffset.UtcNow);
-await using var log = new InMemoryAuditStore(timeProvider: clock);                  // or FileAuditStore.OpenAsync("audit.jsonl")
+await using var log = new InMemoryAuditStore(timeProvider: clock);                  // a durable, signed log: "Use it in your app"
 await using var gate = new ApprovalGate(policy, log, clock);
 var claim = new JsonObject { ["claim"] = new JsonObject { ["id"] = "C-1009", ["amount"] = 1840.5 } };
 ValueTask Deny(CancellationToken _) { Console.WriteLine("  -> claim C-1009 denied"); return ValueTask.CompletedTask; }

@@ -45,6 +45,47 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         }
     }
 
+    /// <summary>
+    /// Opens the audit log in the database <paramref name="connectionString"/> names for reading only (inspectors,
+    /// <c>makerchecker audit</c>): every session is <c>default_transaction_read_only</c>, nothing is migrated or written, and
+    /// the advisory lock appends take is never requested, so applications appending meanwhile are not blocked. Each read
+    /// is one snapshot of the committed events. Appends throw <see cref="InvalidOperationException"/>. A role with only
+    /// <c>SELECT</c> on <c>audit_events</c> and <c>audit_schema_version</c> is enough.
+    /// </summary>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <returns>The read-only store; dispose it to close its connections.</returns>
+    /// <exception cref="AuditStoreException">The database cannot be reached, holds no audit log, or has a newer schema.</exception>
+    public static async Task<PostgreSqlAuditStore> OpenReadOnlyAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        NpgsqlDataSource dataSource;
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            builder.Options = string.IsNullOrWhiteSpace(builder.Options)
+                ? "-c default_transaction_read_only=on"
+                : builder.Options + " -c default_transaction_read_only=on";
+            dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new AuditStoreException($"The PostgreSQL connection string is not valid: {ex.Message}", ex);
+        }
+
+        try
+        {
+            var log = await DbAuditLog.OpenReadOnlyAsync(new PostgreSqlDialect(dataSource, TimeSpan.FromSeconds(30)), cancellationToken)
+                .ConfigureAwait(false);
+            return new PostgreSqlAuditStore(log, dataSource);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     private sealed class PostgreSqlDialect(NpgsqlDataSource dataSource, TimeSpan lockTimeout) : DbDialect
     {
         // One advisory lock key for the log: every append, from any connection or process, holds it until commit.

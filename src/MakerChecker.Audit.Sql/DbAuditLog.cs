@@ -40,8 +40,8 @@ internal sealed class DbAuditLog : IAsyncDisposable
         ["seq", "id", "occurred_at", "actor_id", "event_type", "entity_type", "entity_id", "run_id", "row", "hash"];
 
     private readonly DbDialect _dialect;
-    private readonly DbConnection _writer;
-    private readonly AuditGroupCommit _queue;
+    private readonly DbConnection? _writer; // null when opened read-only
+    private readonly AuditGroupCommit? _queue;
 
     private DbAuditLog(DbDialect dialect, DbConnection writer, string instanceId, TimeProvider time, Func<Guid> newId, int maxGroup)
     {
@@ -51,7 +51,58 @@ internal sealed class DbAuditLog : IAsyncDisposable
         _queue = new AuditGroupCommit(instanceId, time, newId, maxGroup, dialect.What, CommitAsync);
     }
 
+    private DbAuditLog(DbDialect dialect, string instanceId)
+    {
+        _dialect = dialect;
+        InstanceId = instanceId;
+    }
+
     public string InstanceId { get; }
+
+    /// <summary>Whether the log was opened for reading only: appends throw, and no connection ever holds the write lock.</summary>
+    public bool IsReadOnly => _queue is null;
+
+    /// <summary>
+    /// Opens an existing log for reading only (inspectors, the CLI): no migration, no genesis, no write transaction, so
+    /// it never waits for or holds the log's write lock, and an application appending meanwhile is never blocked.
+    /// </summary>
+    /// <exception cref="AuditStoreException">There is no log (no schema, no genesis), its schema is newer than this library, or it cannot be read.</exception>
+    public static async Task<DbAuditLog> OpenReadOnlyAsync(DbDialect dialect, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                int version;
+                try
+                {
+                    await using var current = Command(connection, null, "SELECT COALESCE(MAX(version), 0) FROM audit_schema_version");
+                    version = Convert.ToInt32(
+                        await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+                }
+                catch (DbException ex)
+                {
+                    throw new AuditStoreException($"The audit store {dialect.What} holds no audit log (no audit_schema_version table): {ex.Message}", ex);
+                }
+
+                if (version > dialect.Migrations.Count)
+                {
+                    throw new AuditStoreException(
+                        $"The audit store {dialect.What} has schema version {version}, newer than this library knows ({dialect.Migrations.Count}). " +
+                        "Upgrade MakerChecker.");
+                }
+
+                var genesis = await ReadGenesisInstanceAsync(connection, null, dialect.What, cancellationToken).ConfigureAwait(false)
+                    ?? throw new AuditStoreException($"The audit store {dialect.What} holds no audit log: it has no genesis event (seq 1).");
+                return new DbAuditLog(dialect, genesis);
+            }
+        }
+        catch (Exception ex) when (ex is not (AuditStoreException or OperationCanceledException))
+        {
+            throw new AuditStoreException($"The audit store {dialect.What} could not be opened for reading: {ex.Message}", ex);
+        }
+    }
 
     /// <summary>Migrates the schema, writes the genesis of a new log, and starts the group-commit loop.</summary>
     /// <exception cref="AuditStoreException">The database holds the log of another instance, or it cannot be migrated.</exception>
@@ -89,10 +140,13 @@ internal sealed class DbAuditLog : IAsyncDisposable
         }
     }
 
-    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken) => _queue.AppendAsync(entry, cancellationToken);
+    public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken) => Writer.AppendAsync(entry, cancellationToken);
 
     public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken) =>
-        _queue.TryAppendAsync(entry, expectedLastSeq, cancellationToken);
+        Writer.TryAppendAsync(entry, expectedLastSeq, cancellationToken);
+
+    private AuditGroupCommit Writer => _queue ?? throw new InvalidOperationException(
+        $"The audit store {_dialect.What} was opened read-only (OpenReadOnlyAsync): it never appends. Open it with OpenAsync to write.");
 
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq, CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq", [fromSeq], cancellationToken);
@@ -128,8 +182,8 @@ internal sealed class DbAuditLog : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _queue.DisposeAsync().ConfigureAwait(false);
-        await _writer.DisposeAsync().ConfigureAwait(false);
+        if (_queue is not null) await _queue.DisposeAsync().ConfigureAwait(false);
+        if (_writer is not null) await _writer.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -138,10 +192,11 @@ internal sealed class DbAuditLog : IAsyncDisposable
     /// </summary>
     private async Task CommitAsync(AuditGroupChain chain, CancellationToken cancellationToken)
     {
-        await using var tx = await _dialect.BeginWriteAsync(_writer, cancellationToken).ConfigureAwait(false);
+        var writer = _writer!;
+        await using var tx = await _dialect.BeginWriteAsync(writer, cancellationToken).ConfigureAwait(false);
         long lastSeq;
         string headHex;
-        await using (var head = Command(_writer, tx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
+        await using (var head = Command(writer, tx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
         await using (var reader = await head.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -153,7 +208,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
             headHex = reader.GetString(1);
         }
 
-        await InsertAsync(_writer, tx, chain(lastSeq, headHex), cancellationToken).ConfigureAwait(false);
+        await InsertAsync(writer, tx, chain(lastSeq, headHex), cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -196,7 +251,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
         }
     }
 
-    private static async Task<string?> ReadGenesisInstanceAsync(DbConnection connection, DbTransaction tx, string what, CancellationToken cancellationToken)
+    private static async Task<string?> ReadGenesisInstanceAsync(DbConnection connection, DbTransaction? tx, string what, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, tx, "SELECT row FROM audit_events WHERE seq = 1");
         if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not byte[] row)

@@ -22,6 +22,11 @@ public abstract class SqlAuditStore : IAuditQuery, IStoredRowSource
     /// <inheritdoc/>
     public string InstanceId => _log.InstanceId;
 
+    /// <summary>
+    /// Whether the store was opened read-only (its package's <c>OpenReadOnlyAsync</c>): appends throw <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public bool IsReadOnly => _log.IsReadOnly;
+
     /// <inheritdoc/>
     public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) => _log.AppendAsync(entry, cancellationToken);
 

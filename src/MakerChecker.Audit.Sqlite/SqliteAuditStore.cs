@@ -35,12 +35,34 @@ public sealed class SqliteAuditStore : SqlAuditStore
             options.MaxGroupSize, cancellationToken).ConfigureAwait(false));
     }
 
-    private sealed class SqliteDialect(string path, TimeSpan lockTimeout) : DbDialect
+    /// <summary>
+    /// Opens the audit log in an existing SQLite file for reading only (inspectors, <c>makerchecker audit</c>): the file is
+    /// opened read-only, nothing is migrated or written, and no write lock is ever taken, so an application appending to
+    /// the same file meanwhile is not blocked (the database's WAL journal lets readers run beside the writer). Each read
+    /// is one snapshot of the committed events. Appends throw <see cref="InvalidOperationException"/>.
+    /// </summary>
+    /// <param name="path">The database file; must exist.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <returns>The read-only store; dispose it to close its connections.</returns>
+    /// <exception cref="AuditStoreException">The file is missing, is not a database, holds no audit log, or has a newer schema.</exception>
+    public static async Task<SqliteAuditStore> OpenReadOnlyAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new AuditStoreException($"There is no SQLite audit store at '{path}': the file does not exist.");
+        }
+
+        var dialect = new SqliteDialect(path, TimeSpan.FromSeconds(30), readOnly: true);
+        return new SqliteAuditStore(await DbAuditLog.OpenReadOnlyAsync(dialect, cancellationToken).ConfigureAwait(false));
+    }
+
+    private sealed class SqliteDialect(string path, TimeSpan lockTimeout, bool readOnly = false) : DbDialect
     {
         private readonly string _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
             DefaultTimeout = (int)Math.Ceiling(lockTimeout.TotalSeconds),
         }.ToString();
 
@@ -63,9 +85,11 @@ public sealed class SqliteAuditStore : SqlAuditStore
         {
             connection.Open();
             using var pragma = connection.CreateCommand();
-            // WAL lets readers run beside the writer; synchronous=FULL makes a committed append survive power loss.
-            pragma.CommandText =
-                $"PRAGMA busy_timeout = {(long)lockTimeout.TotalMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
+            // WAL lets readers run beside the writer; synchronous=FULL makes a committed append survive power loss. A
+            // reader leaves the journal mode as the writer set it (changing it would write to the file).
+            pragma.CommandText = readOnly
+                ? $"PRAGMA busy_timeout = {(long)lockTimeout.TotalMilliseconds}; PRAGMA query_only = ON;"
+                : $"PRAGMA busy_timeout = {(long)lockTimeout.TotalMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
             pragma.ExecuteNonQuery();
             return connection;
         }

@@ -49,6 +49,7 @@ internal static class CliApplication
         root.Subcommands.Add(audit);
         root.Subcommands.Add(KeygenCommand.Create(output, error));
         root.Subcommands.Add(ReviewCommands.Create(output));
+        root.Subcommands.Add(VerifierPageCommand.Create(output, error));
         return root;
     }
 }

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Testing;
+using MakerChecker.Audit.Transparency;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,8 +12,10 @@ namespace MakerChecker.Audit.PostgreSql.Tests;
 
 /// <summary><c>services.AddPostgreSqlAuditStore(...)</c>: one store per container, opened on first use without blocking, disposed by the container.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class PostgreSqlServiceCollectionTests(PostgresServer server)
+public sealed class PostgreSqlServiceCollectionTests(PostgresServer server) : IDisposable
 {
+    private readonly string _dir = Directory.CreateTempSubdirectory("mc-pg-di-").FullName;
+
     public static string? StoreSkipReason => PostgresServer.SkipReason;
 
     [StoreFact]
@@ -20,7 +24,12 @@ public sealed class PostgreSqlServiceCollectionTests(PostgresServer server)
         var connectionString = await server.NewSchemaAsync();
         var services = new ServiceCollection();
         services.AddPostgreSqlAuditStore(connectionString);
-        services.AddMakerChecker(o => o.Policy = GateTestPolicy.Load());
+        services.AddMakerChecker(o =>
+        {
+            o.Policy = GateTestPolicy.Load();
+            o.Checkpoints.KeyPath = NewKey(_dir);
+            o.Checkpoints.FilePrefix = Path.Combine(_dir, "audit");
+        });
         await using (var provider = services.BuildServiceProvider())
         {
             var gate = provider.GetRequiredService<ApprovalGate>();
@@ -37,6 +46,18 @@ public sealed class PostgreSqlServiceCollectionTests(PostgresServer server)
         var types = await reopened.ReadAsync().Select(e => e.EventType).ToListAsync();
         Assert.Contains("policy.activated", types);
         Assert.Contains("decision.allowed", types);
+        // Checkpointed by default: closing the gate signed a checkpoint of every event, kept beside the prefix.
+        using var signer = Ed25519KeyFile.LoadSigner(Path.Combine(_dir, "makerchecker.key"));
+        var vkey = NoteVerifierKey.FromEd25519("makerchecker.audit/" + reopened.InstanceId, signer.PublicKey.Span);
+        using var history = CheckpointHistory.Open(Path.Combine(_dir, "audit" + CheckpointedAuditStore.HistoryFileSuffix), vkey);
+        Assert.Equal(types.Count, history.Latest!.Checkpoint.Size);
+    }
+
+    private static string NewKey(string dir)
+    {
+        var key = Path.Combine(dir, "makerchecker.key");
+        Ed25519KeyFile.Create(key, Path.Combine(dir, "makerchecker.pub.pem"));
+        return key;
     }
 
     [StoreFact]
@@ -86,4 +107,6 @@ public sealed class PostgreSqlServiceCollectionTests(PostgresServer server)
     {
         Actor = new AuditActor("service", "di-test"), EventType = "test.appended", EntityType = "test", EntityId = "1", Payload = new JsonObject(),
     };
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -1,7 +1,9 @@
 using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Sqlite;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Testing;
+using MakerChecker.Audit.Transparency;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
 using Microsoft.Data.Sqlite;
@@ -21,7 +23,12 @@ public sealed class SqliteServiceCollectionTests : IDisposable
         var path = Path.Combine(_dir, "audit.db");
         var services = new ServiceCollection();
         services.AddSqliteAuditStore(path);
-        services.AddMakerChecker(o => o.Policy = GateTestPolicy.Load());
+        services.AddMakerChecker(o =>
+        {
+            o.Policy = GateTestPolicy.Load();
+            o.Checkpoints.KeyPath = NewKey(_dir);
+            o.Checkpoints.FilePrefix = Path.Combine(_dir, "audit");
+        });
         await using (var provider = services.BuildServiceProvider())
         {
             var gate = provider.GetRequiredService<ApprovalGate>();
@@ -40,6 +47,37 @@ public sealed class SqliteServiceCollectionTests : IDisposable
         var types = await reopened.ReadAsync().Select(e => e.EventType).ToListAsync();
         Assert.Contains("policy.activated", types);
         Assert.Contains("decision.allowed", types);
+        // Checkpointed by default: closing the gate signed a checkpoint of every event, kept beside the prefix.
+        using var signer = Ed25519KeyFile.LoadSigner(Path.Combine(_dir, "makerchecker.key"));
+        var vkey = NoteVerifierKey.FromEd25519("makerchecker.audit/" + reopened.InstanceId, signer.PublicKey.Span);
+        using var history = CheckpointHistory.Open(Path.Combine(_dir, "audit" + CheckpointedAuditStore.HistoryFileSuffix), vkey);
+        Assert.Equal(types.Count, history.Latest!.Checkpoint.Size);
+    }
+
+    private static string NewKey(string dir)
+    {
+        var key = Path.Combine(dir, "makerchecker.key");
+        Ed25519KeyFile.Create(key, Path.Combine(dir, "makerchecker.pub.pem"));
+        return key;
+    }
+
+    [Fact]
+    public async Task A_store_the_container_owns_is_checkpointed_by_the_gate_and_closed_once_without_error()
+    {
+        var path = Path.Combine(_dir, "owned.db");
+        var services = new ServiceCollection().AddSingleton<IAuditStore>(await SqliteAuditStore.OpenAsync(path));
+        services.AddMakerChecker(o =>
+        {
+            o.Policy = GateTestPolicy.Load();
+            o.Checkpoints.KeyPath = NewKey(_dir);
+            o.Checkpoints.FilePrefix = path;
+        });
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<ApprovalGate>().InvokeAsync("screener-bot", "coverage.flag@1", GateTestPolicy.Claim(), _ => ValueTask.CompletedTask);
+
+        await provider.DisposeAsync(); // the gate closes its checkpointed wrapper (a last checkpoint), then the container the store
+
+        Assert.True(File.Exists(path + CheckpointedAuditStore.HistoryFileSuffix));
     }
 
     [Fact]

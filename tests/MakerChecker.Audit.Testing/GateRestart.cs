@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using MakerChecker.Audit.Signing;
+using MakerChecker.Audit.Transparency;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
 using MakerChecker.Policy;
@@ -31,7 +33,11 @@ public static class GateRestart
         var claim = GateTestPolicy.Claim();
         Func<CancellationToken, ValueTask> action = _ => ValueTask.CompletedTask;
         string requestId;
-        await using (var before = Build(policy, time, addStore))
+        // The gate's log is signed as it is written (checkpointed by default): the key and the checkpoint history live here.
+        var keys = Directory.CreateTempSubdirectory("mc-gate-restart-").FullName;
+        using var cleanup = new TempFolder(keys);
+        Ed25519KeyFile.Create(Path.Combine(keys, "makerchecker.key"), Path.Combine(keys, "makerchecker.pub.pem"));
+        await using (var before = Build(policy, time, addStore, keys))
         {
             var gate = before.GetRequiredService<ApprovalGate>();
             var requested = await gate.InvokeAsync("screener-bot", "coverage.deny@1", claim, action);
@@ -43,14 +49,15 @@ public static class GateRestart
             }
         }
 
-        await using var after = Build(policy, time, addStore);
+        Assert.True(File.Exists(Path.Combine(keys, "audit" + CheckpointedAuditStore.HistoryFileSuffix)), "the closed gate signed no checkpoint");
+        await using var after = Build(policy, time, addStore, keys);
         var restarted = after.GetRequiredService<ApprovalGate>();
         await restarted.InitializeAsync();
         Assert.Equal(requestId, Assert.Single(restarted.GetOpenRequests()).Id);
         Assert.Equal(ReasonCodes.LimitExceeded, (await restarted.InvokeAsync("screener-bot", "coverage.flag@1", claim, action)).ReasonCode);
     }
 
-    private static ServiceProvider Build(Policy.Model.CompiledPolicy policy, TimeProvider time, Action<IServiceCollection> addStore)
+    private static ServiceProvider Build(Policy.Model.CompiledPolicy policy, TimeProvider time, Action<IServiceCollection> addStore, string keys)
     {
         var services = new ServiceCollection();
         services.AddSingleton(time);
@@ -59,7 +66,14 @@ public static class GateRestart
         {
             o.Policy = policy;
             o.TimeProvider = time;
+            o.Checkpoints.KeyPath = Path.Combine(keys, "makerchecker.key");
+            o.Checkpoints.FilePrefix = Path.Combine(keys, "audit");
         });
         return services.BuildServiceProvider();
+    }
+
+    private sealed class TempFolder(string path) : IDisposable
+    {
+        public void Dispose() => Directory.Delete(path, recursive: true);
     }
 }

@@ -40,4 +40,33 @@ internal static class CheckpointedLogs
 
         return store.VerifierKey.ToString();
     }
+
+    /// <summary>
+    /// Appends <paramref name="entries"/> to any store through a checkpointed store whose files are at
+    /// <paramref name="filePrefix"/> (required for a database-backed log), signed with <paramref name="keyFile"/>; it
+    /// disposes the store, which signs a last checkpoint. Returns the checkpoints' verifier key.
+    /// </summary>
+    public static async Task<string> AppendAsync(IAuditStore inner, string? filePrefix, string keyFile, IEnumerable<AuditEntry> entries)
+    {
+        using var signer = Ed25519KeyFile.LoadSigner(keyFile);
+        var options = new CheckpointedAuditStoreOptions { Signer = signer, Origin = Origin, FilePrefix = filePrefix };
+        await using var store = await CheckpointedAuditStore.OpenAsync(inner, options);
+        foreach (var entry in entries)
+        {
+            await store.AppendAsync(entry);
+        }
+
+        return store.VerifierKey.ToString();
+    }
+
+    /// <summary>Entry <paramref name="i"/> as <see cref="Entry"/> makes it, in the run of case <paramref name="subject"/>.</summary>
+    public static AuditEntry CaseEntry(int i, string subject) => new()
+    {
+        Actor = new AuditActor("human", "reviewer-1", "claims-reviewer"),
+        EventType = "approval.decided",
+        EntityType = "approval_request",
+        EntityId = $"req-{i}",
+        RunId = CaseSubject.RunIdFor(subject),
+        Payload = new JsonObject { ["decision"] = "approved" },
+    };
 }

@@ -1,4 +1,7 @@
+using System.Globalization;
 using ClaimsReview;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Transparency;
 using MakerChecker.Decisions;
 using MakerChecker.Review;
 using Spectre.Console;
@@ -35,8 +38,9 @@ public sealed class ClaimsDemoTests : IDisposable
         // The story on screen names the codes, and closes with the inspector's commands on the exported files.
         var text = writer.ToString();
         Assert.Contains("refused requester_cannot_approve", text, StringComparison.Ordinal);
-        Assert.Contains($"makerchecker audit verify {Path.Combine(result.RunFolder, "bundle.json")} --key {Path.Combine(_folder, "instance.pub.pem")}", text, StringComparison.Ordinal);
-        Assert.Contains("makerchecker review report", text, StringComparison.Ordinal);
+        var cli = "dotnet run --project src/MakerChecker.Cli --";
+        Assert.Contains($"{cli} audit verify {Path.Combine(result.RunFolder, "bundle.json")} --key {Path.Combine(_folder, "instance.pub.pem")}", text, StringComparison.Ordinal);
+        Assert.Contains($"{cli} review report", text, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(result.RunFolder, "review-summary.md")));
     }
 
@@ -55,6 +59,75 @@ public sealed class ClaimsDemoTests : IDisposable
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_folder, "instance.key")));
         }
+    }
+
+    [Fact]
+    public async Task The_log_is_signed_as_it_is_written_and_the_evidence_holds_the_vkey_the_latest_checkpoint_and_a_members_receipt()
+    {
+        var result = await Run(TextWriter.Null);
+        var files = result.Files;
+
+        // Beside the bundle, in the run folder; the checkpoint file is the history's latest note, byte for byte.
+        Assert.All(new[] { files.Bundle, files.VerifierKey, files.Checkpoint, files.Receipt },
+            f => Assert.Equal(result.RunFolder, Path.GetDirectoryName(f)));
+        var vkey = NoteVerifierKey.Parse((await File.ReadAllTextAsync(files.VerifierKey)).Trim());
+        await using var log = await FileAuditStore.OpenReadOnlyAsync(Path.Combine(result.RunFolder, "audit.jsonl"));
+        await using var store = await CheckpointedAuditStore.OpenReadOnlyAsync(log, new CheckpointedAuditStoreOptions { VerifierKey = vkey });
+        Assert.True(store.OpenReport.Extends, store.OpenReport.Failure);
+        Assert.Equal(store.LatestCheckpoint!.NoteText, await File.ReadAllTextAsync(files.Checkpoint));
+        Assert.Equal(result.Verdict.EventCount, store.LatestCheckpoint.Checkpoint.Size);
+        // Signed as written: checkpoints every N events during the story, not only the one at export.
+        Assert.True(store.Checkpoints.Count > result.Verdict.EventCount / DemoEvidence.CheckpointEveryEvents, $"{store.Checkpoints.Count} checkpoints");
+
+        Assert.True(Receipt.TryParse(await File.ReadAllBytesAsync(files.Receipt), out var receipt, out var malformed), malformed);
+        Assert.True(receipt.Verify([vkey]).IsValid);
+        Assert.Contains("\"approval.decided\"", receipt.EventJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_closing_makerchecker_command_succeeds_as_printed_from_the_repository_root()
+    {
+        var (text, result) = await RunPrinted();
+        var cli = result.ClosingCommands.Where(c => c.StartsWith("dotnet run --project src/MakerChecker.Cli -- ", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(4, cli.Count);
+        await AssertEachSucceedsAsync(cli, text);
+    }
+
+    [ToolFact]
+    public async Task Every_closing_go_and_openssl_command_succeeds_as_printed_and_fails_on_a_tampered_checkpoint()
+    {
+        var (text, result) = await RunPrinted();
+        var independent = result.ClosingCommands.Where(c => c.StartsWith("GO111MODULE=off", StringComparison.Ordinal) || c.Contains("openssl", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(2, independent.Count);
+        await AssertEachSucceedsAsync(independent, text);
+
+        // The same commands on a checkpoint whose size was changed fail: they check the signature, not only run.
+        var note = await File.ReadAllTextAsync(result.Files.Checkpoint);
+        var size = note.Split('\n')[1];
+        await File.WriteAllTextAsync(result.Files.Checkpoint, note.Replace($"\n{size}\n", $"\n{long.Parse(size, CultureInfo.InvariantCulture) - 1}\n", StringComparison.Ordinal));
+        foreach (var command in independent)
+        {
+            Assert.NotEqual(0, (await ShellCommand.RunAsync(command)).ExitCode);
+        }
+    }
+
+    private static async Task AssertEachSucceedsAsync(IEnumerable<string> commands, string printed)
+    {
+        foreach (var command in commands)
+        {
+            Assert.Contains("  " + command + Environment.NewLine, printed, StringComparison.Ordinal); // printed whole, on one line
+            var (exit, output) = await ShellCommand.RunAsync(command);
+            Assert.True(exit == 0, $"exit {exit} from: {command}\n{output}");
+        }
+    }
+
+    private async Task<(string Text, DemoResult Result)> RunPrinted()
+    {
+        using var writer = new StringWriter();
+        var result = await Run(writer);
+        return (writer.ToString(), result);
     }
 
     public void Dispose()

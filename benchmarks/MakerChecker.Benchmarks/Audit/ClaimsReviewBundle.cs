@@ -45,8 +45,11 @@ internal static class ClaimsReviewBundle
         },
     };
 
-    /// <summary>Writes a bundle of <paramref name="count"/> events (genesis included) to <paramref name="path"/>.</summary>
-    public static async Task WriteAsync(string path, int count)
+    /// <summary>
+    /// Writes a bundle of <paramref name="count"/> events (genesis included) to <paramref name="path"/>: as our exporter
+    /// writes it, or with <paramref name="upstreamLayout"/> as the upstream server exports it (<see cref="UpstreamLayout"/>).
+    /// </summary>
+    public static async Task WriteAsync(string path, int count, bool upstreamLayout = false)
     {
         var eventsPath = path + ".events";
         using var signer = Ed25519AuditSigner.Generate();
@@ -60,9 +63,9 @@ internal static class ClaimsReviewBundle
                 var stored = appender.Append(i == 0 ? ChainAppender.Genesis("bench-instance") : ChainAppender.Prepare(Entry(i)));
                 digest.Add(stored.Hash);
                 row.Clear();
-                row.Write(i == 0 ? "\n"u8 : ",\n"u8);
                 stored.WriteRow(row);
-                events.Write(row.WrittenSpan);
+                events.Write(upstreamLayout ? (i == 0 ? "\n    "u8 : ",\n    "u8) : (i == 0 ? "\n"u8 : ",\n"u8));
+                events.Write(upstreamLayout ? UpstreamLayout.Row(row.WrittenSpan) : row.WrittenSpan);
             }
         }
 
@@ -79,18 +82,18 @@ internal static class ClaimsReviewBundle
         };
 
         using var writer = new CanonicalJsonWriter();
-        writer.Output.Write("{\"manifest\":"u8);
         manifest.WriteTo(writer);
-        writer.Output.Write(",\"events\":["u8);
         await using (var bundle = File.Create(path))
         {
-            bundle.Write(writer.Output.WrittenSpan);
+            bundle.Write(upstreamLayout ? "{\n  \"manifest\": "u8 : "{\"manifest\":"u8);
+            bundle.Write(upstreamLayout ? UpstreamLayout.Manifest(writer.Output.WrittenSpan) : writer.Output.WrittenSpan);
+            bundle.Write(upstreamLayout ? ",\n  \"events\": ["u8 : ",\"events\":["u8);
             await using (var events = File.OpenRead(eventsPath))
             {
                 await events.CopyToAsync(bundle);
             }
 
-            bundle.Write("\n]}\n"u8);
+            bundle.Write(upstreamLayout ? "\n  ]\n}"u8 : "\n]}\n"u8);
         }
 
         File.Delete(eventsPath);

@@ -126,6 +126,9 @@ internal sealed class BundleTransparency
         }
     }
 
+    /// <summary>How many signed checkpoints the section holds.</summary>
+    public int Count => _records.Count;
+
     /// <summary>Adds the next event's leaf, in bundle order, noting the root at each checkpoint's size.</summary>
     public void AddLeaf(MerkleHash leafHash)
     {

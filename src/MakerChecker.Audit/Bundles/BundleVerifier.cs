@@ -200,7 +200,7 @@ public static class BundleVerifier
                     $"event hash digest mismatch: the events' hashes give {c.DigestHex()}, the manifest's eventHashesDigest is {m.EventHashesDigest} " +
                     "(events removed, added or reordered)")
                 : c.HashFailure ?? c.LinkFailure ?? CheckEnds(m, c) ?? _transparencyFailure ?? _transparency?.Conclude());
-            return WithKey(failure ?? new AuditVerdict { IsValid = true });
+            return WithKey(failure ?? new AuditVerdict { IsValid = true, CheckpointCount = _transparency?.Count ?? 0 });
         }
 
         private static AuditVerdict? CheckEnds(BundleManifest m, ChainChecker c)

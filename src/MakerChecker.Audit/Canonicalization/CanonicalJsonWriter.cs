@@ -34,6 +34,15 @@ internal sealed partial class CanonicalJsonWriter : IDisposable
     /// <summary>The canonical bytes written so far.</summary>
     public ByteBuffer Output { get; } = new(4096);
 
+    /// <summary>
+    /// The verifier's shortcut, off unless a caller sets it: the caller has checked that all the text the reader reads
+    /// is valid UTF-8, so strings and keys are not checked one by one, and tokens <see cref="CanonicalFastPath"/> proves
+    /// canonical (strings with only the escapes RFC 8785 writes, numbers already in ECMAScript form) are copied as they
+    /// are. Whitespace and key order are still resolved here. <see cref="JsonCanonicalizer"/>, the reference
+    /// verifier's canonicalizer, leaves it off, so that the differential tests compare the shortcut with the definition.
+    /// </summary>
+    public bool CopiesCanonicalTokens { get; set; }
+
     /// <summary>Canonicalizes the one JSON value that <paramref name="json"/> holds and appends it to <see cref="Output"/>.</summary>
     /// <exception cref="CanonicalJsonException">The text is not a single well-formed I-JSON value.</exception>
     public void WriteDocument(ReadOnlySpan<byte> json)
@@ -88,6 +97,9 @@ internal sealed partial class CanonicalJsonWriter : IDisposable
             case JsonTokenType.String:
                 WriteStringToken(ref reader);
                 break;
+            case JsonTokenType.Number when CopiesCanonicalTokens && CanonicalFastPath.IsCanonicalNumber(reader.ValueSpan):
+                Output.Write(reader.ValueSpan); // already in ECMAScript form: what WriteNumber would write
+                break;
             case JsonTokenType.Number:
                 WriteNumber(reader.ValueSpan);
                 break;
@@ -109,23 +121,31 @@ internal sealed partial class CanonicalJsonWriter : IDisposable
     public void WriteStringToken(ref Utf8JsonReader reader)
     {
         var raw = reader.ValueSpan;
-        if (!reader.ValueIsEscaped)
+        if (!reader.ValueIsEscaped || (CopiesCanonicalTokens && CanonicalFastPath.IsCanonicalString(raw, isEscaped: true, knownValidUtf8: true)))
         {
-            // Unescaped JSON strings cannot hold quotes, backslashes or control characters: copy them as they are.
-            if (!Utf8.IsValid(raw))
+            // Unescaped JSON strings cannot hold quotes, backslashes or control characters, and escapes RFC 8785
+            // writes itself decode to what they would be written as: copy them as they are.
+            if (!CopiesCanonicalTokens && !Utf8.IsValid(raw))
             {
                 throw new CanonicalJsonException(InvalidUtf8, "A string is not valid UTF-8.");
             }
 
-            Output.Write((byte)'"');
-            Output.Write(raw);
-            Output.Write((byte)'"');
+            WriteQuoted(raw);
             return;
         }
 
         _unescaped.Clear();
         Unescape(raw, _unescaped);
         WriteString(_unescaped.WrittenSpan);
+    }
+
+    private void WriteQuoted(ReadOnlySpan<byte> raw)
+    {
+        var span = Output.GetSpan(raw.Length + 2);
+        span[0] = (byte)'"';
+        raw.CopyTo(span[1..]);
+        span[raw.Length + 1] = (byte)'"';
+        Output.Advance(raw.Length + 2);
     }
 
     /// <summary>Writes <paramref name="utf8"/> (already unescaped, valid UTF-8) as a canonical JSON string.</summary>
@@ -210,13 +230,14 @@ internal sealed partial class CanonicalJsonWriter : IDisposable
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var keyStart = _keys.Length;
-            if (reader.ValueIsEscaped)
+            var escaped = reader.ValueIsEscaped;
+            if (escaped)
             {
                 Unescape(reader.ValueSpan, _keys);
             }
             else
             {
-                if (!Utf8.IsValid(reader.ValueSpan))
+                if (!CopiesCanonicalTokens && !Utf8.IsValid(reader.ValueSpan))
                 {
                     throw new CanonicalJsonException(InvalidUtf8, "An object key is not valid UTF-8.");
                 }
@@ -230,7 +251,15 @@ internal sealed partial class CanonicalJsonWriter : IDisposable
             }
 
             var member = new Member(keyStart, _keys.Length - keyStart, Output.Length, 0);
-            WriteString(_keys.WrittenSpan.Slice(member.KeyStart, member.KeyLength));
+            if (escaped)
+            {
+                WriteString(_keys.WrittenSpan.Slice(member.KeyStart, member.KeyLength));
+            }
+            else
+            {
+                WriteQuoted(reader.ValueSpan); // an unescaped key needs no escapes
+            }
+
             Output.Write((byte)':');
             reader.Read();
             WriteValue(ref reader);

@@ -92,6 +92,7 @@ internal sealed class EventRowParser : IDisposable
     {
         _writer.Output.Clear();
         _rowIsValidUtf8 = System.Text.Unicode.Utf8.IsValid(row);
+        _writer.CopiesCanonicalTokens = _rowIsValidUtf8;
         var result = default(ParsedRow);
         var seen = 0;
         var reader = new Utf8JsonReader(row, new JsonReaderOptions { MaxDepth = 64 });

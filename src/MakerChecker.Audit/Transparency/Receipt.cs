@@ -205,9 +205,31 @@ public sealed class Receipt
                 proof.Add(hash);
             }
 
-            receipt = new Receipt(eventJson.GetString()!, leafIndex, proof, checkpoint.GetString()!);
+            if (!TryReadText(eventJson, "event", out var eventText, out failure) || !TryReadText(checkpoint, "checkpoint", out var note, out failure))
+            {
+                return false;
+            }
+
+            receipt = new Receipt(eventText, leafIndex, proof, note);
             failure = null;
             return true;
+        }
+    }
+
+    /// <summary>A string member's text; false (with the failure) when an escape leaves a lone surrogate, which no text holds.</summary>
+    private static bool TryReadText(JsonElement element, string member, [NotNullWhen(true)] out string? text, [NotNullWhen(false)] out string? failure)
+    {
+        try
+        {
+            text = element.GetString()!;
+            failure = null;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = null;
+            failure = $"receipt '{member}' holds an unpaired UTF-16 surrogate (\\uD800-\\uDFFF alone), which is not text";
+            return false;
         }
     }
 

@@ -26,6 +26,12 @@ public sealed record AuditVerdict
     /// <summary>How many events were read.</summary>
     public long EventCount { get; init; }
 
+    /// <summary>
+    /// How many signed checkpoints were verified with the events: a valid full bundle's <c>transparency</c> checkpoints
+    /// (each signature, each consistency proof, each root against the events); 0 when it has none or verification failed.
+    /// </summary>
+    public int CheckpointCount { get; init; }
+
     /// <inheritdoc/>
     public override string ToString() => IsValid
         ? $"valid ({EventCount} events, key {KeyFingerprint ?? "none"})"

@@ -41,10 +41,16 @@ internal static class ArgumentChecks
 
         try
         {
-            var fingerprint = Ed25519KeyFile.ReadFingerprint(keyFile.FullName);
-            return (await File.ReadAllTextAsync(keyFile.FullName, cancellationToken).ConfigureAwait(false), fingerprint);
+            // Read once, bounded: a key file is a hundred bytes, whatever the path turns out to be (a pipe, a device).
+            var pem = BoundedFile.ReadText(keyFile.FullName, BoundedFile.KeyBytes, "the key file");
+            if (!PublicKeyPem.TryDecode(pem, out var raw, lenient: true))
+            {
+                throw new FormatException($"'{keyFile.FullName}' is not an Ed25519 SPKI PEM public key (-----BEGIN PUBLIC KEY-----).");
+            }
+
+            return (pem, PublicKeyPem.Fingerprint(raw));
         }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is FormatException or InvalidDataException)
         {
             await UsageAsync(error, ex.Message, cancellationToken).ConfigureAwait(false);
             return null;

@@ -6,6 +6,7 @@ using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
 using MakerChecker.Audit.Verification;
+using MakerChecker.Cli.Logs;
 using Spectre.Console;
 
 namespace MakerChecker.Cli.Commands;
@@ -22,40 +23,48 @@ internal static class AuditCommands
     {
         var audit = new Command("audit", "Verify and export audit evidence.");
         audit.Subcommands.Add(Verify(output, error));
-        audit.Subcommands.Add(Export(output, error));
+        audit.Subcommands.Add(ExportCommand.Create(output, error));
         return audit;
     }
 
     private static Command Verify(TextWriter output, TextWriter error)
     {
-        var path = new Argument<FileInfo>("PATH") { Description = "A bundle (.json), or a live file store (.jsonl, opened read-only)." };
+        var path = new Argument<string>("PATH") { Description = AuditLogLocation.Description };
         ArgumentChecks.RejectOptionLikePaths(path);
         var key = new Option<FileInfo?>("--key") { Description = "Pin the instance's public key (SPKI PEM): a bundle signed by any other key fails." };
         var vkey = new Option<string?>("--vkey")
         {
             Description = "A live store only: pin its checkpoint key (name+keyid+base64, or a file holding it); every checkpoint signature is then checked.",
         };
+        var requireCheckpoints = new Option<bool>("--require-checkpoints")
+        {
+            Description = "Fail unless the evidence is checked against signed checkpoints: a store's (with --vkey), or a bundle's transparency section.",
+        };
+        var checkpoints = new Option<string?>("--checkpoints") { Description = AuditLogLocation.CheckpointsDescription };
         var json = new Option<bool>("--json") { Description = "Write machine-readable JSON." };
         var verify = new Command(
             "verify",
             "Verify a bundle or a live store offline: hashes, chain, manifest and signature; a live store with checkpoints is checked against the latest. " +
             "Exit 0 verified, 1 failed, 2 usage error.");
         verify.Arguments.Add(path);
-        verify.Options.Add(key);
-        verify.Options.Add(vkey);
-        verify.Options.Add(json);
+        foreach (var option in new Option[] { key, vkey, requireCheckpoints, checkpoints, json }) verify.Options.Add(option);
         verify.SetAction(async (parse, cancellationToken) =>
         {
-            var file = parse.GetValue(path)!;
-            var keyFile = parse.GetValue(key);
-            if (!file.Exists)
+            if (!AuditLogLocation.TryParse(parse.GetValue(path)!, out var log, out var invalid))
             {
-                var missing = $"'{file}' does not exist. Give a bundle exported with 'makerchecker audit export', or a store's .jsonl file.";
+                return await ArgumentChecks.UsageAsync(error, invalid!, cancellationToken).ConfigureAwait(false);
+            }
+
+            var keyFile = parse.GetValue(key);
+            if (log!.IsMissingFile)
+            {
+                var missing = $"'{log.Display}' does not exist. Give a bundle exported with 'makerchecker audit export', a store's .jsonl file, " +
+                    "sqlite:PATH or postgres:CONNECTION.";
                 return await ArgumentChecks.UsageAsync(error, missing, cancellationToken).ConfigureAwait(false);
             }
 
-            var isStore = file.Extension.Equals(".jsonl", StringComparison.OrdinalIgnoreCase);
-
+            var isStore = log.IsStore;
+            var required = parse.GetValue(requireCheckpoints);
             AuditVerdict verdict;
             string? pinned = null;
             LatestCheckpointCheck? checkpoint = null;
@@ -67,6 +76,13 @@ internal static class AuditCommands
                     return await ArgumentChecks.UsageAsync(error, ArgumentChecks.KeyDoesNotApplyToStore, cancellationToken).ConfigureAwait(false);
                 }
 
+                if (required && vkeyText is null)
+                {
+                    const string Unpinned = "--require-checkpoints needs --vkey: a checkpoint whose signature is not checked proves nothing. " +
+                        "Get the key with 'makerchecker audit vkey --public-key PUBLIC.pem --origin ORIGIN'.";
+                    return await ArgumentChecks.UsageAsync(error, Unpinned, cancellationToken).ConfigureAwait(false);
+                }
+
                 NoteVerifierKey? checkpointKey = null;
                 if (vkeyText is not null)
                 {
@@ -76,12 +92,15 @@ internal static class AuditCommands
 
                 try
                 {
-                    (verdict, checkpoint) = await StoreVerification.VerifyAsync(file.FullName, checkpointKey, cancellationToken).ConfigureAwait(false);
+                    await using var store = await log.OpenReadOnlyAsync(cancellationToken).ConfigureAwait(false);
+                    (verdict, checkpoint) = await StoreVerification.VerifyAsync(store, log.HistoryPath(parse.GetValue(checkpoints)), checkpointKey,
+                        cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is FormatException or AuditStoreException or CanonicalJsonException or IOException or UnauthorizedAccessException)
                 {
                     // A store too damaged to read event by event has still failed verification: say why, exit 1.
-                    await error.WriteLineAsync($"FAILED: {file}: the store cannot be read: {ex.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
+                    await error.WriteLineAsync($"FAILED: {log.Display}: the store cannot be read: {ex.Message}".AsMemory(), cancellationToken)
+                        .ConfigureAwait(false);
                     return ExitCodes.Failure;
                 }
             }
@@ -97,19 +116,30 @@ internal static class AuditCommands
                 string? pem = null;
                 if (keyFile is not null)
                 {
-                    if (await ArgumentChecks.ReadPinnedKeyAsync(keyFile, error, cancellationToken).ConfigureAwait(false) is not { } key) return ExitCodes.Usage;
-                    (pem, pinned) = key;
+                    if (await ArgumentChecks.ReadPinnedKeyAsync(keyFile, error, cancellationToken).ConfigureAwait(false) is not { } k) return ExitCodes.Usage;
+                    (pem, pinned) = k;
                 }
                 var options = new BundleVerifierOptions { PinnedPublicKeyPem = pem };
+                var file = new FileInfo(log.Target);
                 var showProgress = IsInteractive(output) && file.Length >= ProgressThresholdBytes;
                 verdict = await VerifyBundleAsync(file, options, showProgress, cancellationToken).ConfigureAwait(false);
+                if (required && verdict.IsValid && verdict.CheckpointCount == 0)
+                {
+                    verdict = verdict with
+                    {
+                        IsValid = false, ReasonCode = AuditReasonCodes.CheckpointMissing,
+                        Reason = "--require-checkpoints was given but the bundle has no transparency section (a run bundle never has one; " +
+                            "export a full bundle of a checkpointed log with its checkpoint key)",
+                    };
+                }
             }
 
+            var display = log.Display;
             if (parse.GetValue(json))
             {
                 var report = new
                 {
-                    Path = file.ToString(),
+                    Path = display,
                     Kind = isStore ? "store" : "bundle",
                     Verified = verdict.IsValid,
                     verdict.EventCount,
@@ -118,6 +148,7 @@ internal static class AuditCommands
                     verdict.ReasonCode,
                     verdict.Reason,
                     verdict.FailedSeq,
+                    CheckpointsVerified = isStore ? (checkpoint is { SignerPinned: true } ? checkpoint.Number : 0) : verdict.CheckpointCount,
                     Checkpoint = checkpoint is null ? null : new
                     {
                         checkpoint.Number,
@@ -133,8 +164,8 @@ internal static class AuditCommands
             else
             {
                 var line = isStore && verdict.IsValid
-                    ? StoreVerification.DescribeVerified(file.ToString(), verdict, checkpoint)
-                    : Describe(file.ToString(), isStore, verdict, pinned);
+                    ? StoreVerification.DescribeVerified(display, verdict, checkpoint)
+                    : Describe(display, isStore, verdict, pinned);
                 await output.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
             }
             return verdict.IsValid ? ExitCodes.Success : ExitCodes.Failure;
@@ -142,152 +173,20 @@ internal static class AuditCommands
         return verify;
     }
 
-    private static Command Export(TextWriter output, TextWriter error)
-    {
-        var storePath = new Argument<FileInfo>("STORE") { Description = "The live file store (.jsonl), opened read-only." };
-        ArgumentChecks.RejectOptionLikePaths(storePath);
-        var outFile = new Option<FileInfo>("--out") { Description = "The bundle to write; must not exist.", Required = true };
-        var run = new Option<string?>("--run") { Description = "Export only the events of this run (a run bundle); without it, the whole log." };
-        var key = new Option<FileInfo>("--key") { Description = "The instance's private key (PKCS#8 PEM) that signs the manifest.", Required = true };
-        var export = new Command("export", "Export a signed bundle of a store's events (full, or one --run), streaming; then verify what was written.");
-        export.Arguments.Add(storePath);
-        export.Options.Add(outFile);
-        export.Options.Add(run);
-        export.Options.Add(key);
-        export.SetAction(async (parse, cancellationToken) =>
-        {
-            var store = parse.GetValue(storePath)!;
-            var destination = parse.GetValue(outFile)!;
-            var keyFile = parse.GetValue(key)!;
-            var runId = parse.GetValue(run);
-            if (!store.Exists) return await ArgumentChecks.UsageAsync(error, $"Store '{store}' does not exist.", cancellationToken).ConfigureAwait(false);
-            if (!keyFile.Exists)
-            {
-                var missing = $"Key file '{keyFile}' does not exist. Create one with 'makerchecker keygen --out DIR'.";
-                return await ArgumentChecks.UsageAsync(error, missing, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (destination.Exists)
-            {
-                var exists = $"'{destination}' exists; export never overwrites evidence. Choose another --out.";
-                return await ArgumentChecks.UsageAsync(error, exists, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (destination.Directory is not { Exists: true })
-            {
-                var missing = $"the directory of --out '{destination}' does not exist; create it or choose another --out.";
-                return await ArgumentChecks.UsageAsync(error, missing, cancellationToken).ConfigureAwait(false);
-            }
-            if (runId is { Length: 0 }) return await ArgumentChecks.UsageAsync(error, "--run needs a run id.", cancellationToken).ConfigureAwait(false);
-
-            Ed25519AuditSigner signer;
-            try
-            {
-                signer = Ed25519KeyFile.LoadSigner(keyFile.FullName);
-            }
-            catch (FormatException ex)
-            {
-                return await ArgumentChecks.UsageAsync(error, ex.Message, cancellationToken).ConfigureAwait(false);
-            }
-
-            using (signer)
-            {
-                return await ExportAsync(store, destination, runId, signer, output, error, cancellationToken).ConfigureAwait(false);
-            }
-        });
-        return export;
-    }
-
-    /// <summary>
-    /// Verifies the store with its own verifier (and against its latest checkpoint, if it has one), and only if it
-    /// verifies signs a bundle of it: into a temporary file in the --out directory, verified again under the signing
-    /// key, then moved into place. On any failure nothing is
-    /// left at --out and no temporary file remains; the reason is one line, never a stack trace.
-    /// </summary>
-    private static async Task<int> ExportAsync(
-        FileInfo store, FileInfo destination, string? runId, Ed25519AuditSigner signer, TextWriter output, TextWriter error,
-        CancellationToken cancellationToken)
-    {
-        var temp = Path.Combine(destination.DirectoryName!, $".{destination.Name}.{Guid.NewGuid():N}.partial");
-        AuditVerdict verdict;
-        try
-        {
-            await using (var source = await FileAuditStore.OpenReadOnlyAsync(store.FullName, cancellationToken).ConfigureAwait(false))
-            {
-                // The chain, and the latest checkpoint when there is one: a truncated checkpointed log is never signed.
-                var (stored, _) = await StoreVerification.VerifyAsync(source, pinned: null, cancellationToken).ConfigureAwait(false);
-                if (!stored.IsValid)
-                {
-                    var failure = $"{Describe(store.ToString(), isStore: true, stored, pinned: null)}; nothing was signed or written to '{destination}'.";
-                    await error.WriteLineAsync(failure.AsMemory(), cancellationToken).ConfigureAwait(false);
-                    return ExitCodes.Failure;
-                }
-
-                await using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-                if (runId is null) await BundleExporter.ExportFullAsync(source, signer, stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-                else await BundleExporter.ExportRunAsync(source, runId, signer, stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            var pinned = new BundleVerifierOptions { PinnedPublicKeyPem = signer.PublicKeyPem };
-            verdict = await BundleVerifier.VerifyFileAsync(temp, pinned, cancellationToken).ConfigureAwait(false);
-            if (!verdict.IsValid)
-            {
-                // The store verified but what was written does not (it changed under us, or the disk lied): keep nothing.
-                DeleteQuietly(temp);
-                var failure =
-                    $"{Describe(temp, isStore: false, verdict, signer.Fingerprint)}; the bundle was discarded and nothing written to '{destination}'.";
-                await error.WriteLineAsync(failure.AsMemory(), cancellationToken).ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
-            File.Move(temp, destination.FullName, overwrite: false);
-        }
-        catch (Exception ex) when (ex is AuditStoreException or IOException or UnauthorizedAccessException or FormatException or CanonicalJsonException)
-        {
-            DeleteQuietly(temp);
-            var failure = $"error: cannot export '{store}': {ex.Message} Nothing was written to '{destination}'.";
-            await error.WriteLineAsync(failure.AsMemory(), CancellationToken.None).ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-        catch (OperationCanceledException)
-        {
-            DeleteQuietly(temp);
-            throw;
-        }
-
-        var kind = runId is null ? "full bundle" : $"run bundle for run {runId}";
-        var exported = $"exported {kind}: {destination} ({verdict.EventCount} events), signed by {signer.Fingerprint}";
-        await output.WriteLineAsync(exported.AsMemory(), cancellationToken).ConfigureAwait(false);
-        var verified = Describe(destination.ToString(), isStore: false, verdict, signer.Fingerprint);
-        await output.WriteLineAsync(verified.AsMemory(), cancellationToken).ConfigureAwait(false);
-        if (runId is not null && verdict.EventCount == 0)
-        {
-            var warning = $"warning: the store has no events of run '{runId}'; check the run id.";
-            await error.WriteLineAsync(warning.AsMemory(), cancellationToken).ConfigureAwait(false);
-        }
-        return ExitCodes.Success;
-    }
-
-    /// <summary>Removes a temporary file if it is there; a failure to remove it must not hide the error being reported.</summary>
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Nothing more can be done here; the error that led here is what the user needs to see.
-        }
-    }
-
-    private static string Describe(string path, bool isStore, AuditVerdict verdict, string? pinned)
+    /// <summary>The one line that says whether evidence verified, and if not, what failed where.</summary>
+    internal static string Describe(string path, bool isStore, AuditVerdict verdict, string? pinned)
     {
         if (verdict.IsValid)
         {
             var trust = pinned is null ? "not pinned: compare it with the fingerprint you trust, or pass --key" : "pinned";
-            return $"verified: {path}: {verdict.EventCount} events, hashes, chain, manifest and signature check; key {verdict.KeyFingerprint} ({trust})";
+            var checkpoints = verdict.CheckpointCount switch
+            {
+                0 => string.Empty,
+                1 => "; 1 signed checkpoint verified against the events",
+                var n => $"; {n} signed checkpoints verified against the events",
+            };
+            return $"verified: {path}: {verdict.EventCount} events, hashes, chain, manifest and signature check; key {verdict.KeyFingerprint} ({trust})" +
+                checkpoints;
         }
         var where = verdict.FailedSeq is { } seq ? $" at seq {seq}" : "";
         var key = verdict.KeyFingerprint is { } k ? $"; bundle key {k}" : "";

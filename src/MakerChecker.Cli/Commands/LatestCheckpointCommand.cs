@@ -4,6 +4,7 @@ using System.Text;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
+using MakerChecker.Cli.Logs;
 
 namespace MakerChecker.Cli.Commands;
 
@@ -17,10 +18,8 @@ internal static class LatestCheckpointCommand
 {
     public static Command Create(TextWriter output)
     {
-        var log = new Argument<FileInfo>("PATH")
-        {
-            Description = "The audit log (JSON Lines file store), with its .checkpoints file beside it; opened read-only.",
-        };
+        var log = new Argument<string>("PATH") { Description = AuditLogLocation.Description };
+        var checkpoints = new Option<string?>("--checkpoints") { Description = AuditLogLocation.CheckpointsDescription };
         ArgumentChecks.RejectOptionLikePaths(log);
         var vkey = ReceiptCommands.VerifierKeyOption();
         var file = new Option<FileInfo?>("--output", "-o") { Description = "Write the note to this file (must not exist) instead of standard output." };
@@ -31,10 +30,16 @@ internal static class LatestCheckpointCommand
         command.Arguments.Add(log);
         command.Options.Add(vkey);
         command.Options.Add(file);
+        command.Options.Add(checkpoints);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            var path = parse.GetValue(log)!.FullName;
+            if (!AuditLogLocation.TryParse(parse.GetValue(log)!, out var location, out var invalid))
+            {
+                return await ArgumentChecks.UsageAsync(error, invalid!, cancellationToken).ConfigureAwait(false);
+            }
+
+            var path = location!.Display;
             var destination = parse.GetValue(file);
             var (key, keyFailure) = ReceiptCommands.ReadVerifierKey(parse.GetValue(vkey)!);
             if (key is null) return await ArgumentChecks.UsageAsync(error, keyFailure!, cancellationToken).ConfigureAwait(false);
@@ -44,7 +49,7 @@ internal static class LatestCheckpointCommand
                 return await ArgumentChecks.UsageAsync(error, exists, cancellationToken).ConfigureAwait(false);
             }
 
-            if (!File.Exists(path))
+            if (location.IsMissingFile)
             {
                 return await FailAsync(error, $"error: no audit log at '{path}'.", cancellationToken).ConfigureAwait(false);
             }
@@ -52,7 +57,7 @@ internal static class LatestCheckpointCommand
             string note;
             try
             {
-                var (latest, failure) = await ReadLatestAsync(path, key, cancellationToken).ConfigureAwait(false);
+                var (latest, failure) = await ReadLatestAsync(location, parse.GetValue(checkpoints), key, cancellationToken).ConfigureAwait(false);
                 if (latest is null) return await FailAsync(error, failure!, cancellationToken).ConfigureAwait(false);
                 note = latest;
             }
@@ -85,28 +90,17 @@ internal static class LatestCheckpointCommand
     }
 
     /// <summary>The latest note of a log that verifies and extends it, or why there is none to give.</summary>
-    private static async Task<(string? Note, string? Failure)> ReadLatestAsync(string path, NoteVerifierKey key, CancellationToken cancellationToken)
+    private static async Task<(string? Note, string? Failure)> ReadLatestAsync(
+        AuditLogLocation location, string? checkpoints, NoteVerifierKey key, CancellationToken cancellationToken)
     {
-        var inner = await FileAuditStore.OpenReadOnlyAsync(path, cancellationToken).ConfigureAwait(false);
-        if (!inner.OpenVerdict.IsValid)
+        var path = location.Display;
+        var options = new CheckpointedAuditStoreOptions { VerifierKey = key };
+        var (store, verdict) = await location.OpenCheckpointedAsync(options, checkpoints, cancellationToken).ConfigureAwait(false);
+        if (store is null)
         {
-            var verdict = inner.OpenVerdict;
-            await inner.DisposeAsync().ConfigureAwait(false);
-            var at = verdict.FailedSeq is { } failed ? $" at seq {failed.ToString(CultureInfo.InvariantCulture)}" : string.Empty;
+            var at = verdict!.FailedSeq is { } failed ? $" at seq {failed.ToString(CultureInfo.InvariantCulture)}" : string.Empty;
             return (null, $"error: {verdict.ReasonCode}: the audit log '{path}' fails verification{at} ({verdict.Reason}). " +
                 $"Run 'makerchecker audit verify {path}'.");
-        }
-
-        CheckpointedAuditStore store;
-        try
-        {
-            store = await CheckpointedAuditStore.OpenReadOnlyAsync(inner, new CheckpointedAuditStoreOptions { VerifierKey = key }, cancellationToken)
-                .ConfigureAwait(false);
-        }
-        catch
-        {
-            await inner.DisposeAsync().ConfigureAwait(false);
-            throw;
         }
 
         await using (store.ConfigureAwait(false))

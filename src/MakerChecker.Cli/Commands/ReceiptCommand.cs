@@ -5,6 +5,7 @@ using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
 using MakerChecker.Audit.Verification;
+using MakerChecker.Cli.Logs;
 
 namespace MakerChecker.Cli.Commands;
 
@@ -17,10 +18,8 @@ internal static class ReceiptCommand
 {
     public static Command Create(TextWriter output)
     {
-        var log = new Argument<FileInfo>("PATH")
-        {
-            Description = "The audit log (JSON Lines file store), with its .checkpoints (and .merkle) files beside it; opened read-only.",
-        };
+        var log = new Argument<string>("PATH") { Description = AuditLogLocation.Description };
+        var checkpoints = new Option<string?>("--checkpoints") { Description = AuditLogLocation.CheckpointsDescription };
         ArgumentChecks.RejectOptionLikePaths(log);
         var seq = new Option<long>("--seq") { Description = "The event's sequence number (1 is genesis).", Required = true };
         var key = new Option<FileInfo?>("--key")
@@ -40,10 +39,16 @@ internal static class ReceiptCommand
         command.Options.Add(vkey);
         command.Options.Add(origin);
         command.Options.Add(file);
+        command.Options.Add(checkpoints);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            var path = parse.GetValue(log)!.FullName;
+            if (!AuditLogLocation.TryParse(parse.GetValue(log)!, out var location, out var invalid))
+            {
+                return await ArgumentChecks.UsageAsync(error, invalid!, cancellationToken).ConfigureAwait(false);
+            }
+
+            var path = location!.Display;
             var number = parse.GetValue(seq);
             if (number < 1)
             {
@@ -58,7 +63,7 @@ internal static class ReceiptCommand
 
             options.Origin = parse.GetValue(origin);
             using var signer = options.Signer as IDisposable;
-            if (!File.Exists(path))
+            if (location.IsMissingFile)
             {
                 await error.WriteLineAsync($"error: no audit log at '{path}'.".AsMemory(), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Failure;
@@ -66,7 +71,9 @@ internal static class ReceiptCommand
 
             try
             {
-                return await WriteReceiptAsync(path, number, options, parse.GetValue(file)!.FullName, output, error, cancellationToken).ConfigureAwait(false);
+                var request = (location, parse.GetValue(checkpoints));
+                return await WriteReceiptAsync(request, number, options, parse.GetValue(file)!.FullName, output, error, cancellationToken)
+                    .ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is AuditStoreException or IOException or UnauthorizedAccessException or FormatException or CanonicalJsonException
                 or CheckpointRefusedException)
@@ -79,31 +86,19 @@ internal static class ReceiptCommand
     }
 
     private static async Task<int> WriteReceiptAsync(
-        string path, long number, CheckpointedAuditStoreOptions options, string destination, TextWriter output, TextWriter error,
-        CancellationToken cancellationToken)
+        (AuditLogLocation Location, string? Checkpoints) log, long number, CheckpointedAuditStoreOptions options, string destination, TextWriter output,
+        TextWriter error, CancellationToken cancellationToken)
     {
-        var inner = await FileAuditStore.OpenReadOnlyAsync(path, cancellationToken).ConfigureAwait(false);
-        if (!inner.OpenVerdict.IsValid)
+        var path = log.Location.Display;
+        var (store, verdict) = await log.Location.OpenCheckpointedAsync(options, log.Checkpoints, cancellationToken).ConfigureAwait(false);
+        if (store is null)
         {
-            var verdict = inner.OpenVerdict;
-            await inner.DisposeAsync().ConfigureAwait(false);
-            var at = verdict.FailedSeq is { } failed ? $" at seq {failed.ToString(CultureInfo.InvariantCulture)}" : string.Empty;
+            var at = verdict!.FailedSeq is { } failed ? $" at seq {failed.ToString(CultureInfo.InvariantCulture)}" : string.Empty;
             return await FailAsync(
                 error,
                 $"error: {verdict.ReasonCode}: the audit log '{path}' fails verification{at} ({verdict.Reason}); no receipt is issued from it. " +
                 $"Run 'makerchecker audit verify {path}'.",
                 cancellationToken).ConfigureAwait(false);
-        }
-
-        CheckpointedAuditStore store;
-        try
-        {
-            store = await CheckpointedAuditStore.OpenReadOnlyAsync(inner, options, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await inner.DisposeAsync().ConfigureAwait(false);
-            throw;
         }
 
         await using (store.ConfigureAwait(false))

@@ -21,7 +21,7 @@ internal static class ReviewCommands
 
     private static Command Report(TextWriter output)
     {
-        var path = new Argument<FileInfo>("PATH") { Description = "An evidence bundle (.json) or a file store (.jsonl)." };
+        var path = new Argument<string>("PATH") { Description = Logs.AuditLogLocation.Description };
         ArgumentChecks.RejectOptionLikePaths(path);
         var html = new Option<FileInfo?>("--html") { Description = "Also write a self-contained HTML report to this file." };
         var json = new Option<bool>("--json") { Description = "Write machine-readable JSON instead of tables." };
@@ -68,11 +68,21 @@ internal static class ReviewCommands
                 return ExitCodes.Usage;
             }
 
-            var file = parse.GetValue(path)!;
-            if (!file.Exists)
+            if (!Logs.AuditLogLocation.TryParse(parse.GetValue(path)!, out var log, out var invalid))
+            {
+                return await ArgumentChecks.UsageAsync(error, invalid!, cancellationToken).ConfigureAwait(false);
+            }
+
+            var file = log!.Display;
+            if (log.IsMissingFile)
             {
                 await error.WriteLineAsync($"error: '{file}' does not exist. Pass an evidence bundle or a file store (.jsonl).").ConfigureAwait(false);
                 return ExitCodes.Failure;
+            }
+
+            if (parse.GetValue(key) is not null && log.Kind is Logs.AuditLogKind.Sqlite or Logs.AuditLogKind.Postgres)
+            {
+                return await ArgumentChecks.UsageAsync(error, ArgumentChecks.KeyDoesNotApplyToStore, cancellationToken).ConfigureAwait(false);
             }
 
             string? pinnedPem = null;
@@ -87,7 +97,7 @@ internal static class ReviewCommands
             try
             {
                 var bundleOptions = new BundleVerifierOptions { PinnedPublicKeyPem = pinnedPem };
-                var (s, evidence) = await ReviewEvidenceSource.LoadAsync(file.FullName, bundleOptions, cancellationToken).ConfigureAwait(false);
+                var (s, evidence) = await LoadAsync(log, bundleOptions, cancellationToken).ConfigureAwait(false);
                 summary = s;
                 result = RubberStampDetector.Analyze(evidence, options);
             }
@@ -128,6 +138,20 @@ internal static class ReviewCommands
             };
         });
         return report;
+    }
+
+    /// <summary>A bundle or file store by path (told by its content), a database store opened read-only.</summary>
+    private static async Task<(ReviewEvidenceSummary, ReviewEvidence)> LoadAsync(
+        Logs.AuditLogLocation log, BundleVerifierOptions bundleOptions, CancellationToken cancellationToken)
+    {
+        if (log.Kind is Logs.AuditLogKind.Bundle or Logs.AuditLogKind.File)
+        {
+            return await ReviewEvidenceSource.LoadAsync(log.Target, bundleOptions, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var store = await log.OpenReadOnlyAsync(cancellationToken).ConfigureAwait(false);
+        var kind = log.Kind == Logs.AuditLogKind.Sqlite ? "SQLite store" : "PostgreSQL store";
+        return await ReviewEvidenceSource.LoadStoreAsync(store, log.Display, kind, cancellationToken).ConfigureAwait(false);
     }
 
     private static Option<TimeSpan?> DurationOption(string name, string description) => new(name)

@@ -6,36 +6,37 @@ using MakerChecker.Audit.Verification;
 namespace MakerChecker.Cli.Commands;
 
 /// <summary>
-/// Verifies a live file store read-only: every hash and link with the store's own verifier, then, when a checkpoint
+/// Verifies a live store (file, SQLite, PostgreSQL) read-only: every hash and link with the store's own verifier, then, when a checkpoint
 /// history is beside it, the log against the latest signed checkpoint (size and root). Opens nothing for writing.
 /// </summary>
 internal static class StoreVerification
 {
-    /// <summary>The verdict, and what the checkpoint check found (<see langword="null"/> when the log has no checkpoint).</summary>
+    /// <summary>
+    /// The verdict, and what the checkpoint check found (<see langword="null"/> when the log has no checkpoint). With
+    /// <paramref name="pinned"/>, a log without a signed checkpoint fails (<c>checkpoint_missing</c>): a pinned key is a
+    /// demand that the log be checked against one.
+    /// </summary>
+    /// <param name="store">The store, opened read-only.</param>
+    /// <param name="historyPath">Its checkpoint history file, or <see langword="null"/> when it has none to look for.</param>
+    /// <param name="pinned">The checkpoint key every signature must verify under, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the read.</param>
     /// <exception cref="AuditStoreException">The store cannot be read (empty, no genesis, events not contiguous).</exception>
     public static async Task<(AuditVerdict Verdict, LatestCheckpointCheck? Checkpoint)> VerifyAsync(
-        string path, NoteVerifierKey? pinned, CancellationToken cancellationToken)
+        IAuditStore store, string? historyPath, NoteVerifierKey? pinned, CancellationToken cancellationToken)
     {
-        await using var store = await FileAuditStore.OpenReadOnlyAsync(path, cancellationToken).ConfigureAwait(false);
-        return await VerifyAsync(store, pinned, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>As <see cref="VerifyAsync(string, NoteVerifierKey?, CancellationToken)"/>, on a store already open read-only.</summary>
-    public static async Task<(AuditVerdict Verdict, LatestCheckpointCheck? Checkpoint)> VerifyAsync(
-        FileAuditStore store, NoteVerifierKey? pinned, CancellationToken cancellationToken)
-    {
-        var path = store.Path;
         var verdict = await AuditStoreVerifier.VerifyAsync(store, cancellationToken).ConfigureAwait(false);
         if (!verdict.IsValid)
         {
             return (verdict, null);
         }
 
-        var history = path + CheckpointedAuditStore.HistoryFileSuffix;
-        LatestCheckpointCheck? check;
+        LatestCheckpointCheck? check = null;
         try
         {
-            check = await CheckpointInspection.CheckLatestAsync(store, history, pinned, cancellationToken).ConfigureAwait(false);
+            if (historyPath is not null)
+            {
+                check = await CheckpointInspection.CheckLatestAsync(store, historyPath, pinned, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (InvalidDataException ex)
         {
@@ -44,10 +45,12 @@ internal static class StoreVerification
 
         if (check is null)
         {
+            var where = historyPath is null
+                ? "no checkpoint history was named (give --checkpoints PREFIX for a PostgreSQL log)"
+                : $"'{historyPath}' holds no signed checkpoint: it was removed or emptied, or the log was never checkpointed";
             return pinned is null
                 ? (verdict, null)
-                : (Fail(verdict, AuditReasonCodes.CheckpointMissing,
-                    $"--vkey was given but '{history}' holds no signed checkpoint: it was removed or emptied, or the log was never checkpointed"), null);
+                : (Fail(verdict, AuditReasonCodes.CheckpointMissing, $"--vkey was given but {where}"), null);
         }
 
         return check.Report.Extends
@@ -69,7 +72,11 @@ internal static class StoreVerification
         var uncovered = check.LogSize > size
             ? $"; seq {Number(size + 1)} to {Number(check.LogSize)} are newer than the checkpoint, so their truncation would not be detected"
             : string.Empty;
-        return $"{chain}; checked against {Name(check)}{uncovered}";
+        var verified = check.SignerPinned
+            ? $"; {Number(check.Number)} signed checkpoint{(check.Number == 1 ? "" : "s")} verified (every signature under the pinned key, " +
+                "every consistency proof between them)"
+            : string.Empty;
+        return $"{chain}; checked against {Name(check)}{uncovered}{verified}";
     }
 
     private static string Name(LatestCheckpointCheck check)

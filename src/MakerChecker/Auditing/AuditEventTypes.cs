@@ -55,4 +55,7 @@ public static class AuditEventTypes
 
     /// <summary>The app reported the outcome of an appeal against an executed request: upheld or overturned.</summary>
     public const string AppealRecorded = "appeal.recorded";
+
+    /// <summary>A break-glass use was reviewed afterwards (accepted, or escalated with a reason); it leaves the list awaiting review.</summary>
+    public const string BreakGlassReviewed = "breakglass.reviewed";
 }

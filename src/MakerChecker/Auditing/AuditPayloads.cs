@@ -155,6 +155,13 @@ internal static class AuditPayloads
                 ReviewRequired: true),
             Actor(principal, principal.Id), AuditEventWriter.InvocationEntity, invocationId);
 
+    /// <summary><c>breakglass.reviewed</c>: <paramref name="reviewer"/>'s post-hoc review of a break-glass use.</summary>
+    public static GateEntry BreakGlassReviewed(
+        string policyHash, PrincipalDefinition reviewer, string invocationId, string principalId, string skill, string verdict, string? reason,
+        SourceLocation rule, DateTimeOffset at) => Applied(
+        new Events.BreakGlassReviewed(policyHash, invocationId, principalId, skill, reviewer.Id, verdict, reason, ReasonCodes.BreakGlassReviewed, Rule(rule), at),
+        Actor(reviewer, reviewer.Id), AuditEventWriter.InvocationEntity, invocationId);
+
     private static string? Rule(SourceLocation rule) => rule.File is null ? null : rule.ToString();
 
     /// <summary>An entry the projection applies live from <paramref name="payload"/> itself, without decoding what was stored.</summary>
@@ -175,4 +182,13 @@ internal static class AuditPayloads
 internal readonly record struct GateEntry(AuditEntry Entry, IAuditEventPayload? Applied)
 {
     public string EventType => Entry.EventType;
+
+    /// <summary>The same entry in the run of a case (<see cref="CaseSubject.RunIdFor"/>); unchanged when <paramref name="runId"/> is null.</summary>
+    public GateEntry InRun(string? runId) => runId is null ? this : this with
+    {
+        Entry = new AuditEntry
+        {
+            Actor = Entry.Actor, EventType = Entry.EventType, EntityType = Entry.EntityType, EntityId = Entry.EntityId, RunId = runId, Payload = Entry.Payload,
+        },
+    };
 }

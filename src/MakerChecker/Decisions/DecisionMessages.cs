@@ -60,6 +60,10 @@ internal static class DecisionMessages
         ReasonCodes.OutcomeResolved => $"'{who}' resolved the outcome of {requestId} as {detail}.",
         ReasonCodes.NothingToResolve => $"{requestId} has no action that started without a recorded outcome ({detail}), so there is nothing to resolve.",
         ReasonCodes.ResolutionNotAllowed => $"'{who}' may not resolve the outcome of {requestId}: {detail}.",
+        ReasonCodes.BreakGlassReviewed => $"'{who}' reviewed break-glass use {requestId}: {detail}.",
+        ReasonCodes.BreakGlassNotFound => $"No break-glass use {requestId} is in the audit log. Check the invocation id listed for review.",
+        ReasonCodes.BreakGlassAlreadyReviewed => $"Break-glass use {requestId} was already reviewed ({detail}); a use is reviewed once.",
+        ReasonCodes.BreakGlassReviewNotAllowed => $"'{who}' may not review break-glass use {requestId}: {detail}.",
         ReasonCodes.PolicySuperseded =>
             $"Policy {detail} was activated on the shared audit log after the one this gate holds, so '{who}' gets no decision on {requestId} here. "
             + "Activate that policy on this instance (ActivatePolicyAsync), then retry.",

@@ -108,6 +108,21 @@ public static class ReasonCodes
     /// <summary>Break-glass was asked without a justification.</summary>
     public const string JustificationRequired = "justification_required";
 
+    /// <summary>A break-glass use was reviewed afterwards (<c>breakglass.reviewed</c>) and left the list awaiting review.</summary>
+    public const string BreakGlassReviewed = "break_glass_reviewed";
+
+    /// <summary>No break-glass use with this invocation id is in the log.</summary>
+    public const string BreakGlassNotFound = "break_glass_not_found";
+
+    /// <summary>The break-glass use was already reviewed; a use is reviewed once.</summary>
+    public const string BreakGlassAlreadyReviewed = "break_glass_already_reviewed";
+
+    /// <summary>
+    /// The principal may not review this break-glass use: only an active human who is an eligible approver under the gate in
+    /// force for the skill (the sign-off rules, with the principal who broke the glass as the requester) may.
+    /// </summary>
+    public const string BreakGlassReviewNotAllowed = "break_glass_review_not_allowed";
+
     /// <summary>
     /// The audit log's last <c>policy.activated</c> names a policy other than the one this gate holds (another instance
     /// activated it), so the gate decides nothing until that policy is activated on it too.

@@ -18,16 +18,35 @@ public sealed class MakerCheckerOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public CompiledPolicy? Policy { get; set; }
 
-    /// <summary>The audit store to write to. The container does not dispose it.</summary>
+    /// <summary>
+    /// The JSON Lines audit log file the gate opens, creates if missing, signs checkpoints of (see <see cref="Checkpoints"/>)
+    /// and closes when it is disposed. Set at most one of this, <see cref="AuditStore"/> and <see cref="AuditStoreFactory"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? AuditLogPath { get; set; }
+
+    /// <summary>
+    /// An audit store the app opened and owns; the gate uses it as it is (the container does not dispose it). A durable store
+    /// given this way must already be a <see cref="Audit.Transparency.CheckpointedAuditStore"/>, unless <see cref="Checkpoints"/>
+    /// is turned off: use <see cref="AuditLogPath"/>, <see cref="AuditStoreFactory"/> or a registered store to have the gate checkpoint it.
+    /// </summary>
     /// <value>
-    /// The default value is <see langword="null"/>: <see cref="AuditStoreFactory"/>, else an <see cref="IAuditStore"/> registered in the
-    /// container.
+    /// The default value is <see langword="null"/>: <see cref="AuditLogPath"/> or <see cref="AuditStoreFactory"/>, else an
+    /// <see cref="IAuditStore"/> registered in the container.
     /// </value>
     public IAuditStore? AuditStore { get; set; }
 
-    /// <summary>Creates the audit store; the gate disposes a store it created this way.</summary>
+    /// <summary>Creates the audit store; the gate checkpoints it (see <see cref="Checkpoints"/>) and disposes it.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public Func<IServiceProvider, IAuditStore>? AuditStoreFactory { get; set; }
+
+    /// <summary>
+    /// How the audit log is signed as it is written: a signed checkpoint every N events and T seconds, at close and on demand,
+    /// with the app's key. On by default, for every durable store the gate writes to; the key is required unless
+    /// <see cref="AuditCheckpointOptions.Enabled"/> is set to <see langword="false"/> (which says what the app then loses).
+    /// </summary>
+    /// <value>The default value is <see cref="AuditCheckpointOptions"/> with its defaults (enabled, no key yet).</value>
+    public AuditCheckpointOptions Checkpoints { get; set; } = new();
 
     /// <summary>The clock for decisions, dwell, limits and expiry.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>

@@ -79,7 +79,7 @@ internal sealed class ActionOutcomes
             p["skill"]!.GetValue<string>(), Auditing.Events.ActionOutcomeResolved.NotExecuted,
             $"The gate could not confirm {authorising.EventType} was recorded (the append failed), so it did not run the action; " +
             "the event reached the log all the same.",
-            now);
+            now).InRun(authorising.RunId);
     }
 
     private sealed class Owed(GateEntry entry)

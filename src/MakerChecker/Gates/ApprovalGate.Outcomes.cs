@@ -34,7 +34,7 @@ public sealed partial class ApprovalGate
         }
 
         var outcome = AuditPayloads.ActionOutcome(
-            run.PolicyHash, run.Principal, run.Skill, run.EntityType, run.EntityId, run.ExecutionId, _time.GetUtcNow(), failure);
+            run.PolicyHash, run.Principal, run.Skill, run.EntityType, run.EntityId, run.ExecutionId, _time.GetUtcNow(), failure).InRun(run.RunId);
         try
         {
             await AppendFactAsync(outcome).ConfigureAwait(false);
@@ -116,5 +116,6 @@ public sealed partial class ApprovalGate
     /// <c>executionId</c> of its <c>action.started</c>).
     /// </summary>
     private sealed record ActionRun(
-        Policy.Model.PrincipalDefinition Principal, string Skill, string EntityType, string EntityId, string PolicyHash, string? ExecutionId = null);
+        Policy.Model.PrincipalDefinition Principal, string Skill, string EntityType, string EntityId, string PolicyHash, string? ExecutionId = null,
+        string? RunId = null);
 }

@@ -36,14 +36,15 @@ public sealed partial class ApprovalGate
     }
 
     /// <summary>
-    /// Every break-glass invocation, oldest first: each must be reviewed afterwards. As far as the gate has applied the
-    /// log (call <see cref="RefreshAsync"/> first to include other gates' changes).
+    /// The break-glass uses awaiting review, oldest first: each must be reviewed afterwards (<see cref="ReviewBreakGlassAsync"/>),
+    /// and a reviewed use leaves this list. As far as the gate has applied the log (call <see cref="RefreshAsync"/> first to
+    /// include other gates' changes).
     /// </summary>
     /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
     public IReadOnlyList<BreakGlassRecord> GetBreakGlassForReview()
     {
         ThrowIfNotInitialized(nameof(GetBreakGlassForReview));
-        return [.. _state.BreakGlass];
+        return [.. _state.BreakGlass.Values.Where(b => !_state.BreakGlassReviews.ContainsKey(b.InvocationId)).OrderBy(b => b.InvokedAt).ThenBy(b => b.InvocationId, StringComparer.Ordinal)];
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public sealed partial class ApprovalGate
                 return moved ? null : GateResult.From(decision, request.Snapshot(now));
             }
 
-            var entry = AuditPayloads.Presented(policy.Hash, reviewer!, request.Id, request.PayloadDigest, now);
+            var entry = AuditPayloads.Presented(policy.Hash, reviewer!, request.Id, request.PayloadDigest, now).InRun(request.RunId);
             if (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null) return null;
             Log.Presented(_logger, requestId, reviewerId);
             return GateResult.From(decision, request.Snapshot(now));
@@ -102,7 +102,7 @@ public sealed partial class ApprovalGate
             if (decision.Outcome == DecisionOutcome.Refused)
             {
                 var refusal = AuditPayloads.Refused(policy.Hash, requester, principalId, request.Skill, decision.ReasonCode, decision.Rule,
-                    AuditEventWriter.RequestEntity, request.Id, digest, now, "execute");
+                    AuditEventWriter.RequestEntity, request.Id, digest, now, "execute").InRun(request.RunId);
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.DecisionRefused(_logger, principalId, request.Skill, decision.ReasonCode, decision.Rule, "execute");
@@ -112,11 +112,11 @@ public sealed partial class ApprovalGate
             // Once action.started is in the log (and applied) the request is Executing, so no caller on any gate can start it again.
             var executionId = NewId(now);
             var started = AuditPayloads.ActionStarted(
-                policy.Hash, requester!, request.Id, request.Skill, request.PayloadDigest, executionId, approvers!, decision.Rule, now);
+                policy.Hash, requester!, request.Id, request.Skill, request.PayloadDigest, executionId, approvers!, decision.Rule, now).InRun(request.RunId);
             if (await AppendOnHeadAsync(started).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.Executing(_logger, requestId, request.Skill, principalId);
-            var run = new ActionRun(requester!, request.Skill, AuditEventWriter.RequestEntity, request.Id, policy.Hash, executionId);
+            var run = new ActionRun(requester!, request.Skill, AuditEventWriter.RequestEntity, request.Id, policy.Hash, executionId, request.RunId);
             return new Decided(GateResult.From(decision), run);
         }, cancellationToken).ConfigureAwait(false);
         if (decided.Run is not { } run) return decided.Result;
@@ -135,7 +135,7 @@ public sealed partial class ApprovalGate
             var decision = RequestRules.SignOff(policy, Principals(policy), request, reviewerId, reviewer, approve, reason, presentedAt, now);
             var code = decision.Outcome == DecisionOutcome.Refused ? decision.ReasonCode : null;
             var entry = AuditPayloads.SignOff(policy.Hash, reviewer, reviewerId, request.Id, request.Skill, request.PayloadDigest, request.RequestedAt,
-                approve, reason, presentedAt, now, decision.Rule, code);
+                approve, reason, presentedAt, now, decision.Rule, code).InRun(request.RunId);
             var recorded = await AppendOnHeadAsync(entry).ConfigureAwait(false);
             if (recorded is null) return null;
             if (code is not null)

@@ -63,7 +63,8 @@ public sealed partial class ApprovalGate
                 : CheckResolver(policy, resolver, principalId, ranBy, skill);
             if (code is not null)
             {
-                var refusal = AuditPayloads.Refused(policy.Hash, resolver, principalId, skill, code, rule, entityType, id, null, now, "resolve");
+                var runId = request?.RunId ?? invocation?.RunId;
+                var refusal = AuditPayloads.Refused(policy.Hash, resolver, principalId, skill, code, rule, entityType, id, null, now, "resolve").InRun(runId);
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(DecisionOutcome.Refused, code);
                 Log.DecisionRefused(_logger, principalId, skill, code, rule, "resolve");
@@ -77,7 +78,8 @@ public sealed partial class ApprovalGate
                 ActionResolution.NotExecuted => ActionOutcomeResolved.NotExecuted,
                 _ => ActionOutcomeResolved.Unknown,
             };
-            var entry = AuditPayloads.OutcomeResolved(policy.Hash, resolver, entityType, id, executionId, ranBy, skill, name, reason, now);
+            var entry = AuditPayloads.OutcomeResolved(policy.Hash, resolver, entityType, id, executionId, ranBy, skill, name, reason, now)
+                .InRun(request?.RunId ?? invocation?.RunId);
             if (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.OutcomeResolved);
             Log.OutcomeResolved(_logger, principalId, entityType, id, name);

@@ -231,6 +231,12 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// running the action again (<see cref="GateResult.IsReplay"/>); with another skill or payload it is refused
     /// (<c>idempotency_key_reused</c>). See <c>docs/gates.md</c>. <value>The default value is <see langword="null"/> (no key).</value>
     /// </param>
+    /// <param name="subject">
+    /// Optional: the case the invocation is about, <c>kind:id</c> (for example <c>claim:C-1009</c>; syntax in <see cref="CaseSubject"/>).
+    /// Every event about the invocation, and about a request it opens, then carries the case's run id
+    /// (<see cref="CaseSubject.RunIdFor"/>), so that <c>makerchecker audit export --case</c> finds the case's whole story.
+    /// <value>The default value is <see langword="null"/> (no case).</value>
+    /// </param>
     /// <param name="cancellationToken">Passed to the action.</param>
     /// <returns>Allowed (the action ran), approval required (with the request), or refused.</returns>
     /// <exception cref="ActionOutcomeNotRecordedException">The action ran (or threw), but its outcome could not be recorded yet: do not retry it.</exception>
@@ -238,16 +244,19 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// The decision could not be recorded, so the action did not run (whether the decision reached the log is not known
     /// until the gate reads it back); or the gate owes the log an earlier outcome (<c>outcome_not_recorded</c>).
     /// </exception>
-    /// <exception cref="ArgumentException"><paramref name="idempotencyKey"/> is empty or longer than 200 characters.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="idempotencyKey"/> is empty or longer than 200 characters, or <paramref name="subject"/> is not <c>kind:id</c>.
+    /// </exception>
     public async ValueTask<GateResult> InvokeAsync(
         string principalId, string skill, JsonObject payload, Func<CancellationToken, ValueTask> action, ProposalBasis? basis = null,
-        string? idempotencyKey = null, CancellationToken cancellationToken = default)
+        string? idempotencyKey = null, string? subject = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principalId);
         ArgumentNullException.ThrowIfNull(skill);
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentNullException.ThrowIfNull(action);
         CheckIdempotencyKey(idempotencyKey);
+        var runId = RunIdOf(subject);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         using var activity = GateTelemetry.Activities.StartActivity("makerchecker.invoke");
 
@@ -272,23 +281,25 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             switch (decision.Outcome)
             {
                 case DecisionOutcome.Allowed:
-                    var allowed = AuditPayloads.Decision(decision, principal, id, digest, now, counted, idempotencyKey: idempotencyKey);
+                    var allowed = AuditPayloads.Decision(decision, principal, id, digest, now, counted, idempotencyKey: idempotencyKey).InRun(runId);
                     if (await AppendOnHeadAsync(allowed, slot).ConfigureAwait(false) is null) return null;
                     _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                     Log.DecisionAllowed(_logger, principalId, skill, decision.Rule);
-                    return new Decided(GateResult.From(decision), new ActionRun(principal!, skill, AuditEventWriter.InvocationEntity, id, policy.Hash));
+                    return new Decided(
+                        GateResult.From(decision), new ActionRun(principal!, skill, AuditEventWriter.InvocationEntity, id, policy.Hash, RunId: runId));
 
                 case DecisionOutcome.ApprovalRequired:
                     var gate = decision.Grant!.Gate!;
                     var entry = AuditPayloads.ApprovalRequested(
-                        decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted, idempotencyKey);
+                        decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted, idempotencyKey)
+                        .InRun(runId);
                     if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
                     _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                     Log.ApprovalRequested(_logger, id, skill, principalId, decision.ReasonCode, decision.Sampled);
                     return new Decided(GateResult.From(decision, _state.Requests[id].Snapshot(now)));
 
                 default:
-                    if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted: false))
+                    if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted: false).InRun(runId))
                         .ConfigureAwait(false) is null)
                     {
                         return null;
@@ -314,19 +325,25 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// <param name="payload">What the action runs with.</param>
     /// <param name="justification">Why approval cannot wait; required.</param>
     /// <param name="action">The action.</param>
+    /// <param name="subject">
+    /// Optional: the case it is about, <c>kind:id</c>; its events then carry the case's run id (as for <see cref="InvokeAsync"/>).
+    /// <value>The default value is <see langword="null"/> (no case).</value>
+    /// </param>
     /// <param name="cancellationToken">Passed to the action.</param>
+    /// <exception cref="ArgumentException"><paramref name="subject"/> is not <c>kind:id</c>.</exception>
     /// <exception cref="ActionOutcomeNotRecordedException">The action ran (or threw), but its outcome could not be recorded yet: do not retry it.</exception>
     /// <exception cref="AuditStoreException">
     /// The break-glass could not be recorded, so the action did not run; or the gate owes the log an earlier outcome.
     /// </exception>
     public async ValueTask<GateResult> BreakGlassAsync(
         string principalId, string skill, JsonObject payload, string justification, Func<CancellationToken, ValueTask> action,
-        CancellationToken cancellationToken = default)
+        string? subject = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principalId);
         ArgumentNullException.ThrowIfNull(skill);
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentNullException.ThrowIfNull(action);
+        var runId = RunIdOf(subject);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         using var activity = GateTelemetry.Activities.StartActivity("makerchecker.break_glass");
 
@@ -342,7 +359,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             if (decision.Outcome == DecisionOutcome.Refused)
             {
                 var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, decision.ReasonCode, decision.Rule,
-                    AuditEventWriter.InvocationEntity, id, digest, now, "break_glass");
+                    AuditEventWriter.InvocationEntity, id, digest, now, "break_glass").InRun(runId);
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "break_glass");
@@ -350,11 +367,12 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             }
 
             var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
-            var entry = AuditPayloads.BreakGlass(decision, principal!, id, digest, justification, now, counted);
+            var entry = AuditPayloads.BreakGlass(decision, principal!, id, digest, justification, now, counted).InRun(runId);
             if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.BreakGlass(_logger, principalId, skill, id);
-            return new Decided(GateResult.From(decision), new ActionRun(principal!, skill, AuditEventWriter.InvocationEntity, id, policy.Hash));
+            return new Decided(
+                GateResult.From(decision), new ActionRun(principal!, skill, AuditEventWriter.InvocationEntity, id, policy.Hash, RunId: runId));
         }, cancellationToken).ConfigureAwait(false);
         if (decided.Run is { } run) await RunActionAsync(run, action, cancellationToken).ConfigureAwait(false);
         return decided.Result;
@@ -380,6 +398,13 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     internal GateTelemetry Telemetry => _telemetry;
 
     private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString();
+
+    /// <summary>The run id of a case subject, or null without one; a malformed subject is the caller's mistake.</summary>
+    private static string? RunIdOf(string? subject)
+    {
+        if (subject is null) return null;
+        return CaseSubject.TryValidate(subject, out var failure) ? CaseSubject.RunIdFor(subject) : throw new ArgumentException(failure, nameof(subject));
+    }
 
     private async ValueTask<Decided?> RefuseInvocationAsync(
         CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string id, string digest,

@@ -21,7 +21,14 @@ internal sealed class GateProjection
     /// <summary>Principals registered at run time; they take precedence over the policy's.</summary>
     public ConcurrentDictionary<string, PrincipalDefinition> Principals { get; } = new(StringComparer.Ordinal);
 
-    public ConcurrentQueue<BreakGlassRecord> BreakGlass { get; } = new();
+    /// <summary>Every break-glass use in the log, by invocation id.</summary>
+    public ConcurrentDictionary<string, BreakGlassRecord> BreakGlass { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The verdict (<c>accepted</c> or <c>escalated</c>) of each reviewed break-glass use, by invocation id.</summary>
+    public ConcurrentDictionary<string, string> BreakGlassReviews { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The case run id of each break-glass use that has one: its review is about the case too.</summary>
+    public ConcurrentDictionary<string, string> BreakGlassRunIds { get; } = new(StringComparer.Ordinal);
 
     public LimitLedger Limits { get; } = new();
 
@@ -84,8 +91,8 @@ internal sealed class GateProjection
                     && changes.ValueKind == System.Text.Json.JsonValueKind.Object;
                 if (activated.Justification is { } why)
                 {
-                    BreakGlass.Enqueue(new BreakGlassRecord(activated.PolicyHash, activated.ActivatedBy ?? "", PolicyChangeControl.Skill, why,
-                        "sha256:" + activated.PolicyHash, "", activated.ActivatedAt));
+                    BreakGlass[activated.PolicyHash] = new BreakGlassRecord(activated.PolicyHash, activated.ActivatedBy ?? "", PolicyChangeControl.Skill,
+                        why, "sha256:" + activated.PolicyHash, "", activated.ActivatedAt);
                 }
                 return WithStatus(activated.RequestId, ApprovalStatus.Executed);
 
@@ -109,15 +116,22 @@ internal sealed class GateProjection
                 // Live, the invocation was counted before its event was written; only replay counts it here.
                 if (replaying && allowed.Counted) Limits.Record(allowed.PrincipalId, allowed.Skill, allowed.DecidedAt);
                 TrackInvocation(
-                    e.EntityId, allowed.PrincipalId, allowed.Skill, allowed.PayloadDigest, allowed.PolicyHash, allowed.ReasonCode, allowed.IdempotencyKey);
+                    e.EntityId, e.RunId, allowed.PrincipalId, allowed.Skill, allowed.PayloadDigest, allowed.PolicyHash, allowed.ReasonCode,
+                    allowed.IdempotencyKey);
                 return null;
 
             case AuditEventTypes.BreakGlassInvoked:
                 var glass = Payload<BreakGlassInvoked>(e, written);
                 if (replaying && glass.Counted) Limits.Record(glass.PrincipalId, glass.Skill, glass.DecidedAt);
-                TrackInvocation(glass.InvocationId, glass.PrincipalId, glass.Skill, glass.PayloadDigest, glass.PolicyHash, glass.ReasonCode, null);
-                BreakGlass.Enqueue(new BreakGlassRecord(
-                    glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt));
+                TrackInvocation(glass.InvocationId, e.RunId, glass.PrincipalId, glass.Skill, glass.PayloadDigest, glass.PolicyHash, glass.ReasonCode, null);
+                if (e.RunId is { } glassRun) BreakGlassRunIds[glass.InvocationId] = glassRun;
+                BreakGlass[glass.InvocationId] = new BreakGlassRecord(
+                    glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt);
+                return null;
+
+            case AuditEventTypes.BreakGlassReviewed:
+                var review = Payload<BreakGlassReviewed>(e, written);
+                BreakGlassReviews[review.InvocationId] = review.Verdict;
                 return null;
 
             case AuditEventTypes.ApprovalRequested:
@@ -126,7 +140,7 @@ internal sealed class GateProjection
                 var basis = opened.Basis is { } b ? new ProposalBasis(b.RuleId, b.ModelVersion, b.DatasetDigest, b.Reason) : null;
                 var state = new RequestState(
                     opened.RequestId, opened.Skill, opened.PrincipalId, opened.PayloadDigest, basis, opened.PolicyHash, opened.Rule ?? "", opened.RequestedAt,
-                    opened.ExpiresAt, opened.RequiredApprovals, opened.Sampled);
+                    opened.ExpiresAt, opened.RequiredApprovals, opened.Sampled) { RunId = e.RunId };
                 Requests[state.Id] = state;
                 if (opened.IdempotencyKey is { } requestKey)
                 {
@@ -186,6 +200,8 @@ internal sealed class GateProjection
         IdempotentCalls.Clear();
         Principals.Clear();
         BreakGlass.Clear();
+        BreakGlassReviews.Clear();
+        BreakGlassRunIds.Clear();
         Limits.Clear();
         ActivePolicyHash = null;
         ActivePolicyGoverned = false;
@@ -210,10 +226,11 @@ internal sealed class GateProjection
         requestId ?? throw new AuditEventFormatException(
             e.Seq, e.EventType, "requestId", $"missing, but the event is about approval request '{e.EntityId}' and must name it");
 
-    private void TrackInvocation(string? id, string principalId, string skill, string payloadDigest, string policyHash, string reasonCode, string? key)
+    private void TrackInvocation(
+        string? id, string? runId, string principalId, string skill, string payloadDigest, string policyHash, string reasonCode, string? key)
     {
         if (id is null) return;
-        Invocations[id] = new InvocationState(id, principalId, skill, payloadDigest, policyHash, reasonCode, key);
+        Invocations[id] = new InvocationState(id, principalId, skill, payloadDigest, policyHash, reasonCode, key) { RunId = runId };
         if (key is not null) IdempotentCalls[(principalId, key)] = new IdempotentCall(skill, payloadDigest, AuditEventWriter.InvocationEntity, id, reasonCode);
     }
 

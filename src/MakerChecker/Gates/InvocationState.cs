@@ -28,6 +28,9 @@ internal sealed class InvocationState(
 {
     public string Id { get; } = id;
 
+    /// <summary>The run id of the invocation's case (from its subject), which every event about it carries; null when it has none.</summary>
+    public string? RunId { get; init; }
+
     public string PrincipalId { get; } = principalId;
 
     public string Skill { get; } = skill;

@@ -14,6 +14,9 @@ internal sealed class RequestState(
 
     public string Id { get; } = id;
 
+    /// <summary>The run id of the request's case (from its subject), which every event about it carries; null when it has none.</summary>
+    public string? RunId { get; init; }
+
     public string Skill { get; } = skill;
 
     public string RequesterId { get; } = requesterId;

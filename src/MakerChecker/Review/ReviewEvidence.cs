@@ -61,7 +61,7 @@ public sealed class ReviewEvidence
     /// <summary>Per skill: how many requests reached at least one accepted human sign-off.</summary>
     public IDictionary<string, int> ReviewedDecisions { get; } = new Dictionary<string, int>(StringComparer.Ordinal);
 
-    /// <summary>Break-glass uses, all of which await review.</summary>
+    /// <summary>Break-glass uses awaiting review: those with no <c>breakglass.reviewed</c> in the evidence.</summary>
     public IList<BreakGlassUse> BreakGlassUses { get; } = [];
 
     /// <summary>

@@ -8,8 +8,9 @@ namespace MakerChecker.Review;
 /// Builds <see cref="ReviewEvidence"/> from the gate's audit events (any <c>IAuditStore.ReadAsync</c>, or a bundle
 /// through <c>BundleReader</c>). It reads <c>approval.requested</c> and <c>decision.allowed</c> (automated decisions per
 /// skill), <c>approval.decided</c> (sign-offs; a request with one is reviewed), <c>approval.signoff_refused</c> and
-/// <c>breakglass.invoked</c> and <c>policy.activated</c> (each activation with its diff against the previous policy, and a
-/// break-glass activation as a break-glass use), and skips every other event type.
+/// <c>breakglass.invoked</c> (a use awaiting review until its <c>breakglass.reviewed</c>) and <c>policy.activated</c> (each
+/// activation with its diff against the previous policy, and a break-glass activation as a break-glass use), and skips
+/// every other event type.
 /// </summary>
 public static class ReviewEvidenceReader
 {
@@ -42,6 +43,7 @@ public static class ReviewEvidenceReader
     {
         private readonly Dictionary<string, string> _skillOfRequest = new(StringComparer.Ordinal);
         private readonly HashSet<string> _reviewed = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, BreakGlassUse> _breakGlass = new(StringComparer.Ordinal);
 
         public ReviewEvidence Evidence { get; } = new();
 
@@ -99,7 +101,16 @@ public static class ReviewEvidenceReader
                 case AuditEventTypes.BreakGlassInvoked:
                 {
                     var b = AuditEventReader.Read<BreakGlassInvoked>(e);
-                    Evidence.BreakGlassUses.Add(new BreakGlassUse(e.Seq, b.PrincipalId, b.Skill, b.Justification, b.DecidedAt));
+                    var use = new BreakGlassUse(e.Seq, b.PrincipalId, b.Skill, b.Justification, b.DecidedAt);
+                    _breakGlass[b.InvocationId] = use;
+                    Evidence.BreakGlassUses.Add(use);
+                    break;
+                }
+                case AuditEventTypes.BreakGlassReviewed:
+                {
+                    // A reviewed use no longer awaits review.
+                    var r = AuditEventReader.Read<BreakGlassReviewed>(e);
+                    if (_breakGlass.Remove(r.InvocationId, out var reviewed)) Evidence.BreakGlassUses.Remove(reviewed);
                     break;
                 }
                 case AuditEventTypes.PolicyActivated:

@@ -34,9 +34,21 @@ internal static class BundleFactory
         Gen.Choose(0, max).SelectMany(n => Gen.ArrayOf(Gen.Frequency((9, Gen.Elements(Alphabet).Select(c => c.ToString())), (1, Gen.Elements(Emoji))), n))
             .Select(parts => string.Concat(parts));
 
+    // Characters a JSON string must escape (quote, backslash, the short forms and another control character) and "/",
+    // which it may: payload strings with them exercise every escape the verifier copies or rewrites.
+    private static readonly string[] NeedEscapes = ["\"", "\\", "\n", "\t", "\b", "\u0001", "\u001f", "/"];
+
+    private static Gen<string> PayloadText { get; } =
+        Gen.Choose(0, 6).SelectMany(n => Gen.ArrayOf(Gen.Frequency((6, Text(3)), (1, Gen.Elements(NeedEscapes))), n))
+            .Select(parts => string.Concat(parts));
+
     private static Gen<JsonNode?> Value(int depth) => Gen.Frequency(
         (3, Text(12).Select(s => (JsonNode?)JsonValue.Create(s))),
+        (1, PayloadText.Select(s => (JsonNode?)JsonValue.Create(s))),
         (3, Gen.Choose(-100000, 100000).Select(n => (JsonNode?)JsonValue.Create(n))),
+        // Decimals as amounts are written (125.5, 0.07), and ones ECMAScript prints in exponent form.
+        (1, Gen.Choose(-100000, 100000).Select(n => (JsonNode?)JsonValue.Create(n / 100.0))),
+        (1, Gen.Elements(1e-7, 2.5e-9, 1e21, 0.000001, 1234.5678).Select(d => (JsonNode?)JsonValue.Create(d))),
         (1, Gen.Elements(true, false).Select(b => (JsonNode?)JsonValue.Create(b))),
         (1, Gen.Constant<JsonNode?>(null)),
         (depth > 0 ? 1 : 0, Gen.Choose(0, 3).SelectMany(n => Gen.ArrayOf(Value(depth - 1), n)).Select(items => (JsonNode?)new JsonArray(items))),

@@ -76,6 +76,23 @@ public sealed class ReceiptTests : IDisposable
     }
 
     [Fact]
+    public async Task A_receipt_whose_event_or_checkpoint_holds_a_lone_surrogate_is_malformed_not_an_exception()
+    {
+        // Found by the verifier page's fuzzing: a changed byte left "\uDE42" alone in the event string, and reading it threw
+        // InvalidOperationException out of TryParse (a stack trace from `makerchecker audit verify-receipt`).
+        var checkpoint = await Sign();
+        var json = Encoding.UTF8.GetString(Receipt.Create(_tree, 5, _events[5], checkpoint).ToJson());
+        foreach (var member in (string[])["event", "checkpoint"])
+        {
+            var at = json.IndexOf($"\"{member}\": \"", StringComparison.Ordinal) + member.Length + 5;
+            var broken = Encoding.UTF8.GetBytes(json[..at] + "\\uDE42" + json[at..]);
+
+            Assert.False(Receipt.TryParse(broken, out _, out var failure));
+            Assert.Equal($"receipt '{member}' holds an unpaired UTF-16 surrogate (\\uD800-\\uDFFF alone), which is not text", failure);
+        }
+    }
+
+    [Fact]
     public async Task The_receipt_file_keeps_non_ascii_text_readable()
     {
         var checkpoint = await Sign();

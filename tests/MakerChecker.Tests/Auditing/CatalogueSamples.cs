@@ -52,6 +52,9 @@ internal static class CatalogueSamples
     public static readonly BreakGlassInvoked BreakGlassInvoked = new(
         Hash, "i-2", "dr-a", "coverage.deny@1", "break_glass", Rule, "patient in theatre", Digest, At, Counted: false, ReviewRequired: true);
 
+    public static readonly BreakGlassReviewed BreakGlassReviewed = new(
+        Hash, "i-2", "dr-a", "coverage.deny@1", "dr-b", "escalated", "no emergency on file", "break_glass_reviewed", Rule, At);
+
     public static readonly ApprovalExpired ApprovalExpired = new(Hash, "r-1", "bot", "coverage.deny@1", "request_expired", At, At.AddHours(1),
         At.AddHours(2), Approvals: 1, RequiredApprovals: 2);
 
@@ -62,7 +65,7 @@ internal static class CatalogueSamples
     public static IReadOnlyList<IAuditEventPayload> Payloads { get; } =
     [
         PolicyActivated, PrincipalRegistered, DecisionAllowed, DecisionRefused, ApprovalRequested, ApprovalPresented, ApprovalDecided, SignOffRefused,
-        ActionStarted, ActionExecuted, ActionFailed, ActionOutcomeResolved, BreakGlassInvoked, ApprovalExpired, AppealRecorded,
+        ActionStarted, ActionExecuted, ActionFailed, ActionOutcomeResolved, BreakGlassInvoked, ApprovalExpired, AppealRecorded, BreakGlassReviewed,
     ];
 
     /// <summary>The same, plus variants with nullable fields null and optional fields absent.</summary>
@@ -87,6 +90,7 @@ internal static class CatalogueSamples
         ActionFailed with { InvocationId = null, RequestId = "r-1", ExecutionId = "x-1" },
         ActionOutcomeResolved with { RequestId = null, InvocationId = "i-1", ExecutionId = null, ResolvedBy = null, Resolution = "unknown" },
         BreakGlassInvoked with { Rule = null, Counted = true },
+        BreakGlassReviewed with { Verdict = "accepted", Reason = null, Rule = null },
         AppealRecorded with { Outcome = MakerChecker.Gates.AppealOutcome.Upheld, Reason = null, Approvers = [] },
     ];
 }

@@ -124,6 +124,10 @@ internal static class EveryEventScenario
         Expect(ReasonCodes.Allowed, await gate.InvokeAsync("night-bot", Flag, Claim(id: "C-13"), Run, idempotencyKey: "nb-13"));
         Assert.True((await gate.InvokeAsync("night-bot", Flag, Claim(id: "C-13"), Run, idempotencyKey: "nb-13")).IsReplay);
 
+        // The break-glass use is reviewed afterwards (breakglass.reviewed).
+        var glass = Assert.Single(gate.GetBreakGlassForReview()).InvocationId;
+        Expect(ReasonCodes.BreakGlassReviewed, await gate.ReviewBreakGlassAsync(glass, "dr-b", BreakGlassVerdict.Accepted, "patient was in theatre"));
+
         // The open request lapses (recorded by a sweep), and an appeal against the executed denial overturns it.
         clock.Advance(TimeSpan.FromHours(1));
         Assert.Equal(1, await gate.SweepExpiredAsync());

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
+using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
 using MakerChecker.Auditing.Events;
@@ -20,7 +21,10 @@ public class EndToEndTests
     [Fact]
     public async Task A_screened_denial_waits_for_a_physician_then_runs_once()
     {
-        var log = Path.Combine(Path.GetTempPath(), $"mc-e2e-{Guid.NewGuid():N}.jsonl");
+        var dir = Directory.CreateTempSubdirectory("mc-e2e-").FullName;
+        var log = Path.Combine(dir, "audit.jsonl");
+        var key = Path.Combine(dir, "makerchecker.key");
+        Ed25519KeyFile.Create(key, Path.Combine(dir, "makerchecker.pub.pem")); // the app's key: its log is signed as it is written
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection();
         services.AddMakerChecker(o =>
@@ -28,6 +32,7 @@ public class EndToEndTests
             o.PolicyPath = PolicyPath;
             o.AuditStoreFactory = _ => FileAuditStore.OpenAsync(log).GetAwaiter().GetResult();
             o.TimeProvider = time;
+            o.Checkpoints.KeyPath = key;
         });
         try
         {
@@ -76,7 +81,7 @@ public class EndToEndTests
         }
         finally
         {
-            File.Delete(log);
+            Directory.Delete(dir, recursive: true);
         }
     }
 

@@ -27,6 +27,7 @@ internal static class AuditEventCatalogue
         Registration.Of<BreakGlassInvoked>(),
         Registration.Of<ApprovalExpired>(),
         Registration.Of<AppealRecorded>(),
+        Registration.Of<BreakGlassReviewed>(),
     ];
 
     private static readonly FrozenDictionary<string, Registration> ByEventType = All.ToFrozenDictionary(r => r.EventType, StringComparer.Ordinal);

@@ -31,4 +31,5 @@ namespace MakerChecker.Auditing.Events;
 [JsonSerializable(typeof(BreakGlassInvoked))]
 [JsonSerializable(typeof(ApprovalExpired))]
 [JsonSerializable(typeof(AppealRecorded))]
+[JsonSerializable(typeof(BreakGlassReviewed))]
 internal sealed partial class AuditEventJsonContext : JsonSerializerContext;

@@ -65,11 +65,29 @@ public static class ReviewEvidenceSource
         var store = await FileAuditStore.OpenReadOnlyAsync(path, cancellationToken).ConfigureAwait(false);
         await using (store.ConfigureAwait(false))
         {
-            var verdict = await AuditStoreVerifier.VerifyAsync(store, cancellationToken).ConfigureAwait(false);
-            var events = tap.Observe(store.ReadAsync(1, cancellationToken), cancellationToken);
-            var evidence = await ReviewEvidenceReader.ReadAsync(events, cancellationToken).ConfigureAwait(false);
-            return (tap.Summary(path, "file store", verdict), evidence);
+            return await LoadStoreAsync(store, path, "file store", cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Verifies a live store's chain, then reads its events into detector evidence, as <see cref="LoadAsync"/> does for a
+    /// file: for a store opened otherwise (read-only SQLite or PostgreSQL, <c>makerchecker review report sqlite:PATH</c>).
+    /// </summary>
+    /// <param name="store">The store, opened (read-only, for an inspector); the caller disposes it.</param>
+    /// <param name="name">How the report names the evidence (never a connection string's password).</param>
+    /// <param name="kind">What the evidence is, for example <c>SQLite store</c>.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <returns>What the evidence is and whether it verified, and the detector's input.</returns>
+    /// <exception cref="AuditEventFormatException">An event of a type the report reads has a malformed payload.</exception>
+    public static async Task<(ReviewEvidenceSummary Summary, ReviewEvidence Evidence)> LoadStoreAsync(
+        IAuditStore store, string name, string kind, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var tap = new Tap();
+        var verdict = await AuditStoreVerifier.VerifyAsync(store, cancellationToken).ConfigureAwait(false);
+        var events = tap.Observe(store.ReadAsync(1, cancellationToken), cancellationToken);
+        var evidence = await ReviewEvidenceReader.ReadAsync(events, cancellationToken).ConfigureAwait(false);
+        return (tap.Summary(name, kind, verdict), evidence);
     }
 
     /// <summary>A bundle is one JSON object that opens with its manifest; a file store is JSON Lines of events.</summary>

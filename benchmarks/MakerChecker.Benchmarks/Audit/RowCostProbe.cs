@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MakerChecker.Audit.Bundles;
+using MakerChecker.Audit.Events;
+
+namespace MakerChecker.Benchmarks.Audit;
+
+/// <summary>
+/// Stopwatch instrumentation of the verifier's per-row work, one thread, warm: where a row's CPU goes (splitting,
+/// the JSON reader alone, the full parse with canonicalization and SHA-256). Not BenchmarkDotNet: a quick probe for
+/// comparing row layouts (our export, the upstream layout) on the same machine.
+/// Run: dotnet MakerChecker.Benchmarks.dll audit-row-cost BUNDLE [ROWS]
+/// </summary>
+internal static class RowCostProbe
+{
+    public static int Run(string path, int maxRows)
+    {
+        var rows = new List<byte[]>();
+        var sink = new Sink(rows, maxRows);
+        var data = File.ReadAllBytes(path).AsSpan(); // the probe holds the bundle; the verifier streams it
+        var split = Stopwatch.StartNew();
+        try
+        {
+            new BundleScanner().Scan(data, isFinal: true, sink);
+        }
+        catch (OperationCanceledException)
+        {
+            // enough rows
+        }
+
+        split.Stop();
+        var bytes = rows.Sum(r => (long)r.Length);
+        Console.WriteLine($"{rows.Count} rows, {bytes / rows.Count} bytes a row; split (incl. copies) {Micro(split, rows.Count)}");
+        using var parser = new EventRowParser();
+        double bestReader = double.MaxValue, bestParse = double.MaxValue;
+        for (var round = 0; round < 8; round++) // the first rounds warm the JIT up to tier 1; the best of the rest counts
+        {
+            var cpu = Cpu();
+            foreach (var row in rows)
+            {
+                var r = new Utf8JsonReader(row);
+                while (r.Read())
+                {
+                }
+            }
+
+            var reader = Cpu() - cpu;
+            cpu = Cpu();
+            foreach (var row in rows)
+            {
+                parser.Parse(row);
+            }
+
+            var parse = Cpu() - cpu;
+            bestReader = Math.Min(bestReader, reader / rows.Count);
+            bestParse = Math.Min(bestParse, parse / rows.Count);
+        }
+
+        Console.WriteLine($"best of 8 rounds, CPU time: Utf8JsonReader alone {bestReader:F2} µs a row, EventRowParser.Parse {bestParse:F2} µs a row");
+        HashCost(parser.LastHashedBytes.ToArray());
+        foreach (var parallelism in (int[])[1, 2])
+        {
+            double best = double.MaxValue, bestWall = double.MaxValue;
+            long events = 0;
+            for (var round = 0; round < 4; round++)
+            {
+                var cpu = Cpu();
+                var wall = Stopwatch.StartNew();
+                var verdict = BundleVerifier.VerifyFileAsync(path, new BundleVerifierOptions { MaxDegreeOfParallelism = parallelism })
+                    .GetAwaiter().GetResult();
+                events = verdict.EventCount;
+                best = Math.Min(best, (Cpu() - cpu) / events);
+                bestWall = Math.Min(bestWall, wall.Elapsed.TotalMicroseconds / events);
+            }
+
+            Console.WriteLine($"BundleVerifier.VerifyFileAsync, {parallelism} worker(s), warm, best of 4: {best:F2} µs CPU an event, {bestWall:F2} µs wall");
+        }
+
+        return 0;
+    }
+
+    /// <summary>SHA-256 of one hashed object: libcrypto's low-level functions (EventSha256) against SHA256.HashData.</summary>
+    private static void HashCost(byte[] hashed)
+    {
+        using var sha = new EventSha256();
+        Span<byte> digest = stackalloc byte[32];
+        double bestNative = double.MaxValue, bestPlatform = double.MaxValue;
+        const int N = 200_000;
+        for (var round = 0; round < 6; round++)
+        {
+            var cpu = Cpu();
+            for (var i = 0; i < N; i++)
+            {
+                sha.Hash(hashed);
+            }
+
+            bestNative = Math.Min(bestNative, (Cpu() - cpu) / N);
+            cpu = Cpu();
+            for (var i = 0; i < N; i++)
+            {
+                System.Security.Cryptography.SHA256.HashData(hashed, digest);
+            }
+
+            bestPlatform = Math.Min(bestPlatform, (Cpu() - cpu) / N);
+        }
+
+        Console.WriteLine($"SHA-256 of a {hashed.Length}-byte hashed object, best of 6: EventSha256 (libcrypto: {EventSha256.UsesLibcrypto}) " +
+            $"{bestNative:F3} µs, SHA256.HashData {bestPlatform:F3} µs");
+    }
+
+    /// <summary>This process's CPU time in µs: on a shared machine it is disturbed less than the wall clock.</summary>
+    private static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMicroseconds;
+
+    private static string Micro(Stopwatch watch, int rows) => $"{watch.Elapsed.TotalMicroseconds / rows:F2} µs a row";
+
+    private sealed class Sink(List<byte[]> rows, int max) : BundleScanner.ISink
+    {
+        public void OnManifest(ReadOnlySpan<byte> manifest)
+        {
+        }
+
+        public void OnEvent(ReadOnlySpan<byte> row)
+        {
+            rows.Add(row.ToArray());
+            if (rows.Count == max)
+            {
+                throw new OperationCanceledException();
+            }
+        }
+
+        public void OnTransparency(ReadOnlySpan<byte> section)
+        {
+        }
+    }
+}
