@@ -21,9 +21,28 @@ internal static class AuditPayloads
         _ => "service",
     };
 
-    public static GateEntry PolicyActivated(CompiledPolicy policy, DateTimeOffset at) => Applied(
-        new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, at, Source: policy.Source),
-        AuditActor.System, AuditEventWriter.PolicyEntity, policy.Hash);
+    /// <summary>
+    /// <c>policy.activated</c> with the policy's canonical form (never the producer's file path): by the host (no
+    /// <paramref name="by"/>), through an approved change request, or under break-glass (with a justification).
+    /// </summary>
+    public static GateEntry PolicyActivated(
+        CompiledPolicy policy, DateTimeOffset at, PrincipalDefinition? by = null, string? requestId = null, IReadOnlyList<string>? approvers = null,
+        string? justification = null) => Applied(
+        new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, at, Policy: policy.CanonicalForm, ActivatedBy: by?.Id, RequestId: requestId,
+            Approvers: approvers, Justification: justification),
+        by is null ? AuditActor.System : Actor(by, by.Id), AuditEventWriter.PolicyEntity, policy.Hash);
+
+    /// <summary><c>approval.expired</c>, by the gate (actor <c>system</c>) that first observed the lapse.</summary>
+    public static GateEntry Expired(string policyHash, string requestId, string requesterId, string skill, DateTimeOffset requestedAt,
+        DateTimeOffset expiresAt, DateTimeOffset observedAt, int approvals, int required) => Applied(
+        new ApprovalExpired(policyHash, requestId, requesterId, skill, ReasonCodes.RequestExpired, requestedAt, expiresAt, observedAt, approvals, required),
+        AuditActor.System, AuditEventWriter.RequestEntity, requestId);
+
+    /// <summary><c>appeal.recorded</c> against an executed request.</summary>
+    public static GateEntry Appeal(string policyHash, PrincipalDefinition recorder, string requestId, string skill, Gates.AppealOutcome outcome,
+        string? reason, IReadOnlyList<string> approvers, DateTimeOffset at) => Applied(
+        new AppealRecorded(policyHash, requestId, skill, outcome, recorder.Id, reason, approvers, at),
+        Actor(recorder, recorder.Id), AuditEventWriter.RequestEntity, requestId);
 
     public static GateEntry PrincipalRegistered(string policyHash, PrincipalDefinition p, DateTimeOffset at) => Applied(
         new Events.PrincipalRegistered(policyHash, p.Id, p.Kind, p.Role, p.Status, p.Owner, at),

@@ -41,6 +41,12 @@ internal sealed class GateProjection
     /// <summary>The hash of the last <c>policy.activated</c> event.</summary>
     public string? ActivePolicyHash { get; private set; }
 
+    /// <summary>
+    /// Whether the last <c>policy.activated</c> recorded a policy with <c>policy.changes</c>: its replacement then needs an
+    /// approved change request or break-glass. False for logs written before the canonical policy was recorded.
+    /// </summary>
+    public bool ActivePolicyGoverned { get; private set; }
+
     /// <summary>The seq of the last event applied (0 before the first): the head a compare-and-append expects.</summary>
     public long LastSeq { get; private set; }
 
@@ -82,8 +88,25 @@ internal sealed class GateProjection
         switch (e.EventType)
         {
             case AuditEventTypes.PolicyActivated:
-                ActivePolicyHash = Payload<PolicyActivated>(e, written).PolicyHash;
-                return null;
+                var activated = Payload<PolicyActivated>(e, written);
+                ActivePolicyHash = activated.PolicyHash;
+                ActivePolicyGoverned = activated.Policy is { } canonical && canonical.TryGetProperty("changes", out var changes)
+                    && changes.ValueKind == System.Text.Json.JsonValueKind.Object;
+                if (activated.Justification is { } why)
+                {
+                    BreakGlass[activated.PolicyHash] = new BreakGlassRecord(activated.PolicyHash, activated.ActivatedBy ?? "", PolicyChangeControl.Skill,
+                        why, "sha256:" + activated.PolicyHash, "", activated.ActivatedAt);
+                }
+                return WithStatus(activated.RequestId, ApprovalStatus.Executed);
+
+            case AuditEventTypes.ApprovalExpired:
+                return WithStatus(Payload<ApprovalExpired>(e, written).RequestId, ApprovalStatus.Expired);
+
+            case AuditEventTypes.AppealRecorded:
+                var appeal = Payload<AppealRecorded>(e, written);
+                if (Find(appeal.RequestId) is not { } appealed) return null;
+                appealed.Appeal = appeal.Outcome;
+                return appealed;
 
             case AuditEventTypes.PrincipalRegistered:
                 var registered = Payload<PrincipalRegistered>(e, written);
@@ -184,6 +207,7 @@ internal sealed class GateProjection
         BreakGlassRunIds.Clear();
         Limits.Clear();
         ActivePolicyHash = null;
+        ActivePolicyGoverned = false;
         LastSeq = 0;
         _last = null;
     }
