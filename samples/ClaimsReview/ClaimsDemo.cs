@@ -129,7 +129,7 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         var html = Path.Combine(run, "review-report.html");
         await File.WriteAllTextAsync(html, ReviewHtmlReport.Render(evidenceSummary, report), cancellationToken);
         ShowReport(report, summary, html);
-        var commands = DemoEvidence.Commands(files, log, publicKey);
+        var commands = DemoEvidence.Commands(files, log, publicKey, privateKey);
         Closing(commands, html, signer.Fingerprint);
         return new DemoResult(screenerCode, agentCode, physicianCode, tooFast, batch, verdict, report, run, files, commands);
     }
@@ -208,10 +208,13 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         }
         Note("min_review: 30s raises the floor: these sign-offs do not count, and each refusal is in the log.");
 
-        // What an operator under pressure does: edit the policy to clear the backlog. The gate records the change.
+        // What an operator under pressure does: edit the policy to clear the backlog. The policy governs its own
+        // replacement (policy.changes), so a direct activation is refused; ops may break the glass, which is recorded and flagged.
         var loosened = Loosen(policy, policyText);
-        await gate.ActivatePolicyAsync(loosened);
-        Line($"[yellow]Ops activates policy {Esc(loosened.Version ?? "")}[/]: min_review removed \"to clear the backlog\" (recorded as policy.activated, hash {loosened.Hash[..16]}…).");
+        Refusal($"ops.lead activates policy {loosened.Version} (min_review removed) directly", await gate.ActivatePolicyAsync(loosened));
+        await gate.BreakGlassPolicyAsync("ops.lead", loosened, "clear the backlog");
+        Line($"[yellow]ops.lead breaks the glass[/]: policy {Esc(loosened.Version ?? "")} is in force, min_review removed \"to clear the backlog\" " +
+             $"(policy.activated records the rules and who, hash {loosened.Hash[..16]}…; listed for review).");
 
         var approved = 0;
         foreach (var id in ids)
@@ -270,11 +273,11 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
 
     private static ValueTask Nothing(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    /// <summary>The same policy with every <c>min_review</c> line removed and a new version: the edit an operator makes under pressure.</summary>
+    /// <summary>The same policy with every gate's <c>min_review</c> removed and a new version: the edit an operator makes under pressure.</summary>
     private CompiledPolicy Loosen(CompiledPolicy policy, string policyText)
     {
         var text = policyText.ReplaceLineEndings("\n").Split('\n')
-            .Where(line => !line.TrimStart().StartsWith("min_review:", StringComparison.Ordinal))
+            .Where(line => line.Trim() != "min_review: 30s")
             .Select(line => line.TrimStart().StartsWith("version:", StringComparison.Ordinal) ? $"  version: \"{policy.Version}.1-backlog\"" : line);
         return PolicyLoader.Load(string.Join('\n', text), Path.GetFileNameWithoutExtension(policyPath) + "-backlog.yaml").GetPolicyOrThrow();
     }
@@ -317,7 +320,9 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
     private void Closing(IReadOnlyList<string> commands, string html, string fingerprint)
     {
         Title("An inspector checks this without our app");
-        Note("From the repository root, in bash. The CLI checks the bundle, the live log against its latest signed checkpoint, and the receipt; " +
+        Note("From the repository root, in bash. The CLI checks the bundle, the live log against its latest signed checkpoint, and the receipt, " +
+             "writes the case pack a member is handed (the claim's run bundle, a receipt per event, the vkey, a README), and writes the verifier page, " +
+             "which checks the same files in a browser, offline (open verify.html and drop bundle.json or a receipt with audit.vkey on it); " +
              "Go's golang.org/x/mod/sumdb/note and tlog check the checkpoint and the receipt; openssl checks the checkpoint's signature alone.");
         // Written raw, one command a line, never wrapped: each line is meant to be pasted.
         foreach (var command in commands) console.Profile.Out.Writer.WriteLine("  " + command);

@@ -77,10 +77,10 @@ public static class DemoEvidence
 
     /// <summary>
     /// The inspector's commands, one a line, each working as printed from the repository root (bash): the CLI on the
-    /// bundle, the live log and the receipt; Go's note and tlog on the checkpoint and the receipt; openssl on the
-    /// checkpoint's signed text.
+    /// bundle, the live log and the receipt; the case pack a member is handed and the verifier page they can open in a
+    /// browser; Go's note and tlog on the checkpoint and the receipt; openssl on the checkpoint's signed text.
     /// </summary>
-    public static IReadOnlyList<string> Commands(EvidenceFiles files, string log, string publicKey)
+    public static IReadOnlyList<string> Commands(EvidenceFiles files, string log, string publicKey, string privateKey)
     {
         const string Cli = "dotnet run --project src/MakerChecker.Cli --";
         var (bundle, vkey, checkpoint, receipt, key) = (Q(files.Bundle), Q(files.VerifierKey), Q(files.Checkpoint), Q(files.Receipt), Q(publicKey));
@@ -90,6 +90,8 @@ public static class DemoEvidence
             $"{Cli} audit verify {Q(log)} --vkey {vkey}",
             $"{Cli} audit verify-receipt {receipt} --vkey {vkey}",
             $"{Cli} review report {bundle} --key {key}",
+            $"{Cli} audit export {Q(log)} --case claim:{files.ReceiptClaimId} --key {Q(privateKey)} --out {Q(CasePack(files))}",
+            $"{Cli} verifier-page --out {Q(Path.Combine(Path.GetDirectoryName(files.Bundle)!, "verify.html"))} --force",
             $"GO111MODULE=off GOPATH=/usr/share/gocode go run eng/tlog-check/main.go {vkey} {checkpoint} {receipt}",
             // The note's signed text is everything before its blank line; the signature line's base64 is a 4-byte key id and the
             // 64-byte signature. openssl reads both from files (a pipe will not do for Ed25519), so they go to a temporary folder.
@@ -97,6 +99,9 @@ public static class DemoEvidence
             $"&& openssl pkeyutl -verify -pubin -inkey {key} -rawin -in $d/text -sigfile $d/sig",
         ];
     }
+
+    /// <summary>Where the closing commands write the member's case pack: beside the bundle, named after the claim.</summary>
+    public static string CasePack(EvidenceFiles files) => Path.Combine(Path.GetDirectoryName(files.Bundle)!, $"case-{files.ReceiptClaimId}");
 
     /// <summary>A path as one shell word: as it is when it needs no quoting, else single-quoted.</summary>
     private static string Q(string path) =>

@@ -23,6 +23,12 @@ internal sealed class MakerCheckerCallToolFilter(MakerCheckerMcpOptions options)
     /// <summary>A resume names a request opened for another skill than the tool's.</summary>
     public const string RequestSkillMismatch = "request_skill_mismatch";
 
+    /// <summary><c>makerchecker_execute</c> was called without <c>request_id</c> and <c>tool</c>.</summary>
+    public const string ArgumentsInvalid = "arguments_invalid";
+
+    /// <summary><c>makerchecker_execute</c> names a tool the server does not have.</summary>
+    public const string ToolUnknown = "tool_unknown";
+
     private static readonly ActivitySource Source = new("MakerChecker");
 
     public McpRequestHandler<CallToolRequestParams, CallToolResult> Wrap(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
@@ -106,7 +112,7 @@ internal sealed class MakerCheckerCallToolFilter(MakerCheckerMcpOptions options)
             arguments is not null && arguments.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         if (Text("request_id") is not { Length: > 0 } requestId || Text("tool") is not { Length: > 0 } tool)
         {
-            return ToolResults.Error(ToolResults.Refused, "arguments_invalid", null,
+            return ToolResults.Error(ToolResults.Refused, ArgumentsInvalid, null,
                 $"{MakerCheckerMcpOptions.ExecuteToolName} needs request_id and tool (strings), and arguments: the original call's arguments.", null, options);
         }
         if (!options.Skills.TryGetValue(tool, out var skill))
@@ -116,7 +122,7 @@ internal sealed class MakerCheckerCallToolFilter(MakerCheckerMcpOptions options)
         }
         if (context.Server.ServerOptions.ToolCollection is not { } tools || !tools.TryGetPrimitive(tool, out var target))
         {
-            return ToolResults.Error(ToolResults.Refused, "tool_unknown", null, $"The server has no tool '{tool}'.", requestId, options);
+            return ToolResults.Error(ToolResults.Refused, ToolUnknown, null, $"The server has no tool '{tool}'.", requestId, options);
         }
         if (options.ResolvePrincipal(context) is not { } principal) return NoPrincipal(tool);
 

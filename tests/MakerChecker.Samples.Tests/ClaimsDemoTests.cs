@@ -90,8 +90,16 @@ public sealed class ClaimsDemoTests : IDisposable
         var (text, result) = await RunPrinted();
         var cli = result.ClosingCommands.Where(c => c.StartsWith("dotnet run --project src/MakerChecker.Cli -- ", StringComparison.Ordinal)).ToList();
 
-        Assert.Equal(4, cli.Count);
+        Assert.Equal(6, cli.Count);
         await AssertEachSucceedsAsync(cli, text);
+
+        // The case pack holds the claim's whole story: a run bundle, a receipt per event, the vkey and the member's README.
+        var pack = DemoEvidence.CasePack(result.Files);
+        Assert.True(File.Exists(Path.Combine(pack, "run-bundle.json")) && File.Exists(Path.Combine(pack, "README.txt")), pack);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(pack, "receipts")));
+        // The verifier page is the tool's embedded page, written beside the bundle.
+        var page = await File.ReadAllTextAsync(Path.Combine(result.RunFolder, "verify.html"));
+        Assert.Contains("<html", page, StringComparison.OrdinalIgnoreCase);
     }
 
     [ToolFact]

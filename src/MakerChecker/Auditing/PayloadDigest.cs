@@ -1,5 +1,6 @@
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using MakerChecker.Audit.Payloads;
+using MakerChecker.Audit.Canonicalization;
 
 namespace MakerChecker.Auditing;
 
@@ -7,13 +8,33 @@ namespace MakerChecker.Auditing;
 /// The digest that binds a request to its payload: <c>sha256:</c> followed by the lowercase hex SHA-256 of the
 /// payload's RFC 8785 (JCS) canonical JSON, the same canonical form the audit log hashes. Key order, whitespace and
 /// number spelling do not change the digest; any change of value does. The prefix names the algorithm, so evidence
-/// stays readable if it ever changes. Defined once, in <see cref="RequestPayloadDigest"/>, which the case stores
-/// (<see cref="IRequestPayloadStore"/>) are addressed by.
+/// stays readable if it ever changes.
+/// The same digest as <see cref="Audit.Payloads.RequestPayloadDigest.Of"/> (which the case stores are addressed by),
+/// computed here without allocating the canonical bytes: the gate takes it on every invocation.
 /// </summary>
 internal static class PayloadDigest
 {
-    public const string Prefix = RequestPayloadDigest.Prefix;
+    public const string Prefix = "sha256:";
 
-    /// <exception cref="Audit.Canonicalization.CanonicalJsonException">The payload is not I-JSON (for example a lone surrogate in a string).</exception>
-    public static string Compute(JsonObject payload) => RequestPayloadDigest.Compute(payload).Digest;
+    /// <exception cref="CanonicalJsonException">The payload is not I-JSON (for example a lone surrogate in a string).</exception>
+    public static string Compute(JsonObject payload)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        var canonical = CanonicalJsonWriter.Rent();
+        try
+        {
+            JsonCanonicalizer.Write(payload, canonical);
+            SHA256.HashData(canonical.Output.WrittenSpan, hash);
+        }
+        finally
+        {
+            CanonicalJsonWriter.Return(canonical);
+        }
+
+        // One string: the prefix and the hex written straight into it.
+        Span<char> text = stackalloc char[Prefix.Length + (2 * SHA256.HashSizeInBytes)];
+        Prefix.CopyTo(text);
+        Convert.TryToHexStringLower(hash, text[Prefix.Length..], out _);
+        return new string(text);
+    }
 }

@@ -15,8 +15,11 @@ internal static class RequestRules
     /// <summary>Whether the case may be recorded as shown to <paramref name="reviewerId"/>: the request is open and the reviewer known and active.</summary>
     public static Decision Present(CompiledPolicy policy, RequestState request, string reviewerId, PrincipalDefinition? reviewer, DateTimeOffset now)
     {
+        if (request.Status == ApprovalStatus.Expired || (request.IsOpen && request.IsExpiredAt(now)))
+        {
+            return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
+        }
         if (!request.IsOpen) return Refuse(ReasonCodes.RequestClosed, default, StatusName(request));
-        if (request.IsExpiredAt(now)) return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
         if (reviewer is null) return Refuse(ReasonCodes.PrincipalUnknown, default);
         if (reviewer.Status != PrincipalStatus.Active) return Refuse(ReasonCodes.PrincipalInactive, reviewer.Location);
         return Decision.OnRequest(
@@ -36,8 +39,11 @@ internal static class RequestRules
         CompiledPolicy policy, in PrincipalLookup principals, RequestState request, string reviewerId, PrincipalDefinition? reviewer,
         bool approve, string? reason, DateTimeOffset? presentedAt, DateTimeOffset now)
     {
+        if (request.Status == ApprovalStatus.Expired || (request.IsOpen && request.IsExpiredAt(now)))
+        {
+            return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
+        }
         if (!request.IsOpen) return Refuse(ReasonCodes.RequestClosed, default, StatusName(request));
-        if (request.IsExpiredAt(now)) return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
         if (!approve && string.IsNullOrWhiteSpace(reason)) return Refuse(ReasonCodes.ReasonRequired, default);
 
         var (barred, barRule, barDetail, gate) = Standing(policy, principals, request, reviewerId, reviewer);
@@ -135,6 +141,13 @@ internal static class RequestRules
         CompiledPolicy policy, RequestState request, PrincipalDefinition? requester, out string? code, out SourceLocation rule)
     {
         (code, rule) = (null, default);
+        if (request.Skill == PolicyChangeControl.Skill)
+        {
+            // A policy change request is signed under the policy.changes in force, not under a grant.
+            if (policy.Changes is { } changes) return changes.Gate;
+            code = ReasonCodes.GateRemoved;
+            return null;
+        }
         if (requester is null) code = ReasonCodes.PrincipalUnknown;
         else if (!policy.TryGetRole(requester.Role, out var role)) (code, rule) = (ReasonCodes.RoleUnknown, requester.Location);
         else if (!role.TryGetGrant(request.Skill, out var grant)) (code, rule) = (ReasonCodes.SkillNotGranted, role.Location);

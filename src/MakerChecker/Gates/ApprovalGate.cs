@@ -148,6 +148,10 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// is not the last one the log saw. Called on first use; calling it again does nothing.
     /// </summary>
     /// <param name="cancellationToken">Stops the replay.</param>
+    /// <exception cref="PolicyChangeNotApprovedException">
+    /// The log's policy in force is another one, with <c>policy.changes</c>: it is replaced only through an approved change
+    /// request or break-glass, never by starting a gate with another policy.
+    /// </exception>
     public async ValueTask InitializeAsync(CancellationToken cancellationToken = default)
     {
         if (_initialized) return;
@@ -164,8 +168,10 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                 _attempts = 0;
                 var policy = _policy;
                 // The instance that starts last puts its policy in force; a lost race reads the winner's event and tries again.
+                // A policy in force that governs its own replacement is replaced only through the gate's calls, never on start.
                 while (_state.ActivePolicyHash != policy.Hash)
                 {
+                    if (_state.ActivePolicyGoverned) throw new PolicyChangeNotApprovedException(policy.Hash, _state.ActivePolicyHash!);
                     if (await AppendOnHeadAsync(AuditPayloads.PolicyActivated(policy, _time.GetUtcNow())).ConfigureAwait(false) is not null)
                     {
                         Log.PolicyActivated(_logger, policy.Name, policy.Hash);
@@ -184,23 +190,6 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         {
             _initialization.Release();
         }
-    }
-
-    /// <summary>Puts a new policy in force, recording <c>policy.activated</c> first. Open requests are judged by it from now on.</summary>
-    /// <param name="policy">The new policy.</param>
-    /// <param name="cancellationToken">Cancels waiting for initialization.</param>
-    public async ValueTask ActivatePolicyAsync(CompiledPolicy policy, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(policy);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        await DecideAsync(async () =>
-        {
-            var recorded = await AppendOnHeadAsync(AuditPayloads.PolicyActivated(policy, _time.GetUtcNow())).ConfigureAwait(false);
-            if (recorded is null) return null;
-            _policy = policy;
-            Log.PolicyActivated(_logger, policy.Name, policy.Hash);
-            return recorded;
-        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -282,7 +271,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         using var activity = GateTelemetry.Activities.StartActivity("makerchecker.invoke");
 
         // The digest first: a payload that cannot be canonicalized is refused before anything is counted.
-        var (canonical, digest) = RequestPayloadDigest.Compute(payload);
+        var digest = PayloadDigest.Compute(payload);
         var kept = false;
         var draw = _sample(); // one draw per invocation, however often its decision is retried on a moved head
         var decided = await DecideAsync(async () =>
@@ -314,7 +303,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                     // The case first: a request is recorded only once its payload is in the case store (when there is one).
                     if (PayloadStore is { } cases && !kept)
                     {
-                        await cases.PutAsync(digest, canonical, CancellationToken.None).ConfigureAwait(false);
+                        await cases.PutAsync(digest, RequestPayloadDigest.Compute(payload).CanonicalJson, CancellationToken.None).ConfigureAwait(false);
                         kept = true;
                     }
                     var gate = decision.Grant!.Gate!;
