@@ -34,6 +34,7 @@ public sealed partial class ApprovalGate
         return await DecideAsync(async () =>
         {
             var inForce = _policy;
+            if (await AdoptLoggedPolicyAsync(policy).ConfigureAwait(false) is { } adopted) return adopted;
             if (await SupersededAsync(inForce, "host", policy.Hash, PolicyStage).ConfigureAwait(false) is { } superseded) return superseded;
             var (code, rule) = PolicyChangeRules.ActivateDirectly(inForce);
             if (code is not null) return await RefusePolicyAsync(inForce, null, "host", policy, code, rule, null).ConfigureAwait(false);
@@ -168,6 +169,23 @@ public sealed partial class ApprovalGate
         Log.PolicyActivated(_logger, policy.Name, policy.Hash);
         return new GateResult(DecisionOutcome.Executed, ReasonCodes.PolicyActivated, default, policy.Hash,
             DecisionMessages.Describe(ReasonCodes.PolicyActivated, who, policy.Hash));
+    }
+
+    /// <summary>
+    /// An instance behind the log (<c>policy_superseded</c>) is given the policy another instance sharing the log already
+    /// activated: it takes it up without recording it again, since the log's <c>policy.activated</c> already says it is in
+    /// force (and however it was governed there). Null when <paramref name="policy"/> is not the log's latest.
+    /// </summary>
+    private async ValueTask<GateResult?> AdoptLoggedPolicyAsync(CompiledPolicy policy)
+    {
+        if (string.Equals(_policy.Hash, policy.Hash, StringComparison.Ordinal)) return null;
+        await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
+        if (!string.Equals(_state.ActivePolicyHash, policy.Hash, StringComparison.Ordinal)) return null;
+        _policy = policy;
+        _telemetry.Decision(DecisionOutcome.Executed, ReasonCodes.PolicyActivated);
+        Log.PolicyActivated(_logger, policy.Name, policy.Hash);
+        return new GateResult(DecisionOutcome.Executed, ReasonCodes.PolicyActivated, default, policy.Hash,
+            DecisionMessages.Describe(ReasonCodes.PolicyActivated, "host", policy.Hash));
     }
 
     /// <summary>Records a refused policy change (<c>decision.refused</c>, entity <c>policy</c> / the proposed hash) and returns it.</summary>
