@@ -120,6 +120,20 @@ public sealed class CaseSizeDwellTests
     }
 
     [Fact]
+    public async Task The_gate_monitor_alerts_on_a_thin_sign_off_as_it_happens()
+    {
+        var alerts = new List<ReviewFinding>();
+        await using var scenario = new ReviewScenario(monitoring: new ReviewMonitorOptions { OnFinding = alerts.Add });
+        await SignAsync(scenario, "dr.steady", new ProposalBasis("PXDX-42") { CaseSize = 1 }, TimeSpan.FromSeconds(30));
+        Assert.Empty(alerts);
+
+        var large = await SignAsync(scenario, "dr.batch", new ProposalBasis("PXDX-42") { CaseSize = 400 }, TimeSpan.FromSeconds(30));
+
+        var alert = Assert.Single(alerts);
+        Assert.Equal((FindingKinds.DwellBelowCaseSize, "dr.batch", large), (alert.Kind, alert.ReviewerId, Assert.Single(alert.Evidence).RequestId));
+    }
+
+    [Fact]
     public void The_threshold_must_be_positive()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ReviewDetectionOptions { MinDwellPerCaseUnit = TimeSpan.Zero }.Validate());
