@@ -96,12 +96,14 @@ public static class ReviewTerminalReport
         foreach (var a in report.Lapses)
         {
             console.MarkupLine($"  {E(a.Skill)}: {N(a.Opened)} opened, {(a.Expired > 0 ? "[red]" + N(a.Expired) + " lapsed[/]" : "0 lapsed")}, "
-                + $"{N(a.StillOpen)} still open{(a.OldestOpenAge is { } o ? $" (oldest {o.TotalHours.ToString("0.#", CultureInfo.InvariantCulture)} h)" : "")}");
+                + $"{N(a.StillOpen)} still open"
+                + (a.OldestOpenAge is { } o ? $" (oldest {o.TotalHours.ToString("0.#", CultureInfo.InvariantCulture)} h)" : ""));
         }
         console.MarkupLine($"[bold]Appeals: overturn rate per approver ({N(report.Appeals.Count)})[/]");
         foreach (var a in report.Appeals)
         {
-            console.MarkupLine($"  {E(a.ReviewerId)}: {N(a.Overturned)} of {N(a.Appealed)} appealed approvals overturned ({ReportFormat.Percent(a.OverturnRate)})");
+            console.MarkupLine(
+                $"  {E(a.ReviewerId)}: {N(a.Overturned)} of {N(a.Appealed)} appealed approvals overturned ({ReportFormat.Percent(a.OverturnRate)})");
         }
         console.WriteLine();
 

@@ -159,7 +159,8 @@ internal static class AuditPayloads
     public static GateEntry BreakGlassReviewed(
         string policyHash, PrincipalDefinition reviewer, string invocationId, string principalId, string skill, string verdict, string? reason,
         SourceLocation rule, DateTimeOffset at) => Applied(
-        new Events.BreakGlassReviewed(policyHash, invocationId, principalId, skill, reviewer.Id, verdict, reason, ReasonCodes.BreakGlassReviewed, Rule(rule), at),
+        new Events.BreakGlassReviewed(
+            policyHash, invocationId, principalId, skill, reviewer.Id, verdict, reason, ReasonCodes.BreakGlassReviewed, Rule(rule), at),
         Actor(reviewer, reviewer.Id), AuditEventWriter.InvocationEntity, invocationId);
 
     private static string? Rule(SourceLocation rule) => rule.File is null ? null : rule.ToString();

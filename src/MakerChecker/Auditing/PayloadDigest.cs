@@ -9,6 +9,8 @@ namespace MakerChecker.Auditing;
 /// payload's RFC 8785 (JCS) canonical JSON, the same canonical form the audit log hashes. Key order, whitespace and
 /// number spelling do not change the digest; any change of value does. The prefix names the algorithm, so evidence
 /// stays readable if it ever changes.
+/// The same digest as <see cref="Audit.Payloads.RequestPayloadDigest.Of"/> (which the case stores are addressed by),
+/// computed here without allocating the canonical bytes: the gate takes it on every invocation.
 /// </summary>
 internal static class PayloadDigest
 {

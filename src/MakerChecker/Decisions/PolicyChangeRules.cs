@@ -53,9 +53,17 @@ internal static class PolicyChangeRules
         var status = request.Status;
         if (status is ApprovalStatus.Executing or ApprovalStatus.Executed or ApprovalStatus.Failed) return (ReasonCodes.AlreadyExecuted, default, Name(status));
         if (status is ApprovalStatus.Rejected) return (ReasonCodes.RequestClosed, default, Name(status));
-        if (status is ApprovalStatus.Expired || request.IsExpiredAt(now)) return (ReasonCodes.RequestExpired, default, Auditing.AuditTime.Format(request.ExpiresAt));
+        if (status is ApprovalStatus.Expired || request.IsExpiredAt(now))
+        {
+            return (ReasonCodes.RequestExpired, default, Auditing.AuditTime.Format(request.ExpiresAt));
+        }
+
         if (!string.Equals(principalId, request.RequesterId, StringComparison.Ordinal)) return (ReasonCodes.NotRequester, default, null);
-        if (!string.Equals(Digest(proposed), request.PayloadDigest, StringComparison.Ordinal)) return (ReasonCodes.PayloadMismatch, default, request.PayloadDigest);
+        if (!string.Equals(Digest(proposed), request.PayloadDigest, StringComparison.Ordinal))
+        {
+            return (ReasonCodes.PayloadMismatch, default, request.PayloadDigest);
+        }
+
         if (inForce.Changes is not { } changes) return (ReasonCodes.GateRemoved, default, null);
 
         var proposer = principals.Find(principalId);

@@ -150,7 +150,10 @@ public static class ReasonCodes
     /// </summary>
     public const string PolicyChangeRequiresApproval = "policy_change_requires_approval";
 
-    /// <summary>The principal may not propose a policy change: its role is not among <c>policy.changes.proposer_roles</c>, or the policy in force has no <c>policy.changes</c>.</summary>
+    /// <summary>
+    /// The principal may not propose a policy change: its role is not among <c>policy.changes.proposer_roles</c>, or the policy
+    /// in force has no <c>policy.changes</c>.
+    /// </summary>
     public const string PolicyChangeNotAllowed = "policy_change_not_allowed";
 
     /// <summary>The proposed policy is the one in force (same policy hash): there is nothing to change.</summary>

@@ -48,7 +48,10 @@ public sealed partial class ApprovalGate
     /// <param name="outcome">How the appeal ended.</param>
     /// <param name="reason">What the appeal found, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels waiting for the gate.</param>
-    /// <returns><c>appeal_recorded</c>, or a refusal: <c>request_not_found</c>, <c>principal_unknown</c>, <c>principal_inactive</c>, <c>appeal_not_applicable</c>.</returns>
+    /// <returns>
+    /// <c>appeal_recorded</c>, or a refusal: <c>request_not_found</c>, <c>principal_unknown</c>, <c>principal_inactive</c>,
+    /// <c>appeal_not_applicable</c>.
+    /// </returns>
     /// <exception cref="AuditStoreException">The outcome (or its refusal) could not be recorded.</exception>
     public async ValueTask<GateResult> RecordAppealAsync(
         string requestId, string principalId, AppealOutcome outcome, string? reason = null, CancellationToken cancellationToken = default)
@@ -66,12 +69,14 @@ public sealed partial class ApprovalGate
             var recorder = ResolvePrincipal(principalId);
             var (code, detail) = recorder is null ? (ReasonCodes.PrincipalUnknown, null)
                 : recorder.Status != PrincipalStatus.Active ? (ReasonCodes.PrincipalInactive, null)
-                : request.Status != ApprovalStatus.Executed ? (ReasonCodes.AppealNotApplicable, $"it is {request.Status.ToString().ToLowerInvariant()}, not executed")
+                : request.Status != ApprovalStatus.Executed
+                    ? (ReasonCodes.AppealNotApplicable, $"it is {request.Status.ToString().ToLowerInvariant()}, not executed")
                 : request.Appeal is { } earlier ? (ReasonCodes.AppealNotApplicable, $"its appeal outcome ({earlier.ToString().ToLowerInvariant()}) is recorded")
                 : ((string?)null, (string?)null);
             if (code is not null)
             {
-                var refusal = AuditPayloads.Refused(policy.Hash, recorder, principalId, request.Skill, code, default, AuditEventWriter.RequestEntity, request.Id,
+                var refusal = AuditPayloads.Refused(policy.Hash, recorder, principalId, request.Skill, code, default,
+                    AuditEventWriter.RequestEntity, request.Id,
                     request.PayloadDigest, now, "appeal");
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(DecisionOutcome.Refused, code);

@@ -53,7 +53,8 @@ public sealed partial class ApprovalGate
     /// <param name="cancellationToken">Cancels waiting for initialization.</param>
     /// <returns><c>approval_required</c> with the request, or a refusal.</returns>
     /// <exception cref="AuditStoreException">The request (or its refusal) could not be recorded.</exception>
-    public async ValueTask<GateResult> ProposePolicyAsync(string proposerId, CompiledPolicy policy, string reason, CancellationToken cancellationToken = default)
+    public async ValueTask<GateResult> ProposePolicyAsync(
+        string proposerId, CompiledPolicy policy, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(proposerId);
         ArgumentNullException.ThrowIfNull(policy);

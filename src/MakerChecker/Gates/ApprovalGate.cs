@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Payloads;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing.Events;
 using MakerChecker.Auditing;
@@ -129,6 +130,15 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             _reviewMonitor = value is null ? null : new ReviewMonitor(value, _time, _logger, _telemetry);
         }
     }
+
+    /// <summary>
+    /// The case store: when set, the gate writes each request's payload (its canonical JSON, under its digest) before it
+    /// records <c>approval.requested</c>, so that a reviewer interface can show the case (checked against the digest on
+    /// every read, see <see cref="RequestPayloads.ReadAsync"/>). If the write fails, the exception propagates and no
+    /// request is opened. The gate does not dispose it.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: payloads are not kept (the audit log holds only their digest).</value>
+    public IRequestPayloadStore? PayloadStore { get; init; }
 
     /// <summary>The policy in force.</summary>
     public CompiledPolicy Policy => _policy;
@@ -262,6 +272,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
 
         // The digest first: a payload that cannot be canonicalized is refused before anything is counted.
         var digest = PayloadDigest.Compute(payload);
+        var kept = false;
         var draw = _sample(); // one draw per invocation, however often its decision is retried on a moved head
         var decided = await DecideAsync(async () =>
         {
@@ -289,6 +300,12 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                         GateResult.From(decision), new ActionRun(principal!, skill, AuditEventWriter.InvocationEntity, id, policy.Hash, RunId: runId));
 
                 case DecisionOutcome.ApprovalRequired:
+                    // The case first: a request is recorded only once its payload is in the case store (when there is one).
+                    if (PayloadStore is { } cases && !kept)
+                    {
+                        await cases.PutAsync(digest, RequestPayloadDigest.Compute(payload).CanonicalJson, CancellationToken.None).ConfigureAwait(false);
+                        kept = true;
+                    }
                     var gate = decision.Grant!.Gate!;
                     var entry = AuditPayloads.ApprovalRequested(
                         decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted, idempotencyKey)

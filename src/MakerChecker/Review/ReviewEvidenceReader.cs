@@ -165,7 +165,11 @@ public static class ReviewEvidenceReader
             var changes = _first || _previousPolicy is not { } before || a.Policy is not { } after ? [] : PolicyDiff.Between(before, after);
             Evidence.PolicyActivations.Add(new PolicyActivationRecord(seq, a.PolicyHash, a.Name, a.Version, a.ActivatedAt, a.ActivatedBy, a.RequestId,
                 a.Approvers ?? [], a.Justification, changes, a.Policy is not null));
-            if (a.Justification is { } why) Evidence.BreakGlassUses.Add(new BreakGlassUse(seq, a.ActivatedBy ?? "", "policy " + a.PolicyHash[..12], why, a.ActivatedAt));
+            if (a.Justification is { } why)
+            {
+                Evidence.BreakGlassUses.Add(new BreakGlassUse(seq, a.ActivatedBy ?? "", "policy " + a.PolicyHash[..12], why, a.ActivatedAt));
+            }
+
             _previousPolicy = a.Policy;
             if (a.Policy is { } policy && policy.TryGetProperty("roles", out var roles))
             {
