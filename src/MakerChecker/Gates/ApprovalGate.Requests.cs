@@ -154,7 +154,10 @@ public sealed partial class ApprovalGate
             _telemetry.SignOff(approve, ReasonCodes.SignedOff, dwell);
             Log.SignedOff(_logger, requestId, reviewerId, approve ? "approve" : "reject", (long?)dwell);
             _reviewMonitor?.Record(
-                new SignOffRecord(recorded.Seq, requestId, reviewerId, request.Skill, approve, request.RequestedAt, presentedAt, now, reason));
+                new SignOffRecord(recorded.Seq, requestId, reviewerId, request.Skill, approve, request.RequestedAt, presentedAt, now, reason)
+                {
+                    CaseSize = request.CaseSize,
+                });
             return GateResult.From(decision, request.Snapshot(now));
         }, cancellationToken);
 

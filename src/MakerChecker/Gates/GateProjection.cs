@@ -140,7 +140,7 @@ internal sealed class GateProjection
             case AuditEventTypes.ApprovalRequested:
                 var opened = Payload<ApprovalRequested>(e, written);
                 if (replaying && opened.Counted) Limits.Record(opened.PrincipalId, opened.Skill, opened.RequestedAt);
-                var basis = opened.Basis is { } b ? new ProposalBasis(b.RuleId, b.ModelVersion, b.DatasetDigest, b.Reason) : null;
+                var basis = opened.Basis is { } b ? new ProposalBasis(b.RuleId, b.ModelVersion, b.DatasetDigest, b.Reason) { CaseSize = b.CaseSize } : null;
                 var state = new RequestState(
                     opened.RequestId, opened.Skill, opened.PrincipalId, opened.PayloadDigest, basis, opened.PolicyHash, opened.Rule ?? "", opened.RequestedAt,
                     opened.ExpiresAt, opened.RequiredApprovals, opened.Sampled) { RunId = e.RunId };

@@ -19,6 +19,9 @@ internal sealed class RequestState(
 
     public string Skill { get; } = skill;
 
+    /// <summary>The case size from the proposer's basis, or null when none was given.</summary>
+    public int? CaseSize => basis?.CaseSize;
+
     public string RequesterId { get; } = requesterId;
 
     public string PayloadDigest { get; } = payloadDigest;

@@ -36,6 +36,13 @@ public sealed class ReviewDetectionOptions
     /// </summary>
     public double UniformDwellVariation { get; set; } = 0.1;
 
+    /// <summary>
+    /// The least dwell per unit of case size (per page, document or line item) for a sign-off on a request whose
+    /// proposer gave a case size; below a tenth of it the finding is high severity. Requests without a case size are
+    /// not judged by it. <value>The default value is 1 second.</value>
+    /// </summary>
+    public TimeSpan MinDwellPerCaseUnit { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The share of automated decisions that should be manually reviewed, per skill. <value>The default value is 0.05 (5%).</value></summary>
     public double ReviewedShareTarget { get; set; } = 0.05;
 
@@ -59,6 +66,7 @@ public sealed class ReviewDetectionOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FastDwell, TimeSpan.Zero, nameof(FastDwell));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BurstWindow, TimeSpan.Zero, nameof(BurstWindow));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MinDwellPerCaseUnit, TimeSpan.Zero, nameof(MinDwellPerCaseUnit));
         ArgumentOutOfRangeException.ThrowIfLessThan(BurstCount, 2, nameof(BurstCount));
         ArgumentOutOfRangeException.ThrowIfLessThan(CapacityPerHour, 1, nameof(CapacityPerHour));
         ArgumentOutOfRangeException.ThrowIfLessThan(MinimumVolume, 1, nameof(MinimumVolume));

@@ -7,7 +7,7 @@ namespace MakerChecker.Review;
 /// <summary>
 /// Builds <see cref="ReviewEvidence"/> from the gate's audit events (any <c>IAuditStore.ReadAsync</c>, or a bundle
 /// through <c>BundleReader</c>). It reads <c>approval.requested</c> and <c>decision.allowed</c> (automated decisions per
-/// skill), <c>approval.decided</c> (sign-offs; a request with one is reviewed), <c>approval.signoff_refused</c> and
+/// skill; the basis's case size, when given), <c>approval.decided</c> (sign-offs; a request with one is reviewed), <c>approval.signoff_refused</c> and
 /// <c>breakglass.invoked</c> (a use awaiting review until its <c>breakglass.reviewed</c>) and <c>policy.activated</c> (each
 /// activation with its diff against the previous policy, and a break-glass activation as a break-glass use), and skips
 /// every other event type.
@@ -42,6 +42,7 @@ public static class ReviewEvidenceReader
     private sealed class Builder
     {
         private readonly Dictionary<string, string> _skillOfRequest = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _caseSizeOfRequest = new(StringComparer.Ordinal);
         private readonly HashSet<string> _reviewed = new(StringComparer.Ordinal);
         private readonly Dictionary<string, BreakGlassUse> _breakGlass = new(StringComparer.Ordinal);
 
@@ -65,6 +66,7 @@ public static class ReviewEvidenceReader
                 {
                     var opened = AuditEventReader.Read<ApprovalRequested>(e);
                     _skillOfRequest[opened.RequestId] = opened.Skill;
+                    if (opened.Basis?.CaseSize is { } size) _caseSizeOfRequest[opened.RequestId] = size;
                     var timeline = new RequestTimeline(opened.RequestId, opened.Skill, opened.RequestedAt, opened.ExpiresAt);
                     _requests[opened.RequestId] = timeline;
                     Evidence.Requests.Add(timeline);
@@ -80,7 +82,10 @@ public static class ReviewEvidenceReader
                     // Logs written before sign-off events carried the skill: take it from the request.
                     var skill = d.Skill ?? _skillOfRequest.GetValueOrDefault(d.RequestId);
                     Evidence.SignOffs.Add(new SignOffRecord(
-                        e.Seq, d.RequestId, d.ReviewerId, skill, d.Verdict == SignOffVerdict.Approve, d.RequestedAt, d.PresentedAt, d.DecidedAt, d.Reason));
+                        e.Seq, d.RequestId, d.ReviewerId, skill, d.Verdict == SignOffVerdict.Approve, d.RequestedAt, d.PresentedAt, d.DecidedAt, d.Reason)
+                    {
+                        CaseSize = _caseSizeOfRequest.TryGetValue(d.RequestId, out var size) ? size : null,
+                    });
                     if (skill is not null && skill != Policy.Model.PolicyChangeControl.Skill && _reviewed.Add(d.RequestId))
                     {
                         Count(Evidence.ReviewedDecisions, skill);

@@ -25,6 +25,9 @@ public static class FindingKinds
     /// <summary>Sign-offs in bursts that all give the same reason text: a pasted justification, not a reading of each case.</summary>
     public const string SameReasonBurst = "same_reason_burst";
 
+    /// <summary>Sign-offs whose dwell per unit of the case size (seconds per page, say) is below the threshold.</summary>
+    public const string DwellBelowCaseSize = "dwell_below_case_size";
+
     /// <summary>Sign-offs with no presentation on record.</summary>
     public const string MissingPresentation = "missing_presentation";
 

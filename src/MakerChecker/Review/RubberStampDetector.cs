@@ -104,6 +104,7 @@ public static class RubberStampDetector
                 [("burst_count", options.BurstCount.ToString(CultureInfo.InvariantCulture)), ("burst_window", Seconds(options.BurstWindow))],
                 rows, options));
         }
+        if (DwellBelowCaseSize(reviewerId, presented, options) is { } thin) findings.Add(thin);
         if (withoutPresentation.Count > 0)
         {
             findings.Add(Finding(reviewerId, FindingKinds.MissingPresentation, FindingSeverity.Warning,
@@ -165,6 +166,25 @@ public static class RubberStampDetector
             RefusedTooFast = refused.Count,
         };
         return (profile, findings);
+    }
+
+    /// <summary>
+    /// Sign-offs on requests with a case size whose dwell per unit is below <see cref="ReviewDetectionOptions.MinDwellPerCaseUnit"/>,
+    /// named by the thinnest one; <see langword="null"/> when there are none (always so without case sizes).
+    /// </summary>
+    private static ReviewFinding? DwellBelowCaseSize(string reviewerId, List<SignOffRecord> presented, ReviewDetectionOptions options)
+    {
+        static double PerUnit(SignOffRecord s) => s.Dwell!.Value.TotalMilliseconds / s.CaseSize!.Value;
+        var minMs = options.MinDwellPerCaseUnit.TotalMilliseconds;
+        var thin = presented.Where(s => s.CaseSize is not null && PerUnit(s) < minMs).ToList();
+        if (thin.Count == 0) return null;
+        var worst = thin.MinBy(PerUnit)!;
+        var sized = presented.Count(s => s.CaseSize is not null);
+        return Finding(reviewerId, FindingKinds.DwellBelowCaseSize, PerUnit(worst) < minMs / 10 ? FindingSeverity.High : FindingSeverity.Warning,
+            $"{thin.Count} of {sized} sign-offs on cases with a size got less than {Seconds(options.MinDwellPerCaseUnit)} per unit of case size; "
+                + $"the thinnest, request {worst.RequestId}, had {Ms((long)worst.Dwell!.Value.TotalMilliseconds)} for a case size of {worst.CaseSize} "
+                + $"({(PerUnit(worst) / 1000).ToString("0.###", CultureInfo.InvariantCulture)} s per unit).",
+            [("min_dwell_per_case_unit", Seconds(options.MinDwellPerCaseUnit))], thin, options);
     }
 
     /// <summary>

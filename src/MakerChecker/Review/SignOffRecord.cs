@@ -21,6 +21,12 @@ public sealed record SignOffRecord(
     DateTimeOffset DecidedAt,
     string? Reason)
 {
+    /// <summary>
+    /// The request's case size (how much the reviewer had to read, in the app's unit) from its <c>approval.requested</c>,
+    /// or <see langword="null"/> when the proposer gave none.
+    /// </summary>
+    public int? CaseSize { get; init; }
+
     /// <summary>The time the reviewer actually had the case: <c>decided_at − presented_at</c>; <see langword="null"/> without a presentation.</summary>
     public TimeSpan? Dwell => PresentedAt is { } presented ? DecidedAt - presented : null;
 

@@ -126,7 +126,8 @@ public class CanonicalEventEncoderTests
             _ when type == typeof(JsonElement) => Json.Select(node => (object?)JsonSerializer.SerializeToElement(node)),
             _ when type == typeof(RecordedBasis) =>
                 from texts in Gen.ArrayOf(Text.OrNull(), 4)
-                select (object?)new RecordedBasis(texts[0], texts[1], texts[2], texts[3]),
+                from size in Gen.Frequency((3, Gen.Constant<int?>(null)), (10, ArbMap.Default.GeneratorFor<int>().Select(i => (int?)i)))
+                select (object?)new RecordedBasis(texts[0], texts[1], texts[2], texts[3], size),
             _ => throw new InvalidOperationException(
                 $"{property.DeclaringType!.Name}.{property.Name} is a {type.Name}: teach this test to generate it, so the encoder is tested on it."),
         };

@@ -81,6 +81,7 @@ internal static class CatalogueSamples
         DecisionRefused with { Rule = null, PayloadDigest = null, Stage = "break_glass" },
         ApprovalRequested with { Basis = null, Sampled = true, Rule = null },
         ApprovalRequested with { Basis = new RecordedBasis(null, null, null, null) },
+        ApprovalRequested with { Basis = new RecordedBasis("PXDX-42", null, null, null, CaseSize: 400) },
         ApprovalRequested with { IdempotencyKey = "agent-call-8" },
         ApprovalDecided with { Verdict = SignOffVerdict.Reject, Reason = null, PresentedAt = null, DwellMs = null, QueueMs = null, Rule = null },
         ApprovalDecided with { Skill = null },

@@ -68,18 +68,29 @@ internal readonly record struct ApprovalRequested(
 /// <param name="ModelVersion">The model or rule-set version that proposed the action.</param>
 /// <param name="DatasetDigest">A digest of the dataset snapshot the proposal was computed from.</param>
 /// <param name="Reason">Free text: why the proposer proposes the action.</param>
+/// <param name="CaseSize">
+/// How much the reviewer must read (<c>caseSize</c>: pages, documents, line items, in the app's unit); absent (not null)
+/// when none was given, so events written before it keep their bytes.
+/// </param>
 [method: JsonConstructor]
-internal readonly record struct RecordedBasis(string? RuleId, string? ModelVersion, string? DatasetDigest, string? Reason)
+internal readonly record struct RecordedBasis(
+    string? RuleId, string? ModelVersion, string? DatasetDigest, string? Reason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? CaseSize = null)
 {
     /// <summary>The basis as the audit log records it.</summary>
     /// <returns>A new JSON object.</returns>
-    public JsonObject ToPayload() => new()
+    public JsonObject ToPayload()
     {
-        ["ruleId"] = RuleId,
-        ["modelVersion"] = ModelVersion,
-        ["datasetDigest"] = DatasetDigest,
-        ["reason"] = Reason,
-    };
+        var payload = new JsonObject
+        {
+            ["ruleId"] = RuleId,
+            ["modelVersion"] = ModelVersion,
+            ["datasetDigest"] = DatasetDigest,
+            ["reason"] = Reason,
+        };
+        if (CaseSize is { } size) payload["caseSize"] = size;
+        return payload;
+    }
 }
 
 /// <summary>
