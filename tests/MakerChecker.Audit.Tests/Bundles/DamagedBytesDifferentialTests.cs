@@ -68,6 +68,26 @@ public sealed class DamagedBytesDifferentialTests
             $"{disagreements.Count} of {cases} damaged copies disagree, e.g.:\n{string.Join("\n", disagreements.Take(12))}");
     }
 
+    [Theory]
+    [InlineData(1018)]
+    [InlineData(1019)]
+    [InlineData(1020)]
+    [InlineData(1021)]
+    [InlineData(1022)]
+    [InlineData(1023)]
+    [InlineData(1024)]
+    public async Task Nesting_near_the_readers_depth_limit_gets_the_same_verdict_and_seq(int depth)
+    {
+        // Found by the byte-damage search: at these depths the reference refuses the bundle (no seq), the fast verifier the row.
+        using var signer = Ed25519AuditSigner.Generate();
+        var bundle = System.Text.Encoding.UTF8.GetString(await BundleFactory.ExportAsync(new BundleSpec(3, false, []), signer));
+        var at = bundle.IndexOf("\"payload\":{", StringComparison.Ordinal) + "\"payload\":{".Length;
+        Assert.True(at > 20);
+        var deep = System.Text.Encoding.UTF8.GetBytes(bundle[..at] + "\"deep\":" + new string('[', depth) + new string(']', depth) + "," + bundle[at..]);
+
+        ReferenceAgreement.AssertSame(ReferenceBundleVerifier.Verify(deep), ReferenceDifferentialTests.FastInMemory(deep, null));
+    }
+
     private static IEnumerable<(string Label, byte[] Bytes)> Damages(byte[] original, int at)
     {
         foreach (var b in Replacements)
