@@ -79,6 +79,17 @@ internal static partial class ReferenceBundleVerifier
         }
 
         var raw = fromRowStart[..(int)reader.BytesConsumed];
+        var bundleDepth = new Utf8JsonReader(raw, new JsonReaderOptions { MaxDepth = 1022 }); // step 0's reader: a row is 2 levels down
+        try
+        {
+            bundleDepth.Read();
+            bundleDepth.Skip();
+        }
+        catch (JsonException ex)
+        {
+            return (new CanonicalJsonException(MalformedJson, $"the bundle is malformed JSON (truncated?): {ex.Message}"), null);
+        }
+
         try
         {
             ReadRow(raw);
