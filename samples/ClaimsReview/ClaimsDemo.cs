@@ -208,10 +208,13 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
         }
         Note("min_review: 30s raises the floor: these sign-offs do not count, and each refusal is in the log.");
 
-        // What an operator under pressure does: edit the policy to clear the backlog. The gate records the change.
+        // What an operator under pressure does: edit the policy to clear the backlog. The policy governs its own
+        // replacement (policy.changes), so a direct activation is refused; ops may break the glass, which is recorded and flagged.
         var loosened = Loosen(policy, policyText);
-        await gate.ActivatePolicyAsync(loosened);
-        Line($"[yellow]Ops activates policy {Esc(loosened.Version ?? "")}[/]: min_review removed \"to clear the backlog\" (recorded as policy.activated, hash {loosened.Hash[..16]}…).");
+        Refusal($"ops.lead activates policy {loosened.Version} (min_review removed) directly", await gate.ActivatePolicyAsync(loosened));
+        await gate.BreakGlassPolicyAsync("ops.lead", loosened, "clear the backlog");
+        Line($"[yellow]ops.lead breaks the glass[/]: policy {Esc(loosened.Version ?? "")} is in force, min_review removed \"to clear the backlog\" " +
+             $"(policy.activated records the rules and who, hash {loosened.Hash[..16]}…; listed for review).");
 
         var approved = 0;
         foreach (var id in ids)
@@ -270,11 +273,11 @@ public sealed class ClaimsDemo(IAnsiConsole console, string evidenceFolder, stri
 
     private static ValueTask Nothing(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    /// <summary>The same policy with every <c>min_review</c> line removed and a new version: the edit an operator makes under pressure.</summary>
+    /// <summary>The same policy with every gate's <c>min_review</c> removed and a new version: the edit an operator makes under pressure.</summary>
     private CompiledPolicy Loosen(CompiledPolicy policy, string policyText)
     {
         var text = policyText.ReplaceLineEndings("\n").Split('\n')
-            .Where(line => !line.TrimStart().StartsWith("min_review:", StringComparison.Ordinal))
+            .Where(line => line.Trim() != "min_review: 30s")
             .Select(line => line.TrimStart().StartsWith("version:", StringComparison.Ordinal) ? $"  version: \"{policy.Version}.1-backlog\"" : line);
         return PolicyLoader.Load(string.Join('\n', text), Path.GetFileNameWithoutExtension(policyPath) + "-backlog.yaml").GetPolicyOrThrow();
     }

@@ -1,3 +1,4 @@
+using MakerChecker.Audit.Payloads;
 using MakerChecker.Audit.PostgreSql;
 using MakerChecker.Audit.Stores;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,6 +43,24 @@ public static class PostgreSqlAuditStoreServiceCollectionExtensions
         }
         registration.ConnectionString = connectionString;
         registration.Configure += configure;
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a singleton case store (<see cref="IRequestPayloadStore"/>) on the PostgreSQL database
+    /// <paramref name="connectionString"/> names (<see cref="PostgreSqlRequestPayloadStore"/>), which
+    /// <c>services.AddMakerChecker(...)</c> gives the gate, so that it keeps each request's payload for reviewers. The
+    /// container disposes it. Safe to call twice: the last connection string wins.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    /// <returns>The service collection, for chaining.</returns>
+    public static IServiceCollection AddPostgreSqlRequestPayloadStore(this IServiceCollection services, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        services.RemoveAll<IRequestPayloadStore>();
+        services.AddSingleton<IRequestPayloadStore>(_ => new PostgreSqlRequestPayloadStore(connectionString));
         return services;
     }
 

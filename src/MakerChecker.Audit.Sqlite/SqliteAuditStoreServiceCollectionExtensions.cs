@@ -1,3 +1,4 @@
+using MakerChecker.Audit.Payloads;
 using MakerChecker.Audit.Sqlite;
 using MakerChecker.Audit.Stores;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,6 +43,23 @@ public static class SqliteAuditStoreServiceCollectionExtensions
         }
         registration.Path = path;
         registration.Configure += configure;
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a singleton case store (<see cref="IRequestPayloadStore"/>) on the SQLite file at <paramref name="path"/>
+    /// (<see cref="SqliteRequestPayloadStore"/>), which <c>services.AddMakerChecker(...)</c> gives the gate, so that it keeps
+    /// each request's payload for reviewers. Use a file of its own, not the audit log's. Safe to call twice: the last path wins.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="path">The SQLite database file for payloads.</param>
+    /// <returns>The service collection, for chaining.</returns>
+    public static IServiceCollection AddSqliteRequestPayloadStore(this IServiceCollection services, string path)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        services.RemoveAll<IRequestPayloadStore>();
+        services.AddSingleton<IRequestPayloadStore>(new SqliteRequestPayloadStore(path));
         return services;
     }
 

@@ -49,6 +49,9 @@ public static class ReviewHtmlReport
             : (From: decided.Min(), To: decided.Max() > decided.Min() + TimeSpan.FromHours(1) ? decided.Max() : decided.Min() + TimeSpan.FromHours(1));
         for (var i = 0; i < report.Reviewers.Count; i++) Reviewer(h, report, report.Reviewers[i], i, axis);
         Coverage(h, report);
+        Ageing(h, report);
+        Appeals(h, report);
+        PolicyActivations(h, report);
         BreakGlass(h, report);
         h.Append("<section class=\"limits\"><h2>What this report cannot show</h2><p>").Append(E(HonestLimits)).Append("</p></section>\n");
         h.Append("<footer>Made by makerchecker review report from the audit evidence above. Thresholds: fast dwell ")
@@ -319,6 +322,74 @@ public static class ReviewHtmlReport
                 .Append("<td>").Append(c.MeetsTarget ? "<span class=\"badge ok\">met</span>" : "<span class=\"badge high\">below</span>").Append("</td></tr>");
         }
         if (report.Coverage.Count == 0) h.Append("<tr><td colspan=\"5\">No automated decisions on record.</td></tr>");
+        h.Append("</tbody></table></section>\n");
+    }
+
+    private static void Ageing(StringBuilder h, ReviewReport report)
+    {
+        h.Append("<section class=\"ageing\"><h2>Requests: ageing and lapses per skill</h2><table><thead><tr><th>Skill</th><th>Opened</th>")
+            .Append("<th>Lapsed</th><th>Still open</th><th>Median time to first sign-off</th><th>Oldest open</th></tr></thead><tbody>");
+        foreach (var a in report.Lapses)
+        {
+            h.Append("<tr><td class=\"mono\">").Append(E(a.Skill)).Append("</td>").Append(Cell(a.Opened)).Append(Cell(a.Expired, a.Expired > 0))
+                .Append(Cell(a.StillOpen)).Append(Cell(Span(a.MedianTimeToSignOff))).Append(Cell(Span(a.OldestOpenAge))).Append("</tr>");
+        }
+        if (report.Lapses.Count == 0) h.Append("<tr><td colspan=\"6\">No approval requests on record.</td></tr>");
+        h.Append("</tbody></table></section>\n");
+    }
+
+    private static void Appeals(StringBuilder h, ReviewReport report)
+    {
+        h.Append("<section class=\"appeals\"><h2>Appeals: overturn rate per approver</h2>");
+        if (report.Appeals.Count == 0)
+        {
+            h.Append("<p>No appeal outcomes on record (the app records them with RecordAppealAsync).</p></section>\n");
+            return;
+        }
+        h.Append("<table><thead><tr><th>Approver</th><th>Appealed</th><th>Overturned</th><th>Overturn rate</th></tr></thead><tbody>");
+        foreach (var a in report.Appeals)
+        {
+            h.Append("<tr><td>").Append(E(a.ReviewerId)).Append("</td>").Append(Cell(a.Appealed)).Append(Cell(a.Overturned))
+                .Append(Cell(ReportFormat.Percent(a.OverturnRate), a.OverturnRate >= 0.5)).Append("</tr>");
+        }
+        h.Append("</tbody></table></section>\n");
+    }
+
+    private static string Span(TimeSpan? span) => span is not { } s ? "-"
+        : s.TotalHours >= 1 ? s.TotalHours.ToString("0.#", CultureInfo.InvariantCulture) + " h"
+        : s.TotalMinutes >= 1 ? s.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture) + " min"
+        : s.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s";
+
+    private static void PolicyActivations(StringBuilder h, ReviewReport report)
+    {
+        h.Append("<section class=\"policies\"><h2>Policy activations</h2>");
+        if (report.PolicyActivations.Count == 0)
+        {
+            h.Append("<p>No policy activation on record.</p></section>\n");
+            return;
+        }
+        h.Append("<p>Each policy put in force, who put it in force and how, and what changed from the policy before it. ")
+            .Append("Changes that weaken a control are flagged.</p>")
+            .Append("<table><thead><tr><th>Seq</th><th>When</th><th>Policy</th><th>Who</th><th>How</th><th>Changes</th></tr></thead><tbody>");
+        foreach (var a in report.PolicyActivations)
+        {
+            h.Append("<tr><td class=\"num\">").Append(a.Seq.ToString(CultureInfo.InvariantCulture)).Append("</td><td>").Append(E(ReportFormat.Time(a.At)))
+                .Append("</td><td>").Append(E(a.Name)).Append(a.Version is null ? "" : " " + E(a.Version))
+                .Append(" <span class=\"mono\">").Append(E(a.PolicyHash[..12])).Append("</span></td><td>").Append(E(a.ActivatedBy ?? "host"))
+                .Append(a.Approvers.Count == 0 ? "" : ", approved by " + E(string.Join(", ", a.Approvers))).Append("</td><td>")
+                .Append(a.How == "break-glass" ? "<span class=\"badge high\">break-glass</span> " + E(a.Justification!) : E(a.How)).Append("</td><td>");
+            if (a.Changes.Count == 0) h.Append(a.RulesRecorded ? "first policy, or no change of meaning" : "rules not recorded in this log (older writer)");
+            else
+            {
+                h.Append("<ul>");
+                foreach (var c in a.Changes)
+                {
+                    h.Append(c.Weakens ? "<li class=\"alarm\"><span class=\"badge high\">weakens</span> " : "<li>").Append(E(c.Text)).Append("</li>");
+                }
+                h.Append("</ul>");
+            }
+            h.Append("</td></tr>");
+        }
         h.Append("</tbody></table></section>\n");
     }
 

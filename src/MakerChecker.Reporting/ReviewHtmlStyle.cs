@@ -41,7 +41,7 @@ internal static class ReviewHtmlStyle
         th { text-align: left; color: var(--muted); font-weight: 600; font-size: 12px; {{Caps}} border-bottom: 2px solid var(--line); padding: 6px 8px; }
         td { border-bottom: 1px solid var(--line); padding: 6px 8px; overflow-wrap: anywhere; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-        td.alarm { color: var(--high); font-weight: 600; }
+        td.alarm, li.alarm { color: var(--high); font-weight: 600; }
         a { color: var(--accent); }
         .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; {{Caps}} vertical-align: middle; }
         .badge.high { background: var(--high); color: #fff; }

@@ -64,5 +64,16 @@ public static class ReviewJsonReport
         }),
         Coverage = report.Coverage.Select(c => new { c.Skill, c.AutomatedDecisions, c.Reviewed, c.Share, c.Target, c.MeetsTarget }),
         BreakGlassAwaitingReview = report.BreakGlassAwaitingReview.Select(b => new { b.Seq, b.PrincipalId, b.Skill, b.Justification, b.At }),
+        Lapses = report.Lapses.Select(a => new
+        {
+            a.Skill, a.Opened, a.Expired, a.StillOpen, MedianTimeToSignOffMs = (long?)a.MedianTimeToSignOff?.TotalMilliseconds,
+            OldestOpenAgeMs = (long?)a.OldestOpenAge?.TotalMilliseconds,
+        }),
+        Appeals = report.Appeals.Select(a => new { a.ReviewerId, a.Appealed, a.Overturned, a.OverturnRate }),
+        PolicyActivations = report.PolicyActivations.Select(a => new
+        {
+            a.Seq, a.PolicyHash, a.Name, a.Version, a.At, a.ActivatedBy, a.How, a.RequestId, a.Approvers, a.Justification, a.RulesRecorded, a.Weakens,
+            Changes = a.Changes.Select(c => new { c.Text, c.Weakens }),
+        }),
     };
 }

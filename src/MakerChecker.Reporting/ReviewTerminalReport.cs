@@ -92,6 +92,32 @@ public static class ReviewTerminalReport
         console.Write(coverage);
         console.WriteLine();
 
+        console.MarkupLine("[bold]Requests: ageing and lapses per skill[/]");
+        foreach (var a in report.Lapses)
+        {
+            console.MarkupLine($"  {E(a.Skill)}: {N(a.Opened)} opened, {(a.Expired > 0 ? "[red]" + N(a.Expired) + " lapsed[/]" : "0 lapsed")}, "
+                + $"{N(a.StillOpen)} still open"
+                + (a.OldestOpenAge is { } o ? $" (oldest {o.TotalHours.ToString("0.#", CultureInfo.InvariantCulture)} h)" : ""));
+        }
+        console.MarkupLine($"[bold]Appeals: overturn rate per approver ({N(report.Appeals.Count)})[/]");
+        foreach (var a in report.Appeals)
+        {
+            console.MarkupLine(
+                $"  {E(a.ReviewerId)}: {N(a.Overturned)} of {N(a.Appealed)} appealed approvals overturned ({ReportFormat.Percent(a.OverturnRate)})");
+        }
+        console.WriteLine();
+
+        console.MarkupLine($"[bold]Policy activations ({N(report.PolicyActivations.Count)})[/]");
+        foreach (var a in report.PolicyActivations)
+        {
+            var who = (a.ActivatedBy ?? "host") + (a.Approvers.Count == 0 ? "" : ", approved by " + string.Join(", ", a.Approvers));
+            console.MarkupLine($"  seq {a.Seq.ToString(CultureInfo.InvariantCulture)}  {E(ReportFormat.Time(a.At))}  {E(a.Name)} {E(a.Version ?? "")} "
+                + $"{E(a.PolicyHash[..12])}  by {E(who)} ({(a.How == "break-glass" ? "[red]break-glass[/]: \"" + E(a.Justification!) + "\"" : E(a.How))})");
+            foreach (var c in a.Changes) console.MarkupLine(c.Weakens ? $"    [red]weakens:[/] {E(c.Text)}" : $"    {E(c.Text)}");
+            if (!a.RulesRecorded) console.MarkupLine("    [grey]rules not recorded in this log (older writer)[/]");
+        }
+        console.WriteLine();
+
         console.MarkupLine($"[bold]Break-glass awaiting review ({N(report.BreakGlassAwaitingReview.Count)})[/]");
         foreach (var b in report.BreakGlassAwaitingReview)
         {

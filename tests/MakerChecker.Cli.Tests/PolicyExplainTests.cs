@@ -29,7 +29,7 @@ public sealed class PolicyExplainTests
         Assert.Equal(0, exit);
         using var doc = JsonDocument.Parse(output);
         Assert.Equal("approval_required", doc.RootElement.GetProperty("reasonCode").GetString());
-        Assert.EndsWith("claims-review.yaml:39", doc.RootElement.GetProperty("rule").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("claims-review.yaml:48", doc.RootElement.GetProperty("rule").GetString(), StringComparison.Ordinal);
         Assert.Contains("min review 30 s", doc.RootElement.GetProperty("gate").GetString(), StringComparison.Ordinal);
     }
 

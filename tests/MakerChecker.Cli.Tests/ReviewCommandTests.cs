@@ -43,7 +43,8 @@ public sealed partial class ReviewCommandTests
         Assert.Contains("HIGH    dr.batch  fast_dwell  (150 sign-offs)", output, StringComparison.Ordinal);
         Assert.Contains("fast_dwell = 10 s", output, StringComparison.Ordinal);
         Assert.DoesNotContain("dr.steady  ", output, StringComparison.Ordinal);
-        Assert.Matches(@"\| coverage\.flag@1\s+\|\s+20 \|\s+0 \|\s+0% \| below\s+\|", output);
+        // The flags ran under an ungated grant that no one can review: not a coverage row, so never "below" the target.
+        Assert.DoesNotMatch(@"\| coverage\.flag@1\s+\|", output);
         Assert.Matches(@"\| coverage\.deny@1\s+\|\s+180 \|\s+180 \|\s+100% \| met\s+\|", output);
         Assert.Contains("dr.director ran coverage.deny@1: \"patient transfer cannot wait for the queue\"", output, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);

@@ -50,7 +50,7 @@ internal sealed record BundleManifest
                 ["runId"] = RunId, ["count"] = Count, ["firstSeq"] = FirstSeq, ["lastSeq"] = LastSeq, ["headHash"] = HeadHash,
                 ["eventHashesDigest"] = EventHashesDigest,
             };
-            w.WriteDocument(JsonCanonicalizer.Serialize(node));
+            JsonCanonicalizer.Write(node, w);
             return;
         }
 

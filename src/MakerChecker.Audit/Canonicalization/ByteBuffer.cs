@@ -12,6 +12,9 @@ internal sealed class ByteBuffer : IDisposable
 
     public ByteBuffer(int initialCapacity = 1024) => _array = ArrayPool<byte>.Shared.Rent(initialCapacity);
 
+    /// <summary>How many bytes the buffer holds without growing.</summary>
+    public int Capacity => _array.Length;
+
     /// <summary>How many bytes have been written.</summary>
     public int Length { get; set; }
 

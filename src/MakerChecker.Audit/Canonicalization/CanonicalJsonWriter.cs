@@ -26,6 +26,12 @@ internal sealed partial class CanonicalJsonWriter : IDisposable
         MaxDepth = 64,
     };
 
+    /// <summary>A spare writer larger than this (after a large payload) is not kept: its buffers go back to the pool.</summary>
+    private const int MaxSpareBytes = 64 * 1024;
+
+    [ThreadStatic]
+    private static CanonicalJsonWriter? t_spare;
+
     private readonly ByteBuffer _keys = new(256);
     private readonly ByteBuffer _unescaped = new(256);
     private readonly ByteBuffer _scratch = new(1024);
@@ -33,6 +39,34 @@ internal sealed partial class CanonicalJsonWriter : IDisposable
 
     /// <summary>The canonical bytes written so far.</summary>
     public ByteBuffer Output { get; } = new(4096);
+
+    /// <summary>
+    /// This thread's spare writer, emptied, or a new one when the spare is in use; give it back with <see cref="Return"/>
+    /// once its output has been copied. Appends canonicalize several fields each: this spares them the buffers.
+    /// </summary>
+    public static CanonicalJsonWriter Rent()
+    {
+        var writer = t_spare ?? new CanonicalJsonWriter();
+        t_spare = null;
+        writer.Output.Clear();
+        writer._keys.Clear();
+        writer._unescaped.Clear();
+        writer._scratch.Clear();
+        writer.CopiesCanonicalTokens = false;
+        return writer;
+    }
+
+    /// <summary>Keeps <paramref name="writer"/> (from <see cref="Rent"/>) as this thread's spare, or disposes it.</summary>
+    public static void Return(CanonicalJsonWriter writer)
+    {
+        if (t_spare is null && writer.Output.Capacity <= MaxSpareBytes && writer._scratch.Capacity <= MaxSpareBytes)
+        {
+            t_spare = writer;
+            return;
+        }
+
+        writer.Dispose();
+    }
 
     /// <summary>
     /// The verifier's shortcut, off unless a caller sets it: the caller has checked that all the text the reader reads
@@ -286,7 +320,21 @@ internal sealed partial class CanonicalJsonWriter : IDisposable
     private void SortMembers(List<Member> members, int bodyStart)
     {
         var span = CollectionsMarshal.AsSpan(members);
-        span.Sort(new KeyComparer(this));
+        if (span.Length <= 16)
+        {
+            // An event's payload has a dozen members: an insertion sort, without the comparer the general sort allocates.
+            for (var i = 1; i < span.Length; i++)
+            {
+                var member = span[i];
+                var j = i - 1;
+                for (; j >= 0 && CompareKeys(span[j], member) > 0; j--) span[j + 1] = span[j];
+                span[j + 1] = member;
+            }
+        }
+        else
+        {
+            span.Sort(new KeyComparer(this));
+        }
         for (var i = 1; i < span.Length; i++)
         {
             if (CompareKeys(span[i - 1], span[i]) == 0)

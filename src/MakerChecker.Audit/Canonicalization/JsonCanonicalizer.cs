@@ -18,9 +18,16 @@ public static class JsonCanonicalizer
     /// </exception>
     public static byte[] Canonicalize(ReadOnlySpan<byte> utf8Json)
     {
-        using var writer = new CanonicalJsonWriter();
-        writer.WriteDocument(utf8Json);
-        return writer.Output.ToArray();
+        var writer = CanonicalJsonWriter.Rent();
+        try
+        {
+            writer.WriteDocument(utf8Json);
+            return writer.Output.ToArray();
+        }
+        finally
+        {
+            CanonicalJsonWriter.Return(writer);
+        }
     }
 
     /// <summary>Returns the canonical UTF-8 form of a JSON node.</summary>
@@ -30,22 +37,45 @@ public static class JsonCanonicalizer
     public static byte[] Canonicalize(JsonNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
-        return Canonicalize(Serialize(node));
-    }
-
-    internal static byte[] Serialize(JsonNode node)
-    {
-        // The serializer would quietly replace a lone surrogate with U+FFFD; refuse it instead.
-        EnsureWellFormed(node);
+        var writer = CanonicalJsonWriter.Rent();
         try
         {
-            return JsonSerializer.SerializeToUtf8Bytes(node);
+            Write(node, writer);
+            return writer.Output.ToArray();
         }
-        catch (ArgumentException ex)
+        finally
         {
-            // Utf8JsonWriter refuses invalid UTF-16 (a lone surrogate) with an ArgumentException.
-            throw new CanonicalJsonException(Verification.AuditReasonCodes.IllFormedString,
-                $"ill-formed string: {ex.Message}", ex);
+            CanonicalJsonWriter.Return(writer);
+        }
+    }
+
+    /// <summary>Appends the canonical form of <paramref name="node"/> to <paramref name="writer"/>'s output.</summary>
+    /// <exception cref="CanonicalJsonException">The value is not I-JSON, for example a string holds a lone surrogate.</exception>
+    internal static void Write(JsonNode node, CanonicalJsonWriter writer)
+    {
+        var json = JsonScratch.Rent();
+        try
+        {
+            try
+            {
+                node.WriteTo(json.Writer);
+                json.Writer.Flush();
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+            {
+                // The writer refuses invalid UTF-16 (a lone surrogate), and a parsed value holding an escaped one cannot be
+                // read: either is refused with the message it has always had.
+                EnsureWellFormed(node);
+                throw new CanonicalJsonException(Verification.AuditReasonCodes.IllFormedString, $"ill-formed string: {ex.Message}", ex);
+            }
+
+            // The writer would quietly have replaced a lone surrogate with U+FFFD; refuse it instead.
+            if (json.HoldsReplacementCharacter()) EnsureWellFormed(node);
+            writer.WriteDocument(json.Written);
+        }
+        finally
+        {
+            JsonScratch.Return(json);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 
 namespace MakerChecker.Audit.Events;
@@ -8,6 +9,28 @@ namespace MakerChecker.Audit.Events;
 /// </summary>
 public sealed class AuditEntry
 {
+    private JsonObject? _payload;
+    private readonly ICanonicalPayload? _source;
+
+    /// <summary>Creates an entry; set every required member.</summary>
+    public AuditEntry()
+    {
+    }
+
+    /// <summary>
+    /// An entry whose payload writes its own canonical JSON: the store appends those bytes, and <see cref="Payload"/> is
+    /// built from <paramref name="payload"/> only when read.
+    /// </summary>
+    [SetsRequiredMembers]
+#pragma warning disable CS8618 // Payload is never null: it is built from the source when first read.
+    internal AuditEntry(AuditActor actor, string eventType, ICanonicalPayload payload)
+#pragma warning restore CS8618
+    {
+        Actor = actor;
+        EventType = eventType;
+        _source = payload;
+    }
+
     /// <summary>
     /// The largest payload a store accepts, in bytes of canonical JSON (1 MiB). A larger one is refused with an
     /// <c>AuditStoreException</c> and nothing is recorded: an audit event records a decision, not a document.
@@ -41,5 +64,23 @@ public sealed class AuditEntry
     /// The event's payload. It is canonicalized (RFC 8785) when appended; the store does not keep a reference to it,
     /// so the caller may reuse the object afterwards.
     /// </summary>
-    public required JsonObject Payload { get; init; }
+    public required JsonObject Payload
+    {
+        get => _payload ?? Interlocked.CompareExchange(ref _payload, _source!.ToPayload(), null) ?? _payload;
+        init => _payload = value;
+    }
+
+    /// <summary>
+    /// The same entry in the run <paramref name="runId"/>. A payload that writes its own canonical JSON stays so: its JSON
+    /// object is not built.
+    /// </summary>
+    internal AuditEntry InRun(string? runId) => CanonicalSource is { } source
+        ? new AuditEntry(Actor, EventType, source) { EntityType = EntityType, EntityId = EntityId, RunId = runId }
+        : new AuditEntry { Actor = Actor, EventType = EventType, EntityType = EntityType, EntityId = EntityId, RunId = runId, Payload = Payload };
+
+    /// <summary>
+    /// The payload that writes its own canonical JSON, while <see cref="Payload"/> has not been read (once it has, the
+    /// caller may have changed that object, and the store canonicalizes it instead); otherwise <see langword="null"/>.
+    /// </summary>
+    internal ICanonicalPayload? CanonicalSource => Volatile.Read(ref _payload) is null ? _source : null;
 }

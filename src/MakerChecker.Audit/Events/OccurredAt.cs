@@ -5,21 +5,32 @@ namespace MakerChecker.Audit.Events;
 /// <summary>The one text form of <c>occurredAt</c>: <c>YYYY-MM-DDTHH:MM:SS.mmmZ</c>, in UTC, hashed as stored.</summary>
 internal static class OccurredAt
 {
-    public static string Format(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);
+    private const string Pattern = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'";
+
+    public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString(Pattern, CultureInfo.InvariantCulture);
+
+    /// <summary>The time as a canonical JSON string (quotes included), formatted straight into UTF-8.</summary>
+    public static byte[] ToJsonString(DateTimeOffset time)
+    {
+        Span<byte> json = stackalloc byte[32];
+        json[0] = (byte)'"';
+        time.UtcDateTime.TryFormat(json[1..], out var written, Pattern, CultureInfo.InvariantCulture);
+        json[written + 1] = (byte)'"';
+        return json[..(written + 2)].ToArray();
+    }
 
     /// <summary>Whether <paramref name="text"/> (the JSON string's raw bytes) has exactly that form and is a real instant.</summary>
     public static bool IsValid(ReadOnlySpan<byte> text)
     {
-        const string Pattern = "dddd-dd-ddTdd:dd:dd.dddZ";
-        if (text.Length != Pattern.Length)
+        const string Shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+        if (text.Length != Shape.Length)
         {
             return false;
         }
 
-        for (var i = 0; i < Pattern.Length; i++)
+        for (var i = 0; i < Shape.Length; i++)
         {
-            var ok = Pattern[i] == 'd' ? text[i] is >= (byte)'0' and <= (byte)'9' : text[i] == Pattern[i];
+            var ok = Shape[i] == 'd' ? text[i] is >= (byte)'0' and <= (byte)'9' : text[i] == Shape[i];
             if (!ok)
             {
                 return false;

@@ -71,25 +71,11 @@ internal sealed class StoredEvent
         output.Write((byte)'}');
     }
 
-    /// <summary>The public form of an event just appended from <paramref name="source"/>: only the payload is decoded.</summary>
-    public AuditEvent ToAuditEvent(AuditEntry source)
-    {
-        using var payload = JsonDocument.Parse(Payload);
-        return new AuditEvent
-        {
-            Seq = Seq,
-            Id = System.Text.Encoding.UTF8.GetString(Id.AsSpan(1, Id.Length - 2)), // a UUID: no escapes
-            OccurredAt = System.Text.Encoding.UTF8.GetString(OccurredAt.AsSpan(1, OccurredAt.Length - 2)),
-            Actor = source.Actor,
-            EventType = source.EventType,
-            EntityType = source.EntityType,
-            EntityId = source.EntityId,
-            RunId = source.RunId,
-            Payload = payload.RootElement.Clone(),
-            PrevHash = PrevHash.ToHex(),
-            Hash = Hash.ToHex(),
-        };
-    }
+    /// <summary>
+    /// The public form of an event just appended from <paramref name="source"/>: its text fields and payload are decoded
+    /// only when read.
+    /// </summary>
+    public AuditEvent ToAuditEvent(AuditEntry source) => new(this, source);
 
     public AuditEvent ToAuditEvent()
     {
@@ -155,13 +141,15 @@ internal sealed class StoredEvent
         };
     }
 
+    private static readonly byte[] Null = "null"u8.ToArray();
+
     /// <summary>A canonical JSON string, or <c>null</c>.</summary>
     public static byte[] EncodeString(CanonicalJsonWriter w, string? value)
     {
         w.Output.Clear();
         if (value is null)
         {
-            return "null"u8.ToArray();
+            return Null; // shared: stored arrays are never written to
         }
 
         w.WriteString(value);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
@@ -13,7 +14,9 @@ internal sealed record PreparedEntry(byte[] Actor, byte[] EventType, byte[] Enti
 /// </summary>
 internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<Guid> newId, long lastSeq, Hash32 head) : IDisposable
 {
-    private readonly CanonicalJsonWriter _writer = new();
+    private const int MaxNames = 256;
+    private static readonly ConcurrentDictionary<string, byte[]> Names = new(StringComparer.Ordinal);
+
     private readonly ByteBuffer _scratch = new(2048);
 
     public string InstanceId => instanceId;
@@ -34,20 +37,21 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(entry.Actor);
         ArgumentException.ThrowIfNullOrEmpty(entry.EventType);
-        ArgumentNullException.ThrowIfNull(entry.Payload);
+        var source = entry.CanonicalSource;
+        if (source is null) ArgumentNullException.ThrowIfNull(entry.Payload);
+        var w = CanonicalJsonWriter.Rent();
         try
         {
-            using var w = new CanonicalJsonWriter();
             CheckActorField(w, entry, "actor id", entry.Actor.Id);
             CheckActorField(w, entry, "actor kind", entry.Actor.Kind);
             CheckActorField(w, entry, "actor role", entry.Actor.Role);
             var prepared = new PreparedEntry(
                 StoredEvent.EncodeActor(w, entry.Actor),
-                Bounded(entry, "event type", StoredEvent.EncodeString(w, entry.EventType)),
-                Bounded(entry, "entity type", StoredEvent.EncodeString(w, entry.EntityType)),
+                Bounded(entry, "event type", Name(w, entry.EventType)),
+                Bounded(entry, "entity type", Name(w, entry.EntityType)),
                 Bounded(entry, "entity id", StoredEvent.EncodeString(w, entry.EntityId)),
                 Bounded(entry, "run id", StoredEvent.EncodeString(w, entry.RunId)),
-                JsonCanonicalizer.Canonicalize(entry.Payload));
+                source is null ? JsonCanonicalizer.Canonicalize(entry.Payload) : Canonical(w, source));
             if (prepared.Payload.Length > AuditEntry.MaxPayloadBytes)
             {
                 throw new AuditStoreException(
@@ -61,6 +65,31 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
         {
             throw new AuditStoreException($"The {Describe(entry)} entry cannot be recorded: {ex.Message}", ex);
         }
+        finally
+        {
+            CanonicalJsonWriter.Return(w);
+        }
+    }
+
+    /// <summary>
+    /// An event or entity type, canonical: the few a log uses are encoded once and shared (the stored arrays are never
+    /// written to), up to <see cref="MaxNames"/>; any other is encoded each time.
+    /// </summary>
+    private static byte[] Name(CanonicalJsonWriter w, string? name)
+    {
+        if (name is null) return StoredEvent.EncodeString(w, null);
+        if (Names.TryGetValue(name, out var known)) return known;
+        var encoded = StoredEvent.EncodeString(w, name);
+        if (Names.Count < MaxNames && encoded.Length <= 128) Names.TryAdd(name, encoded);
+        return encoded;
+    }
+
+    /// <summary>The canonical bytes a payload writes itself.</summary>
+    private static byte[] Canonical(CanonicalJsonWriter w, ICanonicalPayload payload)
+    {
+        w.Output.Clear();
+        payload.WriteCanonical(w);
+        return w.Output.ToArray();
     }
 
     /// <summary>
@@ -95,8 +124,8 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
     /// <summary>Chains <paramref name="entry"/> to the head and returns the event; the head moves only on <see cref="Commit"/>.</summary>
     public StoredEvent Next(PreparedEntry entry, long seq, Hash32 prevHash)
     {
-        var id = StoredEvent.EncodeString(_writer, newId().ToString("D"));
-        var occurredAt = StoredEvent.EncodeString(_writer, OccurredAt.Format(time.GetUtcNow()));
+        var id = QuotedUuid(newId());
+        var occurredAt = OccurredAt.ToJsonString(time.GetUtcNow());
         Span<byte> prevJson = stackalloc byte[66];
         prevJson[0] = (byte)'"';
         prevHash.WriteHex(prevJson[1..]);
@@ -113,6 +142,16 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
             EntityType = entry.EntityType, EntityId = entry.EntityId, RunId = entry.RunId, Payload = entry.Payload,
             PrevHash = prevHash, Hash = hash,
         };
+    }
+
+    /// <summary>A UUID as a canonical JSON string (quotes included), formatted straight into UTF-8: it needs no escapes.</summary>
+    private static byte[] QuotedUuid(Guid id)
+    {
+        var json = new byte[38];
+        json[0] = (byte)'"';
+        id.TryFormat(json.AsSpan(1), out _, "D");
+        json[37] = (byte)'"';
+        return json;
     }
 
     /// <summary>Chains the entry directly after the current head and moves the head to it.</summary>
@@ -132,7 +171,6 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
 
     public void Dispose()
     {
-        _writer.Dispose();
         _scratch.Dispose();
     }
 }

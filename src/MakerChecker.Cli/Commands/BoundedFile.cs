@@ -24,7 +24,8 @@ internal static class BoundedFile
         {
             if (content.Length + read > maxBytes)
             {
-                throw new InvalidDataException($"{what} '{path}' is larger than {Size(maxBytes)}, more than any {what} can be: check that it is the right file.");
+                throw new InvalidDataException(
+                    $"{what} '{path}' is larger than {Size(maxBytes)}, more than any {what} can be: check that it is the right file.");
             }
 
             content.Write(block, 0, read);

@@ -21,9 +21,28 @@ internal static class AuditPayloads
         _ => "service",
     };
 
-    public static GateEntry PolicyActivated(CompiledPolicy policy, DateTimeOffset at) => Applied(
-        new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, at, Source: policy.Source),
-        AuditActor.System, AuditEventWriter.PolicyEntity, policy.Hash);
+    /// <summary>
+    /// <c>policy.activated</c> with the policy's canonical form (never the producer's file path): by the host (no
+    /// <paramref name="by"/>), through an approved change request, or under break-glass (with a justification).
+    /// </summary>
+    public static GateEntry PolicyActivated(
+        CompiledPolicy policy, DateTimeOffset at, PrincipalDefinition? by = null, string? requestId = null, IReadOnlyList<string>? approvers = null,
+        string? justification = null) => Applied(
+        new Events.PolicyActivated(policy.Hash, policy.Name, policy.Version, at, Policy: policy.CanonicalForm, ActivatedBy: by?.Id, RequestId: requestId,
+            Approvers: approvers, Justification: justification),
+        by is null ? AuditActor.System : Actor(by, by.Id), AuditEventWriter.PolicyEntity, policy.Hash);
+
+    /// <summary><c>approval.expired</c>, by the gate (actor <c>system</c>) that first observed the lapse.</summary>
+    public static GateEntry Expired(string policyHash, string requestId, string requesterId, string skill, DateTimeOffset requestedAt,
+        DateTimeOffset expiresAt, DateTimeOffset observedAt, int approvals, int required) => Applied(
+        new ApprovalExpired(policyHash, requestId, requesterId, skill, ReasonCodes.RequestExpired, requestedAt, expiresAt, observedAt, approvals, required),
+        AuditActor.System, AuditEventWriter.RequestEntity, requestId);
+
+    /// <summary><c>appeal.recorded</c> against an executed request.</summary>
+    public static GateEntry Appeal(string policyHash, PrincipalDefinition recorder, string requestId, string skill, Gates.AppealOutcome outcome,
+        string? reason, IReadOnlyList<string> approvers, DateTimeOffset at) => Applied(
+        new AppealRecorded(policyHash, requestId, skill, outcome, recorder.Id, reason, approvers, at),
+        Actor(recorder, recorder.Id), AuditEventWriter.RequestEntity, requestId);
 
     public static GateEntry PrincipalRegistered(string policyHash, PrincipalDefinition p, DateTimeOffset at) => Applied(
         new Events.PrincipalRegistered(policyHash, p.Id, p.Kind, p.Role, p.Status, p.Owner, at),
@@ -140,16 +159,21 @@ internal static class AuditPayloads
     public static GateEntry BreakGlassReviewed(
         string policyHash, PrincipalDefinition reviewer, string invocationId, string principalId, string skill, string verdict, string? reason,
         SourceLocation rule, DateTimeOffset at) => Applied(
-        new Events.BreakGlassReviewed(policyHash, invocationId, principalId, skill, reviewer.Id, verdict, reason, ReasonCodes.BreakGlassReviewed, Rule(rule), at),
+        new Events.BreakGlassReviewed(
+            policyHash, invocationId, principalId, skill, reviewer.Id, verdict, reason, ReasonCodes.BreakGlassReviewed, Rule(rule), at),
         Actor(reviewer, reviewer.Id), AuditEventWriter.InvocationEntity, invocationId);
 
     private static string? Rule(SourceLocation rule) => rule.File is null ? null : rule.ToString();
 
     /// <summary>An entry the projection applies live from <paramref name="payload"/> itself, without decoding what was stored.</summary>
     private static GateEntry Applied<T>(in T payload, AuditActor actor, string entityType, string entityId)
-        where T : struct, IAuditEventPayload<T> => new(AuditEventWriter.ToEntry(payload, actor, entityType, entityId), payload);
+        where T : struct, IAuditEventPayload<T>
+    {
+        IAuditEventPayload boxed = payload; // one box: the store writes it, the projection applies it
+        return new(AuditEventWriter.ToEntry(boxed, actor, entityType, entityId), boxed);
+    }
 
-    /// <summary>An entry the projection needs nothing from live (or only its entity id): no record is kept, nothing is boxed.</summary>
+    /// <summary>An entry the projection needs nothing from live (or only its entity id): only the store holds the record.</summary>
     private static GateEntry Unapplied<T>(in T payload, AuditActor actor, string entityType, string entityId)
         where T : struct, IAuditEventPayload<T> => new(AuditEventWriter.ToEntry(payload, actor, entityType, entityId), null);
 }
@@ -165,11 +189,5 @@ internal readonly record struct GateEntry(AuditEntry Entry, IAuditEventPayload? 
     public string EventType => Entry.EventType;
 
     /// <summary>The same entry in the run of a case (<see cref="CaseSubject.RunIdFor"/>); unchanged when <paramref name="runId"/> is null.</summary>
-    public GateEntry InRun(string? runId) => runId is null ? this : this with
-    {
-        Entry = new AuditEntry
-        {
-            Actor = Entry.Actor, EventType = Entry.EventType, EntityType = Entry.EntityType, EntityId = Entry.EntityId, RunId = runId, Payload = Entry.Payload,
-        },
-    };
+    public GateEntry InRun(string? runId) => runId is null ? this : this with { Entry = Entry.InRun(runId) };
 }

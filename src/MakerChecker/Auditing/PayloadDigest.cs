@@ -9,6 +9,8 @@ namespace MakerChecker.Auditing;
 /// payload's RFC 8785 (JCS) canonical JSON, the same canonical form the audit log hashes. Key order, whitespace and
 /// number spelling do not change the digest; any change of value does. The prefix names the algorithm, so evidence
 /// stays readable if it ever changes.
+/// The same digest as <see cref="Audit.Payloads.RequestPayloadDigest.Of"/> (which the case stores are addressed by),
+/// computed here without allocating the canonical bytes: the gate takes it on every invocation.
 /// </summary>
 internal static class PayloadDigest
 {
@@ -18,7 +20,21 @@ internal static class PayloadDigest
     public static string Compute(JsonObject payload)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(JsonCanonicalizer.Canonicalize(payload), hash);
-        return Prefix + Convert.ToHexStringLower(hash);
+        var canonical = CanonicalJsonWriter.Rent();
+        try
+        {
+            JsonCanonicalizer.Write(payload, canonical);
+            SHA256.HashData(canonical.Output.WrittenSpan, hash);
+        }
+        finally
+        {
+            CanonicalJsonWriter.Return(canonical);
+        }
+
+        // One string: the prefix and the hex written straight into it.
+        Span<char> text = stackalloc char[Prefix.Length + (2 * SHA256.HashSizeInBytes)];
+        Prefix.CopyTo(text);
+        Convert.TryToHexStringLower(hash, text[Prefix.Length..], out _);
+        return new string(text);
     }
 }

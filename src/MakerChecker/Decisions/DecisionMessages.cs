@@ -67,6 +67,17 @@ internal static class DecisionMessages
         ReasonCodes.PolicySuperseded =>
             $"Policy {detail} was activated on the shared audit log after the one this gate holds, so '{who}' gets no decision on {requestId} here. "
             + "Activate that policy on this instance (ActivatePolicyAsync), then retry.",
+        ReasonCodes.PolicyActivated => $"'{who}' put policy {requestId} in force.",
+        ReasonCodes.PolicyChangeRequiresApproval =>
+            $"The policy in force governs its own replacement (policy.changes), so policy {requestId} cannot be activated directly. "
+            + "Propose it (ProposePolicyAsync), have it approved, then activate it (ActivateApprovedPolicyAsync); or break the glass if a role may.",
+        ReasonCodes.PolicyChangeNotAllowed => $"'{who}' may not propose policy {requestId}: {detail}.",
+        ReasonCodes.PolicyUnchanged => $"Policy {requestId} is the policy in force; there is nothing to change.",
+        ReasonCodes.NotAPolicyChange => $"Request {requestId} is not a policy change request (it gates {detail}).",
+        ReasonCodes.AppealRecorded => $"'{who}' recorded the appeal outcome of request {requestId}: {detail}.",
+        ReasonCodes.AppealNotApplicable => $"No appeal outcome can be recorded for request {requestId}: {detail}.",
+        ReasonCodes.BreakGlassNotAllowed => $"'{who}' may not break the glass for {requestId}: {detail}.",
+        ReasonCodes.JustificationRequired => $"Break-glass for {requestId} needs a justification; it is recorded and reviewed afterwards.",
         _ => null,
     };
 

@@ -141,6 +141,33 @@ public static class ReasonCodes
     /// </summary>
     public const string ResolutionNotAllowed = "resolution_not_allowed";
 
+    /// <summary>A new policy was put in force (<c>policy.activated</c>).</summary>
+    public const string PolicyActivated = "policy_activated";
+
+    /// <summary>
+    /// The policy in force governs its own replacement (<c>policy.changes</c>), so a new policy is activated only through an
+    /// approved change request (<c>ProposePolicyAsync</c>, then <c>ActivateApprovedPolicyAsync</c>) or break-glass.
+    /// </summary>
+    public const string PolicyChangeRequiresApproval = "policy_change_requires_approval";
+
+    /// <summary>
+    /// The principal may not propose a policy change: its role is not among <c>policy.changes.proposer_roles</c>, or the policy
+    /// in force has no <c>policy.changes</c>.
+    /// </summary>
+    public const string PolicyChangeNotAllowed = "policy_change_not_allowed";
+
+    /// <summary>The proposed policy is the one in force (same policy hash): there is nothing to change.</summary>
+    public const string PolicyUnchanged = "policy_unchanged";
+
+    /// <summary>The request named to activate a policy is not a policy change request (it gates a skill).</summary>
+    public const string NotAPolicyChange = "not_a_policy_change";
+
+    /// <summary>The appeal outcome was recorded (<c>appeal.recorded</c>).</summary>
+    public const string AppealRecorded = "appeal_recorded";
+
+    /// <summary>An appeal outcome can be recorded only once, and only against a request whose action ran.</summary>
+    public const string AppealNotApplicable = "appeal_not_applicable";
+
     /// <summary>The idempotency key was already used by this principal for a different skill or payload.</summary>
     public const string IdempotencyKeyReused = "idempotency_key_reused";
 

@@ -15,8 +15,11 @@ internal static class RequestRules
     /// <summary>Whether the case may be recorded as shown to <paramref name="reviewerId"/>: the request is open and the reviewer known and active.</summary>
     public static Decision Present(CompiledPolicy policy, RequestState request, string reviewerId, PrincipalDefinition? reviewer, DateTimeOffset now)
     {
+        if (request.Status == ApprovalStatus.Expired || (request.IsOpen && request.IsExpiredAt(now)))
+        {
+            return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
+        }
         if (!request.IsOpen) return Refuse(ReasonCodes.RequestClosed, default, StatusName(request));
-        if (request.IsExpiredAt(now)) return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
         if (reviewer is null) return Refuse(ReasonCodes.PrincipalUnknown, default);
         if (reviewer.Status != PrincipalStatus.Active) return Refuse(ReasonCodes.PrincipalInactive, reviewer.Location);
         return Decision.OnRequest(
@@ -36,31 +39,59 @@ internal static class RequestRules
         CompiledPolicy policy, in PrincipalLookup principals, RequestState request, string reviewerId, PrincipalDefinition? reviewer,
         bool approve, string? reason, DateTimeOffset? presentedAt, DateTimeOffset now)
     {
+        if (request.Status == ApprovalStatus.Expired || (request.IsOpen && request.IsExpiredAt(now)))
+        {
+            return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
+        }
         if (!request.IsOpen) return Refuse(ReasonCodes.RequestClosed, default, StatusName(request));
-        if (request.IsExpiredAt(now)) return Refuse(ReasonCodes.RequestExpired, default, ExpiredAt(request));
         if (!approve && string.IsNullOrWhiteSpace(reason)) return Refuse(ReasonCodes.ReasonRequired, default);
 
-        var requester = principals.Find(request.RequesterId);
-        var gate = CurrentGate(policy, request, requester, out var gateCode, out var gateRule);
-        if (gate is null) return Refuse(gateCode!, gateRule);
-
-        if (SignerEligibility.Ineligibility(gate, reviewer, requester) is { } ineligible)
-        {
-            var rule = ineligible == ReasonCodes.PrincipalInactive ? reviewer!.Location : gate.Location;
-            return Refuse(ineligible, rule, string.Join(", ", gate.ApproverRoles));
-        }
-        if (request.HasSigned(reviewerId)) return Refuse(ReasonCodes.AlreadySigned, gate.Location);
-        if (presentedAt is null && gate.RequirePresentation) return Refuse(ReasonCodes.NotPresented, gate.Location);
+        var (barred, barRule, barDetail, gate) = Standing(policy, principals, request, reviewerId, reviewer);
+        if (barred is not null) return Refuse(barred, barRule, barDetail);
+        if (presentedAt is null && gate!.RequirePresentation) return Refuse(ReasonCodes.NotPresented, gate.Location);
 
         // Without a required presentation, the floor runs from the request's opening: never from nothing.
         var had = now - (presentedAt ?? request.RequestedAt);
-        if (had < gate.MinReview) return Refuse(ReasonCodes.ReviewTooFast, gate.Location, FormattableString.Invariant($"{had.TotalSeconds:0.###} s"));
+        if (had < gate!.MinReview) return Refuse(ReasonCodes.ReviewTooFast, gate.Location, FormattableString.Invariant($"{had.TotalSeconds:0.###} s"));
         return Decision.OnRequest(DecisionStage.SignOff, approve ? DecisionOutcome.SignedOff : DecisionOutcome.Rejected, ReasonCodes.SignedOff, gate.Location,
             policy.Hash, reviewerId, request.Skill, request.Id, approve ? "approved" : "rejected");
 
         Decision Refuse(string code, SourceLocation rule, string? detail = null) =>
             Decision.OnRequest(DecisionStage.SignOff, DecisionOutcome.Refused, code, rule, policy.Hash, reviewerId, request.Skill, request.Id, detail);
     }
+
+    /// <summary>
+    /// Why <paramref name="reviewerId"/> may not sign the request now, as a reason code, or <see langword="null"/> when
+    /// they may (the presentation and <c>min_review</c> rules aside, which depend on when they sign): the sign-off rules
+    /// that do not depend on the sign-off itself, in the same order.
+    /// </summary>
+    public static string? SignerBar(
+        CompiledPolicy policy, in PrincipalLookup principals, RequestState request, string reviewerId, PrincipalDefinition? reviewer, DateTimeOffset now)
+    {
+        if (!request.IsOpen) return ReasonCodes.RequestClosed;
+        if (request.IsExpiredAt(now)) return ReasonCodes.RequestExpired;
+        return Standing(policy, principals, request, reviewerId, reviewer).Code;
+    }
+
+    /// <summary>The gate in force over the request, and whether the reviewer is eligible under it and has not signed already.</summary>
+    private static (string? Code, SourceLocation Rule, string? Detail, GateDefinition? Gate) Standing(
+        CompiledPolicy policy, in PrincipalLookup principals, RequestState request, string reviewerId, PrincipalDefinition? reviewer)
+    {
+        var requester = principals.Find(request.RequesterId);
+        var gate = CurrentGate(policy, request, requester, out var gateCode, out var gateRule);
+        if (gate is null) return (gateCode!, gateRule, null, null);
+        if (SignerEligibility.Ineligibility(gate, reviewer, requester) is { } ineligible)
+        {
+            var rule = ineligible == ReasonCodes.PrincipalInactive ? reviewer!.Location : gate.Location;
+            return (ineligible, rule, string.Join(", ", gate.ApproverRoles), gate);
+        }
+        if (request.HasSigned(reviewerId)) return (ReasonCodes.AlreadySigned, gate.Location, null, gate);
+        return (null, gate.Location, null, gate);
+    }
+
+    /// <summary>The gate in force now over the request's grant, or <see langword="null"/> when there is none.</summary>
+    public static GateDefinition? GateInForce(CompiledPolicy policy, in PrincipalLookup principals, RequestState request) =>
+        CurrentGate(policy, request, principals.Find(request.RequesterId), out _, out _);
 
     /// <summary>
     /// The execution rules, in order: the request has not run, is not rejected or expired; the executor is the
@@ -110,6 +141,13 @@ internal static class RequestRules
         CompiledPolicy policy, RequestState request, PrincipalDefinition? requester, out string? code, out SourceLocation rule)
     {
         (code, rule) = (null, default);
+        if (request.Skill == PolicyChangeControl.Skill)
+        {
+            // A policy change request is signed under the policy.changes in force, not under a grant.
+            if (policy.Changes is { } changes) return changes.Gate;
+            code = ReasonCodes.GateRemoved;
+            return null;
+        }
         if (requester is null) code = ReasonCodes.PrincipalUnknown;
         else if (!policy.TryGetRole(requester.Role, out var role)) (code, rule) = (ReasonCodes.RoleUnknown, requester.Location);
         else if (!role.TryGetGrant(request.Skill, out var grant)) (code, rule) = (ReasonCodes.SkillNotGranted, role.Location);

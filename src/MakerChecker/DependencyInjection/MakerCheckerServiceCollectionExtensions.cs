@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using MakerChecker.Audit.Payloads;
 using MakerChecker.Audit.Stores;
 using MakerChecker.DependencyInjection;
 using MakerChecker.Gates;
@@ -15,7 +16,8 @@ public static class MakerCheckerServiceCollectionExtensions
     /// Registers a singleton <see cref="ApprovalGate"/> built from <see cref="MakerCheckerOptions"/>: the policy (from a file
     /// or compiled), an audit store and a clock. The options are validated when the gate is first resolved and at host
     /// start; a policy file is read once for both. The gate's meter comes from the container's <see cref="IMeterFactory"/>
-    /// when one is registered (<c>services.AddMetrics()</c>). Safe to call twice: services are added once, and later
+    /// when one is registered (<c>services.AddMetrics()</c>), and its case store (<see cref="ApprovalGate.PayloadStore"/>) is the
+    /// container's <see cref="IRequestPayloadStore"/> when one is registered. Safe to call twice: services are added once, and later
     /// configuration applies on top of earlier.
     /// The log is signed as it is written (<see cref="MakerCheckerOptions.Checkpoints"/>): every durable store the gate
     /// writes to (<see cref="MakerCheckerOptions.AuditLogPath"/>, a factory's, the container's) becomes a
@@ -59,6 +61,7 @@ public static class MakerCheckerServiceCollectionExtensions
             // The gate owns what it opened or wrapped; a container's store disposed again by the container is a no-op.
             OwnsStore = options.AuditStore is null,
             ReviewMonitoring = options.ReviewMonitoring,
+            PayloadStore = services.GetService<IRequestPayloadStore>(),
         };
     }
 

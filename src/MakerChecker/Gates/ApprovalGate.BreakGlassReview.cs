@@ -53,7 +53,8 @@ public sealed partial class ApprovalGate
             var reviewer = ResolvePrincipal(reviewerId);
             var (code, rule, detail) = _state.BreakGlassReviews.TryGetValue(invocationId, out var earlier)
                 ? (ReasonCodes.BreakGlassAlreadyReviewed, default, earlier)
-                : verdict == BreakGlassVerdict.Escalated && string.IsNullOrWhiteSpace(reason) ? (ReasonCodes.ReasonRequired, default(SourceLocation), (string?)null)
+                : verdict == BreakGlassVerdict.Escalated && string.IsNullOrWhiteSpace(reason)
+                    ? (ReasonCodes.ReasonRequired, default(SourceLocation), (string?)null)
                 : CheckBreakGlassReviewer(policy, reviewer, reviewerId, use);
             if (code is not null)
             {
@@ -85,15 +86,9 @@ public sealed partial class ApprovalGate
     private (string? Code, SourceLocation Rule, string? Detail) CheckBreakGlassReviewer(
         CompiledPolicy policy, PrincipalDefinition? reviewer, string reviewerId, BreakGlassRecord use)
     {
-        var breaker = ResolvePrincipal(use.PrincipalId);
-        GateDefinition? gate = null;
-        if (breaker is not null && policy.TryGetRole(breaker.Role, out var role) && role.TryGetGrant(use.Skill, out var grant)) gate = grant.Gate;
-        string? why = reviewer is null ? $"no principal '{reviewerId}' is known"
-            : reviewerId == use.PrincipalId ? "the principal who broke the glass may not review its own use"
-            : reviewer.Kind != PrincipalKind.Human ? "only a human may review a break-glass use"
-            : gate is null ? $"the policy in force has no gate on {use.Skill} for '{use.PrincipalId}', so it names no one who may review it"
-            : SignerEligibility.Ineligibility(gate, reviewer, breaker!) is { } ineligible ? $"not an eligible approver of the gate ({ineligible})"
-            : null;
+        var (why, gate) = CheckAfterTheFact(
+            policy, reviewer, reviewerId, use.PrincipalId, use.Skill, "the principal who broke the glass may not review its own use",
+            "review a break-glass use");
         return why is null ? (null, gate!.Location, null) : (ReasonCodes.BreakGlassReviewNotAllowed, gate?.Location ?? default, why);
     }
 }

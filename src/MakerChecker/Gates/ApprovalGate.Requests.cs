@@ -96,6 +96,7 @@ public sealed partial class ApprovalGate
             if (request is null) return new Decided(NotFound(policy, requestId, principalId));
 
             var now = _time.GetUtcNow();
+            if (!await RecordLapseLockedAsync(policy, request, now).ConfigureAwait(false)) return null;
             var requester = ResolvePrincipal(principalId);
             var decision = RequestRules.Execute(policy, Principals(policy), request, principalId, requester, payload, digest, now, out var approvers);
             if (decision.Outcome == DecisionOutcome.Refused)
@@ -175,7 +176,9 @@ public sealed partial class ApprovalGate
             var policy = _policy;
             if (await SupersededAsync(policy, who, requestId, activityName).ConfigureAwait(false) is { } superseded) return superseded;
             var request = await FindRequestLockedAsync(requestId).ConfigureAwait(false);
-            return request is null ? NotFound(policy, requestId, who) : await body(policy, request).ConfigureAwait(false);
+            if (request is null) return NotFound(policy, requestId, who);
+            if (!await RecordLapseLockedAsync(policy, request, _time.GetUtcNow()).ConfigureAwait(false)) return null;
+            return await body(policy, request).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 

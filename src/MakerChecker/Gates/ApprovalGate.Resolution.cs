@@ -92,16 +92,29 @@ public sealed partial class ApprovalGate
     private (string? Code, SourceLocation Rule, string? Detail) CheckResolver(
         CompiledPolicy policy, PrincipalDefinition? resolver, string resolverId, string ranBy, string skill)
     {
+        var (why, gate) = CheckAfterTheFact(
+            policy, resolver, resolverId, ranBy, skill, "the principal who ran an action may not resolve its outcome", "resolve an outcome");
+        return why is null ? (null, gate!.Location, null) : (ReasonCodes.ResolutionNotAllowed, gate?.Location ?? default, why);
+    }
+
+    /// <summary>
+    /// Who may judge, after the fact, what <paramref name="ranBy"/> did with <paramref name="skill"/> (resolve an action's
+    /// outcome, review a break-glass use): an active human who is an eligible approver under the gate in force over that
+    /// grant, with <paramref name="ranBy"/> as the requester, and is not <paramref name="ranBy"/>. Why not, or null; and the gate.
+    /// </summary>
+    private (string? Why, GateDefinition? Gate) CheckAfterTheFact(
+        CompiledPolicy policy, PrincipalDefinition? judge, string judgeId, string ranBy, string skill, string selfWhy, string task)
+    {
         var runner = ResolvePrincipal(ranBy);
         GateDefinition? gate = null;
         if (runner is not null && policy.TryGetRole(runner.Role, out var role) && role.TryGetGrant(skill, out var grant)) gate = grant.Gate;
-        string? why = resolver is null ? $"no principal '{resolverId}' is known"
-            : resolverId == ranBy ? "the principal who ran an action may not resolve its outcome"
-            : resolver.Kind != PrincipalKind.Human ? "only a human may resolve an outcome"
-            : gate is null ? $"the policy in force has no gate on {skill} for '{ranBy}', so it names no one who may resolve it"
-            : SignerEligibility.Ineligibility(gate, resolver, runner!) is { } ineligible ? $"not an eligible approver of the gate ({ineligible})"
+        var why = judge is null ? $"no principal '{judgeId}' is known"
+            : judgeId == ranBy ? selfWhy
+            : judge.Kind != PrincipalKind.Human ? $"only a human may {task}"
+            : gate is null ? $"the policy in force has no gate on {skill} for '{ranBy}', so it names no one who may {task}"
+            : SignerEligibility.Ineligibility(gate, judge, runner!) is { } ineligible ? $"not an eligible approver of the gate ({ineligible})"
             : null;
-        return why is null ? (null, gate!.Location, null) : (ReasonCodes.ResolutionNotAllowed, gate?.Location ?? default, why);
+        return (why, gate);
     }
 
     private static void CheckIdempotencyKey(string? key)

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Payloads;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing.Events;
 using MakerChecker.Auditing;
@@ -130,6 +131,15 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The case store: when set, the gate writes each request's payload (its canonical JSON, under its digest) before it
+    /// records <c>approval.requested</c>, so that a reviewer interface can show the case (checked against the digest on
+    /// every read, see <see cref="RequestPayloads.ReadAsync"/>). If the write fails, the exception propagates and no
+    /// request is opened. The gate does not dispose it.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: payloads are not kept (the audit log holds only their digest).</value>
+    public IRequestPayloadStore? PayloadStore { get; init; }
+
     /// <summary>The policy in force.</summary>
     public CompiledPolicy Policy => _policy;
 
@@ -138,6 +148,10 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// is not the last one the log saw. Called on first use; calling it again does nothing.
     /// </summary>
     /// <param name="cancellationToken">Stops the replay.</param>
+    /// <exception cref="PolicyChangeNotApprovedException">
+    /// The log's policy in force is another one, with <c>policy.changes</c>: it is replaced only through an approved change
+    /// request or break-glass, never by starting a gate with another policy.
+    /// </exception>
     public async ValueTask InitializeAsync(CancellationToken cancellationToken = default)
     {
         if (_initialized) return;
@@ -154,8 +168,10 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                 _attempts = 0;
                 var policy = _policy;
                 // The instance that starts last puts its policy in force; a lost race reads the winner's event and tries again.
+                // A policy in force that governs its own replacement is replaced only through the gate's calls, never on start.
                 while (_state.ActivePolicyHash != policy.Hash)
                 {
+                    if (_state.ActivePolicyGoverned) throw new PolicyChangeNotApprovedException(policy.Hash, _state.ActivePolicyHash!);
                     if (await AppendOnHeadAsync(AuditPayloads.PolicyActivated(policy, _time.GetUtcNow())).ConfigureAwait(false) is not null)
                     {
                         Log.PolicyActivated(_logger, policy.Name, policy.Hash);
@@ -174,23 +190,6 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         {
             _initialization.Release();
         }
-    }
-
-    /// <summary>Puts a new policy in force, recording <c>policy.activated</c> first. Open requests are judged by it from now on.</summary>
-    /// <param name="policy">The new policy.</param>
-    /// <param name="cancellationToken">Cancels waiting for initialization.</param>
-    public async ValueTask ActivatePolicyAsync(CompiledPolicy policy, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(policy);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        await DecideAsync(async () =>
-        {
-            var recorded = await AppendOnHeadAsync(AuditPayloads.PolicyActivated(policy, _time.GetUtcNow())).ConfigureAwait(false);
-            if (recorded is null) return null;
-            _policy = policy;
-            Log.PolicyActivated(_logger, policy.Name, policy.Hash);
-            return recorded;
-        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -273,6 +272,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
 
         // The digest first: a payload that cannot be canonicalized is refused before anything is counted.
         var digest = PayloadDigest.Compute(payload);
+        var kept = false;
         var draw = _sample(); // one draw per invocation, however often its decision is retried on a moved head
         var decided = await DecideAsync(async () =>
         {
@@ -300,6 +300,12 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                         GateResult.From(decision), new ActionRun(principal!, skill, AuditEventWriter.InvocationEntity, id, policy.Hash, RunId: runId));
 
                 case DecisionOutcome.ApprovalRequired:
+                    // The case first: a request is recorded only once its payload is in the case store (when there is one).
+                    if (PayloadStore is { } cases && !kept)
+                    {
+                        await cases.PutAsync(digest, RequestPayloadDigest.Compute(payload).CanonicalJson, CancellationToken.None).ConfigureAwait(false);
+                        kept = true;
+                    }
                     var gate = decision.Grant!.Gate!;
                     var entry = AuditPayloads.ApprovalRequested(
                         decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted, idempotencyKey)

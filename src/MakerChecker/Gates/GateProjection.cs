@@ -41,11 +41,20 @@ internal sealed class GateProjection
     /// <summary>The hash of the last <c>policy.activated</c> event.</summary>
     public string? ActivePolicyHash { get; private set; }
 
+    /// <summary>
+    /// Whether the last <c>policy.activated</c> recorded a policy with <c>policy.changes</c>: its replacement then needs an
+    /// approved change request or break-glass. False for logs written before the canonical policy was recorded.
+    /// </summary>
+    public bool ActivePolicyGoverned { get; private set; }
+
     /// <summary>The seq of the last event applied (0 before the first): the head a compare-and-append expects.</summary>
     public long LastSeq { get; private set; }
 
+    /// <summary>The last event applied, or <see langword="null"/> before the first: the one the next must follow.</summary>
+    private AuditEvent? _last;
+
     /// <summary>The hash of the last event applied, or <see langword="null"/> before the first.</summary>
-    public string? Head { get; private set; }
+    public string? Head => _last?.Hash;
 
     /// <summary>
     /// Applies one stored event: the one after the last applied, in chain order, each exactly once. Live invocations
@@ -59,7 +68,7 @@ internal sealed class GateProjection
     /// <exception cref="AuditEventFormatException">A gate event's payload is malformed (missing or mistyped field).</exception>
     public RequestState? Apply(AuditEvent e, bool replaying, IAuditEventPayload? written = null)
     {
-        if (Head is not null && (e.Seq <= LastSeq || e.PrevHash != Head))
+        if (_last is not null && (e.Seq <= LastSeq || !AuditEvent.Follows(e, _last)))
         {
             throw new AuditStoreException(
                 $"The audit log does not continue the chain the gate has applied: event {e.Seq} (prev_hash {e.PrevHash}) "
@@ -70,7 +79,7 @@ internal sealed class GateProjection
         // catch-up at the same place instead of being stepped over by the next one.
         var changed = ApplyPayload(e, replaying, written);
         LastSeq = e.Seq;
-        Head = e.Hash;
+        _last = e;
         return changed;
     }
 
@@ -79,8 +88,25 @@ internal sealed class GateProjection
         switch (e.EventType)
         {
             case AuditEventTypes.PolicyActivated:
-                ActivePolicyHash = Payload<PolicyActivated>(e, written).PolicyHash;
-                return null;
+                var activated = Payload<PolicyActivated>(e, written);
+                ActivePolicyHash = activated.PolicyHash;
+                ActivePolicyGoverned = activated.Policy is { } canonical && canonical.TryGetProperty("changes", out var changes)
+                    && changes.ValueKind == System.Text.Json.JsonValueKind.Object;
+                if (activated.Justification is { } why)
+                {
+                    BreakGlass[activated.PolicyHash] = new BreakGlassRecord(activated.PolicyHash, activated.ActivatedBy ?? "", PolicyChangeControl.Skill,
+                        why, "sha256:" + activated.PolicyHash, "", activated.ActivatedAt);
+                }
+                return WithStatus(activated.RequestId, ApprovalStatus.Executed);
+
+            case AuditEventTypes.ApprovalExpired:
+                return WithStatus(Payload<ApprovalExpired>(e, written).RequestId, ApprovalStatus.Expired);
+
+            case AuditEventTypes.AppealRecorded:
+                var appeal = Payload<AppealRecorded>(e, written);
+                if (Find(appeal.RequestId) is not { } appealed) return null;
+                appealed.Appeal = appeal.Outcome;
+                return appealed;
 
             case AuditEventTypes.PrincipalRegistered:
                 var registered = Payload<PrincipalRegistered>(e, written);
@@ -181,8 +207,9 @@ internal sealed class GateProjection
         BreakGlassRunIds.Clear();
         Limits.Clear();
         ActivePolicyHash = null;
+        ActivePolicyGoverned = false;
         LastSeq = 0;
-        Head = null;
+        _last = null;
     }
 
     /// <summary>The payload of <paramref name="e"/>: the record it was written from when the gate applies its own event live, else read strictly.</summary>

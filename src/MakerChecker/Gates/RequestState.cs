@@ -33,7 +33,10 @@ internal sealed class RequestState(
 
     public int RequiredApprovals { get; } = requiredApprovals;
 
-    /// <summary>The stored status; <see cref="ApprovalStatus.Expired"/> is never stored but derived from the clock.</summary>
+    /// <summary>
+    /// The stored status. <see cref="ApprovalStatus.Expired"/> is stored once <c>approval.expired</c> is recorded; before
+    /// that, a snapshot derives it from the clock.
+    /// </summary>
     public ApprovalStatus Status { get; private set; } = ApprovalStatus.Pending;
 
     public bool IsOpen => Status is ApprovalStatus.Pending or ApprovalStatus.Approved;
@@ -87,6 +90,21 @@ internal sealed class RequestState(
             else if (Status == ApprovalStatus.Pending && _signOffs.Count(s => s.Approved) >= RequiredApprovals) Status = ApprovalStatus.Approved;
         }
     }
+
+    /// <summary>The outcome of an appeal recorded against the request, or <see langword="null"/> when none was.</summary>
+    public AppealOutcome? Appeal
+    {
+        get
+        {
+            lock (this) return _appeal;
+        }
+        set
+        {
+            lock (this) _appeal = value;
+        }
+    }
+
+    private AppealOutcome? _appeal;
 
     /// <summary>The <c>executionId</c> of the last <c>action.started</c> (null before one, and in logs older than the field).</summary>
     public string? ExecutionId { get; private set; }

@@ -42,6 +42,17 @@ public sealed class ReviewDetectionOptions
     /// <summary>How many evidence rows a finding carries at most (the count is always exact). <value>The default value is 200.</value></summary>
     public int MaxEvidenceRows { get; set; } = 200;
 
+    /// <summary>
+    /// These thresholds with at most <paramref name="rows"/> evidence rows per finding: the same findings, with the same
+    /// kinds and severities, for a caller that needs only those.
+    /// </summary>
+    internal ReviewDetectionOptions WithEvidenceRows(int rows)
+    {
+        var copy = (ReviewDetectionOptions)MemberwiseClone();
+        copy.MaxEvidenceRows = rows;
+        return copy;
+    }
+
     /// <summary>Throws when a threshold is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A threshold is out of range.</exception>
     public void Validate()

@@ -8,7 +8,9 @@ namespace MakerChecker.Review;
 /// Builds <see cref="ReviewEvidence"/> from the gate's audit events (any <c>IAuditStore.ReadAsync</c>, or a bundle
 /// through <c>BundleReader</c>). It reads <c>approval.requested</c> and <c>decision.allowed</c> (automated decisions per
 /// skill), <c>approval.decided</c> (sign-offs; a request with one is reviewed), <c>approval.signoff_refused</c> and
-/// <c>breakglass.invoked</c> (a use awaiting review until its <c>breakglass.reviewed</c>), and skips every other event type.
+/// <c>breakglass.invoked</c> (a use awaiting review until its <c>breakglass.reviewed</c>) and <c>policy.activated</c> (each
+/// activation with its diff against the previous policy, and a break-glass activation as a break-glass use), and skips
+/// every other event type.
 /// </summary>
 public static class ReviewEvidenceReader
 {
@@ -45,8 +47,15 @@ public static class ReviewEvidenceReader
 
         public ReviewEvidence Evidence { get; } = new();
 
+        private readonly Dictionary<string, RequestTimeline> _requests = new(StringComparer.Ordinal);
+
         public void Add(AuditEvent e)
         {
+            if (DateTimeOffset.TryParse(e.OccurredAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind,
+                    out var at))
+            {
+                Evidence.LastEventAt = at;
+            }
             switch (e.EventType)
             {
                 case AuditEventTypes.DecisionAllowed:
@@ -56,6 +65,12 @@ public static class ReviewEvidenceReader
                 {
                     var opened = AuditEventReader.Read<ApprovalRequested>(e);
                     _skillOfRequest[opened.RequestId] = opened.Skill;
+                    var timeline = new RequestTimeline(opened.RequestId, opened.Skill, opened.RequestedAt, opened.ExpiresAt);
+                    _requests[opened.RequestId] = timeline;
+                    Evidence.Requests.Add(timeline);
+                    // A policy change request is people proposing rules, not an automated decision.
+                    if (opened.Skill == Policy.Model.PolicyChangeControl.Skill) break;
+                    Evidence.ReviewableSkills.Add(opened.Skill);
                     Count(Evidence.AutomatedDecisions, opened.Skill);
                     break;
                 }
@@ -66,7 +81,15 @@ public static class ReviewEvidenceReader
                     var skill = d.Skill ?? _skillOfRequest.GetValueOrDefault(d.RequestId);
                     Evidence.SignOffs.Add(new SignOffRecord(
                         e.Seq, d.RequestId, d.ReviewerId, skill, d.Verdict == SignOffVerdict.Approve, d.RequestedAt, d.PresentedAt, d.DecidedAt, d.Reason));
-                    if (skill is not null && _reviewed.Add(d.RequestId)) Count(Evidence.ReviewedDecisions, skill);
+                    if (skill is not null && skill != Policy.Model.PolicyChangeControl.Skill && _reviewed.Add(d.RequestId))
+                    {
+                        Count(Evidence.ReviewedDecisions, skill);
+                    }
+                    if (_requests.GetValueOrDefault(d.RequestId) is { } signed)
+                    {
+                        signed.FirstSignOffAt ??= d.DecidedAt;
+                        if (d.Verdict == SignOffVerdict.Reject) signed.ClosedAt ??= d.DecidedAt;
+                    }
                     break;
                 }
                 case AuditEventTypes.SignOffRefused:
@@ -90,9 +113,70 @@ public static class ReviewEvidenceReader
                     if (_breakGlass.Remove(r.InvocationId, out var reviewed)) Evidence.BreakGlassUses.Remove(reviewed);
                     break;
                 }
+                case AuditEventTypes.PolicyActivated:
+                    var activated = AuditEventReader.Read<PolicyActivated>(e);
+                    Activated(e.Seq, activated);
+                    if (activated.RequestId is { } change && _requests.GetValueOrDefault(change) is { } ran) ran.ClosedAt ??= activated.ActivatedAt;
+                    break;
+                case AuditEventTypes.ActionExecuted when e.EntityType == AuditEventWriter.RequestEntity:
+                    Close(e.EntityId, at);
+                    break;
+                case AuditEventTypes.ActionFailed when e.EntityType == AuditEventWriter.RequestEntity:
+                    Close(e.EntityId, at);
+                    break;
+                case AuditEventTypes.ApprovalExpired:
+                {
+                    var lapse = AuditEventReader.Read<ApprovalExpired>(e);
+                    if (_requests.GetValueOrDefault(lapse.RequestId) is { } lapsed)
+                    {
+                        lapsed.ExpiredAt ??= lapse.ObservedAt;
+                        lapsed.ClosedAt ??= lapse.ObservedAt;
+                    }
+                    break;
+                }
+                case AuditEventTypes.AppealRecorded:
+                {
+                    var appeal = AuditEventReader.Read<AppealRecorded>(e);
+                    Evidence.Appeals.Add(new AppealRecord(e.Seq, appeal.RequestId, appeal.Skill, appeal.Outcome == Gates.AppealOutcome.Overturned,
+                        appeal.Approvers, appeal.RecordedAt));
+                    break;
+                }
                 default:
                     break; // Not review evidence.
             }
+        }
+
+        private void Close(string? requestId, DateTimeOffset at)
+        {
+            if (requestId is not null && _requests.GetValueOrDefault(requestId) is { } request) request.ClosedAt ??= at;
+        }
+
+        private System.Text.Json.JsonElement? _previousPolicy;
+        private bool _first = true;
+
+        /// <summary>A policy put in force: its rules are diffed against the previous activation's, when the log holds both.</summary>
+        private void Activated(long seq, PolicyActivated a)
+        {
+            var changes = _first || _previousPolicy is not { } before || a.Policy is not { } after ? [] : PolicyDiff.Between(before, after);
+            Evidence.PolicyActivations.Add(new PolicyActivationRecord(seq, a.PolicyHash, a.Name, a.Version, a.ActivatedAt, a.ActivatedBy, a.RequestId,
+                a.Approvers ?? [], a.Justification, changes, a.Policy is not null));
+            if (a.Justification is { } why)
+            {
+                Evidence.BreakGlassUses.Add(new BreakGlassUse(seq, a.ActivatedBy ?? "", "policy " + a.PolicyHash[..12], why, a.ActivatedAt));
+            }
+
+            _previousPolicy = a.Policy;
+            if (a.Policy is { } policy && policy.TryGetProperty("roles", out var roles))
+            {
+                foreach (var grant in roles.EnumerateArray().SelectMany(r => r.GetProperty("grants").EnumerateArray()))
+                {
+                    if (grant.TryGetProperty("gate", out var gate) && gate.ValueKind == System.Text.Json.JsonValueKind.Object)
+                    {
+                        Evidence.ReviewableSkills.Add(grant.GetProperty("skill").GetString()!);
+                    }
+                }
+            }
+            _first = false;
         }
 
         private static void Count(IDictionary<string, int> counts, string skill) => counts[skill] = counts.TryGetValue(skill, out var n) ? n + 1 : 1;

@@ -22,6 +22,9 @@ public static class FindingKinds
     /// <summary>Many sign-offs with the same outcome within a short window.</summary>
     public const string Burst = "burst";
 
+    /// <summary>Sign-offs in bursts that all give the same reason text: a pasted justification, not a reading of each case.</summary>
+    public const string SameReasonBurst = "same_reason_burst";
+
     /// <summary>Sign-offs with no presentation on record.</summary>
     public const string MissingPresentation = "missing_presentation";
 

@@ -33,7 +33,12 @@ internal sealed class ReviewMonitor(ReviewMonitorOptions options, TimeProvider t
         {
             add(reviewer);
             Trim(reviewer, time.GetUtcNow() - options.Window);
-            alerts = reviewer.Crossings(Judge(reviewer));
+            // Judged on every sign-off, alerted rarely: the crossings are found without evidence rows (a finding's kind and
+            // severity do not depend on them), and only an alert is judged again in full, with its evidence.
+            var crossings = reviewer.Crossings(Judge(reviewer, options.Thresholds.WithEvidenceRows(1)));
+            alerts = crossings.Count == 0
+                ? crossings
+                : [.. Judge(reviewer, options.Thresholds).Where(f => crossings.Exists(c => c.Kind == f.Kind))];
         }
         foreach (var finding in alerts) Alert(finding);
     }
@@ -53,13 +58,13 @@ internal sealed class ReviewMonitor(ReviewMonitorOptions options, TimeProvider t
     }
 
     /// <summary>The detector's findings on the window, less shares judged on too few sign-offs.</summary>
-    private List<ReviewFinding> Judge(Reviewer reviewer)
+    private List<ReviewFinding> Judge(Reviewer reviewer, ReviewDetectionOptions thresholds)
     {
         var evidence = new ReviewEvidence();
         foreach (var s in reviewer.SignOffs) evidence.SignOffs.Add(s);
         foreach (var r in reviewer.Refused) evidence.RefusedSignOffs.Add(r);
         var enough = reviewer.SignOffs.Count >= options.MinimumSignOffs;
-        return [.. RubberStampDetector.Analyze(evidence, options.Thresholds).Findings
+        return [.. RubberStampDetector.Analyze(evidence, thresholds).Findings
             .Where(f => f.Severity >= FindingSeverity.Warning && (enough || f.Kind != FindingKinds.FastDwell))];
     }
 

@@ -37,7 +37,9 @@ public static class RubberStampDetector
             findings.AddRange(reviewerFindings);
         }
 
+        // Only skills whose grants can be gated or sampled can be reviewed: an ungated low-risk skill is not "below target".
         var coverage = evidence.AutomatedDecisions
+            .Where(kv => evidence.ReviewableSkills.Count == 0 || evidence.ReviewableSkills.Contains(kv.Key))
             .OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => new SkillReviewCoverage(kv.Key, kv.Value, evidence.ReviewedDecisions.TryGetValue(kv.Key, out var reviewed) ? reviewed : 0,
                 options.ReviewedShareTarget))
@@ -46,7 +48,12 @@ public static class RubberStampDetector
             .ThenBy(f => f.ReviewerId, StringComparer.Ordinal)
             .ThenBy(f => f.Kind, StringComparer.Ordinal)
             .ToList();
-        return new ReviewReport(profiles, ordered, coverage, evidence.BreakGlassUses.OrderBy(b => b.Seq).ToList(), options);
+        return new ReviewReport(profiles, ordered, coverage, evidence.BreakGlassUses.OrderBy(b => b.Seq).ToList(), options,
+            [.. evidence.PolicyActivations])
+        {
+            Lapses = RequestAgeing.PerSkill(evidence),
+            Appeals = RequestAgeing.OverturnRates(evidence),
+        };
     }
 
     private static (ReviewerProfile, List<ReviewFinding>) AnalyzeReviewer(string reviewerId, List<SignOffRecord> signOffs, List<RefusedSignOff> refused,
@@ -83,6 +90,19 @@ public static class RubberStampDetector
                 $"{inBursts.Count} sign-offs were made in bursts of {options.BurstCount} or more with the same outcome within {Seconds(options.BurstWindow)}.",
                 [("burst_count", options.BurstCount.ToString(CultureInfo.InvariantCulture)), ("burst_window", Seconds(options.BurstWindow))],
                 inBursts, options));
+        }
+        var sameReason = inBursts.Where(s => !string.IsNullOrWhiteSpace(s.Reason))
+            .GroupBy(s => s.Reason!.Trim(), StringComparer.OrdinalIgnoreCase)
+            .Where(g => g.Count() >= options.BurstCount)
+            .OrderByDescending(g => g.Count())
+            .ToList();
+        if (sameReason.Count > 0)
+        {
+            var rows = sameReason.SelectMany(g => g).OrderBy(s => s.DecidedAt).ToList();
+            findings.Add(Finding(reviewerId, FindingKinds.SameReasonBurst, FindingSeverity.Warning,
+                $"{rows.Count} sign-offs made in bursts give the same reason text (most often \"{sameReason[0].Key}\", {sameReason[0].Count()} times).",
+                [("burst_count", options.BurstCount.ToString(CultureInfo.InvariantCulture)), ("burst_window", Seconds(options.BurstWindow))],
+                rows, options));
         }
         if (withoutPresentation.Count > 0)
         {

@@ -60,4 +60,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3021, Level = LogLevel.Information, Message = "{ReviewerId} reviewed break-glass use {InvocationId} ({Skill}): {Verdict}")]
     public static partial void BreakGlassReviewed(ILogger logger, string reviewerId, string invocationId, string skill, string verdict);
+
+    [LoggerMessage(EventId = 3017, Level = LogLevel.Information, Message = "Request {RequestId} for {Skill} lapsed: recorded approval.expired")]
+    public static partial void RequestExpired(ILogger logger, string requestId, string skill);
 }

@@ -128,13 +128,10 @@ internal static class EveryEventScenario
         var glass = Assert.Single(gate.GetBreakGlassForReview()).InvocationId;
         Expect(ReasonCodes.BreakGlassReviewed, await gate.ReviewBreakGlassAsync(glass, "dr-b", BreakGlassVerdict.Accepted, "patient was in theatre"));
 
-        // A lapse and an appeal outcome, written with the catalogue's writer until the gate records them itself.
-        var expired = new MakerChecker.Auditing.Events.ApprovalExpired(SecondPolicyHash, r4, "night-bot", Deny, ReasonCodes.RequestExpired,
-            Start, Start.AddHours(1), clock.GetUtcNow(), 0, 2);
-        await store.AppendAsync(MakerChecker.Auditing.Events.AuditEventWriter.ToEntry(expired, AuditActor.System, "approval_request", r4));
-        var appeal = new MakerChecker.Auditing.Events.AppealRecorded(SecondPolicyHash, r1, Deny, AppealOutcome.Overturned, "dr-c", "documented",
-            ["dr-a", "dr-b"], clock.GetUtcNow());
-        await store.AppendAsync(MakerChecker.Auditing.Events.AuditEventWriter.ToEntry(appeal, new AuditActor("human", "dr-c"), "approval_request", r1));
+        // The open request lapses (recorded by a sweep), and an appeal against the executed denial overturns it.
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(1, await gate.SweepExpiredAsync());
+        Expect(ReasonCodes.AppealRecorded, await gate.RecordAppealAsync(r1, "dr-owner", AppealOutcome.Overturned, "documented"));
         return clock.GetUtcNow();
     }
 

@@ -56,7 +56,8 @@ public class AmountCeilingGateTests
         // The ceiling is lowered below the approved amount before the request runs.
         var loweredYaml = yaml.Replace("max_amount: 25000", "max_amount: 1000", StringComparison.Ordinal);
         var lowered = PolicyLoader.Load(loweredYaml, "claims-review.yaml").GetPolicyOrThrow();
-        await gate.ActivatePolicyAsync(lowered);
+        // The sample policy governs its own replacement (policy.changes): operations may change it alone only under break-glass.
+        Assert.Equal(ReasonCodes.BreakGlass, (await gate.BreakGlassPolicyAsync("ops.lead", lowered, "fraud wave: lower the ceiling now")).ReasonCode);
         var ran = false;
         var executed = await gate.ExecuteAsync(id, "payer-bot", Claim(1840.5m), _ => { ran = true; return ValueTask.CompletedTask; });
 

@@ -25,6 +25,7 @@ public sealed class DiagnosticGoldenTests
         { DiagnosticCodes.GrantedAndForbidden, "role: r\ngrants:\n  - skill: a.b@1\nforbidden:\n  - skill: a.b\n", 3, 12 },
         { DiagnosticCodes.DuplicateGrant, "role: r\ngrants:\n  - skill: a.b@1\n  - skill: a.b@1\n", 4, 12 },
         { DiagnosticCodes.ForbiddenWithVersion, "role: r\nforbidden:\n  - skill: a.b@1\n", 3, 12 },
+        { DiagnosticCodes.ReservedSkill, "role: r\ngrants:\n  - skill: makerchecker.policy.activate@1\n", 3, 12 },
         { DiagnosticCodes.UnknownRole, "role: r\ngrants:\n  - skill: a.b@1\n    gate:\n      approver_roles: [reviewr]\n", 5, 24 },
         { DiagnosticCodes.ApproversBelowOne, "role: r\ngrants:\n  - skill: a.b@1\n    gate:\n      approvers: 0\n", 5, 18 },
         { DiagnosticCodes.GateUnsatisfiable, "role: r\ngrants:\n  - skill: a.b@1\n    gate:\n      approvers: 2\n---\nprincipals:\n  - id: p\n    kind: human\n    role: r\n", 5, 7 },
@@ -60,6 +61,7 @@ public sealed class DiagnosticGoldenTests
         { DiagnosticCodes.PresentationNotRequired, "role: r\ngrants:\n  - skill: a.b@1\n    gate:\n      require_presentation: false\n", 5, 29 },
         { DiagnosticCodes.OwnerNotDeclared, "role: r\n---\nprincipals:\n  - id: bot\n    kind: agent\n    role: r\n    owner: nobody\n", 7, 12 },
         { DiagnosticCodes.NoMinimumReview, "role: r\ngrants:\n  - skill: a.b@1\n    risk: high\n    gate:\n      approvers: 1\n", 6, 7 },
+        { DiagnosticCodes.PolicyChangesUngoverned, "policy:\n  name: p\nroles:\n  - role: r\n", 2, 3 },
     };
 
     [Theory]

@@ -30,8 +30,8 @@ public sealed class PolicyLoaderTests
         Assert.Equal(TimeSpan.FromHours(72), deny.Gate.ExpiresAfter);
         Assert.Equal(new SourceLocation(PolicyPath("product-brief.yaml"), 9, 12), deny.Location);
         Assert.Equal(64, policy.Hash.Length);
-        // Legal but suspicious: no min_review on a high-risk gate.
-        Assert.Equal(DiagnosticCodes.NoMinimumReview, Assert.Single(policy.Warnings).Code);
+        // Legal but suspicious: no min_review on a high-risk gate, and no policy.changes (anyone with the gate may replace it).
+        Assert.Equal([DiagnosticCodes.NoMinimumReview, DiagnosticCodes.PolicyChangesUngoverned], policy.Warnings.Select(w => w.Code));
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public sealed class PolicySchemaTests
         { "grant", PolicyKeys.Grant },
         { "forbidden", PolicyKeys.Forbidden },
         { "gate", PolicyKeys.Gate },
+        { "changes", PolicyKeys.Changes },
         { "limits", PolicyKeys.Limits },
         { "separation", PolicyKeys.Separation },
     };

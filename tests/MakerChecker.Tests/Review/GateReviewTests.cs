@@ -54,10 +54,10 @@ public sealed class GateReviewTests
         Assert.Contains(report.FindingsFor("dr.batch"), f => f.Kind == FindingKinds.OverCapacity && f.Severity == FindingSeverity.High);
         Assert.Empty(report.FindingsFor("dr.steady"));
 
-        // 330 denial requests all reached a sign-off; the 20 flags were never reviewed.
+        // 330 denial requests all reached a sign-off. The 20 flags ran under an ungated grant, which no one can review:
+        // they are automated decisions, but not "below the review target".
         Assert.Equal(330, report.Coverage.Single(c => c.Skill == ReviewScenario.Deny).Reviewed);
-        var flags = report.Coverage.Single(c => c.Skill == ReviewScenario.Flag);
-        Assert.Equal((20, 0, false), (flags.AutomatedDecisions, flags.Reviewed, flags.MeetsTarget));
+        Assert.DoesNotContain(report.Coverage, c => c.Skill == ReviewScenario.Flag);
         Assert.Equal("patient transfer cannot wait for the queue", Assert.Single(report.BreakGlassAwaitingReview).Justification);
     }
 
@@ -98,9 +98,11 @@ public sealed class GateReviewTests
         Assert.Equal(
             [(FindingKinds.HighAgreement, 50), (FindingKinds.UniformDwell, 50)],
             alerts.Where(a => a.Finding.Kind is FindingKinds.HighAgreement or FindingKinds.UniformDwell).Select(a => (a.Finding.Kind, a.SignedSoFar)));
-        Assert.Equal(6, alerts.Count);
+        // The batch's sign-offs all give the same reason text: a pasted justification, judged with the burst.
+        Assert.Equal(10, Assert.Single(alerts, a => a.Finding.Kind == FindingKinds.SameReasonBurst).SignedSoFar);
+        Assert.Equal(7, alerts.Count);
         Assert.Equal(alerts.Select(a => ("dr.batch", a.Finding.Kind, a.Finding.Severity.ToString().ToLowerInvariant())), metrics);
-        Assert.Equal(6, logs.Entries.Count(e => e.EventId == 3013 && e.Level == LogLevel.Warning && e.Message.Contains("dr.batch", StringComparison.Ordinal)));
+        Assert.Equal(7, logs.Entries.Count(e => e.EventId == 3013 && e.Level == LogLevel.Warning && e.Message.Contains("dr.batch", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -145,5 +147,21 @@ public sealed class GateReviewTests
         }
         var finding = Assert.Single(alerts);
         Assert.Equal((FindingKinds.RefusedTooFast, 3), (finding.Kind, finding.Count));
+    }
+
+    [Fact]
+    public async Task An_alert_carries_its_full_evidence_though_crossings_are_judged_without_it()
+    {
+        var alerts = new List<ReviewFinding>();
+        await using var scenario = new ReviewScenario(monitoring: new ReviewMonitorOptions { OnFinding = alerts.Add });
+
+        await scenario.ReviewAsync("dr.batch", 40, _ => TimeSpan.FromSeconds(1.2), TimeSpan.FromSeconds(3));
+
+        var fast = alerts.First(f => f.Kind == FindingKinds.FastDwell);
+        Assert.Equal(fast.Count, fast.Evidence.Count);
+        Assert.True(fast.Count >= 10, $"fast-dwell alert on {fast.Count} sign-offs");
+        Assert.All(fast.Evidence, row => Assert.Equal(1200, row.DwellMs));
+        var report = await ReportAsync(scenario);
+        Assert.Equal(report.FindingsFor("dr.batch").Select(f => f.Kind).Order(), alerts.Select(f => f.Kind).Distinct().Order());
     }
 }

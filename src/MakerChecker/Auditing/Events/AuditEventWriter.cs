@@ -18,8 +18,8 @@ internal static class AuditEventWriter
     public const string PrincipalEntity = "principal";
 
     /// <summary>
-    /// The entry for <paramref name="payload"/>: its event type, <paramref name="actor"/>, the entity it is about, and the
-    /// payload built field by field from the record (no intermediate serialization).
+    /// The entry for <paramref name="payload"/>: its event type, <paramref name="actor"/> and the entity it is about. The
+    /// store appends the canonical bytes the record writes itself; the entry's JSON object is built only if read.
     /// </summary>
     /// <typeparam name="T">A payload record of the catalogue.</typeparam>
     /// <param name="payload">The payload.</param>
@@ -28,12 +28,9 @@ internal static class AuditEventWriter
     /// <param name="entityId">The entity's id.</param>
     /// <returns>The entry, ready to append.</returns>
     public static AuditEntry ToEntry<T>(in T payload, AuditActor actor, string? entityType, string? entityId)
-        where T : struct, IAuditEventPayload<T> => new()
-    {
-        Actor = actor,
-        EventType = T.Type,
-        EntityType = entityType,
-        EntityId = entityId,
-        Payload = payload.ToPayload(),
-    };
+        where T : struct, IAuditEventPayload<T> => ToEntry((IAuditEventPayload)payload, actor, entityType, entityId);
+
+    /// <summary>The entry for a record already boxed (the gate's projection applies the same box live).</summary>
+    public static AuditEntry ToEntry(IAuditEventPayload payload, AuditActor actor, string? entityType, string? entityId) =>
+        new(actor, payload.EventType, payload) { EntityType = entityType, EntityId = entityId };
 }

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using MakerChecker.Audit.Canonicalization;
+using MakerChecker.Audit.Events;
 
 namespace MakerChecker.Auditing.Events;
 
@@ -7,7 +9,11 @@ namespace MakerChecker.Auditing.Events;
 /// The payload of one event type of the catalogue (<see cref="AuditEventCatalogue"/>): what the gate writes and every
 /// reader reads back. Field names are camelCase; times are UTC ISO 8601 strings with seven fractional digits.
 /// </summary>
-internal interface IAuditEventPayload
+/// <remarks>
+/// The store appends the canonical bytes the record writes itself (<see cref="CanonicalEventEncoder"/>), which equal the
+/// canonical form of <see cref="ToPayload"/>.
+/// </remarks>
+internal interface IAuditEventPayload : ICanonicalPayload
 {
     /// <summary>The event type this payload is recorded under, for example <c>approval.decided</c>.</summary>
     string EventType { get; }
@@ -20,7 +26,7 @@ internal interface IAuditEventPayload
     /// fields the catalogue documents as absent when null.
     /// </summary>
     /// <returns>A new JSON object the caller owns.</returns>
-    JsonObject ToPayload();
+    new JsonObject ToPayload();
 }
 
 /// <summary>A payload type of the catalogue, with its event type and its source-generated JSON contract.</summary>
@@ -33,6 +39,9 @@ internal interface IAuditEventPayload<TSelf> : IAuditEventPayload
 
     /// <summary>The source-generated JSON contract that reads and writes this type.</summary>
     static abstract JsonTypeInfo<TSelf> JsonTypeInfo { get; }
+
+    /// <inheritdoc/>
+    void ICanonicalPayload.WriteCanonical(CanonicalJsonWriter writer) => CanonicalEventEncoder.Write((TSelf)this, writer);
 }
 
 /// <summary>A payload with a rule its JSON contract cannot state (for example "exactly one of two fields").</summary>

@@ -8,7 +8,7 @@ namespace MakerChecker.Auditing.Events;
 
 /// <summary>
 /// <c>policy.activated</c>: a policy took effect. Written on first use when the log's last activated policy differs, and
-/// by <c>ActivatePolicyAsync</c> (ungoverned, through an approved change request, or under break-glass). It records the
+/// by <c>ActivatePolicyAsync</c> (ungoverned), <c>ActivateApprovedPolicyAsync</c> or <c>BreakGlassPolicyAsync</c>. It records the
 /// policy's canonical form, so an inspector reads the rules in force from the log alone and checks them against
 /// <c>policyHash</c> (SHA-256 of the RFC 8785 bytes of <c>policy</c>). Entity <c>policy</c> / the policy hash; actor
 /// <c>system</c>, or the principal who activated it.

@@ -58,7 +58,10 @@ public static class DiagnosticCodes
     /// <summary>A role name referenced (by a principal, a gate, break-glass or a separation constraint) that no role declares.</summary>
     public const string UnknownRole = "MC1018";
 
-    /// <summary>A gate whose <c>approvers</c> is below 1.</summary>
+    /// <summary>A grant of a skill named <c>makerchecker.…</c>, which is reserved (policy change requests are recorded under it).</summary>
+    public const string ReservedSkill = "MC1019";
+
+    /// <summary>A gate (or <c>policy.changes</c>) whose <c>approvers</c> is below 1.</summary>
     public const string ApproversBelowOne = "MC1020";
 
     /// <summary>A gate that can never be satisfied: fewer eligible approvers than it needs.</summary>
@@ -108,4 +111,10 @@ public static class DiagnosticCodes
 
     /// <summary>Warning: a high-risk gate without <c>min_review</c>, so a one-second sign-off is accepted.</summary>
     public const string NoMinimumReview = "MC2005";
+
+    /// <summary>
+    /// Warning: the policy has no <c>policy.changes</c> section, so anyone holding the gate object can activate a
+    /// replacement without approval (recorded, but not governed).
+    /// </summary>
+    public const string PolicyChangesUngoverned = "MC2006";
 }

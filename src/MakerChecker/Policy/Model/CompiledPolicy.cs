@@ -1,5 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Policy.Diagnostics;
+using MakerChecker.Policy.Validation;
 
 namespace MakerChecker.Policy.Model;
 
@@ -22,7 +25,8 @@ public sealed class CompiledPolicy
         IEnumerable<SkillDefinition> skills,
         IEnumerable<PrincipalDefinition> principals,
         IReadOnlyList<SeparationConstraint> separations,
-        IReadOnlyList<PolicyDiagnostic> warnings)
+        IReadOnlyList<PolicyDiagnostic> warnings,
+        PolicyChangeControl? changes = null)
     {
         Name = name;
         Version = version;
@@ -33,7 +37,28 @@ public sealed class CompiledPolicy
         _principals = principals.ToDictionary(p => p.Id, StringComparer.Ordinal);
         Separations = separations;
         Warnings = warnings;
+        Changes = changes;
+        _canonical = new Lazy<JsonElement>(() =>
+        {
+            var json = PolicyCanonicalForm.ToJson(_roles.Values, _skills.Values, _principals.Values, Separations, Changes);
+            using var document = JsonDocument.Parse(JsonCanonicalizer.Canonicalize(json));
+            return document.RootElement.Clone();
+        });
     }
+
+    private readonly Lazy<JsonElement> _canonical;
+
+    /// <summary>
+    /// Maker-checker on the policy itself (<c>policy.changes</c>): who may propose and approve its replacement, or
+    /// <see langword="null"/> when the policy does not govern its own replacement (warning MC2006).
+    /// </summary>
+    public PolicyChangeControl? Changes { get; }
+
+    /// <summary>
+    /// The policy's canonical form (RFC 8785 JSON, <c>makerchecker-policy-canonical/1</c>): what <see cref="Hash"/> is the
+    /// SHA-256 of, and what <c>policy.activated</c> records so that an inspector reads the rules from the log alone.
+    /// </summary>
+    internal JsonElement CanonicalForm => _canonical.Value;
 
     /// <summary>The policy's name (from <c>policy.name</c>, else the file name without extension).</summary>
     public string Name { get; }

@@ -10,6 +10,7 @@ internal sealed class PolicyDraft
     public Located<string>? Name { get; set; }
     public Located<string>? Version { get; set; }
     public SourceLocation? HeaderLocation { get; set; }
+    public ChangesDraft? Changes { get; set; }
     public List<SkillDraft> Skills { get; } = [];
     public List<RoleDraft> Roles { get; } = [];
     public List<PrincipalDraft> Principals { get; } = [];
@@ -31,6 +32,15 @@ internal sealed record GateDraft(
     Located<bool>? AllowAgentApprovers,
     Located<bool>? RequirePresentation,
     Located<double>? Sample,
+    List<Located<string>>? BreakGlassRoles,
+    SourceLocation Location);
+
+internal sealed record ChangesDraft(
+    List<Located<string>>? ProposerRoles,
+    Located<int>? Approvers,
+    List<Located<string>>? ApproverRoles,
+    Located<TimeSpan>? MinReview,
+    Located<TimeSpan>? ExpiresAfter,
     List<Located<string>>? BreakGlassRoles,
     SourceLocation Location);
 

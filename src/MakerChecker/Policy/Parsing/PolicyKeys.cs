@@ -7,7 +7,8 @@ namespace MakerChecker.Policy.Parsing;
 internal static class PolicyKeys
 {
     public static readonly string[] Document = ["policy", "skills", "roles", "principals", "separation"];
-    public static readonly string[] Header = ["name", "version", "description"];
+    public static readonly string[] Header = ["name", "version", "description", "changes"];
+    public static readonly string[] Changes = ["proposer_roles", "approvers", "approver_roles", "min_review", "expires_after", "break_glass"];
     public static readonly string[] Skill = ["skill", "versions", "risk", "description"];
     public static readonly string[] Role = ["role", "description", "grants", "forbidden"];
     public static readonly string[] Grant = ["skill", "risk", "gate", "limits", "description"];
@@ -24,7 +25,7 @@ internal static class PolicyKeys
 
     private static readonly (string Context, string[] Keys)[] Contexts =
     [
-        ("the top level of a policy", Document), ("'policy'", Header), ("a skill", Skill), ("a role", Role), ("a grant", Grant),
+        ("the top level of a policy", Document), ("'policy'", Header), ("'policy.changes'", Changes), ("a skill", Skill), ("a role", Role), ("a grant", Grant),
         ("a forbidden entry", Forbidden), ("a gate", Gate), ("'break_glass'", BreakGlass), ("'limits'", Limits),
         ("a principal", Principal), ("a separation constraint", Separation),
     ];

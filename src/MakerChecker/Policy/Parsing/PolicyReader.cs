@@ -67,6 +67,7 @@ internal sealed class PolicyReader
                 _draft.Name = header.String("name");
                 _draft.Version = header.String("version");
                 header.String("description");
+                if (header.Map("changes", PolicyKeys.Changes, "'policy.changes'") is { } changes) _draft.Changes = ReadChanges(changes);
             }
         }
 
@@ -172,6 +173,31 @@ internal sealed class PolicyReader
             gate.Fraction("sample"),
             breakGlass,
             gate.Location);
+    }
+
+    private static ChangesDraft ReadChanges(MappingReader changes)
+    {
+        var proposers = changes.Names("proposer_roles");
+        if (proposers is null && !changes.Has("proposer_roles"))
+        {
+            changes.ReportMissing("proposer_roles", "Name the roles that may propose a new policy, for example 'proposer_roles: [compliance-officer]'.");
+        }
+        var approverRoles = changes.Names("approver_roles");
+        if (approverRoles is null && !changes.Has("approver_roles"))
+        {
+            changes.ReportMissing("approver_roles", "Name the roles whose humans approve a new policy, for example 'approver_roles: [medical-director]'.");
+        }
+        List<Located<string>>? breakGlass = null;
+        if (changes.Map("break_glass", PolicyKeys.BreakGlass, "'break_glass'") is { } bg)
+        {
+            breakGlass = bg.Names("roles");
+            if (breakGlass is null || breakGlass.Count == 0)
+            {
+                bg.ReportMissing("roles", "Name the roles allowed to activate a policy without approval, or remove 'break_glass'.");
+            }
+        }
+        return new ChangesDraft(proposers, changes.Integer("approvers"), approverRoles, changes.Duration("min_review"), changes.Duration("expires_after"),
+            breakGlass, changes.Location);
     }
 
     private static LimitDraft ReadLimits(MappingReader limits) =>

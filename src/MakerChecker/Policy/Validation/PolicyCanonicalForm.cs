@@ -19,13 +19,35 @@ internal static class PolicyCanonicalForm
     public const string Format = "makerchecker-policy-canonical/1";
 
     public static string ComputeHash(IEnumerable<RoleDefinition> roles, IEnumerable<SkillDefinition> skills, IEnumerable<PrincipalDefinition> principals,
-        IEnumerable<SeparationConstraint> separations)
+        IEnumerable<SeparationConstraint> separations, PolicyChangeControl? changes = null)
     {
-        var json = ToJson(roles, skills, principals, separations);
+        var json = ToJson(roles, skills, principals, separations, changes);
         return Convert.ToHexStringLower(SHA256.HashData(JsonCanonicalizer.Canonicalize(json)));
     }
 
+    /// <remarks>
+    /// <c>changes</c> (maker-checker on the policy itself) is a member only when the policy declares it, so that the hash of
+    /// every policy written before the section existed is unchanged.
+    /// </remarks>
     public static JsonObject ToJson(IEnumerable<RoleDefinition> roles, IEnumerable<SkillDefinition> skills, IEnumerable<PrincipalDefinition> principals,
+        IEnumerable<SeparationConstraint> separations, PolicyChangeControl? changes = null)
+    {
+        var json = Core(roles, skills, principals, separations);
+        if (changes is not null) json["changes"] = Changes(changes);
+        return json;
+    }
+
+    private static JsonObject Changes(PolicyChangeControl c) => Obj(
+        ("approverRoles", Names(c.ApproverRoles)),
+        ("approvers", c.Approvers),
+        ("breakGlassRoles", Names(c.BreakGlassRoles)),
+        ("expiresAfterMs", (long)c.ExpiresAfter.TotalMilliseconds),
+        ("minReviewMs", (long)c.MinReview.TotalMilliseconds),
+        ("proposerRoles", Names(c.ProposerRoles)));
+
+    private static JsonArray Names(IEnumerable<string> names) => Arr(names.Select(n => (JsonNode?)JsonValue.Create(n)));
+
+    private static JsonObject Core(IEnumerable<RoleDefinition> roles, IEnumerable<SkillDefinition> skills, IEnumerable<PrincipalDefinition> principals,
         IEnumerable<SeparationConstraint> separations) =>
         Obj(
             ("format", Format),

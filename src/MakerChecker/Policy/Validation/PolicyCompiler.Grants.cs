@@ -52,6 +52,14 @@ internal sealed partial class PolicyCompiler
                 continue;
             }
             seen.Add(skill.ToString(), grant.Skill.Location);
+            if (skill.Name.StartsWith(ReservedSkillPrefix, StringComparison.Ordinal))
+            {
+                Error(DiagnosticCodes.ReservedSkill, grant.Skill.Location,
+                    $"Role '{role.Name.Value}' grants '{skill}', but skills named '{ReservedSkillPrefix}…' are reserved for MakerChecker itself "
+                        + "(a policy change is recorded as makerchecker.policy.activate@1).",
+                    "Rename the skill. Who may change the policy is said in 'policy.changes', not by a grant.");
+                continue;
+            }
             if (forbidden.Contains(skill.Name))
             {
                 Error(DiagnosticCodes.GrantedAndForbidden, grant.Skill.Location,

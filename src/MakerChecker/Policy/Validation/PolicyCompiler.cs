@@ -62,14 +62,15 @@ internal sealed partial class PolicyCompiler
 
         CheckPrincipalSeparation(separations);
         CheckGatesSatisfiable(roles);
+        var changes = CompileChanges(draft);
 
         if (_diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)) return null;
 
         var policyName = draft.Name?.Value ?? Path.GetFileNameWithoutExtension(_file);
-        var hash = PolicyCanonicalForm.ComputeHash(roles, _skills.Values, _principals.Values, separations);
+        var hash = PolicyCanonicalForm.ComputeHash(roles, _skills.Values, _principals.Values, separations, changes);
         var warnings = _diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning).ToList();
         return new CompiledPolicy(policyName, draft.Version?.Value, _file, hash, roles, _skills.Values, _principals.Values, separations,
-            warnings);
+            warnings, changes);
     }
 
     private void CollectSkills(PolicyDraft draft)
