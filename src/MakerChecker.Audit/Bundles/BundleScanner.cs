@@ -25,6 +25,12 @@ internal sealed class BundleScanner
         void OnManifest(ReadOnlySpan<byte> manifest);
         void OnEvent(ReadOnlySpan<byte> row);
 
+        /// <summary>
+        /// The bundle ends before the event that starts <paramref name="rest"/> does: the row is broken or the bundle is
+        /// truncated. A verifier judges it in order with the rows before it, as the reference does.
+        /// </summary>
+        void OnUnfinishedEvent(ReadOnlySpan<byte> rest) => throw Malformed("the bundle ends inside a value (truncated?)");
+
         void OnTransparency(ReadOnlySpan<byte> section);
     }
 
@@ -153,9 +159,16 @@ internal sealed class BundleScanner
 
                     Expect(b, '{', "an event is not a JSON object");
                     var eventEnd = JsonObjectEnd.Find(data[pos..]);
+                    if (eventEnd < 0 && isFinal)
+                    {
+                        sink.OnUnfinishedEvent(data[pos..]);
+                        _state = State.Done;
+                        return data.Length;
+                    }
+
                     if (eventEnd < 0)
                     {
-                        return Incomplete(pos, isFinal);
+                        return pos;
                     }
 
                     sink.OnEvent(data.Slice(pos, eventEnd));

@@ -85,7 +85,18 @@ public static class BundleVerifier
 
                     var read = await bundle.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
                     end += read;
-                    start += _scanner.Scan(buffer.AsSpan(start, end - start), isFinal: read == 0, this);
+                    try
+                    {
+                        start += _scanner.Scan(buffer.AsSpan(start, end - start), isFinal: read == 0, this);
+                    }
+                    catch (CanonicalJsonException)
+                    {
+                        // The bundle breaks after some rows: as in the reference, a bad row before the break is reported first.
+                        _rows.Seal();
+                        await _rows.PumpAsync(final: true, Consume, cancellationToken).ConfigureAwait(false);
+                        throw;
+                    }
+
                     if (read == 0)
                     {
                         _rows.Seal();
@@ -171,6 +182,8 @@ public static class BundleVerifier
 
         public void OnEvent(ReadOnlySpan<byte> row) => _rows.Add(row);
 
+        public void OnUnfinishedEvent(ReadOnlySpan<byte> rest) => _rows.AddUnfinished(rest);
+
         /// <summary>Runs in order on the reading thread: feeds the chain checker.</summary>
         private void Consume(RowBatch batch)
         {
@@ -178,8 +191,10 @@ public static class BundleVerifier
             {
                 if (i == batch.ErrorIndex)
                 {
-                    var ex = batch.Error!;
-                    var seq = batch.ErrorSeq;
+                    // The reference verifier's reading of the bad row decides its reason and seq (only on failure, off the fast path).
+                    var (reference, referenceSeq) = ReferenceBundleVerifier.RowError(batch.Row(i).Span);
+                    var ex = reference ?? batch.Error!;
+                    var seq = reference is null ? batch.ErrorSeq : referenceSeq;
                     throw new VerdictException(AuditVerdict.Fail(ex.ReasonCode,
                         $"event #{_rowsRead + 1}{(seq is null ? "" : $" (seq {seq})")}: {ex.Message}", seq));
                 }

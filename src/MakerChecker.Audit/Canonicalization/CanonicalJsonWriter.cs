@@ -97,7 +97,9 @@ internal sealed partial class CanonicalJsonWriter : IDisposable
         }
         catch (JsonException ex)
         {
-            var code = reader.BytesConsumed > 0 && reader.CurrentDepth == 0 && reader.TokenType is not JsonTokenType.None
+            // Trailing only once the top-level value is complete: on its opening '{' or '[' the depth is 0 too.
+            var code = reader.BytesConsumed > 0 && reader.CurrentDepth == 0 &&
+                reader.TokenType is not (JsonTokenType.None or JsonTokenType.StartObject or JsonTokenType.StartArray)
                 ? TrailingData
                 : MalformedJson;
             throw new CanonicalJsonException(code, $"The JSON text is malformed: {ex.Message}", ex);

@@ -57,6 +57,50 @@ internal static partial class ReferenceBundleVerifier
         }
     }
 
+    /// <summary>
+    /// The reference's judgement of one row on its own (for the fast verifier, which asks only about a row it found
+    /// bad): the error <see cref="CheckRowSyntax"/> or <see cref="ReadRow"/> gives with the seq reported, or null when the
+    /// row is well-formed. <paramref name="fromRowStart"/> may run past the row; ending inside it is a truncated bundle.
+    /// </summary>
+    internal static (CanonicalJsonException? Error, long? Seq) RowError(ReadOnlySpan<byte> fromRowStart)
+    {
+        var reader = new Utf8JsonReader(fromRowStart, isFinalBlock: false, new JsonReaderState(new JsonReaderOptions { MaxDepth = 1024 }));
+        try
+        {
+            reader.Read();
+            if (!reader.TrySkip())
+            {
+                return (new CanonicalJsonException(MalformedJson, "the bundle is malformed JSON (truncated?): it ends inside an event row"), null);
+            }
+        }
+        catch (JsonException ex)
+        {
+            return (new CanonicalJsonException(MalformedJson, $"an event row is malformed JSON: {ex.Message}"), SeqForReport(fromRowStart));
+        }
+
+        var raw = fromRowStart[..(int)reader.BytesConsumed];
+        var bundleDepth = new Utf8JsonReader(raw, new JsonReaderOptions { MaxDepth = 1022 }); // step 0's reader: a row is 2 levels down
+        try
+        {
+            bundleDepth.Read();
+            bundleDepth.Skip();
+        }
+        catch (JsonException ex)
+        {
+            return (new CanonicalJsonException(MalformedJson, $"the bundle is malformed JSON (truncated?): {ex.Message}"), null);
+        }
+
+        try
+        {
+            ReadRow(raw);
+            return (null, null);
+        }
+        catch (CanonicalJsonException ex)
+        {
+            return (ex, SeqForReport(raw));
+        }
+    }
+
     private static Row ReadRow(ReadOnlySpan<byte> raw)
     {
         JsonCanonicalizer.Canonicalize(raw); // §2: duplicate keys, invalid UTF-8, lone surrogates, ambiguous numbers

@@ -36,6 +36,12 @@ internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> n
     }
 
     /// <summary>Closes the current batch (if it holds rows) so that the next pump starts it.</summary>
+    /// <summary>
+    /// Adds the rest of a bundle that ends inside its last row: the row fails, after the rows before it, with the
+    /// reference verifier's reason (a syntax error in the row, or a truncated bundle).
+    /// </summary>
+    public void AddUnfinished(ReadOnlySpan<byte> rest) => _current.Add(rest, 0, unfinished: true);
+
     public void Seal()
     {
         if (_current.Count > 0)
@@ -135,6 +141,7 @@ internal sealed class RowBatch : IDisposable
     private readonly List<(int Start, int Length, long Tag)> _rows = [];
     private byte[] _data = ArrayPool<byte>.Shared.Rent(320 * 1024);
     private bool[] _actorIsEncodable = [];
+    private int _unfinishedIndex = -1;
 
     public int Length { get; private set; }
     public int Count => _rows.Count;
@@ -152,8 +159,13 @@ internal sealed class RowBatch : IDisposable
     /// <summary>Whether row <paramref name="index"/>'s actor survives the AuditEvent round trip (only when parsed with checkActors).</summary>
     public bool ActorIsEncodable(int index) => _actorIsEncodable[index];
 
-    public void Add(ReadOnlySpan<byte> row, long tag)
+    public void Add(ReadOnlySpan<byte> row, long tag, bool unfinished = false)
     {
+        if (unfinished)
+        {
+            _unfinishedIndex = _rows.Count;
+        }
+
         if (_data.Length - Length < row.Length)
         {
             var bigger = ArrayPool<byte>.Shared.Rent(Length + row.Length);
@@ -185,6 +197,13 @@ internal sealed class RowBatch : IDisposable
             var row = _data.AsSpan(_rows[i].Start, _rows[i].Length);
             try
             {
+                if (i == _unfinishedIndex)
+                {
+                    (Error, ErrorSeq) = ReferenceBundleVerifier.RowError(row);
+                    ErrorIndex = i;
+                    return;
+                }
+
                 Results[i] = parser.Parse(row);
                 if (withLeafHashes)
                 {
@@ -242,6 +261,7 @@ internal sealed class RowBatch : IDisposable
         ErrorIndex = -1;
         Error = null;
         ErrorSeq = null;
+        _unfinishedIndex = -1;
     }
 
     public void Dispose()
