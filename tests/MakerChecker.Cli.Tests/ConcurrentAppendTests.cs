@@ -57,16 +57,18 @@ public sealed class ConcurrentAppendTests : IDisposable
         {
             for (var i = 0; i < 50; i++) await store.AppendAsync(Entry(i));
             using var stop = new CancellationTokenSource();
-            var appended = 0;
+            var appended = new int[1];
             var app = Task.Run(async () =>
             {
                 while (!stop.IsCancellationRequested)
                 {
-                    await store.AppendAsync(Entry(1000 + appended));
-                    appended++;
+                    await store.AppendAsync(Entry(1000 + Volatile.Read(ref appended[0])));
+                    Interlocked.Increment(ref appended[0]);
                 }
             });
 
+            // The app is appending before the first command starts (an append's fsync can outlast all six commands).
+            await WaitForAppendsAsync(appended, 0, app);
             var results = new List<(int Exit, string Output, string Error)>();
             for (var round = 0; round < 3; round++)
             {
@@ -74,15 +76,28 @@ public sealed class ConcurrentAppendTests : IDisposable
                 results.Add(await CliRunner.RunAsync("audit", "export", log, "--key", key, "--out", Path.Combine(_dir, $"bundle-{round}.json")));
             }
 
+            // ... and goes on appending after them: nothing the commands did left its lock held.
+            await WaitForAppendsAsync(appended, Volatile.Read(ref appended[0]), app);
             await stop.CancelAsync();
             await app; // an append that failed (a lock timeout) would throw here
             Assert.All(results, r => Assert.True(r.Exit == 0, r.Error + r.Output));
-            Assert.True(appended > 0);
             var (exit, output, _) = await CliRunner.RunAsync("audit", "verify", Path.Combine(_dir, "bundle-2.json"), "--key", pub);
             Assert.True(exit == 0, output);
         }
 
         var (finalExit, finalOutput, _) = await CliRunner.RunAsync("audit", "verify", log);
         Assert.True(finalExit == 0, finalOutput); // and the log the app wrote meanwhile is whole
+    }
+
+    /// <summary>Waits until the app has appended more than <paramref name="seen"/> events; fails if it stopped (threw) or is stuck for 30 s.</summary>
+    private static async Task WaitForAppendsAsync(int[] appended, int seen, Task app)
+    {
+        var deadline = Task.Delay(TimeSpan.FromSeconds(30));
+        while (Volatile.Read(ref appended[0]) <= seen)
+        {
+            if (app.IsCompleted) await app; // surfaces the append's exception
+            Assert.False(deadline.IsCompleted, $"the app appended nothing after {seen} events for 30 s: it is blocked");
+            await Task.Delay(5);
+        }
     }
 }
