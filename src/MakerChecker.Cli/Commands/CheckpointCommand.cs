@@ -1,8 +1,8 @@
 using System.CommandLine;
-using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
+using MakerChecker.Cli.Logs;
 
 namespace MakerChecker.Cli.Commands;
 
@@ -86,7 +86,7 @@ internal static class CheckpointCommand
                     await error.WriteLineAsync($"error: {ex.ReasonCode}: {ex.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
                     return ExitCodes.Failure;
                 }
-                catch (Exception ex) when (ex is AuditStoreException or IOException or UnauthorizedAccessException or FormatException or CanonicalJsonException)
+                catch (Exception ex) when (AuditLogLocation.IsReadFailure(ex))
                 {
                     await error.WriteLineAsync($"error: {ex.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
                     return ExitCodes.Failure;

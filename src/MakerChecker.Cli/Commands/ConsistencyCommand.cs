@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
 using MakerChecker.Cli.Logs;
@@ -86,7 +85,7 @@ internal static class ConsistencyCommand
                     return await ProveAsync(store, older.Checkpoint, output, error, cancellationToken).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (ex is AuditStoreException or IOException or UnauthorizedAccessException or FormatException or CanonicalJsonException)
+            catch (Exception ex) when (AuditLogLocation.IsReadFailure(ex))
             {
                 await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
                 return ExitCodes.Failure;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using MakerChecker.Audit.Bundles;
-using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
@@ -194,8 +193,7 @@ internal static class ExportCommand
             if (request.Subject is null) File.Move(temp, destination.FullName, overwrite: false);
             else Directory.Move(temp, destination.FullName);
         }
-        catch (Exception ex) when (ex is AuditStoreException or IOException or UnauthorizedAccessException or FormatException or CanonicalJsonException
-            or InvalidOperationException or CheckpointRefusedException)
+        catch (Exception ex) when (AuditLogLocation.IsReadFailure(ex) || ex is InvalidOperationException or CheckpointRefusedException)
         {
             DeleteQuietly(temp);
             var failure = $"error: cannot export '{log.Display}': {ex.Message} Nothing was written to '{destination}'.";

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
 using MakerChecker.Cli.Logs;
@@ -61,7 +60,7 @@ internal static class LatestCheckpointCommand
                 if (latest is null) return await FailAsync(error, failure!, cancellationToken).ConfigureAwait(false);
                 note = latest;
             }
-            catch (Exception ex) when (ex is AuditStoreException or IOException or UnauthorizedAccessException or FormatException or CanonicalJsonException)
+            catch (Exception ex) when (AuditLogLocation.IsReadFailure(ex))
             {
                 return await FailAsync(error, $"error: {ex.Message}", cancellationToken).ConfigureAwait(false);
             }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Transparency;
@@ -75,8 +74,7 @@ internal static class ReceiptCommand
                 return await WriteReceiptAsync(request, number, options, parse.GetValue(file)!.FullName, output, error, cancellationToken)
                     .ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is AuditStoreException or IOException or UnauthorizedAccessException or FormatException or CanonicalJsonException
-                or CheckpointRefusedException)
+            catch (Exception ex) when (AuditLogLocation.IsReadFailure(ex) || ex is CheckpointRefusedException)
             {
                 await error.WriteLineAsync($"error: {ex.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Failure;

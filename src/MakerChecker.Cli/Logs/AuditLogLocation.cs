@@ -1,3 +1,4 @@
+using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.PostgreSql;
 using MakerChecker.Audit.Sqlite;
 using MakerChecker.Audit.Stores;
@@ -92,6 +93,13 @@ internal sealed record AuditLogLocation(AuditLogKind Kind, string Target, string
 
     /// <summary>Whether the log is a live store (not a bundle).</summary>
     public bool IsStore => Kind != AuditLogKind.Bundle;
+
+    /// <summary>
+    /// Whether <paramref name="ex"/> is a failure to read a log that a command reports in one line (exit 1): the store
+    /// refused it, the file could not be read, or its content is not what the format says. Anything else is a bug.
+    /// </summary>
+    public static bool IsReadFailure(Exception ex) =>
+        ex is AuditStoreException or IOException or UnauthorizedAccessException or FormatException or CanonicalJsonException;
 
     /// <summary>Whether there is nothing at a file location (a bundle, a file store or a SQLite database).</summary>
     public bool IsMissingFile => Kind != AuditLogKind.Postgres && !System.IO.File.Exists(Target);
