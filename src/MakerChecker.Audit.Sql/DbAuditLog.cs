@@ -221,8 +221,8 @@ internal sealed class DbAuditLog : IAsyncDisposable
     public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken) =>
         Writer.TryAppendAsync(entry, expectedLastSeq, cancellationToken);
 
-    public ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(IReadOnlyList<AuditEntry> entries, long expectedLastSeq,
-        CancellationToken cancellationToken) => Writer.TryAppendBatchAsync(entries, expectedLastSeq, cancellationToken);
+    public ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope,
+        CancellationToken cancellationToken) => Writer.TryAppendBatchAsync(entries, expectedLastSeq, scope, cancellationToken);
 
     private AuditGroupCommit Writer => _queue ?? throw new InvalidOperationException(
         $"The audit store {_dialect.What} was opened read-only (OpenReadOnlyAsync): it never appends. Open it with OpenAsync to write.");
@@ -270,7 +270,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
     /// insert the whole group in one statement, commit. A conditional append is checked against that head (as moved by
     /// the group's earlier appends), so it holds under the same lock as its insert.
     /// </summary>
-    private async Task CommitAsync(AuditGroupChain chain, CancellationToken cancellationToken)
+    private async Task CommitAsync(AuditScopedGroupChain chain, CancellationToken cancellationToken)
     {
         var writer = _writer!;
         var (tx, head) = await _dialect.BeginWriteAndReadHeadAsync(writer, cancellationToken).ConfigureAwait(false);
@@ -278,13 +278,53 @@ internal sealed class DbAuditLog : IAsyncDisposable
         {
             var (lastSeq, headHex) = head
                 ?? throw new AuditStoreException($"The audit store {_dialect.What} has no genesis event: it was emptied behind the store's back.");
-            var rows = chain(lastSeq, headHex);
+            var rows = await chain(lastSeq, headHex, (after, scope) => ConflictsSinceAsync(writer, tx, after, scope, cancellationToken)).ConfigureAwait(false);
             if (rows.Count > 0)
             {
                 await _dialect.InsertAsync(writer, tx, rows, cancellationToken).ConfigureAwait(false);
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether an event after seq <paramref name="after"/> conflicts with <paramref name="scope"/>: one indexed range query
+    /// on the columns the scope names, inside the group's transaction (under the write lock).
+    /// </summary>
+    private static async ValueTask<IReadOnlyList<(string ActorId, string EventType)>> ConflictsSinceAsync(
+        DbConnection writer, DbTransaction tx, long after, AuditAppendScope scope, CancellationToken cancellationToken)
+    {
+        await using var command = writer.CreateCommand();
+        command.Transaction = tx;
+        AddParameter(command, "after", after);
+        var types = In(command, "t", scope.EventTypes);
+        var actors = In(command, "a", scope.ActorBudgets.Keys);
+        var actorTypes = In(command, "u", scope.ActorEventTypes);
+#pragma warning disable CA2100 // Built from constants and parameter names; every value is a parameter.
+        command.CommandText = "SELECT actor_id, event_type FROM audit_events WHERE seq > @after AND " +
+            $"(event_type IN ({types}) OR (actor_id IN ({actors}) AND event_type IN ({actorTypes}))) ORDER BY seq";
+#pragma warning restore CA2100
+        var matters = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            matters.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return matters;
+    }
+
+    private static string In(DbCommand command, string prefix, IEnumerable<string> values)
+    {
+        var names = new List<string>();
+        foreach (var value in values)
+        {
+            var name = prefix + names.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            AddParameter(command, name, value);
+            names.Add("@" + name);
+        }
+
+        return names.Count == 0 ? "NULL" : string.Join(", ", names);
     }
 
     private static async Task MigrateAsync(DbDialect dialect, DbConnection connection, DbTransaction tx, CancellationToken cancellationToken)

@@ -37,8 +37,9 @@ public abstract class SqlAuditStore : IAuditQuery, IStoredRowSource
     /// <inheritdoc/>
     /// <remarks>All or none: the batch is written in one transaction, at its position in one group commit.</remarks>
     public ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
-        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default) =>
-        _log.TryAppendBatchAsync(entries, expectedLastSeq, cancellationToken);
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope = null,
+        CancellationToken cancellationToken = default) =>
+        _log.TryAppendBatchAsync(entries, expectedLastSeq, scope, cancellationToken);
 
     /// <inheritdoc/>
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) =>
