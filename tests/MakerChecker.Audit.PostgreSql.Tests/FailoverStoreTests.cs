@@ -1,8 +1,7 @@
-using System.Text.Json.Nodes;
-using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Testing;
 using Npgsql;
+using static MakerChecker.Audit.PostgreSql.Tests.PostgreSqlReconnectTests;
 
 namespace MakerChecker.Audit.PostgreSql.Tests;
 
@@ -69,13 +68,4 @@ public sealed class FailoverStoreTests
         await using var command = new NpgsqlCommand(sql, connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
-
-    private static AuditEntry Entry(string id) => new()
-    {
-        Actor = new AuditActor("agent", "failover-test"),
-        EventType = "test.recorded",
-        EntityType = "test",
-        EntityId = id,
-        Payload = new JsonObject { ["id"] = id },
-    };
 }

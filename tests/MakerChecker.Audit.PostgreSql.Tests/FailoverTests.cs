@@ -88,8 +88,14 @@ public sealed class FailoverTests(ITestOutputHelper output)
             AssertRunning(children);
 
             var clock = Stopwatch.StartNew();
+            var failedBefore = Enumerable.Range(0, Processes).Select(p => Count(dir, p, "error ")).ToArray();
             await pair.KillPrimaryAsync();
             var killed = clock.Elapsed;
+            // Promote only once every process has seen a call fail for want of a primary, so that each goes through recovery.
+            await ReplicatedPostgres.WaitForAsync("every process to see a call fail with no primary", () =>
+                Task.FromResult(Enumerable.Range(0, Processes).All(p => Count(dir, p, "error ") > failedBefore[p]) || Exited(children)));
+            AssertRunning(children);
+            var promoting = clock.Elapsed;
             await pair.PromoteStandbyAsync();
             var promoted = clock.Elapsed;
             var atPromotion = Enumerable.Range(0, Processes).Select(p => Acked(dir, p)).ToArray();
@@ -126,7 +132,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
             cli.Process.Dispose();
 
             output.WriteLine(
-                $"acknowledged {evidence.Acknowledged} events ({atPromotion.Sum()} before promotion); primary killed at {killed.TotalSeconds:F2} s, " +
+                $"acknowledged {evidence.Acknowledged} events ({atPromotion.Sum()} before promotion); primary killed at {killed.TotalSeconds:F2} s " +
+                $"(every process had seen a call fail by {promoting.TotalSeconds:F2} s), " +
                 $"standby promoted at {promoted.TotalSeconds:F2} s, first acknowledgement after it at {firstAfter?.TotalSeconds:F2} s, " +
                 $"every process 20 more by {recovered.TotalSeconds:F2} s; errors seen by callers: {evidence.Lines.Count(l => l.StartsWith("error ", StringComparison.Ordinal))}");
         }
@@ -187,7 +194,10 @@ public sealed class FailoverTests(ITestOutputHelper output)
         return new FailoverEvidence(log, acks);
     }
 
-    private static int Acked(string dir, int process)
+    private static int Acked(string dir, int process) => Count(dir, process, "ack ");
+
+    /// <summary>How many lines of a process's acknowledgement file start with <paramref name="prefix"/> so far.</summary>
+    private static int Count(string dir, int process, string prefix)
     {
         var file = Path.Combine(dir, Tag(process) + ".acks");
         if (!File.Exists(file)) return 0;
@@ -195,7 +205,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var count = 0;
         while (reader.ReadLine() is { } line)
         {
-            if (line.StartsWith("ack ", StringComparison.Ordinal)) count++;
+            if (line.StartsWith(prefix, StringComparison.Ordinal)) count++;
         }
 
         return count;

@@ -72,9 +72,10 @@ public sealed class PostgreSqlReconnectTests(PostgresServer server)
         return count;
     }
 
-    private static AuditEntry Entry(string id) => new()
+    /// <summary>A plain event whose entity id is <paramref name="id"/>.</summary>
+    internal static AuditEntry Entry(string id) => new()
     {
-        Actor = new AuditActor("agent", "reconnect-test"),
+        Actor = new AuditActor("agent", "store-test"),
         EventType = "test.recorded",
         EntityType = "test",
         EntityId = id,

@@ -160,7 +160,7 @@ public sealed class ReplicatedPostgres : IAsyncDisposable
     {
         NpgsqlConnection.ClearAllPools();
         if (_standbyStarted) await StopQuietlyAsync(_standbyDir);
-        if (_primaryPid is { } pid && !_primaryKilled) await StopQuietlyAsync(_primaryDir);
+        if (_primaryPid is not null && !_primaryKilled) await StopQuietlyAsync(_primaryDir);
         foreach (var child in _primaryChildren.Where(Alive))
         {
             try
