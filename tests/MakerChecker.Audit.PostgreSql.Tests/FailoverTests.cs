@@ -126,7 +126,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
             evidence.EveryStartedActionHasExactlyOneEnding();
             evidence.NoLimitExceeded("coverage.flag@1", PerMinute);
 
-            var cli = Start("dotnet", Path.Combine(AppContext.BaseDirectory, "MakerChecker.Cli.dll"), "audit", "verify", "postgres:" + pair.StandbyConnectionString);
+            var tool = Path.Combine(AppContext.BaseDirectory, "MakerChecker.Cli.dll");
+            var cli = Start("dotnet", tool, "audit", "verify", "postgres:" + pair.StandbyConnectionString);
             await cli.Process.WaitForExitAsync();
             Assert.True(cli.Process.ExitCode == 0, $"makerchecker audit verify failed: {await cli.Out}{await cli.Err}");
             cli.Process.Dispose();
@@ -135,7 +136,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
                 $"acknowledged {evidence.Acknowledged} events ({atPromotion.Sum()} before promotion); primary killed at {killed.TotalSeconds:F2} s " +
                 $"(every process had seen a call fail by {promoting.TotalSeconds:F2} s), " +
                 $"standby promoted at {promoted.TotalSeconds:F2} s, first acknowledgement after it at {firstAfter?.TotalSeconds:F2} s, " +
-                $"every process 20 more by {recovered.TotalSeconds:F2} s; errors seen by callers: {evidence.Lines.Count(l => l.StartsWith("error ", StringComparison.Ordinal))}");
+                $"every process 20 more by {recovered.TotalSeconds:F2} s; " +
+                $"errors seen by callers: {evidence.Lines.Count(l => l.StartsWith("error ", StringComparison.Ordinal))}");
         }
         finally
         {
@@ -149,7 +151,8 @@ public sealed class FailoverTests(ITestOutputHelper output)
             foreach (var file in Directory.GetFiles(dir, "*.acks"))
             {
                 var lines = File.ReadAllLines(file);
-                output.WriteLine($"{Path.GetFileName(file)}: {lines.Count(l => l.StartsWith("ack ", StringComparison.Ordinal))} acknowledged, last: {lines.LastOrDefault()}");
+                var acknowledged = lines.Count(l => l.StartsWith("ack ", StringComparison.Ordinal));
+                output.WriteLine($"{Path.GetFileName(file)}: {acknowledged} acknowledged, last: {lines.LastOrDefault()}");
                 foreach (var error in lines.Where(l => l.StartsWith("error ", StringComparison.Ordinal)).GroupBy(l => l.Length > 160 ? l[..160] : l).Take(8))
                 {
                     output.WriteLine($"  {error.Count()} x {error.Key}");
