@@ -116,13 +116,13 @@ internal sealed class DbAuditLog : IAsyncDisposable
 {
     private const string Columns = "seq, row";
     private readonly DbDialect _dialect;
-    private readonly DbConnection? _writer; // null when opened read-only
+    private readonly DbWriterConnection? _writer; // null when opened read-only
     private readonly AuditGroupCommit? _queue;
 
     private DbAuditLog(DbDialect dialect, DbConnection writer, string instanceId, TimeProvider time, Func<Guid> newId, int maxGroup)
     {
         _dialect = dialect;
-        _writer = writer;
+        _writer = new DbWriterConnection(dialect, writer);
         InstanceId = instanceId;
         _queue = new AuditGroupCommit(instanceId, time, newId, maxGroup, dialect.What, CommitAsync);
     }
@@ -270,21 +270,16 @@ internal sealed class DbAuditLog : IAsyncDisposable
     /// insert the whole group in one statement, commit. A conditional append is checked against that head (as moved by
     /// the group's earlier appends), so it holds under the same lock as its insert.
     /// </summary>
-    private async Task CommitAsync(AuditScopedGroupChain chain, CancellationToken cancellationToken)
+    private Task CommitAsync(AuditScopedGroupChain chain, CancellationToken cancellationToken) =>
+        _writer!.WriteAsync((writer, tx, head) => InsertOnHeadAsync(writer, tx, head, chain, cancellationToken), cancellationToken);
+
+    private async Task InsertOnHeadAsync(DbConnection writer, DbTransaction tx, (long Seq, string Hash)? head, AuditScopedGroupChain chain,
+        CancellationToken cancellationToken)
     {
-        var writer = _writer!;
-        var (tx, head) = await _dialect.BeginWriteAndReadHeadAsync(writer, cancellationToken).ConfigureAwait(false);
-        await using (tx.ConfigureAwait(false))
-        {
-            var (lastSeq, headHex) = head
-                ?? throw new AuditStoreException($"The audit store {_dialect.What} has no genesis event: it was emptied behind the store's back.");
-            var rows = await chain(lastSeq, headHex, (after, scope) => ConflictsSinceAsync(writer, tx, after, scope, cancellationToken)).ConfigureAwait(false);
-            if (rows.Count > 0)
-            {
-                await _dialect.InsertAsync(writer, tx, rows, cancellationToken).ConfigureAwait(false);
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
+        var (lastSeq, headHex) = head
+            ?? throw new AuditStoreException($"The audit store {_dialect.What} has no genesis event: it was emptied behind the store's back.");
+        var rows = await chain(lastSeq, headHex, (after, scope) => ConflictsSinceAsync(writer, tx, after, scope, cancellationToken)).ConfigureAwait(false);
+        if (rows.Count > 0) await _dialect.InsertAsync(writer, tx, rows, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -373,33 +368,31 @@ internal sealed class DbAuditLog : IAsyncDisposable
     private async IAsyncEnumerable<AuditEvent> QueryAsync(string sql, object[] args, [EnumeratorCancellation] CancellationToken cancellationToken,
         int closingOffset = int.MaxValue)
     {
-        await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, null, sql);
-        for (var i = 0; i < args.Length; i++)
-        {
-            AddParameter(command, i >= closingOffset ? $"c{i - closingOffset}" : ((char)('a' + i)).ToString(), args[i]);
-        }
-
         // One statement is one snapshot: appends committed while this read runs are not part of it.
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        using var rows = new AuditRowReader();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using var read = await DbRead.StartAsync(_dialect, sql, command =>
         {
-            var seq = reader.GetInt64(0);
-            yield return SqlEventRow.Read(rows, reader.GetFieldValue<byte[]>(1), seq, _dialect.What);
+            for (var i = 0; i < args.Length; i++)
+            {
+                AddParameter(command, i >= closingOffset ? $"c{i - closingOffset}" : ((char)('a' + i)).ToString(), args[i]);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        using var rows = new AuditRowReader();
+        while (await read.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var seq = read.Seq;
+            yield return SqlEventRow.Read(rows, read.Row, seq, _dialect.What);
         }
     }
 
     /// <summary>Every stored row as kept, in seq order, from one snapshot: the events <see cref="ReadAsync"/> from seq 1 yields.</summary>
     public async IAsyncEnumerable<StoredRow> ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, null, $"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq");
-        AddParameter(command, "a", 1L); // as ReadAsync(1) selects, so that both read exactly the same rows
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using var read = await DbRead.StartAsync(_dialect, $"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq",
+            command => AddParameter(command, "a", 1L), // as ReadAsync(1) selects, so that both read exactly the same rows
+            cancellationToken).ConfigureAwait(false);
+        while (await read.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return new StoredRow(reader.GetFieldValue<byte[]>(1), reader.GetInt64(0));
+            yield return new StoredRow(read.Row, read.Seq);
         }
     }
 
