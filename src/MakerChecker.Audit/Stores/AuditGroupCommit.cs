@@ -67,13 +67,7 @@ public sealed class AuditGroupCommit : IAsyncDisposable
     public AuditGroupCommit(string instanceId, TimeProvider timeProvider, Func<Guid> idGenerator, int maxGroupSize, string storeName,
         Func<AuditGroupChain, CancellationToken, Task> commitAsync)
     {
-        ArgumentException.ThrowIfNullOrEmpty(instanceId);
-        ArgumentNullException.ThrowIfNull(timeProvider);
-        ArgumentNullException.ThrowIfNull(idGenerator);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxGroupSize, 1);
-        ArgumentException.ThrowIfNullOrEmpty(storeName);
-        ArgumentNullException.ThrowIfNull(commitAsync);
-        var appender = new ChainAppender(instanceId, timeProvider, idGenerator, 0, default);
+        var appender = Appender(instanceId, timeProvider, idGenerator, maxGroupSize, storeName, commitAsync);
         _queue = new GroupCommitQueue(appender, maxGroupSize,
             (group, ct) => commitAsync((lastSeq, headHash) => Rows(group.Chain(lastSeq, ParseHead(headHash))), ct), storeName);
     }
@@ -90,10 +84,19 @@ public sealed class AuditGroupCommit : IAsyncDisposable
     /// <param name="storeName">Names the store in error messages, for example <c>SQLite 'audit.db'</c>.</param>
     /// <param name="commitAsync">
     /// Runs one transaction: lock the log, read the head, call the chain function with it and a conflict query bound to
-    /// the transaction, insert the rows it returns, commit. Throwing fails the group's appends.
+    /// the transaction, insert the rows it returns, commit. Throwing fails the group's appends, as for the other constructor.
     /// </param>
     public AuditGroupCommit(string instanceId, TimeProvider timeProvider, Func<Guid> idGenerator, int maxGroupSize, string storeName,
         Func<AuditScopedGroupChain, CancellationToken, Task> commitAsync)
+    {
+        var appender = Appender(instanceId, timeProvider, idGenerator, maxGroupSize, storeName, commitAsync);
+        _queue = new GroupCommitQueue(appender, maxGroupSize, (group, ct) => commitAsync(async (lastSeq, headHash, conflictsSince) =>
+            Rows(await group.ChainAsync(lastSeq, ParseHead(headHash), (after, scope) => conflictsSince(after, scope)).ConfigureAwait(false)), ct), storeName);
+    }
+
+    /// <summary>Checks a constructor's arguments and makes the appender its loop chains with.</summary>
+    private static ChainAppender Appender(string instanceId, TimeProvider timeProvider, Func<Guid> idGenerator, int maxGroupSize, string storeName,
+        Delegate commitAsync)
     {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -101,9 +104,7 @@ public sealed class AuditGroupCommit : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maxGroupSize, 1);
         ArgumentException.ThrowIfNullOrEmpty(storeName);
         ArgumentNullException.ThrowIfNull(commitAsync);
-        var appender = new ChainAppender(instanceId, timeProvider, idGenerator, 0, default);
-        _queue = new GroupCommitQueue(appender, maxGroupSize, (group, ct) => commitAsync(async (lastSeq, headHash, conflictsSince) =>
-            Rows(await group.ChainAsync(lastSeq, ParseHead(headHash), (after, scope) => conflictsSince(after, scope)).ConfigureAwait(false)), ct), storeName);
+        return new ChainAppender(instanceId, timeProvider, idGenerator, 0, default);
     }
 
     /// <summary>The genesis row of a new log rooted in <paramref name="instanceId"/>, to insert as seq 1 when the store is created.</summary>
