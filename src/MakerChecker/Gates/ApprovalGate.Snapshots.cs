@@ -82,48 +82,66 @@ public sealed partial class ApprovalGate
         {
             foreach (var seq in await snapshots.ListAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (await TryRestoreLockedAsync(snapshots, seq, cancellationToken).ConfigureAwait(false) is not { } problem)
+                var (problem, tail) = await TryStartFromLockedAsync(snapshots, seq, cancellationToken).ConfigureAwait(false);
+                if (problem is null)
                 {
                     StartedFromSnapshot = seq;
-                    break;
+                    Log.StartedFromSnapshot(_logger, seq, tail);
+                    return tail;
                 }
                 _state.Clear();
                 Log.SnapshotRejected(_logger, seq, problem);
             }
         }
-        var tail = await CatchUpLockedAsync(cancellationToken).ConfigureAwait(false);
-        if (StartedFromSnapshot > 0) Log.StartedFromSnapshot(_logger, StartedFromSnapshot, tail);
-        return tail;
+        return await CatchUpLockedAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Restores the snapshot at <paramref name="seq"/> into the (empty) state, or says why it cannot be used.</summary>
-    private async ValueTask<string?> TryRestoreLockedAsync(IGateSnapshotStore snapshots, long seq, CancellationToken cancellationToken)
+    /// <summary>
+    /// In one read of the log from event <paramref name="seq"/> (a store may have to scan to reach it): checks the snapshot
+    /// against event <paramref name="seq"/> and its <c>gate.snapshot_recorded</c>, restores it, and applies the tail. Says
+    /// why the snapshot cannot be used, or returns how many events it applied.
+    /// </summary>
+    private async ValueTask<(string? Problem, long Tail)> TryStartFromLockedAsync(IGateSnapshotStore snapshots, long seq, CancellationToken cancellationToken)
     {
         try
         {
-            if (await snapshots.ReadAsync(seq, cancellationToken).ConfigureAwait(false) is not { } bytes) return "its bytes are missing";
-            AuditEvent? last = null, recordedEvent = null;
+            if (await snapshots.ReadAsync(seq, cancellationToken).ConfigureAwait(false) is not { } bytes) return ("its bytes are missing", 0);
+            AuditEvent? last = null;
+            long tail = 0;
             await foreach (var e in _store.ReadAsync(seq, cancellationToken).ConfigureAwait(false))
             {
-                if (last is null) last = e;
-                else { recordedEvent = e; break; }
+                if (last is null)
+                {
+                    if (e.Seq != seq) return ($"the log has no event {seq}", 0);
+                    last = e;
+                    continue;
+                }
+                if (tail == 0 && Restore(bytes, last, e) is { } problem) return (problem, 0);
+                _state.Apply(e, replaying: true);
+                if (_owed.Any) _owed.Observe(e);
+                tail++;
             }
-            if (last is null || last.Seq != seq) return $"the log has no event {seq}";
-            if (recordedEvent is not { EventType: AuditEventTypes.GateSnapshotRecorded } || !AuditEvent.Follows(recordedEvent, last))
-            {
-                return $"event {seq + 1} is not the gate.snapshot_recorded of a snapshot at {seq}";
-            }
-            var recorded = AuditEventReader.Read<GateSnapshotRecorded>(recordedEvent);
-            if (recorded.Seq != seq || recorded.HeadHash != last.Hash) return $"event {seq + 1} records a snapshot of another event ({recorded.Seq})";
-            var hash = GateSnapshot.Hash(bytes);
-            if (hash != recorded.StateHash) return $"its bytes hash to {hash}, but event {seq + 1} recorded {recorded.StateHash}";
-            var header = GateSnapshot.Read(bytes, _state);
-            return header.Seq == seq && _state.ResumeAt(last, header.Head) ? null : $"its bytes describe event {header.Seq} ({header.Head})";
+            return tail == 0 ? ($"the log has no gate.snapshot_recorded after event {seq}", 0) : (null, tail);
         }
         catch (Exception ex) when (ex is FormatException or AuditEventFormatException or IOException or UnauthorizedAccessException)
         {
-            return ex.Message;
+            return (ex.Message, 0);
         }
+    }
+
+    /// <summary>Restores the snapshot's <paramref name="bytes"/> if <paramref name="recordedEvent"/> vouches for them as the state after <paramref name="last"/>.</summary>
+    private string? Restore(byte[] bytes, AuditEvent last, AuditEvent recordedEvent)
+    {
+        if (recordedEvent.EventType != AuditEventTypes.GateSnapshotRecorded || !AuditEvent.Follows(recordedEvent, last))
+        {
+            return $"event {last.Seq + 1} is not the gate.snapshot_recorded of a snapshot at {last.Seq}";
+        }
+        var recorded = AuditEventReader.Read<GateSnapshotRecorded>(recordedEvent);
+        if (recorded.Seq != last.Seq || recorded.HeadHash != last.Hash) return $"event {recordedEvent.Seq} records a snapshot of another event ({recorded.Seq})";
+        var hash = GateSnapshot.Hash(bytes);
+        if (hash != recorded.StateHash) return $"its bytes hash to {hash}, but event {recordedEvent.Seq} recorded {recorded.StateHash}";
+        var header = GateSnapshot.Read(bytes, _state);
+        return header.Seq == last.Seq && _state.ResumeAt(last, header.Head) ? null : $"its bytes describe event {header.Seq} ({header.Head})";
     }
 
     /// <summary>Under the decision lock: writes the bytes, then records their hash on the head they describe; retried on a moved head.</summary>
