@@ -1,4 +1,3 @@
-using System.Buffers;
 
 namespace MakerChecker.Audit.Canonicalization;
 
@@ -25,18 +24,13 @@ namespace MakerChecker.Audit.Canonicalization;
 /// <see cref="CanonicalJsonWriter"/>, which write it or refuse it with their reason codes. It only costs time.
 /// </para>
 /// </remarks>
-internal sealed class CanonicalValueRecognizer : IDisposable
+internal sealed partial class CanonicalValueRecognizer : IDisposable
 {
     /// <summary>Deeper values are declined (the reader path allows 64 levels for the whole row).</summary>
     public const int MaxDepth = 32;
 
     /// <summary>Objects with more members out of order are declined rather than insertion-sorted.</summary>
     private const int MaxSortedMembers = 256;
-
-    /// <summary>The bytes that end a run of plain string content: the quote, a backslash, a raw control character.</summary>
-    private static readonly SearchValues<byte> StringStops = SearchValues.Create(
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
-            (byte)'"', (byte)'\\']);
 
     private readonly ByteBuffer _sortScratch = new(1024);
     private Member[] _members = new Member[32];
@@ -58,136 +52,6 @@ internal sealed class CanonicalValueRecognizer : IDisposable
     {
         _memberCount = 0;
         return TryWriteValue(json, ref position, output, 1);
-    }
-
-    /// <summary>
-    /// Steps over a string token at <paramref name="json"/>[<paramref name="position"/>] (which is a quote) whose text
-    /// is canonical as it stands: no raw control character, and only the escapes RFC 8785 writes.
-    /// </summary>
-    /// <param name="json">Valid UTF-8 text.</param>
-    /// <param name="position">At the opening quote; moved past the closing quote when the result is true.</param>
-    /// <param name="escaped">Whether the string holds any escape.</param>
-    public static bool TryCanonicalString(ReadOnlySpan<byte> json, ref int position, out bool escaped)
-    {
-        escaped = false;
-        var p = position + 1;
-        while (true)
-        {
-            var run = json[p..].IndexOfAny(StringStops);
-            if (run < 0)
-            {
-                return false; // unterminated
-            }
-
-            p += run;
-            if (json[p] == '"')
-            {
-                position = p + 1;
-                return true;
-            }
-
-            if (json[p] != '\\' || p + 1 == json.Length)
-            {
-                return false; // a raw control character, or a backslash at the very end
-            }
-
-            escaped = true;
-            var kind = json[p + 1];
-            if (kind is (byte)'"' or (byte)'\\' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t')
-            {
-                p += 2;
-            }
-            else if (kind == 'u' && p + 6 <= json.Length && CanonicalFastPath.IsCanonicalUnicodeEscape(json.Slice(p + 2, 4)))
-            {
-                p += 6;
-            }
-            else
-            {
-                return false; // "\/", "\u00e9", a surrogate, uppercase hex: valid perhaps, but not proven canonical here
-            }
-        }
-    }
-
-    /// <summary>
-    /// Steps over a number token of JSON's grammar (<c>-?(0|[1-9][0-9]*)(\.[0-9]+)?</c>; an exponent is never in the
-    /// shortest form this accepts) that is canonical as it stands. The caller checks what follows it.
-    /// </summary>
-    public static bool TryCanonicalNumber(ReadOnlySpan<byte> json, ref int position)
-    {
-        var p = position;
-        if (Peek(json, p) == '-')
-        {
-            p++;
-        }
-
-        if (Peek(json, p) == '0')
-        {
-            p++;
-        }
-        else if (Peek(json, p) is >= (byte)'1' and <= (byte)'9')
-        {
-            p = SkipDigits(json, p + 1);
-        }
-        else
-        {
-            return false;
-        }
-
-        if (Peek(json, p) == '.')
-        {
-            if (!char.IsAsciiDigit((char)Peek(json, p + 1)))
-            {
-                return false;
-            }
-
-            p = SkipDigits(json, p + 1);
-        }
-
-        if (Peek(json, p) is (byte)'e' or (byte)'E' || !CanonicalFastPath.IsCanonicalNumber(json[position..p]))
-        {
-            return false;
-        }
-
-        position = p;
-        return true;
-    }
-
-    /// <summary>Steps over <c>true</c>, <c>false</c> or <c>null</c>.</summary>
-    public static bool TryLiteral(ReadOnlySpan<byte> json, ref int position)
-    {
-        var rest = json[position..];
-        var length = rest.StartsWith("true"u8) || rest.StartsWith("null"u8) ? 4 : rest.StartsWith("false"u8) ? 5 : 0;
-        position += length;
-        return length > 0;
-    }
-
-    /// <summary>The index of the first byte at or after <paramref name="position"/> that is not JSON whitespace.</summary>
-    public static int SkipWhitespace(ReadOnlySpan<byte> json, int position)
-    {
-        if ((uint)position < (uint)json.Length && json[position] > ' ')
-        {
-            return position; // the usual case: no whitespace (every whitespace byte is at most a space)
-        }
-
-        while (position < json.Length && json[position] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
-        {
-            position++;
-        }
-
-        return position;
-    }
-
-    /// <summary>The byte at <paramref name="position"/>, or 0 past the end (0 is never valid outside a string).</summary>
-    public static byte Peek(ReadOnlySpan<byte> json, int position) => (uint)position < (uint)json.Length ? json[position] : (byte)0;
-
-    private static int SkipDigits(ReadOnlySpan<byte> json, int position)
-    {
-        while (char.IsAsciiDigit((char)Peek(json, position)))
-        {
-            position++;
-        }
-
-        return position;
     }
 
     // ---- Canonical as it stands: no whitespace anywhere, keys strictly increasing (so no duplicates). ----

@@ -77,7 +77,8 @@ public sealed class RowRecognizerTests : IDisposable
             var agree = fast == reader && (!recognized || reader.StartsWith("parsed", StringComparison.Ordinal));
             return agree.Label($"{c}\nrow: {Show(row)}\nrecognized: {recognized}\nwith recognizer: {fast}\nreader path:     {reader}")
                 .Classify(recognized, "recognized").Classify(!recognized, "declined")
-                .Classify(reader.StartsWith("parsed", StringComparison.Ordinal), "parsed").Classify(reader.StartsWith("refused", StringComparison.Ordinal), "refused");
+                .Classify(reader.StartsWith("parsed", StringComparison.Ordinal), "parsed")
+                .Classify(reader.StartsWith("refused", StringComparison.Ordinal), "refused");
         });
 
     [Property(MaxTest = 1000)]
@@ -143,7 +144,8 @@ public sealed class RowRecognizerTests : IDisposable
     [Fact]
     public async Task A_bundle_with_a_lone_surrogate_in_a_row_key_gets_the_reference_verifier_s_verdict()
     {
-        var bundle = Encoding.UTF8.GetString(await BundleFactory.ExportAsync(new BundleSpec(5, false, [new EventSpec("human", "ana", null, "approval.decided", 0, [])]), _signer));
+        var spec = new BundleSpec(5, false, [new EventSpec("human", "ana", null, "approval.decided", 0, [])]);
+        var bundle = Encoding.UTF8.GetString(await BundleFactory.ExportAsync(spec, _signer));
         var broken = Encoding.UTF8.GetBytes(bundle.Replace("\"seq\":\"2\",\"id\":", "\"seq\":\"2\",\"\\udc00id\":", StringComparison.Ordinal));
         Assert.NotEqual(bundle.Length, broken.Length);
 
@@ -158,10 +160,13 @@ public sealed class RowRecognizerTests : IDisposable
 
     private const string ClaimsReviewRow =
         "{\"seq\":\"2\",\"id\":\"ac56dab8-fc3c-4cbd-99d3-7beb6f740a5c\",\"occurred_at\":\"2026-11-30T09:36:06.791Z\",\"actor\":{\"id\":\"reviewer-0001\"," +
-        "\"kind\":\"human\",\"role\":\"claims-reviewer\"},\"event_type\":\"approval.decided\",\"entity_type\":\"approval_request\",\"entity_id\":\"req-000000001\"," +
-        "\"run_id\":\"claim-run-00000000\",\"payload\":{\"claim\":{\"amount\":126.5,\"currency\":\"EUR\",\"memberId\":\"M-000001\"},\"decision\":\"approved\"," +
+        "\"kind\":\"human\",\"role\":\"claims-reviewer\"},\"event_type\":\"approval.decided\",\"entity_type\":\"approval_request\"," +
+        "\"entity_id\":\"req-000000001\"," +
+        "\"run_id\":\"claim-run-00000000\",\"payload\":{\"claim\":{\"amount\":126.5,\"currency\":\"EUR\",\"memberId\":\"M-000001\"}," +
+        "\"decision\":\"approved\"," +
         "\"dwellMs\":11919,\"payloadDigest\":\"sha256:67abdd721024f0ff4e0b3f4c2fc13bc5bad42d0b7851d456d88d203d15aaa450\",\"policyHash\":" +
-        "\"sha256:9f2c1e7a4b0d3c5e8f6a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a\",\"reason\":\"Medical necessity documented; prior authorisation matches.\"," +
+        "\"sha256:9f2c1e7a4b0d3c5e8f6a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a\"," +
+        "\"reason\":\"Medical necessity documented; prior authorisation matches.\"," +
         "\"requestId\":\"req-000000001\",\"reviewer\":\"reviewer-0001\",\"skill\":\"claims.approve_payment@3\"},\"prev_hash\":" +
         "\"60e682102c2cede9dcc5cf12bb241b60b1425110129eb178febe8d41898c2885\",\"hash\":\"a5212174d80242d7d7322fd10349440094e722962d7b2f0b1cdbb0169282fe7c\"}";
 
@@ -257,6 +262,7 @@ public sealed class RowRecognizerTests : IDisposable
     public sealed record RowCase(BundleSpec Spec, int Index, JsonRendering Rendering, bool AsElement, Splice? Splice, Mutation Mutation, bool ExpectRun)
     {
         public override string ToString() =>
-            $"row {Index} of {Spec}; {Rendering}{(AsElement ? " as an element" : "")}; splice {Splice?.ToString() ?? "none"}; {Mutation}; expected run {ExpectRun}";
+            $"row {Index} of {Spec}; {Rendering}{(AsElement ? " as an element" : "")}; splice {Splice?.ToString() ?? "none"}; {Mutation}; " +
+            $"expected run {ExpectRun}";
     }
 }
