@@ -230,9 +230,9 @@ internal sealed class RowBatch : IDisposable
                 reader.Skip();
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // The row is too broken to say.
+            // The row is too broken to say (a key with an escaped lone surrogate makes ValueTextEquals throw the latter).
         }
 
         return null;
