@@ -414,7 +414,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
 
     internal GateTelemetry Telemetry => _telemetry;
 
-    private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString();
+    private static string NewId(DateTimeOffset now) => RandomIds.NewV7(now).ToString();
 
     /// <summary>The run id of a case subject, or null without one; a malformed subject is the caller's mistake.</summary>
     private static string? RunIdOf(string? subject)
