@@ -88,15 +88,32 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
 
     private sealed class PostgreSqlDialect(NpgsqlDataSource dataSource, TimeSpan lockTimeout) : DbDialect
     {
-        // One advisory lock key for the log: every append, from any connection or process, holds it until commit.
-        private const long LockKey = 0x4D43_4155_4449_5431; // "MCAUDIT1"
+        // One advisory lock key per log, that is per schema (a partitioned deployment keeps one chain per schema): every append
+        // to that log, from any connection or process, holds it until commit, and chains in other schemas never wait for it.
+        // The public schema keeps the one fixed key earlier versions took for every log (0x4D43_4155_4449_5431, "MCAUDIT1"),
+        // so a rolling upgrade there still excludes old writers; elsewhere the seq primary key refuses an old writer's fork.
+        private const string LockKeySql =
+            "CASE current_schema() WHEN 'public' THEN 5567365398833746993 ELSE hashtextextended('makerchecker.audit:' || current_schema(), 0) END";
 
         public override string What { get; } = $"PostgreSQL database '{new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Database}'";
 
         public override IReadOnlyList<string> Migrations { get; } = [PostgreSqlSchema.Version1];
 
-        public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
-            await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException) when (dataSource is NpgsqlMultiHostDataSource hosts)
+            {
+                // With several hosts, Npgsql remembers each one's role (primary, standby, offline) for Host Recheck Seconds
+                // (10 s by default), so a standby promoted meanwhile would be passed over as a standby until then. Forget
+                // the roles and ask every host again, once: after a failover the store writes to the new primary at once.
+                hosts.ClearDatabaseStates();
+                return await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
 
         public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
         {
@@ -106,7 +123,7 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
                 // Transaction-scoped: released by COMMIT or ROLLBACK, and by the server if the connection dies.
                 await using var command = connection.CreateCommand();
                 command.Transaction = tx;
-                command.CommandText = $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}; SELECT pg_advisory_xact_lock({LockKey})";
+                command.CommandText = $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}; SELECT pg_advisory_xact_lock({LockKeySql})";
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 return tx;
             }

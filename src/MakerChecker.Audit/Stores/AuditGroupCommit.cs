@@ -21,7 +21,9 @@ public delegate IReadOnlyList<AuditRow> AuditGroupChain(long lastSeq, string hea
 /// </summary>
 /// <remarks>
 /// A transaction that fails fails only its own group, with <see cref="AuditStoreException"/>: the database rolled it
-/// back, so the chain is as it was, and the next group starts from the head it reads then. This is how the SQLite and
+/// back, so the chain is as it was, and the next group starts from the head it reads then. A COMMIT whose answer never
+/// came (the connection died while it ran) is the exception: the group may be in the log, so the store's exception must
+/// say that the outcome is not known, and the caller reads the log back to find out. This is how the SQLite and
 /// PostgreSQL stores append; a store of your own that keeps the same row (<see cref="AuditRow"/>) passes the same
 /// conformance suite (MakerChecker.Audit.Testing).
 /// </remarks>
@@ -39,7 +41,8 @@ public sealed class AuditGroupCommit : IAsyncDisposable
     /// <param name="storeName">Names the store in error messages, for example <c>SQLite 'audit.db'</c>.</param>
     /// <param name="commitAsync">
     /// Runs one transaction: lock the log, read the head (last seq and hash), call the chain function with it, insert
-    /// the rows it returns, commit. Throwing fails the group's appends; nothing of the group may then be in the log.
+    /// the rows it returns, commit. Throwing fails the group's appends. Throw only when nothing of the group is in the
+    /// log, or, when that is not known (COMMIT sent, no answer), with an <see cref="AuditStoreException"/> that says so.
     /// </param>
     public AuditGroupCommit(string instanceId, TimeProvider timeProvider, Func<Guid> idGenerator, int maxGroupSize, string storeName,
         Func<AuditGroupChain, CancellationToken, Task> commitAsync)
@@ -99,6 +102,25 @@ public sealed class AuditGroupCommit : IAsyncDisposable
         return stored?.ToAuditEvent(entry);
     }
 
+    /// <summary>
+    /// Appends several events as one unit, all in one group and so in one transaction, one directly after the other, only
+    /// if the log's last seq at their position is <paramref name="expectedLastSeq"/> (see <see cref="IAuditStore.TryAppendBatchAsync"/>).
+    /// </summary>
+    /// <param name="entries">What to record, in order.</param>
+    /// <param name="expectedLastSeq">The seq of the log's last event as the caller last saw it.</param>
+    /// <param name="cancellationToken">Cancels the wait; events already committed stay in the log.</param>
+    /// <returns>The events as stored, or empty when the head had moved and nothing was written.</returns>
+    /// <exception cref="AuditStoreException">An entry is not recordable, or the group's transaction failed.</exception>
+    /// <exception cref="ObjectDisposedException">The store is closed.</exception>
+    public async ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var prepared = entries.Select(ChainAppender.Prepare).ToArray();
+        var stored = await _queue.TryAppendBatchAsync(prepared, expectedLastSeq, cancellationToken).ConfigureAwait(false);
+        return stored.Select((s, i) => s.ToAuditEvent(entries[i])).ToArray();
+    }
+
     /// <summary>Stops accepting appends and commits those already queued.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -107,7 +129,7 @@ public sealed class AuditGroupCommit : IAsyncDisposable
     }
 
     // Called only from the queue's single commit loop, so the scratch buffer is never shared.
-    private List<AuditRow> Rows(List<StoredEvent?> events) => events.OfType<StoredEvent>().Select(e => AuditRow.From(e, _rowScratch)).ToList();
+    private List<AuditRow> Rows(List<StoredEvent[]> events) => events.SelectMany(batch => batch).Select(e => AuditRow.From(e, _rowScratch)).ToList();
 
     private static Hash32 ParseHead(string hex)
     {

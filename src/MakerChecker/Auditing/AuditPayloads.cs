@@ -168,6 +168,11 @@ internal static class AuditPayloads
             policyHash, invocationId, principalId, skill, reviewer.Id, verdict, reason, ReasonCodes.BreakGlassReviewed, Rule(rule), at),
         Actor(reviewer, reviewer.Id), AuditEventWriter.InvocationEntity, invocationId);
 
+    /// <summary><c>gate.snapshot_recorded</c>: the hash of the gate's state after event <paramref name="seq"/> (actor <c>system</c>).</summary>
+    public static GateEntry SnapshotRecorded(string policyHash, long seq, string headHash, string stateHash, int format, DateTimeOffset at) => Applied(
+        new GateSnapshotRecorded(policyHash, seq, headHash, stateHash, format, at), AuditActor.System, AuditEventWriter.SnapshotEntity,
+        seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>
     /// A rule's <c>file:line</c> as recorded: the few a policy has are formatted once and shared (up to
     /// <see cref="MaxRuleTexts"/>; any other is formatted each time).
