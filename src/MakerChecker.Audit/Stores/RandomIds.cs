@@ -44,7 +44,10 @@ internal static class RandomIds
         return new Guid(bytes, bigEndian: true);
     }
 
-    /// <summary>Fills <paramref name="into"/> from this thread's pool, refilling it from the generator when it runs out; a drawn byte is never reused.</summary>
+    /// <summary>
+    /// Fills <paramref name="into"/> from this thread's pool, refilling it from the generator when it runs out; a drawn byte
+    /// is never reused.
+    /// </summary>
     private static void Draw(Span<byte> into)
     {
         var pool = t_pool ??= new byte[PoolBytes];

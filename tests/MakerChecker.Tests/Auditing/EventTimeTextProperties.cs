@@ -18,7 +18,8 @@ public sealed class EventTimeTextProperties
         from ticks in Gen.Choose(0, int.MaxValue).Select(high => (long)high)
         from low in Gen.Choose(0, int.MaxValue)
         from offsetMinutes in Gen.Choose(-14 * 60, 14 * 60)
-        let utcTicks = Math.Clamp(((ticks << 31) | (uint)low) % DateTime.MaxValue.Ticks, 14 * TimeSpan.TicksPerHour, DateTime.MaxValue.Ticks - (14 * TimeSpan.TicksPerHour))
+        let margin = 14 * TimeSpan.TicksPerHour // any offset stays within DateTime's range
+        let utcTicks = Math.Clamp(((ticks << 31) | (uint)low) % DateTime.MaxValue.Ticks, margin, DateTime.MaxValue.Ticks - margin)
         select new DateTimeOffset(utcTicks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(offsetMinutes)));
 
     [Property(MaxTest = 3000)]

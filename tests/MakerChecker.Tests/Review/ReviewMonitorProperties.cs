@@ -61,7 +61,8 @@ public sealed class ReviewMonitorProperties
             figures.Judge(enough: true, judged);
             if (!judged.Order().SequenceEqual(expected))
             {
-                return false.Label($"seed {seed}, {window.Count} sign-offs: figures [{string.Join(", ", judged.Order())}], detector [{string.Join(", ", expected)}]");
+                return false.Label(
+                    $"seed {seed}, {window.Count} sign-offs: figures [{string.Join(", ", judged.Order())}], detector [{string.Join(", ", expected)}]");
             }
         }
         return true.ToProperty();
