@@ -4,11 +4,14 @@ using MakerChecker.Audit.Stores;
 namespace MakerChecker.Audit.Transparency;
 
 /// <summary>
-/// Recovery on open for <see cref="CheckpointedAuditStore"/>: one pass over the log recomputes every leaf and the hashes
-/// the tree stores, compares them with the hash file (never trusted: repaired from the log where it disagrees, when
-/// opened for writing), then checks the log extends its latest signed checkpoint (<see cref="LogConsistency.Check"/>).
+/// Recovery on open for <see cref="CheckpointedAuditStore"/>. Opened for writing over a hash store that holds the tree
+/// the latest signed checkpoint signed, it reads only the events from the checkpoint on (<see cref="FromCheckpointAsync"/>).
+/// Otherwise (read-only, no checkpoint yet, a hash file lost, damaged or disagreeing with the log) one pass over the
+/// whole log recomputes every leaf and the hashes the tree stores, compares them with the hash file (never trusted:
+/// repaired from the log where it disagrees, when opened for writing), then checks the log extends its latest signed
+/// checkpoint (<see cref="LogConsistency.Check"/>).
 /// </summary>
-internal static class CheckpointedLogRecovery
+internal static partial class CheckpointedLogRecovery
 {
     /// <summary>
     /// Rebuilds the tree from the log's events (checking, and when writing repairing, the hash file), loads the checkpoint
@@ -50,6 +53,14 @@ internal static class CheckpointedLogRecovery
             }
 
             var checkpoint = state.History.Latest?.Checkpoint;
+            if (!readOnly && checkpoint is { Size: > 0 } &&
+                await FromCheckpointAsync(inner, state.Hashes, checkpoint, cancellationToken).ConfigureAwait(false) is { } bounded)
+            {
+                (state.Tree, state.EventsRead) = bounded;
+                state.Report = ConsistencyReport.Extending([]);
+                return state;
+            }
+
             var scan = await ScanAsync(inner, reference, state.Hashes, checkpoint?.Size ?? 0, cancellationToken).ConfigureAwait(false);
             state.Report = Check(checkpoint, scan, reference);
             if (!state.Report.Extends && !readOnly)
@@ -69,6 +80,7 @@ internal static class CheckpointedLogRecovery
             }
 
             state.Tree = new MerkleTree(state.Hashes);
+            state.EventsRead = scan.EventCount;
             if (readOnly && reference is not null)
             {
                 state.OlderTree = new MerkleTree(reference);
@@ -230,6 +242,7 @@ internal sealed class CheckpointedLogState : IDisposable
     public MerkleTree Tree { get; set; } = null!;
     public MerkleTree? OlderTree { get; set; }
     public ConsistencyReport Report { get; set; } = null!;
+    public long EventsRead { get; set; }
 
     public void Dispose()
     {
