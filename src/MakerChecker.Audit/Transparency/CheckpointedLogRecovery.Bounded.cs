@@ -56,7 +56,7 @@ internal static partial class CheckpointedLogRecovery
             }
             else
             {
-                CheckFollows(e, previous, n);
+                CheckFollows(e, previous);
                 tail.Add(EventLeaf.Hash(e, scratch));
             }
 
@@ -69,7 +69,7 @@ internal static partial class CheckpointedLogRecovery
         }
 
         // The hashes after size n are a cache of the events after it, which were just read: replace them.
-        Truncate(hashes, StoredHashIndex.CountFor(n));
+        TruncateToLeaves(hashes, n);
         var tree = new MerkleTree(hashes);
         foreach (var leaf in tail)
         {
@@ -79,7 +79,8 @@ internal static partial class CheckpointedLogRecovery
         return (tree, read);
     }
 
-    private static void CheckFollows(AuditEvent e, AuditEvent previous, long checkpointSize)
+    /// <summary>Each event read before signing must be the next seq and link to the one before.</summary>
+    private static void CheckFollows(AuditEvent e, AuditEvent previous)
     {
         if (e.Seq != previous.Seq + 1)
         {
@@ -91,21 +92,26 @@ internal static partial class CheckpointedLogRecovery
         {
             throw new AuditStoreException(
                 $"The audit log is not opened, and nothing was changed: event seq {e.Seq} does not link to seq {previous.Seq} (its prev_hash " +
-                $"{e.PrevHash} is not that event's hash {previous.Hash}), after the latest signed checkpoint (size {checkpointSize}). The log was " +
-                "altered; keep it as evidence and run 'makerchecker audit verify' on it.");
+                $"{e.PrevHash} is not that event's hash {previous.Hash}): the log was altered, and no checkpoint is signed over a broken chain. " +
+                "Keep it as evidence and run 'makerchecker audit verify' on it.");
         }
     }
 
-    private static void Truncate(IMerkleHashStore hashes, long count)
+    /// <summary>Drops every hash of the store after its first <paramref name="leaves"/> leaves (a cache cut back to re-append it from the log).</summary>
+    private static void TruncateToLeaves(IMerkleHashStore hashes, long leaves)
     {
         switch (hashes)
         {
             case FileMerkleHashStore file:
-                file.Truncate(count);
+                file.Truncate(StoredHashIndex.CountFor(leaves));
                 break;
             case MemoryMerkleHashStore memory:
-                memory.Truncate(count);
+                memory.Truncate(StoredHashIndex.CountFor(leaves));
                 break;
+            default:
+                throw new AuditStoreException(
+                    $"The supplied hash store disagrees with the log from leaf {leaves} on and cannot be truncated: " +
+                    "clear it and open again to rebuild it from the log.");
         }
     }
 }

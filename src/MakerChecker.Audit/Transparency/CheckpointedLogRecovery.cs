@@ -1,4 +1,5 @@
 using MakerChecker.Audit.Canonicalization;
+using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 
 namespace MakerChecker.Audit.Transparency;
@@ -61,7 +62,8 @@ internal static partial class CheckpointedLogRecovery
                 return state;
             }
 
-            var scan = await ScanAsync(inner, reference, state.Hashes, checkpoint?.Size ?? 0, cancellationToken).ConfigureAwait(false);
+            var scan = await ScanAsync(inner, reference, state.Hashes, checkpoint?.Size ?? 0, checkLinks: !readOnly, cancellationToken)
+                .ConfigureAwait(false);
             state.Report = Check(checkpoint, scan, reference);
             if (!state.Report.Extends && !readOnly)
             {
@@ -132,11 +134,13 @@ internal static partial class CheckpointedLogRecovery
     /// <summary>
     /// Streams the log once: computes each event's leaf and the hashes the tree stores for it, compares them with
     /// <paramref name="reference"/> while it has them, and appends them to <paramref name="target"/> where it lacks them
-    /// (while the two agree, when they are the same store). Holds O(log n) hashes.
+    /// (while the two agree, when they are the same store). Holds O(log n) hashes. With <paramref name="checkLinks"/> (a
+    /// writer, which will sign the tree) each event must also link to the one before: no checkpoint is signed over a broken chain.
     /// </summary>
     private static async Task<ScanResult> ScanAsync(IAuditStore inner, IMerkleHashStore? reference, IMerkleHashStore target, long checkpointSize,
-        CancellationToken cancellationToken)
+        bool checkLinks, CancellationToken cancellationToken)
     {
+        AuditEvent? previous = null;
         var referenceLeaves = reference is null ? 0 : StoredHashIndex.LeafCountWithin(reference.Count);
         var sameStore = ReferenceEquals(reference, target);
         var range = new CompactRange();
@@ -155,6 +159,12 @@ internal static partial class CheckpointedLogRecovery
                     $"The audit store returned event seq {e.Seq} where seq {index + 1} was expected: its events are not contiguous. Verify the log.");
             }
 
+            if (checkLinks && previous is not null)
+            {
+                CheckFollows(e, previous);
+            }
+
+            previous = e;
             var n = range.Append(EventLeaf.Hash(e, scratch), group);
             if (firstMismatch is null && index < referenceLeaves)
             {
@@ -207,20 +217,7 @@ internal static partial class CheckpointedLogRecovery
     /// <summary>Drops the hash store's tail from leaf <paramref name="keep"/> on and re-appends it from the log.</summary>
     private static async Task RepairAsync(IAuditStore inner, IMerkleHashStore hashes, long keep, CancellationToken cancellationToken)
     {
-        switch (hashes)
-        {
-            case FileMerkleHashStore file:
-                file.Truncate(StoredHashIndex.CountFor(keep));
-                break;
-            case MemoryMerkleHashStore memory:
-                memory.Truncate(StoredHashIndex.CountFor(keep));
-                break;
-            default:
-                throw new AuditStoreException(
-                    $"The supplied hash store disagrees with the log from leaf {keep} on and cannot be truncated: " +
-                    "clear it and open again to rebuild it from the log.");
-        }
-
+        TruncateToLeaves(hashes, keep);
         var tree = new MerkleTree(hashes);
         using var scratch = new ByteBuffer();
         await foreach (var e in inner.ReadAsync(keep + 1, cancellationToken).ConfigureAwait(false))
