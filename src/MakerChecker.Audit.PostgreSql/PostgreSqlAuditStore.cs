@@ -88,8 +88,12 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
 
     private sealed class PostgreSqlDialect(NpgsqlDataSource dataSource, TimeSpan lockTimeout) : DbDialect
     {
-        // One advisory lock key for the log: every append, from any connection or process, holds it until commit.
-        private const long LockKey = 0x4D43_4155_4449_5431; // "MCAUDIT1"
+        // One advisory lock key per log, that is per schema (a partitioned deployment keeps one chain per schema): every append
+        // to that log, from any connection or process, holds it until commit, and chains in other schemas never wait for it.
+        // The public schema keeps the one fixed key earlier versions took for every log (0x4D43_4155_4449_5431, "MCAUDIT1"),
+        // so a rolling upgrade there still excludes old writers; elsewhere the seq primary key refuses an old writer's fork.
+        private const string LockKeySql =
+            "CASE current_schema() WHEN 'public' THEN 5567365398833746993 ELSE hashtextextended('makerchecker.audit:' || current_schema(), 0) END";
 
         public override string What { get; } = $"PostgreSQL database '{new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Database}'";
 
@@ -106,7 +110,7 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
                 // Transaction-scoped: released by COMMIT or ROLLBACK, and by the server if the connection dies.
                 await using var command = connection.CreateCommand();
                 command.Transaction = tx;
-                command.CommandText = $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}; SELECT pg_advisory_xact_lock({LockKey})";
+                command.CommandText = $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}; SELECT pg_advisory_xact_lock({LockKeySql})";
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 return tx;
             }

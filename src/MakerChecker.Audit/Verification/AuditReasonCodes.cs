@@ -110,4 +110,22 @@ public static class AuditReasonCodes
     /// writer does: <c>makerchecker audit checkpoint</c> or <c>CheckpointedAuditStore.CheckpointAsync</c>).
     /// </summary>
     public const string EventNotCheckpointed = "event_not_checkpointed";
+
+    /// <summary>A partitioned log has no signed index (<c>partitions.index</c>), so a missing or truncated chain cannot be detected.</summary>
+    public const string PartitionIndexMissing = "partition_index_missing";
+
+    /// <summary>The partition index is malformed, not signed by the pinned key, or names another origin.</summary>
+    public const string PartitionIndexInvalid = "partition_index_invalid";
+
+    /// <summary>The signed partition index lists a chain that is not there: a whole chain was removed.</summary>
+    public const string PartitionMissing = "partition_missing";
+
+    /// <summary>A chain is there that the signed partition index does not list: added outside the log's writer, or the index is stale.</summary>
+    public const string PartitionNotIndexed = "partition_not_indexed";
+
+    /// <summary>A chain holds fewer events than the signed partition index lists for it: truncated or rolled back.</summary>
+    public const string PartitionShorterThanIndex = "partition_shorter_than_index";
+
+    /// <summary>The root of a chain's first n events is not the root the signed partition index lists for it at size n: rewritten.</summary>
+    public const string PartitionDivergesFromIndex = "partition_diverges_from_index";
 }

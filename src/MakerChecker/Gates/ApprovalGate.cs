@@ -414,7 +414,13 @@ public sealed partial class ApprovalGate : IAsyncDisposable
 
     internal GateTelemetry Telemetry => _telemetry;
 
-    private static string NewId(DateTimeOffset now) => Guid.CreateVersion7(now).ToString();
+    /// <summary>
+    /// Put before every id the gate makes (requests, invocations, executions), so that an id names the chain it lives on:
+    /// a <c>PartitionedGate</c> sets it to the chain's name and a dot, and routes a request id by it.
+    /// </summary>
+    internal string? IdPrefix { get; init; }
+
+    private string NewId(DateTimeOffset now) => IdPrefix + Guid.CreateVersion7(now).ToString();
 
     /// <summary>The run id of a case subject, or null without one; a malformed subject is the caller's mistake.</summary>
     private static string? RunIdOf(string? subject)

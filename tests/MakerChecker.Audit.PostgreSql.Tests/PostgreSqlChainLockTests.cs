@@ -1,0 +1,63 @@
+using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Audit.Testing;
+using Npgsql;
+
+namespace MakerChecker.Audit.PostgreSql.Tests;
+
+/// <summary>
+/// The append lock is per chain (per schema), so that the chains of a partitioned log never serialize on one another,
+/// while the single-chain log in the public schema keeps the key every earlier version takes.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgreSqlChainLockTests(PostgresServer server)
+{
+    public static string? StoreSkipReason => PostgresServer.SkipReason;
+
+    // The key a single-chain log has always locked ("MCAUDIT1").
+    private const long SingleChainKey = 0x4D43_4155_4449_5431;
+
+    private static readonly SqlAuditStoreOptions ShortLock = new() { LockTimeout = TimeSpan.FromSeconds(1) };
+
+    [StoreFact]
+    public async Task An_append_to_one_schema_does_not_wait_for_the_lock_of_the_single_chain_log()
+    {
+        await using var store = await PostgreSqlAuditStore.OpenAsync(await server.NewSchemaAsync(), ShortLock);
+        await using var holder = await HoldLockAsync(server.ConnectionString);
+
+        var appended = await store.AppendAsync(Entry("while the public log's writer holds its lock"));
+
+        Assert.Equal(2, appended.Seq);
+    }
+
+    [StoreFact]
+    public async Task The_public_schema_log_still_takes_the_single_chain_key()
+    {
+        var publicLog = new NpgsqlConnectionStringBuilder(server.ConnectionString) { SearchPath = "public" }.ToString();
+        await using (await PostgreSqlAuditStore.OpenAsync(publicLog))
+        {
+        }
+
+        await using var store = await PostgreSqlAuditStore.OpenAsync(publicLog, ShortLock);
+        await using (var holder = await HoldLockAsync(server.ConnectionString))
+        {
+            await Assert.ThrowsAnyAsync<Exception>(async () => await store.AppendAsync(Entry("waits for the holder, then times out")));
+        }
+
+        Assert.True((await store.AppendAsync(Entry("after the holder let go"))).Seq >= 2);
+    }
+
+    /// <summary>A connection inside a transaction that holds the single-chain key; closing it ends the transaction and lets go.</summary>
+    private static async Task<NpgsqlConnection> HoldLockAsync(string connectionString)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"BEGIN; SELECT pg_advisory_xact_lock({SingleChainKey})";
+        await command.ExecuteNonQueryAsync();
+        return connection;
+    }
+
+    private static AuditEntry Entry(string note) =>
+        new() { Actor = new AuditActor("service", "lock-test"), EventType = "test.appended", Payload = new() { ["note"] = note } };
+}
