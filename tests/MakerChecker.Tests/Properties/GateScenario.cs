@@ -4,6 +4,7 @@ using MakerChecker.Audit.Events;
 using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
+using MakerChecker.Gates.Snapshots;
 using MakerChecker.Policy.Model;
 using MakerChecker.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
@@ -122,16 +123,30 @@ internal sealed class GateScenario
     /// </summary>
     public Trace Run(int instances = 1)
     {
-        var store = new FaultyAuditStore();
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        var draws = new Random(Seed ^ 0x5eed);
-        var trace = new Trace(this, store);
-        var statuses = Policy.Principals.Values.ToDictionary(p => p.Id);
-        var gates = Enumerable.Range(0, instances).Select(_ => new ApprovalGate(Policy, store, time, null, () => { lock (draws) return draws.NextDouble(); })).ToList();
+        var trace = NewTrace();
+        var gates = Enumerable.Range(0, instances).Select(_ => trace.NewGate()).ToList();
         var routing = new Random(Seed ^ 0x1a57);
-        foreach (var op in Operations)
+        Play(trace, Operations, () => gates[routing.Next(instances)]);
+        trace.Gates = gates;
+        return trace;
+    }
+
+    /// <summary>A fresh store, clock and draw source for this scenario; <see cref="Trace.NewGate"/> opens gates over them.</summary>
+    public Trace NewTrace() => new(this, new FaultyAuditStore())
+    {
+        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero)),
+        Draws = new Random(Seed ^ 0x5eed),
+        Statuses = Policy.Principals.Values.ToDictionary(p => p.Id),
+    };
+
+    /// <summary>Plays <paramref name="operations"/> into <paramref name="trace"/>, each on the gate <paramref name="route"/> picks.</summary>
+    public static void Play(Trace trace, IEnumerable<Op> operations, Func<ApprovalGate> route)
+    {
+        var time = trace.Time;
+        var statuses = trace.Statuses;
+        foreach (var op in operations)
         {
-            var gate = gates[routing.Next(instances)];
+            var gate = route();
             var now = time.GetUtcNow();
             var at = new Dictionary<string, PrincipalDefinition>(statuses);
             // Mostly the latest requests, where the reviewing is going on.
@@ -189,9 +204,6 @@ internal sealed class GateScenario
                     break;
             }
         }
-        trace.Gates = gates;
-        trace.Time = time;
-        return trace;
     }
 
     private static T Sync<T>(ValueTask<T> task) => task.AsTask().GetAwaiter().GetResult();
@@ -212,6 +224,16 @@ internal sealed class GateScenario
         public IReadOnlyList<ApprovalGate> Gates { get; set; } = [];
 
         public FakeTimeProvider Time { get; set; } = null!;
+
+        /// <summary>The sampled gates' draws, shared by every gate of the trace.</summary>
+        public Random Draws { get; init; } = null!;
+
+        /// <summary>The principals as the scenario has registered them so far.</summary>
+        public Dictionary<string, PrincipalDefinition> Statuses { get; init; } = null!;
+
+        /// <summary>A gate over the trace's store, clock and draws.</summary>
+        public ApprovalGate NewGate(GateSnapshotOptions? snapshots = null) =>
+            new(Scenario.Policy, Store, Time, null, () => { lock (Draws) return Draws.NextDouble(); }) { Snapshots = snapshots };
 
         public List<Opened> Requests { get; } = [];
 
