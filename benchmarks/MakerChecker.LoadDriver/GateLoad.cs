@@ -11,9 +11,10 @@ namespace MakerChecker.LoadDriver;
 
 /// <summary>
 /// <c>gates</c>: P child processes, each a gate over one PostgreSQL chain with C concurrent callers, invoke for a fixed
-/// time (at most 55 s, so every invocation falls in one minute of the limit). Every caller acts as one principal: most
-/// calls invoke <c>load.run@1</c> (a limit far above the load), one in <see cref="CappedEvery"/> invokes
-/// <c>load.capped@1</c>, limited to <see cref="CappedPerMinute"/> a minute across the fleet. Afterwards the chain is
+/// time (at most 55 s, so every invocation falls in one minute of the limit). Most calls invoke <c>load.run@1</c> as
+/// <c>load-bot</c> (a limit far above the load), one in <see cref="CappedEvery"/> invokes <c>load.capped@1</c> as
+/// <c>capped-bot</c>, limited to <see cref="CappedPerMinute"/> a minute across the fleet (another principal: a batch's
+/// budget is per principal over all its skills, see docs/gates.md). Afterwards the chain is
 /// verified, the capped skill must have been allowed exactly <see cref="CappedPerMinute"/> times (when tried that
 /// often), and every allowed invocation must have exactly one outcome.
 /// </summary>
@@ -44,6 +45,9 @@ internal static class GateLoad
                   per_minute: 40
         principals:
           - id: load-bot
+            kind: human
+            role: loader
+          - id: capped-bot
             kind: human
             role: loader
         """;
@@ -183,7 +187,7 @@ internal static class GateLoad
                 var capped = n % CappedEvery == CappedEvery - 1;
                 if (capped) Interlocked.Increment(ref counts[3]);
                 var started = Stopwatch.GetTimestamp();
-                var result = await gate.InvokeAsync("load-bot", capped ? "load.capped@1" : "load.run@1", payload, _ =>
+                var result = await gate.InvokeAsync(capped ? "capped-bot" : "load-bot", capped ? "load.capped@1" : "load.run@1", payload, _ =>
                 {
                     Interlocked.Increment(ref ran);
                     return ValueTask.CompletedTask;
