@@ -1,6 +1,7 @@
 using System.Data.Common;
 using MakerChecker.Audit.Stores;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace MakerChecker.Audit.PostgreSql;
 
@@ -31,7 +32,7 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         options ??= new SqlAuditStoreOptions();
         options.Validate();
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        var dataSource = NpgsqlDataSource.Create(WithAutoPrepare(connectionString));
         try
         {
             var log = await DbAuditLog.OpenAsync(new PostgreSqlDialect(dataSource, options.LockTimeout), options.InstanceId, options.TimeProvider,
@@ -86,6 +87,26 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         }
     }
 
+    /// <summary>
+    /// Prepares the statements every group repeats (lock, head, insert) once per connection, unless the connection string
+    /// already says how many to prepare (<c>Max Auto Prepare</c>).
+    /// </summary>
+    private static string WithAutoPrepare(string connectionString)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new AuditStoreException($"The PostgreSQL connection string is not valid: {ex.Message}", ex);
+        }
+
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 16;
+        return builder.ConnectionString;
+    }
+
     private sealed class PostgreSqlDialect(NpgsqlDataSource dataSource, TimeSpan lockTimeout) : DbDialect
     {
         // One advisory lock key per log, that is per schema (a partitioned deployment keeps one chain per schema): every append
@@ -123,7 +144,7 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
                 // Transaction-scoped: released by COMMIT or ROLLBACK, and by the server if the connection dies.
                 await using var command = connection.CreateCommand();
                 command.Transaction = tx;
-                command.CommandText = $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}; SELECT pg_advisory_xact_lock({LockKeySql})";
+                command.CommandText = LockSql;
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 return tx;
             }
@@ -133,6 +154,82 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
                 throw;
             }
         }
+
+        /// <summary>
+        /// BEGIN, the lock and the head read in one round trip: a batch of statements, each with its own snapshot (READ
+        /// COMMITTED), so the head is read by a statement that starts only once the lock is granted and sees every
+        /// commit before it.
+        /// </summary>
+        public override async Task<(DbTransaction Transaction, (long Seq, string Hash)? Head)> BeginWriteAndReadHeadAsync(
+            DbConnection connection, CancellationToken cancellationToken)
+        {
+            var npgsql = (NpgsqlConnection)connection;
+            var tx = await npgsql.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await using var batch = new NpgsqlBatch(npgsql, tx)
+                {
+                    BatchCommands = { new NpgsqlBatchCommand(LockTimeoutSql), new NpgsqlBatchCommand(LockOnlySql), new NpgsqlBatchCommand(HeadSql) },
+                };
+                await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (reader.FieldCount != 2)
+                {
+                    if (!await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        throw new AuditStoreException($"The audit store {What} did not answer the head query.");
+                    }
+                }
+
+                return (tx, await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), reader.GetString(1)) : null);
+            }
+            catch
+            {
+                await tx.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// The whole group in one statement: <c>INSERT ... SELECT * FROM unnest(arrays)</c>, one array parameter a column,
+        /// so the text is the same for any group size and is prepared once per connection (auto-prepare).
+        /// </summary>
+        public override async Task InsertAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
+        {
+            await using var insert = new NpgsqlCommand(UnnestInsertSql, (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
+            var n = rows.Count;
+            var (seq, id, at, actor, type, entityType, entityId, runId, row, hash) =
+                (new long[n], new string[n], new string[n], new string[n], new string[n], new string?[n], new string?[n], new string?[n], new byte[n][],
+                    new string[n]);
+            for (var i = 0; i < n; i++)
+            {
+                var r = rows[i];
+                (seq[i], id[i], at[i], actor[i], type[i]) = (r.Seq, r.Id, r.OccurredAt, r.ActorId, r.EventType);
+                (entityType[i], entityId[i], runId[i], row[i], hash[i]) = (r.EntityType, r.EntityId, r.RunId, r.Row, r.Hash);
+            }
+
+            insert.Parameters.Add(new NpgsqlParameter<long[]>("seq", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seq });
+            foreach (var (name, values) in new[] { ("id", id), ("at", at), ("actor", actor), ("type", type), ("hash", hash) })
+            {
+                insert.Parameters.Add(new NpgsqlParameter<string[]>(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = values });
+            }
+
+            foreach (var (name, values) in new[] { ("etype", entityType), ("eid", entityId), ("run", runId) })
+            {
+                insert.Parameters.Add(new NpgsqlParameter<string?[]>(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = values });
+            }
+
+            insert.Parameters.Add(new NpgsqlParameter<byte[][]>("row", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = row });
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        private const string UnnestInsertSql =
+            $"INSERT INTO audit_events ({InsertColumns}) " +
+            "SELECT * FROM unnest(@seq, @id, @at, @actor, @type, @etype, @eid, @run, @row, @hash)";
+
+        private string LockTimeoutSql => $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}";
+
+        private const string LockOnlySql = $"SELECT pg_advisory_xact_lock({LockKeySql})";
+
+        private string LockSql => $"{LockTimeoutSql}; {LockOnlySql}";
     }
 }
-

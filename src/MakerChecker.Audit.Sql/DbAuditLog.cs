@@ -22,6 +22,89 @@ internal abstract class DbDialect
     /// appends from every connection and process serialize and each reads the head the previous one committed.
     /// </summary>
     public abstract Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts the write transaction (<see cref="BeginWriteAsync"/>) and reads the head (last seq and hash) inside it, after
+    /// the lock is held; <see langword="null"/> head for a table with no row. A dialect may do both in one round trip, as
+    /// long as the head is read by a statement that starts after the lock was granted (so it sees every earlier commit).
+    /// </summary>
+    public virtual async Task<(DbTransaction Transaction, (long Seq, string Hash)? Head)> BeginWriteAndReadHeadAsync(
+        DbConnection connection, CancellationToken cancellationToken)
+    {
+        var tx = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var head = connection.CreateCommand();
+            head.Transaction = tx;
+            head.CommandText = HeadSql;
+            await using var reader = await head.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return (tx, await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), reader.GetString(1)) : null);
+        }
+        catch
+        {
+            await tx.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The statement that reads the head: the last seq and its hash.</summary>
+    public const string HeadSql = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
+
+    /// <summary>
+    /// Inserts one group's rows, in seq order, inside <paramref name="tx"/>, in as few statements as the database allows.
+    /// The default is the SQL both databases share: multi-row <c>INSERT ... VALUES (...), (...)</c>, every value a parameter,
+    /// at most <see cref="RowsPerInsert"/> rows a statement.
+    /// </summary>
+    public virtual async Task InsertAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
+    {
+        for (var start = 0; start < rows.Count; start += RowsPerInsert)
+        {
+            var count = Math.Min(RowsPerInsert, rows.Count - start);
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = tx;
+#pragma warning disable CA2100 // The text is built from constants and row numbers only; every value is a parameter.
+            insert.CommandText = MultiRowInsertSql(count);
+#pragma warning restore CA2100
+            for (var r = 0; r < count; r++)
+            {
+                var values = Values(rows[start + r]);
+                for (var c = 0; c < values.Length; c++)
+                {
+                    var parameter = insert.CreateParameter();
+                    parameter.ParameterName = $"p{r}_{c}";
+                    parameter.Value = values[c] ?? DBNull.Value;
+                    insert.Parameters.Add(parameter);
+                }
+            }
+
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The most rows one multi-row insert carries (10 parameters a row, well under either database's limit).</summary>
+    public const int RowsPerInsert = 256;
+
+    /// <summary>The stored columns, in the order <see cref="Values"/> gives them.</summary>
+    public const string InsertColumns = "seq, id, occurred_at, actor_id, event_type, entity_type, entity_id, run_id, row, hash";
+
+    /// <summary>One row's column values, in <see cref="InsertColumns"/> order.</summary>
+    public static object?[] Values(AuditRow row) =>
+        [row.Seq, row.Id, row.OccurredAt, row.ActorId, row.EventType, row.EntityType, row.EntityId, row.RunId, row.Row, row.Hash];
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> MultiRowSql = new();
+
+    private static string MultiRowInsertSql(int rows) => MultiRowSql.GetOrAdd(rows, n =>
+    {
+        var sql = new System.Text.StringBuilder($"INSERT INTO audit_events ({InsertColumns}) VALUES ");
+        for (var r = 0; r < n; r++)
+        {
+            sql.Append(r == 0 ? "(" : ", (");
+            for (var c = 0; c < 10; c++) sql.Append(c == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"@p{r}_{c}");
+            sql.Append(')');
+        }
+
+        return sql.ToString();
+    });
 }
 
 /// <summary>
@@ -32,13 +115,6 @@ internal abstract class DbDialect
 internal sealed class DbAuditLog : IAsyncDisposable
 {
     private const string Columns = "seq, row";
-    private const string InsertSql =
-        "INSERT INTO audit_events (seq, id, occurred_at, actor_id, event_type, entity_type, entity_id, run_id, row, hash) " +
-        "VALUES (@seq, @id, @occurred_at, @actor_id, @event_type, @entity_type, @entity_id, @run_id, @row, @hash)";
-
-    private static readonly string[] InsertColumns =
-        ["seq", "id", "occurred_at", "actor_id", "event_type", "entity_type", "entity_id", "run_id", "row", "hash"];
-
     private readonly DbDialect _dialect;
     private readonly DbWriterConnection? _writer; // null when opened read-only
     private readonly AuditGroupCommit? _queue;
@@ -120,7 +196,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
                 actual = genesis ?? instanceId ?? newId().ToString("D");
                 if (genesis is null)
                 {
-                    await InsertAsync(connection, tx, [AuditGroupCommit.Genesis(actual, time, newId)], cancellationToken).ConfigureAwait(false);
+                    await dialect.InsertAsync(connection, tx, [AuditGroupCommit.Genesis(actual, time, newId)], cancellationToken).ConfigureAwait(false);
                 }
                 else if (instanceId is not null && instanceId != genesis)
                 {
@@ -144,6 +220,9 @@ internal sealed class DbAuditLog : IAsyncDisposable
 
     public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken) =>
         Writer.TryAppendAsync(entry, expectedLastSeq, cancellationToken);
+
+    public ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope,
+        CancellationToken cancellationToken) => Writer.TryAppendBatchAsync(entries, expectedLastSeq, scope, cancellationToken);
 
     private AuditGroupCommit Writer => _queue ?? throw new InvalidOperationException(
         $"The audit store {_dialect.What} was opened read-only (OpenReadOnlyAsync): it never appends. Open it with OpenAsync to write.");
@@ -187,45 +266,60 @@ internal sealed class DbAuditLog : IAsyncDisposable
     }
 
     /// <summary>
-    /// One group: lock, read the head inside the transaction, chain onto it, insert, commit. A conditional append is
-    /// checked against that head (as moved by the group's earlier appends), so it holds under the same lock as its insert.
+    /// One group: lock and read the head inside the transaction (one round trip where the dialect allows), chain onto it,
+    /// insert the whole group in one statement, commit. A conditional append is checked against that head (as moved by
+    /// the group's earlier appends), so it holds under the same lock as its insert.
     /// </summary>
-    private Task CommitAsync(AuditGroupChain chain, CancellationToken cancellationToken) =>
-        _writer!.WriteAsync((writer, tx) => InsertOnHeadAsync(writer, tx, chain, cancellationToken), cancellationToken);
+    private Task CommitAsync(AuditScopedGroupChain chain, CancellationToken cancellationToken) =>
+        _writer!.WriteAsync((writer, tx, head) => InsertOnHeadAsync(writer, tx, head, chain, cancellationToken), cancellationToken);
 
-    private async Task InsertOnHeadAsync(DbConnection writer, DbTransaction tx, AuditGroupChain chain, CancellationToken cancellationToken)
+    private async Task InsertOnHeadAsync(DbConnection writer, DbTransaction tx, (long Seq, string Hash)? head, AuditScopedGroupChain chain,
+        CancellationToken cancellationToken)
     {
-        long lastSeq;
-        string headHex;
-        await using (var head = Command(writer, tx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
-        await using (var reader = await head.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw new AuditStoreException($"The audit store {_dialect.What} has no genesis event: it was emptied behind the store's back.");
-            }
-
-            lastSeq = reader.GetInt64(0);
-            headHex = reader.GetString(1);
-        }
-
-        await InsertAsync(writer, tx, chain(lastSeq, headHex), cancellationToken).ConfigureAwait(false);
+        var (lastSeq, headHex) = head
+            ?? throw new AuditStoreException($"The audit store {_dialect.What} has no genesis event: it was emptied behind the store's back.");
+        var rows = await chain(lastSeq, headHex, (after, scope) => ConflictsSinceAsync(writer, tx, after, scope, cancellationToken)).ConfigureAwait(false);
+        if (rows.Count > 0) await _dialect.InsertAsync(writer, tx, rows, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task InsertAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether an event after seq <paramref name="after"/> conflicts with <paramref name="scope"/>: one indexed range query
+    /// on the columns the scope names, inside the group's transaction (under the write lock).
+    /// </summary>
+    private static async ValueTask<IReadOnlyList<(string ActorId, string EventType)>> ConflictsSinceAsync(
+        DbConnection writer, DbTransaction tx, long after, AuditAppendScope scope, CancellationToken cancellationToken)
     {
-        await using var insert = Command(connection, tx, InsertSql);
-        var p = InsertColumns.Select(name => AddParameter(insert, name, null)).ToArray();
-        foreach (var row in rows)
+        await using var command = writer.CreateCommand();
+        command.Transaction = tx;
+        AddParameter(command, "after", after);
+        var types = In(command, "t", scope.EventTypes);
+        var actors = In(command, "a", scope.ActorBudgets.Keys);
+        var actorTypes = In(command, "u", scope.ActorEventTypes);
+#pragma warning disable CA2100 // Built from constants and parameter names; every value is a parameter.
+        command.CommandText = "SELECT actor_id, event_type FROM audit_events WHERE seq > @after AND " +
+            $"(event_type IN ({types}) OR (actor_id IN ({actors}) AND event_type IN ({actorTypes}))) ORDER BY seq";
+#pragma warning restore CA2100
+        var matters = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            object?[] values = [row.Seq, row.Id, row.OccurredAt, row.ActorId, row.EventType, row.EntityType, row.EntityId, row.RunId, row.Row, row.Hash];
-            for (var i = 0; i < p.Length; i++)
-            {
-                p[i].Value = values[i] ?? DBNull.Value;
-            }
-
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            matters.Add((reader.GetString(0), reader.GetString(1)));
         }
+
+        return matters;
+    }
+
+    private static string In(DbCommand command, string prefix, IEnumerable<string> values)
+    {
+        var names = new List<string>();
+        foreach (var value in values)
+        {
+            var name = prefix + names.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            AddParameter(command, name, value);
+            names.Add("@" + name);
+        }
+
+        return names.Count == 0 ? "NULL" : string.Join(", ", names);
     }
 
     private static async Task MigrateAsync(DbDialect dialect, DbConnection connection, DbTransaction tx, CancellationToken cancellationToken)

@@ -29,10 +29,13 @@ internal sealed class DbWriterConnection : IAsyncDisposable
     /// Runs one write transaction: begin (which takes the log's write lock), <paramref name="work"/>, commit. The store
     /// acknowledges the group only after this returns.
     /// </summary>
-    /// <param name="work">Reads the head and inserts the group, inside the transaction; may run twice (see the class remarks).</param>
+    /// <param name="work">
+    /// Inserts the group on the head (last seq and hash, read inside the transaction once the lock is held; null for an
+    /// empty table), inside the transaction; may run twice (see the class remarks).
+    /// </param>
     /// <param name="cancellationToken">Cancels the open and the transaction.</param>
     /// <exception cref="AuditStoreException">COMMIT failed, so whether the group was recorded is not known; or <paramref name="work"/> threw one.</exception>
-    public async Task WriteAsync(Func<DbConnection, DbTransaction, Task> work, CancellationToken cancellationToken)
+    public async Task WriteAsync(Func<DbConnection, DbTransaction, (long Seq, string Hash)?, Task> work, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -40,8 +43,8 @@ internal sealed class DbWriterConnection : IAsyncDisposable
             DbTransaction? tx = null;
             try
             {
-                tx = await _dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-                await work(connection, tx).ConfigureAwait(false);
+                (tx, var head) = await _dialect.BeginWriteAndReadHeadAsync(connection, cancellationToken).ConfigureAwait(false);
+                await work(connection, tx, head).ConfigureAwait(false);
             }
             catch (Exception) when (IsBroken(connection))
             {

@@ -35,6 +35,13 @@ public abstract class SqlAuditStore : IAuditQuery, IStoredRowSource
         _log.TryAppendAsync(entry, expectedLastSeq, cancellationToken);
 
     /// <inheritdoc/>
+    /// <remarks>All or none: the batch is written in one transaction, at its position in one group commit.</remarks>
+    public ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope = null,
+        CancellationToken cancellationToken = default) =>
+        _log.TryAppendBatchAsync(entries, expectedLastSeq, scope, cancellationToken);
+
+    /// <inheritdoc/>
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) =>
         _log.ReadAsync(fromSeq, cancellationToken);
 

@@ -11,6 +11,8 @@ public sealed class PostgreSqlStoreConformanceTests(PostgresServer server) : Aud
 
     private readonly Dictionary<string, string> _connections = [];
 
+    protected override bool ChecksAppendScope => true;
+
     protected override async Task<IAuditStore> CreateAsync()
     {
         var connectionString = await server.NewSchemaAsync();

@@ -10,6 +10,8 @@ public sealed class SqliteStoreConformanceTests : AuditStoreConformanceTests, ID
     private readonly string _dir = Directory.CreateTempSubdirectory("mc-sqlite-").FullName;
     private readonly Dictionary<string, string> _paths = [];
 
+    protected override bool ChecksAppendScope => true;
+
     protected override async Task<IAuditStore> CreateAsync()
     {
         var path = Path.Combine(_dir, Guid.NewGuid().ToString("N") + ".db");

@@ -13,6 +13,26 @@ namespace MakerChecker.Audit.Stores;
 public delegate IReadOnlyList<AuditRow> AuditGroupChain(long lastSeq, string headHash);
 
 /// <summary>
+/// Reads, inside a group's transaction, the actor id and type of every event stored after seq <paramref name="afterSeq"/>
+/// that matters to <paramref name="scope"/> (<see cref="AuditAppendScope.Matters"/>), in seq order.
+/// </summary>
+/// <param name="afterSeq">Events with a higher seq are read.</param>
+/// <param name="scope">What the conditional append depends on.</param>
+/// <returns>The events that matter (others may be included).</returns>
+public delegate ValueTask<IReadOnlyList<(string ActorId, string EventType)>> AuditConflictQuery(long afterSeq, AuditAppendScope scope);
+
+/// <summary>
+/// Chains the appends of one group onto the head a store's transaction read, as <see cref="AuditGroupChain"/>, and
+/// lets conditional appends with a scope (<see cref="IAuditStore.TryAppendBatchAsync"/>) be written after events that do
+/// not conflict with them, which <paramref name="conflictsSince"/> checks in the same transaction.
+/// </summary>
+/// <param name="lastSeq">The seq of the log's last event, read inside the transaction.</param>
+/// <param name="headHash">That event's hash as stored: 64 lowercase hex digits.</param>
+/// <param name="conflictsSince">Checks the stored events after a seq against a scope, inside the transaction.</param>
+/// <returns>The rows to insert, in seq order, within the same transaction.</returns>
+public delegate ValueTask<IReadOnlyList<AuditRow>> AuditScopedGroupChain(long lastSeq, string headHash, AuditConflictQuery conflictsSince);
+
+/// <summary>
 /// For store authors: the append path every database store shares. Entries are canonicalized, queued, and committed
 /// in groups: one loop hands each group to the store's transaction, which locks the log, reads the head, calls the
 /// <see cref="AuditGroupChain"/> it is given (which gives each event its seq, id, time and hash, chained onto that
@@ -47,15 +67,44 @@ public sealed class AuditGroupCommit : IAsyncDisposable
     public AuditGroupCommit(string instanceId, TimeProvider timeProvider, Func<Guid> idGenerator, int maxGroupSize, string storeName,
         Func<AuditGroupChain, CancellationToken, Task> commitAsync)
     {
+        var appender = Appender(instanceId, timeProvider, idGenerator, maxGroupSize, storeName, commitAsync);
+        _queue = new GroupCommitQueue(appender, maxGroupSize,
+            (group, ct) => commitAsync((lastSeq, headHash) => Rows(group.Chain(lastSeq, ParseHead(headHash))), ct), storeName);
+    }
+
+    /// <summary>
+    /// Starts the commit loop for one open store whose transaction can check the events stored after a seq against a
+    /// scope (<see cref="AuditConflictQuery"/>), so that scoped conditional appends are written past events they do not
+    /// depend on.
+    /// </summary>
+    /// <param name="instanceId">The log's instance id (its genesis), as the store read or wrote it.</param>
+    /// <param name="timeProvider">The clock for <c>occurredAt</c>.</param>
+    /// <param name="idGenerator">Makes event ids.</param>
+    /// <param name="maxGroupSize">The most appends one transaction carries; at least 1.</param>
+    /// <param name="storeName">Names the store in error messages, for example <c>SQLite 'audit.db'</c>.</param>
+    /// <param name="commitAsync">
+    /// Runs one transaction: lock the log, read the head, call the chain function with it and a conflict query bound to
+    /// the transaction, insert the rows it returns, commit. Throwing fails the group's appends, as for the other constructor.
+    /// </param>
+    public AuditGroupCommit(string instanceId, TimeProvider timeProvider, Func<Guid> idGenerator, int maxGroupSize, string storeName,
+        Func<AuditScopedGroupChain, CancellationToken, Task> commitAsync)
+    {
+        var appender = Appender(instanceId, timeProvider, idGenerator, maxGroupSize, storeName, commitAsync);
+        _queue = new GroupCommitQueue(appender, maxGroupSize, (group, ct) => commitAsync(async (lastSeq, headHash, conflictsSince) =>
+            Rows(await group.ChainAsync(lastSeq, ParseHead(headHash), (after, scope) => conflictsSince(after, scope)).ConfigureAwait(false)), ct), storeName);
+    }
+
+    /// <summary>Checks a constructor's arguments and makes the appender its loop chains with.</summary>
+    private static ChainAppender Appender(string instanceId, TimeProvider timeProvider, Func<Guid> idGenerator, int maxGroupSize, string storeName,
+        Delegate commitAsync)
+    {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(idGenerator);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxGroupSize, 1);
         ArgumentException.ThrowIfNullOrEmpty(storeName);
         ArgumentNullException.ThrowIfNull(commitAsync);
-        var appender = new ChainAppender(instanceId, timeProvider, idGenerator, 0, default);
-        _queue = new GroupCommitQueue(appender, maxGroupSize, (chain, ct) => commitAsync((lastSeq, headHash) => Rows(chain(lastSeq, ParseHead(headHash))), ct),
-            storeName);
+        return new ChainAppender(instanceId, timeProvider, idGenerator, 0, default);
     }
 
     /// <summary>The genesis row of a new log rooted in <paramref name="instanceId"/>, to insert as seq 1 when the store is created.</summary>
@@ -108,16 +157,18 @@ public sealed class AuditGroupCommit : IAsyncDisposable
     /// </summary>
     /// <param name="entries">What to record, in order.</param>
     /// <param name="expectedLastSeq">The seq of the log's last event as the caller last saw it.</param>
+    /// <param name="scope">What the batch depends on (checked only with the scoped constructor); <see langword="null"/> for an exact head.</param>
     /// <param name="cancellationToken">Cancels the wait; events already committed stay in the log.</param>
-    /// <returns>The events as stored, or empty when the head had moved and nothing was written.</returns>
+    /// <returns>The events as stored, or empty when the head had moved (past a conflicting event) and nothing was written.</returns>
     /// <exception cref="AuditStoreException">An entry is not recordable, or the group's transaction failed.</exception>
     /// <exception cref="ObjectDisposedException">The store is closed.</exception>
     public async ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
-        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default)
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var prepared = entries.Select(ChainAppender.Prepare).ToArray();
-        var stored = await _queue.TryAppendBatchAsync(prepared, expectedLastSeq, cancellationToken).ConfigureAwait(false);
+        var stored = await _queue.TryAppendBatchAsync(prepared, expectedLastSeq, scope, cancellationToken).ConfigureAwait(false);
         return stored.Select((s, i) => s.ToAuditEvent(entries[i])).ToArray();
     }
 

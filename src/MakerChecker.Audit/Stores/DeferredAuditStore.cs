@@ -71,8 +71,9 @@ public sealed class DeferredAuditStore : IAuditQuery
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
-        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default) =>
-        await (await OpenAsync(cancellationToken).ConfigureAwait(false)).TryAppendBatchAsync(entries, expectedLastSeq, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope = null,
+        CancellationToken cancellationToken = default) =>
+        await (await OpenAsync(cancellationToken).ConfigureAwait(false)).TryAppendBatchAsync(entries, expectedLastSeq, scope, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) =>

@@ -203,9 +203,10 @@ public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
         EnqueueAsync(entry, expectedLastSeq, cancellationToken);
 
     /// <inheritdoc/>
-    /// <remarks>All or none: the batch is chained into one group commit, at its position in it.</remarks>
+    /// <remarks>All or none: the batch is chained into one group commit, at its position in it. The scope is not used (one writer process).</remarks>
     public async ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
-        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default)
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
         if (_queue is null)
@@ -215,7 +216,7 @@ public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
 
         ThrowIfFaulted();
         var prepared = entries.Select(ChainAppender.Prepare).ToArray();
-        var stored = await _queue.TryAppendBatchAsync(prepared, expectedLastSeq, cancellationToken).ConfigureAwait(false);
+        var stored = await _queue.TryAppendBatchAsync(prepared, expectedLastSeq, scope: null, cancellationToken).ConfigureAwait(false);
         return stored.Select((s, i) => s.ToAuditEvent(entries[i])).ToArray();
     }
 
@@ -299,7 +300,7 @@ public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
     /// queue's single loop. A failure stops the store (every later append is refused) and cuts the file back to the last
     /// acknowledged event; none of the group is acknowledged.
     /// </summary>
-    private Task CommitAsync(GroupCommitQueue.Chain chain, CancellationToken cancellationToken)
+    private Task CommitAsync(GroupCommitQueue.Group chain, CancellationToken cancellationToken)
     {
         var rows = _rows!;
         rows.Clear();
@@ -308,7 +309,7 @@ public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
             ThrowIfFaulted();
             StoredEvent? last = null;
             // An empty batch is a conditional append whose head had moved past what the caller decided on: nothing is written for it.
-            foreach (var stored in chain(_appender!.LastSeq, _appender.Head).SelectMany(batch => batch))
+            foreach (var stored in chain.Chain(_appender!.LastSeq, _appender.Head).SelectMany(batch => batch))
             {
                 stored.WriteRow(rows);
                 rows.Write((byte)'\n');

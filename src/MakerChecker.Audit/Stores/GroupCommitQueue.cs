@@ -19,18 +19,12 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ChainAppender _appender;
     private readonly int _maxGroup;
-    private readonly Func<Chain, CancellationToken, Task> _commitAsync;
+    private readonly Func<Group, CancellationToken, Task> _commitAsync;
     private readonly string _what;
     private readonly TimeSpan _window;
     private readonly TimeProvider _time;
     private readonly Task _loop;
 
-    /// <summary>
-    /// Chains a group onto the head (last seq and hash) the transaction read. The result has one element per queued
-    /// append (the events of its batch, in order), empty for a conditional append whose expected head was not the head at
-    /// its position.
-    /// </summary>
-    public delegate List<StoredEvent[]> Chain(long lastSeq, Hash32 head);
 
     /// <param name="appender">Gives events their id, time and hash; used only by the loop.</param>
     /// <param name="maxGroup">The most appends one transaction carries.</param>
@@ -38,7 +32,7 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     /// <param name="what">Names the store in error messages.</param>
     /// <param name="window">How long the loop waits, once an append arrives, for more to join its group; zero for no wait.</param>
     /// <param name="time">The clock the window is waited on.</param>
-    public GroupCommitQueue(ChainAppender appender, int maxGroup, Func<Chain, CancellationToken, Task> commitAsync, string what,
+    public GroupCommitQueue(ChainAppender appender, int maxGroup, Func<Group, CancellationToken, Task> commitAsync, string what,
         TimeSpan window = default, TimeProvider? time = null)
     {
         _appender = appender;
@@ -59,16 +53,18 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     /// answered <see langword="null"/> without being written.
     /// </summary>
     public async ValueTask<StoredEvent?> TryAppendAsync(PreparedEntry entry, long? expectedLastSeq, CancellationToken cancellationToken) =>
-        (await TryAppendBatchAsync([entry], expectedLastSeq, cancellationToken).ConfigureAwait(false)) is [var stored] ? stored : null;
+        (await TryAppendBatchAsync([entry], expectedLastSeq, null, cancellationToken).ConfigureAwait(false)) is [var stored] ? stored : null;
 
     /// <summary>
     /// Queues several appends as one unit: they go into one group, one after the other, all or none; with
     /// <paramref name="expectedLastSeq"/>, only if the head at their position has that seq. The result is the stored
-    /// events, or empty when the head had moved and nothing was written.
+    /// events, or empty when the head had moved and nothing was written. With a <paramref name="scope"/>, a moved head
+    /// refuses the batch only if an event in between conflicts with the scope.
     /// </summary>
-    public async ValueTask<StoredEvent[]> TryAppendBatchAsync(PreparedEntry[] entries, long? expectedLastSeq, CancellationToken cancellationToken)
+    public async ValueTask<StoredEvent[]> TryAppendBatchAsync(
+        PreparedEntry[] entries, long? expectedLastSeq, AuditAppendScope? scope, CancellationToken cancellationToken)
     {
-        var pending = new Pending(entries, expectedLastSeq);
+        var pending = new Pending(entries, expectedLastSeq, scope);
         if (!_pending.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(_what, $"The audit store {_what} is closed.");
@@ -97,10 +93,10 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
                 size += pending.Entries.Length;
             }
 
-            List<StoredEvent[]> events = [];
+            var chain = new Group(this, group);
             try
             {
-                await _commitAsync((lastSeq, head) => events = ChainGroup(group, lastSeq, head), CancellationToken.None).ConfigureAwait(false);
+                await _commitAsync(chain, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -116,33 +112,86 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
 
             for (var i = 0; i < group.Count; i++)
             {
-                group[i].Completion.TrySetResult(events[i]);
+                group[i].Completion.TrySetResult(chain.Events[i]);
             }
         }
     }
 
-    private List<StoredEvent[]> ChainGroup(List<Pending> group, long lastSeq, Hash32 head)
+    /// <summary>
+    /// One group, handed to the store's transaction, which chains it onto the head it read. Each queued append gets the
+    /// events of its batch, in order, or none: a conditional append whose expected seq is not the head at its position is
+    /// refused, unless it has a scope, the store can check it (<see cref="ChainAsync"/>), and no event after the expected
+    /// seq (stored, or chained earlier in this group) conflicts with it.
+    /// </summary>
+    internal sealed class Group(GroupCommitQueue queue, List<Pending> pendings)
     {
-        var events = new List<StoredEvent[]>(group.Count);
-        foreach (var pending in group)
+        /// <summary>Per queued append, what was chained for it (empty when refused); set by the chain call.</summary>
+        public List<StoredEvent[]> Events { get; private set; } = [];
+
+        /// <summary>Chains the group, every event in between conflicting with every conditional append (a store that cannot tell).</summary>
+        public List<StoredEvent[]> Chain(long lastSeq, Hash32 head) => Events = ChainCore(lastSeq, head, storedConflicts: null);
+
+        /// <summary>
+        /// Chains the group; <paramref name="conflictsSince"/> reads, inside the store's transaction, the events stored after
+        /// a seq (up to <paramref name="lastSeq"/>) that matter to a scope.
+        /// </summary>
+        public async ValueTask<List<StoredEvent[]>> ChainAsync(
+            long lastSeq, Hash32 head, Func<long, AuditAppendScope, ValueTask<IReadOnlyList<(string ActorId, string EventType)>>> conflictsSince)
         {
-            if (pending.ExpectedLastSeq is { } expected && expected != lastSeq)
+            var conflicts = new Dictionary<Pending, IReadOnlyList<(string ActorId, string EventType)>>();
+            foreach (var p in pendings)
             {
-                events.Add([]);
-                continue;
+                if (p is { ExpectedLastSeq: { } expected, Scope: { } scope } && expected < lastSeq)
+                {
+                    conflicts[p] = await conflictsSince(expected, scope).ConfigureAwait(false);
+                }
             }
 
-            var batch = new StoredEvent[pending.Entries.Length];
-            for (var i = 0; i < batch.Length; i++)
-            {
-                batch[i] = _appender.Next(pending.Entries[i], ++lastSeq, head);
-                head = batch[i].Hash;
-            }
-
-            events.Add(batch);
+            return Events = ChainCore(lastSeq, head, conflicts);
         }
 
-        return events;
+        private List<StoredEvent[]> ChainCore(
+            long lastSeq, Hash32 head, Dictionary<Pending, IReadOnlyList<(string ActorId, string EventType)>>? storedConflicts)
+        {
+            var events = new List<StoredEvent[]>(pendings.Count);
+            var storedHead = lastSeq; // events up to here are in the store; later ones are this group's
+            foreach (var pending in pendings)
+            {
+                if (pending.ExpectedLastSeq is { } expected && expected != lastSeq && !Tolerates(pending, expected, lastSeq, storedHead, events, storedConflicts))
+                {
+                    events.Add([]);
+                    continue;
+                }
+
+                var batch = new StoredEvent[pending.Entries.Length];
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    batch[i] = queue._appender.Next(pending.Entries[i], ++lastSeq, head);
+                    head = batch[i].Hash;
+                }
+
+                events.Add(batch);
+            }
+
+            return events;
+        }
+
+        private static bool Tolerates(Pending pending, long expected, long lastSeq, long storedHead, List<StoredEvent[]> chained,
+            Dictionary<Pending, IReadOnlyList<(string ActorId, string EventType)>>? storedConflicts)
+        {
+            if (pending.Scope is not { } scope || storedConflicts is null || expected > lastSeq) return false;
+            IReadOnlyList<(string ActorId, string EventType)> stored = [];
+            if (expected < storedHead && !storedConflicts.TryGetValue(pending, out stored!)) return false;
+            var inGroup = chained.SelectMany(batch => batch).Where(e => e.Seq > expected)
+                .Select(e => (ActorId(e.Actor), StoredEvent.DecodeString(e.EventType)!));
+            return !scope.ConflictsWith(stored.Concat(inGroup));
+        }
+
+        private static string ActorId(byte[] actor)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(actor);
+            return doc.RootElement.GetProperty("id").GetString()!;
+        }
     }
 
     /// <summary>Stops accepting appends and finishes those already queued.</summary>
@@ -155,10 +204,11 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         }
     }
 
-    private sealed class Pending(PreparedEntry[] entries, long? expectedLastSeq)
+    internal sealed class Pending(PreparedEntry[] entries, long? expectedLastSeq, AuditAppendScope? scope)
     {
         public PreparedEntry[] Entries { get; } = entries;
         public long? ExpectedLastSeq { get; } = expectedLastSeq;
+        public AuditAppendScope? Scope { get; } = scope;
         public TaskCompletionSource<StoredEvent[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -59,18 +59,26 @@ public interface IAuditStore : IAsyncDisposable
     /// The built-in stores write the whole batch in one transaction (one group commit): all or none. The default
     /// implementation, for a store of your own, appends the entries one at a time, each on the seq the previous one got,
     /// and stops at the first that finds the head moved; a prefix is then written. Callers must accept any prefix.
+    /// With a <paramref name="scope"/>, a store that can check it (in-memory, SQLite, PostgreSQL) writes the batch even
+    /// though the head moved, directly after the events appended since <paramref name="expectedLastSeq"/>, when none of
+    /// them conflicts with the scope, checked under the same lock as the insert; the first event written then has a seq
+    /// above <paramref name="expectedLastSeq"/> + 1, and the caller reads the events in between. Other stores ignore the
+    /// scope, which is always correct.
     /// </remarks>
     /// <param name="entries">What to record, in order.</param>
     /// <param name="expectedLastSeq">The seq of the log's last event as the caller last saw it.</param>
+    /// <param name="scope">What the batch depends on; <see langword="null"/> for an exact compare-and-append on the head.</param>
     /// <param name="cancellationToken">Cancels the wait; events already made durable stay in the log.</param>
-    /// <returns>The events written, in order: a prefix of <paramref name="entries"/>, empty when the head had moved.</returns>
+    /// <returns>The events written, in order: a prefix of <paramref name="entries"/>, empty when the head had moved (past a conflicting event).</returns>
     /// <exception cref="AuditStoreException">
     /// The events could not be recorded: whether any became durable is not known. The caller must not act on them.
     /// </exception>
     async ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
-        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default)
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
+        _ = scope; // appending one at a time on the exact head is always correct
         var written = new List<AuditEvent>(entries.Count);
         foreach (var entry in entries)
         {

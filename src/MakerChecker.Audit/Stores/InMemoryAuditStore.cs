@@ -37,16 +37,17 @@ public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource
         ValueTask.FromResult(Append(entry, expectedLastSeq));
 
     /// <inheritdoc/>
-    /// <remarks>All or none, under the lock that chains the events.</remarks>
+    /// <remarks>All or none, under the lock that chains the events (and checks the scope).</remarks>
     public ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
-        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default)
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var prepared = entries.Select(ChainAppender.Prepare).ToArray();
         var stored = new StoredEvent[prepared.Length];
         lock (_lock)
         {
-            if (_appender.LastSeq != expectedLastSeq) return ValueTask.FromResult<IReadOnlyList<AuditEvent>>([]);
+            if (_appender.LastSeq != expectedLastSeq && !Tolerates(expectedLastSeq, scope)) return ValueTask.FromResult<IReadOnlyList<AuditEvent>>([]);
             for (var i = 0; i < prepared.Length; i++)
             {
                 stored[i] = _appender.Append(prepared[i]);
@@ -55,6 +56,14 @@ public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource
         }
 
         return ValueTask.FromResult<IReadOnlyList<AuditEvent>>(stored.Select((s, i) => s.ToAuditEvent(entries[i])).ToArray());
+    }
+
+    /// <summary>Whether no event after <paramref name="expectedLastSeq"/> conflicts with <paramref name="scope"/>. Call under the lock.</summary>
+    private bool Tolerates(long expectedLastSeq, AuditAppendScope? scope)
+    {
+        if (scope is null || expectedLastSeq > _appender.LastSeq || expectedLastSeq < 1) return false;
+        // _events[i] has seq i + 1
+        return !scope.ConflictsWith(_events.Skip((int)expectedLastSeq).Select(s => s.ToAuditEvent()).Select(e => (e.Actor.Id, e.EventType)));
     }
 
     /// <summary>Chains the entry onto the head, unless an expected last seq is given and the head is elsewhere.</summary>

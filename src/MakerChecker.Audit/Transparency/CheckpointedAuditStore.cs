@@ -162,15 +162,17 @@ public sealed partial class CheckpointedAuditStore : IAuditQuery
     /// </summary>
     /// <param name="entries">What to record, in order.</param>
     /// <param name="expectedLastSeq">The seq of the log's last event as the caller last saw it (see <see cref="IAuditStore.TryAppendBatchAsync"/>).</param>
+    /// <param name="scope">What the batch depends on, passed to the inner store; <see langword="null"/> for an exact head.</param>
     /// <param name="cancellationToken">Cancels the wait; events already made durable stay in the log and in the tree.</param>
     /// <returns>The events written, in order: a prefix of <paramref name="entries"/>, empty when the head had moved.</returns>
     /// <exception cref="AuditStoreException">The events could not be recorded. The caller must not act on them.</exception>
     public ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
-        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default)
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope = null,
+        CancellationToken cancellationToken = default)
     {
         ThrowIfReadOnly();
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var recording = RecordBatchAsync(() => _inner.TryAppendBatchAsync(entries, expectedLastSeq, CancellationToken.None));
+        var recording = RecordBatchAsync(() => _inner.TryAppendBatchAsync(entries, expectedLastSeq, scope, CancellationToken.None));
         return new ValueTask<IReadOnlyList<AuditEvent>>(cancellationToken.CanBeCanceled ? recording.WaitAsync(cancellationToken) : recording);
     }
 

@@ -83,6 +83,16 @@ public sealed partial class ApprovalGate
     /// </exception>
     private async ValueTask<AuditEvent?> AppendOnHeadAsync(GateEntry entry, CountedSlot? slot = null)
     {
+        // While an outcome is owed, everything is appended one at a time under the lock, so that it is paid exactly once.
+        if (IsPipelined(entry) && !_owed.Any) return await AppendPipelinedAsync(entry, slot).ConfigureAwait(false);
+        if (InFlight)
+        {
+            // Decided on a projection with pipelined decisions in flight: let them settle, then decide again on the log as it is.
+            if (slot is { } counted) _state.Limits.Release(counted.PrincipalId, counted.Skill, counted.At);
+            await DrainLockedAsync().ConfigureAwait(false);
+            return null;
+        }
+
         AuditEvent? recorded;
         try
         {
@@ -130,21 +140,36 @@ public sealed partial class ApprovalGate
     }
 
     /// <summary>
-    /// Applies, as replay, every event after the last one the projection applied: other writers' events are not this
-    /// gate's live events (they feed no review monitor, and their counted invocations are counted here). Call only under
-    /// the decision lock (or during initialization).
+    /// Lets the pipelined decisions in flight settle (<see cref="DrainLockedAsync"/>), then applies, as replay, every event
+    /// after the last one the projection applied: other writers' events are not this gate's live events (they feed no
+    /// review monitor, and their counted invocations are counted here). Call only under the decision lock (or during
+    /// initialization). Returns how many events were read, or 1 when none was but the projection moved while settling.
     /// </summary>
     private async ValueTask<long> CatchUpLockedAsync(CancellationToken cancellationToken)
     {
-        long applied = 0;
+        var before = _state.LastSeq;
+        await DrainLockedAsync().ConfigureAwait(false);
+        var read = await ReadTailLockedAsync(cancellationToken).ConfigureAwait(false);
+        return read == 0 && _state.LastSeq != before ? 1 : read;
+    }
+
+    /// <summary>
+    /// Applies, as replay, every event after the last one applied (and before seq <paramref name="before"/>). Call only under
+    /// the decision lock, with nothing in flight.
+    /// </summary>
+    private async ValueTask<long> ReadTailLockedAsync(CancellationToken cancellationToken, long before = long.MaxValue, List<AuditEvent>? applied = null)
+    {
+        long count = 0;
         await foreach (var e in _store.ReadAsync(_state.LastSeq + 1, cancellationToken).ConfigureAwait(false))
         {
+            if (e.Seq >= before) break;
+            applied?.Add(e);
             _state.Apply(e, replaying: true);
             if (_owed.Any) _owed.Observe(e);
-            applied++;
+            count++;
         }
 
-        return applied;
+        return count;
     }
 
     /// <summary>

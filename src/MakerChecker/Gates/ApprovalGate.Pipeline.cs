@@ -1,0 +1,302 @@
+using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing;
+using MakerChecker.Auditing.Events;
+
+namespace MakerChecker.Gates;
+
+/// <summary>
+/// Pipelined decisions: the gate's decision lock is not held while an invocation's record becomes durable. A decision
+/// whose event changes nothing a later decision reads except the limit counters (which are counted when it is made) is
+/// staged: it joins the next batch, the lock is released, and its caller waits for the batch. One batch per gate is in
+/// flight at a time, written by <see cref="IAuditStore.TryAppendBatchAsync"/> on the seq of the last event the
+/// projection applied; the decisions staged meanwhile (made on the projection plus everything in flight) form the next
+/// batch, written once the first is applied. See docs/gates.md, "Pipelined decisions", for why this stays exact.
+/// </summary>
+public sealed partial class ApprovalGate
+{
+    // All under _decisions: the batch being written, and the entries decided on top of it, in decision order.
+    private List<Staged>? _flight;
+    private Task<IReadOnlyList<AuditEvent>>? _flightWrite;
+    private readonly List<Staged> _staged = [];
+
+    /// <summary>
+    /// Whether an entry may be written in a batch, its caller waiting outside the decision lock: an invocation's
+    /// <c>decision.allowed</c> without an idempotency key, a <c>decision.refused</c> about an invocation, and how a direct
+    /// invocation's action ended. Their only effect on later decisions is the limit counter, counted when the decision is
+    /// made (and taken back if it is not written); everything else (requests, sign-offs, executions, principals, policy,
+    /// idempotency keys) is decided on a projection with nothing in flight.
+    /// </summary>
+    private static bool IsPipelined(GateEntry entry) => entry.Entry.EntityType == AuditEventWriter.InvocationEntity && entry.EventType switch
+    {
+        AuditEventTypes.DecisionAllowed => entry.Applied is DecisionAllowed { IdempotencyKey: null },
+        AuditEventTypes.DecisionRefused or AuditEventTypes.ActionExecuted or AuditEventTypes.ActionFailed => true,
+        _ => false,
+    };
+
+    /// <summary>Whether a batch is being written or decisions wait for the next one.</summary>
+    private bool InFlight => _flight is not null;
+
+    /// <summary>
+    /// Stages a pipelined entry, releases the decision lock while it is written, and takes the lock again. Returns the
+    /// event once durable and applied, or <see langword="null"/> when it was not written (the head moved under its batch
+    /// or under an earlier one): the slot it counted is taken back, the gate has caught up, and the caller decides again.
+    /// Call only under the decision lock; the lock is held again when this returns or throws.
+    /// </summary>
+    private async ValueTask<AuditEvent?> AppendPipelinedAsync(GateEntry entry, CountedSlot? slot)
+    {
+        var staged = new Staged(entry, slot, slot is { } counted ? Headroom(counted) : null);
+        _staged.Add(staged);
+        if (!InFlight) SubmitLocked();
+        var attempts = _attempts;
+        _decisions.Release();
+        AuditEvent? recorded;
+        try
+        {
+            recorded = await staged.Written.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            await _decisions.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            _attempts = attempts; // other decisions ran meanwhile; this call's count of lost heads goes on
+        }
+
+        if (recorded is null) CountAttempt(entry.EventType);
+        return recorded;
+    }
+
+    /// <summary>Writes what is staged as the next batch, on the seq of the last event applied. Call only under the decision lock.</summary>
+    private void SubmitLocked()
+    {
+        var batch = _staged.ToList();
+        _staged.Clear();
+        _flight = batch;
+        var write = _store.TryAppendBatchAsync(batch.Select(s => s.Entry.Entry).ToArray(), _state.LastSeq, ScopeOf(batch), CancellationToken.None).AsTask();
+        _flightWrite = write;
+        _ = SettleWhenWrittenAsync(batch, write);
+    }
+
+    /// <summary>Once a batch's write ends, applies it under the decision lock (unless a decision waiting for it already did).</summary>
+    private async Task SettleWhenWrittenAsync(List<Staged> batch, Task<IReadOnlyList<AuditEvent>> write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The failure is handed to every caller of the batch by SettleLockedAsync.
+        catch
+#pragma warning restore CA1031
+        {
+        }
+
+        try
+        {
+            await _decisions.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // the gate was disposed: nobody waits for this batch any more
+        }
+
+        try
+        {
+            if (ReferenceEquals(_flight, batch)) await SettleLockedAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _decisions.Release();
+        }
+    }
+
+    /// <summary>
+    /// Waits, holding the decision lock, until nothing is in flight: every staged decision is then written and applied, or
+    /// answered. Classic decisions and catch-ups start here, so they see a projection that is exactly the log.
+    /// </summary>
+    private async ValueTask DrainLockedAsync()
+    {
+        while (_flightWrite is { } write)
+        {
+            try
+            {
+                await write.ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // SettleLockedAsync hands the failure to the batch's callers.
+            catch
+#pragma warning restore CA1031
+            {
+            }
+
+            await SettleLockedAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Applies the batch whose write ended: the events written (a prefix, each directly after the one before) are applied
+    /// live and their callers answered; the rest of the batch, and every decision staged on top of it, are not written:
+    /// their slots are taken back and their callers decide again once the gate has caught up. A failed write fails the
+    /// batch's callers as a failed append does. Then the next batch, if any, is submitted. Call only under the decision lock.
+    /// </summary>
+    private async ValueTask SettleLockedAsync()
+    {
+        var (batch, write) = (_flight!, _flightWrite!);
+        (_flight, _flightWrite) = (null, null);
+        if (write.IsFaulted || write.IsCanceled)
+        {
+            var error = write.Exception?.GetBaseException() ?? new OperationCanceledException("The audit append was cancelled.");
+            foreach (var s in batch) s.Written.TrySetException(AppendFailed(error, s.Entry, s.Slot));
+            Lose([.. _staged]);
+            return; // the next call catches up (and settles what the failed write left unknown) before deciding
+        }
+
+        var written = await write.ConfigureAwait(false); // completed: it does not wait
+        if (written.Count > 0 && written[0].Seq > _state.LastSeq + 1)
+        {
+            // Written past other writers' events that conflict with none of the batch: they come first, as replay. If they
+            // cannot be applied, nobody in the batch (or waiting on it) acts: the gate stops where the log does.
+            var between = new List<AuditEvent>();
+            try
+            {
+                await ReadTailLockedAsync(CancellationToken.None, before: written[0].Seq, between).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AuditStoreException or AuditEventFormatException)
+            {
+                FailAll([.. batch, .. _staged], ex);
+                throw;
+            }
+
+            // What is staged was decided without these events: it stays valid only if they fit its scope too, and they
+            // use up that much of its budgets.
+            if (!Absorb(_staged, between)) Lose([.. _staged]);
+        }
+
+        for (var i = 0; i < written.Count; i++)
+        {
+            try
+            {
+                _state.Apply(written[i], replaying: false, batch[i].Entry.Applied);
+            }
+            catch (Exception ex) when (ex is AuditStoreException or AuditEventFormatException)
+            {
+                // The log does not continue what the gate applied: nobody in the batch, or waiting on it, may act.
+                FailAll([.. batch.Skip(i), .. _staged], ex);
+                throw;
+            }
+
+            batch[i].Written.TrySetResult(written[i]);
+        }
+
+        if (written.Count == batch.Count)
+        {
+            if (_staged.Count > 0) SubmitLocked();
+            return;
+        }
+
+        List<Staged> lost = [.. batch.Skip(written.Count), .. _staged];
+        try
+        {
+            await ReadTailLockedAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AuditStoreException or AuditEventFormatException)
+        {
+            // The events missed cannot be applied: deciding again would only lose again; the callers get why.
+            Release(lost);
+            FailAll(lost, ex);
+            throw;
+        }
+
+        Lose(lost);
+    }
+
+    /// <summary>
+    /// Takes other writers' events, applied after <paramref name="staged"/> was decided, out of its budgets (as the store
+    /// would, had they come after the batch's expected seq). False when one conflicts with it: it must be decided again.
+    /// </summary>
+    private static bool Absorb(List<Staged> staged, List<AuditEvent> between)
+    {
+        if (staged.Count == 0) return true;
+        var scope = ScopeOf(staged);
+        if (scope.ConflictsWith(between.Select(e => (e.Actor.Id, e.EventType)))) return false;
+        foreach (var s in staged)
+        {
+            if (s is not { Slot: { } slot, Headroom: { } headroom }) continue;
+            s.Headroom = headroom - between.Count(e => e.Actor.Id == slot.PrincipalId && scope.ActorEventTypes.Contains(e.EventType));
+        }
+
+        return true;
+    }
+
+    /// <summary>Fails staged decisions with an error that stops the gate (a log it cannot apply); nothing more is staged on them.</summary>
+    private void FailAll(List<Staged> failed, Exception error)
+    {
+        foreach (var s in failed) s.Written.TrySetException(error);
+        _staged.Clear();
+    }
+
+    private void Release(List<Staged> staged)
+    {
+        foreach (var s in staged)
+        {
+            if (s.Slot is { } slot) _state.Limits.Release(slot.PrincipalId, slot.Skill, slot.At);
+        }
+    }
+
+    /// <summary>
+    /// What a batch depends on: the policy in force and the run-time principals (so <c>policy.activated</c> and
+    /// <c>principal.registered</c> by anyone conflict), and the limit counters of the principals of its counted invocations
+    /// (so an invocation counted for one of them, by anyone, conflicts). Refusals and uncounted decisions read no counter
+    /// that another writer's event could lower, and outcomes depend on nothing.
+    /// </summary>
+    private static AuditAppendScope ScopeOf(List<Staged> batch)
+    {
+        var budgets = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var s in batch)
+        {
+            if (s is { Slot: { } slot, Headroom: { } headroom })
+            {
+                budgets[slot.PrincipalId] = Math.Min(headroom, budgets.GetValueOrDefault(slot.PrincipalId, int.MaxValue));
+            }
+        }
+
+        return new AuditAppendScope([AuditEventTypes.PolicyActivated, AuditEventTypes.PrincipalRegistered], budgets,
+            [AuditEventTypes.DecisionAllowed, AuditEventTypes.ApprovalRequested, AuditEventTypes.BreakGlassInvoked]);
+    }
+
+    /// <summary>
+    /// How many more invocations the slot's principal may make of its skill after the one just counted, in the tightest
+    /// of the grant's windows at the time it was counted: that many invocations counted for the principal (of any skill, to
+    /// keep the check simple) may come in between without the limit being exceeded. 0 when the grant cannot be found.
+    /// </summary>
+    private int Headroom(CountedSlot slot)
+    {
+        if (ResolvePrincipal(slot.PrincipalId) is not { } principal || !_policy.TryGetRole(principal.Role, out var role)
+            || !role.TryGetGrant(slot.Skill, out var grant) || grant.Limits is not { } limits)
+        {
+            return 0;
+        }
+
+        var headroom = int.MaxValue;
+        foreach (var (ceiling, window) in new[] { (limits.PerMinute, TimeSpan.FromMinutes(1)), (limits.PerHour, TimeSpan.FromHours(1)), (limits.PerDay, TimeSpan.FromDays(1)) })
+        {
+            if (ceiling is { } max) headroom = Math.Min(headroom, max - _state.Limits.Count(slot.PrincipalId, slot.Skill, window, slot.At));
+        }
+
+        return Math.Max(0, headroom);
+    }
+
+    /// <summary>Answers staged decisions that were not written: their slots are taken back, their callers decide again.</summary>
+    private void Lose(List<Staged> lost)
+    {
+        Release(lost);
+        foreach (var s in lost) s.Written.TrySetResult(null);
+        _staged.Clear();
+    }
+
+    /// <summary>A decision waiting for its batch: answered with the stored event, <see langword="null"/> (not written), or the write's failure.</summary>
+    private sealed class Staged(GateEntry entry, CountedSlot? slot, int? headroom)
+    {
+        public GateEntry Entry { get; } = entry;
+        public CountedSlot? Slot { get; } = slot;
+        public int? Headroom { get; set; } = headroom;
+        public TaskCompletionSource<AuditEvent?> Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
