@@ -147,6 +147,7 @@ public sealed class PartitionedAuditLog : IAsyncDisposable
         {
             options.Validate();
             if (chains.Count == 0) throw new ArgumentException("A partitioned log needs at least one chain.", nameof(chains));
+            if (options.Signer is not null && options.Directory is not null) System.IO.Directory.CreateDirectory(options.Directory);
             foreach (var (name, store) in chains)
             {
                 if (!PartitionIndex.IsValidChainName(name)) throw new ArgumentException($"'{name}' is not a chain name: use 1 to 63 of a-z 0-9 _ -.", nameof(chains));
