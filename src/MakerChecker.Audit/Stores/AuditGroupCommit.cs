@@ -99,6 +99,25 @@ public sealed class AuditGroupCommit : IAsyncDisposable
         return stored?.ToAuditEvent(entry);
     }
 
+    /// <summary>
+    /// Appends several events as one unit, all in one group and so in one transaction, one directly after the other, only
+    /// if the log's last seq at their position is <paramref name="expectedLastSeq"/> (see <see cref="IAuditStore.TryAppendBatchAsync"/>).
+    /// </summary>
+    /// <param name="entries">What to record, in order.</param>
+    /// <param name="expectedLastSeq">The seq of the log's last event as the caller last saw it.</param>
+    /// <param name="cancellationToken">Cancels the wait; events already committed stay in the log.</param>
+    /// <returns>The events as stored, or empty when the head had moved and nothing was written.</returns>
+    /// <exception cref="AuditStoreException">An entry is not recordable, or the group's transaction failed.</exception>
+    /// <exception cref="ObjectDisposedException">The store is closed.</exception>
+    public async ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var prepared = entries.Select(ChainAppender.Prepare).ToArray();
+        var stored = await _queue.TryAppendBatchAsync(prepared, expectedLastSeq, cancellationToken).ConfigureAwait(false);
+        return stored.Select((s, i) => s.ToAuditEvent(entries[i])).ToArray();
+    }
+
     /// <summary>Stops accepting appends and commits those already queued.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -107,7 +126,7 @@ public sealed class AuditGroupCommit : IAsyncDisposable
     }
 
     // Called only from the queue's single commit loop, so the scratch buffer is never shared.
-    private List<AuditRow> Rows(List<StoredEvent?> events) => events.OfType<StoredEvent>().Select(e => AuditRow.From(e, _rowScratch)).ToList();
+    private List<AuditRow> Rows(List<StoredEvent[]> events) => events.SelectMany(batch => batch).Select(e => AuditRow.From(e, _rowScratch)).ToList();
 
     private static Hash32 ParseHead(string hex)
     {

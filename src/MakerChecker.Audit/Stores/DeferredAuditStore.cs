@@ -70,6 +70,11 @@ public sealed class DeferredAuditStore : IAuditQuery
         await (await OpenAsync(cancellationToken).ConfigureAwait(false)).TryAppendAsync(entry, expectedLastSeq, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default) =>
+        await (await OpenAsync(cancellationToken).ConfigureAwait(false)).TryAppendBatchAsync(entries, expectedLastSeq, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) =>
         Defer(store => store.ReadAsync(fromSeq, cancellationToken), cancellationToken);
 

@@ -194,6 +194,23 @@ public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
     public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default) =>
         EnqueueAsync(entry, expectedLastSeq, cancellationToken);
 
+    /// <inheritdoc/>
+    /// <remarks>All or none: the batch is chained into one group commit, at its position in it.</remarks>
+    public async ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (_queue is null)
+        {
+            throw new InvalidOperationException($"The audit log '{_path}' was opened read-only.");
+        }
+
+        ThrowIfFaulted();
+        var prepared = entries.Select(ChainAppender.Prepare).ToArray();
+        var stored = await _queue.TryAppendBatchAsync(prepared, expectedLastSeq, cancellationToken).ConfigureAwait(false);
+        return stored.Select((s, i) => s.ToAuditEvent(entries[i])).ToArray();
+    }
+
     private async ValueTask<AuditEvent?> EnqueueAsync(AuditEntry entry, long? expectedLastSeq, CancellationToken cancellationToken)
     {
         if (_queue is null)
@@ -271,9 +288,9 @@ public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
         {
             ThrowIfFaulted();
             StoredEvent? last = null;
-            foreach (var stored in chain(_appender!.LastSeq, _appender.Head))
+            // An empty batch is a conditional append whose head had moved past what the caller decided on: nothing is written for it.
+            foreach (var stored in chain(_appender!.LastSeq, _appender.Head).SelectMany(batch => batch))
             {
-                if (stored is null) continue; // the head had moved past what the caller decided on: nothing is written for it
                 stored.WriteRow(rows);
                 rows.Write((byte)'\n');
                 last = stored;

@@ -27,9 +27,10 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
 
     /// <summary>
     /// Chains a group onto the head (last seq and hash) the transaction read. The result has one element per queued
-    /// append, <see langword="null"/> for a conditional append whose expected head was not the head at its position.
+    /// append (the events of its batch, in order), empty for a conditional append whose expected head was not the head at
+    /// its position.
     /// </summary>
-    public delegate List<StoredEvent?> Chain(long lastSeq, Hash32 head);
+    public delegate List<StoredEvent[]> Chain(long lastSeq, Hash32 head);
 
     /// <param name="appender">Gives events their id, time and hash; used only by the loop.</param>
     /// <param name="maxGroup">The most appends one transaction carries.</param>
@@ -57,9 +58,17 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
     /// its group (the head the transaction read, moved by the appends before it) has that seq, and is otherwise
     /// answered <see langword="null"/> without being written.
     /// </summary>
-    public async ValueTask<StoredEvent?> TryAppendAsync(PreparedEntry entry, long? expectedLastSeq, CancellationToken cancellationToken)
+    public async ValueTask<StoredEvent?> TryAppendAsync(PreparedEntry entry, long? expectedLastSeq, CancellationToken cancellationToken) =>
+        (await TryAppendBatchAsync([entry], expectedLastSeq, cancellationToken).ConfigureAwait(false)) is [var stored] ? stored : null;
+
+    /// <summary>
+    /// Queues several appends as one unit: they go into one group, one after the other, all or none; with
+    /// <paramref name="expectedLastSeq"/>, only if the head at their position has that seq. The result is the stored
+    /// events, or empty when the head had moved and nothing was written.
+    /// </summary>
+    public async ValueTask<StoredEvent[]> TryAppendBatchAsync(PreparedEntry[] entries, long? expectedLastSeq, CancellationToken cancellationToken)
     {
-        var pending = new Pending(entry, expectedLastSeq);
+        var pending = new Pending(entries, expectedLastSeq);
         if (!_pending.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(_what, $"The audit store {_what} is closed.");
@@ -80,12 +89,15 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
             }
 
             group.Clear();
-            while (group.Count < _maxGroup && reader.TryRead(out var pending))
+            // A batch is never split: a group holds whole batches, at least one, up to the size limit where it can.
+            var size = 0;
+            while ((size == 0 || (reader.TryPeek(out var next) && size + next.Entries.Length <= _maxGroup)) && reader.TryRead(out var pending))
             {
                 group.Add(pending);
+                size += pending.Entries.Length;
             }
 
-            List<StoredEvent?> events = [];
+            List<StoredEvent[]> events = [];
             try
             {
                 await _commitAsync((lastSeq, head) => events = ChainGroup(group, lastSeq, head), CancellationToken.None).ConfigureAwait(false);
@@ -109,20 +121,25 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         }
     }
 
-    private List<StoredEvent?> ChainGroup(List<Pending> group, long lastSeq, Hash32 head)
+    private List<StoredEvent[]> ChainGroup(List<Pending> group, long lastSeq, Hash32 head)
     {
-        var events = new List<StoredEvent?>(group.Count);
+        var events = new List<StoredEvent[]>(group.Count);
         foreach (var pending in group)
         {
             if (pending.ExpectedLastSeq is { } expected && expected != lastSeq)
             {
-                events.Add(null);
+                events.Add([]);
                 continue;
             }
 
-            var stored = _appender.Next(pending.Entry, ++lastSeq, head);
-            head = stored.Hash;
-            events.Add(stored);
+            var batch = new StoredEvent[pending.Entries.Length];
+            for (var i = 0; i < batch.Length; i++)
+            {
+                batch[i] = _appender.Next(pending.Entries[i], ++lastSeq, head);
+                head = batch[i].Hash;
+            }
+
+            events.Add(batch);
         }
 
         return events;
@@ -138,10 +155,10 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
         }
     }
 
-    private sealed class Pending(PreparedEntry entry, long? expectedLastSeq)
+    private sealed class Pending(PreparedEntry[] entries, long? expectedLastSeq)
     {
-        public PreparedEntry Entry { get; } = entry;
+        public PreparedEntry[] Entries { get; } = entries;
         public long? ExpectedLastSeq { get; } = expectedLastSeq;
-        public TaskCompletionSource<StoredEvent?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<StoredEvent[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

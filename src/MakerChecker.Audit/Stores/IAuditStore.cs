@@ -48,6 +48,41 @@ public interface IAuditStore : IAsyncDisposable
     /// <exception cref="AuditStoreException">The event could not be recorded. The caller must not act on the decision.</exception>
     ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Compare-and-append of several events (<see cref="TryAppendAsync"/>): they are chained one after the other directly
+    /// after seq <paramref name="expectedLastSeq"/>, and the result is the prefix of <paramref name="entries"/> that was
+    /// written, each event directly after the one before it. This is how one writer pipelines decisions made one after the
+    /// other on the same state: decision k was made on the log plus decisions 1 to k - 1, so it may be written only
+    /// directly after them.
+    /// </summary>
+    /// <remarks>
+    /// The built-in stores write the whole batch in one transaction (one group commit): all or none. The default
+    /// implementation, for a store of your own, appends the entries one at a time, each on the seq the previous one got,
+    /// and stops at the first that finds the head moved; a prefix is then written. Callers must accept any prefix.
+    /// </remarks>
+    /// <param name="entries">What to record, in order.</param>
+    /// <param name="expectedLastSeq">The seq of the log's last event as the caller last saw it.</param>
+    /// <param name="cancellationToken">Cancels the wait; events already made durable stay in the log.</param>
+    /// <returns>The events written, in order: a prefix of <paramref name="entries"/>, empty when the head had moved.</returns>
+    /// <exception cref="AuditStoreException">
+    /// The events could not be recorded: whether any became durable is not known. The caller must not act on them.
+    /// </exception>
+    async ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var written = new List<AuditEvent>(entries.Count);
+        foreach (var entry in entries)
+        {
+            var stored = await TryAppendAsync(entry, expectedLastSeq, cancellationToken).ConfigureAwait(false);
+            if (stored is null) break;
+            written.Add(stored);
+            expectedLastSeq = stored.Seq;
+        }
+
+        return written;
+    }
+
     /// <summary>Reads events in storage order, starting at <paramref name="fromSeq"/>.</summary>
     /// <param name="fromSeq">The first sequence number to return (1 is the genesis event).</param>
     /// <param name="cancellationToken">Stops the enumeration.</param>

@@ -36,6 +36,27 @@ public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource
     public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Append(entry, expectedLastSeq));
 
+    /// <inheritdoc/>
+    /// <remarks>All or none, under the lock that chains the events.</remarks>
+    public ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var prepared = entries.Select(ChainAppender.Prepare).ToArray();
+        var stored = new StoredEvent[prepared.Length];
+        lock (_lock)
+        {
+            if (_appender.LastSeq != expectedLastSeq) return ValueTask.FromResult<IReadOnlyList<AuditEvent>>([]);
+            for (var i = 0; i < prepared.Length; i++)
+            {
+                stored[i] = _appender.Append(prepared[i]);
+                _events.Add(stored[i]);
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<AuditEvent>>(stored.Select((s, i) => s.ToAuditEvent(entries[i])).ToArray());
+    }
+
     /// <summary>Chains the entry onto the head, unless an expected last seq is given and the head is elsewhere.</summary>
     private AuditEvent? Append(AuditEntry entry, long? expectedLastSeq)
     {

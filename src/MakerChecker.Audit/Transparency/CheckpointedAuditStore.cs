@@ -148,6 +148,24 @@ public sealed partial class CheckpointedAuditStore : IAuditStore
         return new ValueTask<AuditEvent?>(AwaitRecorded(recording, cancellationToken));
     }
 
+    /// <summary>
+    /// Appends several events through the inner store's batch compare-and-append, then adds the leaf of each one written,
+    /// as <see cref="AppendAsync"/> does. Nothing is added for entries that were not written.
+    /// </summary>
+    /// <param name="entries">What to record, in order.</param>
+    /// <param name="expectedLastSeq">The seq of the log's last event as the caller last saw it (see <see cref="IAuditStore.TryAppendBatchAsync"/>).</param>
+    /// <param name="cancellationToken">Cancels the wait; events already made durable stay in the log and in the tree.</param>
+    /// <returns>The events written, in order: a prefix of <paramref name="entries"/>, empty when the head had moved.</returns>
+    /// <exception cref="AuditStoreException">The events could not be recorded. The caller must not act on them.</exception>
+    public ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
+        IReadOnlyList<AuditEntry> entries, long expectedLastSeq, CancellationToken cancellationToken = default)
+    {
+        ThrowIfReadOnly();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var recording = RecordBatchAsync(() => _inner.TryAppendBatchAsync(entries, expectedLastSeq, CancellationToken.None));
+        return new ValueTask<IReadOnlyList<AuditEvent>>(cancellationToken.CanBeCanceled ? recording.WaitAsync(cancellationToken) : recording);
+    }
+
     private static Task<AuditEvent?> AwaitRecorded(Task<AuditEvent?> recording, CancellationToken cancellationToken) =>
         cancellationToken.CanBeCanceled ? recording.WaitAsync(cancellationToken) : recording;
 
@@ -244,22 +262,26 @@ public sealed partial class CheckpointedAuditStore : IAuditStore
         }
     }
 
-    private async Task<AuditEvent?> RecordAsync(Func<ValueTask<AuditEvent?>> append)
+    private async Task<AuditEvent?> RecordAsync(Func<ValueTask<AuditEvent?>> append) =>
+        (await RecordBatchAsync(async () => await append().ConfigureAwait(false) is { } appended ? [appended] : []).ConfigureAwait(false))
+            is [var recorded] ? recorded : null;
+
+    private async Task<IReadOnlyList<AuditEvent>> RecordBatchAsync(Func<ValueTask<IReadOnlyList<AuditEvent>>> append)
     {
         Interlocked.Increment(ref _inFlight);
-        AuditEvent? appended;
-        MerkleHash leaf;
+        IReadOnlyList<AuditEvent> appended;
+        MerkleHash[] leaves;
         try
         {
             appended = await append().ConfigureAwait(false);
-            if (appended is null)
+            if (appended.Count == 0)
             {
                 LeaveFlight();
-                return null;
+                return appended;
             }
 
             using var scratch = new ByteBuffer();
-            leaf = EventLeaf.Hash(appended, scratch);
+            leaves = appended.Select(e => EventLeaf.Hash(e, scratch)).ToArray();
         }
         catch
         {
@@ -270,7 +292,11 @@ public sealed partial class CheckpointedAuditStore : IAuditStore
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            _arrived[appended.Seq] = leaf;
+            for (var i = 0; i < leaves.Length; i++)
+            {
+                _arrived[appended[i].Seq] = leaves[i];
+            }
+
             // Appends return out of order under concurrency; leaves go in strictly by seq.
             DrainLocked();
             await CatchUpLockedAsync(CancellationToken.None, ownAppends: 1).ConfigureAwait(false);

@@ -58,4 +58,7 @@ public static class AuditEventTypes
 
     /// <summary>A break-glass use was reviewed afterwards (accepted, or escalated with a reason); it leaves the list awaiting review.</summary>
     public const string BreakGlassReviewed = "breakglass.reviewed";
+
+    /// <summary>A gate recorded the hash of a snapshot of its state at a seq; it changes no gate state.</summary>
+    public const string GateSnapshotRecorded = "gate.snapshot_recorded";
 }

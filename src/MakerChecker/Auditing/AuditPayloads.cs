@@ -163,6 +163,11 @@ internal static class AuditPayloads
             policyHash, invocationId, principalId, skill, reviewer.Id, verdict, reason, ReasonCodes.BreakGlassReviewed, Rule(rule), at),
         Actor(reviewer, reviewer.Id), AuditEventWriter.InvocationEntity, invocationId);
 
+    /// <summary><c>gate.snapshot_recorded</c>: the hash of the gate's state after event <paramref name="seq"/> (actor <c>system</c>).</summary>
+    public static GateEntry SnapshotRecorded(string policyHash, long seq, string headHash, string stateHash, int format, DateTimeOffset at) => Applied(
+        new GateSnapshotRecorded(policyHash, seq, headHash, stateHash, format, at), AuditActor.System, AuditEventWriter.SnapshotEntity,
+        seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     private static string? Rule(SourceLocation rule) => rule.File is null ? null : rule.ToString();
 
     /// <summary>An entry the projection applies live from <paramref name="payload"/> itself, without decoding what was stored.</summary>

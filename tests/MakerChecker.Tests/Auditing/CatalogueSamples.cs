@@ -61,11 +61,15 @@ internal static class CatalogueSamples
     public static readonly AppealRecorded AppealRecorded = new(Hash, "r-1", "coverage.deny@1", MakerChecker.Gates.AppealOutcome.Overturned, "appeals-desk",
         "documentation was in the chart", ["dr-a", "dr-b"], At.AddDays(20));
 
+    public static readonly GateSnapshotRecorded GateSnapshotRecorded = new(
+        Hash, 41, "00000000000000000000000000000000000000000000000000000000000000bb", Digest, 1, At.AddDays(1));
+
     /// <summary>One well-formed payload per event type, in catalogue order.</summary>
     public static IReadOnlyList<IAuditEventPayload> Payloads { get; } =
     [
         PolicyActivated, PrincipalRegistered, DecisionAllowed, DecisionRefused, ApprovalRequested, ApprovalPresented, ApprovalDecided, SignOffRefused,
         ActionStarted, ActionExecuted, ActionFailed, ActionOutcomeResolved, BreakGlassInvoked, ApprovalExpired, AppealRecorded, BreakGlassReviewed,
+        GateSnapshotRecorded,
     ];
 
     /// <summary>The same, plus variants with nullable fields null and optional fields absent.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
+using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
 using MakerChecker.Policy.Model;
@@ -132,6 +133,12 @@ internal static class EveryEventScenario
         clock.Advance(TimeSpan.FromHours(1));
         Assert.Equal(1, await gate.SweepExpiredAsync());
         Expect(ReasonCodes.AppealRecorded, await gate.RecordAppealAsync(r1, "dr-owner", AppealOutcome.Overturned, "documented"));
+
+        // The hash of a snapshot of the gate's state (gate.snapshot_recorded).
+        await gate.RefreshAsync();
+        var head = await store.ReadAsync().LastAsync();
+        await store.AppendAsync(AuditPayloads.SnapshotRecorded(head.Payload.GetProperty("policyHash").GetString()!, head.Seq, head.Hash,
+            "sha256:" + new string('0', 64), 1, clock.GetUtcNow()).Entry);
         return clock.GetUtcNow();
     }
 

@@ -28,6 +28,7 @@ internal static class AuditEventCatalogue
         Registration.Of<ApprovalExpired>(),
         Registration.Of<AppealRecorded>(),
         Registration.Of<BreakGlassReviewed>(),
+        Registration.Of<GateSnapshotRecorded>(),
     ];
 
     private static readonly FrozenDictionary<string, Registration> ByEventType = All.ToFrozenDictionary(r => r.EventType, StringComparer.Ordinal);

@@ -32,4 +32,5 @@ namespace MakerChecker.Auditing.Events;
 [JsonSerializable(typeof(ApprovalExpired))]
 [JsonSerializable(typeof(AppealRecorded))]
 [JsonSerializable(typeof(BreakGlassReviewed))]
+[JsonSerializable(typeof(GateSnapshotRecorded))]
 internal sealed partial class AuditEventJsonContext : JsonSerializerContext;

@@ -17,6 +17,9 @@ internal static class AuditEventWriter
     /// <summary>The entity type of <c>principal.registered</c>; the entity id is the principal id.</summary>
     public const string PrincipalEntity = "principal";
 
+    /// <summary>The entity type of <c>gate.snapshot_recorded</c>; the entity id is the snapshot's seq in decimal.</summary>
+    public const string SnapshotEntity = "gate_snapshot";
+
     /// <summary>
     /// The entry for <paramref name="payload"/>: its event type, <paramref name="actor"/> and the entity it is about. The
     /// store appends the canonical bytes the record writes itself; the entry's JSON object is built only if read.
