@@ -9,7 +9,7 @@ using Npgsql;
 namespace MakerChecker.Cli.Commands;
 
 /// <summary>
-/// Verifies a partitioned log read-only (docs/audit-format.md section 7): the signed index under the pinned key; every
+/// Verifies a partitioned log read-only (docs/audit-format.md section 10): the signed index under the pinned key; every
 /// chain it lists is there and none it does not list; each chain's hash chain; each chain extends the checkpoint the index
 /// lists for it (size and root); and each chain's own checkpoint history under the chain's key.
 /// </summary>

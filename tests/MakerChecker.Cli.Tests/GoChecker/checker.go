@@ -170,7 +170,7 @@ func consistency(oldFile, outputFile string, verifier note.Verifier) (string, er
 	return fmt.Sprintf("size %d extends size %d of %s", latest.size, old.size, old.origin), nil
 }
 
-// index checks a makerchecker-partition-index/v1 note (docs/audit-format.md section 7) with note.Open: the format line,
+// index checks a makerchecker-partition-index/v1 note (docs/audit-format.md section 10) with note.Open: the format line,
 // the origin (the key's name), the count, then one "CHAIN SIZE ROOT" line per chain, names in strictly increasing order.
 func index(file string, verifier note.Verifier) (string, error) {
 	data, err := os.ReadFile(file)
