@@ -76,7 +76,8 @@ internal static class PartitionedVerification
         }
 
         var line = verdict.IsValid
-            ? $"verified: {layout.Display}: {N(verdict.CheckpointCount)} chains, {N(verdict.EventCount)} events; every chain verifies, is in the signed index " +
+            ? $"verified: {layout.Display}: {N(verdict.CheckpointCount)} chains, {N(verdict.EventCount)} events; " +
+                "every chain verifies, is in the signed index " +
                 $"(key {key.Name}+{key.KeyId:x8}, pinned) and extends its entry"
             : $"FAILED: {layout.Display}: {verdict.ReasonCode}: {verdict.Reason}";
         await output.WriteLineAsync(line.AsMemory(), ct).ConfigureAwait(false);
@@ -150,7 +151,8 @@ internal static class PartitionedVerification
         if (extra.Count > 0)
         {
             return (Fail(AuditReasonCodes.PartitionNotIndexed, $"chain{Plural(extra.Count)} {string.Join(", ", extra)} " +
-                $"{(extra.Count == 1 ? "is" : "are")} in {layout.Display} but not in the signed index, which lists {string.Join(", ", listed.Order())}"), lines);
+                $"{(extra.Count == 1 ? "is" : "are")} in {layout.Display} but not in the signed index, " +
+                $"which lists {string.Join(", ", listed.Order())}"), lines);
         }
 
         long events = 0;
