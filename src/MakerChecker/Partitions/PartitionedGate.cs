@@ -209,7 +209,8 @@ public sealed class PartitionedGate : IAsyncDisposable
 
     /// <summary>
     /// Registers (or changes, for example suspends) a principal on every chain, in chain order, after validating it against
-    /// the first chain's principals in force. Once this returns, every chain decides with it.
+    /// the first chain's principals in force. Once this returns, every chain decides with it. If a chain's log cannot record
+    /// it (the call throws), the chains before it have: call again, recording the same definition twice is harmless.
     /// </summary>
     /// <param name="principal">The principal.</param>
     /// <param name="cancellationToken">Cancels waiting.</param>

@@ -23,14 +23,7 @@ public class PartitionedGateProperties
         Prop.ForAll(GateScenario.Arbitrary, s =>
         {
             var t = s.Run(partitions: 2 + (s.Seed % 3));
-            var alone = s.Run();
-            var sameResults = t.Results.Select(r => (r.Op, r.Result.ReasonCode)).SequenceEqual(alone.Results.Select(r => (r.Op, r.Result.ReasonCode)))
-                && t.Runs.Select(r => (r.Kind, r.PrincipalId, r.Skill, r.Payload)).SequenceEqual(alone.Runs.Select(r => (r.Kind, r.PrincipalId, r.Skill, r.Payload)));
-            var invariants = GateProperties.No_gated_action_runs_without_enough_distinct_eligible_active_approvers_holds(s, t)
-                && GateProperties.A_forbidden_skill_is_never_allowed_and_a_grant_never_authorises_another_version_holds(s, t)
-                && GateProperties.An_approval_never_authorises_another_payload_a_second_run_or_a_run_after_expiry_holds(s, t)
-                && GateProperties.Agents_never_sign_unless_allowed_and_inactive_principals_never_act_or_sign_holds(s, t)
-                && GateProperties.Rate_limits_are_never_exceeded_holds(s, t);
+            var (sameResults, invariants) = GateProperties.AsOneGate(s, t);
             return (sameResults && invariants && Routed(t)).Label($"same results as one gate: {sameResults}; invariants: {invariants}");
         });
 

@@ -52,17 +52,27 @@ public class GateProperties
         Prop.ForAll(GateScenario.Arbitrary, s =>
         {
             var t = s.Run(instances: 2 + (s.Seed % 2));
-            var alone = s.Run();
-            var sameResults = t.Results.Select(r => (r.Op, r.Result.ReasonCode)).SequenceEqual(alone.Results.Select(r => (r.Op, r.Result.ReasonCode)))
-                && t.Runs.Select(r => (r.Kind, r.PrincipalId, r.Skill, r.Payload)).SequenceEqual(alone.Runs.Select(r => (r.Kind, r.PrincipalId, r.Skill, r.Payload)));
-            return (sameResults
-                && No_gated_action_runs_without_enough_distinct_eligible_active_approvers_holds(s, t)
-                && A_forbidden_skill_is_never_allowed_and_a_grant_never_authorises_another_version_holds(s, t)
-                && An_approval_never_authorises_another_payload_a_second_run_or_a_run_after_expiry_holds(s, t)
-                && Agents_never_sign_unless_allowed_and_inactive_principals_never_act_or_sign_holds(s, t)
-                && Rate_limits_are_never_exceeded_holds(s, t)).Label($"same results as one gate: {sameResults}")
+            var (sameResults, invariants) = AsOneGate(s, t);
+            return (sameResults && invariants).Label($"same results as one gate: {sameResults}")
                 .And(Every_state_change_has_exactly_one_event_and_replay_rebuilds_the_same_requests_holds(s, t));
         });
+
+    /// <summary>
+    /// Whether every operation of trace <paramref name="t"/> got the result one gate alone gives it (and the same actions ran),
+    /// and whether every invariant above holds on <paramref name="t"/>.
+    /// </summary>
+    internal static (bool SameResults, bool Invariants) AsOneGate(GateScenario s, Trace t)
+    {
+        var alone = s.Run();
+        var sameResults = t.Results.Select(r => (r.Op, r.Result.ReasonCode)).SequenceEqual(alone.Results.Select(r => (r.Op, r.Result.ReasonCode)))
+            && t.Runs.Select(r => (r.Kind, r.PrincipalId, r.Skill, r.Payload)).SequenceEqual(alone.Runs.Select(r => (r.Kind, r.PrincipalId, r.Skill, r.Payload)));
+        var invariants = No_gated_action_runs_without_enough_distinct_eligible_active_approvers_holds(s, t)
+            && A_forbidden_skill_is_never_allowed_and_a_grant_never_authorises_another_version_holds(s, t)
+            && An_approval_never_authorises_another_payload_a_second_run_or_a_run_after_expiry_holds(s, t)
+            && Agents_never_sign_unless_allowed_and_inactive_principals_never_act_or_sign_holds(s, t)
+            && Rate_limits_are_never_exceeded_holds(s, t);
+        return (sameResults, invariants);
+    }
 
     /// <summary>
     /// The generator must exercise the paths the properties are about: sign-offs, executions and refusals happen.
