@@ -99,8 +99,21 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
 
         public override IReadOnlyList<string> Migrations { get; } = [PostgreSqlSchema.Version1];
 
-        public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
-            await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException) when (dataSource is NpgsqlMultiHostDataSource hosts)
+            {
+                // With several hosts, Npgsql remembers each one's role (primary, standby, offline) for Host Recheck Seconds
+                // (10 s by default), so a standby promoted meanwhile would be passed over as a standby until then. Forget
+                // the roles and ask every host again, once: after a failover the store writes to the new primary at once.
+                hosts.ClearDatabaseStates();
+                return await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
 
         public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
         {

@@ -40,13 +40,13 @@ internal sealed class DbAuditLog : IAsyncDisposable
         ["seq", "id", "occurred_at", "actor_id", "event_type", "entity_type", "entity_id", "run_id", "row", "hash"];
 
     private readonly DbDialect _dialect;
-    private readonly DbConnection? _writer; // null when opened read-only
+    private readonly DbWriterConnection? _writer; // null when opened read-only
     private readonly AuditGroupCommit? _queue;
 
     private DbAuditLog(DbDialect dialect, DbConnection writer, string instanceId, TimeProvider time, Func<Guid> newId, int maxGroup)
     {
         _dialect = dialect;
-        _writer = writer;
+        _writer = new DbWriterConnection(dialect, writer);
         InstanceId = instanceId;
         _queue = new AuditGroupCommit(instanceId, time, newId, maxGroup, dialect.What, CommitAsync);
     }
@@ -190,10 +190,11 @@ internal sealed class DbAuditLog : IAsyncDisposable
     /// One group: lock, read the head inside the transaction, chain onto it, insert, commit. A conditional append is
     /// checked against that head (as moved by the group's earlier appends), so it holds under the same lock as its insert.
     /// </summary>
-    private async Task CommitAsync(AuditGroupChain chain, CancellationToken cancellationToken)
+    private Task CommitAsync(AuditGroupChain chain, CancellationToken cancellationToken) =>
+        _writer!.WriteAsync((writer, tx) => InsertOnHeadAsync(writer, tx, chain, cancellationToken), cancellationToken);
+
+    private async Task InsertOnHeadAsync(DbConnection writer, DbTransaction tx, AuditGroupChain chain, CancellationToken cancellationToken)
     {
-        var writer = _writer!;
-        await using var tx = await _dialect.BeginWriteAsync(writer, cancellationToken).ConfigureAwait(false);
         long lastSeq;
         string headHex;
         await using (var head = Command(writer, tx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
@@ -209,7 +210,6 @@ internal sealed class DbAuditLog : IAsyncDisposable
         }
 
         await InsertAsync(writer, tx, chain(lastSeq, headHex), cancellationToken).ConfigureAwait(false);
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task InsertAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
@@ -274,33 +274,31 @@ internal sealed class DbAuditLog : IAsyncDisposable
     private async IAsyncEnumerable<AuditEvent> QueryAsync(string sql, object[] args, [EnumeratorCancellation] CancellationToken cancellationToken,
         int closingOffset = int.MaxValue)
     {
-        await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, null, sql);
-        for (var i = 0; i < args.Length; i++)
-        {
-            AddParameter(command, i >= closingOffset ? $"c{i - closingOffset}" : ((char)('a' + i)).ToString(), args[i]);
-        }
-
         // One statement is one snapshot: appends committed while this read runs are not part of it.
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        using var rows = new AuditRowReader();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using var read = await DbRead.StartAsync(_dialect, sql, command =>
         {
-            var seq = reader.GetInt64(0);
-            yield return SqlEventRow.Read(rows, reader.GetFieldValue<byte[]>(1), seq, _dialect.What);
+            for (var i = 0; i < args.Length; i++)
+            {
+                AddParameter(command, i >= closingOffset ? $"c{i - closingOffset}" : ((char)('a' + i)).ToString(), args[i]);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        using var rows = new AuditRowReader();
+        while (await read.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var seq = read.Seq;
+            yield return SqlEventRow.Read(rows, read.Row, seq, _dialect.What);
         }
     }
 
     /// <summary>Every stored row as kept, in seq order, from one snapshot: the events <see cref="ReadAsync"/> from seq 1 yields.</summary>
     public async IAsyncEnumerable<StoredRow> ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, null, $"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq");
-        AddParameter(command, "a", 1L); // as ReadAsync(1) selects, so that both read exactly the same rows
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        await using var read = await DbRead.StartAsync(_dialect, $"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq",
+            command => AddParameter(command, "a", 1L), // as ReadAsync(1) selects, so that both read exactly the same rows
+            cancellationToken).ConfigureAwait(false);
+        while (await read.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return new StoredRow(reader.GetFieldValue<byte[]>(1), reader.GetInt64(0));
+            yield return new StoredRow(read.Row, read.Seq);
         }
     }
 

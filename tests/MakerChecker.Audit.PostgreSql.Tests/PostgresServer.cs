@@ -80,12 +80,12 @@ public sealed class PostgresServer : IAsyncLifetime
         }
     }
 
-    private static string? FindBinaries() => Directory.Exists("/usr/lib/postgresql")
+    internal static string? FindBinaries() => Directory.Exists("/usr/lib/postgresql")
         ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
             .Where(b => File.Exists(Path.Combine(b, "initdb")) && File.Exists(Path.Combine(b, "pg_ctl"))).Order().LastOrDefault()
         : null;
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -96,7 +96,7 @@ public sealed class PostgresServer : IAsyncLifetime
 
     private static async Task RunAsync(string program, string a, string b, bool asPostgres) => await RunAsync(program, [a, b], asPostgres);
 
-    private static async Task RunAsync(string program, string[] args, bool asPostgres)
+    internal static async Task RunAsync(string program, string[] args, bool asPostgres)
     {
         // PostgreSQL refuses to run as root.
         var asOther = asPostgres && Environment.UserName == "root";

@@ -21,7 +21,9 @@ public delegate IReadOnlyList<AuditRow> AuditGroupChain(long lastSeq, string hea
 /// </summary>
 /// <remarks>
 /// A transaction that fails fails only its own group, with <see cref="AuditStoreException"/>: the database rolled it
-/// back, so the chain is as it was, and the next group starts from the head it reads then. This is how the SQLite and
+/// back, so the chain is as it was, and the next group starts from the head it reads then. A COMMIT whose answer never
+/// came (the connection died while it ran) is the exception: the group may be in the log, so the store's exception must
+/// say that the outcome is not known, and the caller reads the log back to find out. This is how the SQLite and
 /// PostgreSQL stores append; a store of your own that keeps the same row (<see cref="AuditRow"/>) passes the same
 /// conformance suite (MakerChecker.Audit.Testing).
 /// </remarks>
@@ -39,7 +41,8 @@ public sealed class AuditGroupCommit : IAsyncDisposable
     /// <param name="storeName">Names the store in error messages, for example <c>SQLite 'audit.db'</c>.</param>
     /// <param name="commitAsync">
     /// Runs one transaction: lock the log, read the head (last seq and hash), call the chain function with it, insert
-    /// the rows it returns, commit. Throwing fails the group's appends; nothing of the group may then be in the log.
+    /// the rows it returns, commit. Throwing fails the group's appends. Throw only when nothing of the group is in the
+    /// log, or, when that is not known (COMMIT sent, no answer), with an <see cref="AuditStoreException"/> that says so.
     /// </param>
     public AuditGroupCommit(string instanceId, TimeProvider timeProvider, Func<Guid> idGenerator, int maxGroupSize, string storeName,
         Func<AuditGroupChain, CancellationToken, Task> commitAsync)
