@@ -24,7 +24,8 @@ public class PartitionedGateProperties
         {
             var t = s.Run(partitions: 2 + (s.Seed % 3));
             var (sameResults, invariants) = GateProperties.AsOneGate(s, t);
-            return (sameResults && invariants && Routed(t)).Label($"same results as one gate: {sameResults}; invariants: {invariants}");
+            var routed = Routed(t);
+            return (sameResults && invariants && routed).Label($"same results as one gate: {sameResults}; invariants: {invariants}; routed: {routed}");
         });
 
     /// <summary>
