@@ -23,5 +23,11 @@ if (args is ["audit-peak-memory", ..] or ["audit-verify-one", ..])
     return await PeakMemoryProbe.RunAsync(args);
 }
 
+// "gate-startup write|measure …" measures gate start-up over a long history (GateStartupProbe).
+if (args is ["gate-startup", ..])
+{
+    return await MakerChecker.Benchmarks.Startup.GateStartupProbe.RunAsync(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

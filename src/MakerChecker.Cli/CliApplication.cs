@@ -46,6 +46,7 @@ internal static class CliApplication
         root.Subcommands.Add(PolicyCommands.Create(output, error));
         var audit = AuditCommands.Create(output, error);
         foreach (var command in ReceiptCommands.Create(output)) audit.Subcommands.Add(command);
+        audit.Subcommands.Add(CheckSnapshotsCommand.Create(output, error));
         root.Subcommands.Add(audit);
         root.Subcommands.Add(KeygenCommand.Create(output, error));
         root.Subcommands.Add(ReviewCommands.Create(output));

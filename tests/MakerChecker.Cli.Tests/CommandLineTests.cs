@@ -66,7 +66,7 @@ public sealed class CommandLineTests
 
         Assert.Equal(2, exit);
         Assert.Equal(
-            "error: 'zzzzzzzz' is not a makerchecker audit command; the commands are verify, export, receipt, checkpoint, latest-checkpoint, vkey, verify-receipt, consistency. " +
+            "error: 'zzzzzzzz' is not a makerchecker audit command; the commands are verify, export, receipt, checkpoint, latest-checkpoint, vkey, verify-receipt, consistency, check-snapshots. " +
             "Run 'makerchecker --help' for usage.",
             error.TrimEnd('\r', '\n'));
     }

@@ -183,7 +183,7 @@ internal static class CanonicalFastPath
     }
 
     /// <summary><c>\u00xx</c> with lowercase hex, for a control character that has no short form.</summary>
-    private static bool IsCanonicalUnicodeEscape(ReadOnlySpan<byte> hex)
+    internal static bool IsCanonicalUnicodeEscape(ReadOnlySpan<byte> hex)
     {
         if (hex[0] != '0' || hex[1] != '0' || hex[2] is not ((byte)'0' or (byte)'1') || !IsLowerHexDigit(hex[3]))
         {

@@ -6,7 +6,8 @@ internal static class Utf16KeyOrder
     /// <summary>Compares two keys given as valid UTF-8 (escapes already resolved).</summary>
     public static int Compare(ReadOnlySpan<byte> x, ReadOnlySpan<byte> y)
     {
-        var i = x.CommonPrefixLength(y);
+        // Keys in one object mostly differ in their first byte: then there is no common prefix to look for.
+        var i = x.Length != 0 && y.Length != 0 && x[0] != y[0] ? 0 : x.CommonPrefixLength(y);
         if (i == x.Length || i == y.Length)
         {
             return x.Length.CompareTo(y.Length);

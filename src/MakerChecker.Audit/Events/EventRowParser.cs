@@ -22,7 +22,7 @@ internal struct ParsedRow
 /// Reads one snake_case event row (a bundle element or a line of the file store) strictly, canonicalizes its
 /// hashed fields and recomputes its hash. Not thread-safe: one instance per thread.
 /// </summary>
-internal sealed class EventRowParser : IDisposable
+internal sealed partial class EventRowParser : IDisposable
 {
     private const int FieldCount = 11;
     private static readonly byte[][] FieldNames =
@@ -92,8 +92,44 @@ internal sealed class EventRowParser : IDisposable
     {
         _writer.Output.Clear();
         _rowIsValidUtf8 = System.Text.Unicode.Utf8.IsValid(row);
-        _writer.CopiesCanonicalTokens = _rowIsValidUtf8;
         var result = default(ParsedRow);
+        if (!UsesRecognizer || !_rowIsValidUtf8 || !TryRecognize(row, ref result))
+        {
+            // Not the exact layout our exporters and upstream's write: the reader path decides, exactly as it would alone.
+            _writer.Output.Clear();
+            result = default;
+            ReadRow(row, ref result);
+        }
+
+        fields = new EventFields
+        {
+            Id = Canonical(row, Id), OccurredAt = Canonical(row, OccurredAtField), Actor = Canonical(row, Actor),
+            EventType = Canonical(row, EventType), EntityType = Canonical(row, EntityType),
+            EntityId = Canonical(row, EntityId), RunId = Canonical(row, RunId), Payload = Canonical(row, Payload),
+            PrevHash = Canonical(row, PrevHash),
+        };
+        result.ComputedHash = AuditEventHasher.Compute(fields, _scratch, _sha);
+        if (fields.EventType.SequenceEqual("\"audit.genesis\""u8))
+        {
+            result.IsGenesis = true;
+            result.GenesisInstanceId = GenesisInstanceId(fields.Payload);
+        }
+
+        if (_expectedRunId is not null && fields.RunId[0] == '"')
+        {
+            result.RunId = DecodeRunId(fields.RunId);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The reader path: reads any row strictly with <c>Utf8JsonReader</c>, refusing with a reason code what the audit
+    /// format or I-JSON forbids, and records each hashed field's canonical JSON (see <see cref="ReadCanonical"/>).
+    /// </summary>
+    private void ReadRow(ReadOnlySpan<byte> row, ref ParsedRow result)
+    {
+        _writer.CopiesCanonicalTokens = _rowIsValidUtf8;
         var seen = 0;
         var reader = new Utf8JsonReader(row, new JsonReaderOptions { MaxDepth = 64 });
         try
@@ -133,22 +169,6 @@ internal sealed class EventRowParser : IDisposable
             var missing = System.Numerics.BitOperations.TrailingZeroCount(~seen); // not a lambda: it would allocate on every row
             throw Malformed($"an event row has no \"{System.Text.Encoding.UTF8.GetString(FieldNames[missing])}\" field");
         }
-
-        fields = new EventFields
-        {
-            Id = Canonical(row, Id), OccurredAt = Canonical(row, OccurredAtField), Actor = Canonical(row, Actor),
-            EventType = Canonical(row, EventType), EntityType = Canonical(row, EntityType),
-            EntityId = Canonical(row, EntityId), RunId = Canonical(row, RunId), Payload = Canonical(row, Payload),
-            PrevHash = Canonical(row, PrevHash),
-        };
-        result.ComputedHash = AuditEventHasher.Compute(fields, _scratch, _sha);
-        if (fields.EventType.SequenceEqual("\"audit.genesis\""u8))
-        {
-            result.IsGenesis = true;
-            result.GenesisInstanceId = GenesisInstanceId(fields.Payload);
-        }
-
-        return result;
     }
 
     private void ReadField(ref Utf8JsonReader reader, ReadOnlySpan<byte> row, int field, ref ParsedRow result)
@@ -209,11 +229,6 @@ internal sealed class EventRowParser : IDisposable
                 }
 
                 ReadCanonical(ref reader, row, field);
-                if (field == RunId && _expectedRunId is not null && reader.TokenType == JsonTokenType.String)
-                {
-                    result.RunId = DecodeRunId(Canonical(row, RunId));
-                }
-
                 break;
         }
     }
@@ -266,15 +281,26 @@ internal sealed class EventRowParser : IDisposable
         : JsonSerializer.Deserialize<string>(canonical);
 
     /// <summary>The field the key names, trying first the one after <paramref name="previous"/>: rows are written in field order.</summary>
-    private static int FieldIndex(ref Utf8JsonReader reader, int previous)
+    private int FieldIndex(ref Utf8JsonReader reader, int previous)
     {
-        for (var i = 1; i <= FieldCount; i++)
+        try
         {
-            var candidate = (previous + i) % FieldCount;
-            if (reader.ValueTextEquals(FieldNames[candidate]))
+            for (var i = 1; i <= FieldCount; i++)
             {
-                return candidate;
+                var candidate = (previous + i) % FieldCount;
+                if (reader.ValueTextEquals(FieldNames[candidate]))
+                {
+                    return candidate;
+                }
             }
+        }
+        catch (InvalidOperationException)
+        {
+            // The reader unescapes an escaped key to compare it, and throws on an escaped lone surrogate: refuse the
+            // key as the canonicalizer refuses such a string (and as the reference verifier, which canonicalizes first).
+            throw _rowIsValidUtf8
+                ? new CanonicalJsonException(IllFormedString, "an event row has a key with an unpaired UTF-16 surrogate, which I-JSON (RFC 7493) forbids")
+                : new CanonicalJsonException(InvalidUtf8, "an event row has a key that is not valid UTF-8");
         }
 
         throw Malformed($"an event row has an unknown field \"{KeyForMessage(ref reader)}\"");
@@ -324,6 +350,7 @@ internal sealed class EventRowParser : IDisposable
 
     public void Dispose()
     {
+        _values.Dispose();
         _writer.Dispose();
         _scratch.Dispose();
         _sha.Dispose();

@@ -61,4 +61,13 @@ public sealed class MakerCheckerOptions
     /// </summary>
     /// <value>The default value is <see cref="ReviewMonitorOptions"/> with its defaults.</value>
     public ReviewMonitorOptions? ReviewMonitoring { get; set; } = new();
+
+    /// <summary>
+    /// Gate state snapshots (see <see cref="Gates.Snapshots.GateSnapshotOptions"/>): the gate starts from the newest snapshot
+    /// the log vouches for plus the events after it. With <see cref="AuditLogPath"/> and no
+    /// <see cref="Gates.Snapshots.GateSnapshotOptions.Store"/>, snapshots are kept in the directory <c>AUDIT_LOG.snapshots</c>
+    /// beside the log (so <c>o.Snapshots = new()</c> turns them on).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no snapshots; the gate replays its whole log on start.</value>
+    public Gates.Snapshots.GateSnapshotOptions? Snapshots { get; set; }
 }

@@ -3,6 +3,7 @@ using MakerChecker.Audit.Payloads;
 using MakerChecker.Audit.Stores;
 using MakerChecker.DependencyInjection;
 using MakerChecker.Gates;
+using MakerChecker.Gates.Snapshots;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -62,8 +63,21 @@ public static class MakerCheckerServiceCollectionExtensions
             OwnsStore = options.AuditStore is null,
             ReviewMonitoring = options.ReviewMonitoring,
             PayloadStore = services.GetService<IRequestPayloadStore>(),
+            Snapshots = SnapshotsOf(options),
         };
     }
+
+    /// <summary>The snapshot options, with the directory beside the log file when none is set.</summary>
+    private static GateSnapshotOptions? SnapshotsOf(MakerCheckerOptions options) =>
+        options.Snapshots is { Store: null } snapshots && options.AuditLogPath is { } path
+            ? new GateSnapshotOptions
+            {
+                Store = new FileGateSnapshotStore(path + ".snapshots"),
+                Every = snapshots.Every,
+                OnDispose = snapshots.OnDispose,
+                CheckInBackground = snapshots.CheckInBackground,
+            }
+            : options.Snapshots;
 
     private static DeferredAuditStore? OpenLog(MakerCheckerOptions options) =>
         options.AuditLogPath is { } path

@@ -44,14 +44,24 @@ public sealed partial class ApprovalGate
             if (await SupersededAsync(policy, reviewerId, invocationId, "break_glass_review").ConfigureAwait(false) is { } superseded) return superseded;
             await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
             var now = _time.GetUtcNow();
+            string? earlier = null;
+            var runId = _state.BreakGlassRunIds.GetValueOrDefault(invocationId);
             if (!_state.BreakGlass.TryGetValue(invocationId, out var use))
             {
-                var missing = DecisionMessages.Describe(ReasonCodes.BreakGlassNotFound, reviewerId, invocationId);
-                return new GateResult(DecisionOutcome.Refused, ReasonCodes.BreakGlassNotFound, default, policy.Hash, missing);
+                // Reviewed already (a reviewed use leaves memory), or unknown.
+                if (await FindReviewedBreakGlassLockedAsync(invocationId).ConfigureAwait(false) is { Verdict: not null } reviewed)
+                {
+                    (use, earlier, runId) = reviewed;
+                }
+                else
+                {
+                    var missing = DecisionMessages.Describe(ReasonCodes.BreakGlassNotFound, reviewerId, invocationId);
+                    return new GateResult(DecisionOutcome.Refused, ReasonCodes.BreakGlassNotFound, default, policy.Hash, missing);
+                }
             }
 
             var reviewer = ResolvePrincipal(reviewerId);
-            var (code, rule, detail) = _state.BreakGlassReviews.TryGetValue(invocationId, out var earlier)
+            var (code, rule, detail) = earlier is not null
                 ? (ReasonCodes.BreakGlassAlreadyReviewed, default, earlier)
                 : verdict == BreakGlassVerdict.Escalated && string.IsNullOrWhiteSpace(reason)
                     ? (ReasonCodes.ReasonRequired, default(SourceLocation), (string?)null)
@@ -60,7 +70,7 @@ public sealed partial class ApprovalGate
             {
                 var refusal = AuditPayloads.Refused(
                     policy.Hash, reviewer, reviewerId, use.Skill, code, rule, AuditEventWriter.InvocationEntity, invocationId, use.PayloadDigest, now,
-                    "break_glass_review").InRun(_state.BreakGlassRunIds.GetValueOrDefault(invocationId));
+                    "break_glass_review").InRun(runId);
                 if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
                 _telemetry.Decision(DecisionOutcome.Refused, code);
                 Log.DecisionRefused(_logger, reviewerId, use.Skill, code, rule, "break_glass_review");
@@ -73,12 +83,12 @@ public sealed partial class ApprovalGate
             var name = verdict == BreakGlassVerdict.Escalated ? BreakGlassReviewed.Escalated : BreakGlassReviewed.Accepted;
             var trimmed = string.IsNullOrWhiteSpace(reason) ? null : reason;
             var entry = AuditPayloads.BreakGlassReviewed(policy.Hash, reviewer!, invocationId, use.PrincipalId, use.Skill, name, trimmed, rule, now)
-                .InRun(_state.BreakGlassRunIds.GetValueOrDefault(invocationId));
+                .InRun(runId);
             if (await AppendOnHeadAsync(entry).ConfigureAwait(false) is null) return null;
             _telemetry.Decision(DecisionOutcome.Allowed, ReasonCodes.BreakGlassReviewed);
             Log.BreakGlassReviewed(_logger, reviewerId, invocationId, use.Skill, name);
-            var reviewed = DecisionMessages.Describe(ReasonCodes.BreakGlassReviewed, reviewerId, invocationId, name);
-            return new GateResult(DecisionOutcome.Allowed, ReasonCodes.BreakGlassReviewed, rule, policy.Hash, reviewed);
+            var accepted = DecisionMessages.Describe(ReasonCodes.BreakGlassReviewed, reviewerId, invocationId, name);
+            return new GateResult(DecisionOutcome.Allowed, ReasonCodes.BreakGlassReviewed, rule, policy.Hash, accepted);
         }, cancellationToken).ConfigureAwait(false);
     }
 

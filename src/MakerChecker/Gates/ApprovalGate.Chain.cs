@@ -60,7 +60,9 @@ public sealed partial class ApprovalGate
             _attempts = 0;
             while (true)
             {
-                if (await attempt().ConfigureAwait(false) is { } decided) return decided;
+                if (await attempt().ConfigureAwait(false) is not { } decided) continue;
+                await SnapshotIfDueLockedAsync().ConfigureAwait(false);
+                return decided;
             }
         }
         finally
@@ -145,12 +147,15 @@ public sealed partial class ApprovalGate
         return applied;
     }
 
-    /// <summary>Finds a request, catching up once when the gate does not know it (it may have been opened on another instance).</summary>
+    /// <summary>
+    /// Finds a request, catching up once when the gate does not hold it open (it may have been opened on another
+    /// instance), then reading a closed one back from the log.
+    /// </summary>
     private async ValueTask<RequestState?> FindRequestLockedAsync(string requestId)
     {
         if (_state.Requests.TryGetValue(requestId, out var request)) return request;
         await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
-        return _state.Requests.TryGetValue(requestId, out request) ? request : null;
+        return await FindRequestAsync(requestId, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>

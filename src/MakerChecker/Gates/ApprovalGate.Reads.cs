@@ -10,17 +10,20 @@ namespace MakerChecker.Gates;
 public sealed partial class ApprovalGate
 {
     /// <summary>
-    /// Finds a request. Reads only what the gate has applied: call <see cref="InitializeAsync"/> first after a restart, and
-    /// <see cref="RefreshAsync"/> first to see what other gates over the same log did since this gate's last decision.
+    /// Finds a request the gate holds in memory: an open one, or one of the last 1,024 closed while it ran. Reads only what
+    /// the gate has applied: call <see cref="InitializeAsync"/> first after a restart, and <see cref="RefreshAsync"/> first to
+    /// see what other gates over the same log did since this gate's last decision. Closed requests are not kept in memory
+    /// (so that the gate's size does not grow with the history): <see cref="GetRequestAsync"/> finds any request, reading
+    /// a closed one back from the log.
     /// </summary>
     /// <param name="requestId">The request's id.</param>
-    /// <returns>A snapshot of the request, or <see langword="null"/> when there is none.</returns>
+    /// <returns>A snapshot of the request, or <see langword="null"/> when the gate holds none (use <see cref="GetRequestAsync"/> for older closed ones).</returns>
     /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
     public ApprovalRequest? GetRequest(string requestId)
     {
         ArgumentNullException.ThrowIfNull(requestId);
         ThrowIfNotInitialized(nameof(GetRequest));
-        return _state.Requests.TryGetValue(requestId, out var r) ? r.Snapshot(_time.GetUtcNow()) : null;
+        return FindRequestInMemory(requestId)?.Snapshot(_time.GetUtcNow());
     }
 
     /// <summary>
@@ -98,7 +101,7 @@ public sealed partial class ApprovalGate
         ArgumentNullException.ThrowIfNull(requestId);
         ArgumentNullException.ThrowIfNull(reviewerId);
         ThrowIfNotInitialized(nameof(CheckSigner));
-        if (!_state.Requests.TryGetValue(requestId, out var request)) return ReasonCodes.RequestNotFound;
+        if (FindRequestInMemory(requestId) is not { } request) return ReasonCodes.RequestNotFound;
         var policy = _policy;
         var principals = Principals(policy);
         return RequestRules.SignerBar(policy, principals, request, reviewerId, principals.Find(reviewerId), _time.GetUtcNow());
@@ -115,18 +118,21 @@ public sealed partial class ApprovalGate
     {
         ArgumentNullException.ThrowIfNull(requestId);
         ThrowIfNotInitialized(nameof(GetGateInForce));
-        if (!_state.Requests.TryGetValue(requestId, out var request)) return null;
+        if (FindRequestInMemory(requestId) is not { } request) return null;
         var policy = _policy;
         return RequestRules.GateInForce(policy, Principals(policy), request);
     }
 
-    /// <summary>How many requests the gate knows in each status now (expired ones as <see cref="ApprovalStatus.Expired"/>).</summary>
+    /// <summary>
+    /// How many requests the gate knows in each status now (expired ones as <see cref="ApprovalStatus.Expired"/>): the open
+    /// ones it holds and a count of the closed ones.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
     public IReadOnlyDictionary<ApprovalStatus, int> CountRequests()
     {
         ThrowIfNotInitialized(nameof(CountRequests));
         var now = _time.GetUtcNow();
-        var counts = new Dictionary<ApprovalStatus, int>();
+        var counts = new Dictionary<ApprovalStatus, int>(_state.ClosedCounts);
         foreach (var r in _state.Requests.Values)
         {
             var status = r.IsOpen && r.IsExpiredAt(now) ? ApprovalStatus.Expired : r.Status;
@@ -145,7 +151,6 @@ public sealed partial class ApprovalGate
     {
         ThrowIfNotInitialized(nameof(GetBreakGlassForReview));
         return [.. _state.BreakGlass.Values
-            .Where(b => !_state.BreakGlassReviews.ContainsKey(b.InvocationId))
             .OrderBy(b => b.InvokedAt)
             .ThenBy(b => b.InvocationId, StringComparer.Ordinal)];
     }

@@ -136,7 +136,11 @@ public sealed partial class ApprovalGate
     private async ValueTask<(bool Answered, Decided? Decision)> ReplayAsync(
         CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string key, string digest, DateTimeOffset now)
     {
-        if (!_state.IdempotentCalls.TryGetValue((principalId, key), out var first)) return (false, null);
+        // A key is remembered for a day after its first call (GateProjection.IdempotencyRetention); later, the call is a new one.
+        if (!_state.IdempotentCalls.TryGetValue((principalId, key), out var first) || first.At <= now - GateProjection.IdempotencyRetention)
+        {
+            return (false, null);
+        }
         if (first.Skill != skill || first.PayloadDigest != digest)
         {
             var message = DecisionMessages.Describe(ReasonCodes.IdempotencyKeyReused, principalId, first.EntityId, key);
@@ -146,7 +150,7 @@ public sealed partial class ApprovalGate
             return (true, reused);
         }
 
-        if (first.EntityType == AuditEventWriter.RequestEntity && _state.Requests.TryGetValue(first.EntityId, out var request))
+        if (first.EntityType == AuditEventWriter.RequestEntity && await FindRequestLockedAsync(first.EntityId).ConfigureAwait(false) is { } request)
         {
             var snapshot = request.Snapshot(now);
             var status = snapshot.Status.ToString().ToLowerInvariant();

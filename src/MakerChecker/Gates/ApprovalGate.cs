@@ -6,6 +6,7 @@ using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing.Events;
 using MakerChecker.Auditing;
 using MakerChecker.Decisions;
+using MakerChecker.Gates.Snapshots;
 using MakerChecker.Policy;
 using MakerChecker.Policy.Diagnostics;
 using MakerChecker.Policy.Model;
@@ -144,8 +145,9 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     public CompiledPolicy Policy => _policy;
 
     /// <summary>
-    /// Rebuilds the gate's state by replaying the audit log and records <c>policy.activated</c> when the policy in force
-    /// is not the last one the log saw. Called on first use; calling it again does nothing.
+    /// Rebuilds the gate's state by replaying the audit log (from the newest usable snapshot when <see cref="Snapshots"/>
+    /// has a store) and records <c>policy.activated</c> when the policy in force is not the last one the log saw. Called on
+    /// first use; calling it again does nothing.
     /// </summary>
     /// <param name="cancellationToken">Stops the replay.</param>
     /// <exception cref="PolicyChangeNotApprovedException">
@@ -163,8 +165,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                _state.Clear();
-                count = await CatchUpLockedAsync(cancellationToken).ConfigureAwait(false);
+                count = await StartLockedAsync(cancellationToken).ConfigureAwait(false);
                 _attempts = 0;
                 var policy = _policy;
                 // The instance that starts last puts its policy in force; a lost race reads the winner's event and tries again.
@@ -177,12 +178,15 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                         Log.PolicyActivated(_logger, policy.Name, policy.Hash);
                     }
                 }
+                // A long replay is not repeated on the next start.
+                await SnapshotIfDueLockedAsync().ConfigureAwait(false);
             }
             finally
             {
                 _decisions.Release();
             }
             _initialized = true;
+            StartBackgroundCheck();
             var open = CountOpenRequests();
             Log.Rebuilt(_logger, count, open);
         }
@@ -395,9 +399,13 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         return decided.Result;
     }
 
-    /// <summary>Releases the gate's meter. The audit store is disposed only when the gate created it (through <c>AuditStoreFactory</c>).</summary>
+    /// <summary>
+    /// Writes a last snapshot (with <see cref="GateSnapshotOptions.OnDispose"/>) and releases the gate's meter. The audit
+    /// store is disposed only when the gate created it (through <c>AuditStoreFactory</c>).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        await DisposeSnapshotsAsync().ConfigureAwait(false);
         _telemetry.Dispose();
         _initialization.Dispose();
         _decisions.Dispose();

@@ -11,31 +11,56 @@ namespace MakerChecker.Gates;
 
 /// <summary>
 /// Everything the gate remembers, as a projection of the audit log (event sourcing). The live path appends an event
-/// and then applies the stored event here; start-up replays the whole log through the same <see cref="Apply"/>, so
-/// the state after a restart is the state before it.
+/// and then applies the stored event here; start-up replays the log through the same <see cref="Apply"/> (from genesis,
+/// or from a snapshot of this state, see <see cref="Snapshots.GateSnapshot"/>), so the state after a restart is the state
+/// before it. It holds only what decisions need, so that its size does not grow with the history: open requests (closed
+/// ones are read back from the log when asked for), invocations owed an outcome, limit windows (a day), idempotency keys
+/// for <see cref="IdempotencyRetention"/>, break-glass uses awaiting review, and registered principals.
 /// </summary>
 internal sealed class GateProjection
 {
+    /// <summary>
+    /// How long a retry with an idempotency key is answered from the first call: a day after the first call, the key is
+    /// forgotten and a call with it is a new call. The same for every gate, so that a replay from genesis and a start from
+    /// a snapshot remember the same keys.
+    /// </summary>
+    public static readonly TimeSpan IdempotencyRetention = TimeSpan.FromDays(1);
+
+    /// <summary>How often (in events) replay drops idempotency keys past their retention from memory.</summary>
+    private const int PruneEvery = 1024;
+
+    /// <summary>The requests still open (pending, approved, executing): a closed one leaves memory and is read back from the log.</summary>
     public ConcurrentDictionary<string, RequestState> Requests { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How many of the most recently closed requests <see cref="RecentlyClosed"/> keeps.</summary>
+    public const int RecentlyClosedCapacity = 1024;
+
+    /// <summary>
+    /// The last <see cref="RecentlyClosedCapacity"/> requests closed while this projection applied the log, for the gate's
+    /// synchronous reads only (decisions read a closed request back from the log). Not part of a snapshot.
+    /// </summary>
+    public ConcurrentDictionary<string, RequestState> RecentlyClosed { get; } = new(StringComparer.Ordinal);
+
+    private readonly ConcurrentQueue<string> _closedOrder = new();
+
+    /// <summary>How many requests closed in each status (rejected, executed, failed, expired): what <c>CountRequests</c> adds to the open ones.</summary>
+    public ConcurrentDictionary<ApprovalStatus, int> ClosedCounts { get; } = new();
 
     /// <summary>Principals registered at run time; they take precedence over the policy's.</summary>
     public ConcurrentDictionary<string, PrincipalDefinition> Principals { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Every break-glass use in the log, by invocation id.</summary>
+    /// <summary>The break-glass uses awaiting review, by invocation id; a reviewed one leaves memory (it is read back from the log).</summary>
     public ConcurrentDictionary<string, BreakGlassRecord> BreakGlass { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The verdict (<c>accepted</c> or <c>escalated</c>) of each reviewed break-glass use, by invocation id.</summary>
-    public ConcurrentDictionary<string, string> BreakGlassReviews { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>The case run id of each break-glass use that has one: its review is about the case too.</summary>
+    /// <summary>The case run id of each break-glass use awaiting review that has one: its review is about the case too.</summary>
     public ConcurrentDictionary<string, string> BreakGlassRunIds { get; } = new(StringComparer.Ordinal);
 
     public LimitLedger Limits { get; } = new();
 
-    /// <summary>Allowed invocations with no outcome yet, and every one made with an idempotency key.</summary>
+    /// <summary>Allowed invocations with no outcome yet, and those made with an idempotency key within <see cref="IdempotencyRetention"/>.</summary>
     public ConcurrentDictionary<string, InvocationState> Invocations { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The first call made with each (principal, idempotency key).</summary>
+    /// <summary>The first call made with each (principal, idempotency key), within <see cref="IdempotencyRetention"/>.</summary>
     public ConcurrentDictionary<(string PrincipalId, string Key), IdempotentCall> IdempotentCalls { get; } = new();
 
     /// <summary>The hash of the last <c>policy.activated</c> event.</summary>
@@ -47,6 +72,12 @@ internal sealed class GateProjection
     /// </summary>
     public bool ActivePolicyGoverned { get; private set; }
 
+    /// <summary>
+    /// The seq the last <c>gate.snapshot_recorded</c> applied names (0 before one): when the next snapshot is due. Not part
+    /// of a snapshot's state.
+    /// </summary>
+    public long LastSnapshotSeq { get; private set; }
+
     /// <summary>The seq of the last event applied (0 before the first): the head a compare-and-append expects.</summary>
     public long LastSeq { get; private set; }
 
@@ -55,6 +86,25 @@ internal sealed class GateProjection
 
     /// <summary>The hash of the last event applied, or <see langword="null"/> before the first.</summary>
     public string? Head => _last?.Hash;
+
+    /// <summary>
+    /// After a snapshot's state was restored (at <see cref="LastSeq"/>): takes the event it ends with, read back from the
+    /// log, as the one the next must follow, when it is that event (same seq and hash); else false, and nothing changes.
+    /// </summary>
+    public bool ResumeAt(AuditEvent e, string headHash)
+    {
+        if (_last is not null || e.Seq != LastSeq || e.Hash != headHash) return false;
+        _last = e;
+        return true;
+    }
+
+    /// <summary>Sets the seq a snapshot's state ends with (before <see cref="ResumeAt"/>).</summary>
+    public void RestoreSeq(long seq, string? activePolicyHash, bool governed)
+    {
+        LastSeq = seq;
+        ActivePolicyHash = activePolicyHash;
+        ActivePolicyGoverned = governed;
+    }
 
     /// <summary>
     /// Applies one stored event: the one after the last applied, in chain order, each exactly once. Live invocations
@@ -78,9 +128,41 @@ internal sealed class GateProjection
         // Read (and so check) the payload before the event counts as applied: a malformed event stops every later
         // catch-up at the same place instead of being stepped over by the next one.
         var changed = ApplyPayload(e, replaying, written);
+        if (changed is { IsClosed: true } && Requests.TryRemove(changed.Id, out _)) Closed(changed);
+        // An hour's slack for other writers' clocks: what is pruned is past retention for every gate's clock too.
+        if (e.Seq % PruneEvery == 0 && AuditTime.TryParse(e.OccurredAt, out var at)) PruneIdempotency(at - IdempotencyRetention - TimeSpan.FromHours(1));
         LastSeq = e.Seq;
         _last = e;
         return changed;
+    }
+
+    /// <summary>
+    /// Applies one event about a single entity, read by an entity query rather than in chain order: how a closed request is
+    /// rebuilt from the log (on a scratch projection, never the gate's own).
+    /// </summary>
+    public RequestState? ApplyDetached(AuditEvent e) => ApplyPayload(e, replaying: true, written: null);
+
+    public void CountClosed(ApprovalStatus status) => ClosedCounts.AddOrUpdate(status, 1, static (_, n) => n + 1);
+
+    private void Closed(RequestState request)
+    {
+        CountClosed(request.Status);
+        RecentlyClosed[request.Id] = request;
+        _closedOrder.Enqueue(request.Id);
+        while (_closedOrder.Count > RecentlyClosedCapacity && _closedOrder.TryDequeue(out var oldest)) RecentlyClosed.TryRemove(oldest, out _);
+    }
+
+    /// <summary>Drops idempotency keys first used at or before <paramref name="cutoff"/>, and the ended invocations kept for such keys.</summary>
+    public void PruneIdempotency(DateTimeOffset cutoff)
+    {
+        foreach (var (key, call) in IdempotentCalls)
+        {
+            if (call.At <= cutoff) IdempotentCalls.TryRemove(key, out _);
+        }
+        foreach (var (id, invocation) in Invocations)
+        {
+            if (invocation.Status != InvocationStatus.Started && invocation.At <= cutoff) Invocations.TryRemove(id, out _);
+        }
     }
 
     private RequestState? ApplyPayload(AuditEvent e, bool replaying, IAuditEventPayload? written)
@@ -92,11 +174,7 @@ internal sealed class GateProjection
                 ActivePolicyHash = activated.PolicyHash;
                 ActivePolicyGoverned = activated.Policy is { } canonical && canonical.TryGetProperty("changes", out var changes)
                     && changes.ValueKind == System.Text.Json.JsonValueKind.Object;
-                if (activated.Justification is { } why)
-                {
-                    BreakGlass[activated.PolicyHash] = new BreakGlassRecord(activated.PolicyHash, activated.ActivatedBy ?? "", PolicyChangeControl.Skill,
-                        why, "sha256:" + activated.PolicyHash, "", activated.ActivatedAt);
-                }
+                if (activated.Justification is { } why) BreakGlass[activated.PolicyHash] = PolicyBreakGlass(activated, why);
                 return WithStatus(activated.RequestId, ApprovalStatus.Executed);
 
             case AuditEventTypes.ApprovalExpired:
@@ -120,13 +198,14 @@ internal sealed class GateProjection
                 if (replaying && allowed.Counted) Limits.Record(allowed.PrincipalId, allowed.Skill, allowed.DecidedAt);
                 TrackInvocation(
                     e.EntityId, e.RunId, allowed.PrincipalId, allowed.Skill, allowed.PayloadDigest, allowed.PolicyHash, allowed.ReasonCode,
-                    allowed.IdempotencyKey);
+                    allowed.IdempotencyKey, allowed.DecidedAt);
                 return null;
 
             case AuditEventTypes.BreakGlassInvoked:
                 var glass = Payload<BreakGlassInvoked>(e, written);
                 if (replaying && glass.Counted) Limits.Record(glass.PrincipalId, glass.Skill, glass.DecidedAt);
-                TrackInvocation(glass.InvocationId, e.RunId, glass.PrincipalId, glass.Skill, glass.PayloadDigest, glass.PolicyHash, glass.ReasonCode, null);
+                TrackInvocation(
+                    glass.InvocationId, e.RunId, glass.PrincipalId, glass.Skill, glass.PayloadDigest, glass.PolicyHash, glass.ReasonCode, null, glass.DecidedAt);
                 if (e.RunId is { } glassRun) BreakGlassRunIds[glass.InvocationId] = glassRun;
                 BreakGlass[glass.InvocationId] = new BreakGlassRecord(
                     glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt);
@@ -134,7 +213,8 @@ internal sealed class GateProjection
 
             case AuditEventTypes.BreakGlassReviewed:
                 var review = Payload<BreakGlassReviewed>(e, written);
-                BreakGlassReviews[review.InvocationId] = review.Verdict;
+                BreakGlass.TryRemove(review.InvocationId, out _);
+                BreakGlassRunIds.TryRemove(review.InvocationId, out _);
                 return null;
 
             case AuditEventTypes.ApprovalRequested:
@@ -147,7 +227,7 @@ internal sealed class GateProjection
                 Requests[state.Id] = state;
                 if (opened.IdempotencyKey is { } requestKey)
                 {
-                    var call = new IdempotentCall(state.Skill, state.PayloadDigest, AuditEventWriter.RequestEntity, state.Id, opened.ReasonCode);
+                    var call = new IdempotentCall(state.Skill, state.PayloadDigest, AuditEventWriter.RequestEntity, state.Id, opened.ReasonCode, opened.RequestedAt);
                     IdempotentCalls[(state.RequesterId, requestKey)] = call;
                 }
                 return state;
@@ -189,6 +269,10 @@ internal sealed class GateProjection
             case AuditEventTypes.ActionOutcomeResolved:
                 return Resolve(Payload<ActionOutcomeResolved>(e, written));
 
+            case AuditEventTypes.GateSnapshotRecorded:
+                LastSnapshotSeq = Payload<GateSnapshotRecorded>(e, written).Seq;
+                return null;
+
             default:
                 // Refusals (decision.refused, approval.signoff_refused), outcomes of direct invocations, and other
                 // components' events change no gate state.
@@ -199,15 +283,18 @@ internal sealed class GateProjection
     public void Clear()
     {
         Requests.Clear();
+        RecentlyClosed.Clear();
+        _closedOrder.Clear();
+        ClosedCounts.Clear();
         Invocations.Clear();
         IdempotentCalls.Clear();
         Principals.Clear();
         BreakGlass.Clear();
-        BreakGlassReviews.Clear();
         BreakGlassRunIds.Clear();
         Limits.Clear();
         ActivePolicyHash = null;
         ActivePolicyGoverned = false;
+        LastSnapshotSeq = 0;
         LastSeq = 0;
         _last = null;
     }
@@ -229,12 +316,16 @@ internal sealed class GateProjection
         requestId ?? throw new AuditEventFormatException(
             e.Seq, e.EventType, "requestId", $"missing, but the event is about approval request '{e.EntityId}' and must name it");
 
+    /// <summary>The break-glass record of a policy activated under break-glass (keyed by the policy hash).</summary>
+    public static BreakGlassRecord PolicyBreakGlass(PolicyActivated activated, string justification) => new(
+        activated.PolicyHash, activated.ActivatedBy ?? "", PolicyChangeControl.Skill, justification, "sha256:" + activated.PolicyHash, "", activated.ActivatedAt);
+
     private void TrackInvocation(
-        string? id, string? runId, string principalId, string skill, string payloadDigest, string policyHash, string reasonCode, string? key)
+        string? id, string? runId, string principalId, string skill, string payloadDigest, string policyHash, string reasonCode, string? key, DateTimeOffset at)
     {
         if (id is null) return;
-        Invocations[id] = new InvocationState(id, principalId, skill, payloadDigest, policyHash, reasonCode, key) { RunId = runId };
-        if (key is not null) IdempotentCalls[(principalId, key)] = new IdempotentCall(skill, payloadDigest, AuditEventWriter.InvocationEntity, id, reasonCode);
+        Invocations[id] = new InvocationState(id, principalId, skill, payloadDigest, policyHash, reasonCode, key) { RunId = runId, At = at };
+        if (key is not null) IdempotentCalls[(principalId, key)] = new IdempotentCall(skill, payloadDigest, AuditEventWriter.InvocationEntity, id, reasonCode, at);
     }
 
     /// <summary>An invocation's outcome: kept when it has an idempotency key (its retries are answered from it), else forgotten.</summary>

@@ -21,7 +21,8 @@ internal enum InvocationStatus
 
 /// <summary>
 /// An allowed invocation as projected from the log. The projection keeps those with no outcome yet (they can be
-/// resolved) and, for good, those made with an idempotency key (a retry with the key is answered from them).
+/// resolved) and, for <see cref="GateProjection.IdempotencyRetention"/>, those made with an idempotency key (a retry with
+/// the key is answered from them).
 /// </summary>
 internal sealed class InvocationState(
     string id, string principalId, string skill, string payloadDigest, string policyHash, string reasonCode, string? idempotencyKey)
@@ -43,8 +44,14 @@ internal sealed class InvocationState(
 
     public string? IdempotencyKey { get; } = idempotencyKey;
 
+    /// <summary>When it was allowed: a kept one (with an idempotency key) is let go <see cref="GateProjection.IdempotencyRetention"/> after.</summary>
+    public DateTimeOffset At { get; init; }
+
     public InvocationStatus Status { get; set; } = InvocationStatus.Started;
 }
 
-/// <summary>The first call made with one principal's idempotency key: what it asked for, and what it opened or ran.</summary>
-internal sealed record IdempotentCall(string Skill, string PayloadDigest, string EntityType, string EntityId, string ReasonCode);
+/// <summary>
+/// The first call made with one principal's idempotency key: what it asked for, what it opened or ran, and when (the key
+/// is remembered for <see cref="GateProjection.IdempotencyRetention"/> after that).
+/// </summary>
+internal sealed record IdempotentCall(string Skill, string PayloadDigest, string EntityType, string EntityId, string ReasonCode, DateTimeOffset At);

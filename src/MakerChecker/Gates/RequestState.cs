@@ -44,6 +44,9 @@ internal sealed class RequestState(
 
     public bool IsOpen => Status is ApprovalStatus.Pending or ApprovalStatus.Approved;
 
+    /// <summary>Whether nothing more can happen to it (rejected, executed, failed, or recorded expired): the projection lets it go.</summary>
+    public bool IsClosed => Status is ApprovalStatus.Rejected or ApprovalStatus.Executed or ApprovalStatus.Failed or ApprovalStatus.Expired;
+
     public bool IsExpiredAt(DateTimeOffset now) => now >= ExpiresAt;
 
     public IReadOnlyList<SignOff> SignOffs => _signOffs;
@@ -124,6 +127,29 @@ internal sealed class RequestState(
     public void SetStatus(ApprovalStatus status)
     {
         lock (this) Status = status;
+    }
+
+    /// <summary>The proposer's basis, or null when none was given.</summary>
+    public ProposalBasis? Basis => basis;
+
+    public bool Sampled => sampled;
+
+    public Presentation[] PresentationsSnapshot()
+    {
+        lock (this) return [.. _presentations];
+    }
+
+    /// <summary>Puts back what a gate snapshot recorded of the request (see <see cref="Snapshots.GateSnapshot"/>).</summary>
+    public void Restore(ApprovalStatus status, string? executionId, AppealOutcome? appeal, IEnumerable<Presentation> presentations, IEnumerable<SignOff> signOffs)
+    {
+        lock (this)
+        {
+            Status = status;
+            ExecutionId = executionId;
+            _appeal = appeal;
+            _presentations.AddRange(presentations);
+            _signOffs.AddRange(signOffs);
+        }
     }
 
     public ApprovalRequest Snapshot(DateTimeOffset now)

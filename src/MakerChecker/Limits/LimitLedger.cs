@@ -41,11 +41,46 @@ internal sealed class LimitLedger
         lock (window) window.Remove(at);
     }
 
-    /// <summary>Counts an invocation read back from the audit log.</summary>
+    /// <summary>
+    /// Counts an invocation read back from the audit log, and lets go of what is older than the longest window before it,
+    /// so that a replay keeps a day per key however long the history.
+    /// </summary>
     public void Record(string principalId, string skill, DateTimeOffset at)
     {
         var window = _windows.GetOrAdd((principalId, skill), static _ => new Window());
-        lock (window) window.Add(at);
+        lock (window)
+        {
+            window.Prune(at - Longest);
+            window.Add(at);
+        }
+    }
+
+    /// <summary>
+    /// Every key's invocation times (UTC ticks, ascending) after <paramref name="cutoff"/> less the longest window, keys
+    /// in ordinal order: what a snapshot of the ledger holds at <paramref name="cutoff"/>, whatever was pruned before.
+    /// </summary>
+    public IReadOnlyList<(string Principal, string Skill, long[] Ticks)> Export(DateTimeOffset cutoff)
+    {
+        var after = (cutoff - Longest).UtcTicks;
+        var keys = new List<(string Principal, string Skill, long[] Ticks)>();
+        foreach (var ((principal, skill), window) in _windows)
+        {
+            long[] ticks;
+            lock (window) ticks = window.After(after);
+            if (ticks.Length > 0) keys.Add((principal, skill, ticks));
+        }
+        keys.Sort(static (a, b) => string.CompareOrdinal(a.Principal, b.Principal) is var c && c != 0 ? c : string.CompareOrdinal(a.Skill, b.Skill));
+        return keys;
+    }
+
+    /// <summary>Puts back one key's invocation times from a snapshot (<see cref="Export"/>).</summary>
+    public void Restore(string principalId, string skill, IEnumerable<long> ticks)
+    {
+        var window = _windows.GetOrAdd((principalId, skill), static _ => new Window());
+        lock (window)
+        {
+            foreach (var t in ticks) window.Add(new DateTimeOffset(t, TimeSpan.Zero));
+        }
     }
 
     /// <summary>
@@ -84,6 +119,9 @@ internal sealed class LimitLedger
             var firstKept = FirstAfter(cutoff.UtcTicks);
             if (firstKept > 0) _ticks.RemoveRange(0, firstKept);
         }
+
+        /// <summary>The times (UTC ticks) strictly after <paramref name="ticks"/>.</summary>
+        public long[] After(long ticks) => [.. _ticks.Skip(FirstAfter(ticks))];
 
         /// <summary>Invocations strictly after <paramref name="cutoff"/>.</summary>
         public int CountSince(DateTimeOffset cutoff) => _ticks.Count - FirstAfter(cutoff.UtcTicks);

@@ -61,6 +61,22 @@ internal static partial class Log
     [LoggerMessage(EventId = 3021, Level = LogLevel.Information, Message = "{ReviewerId} reviewed break-glass use {InvocationId} ({Skill}): {Verdict}")]
     public static partial void BreakGlassReviewed(ILogger logger, string reviewerId, string invocationId, string skill, string verdict);
 
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Information, Message = "Recorded a gate snapshot at seq {Seq} ({StateHash}): {OpenRequests} open requests")]
+    public static partial void SnapshotRecorded(ILogger logger, long seq, string stateHash, int openRequests);
+
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Warning, Message = "Gate snapshot at seq {Seq} not used: {Problem}; the gate replays the log instead")]
+    public static partial void SnapshotRejected(ILogger logger, long seq, string problem);
+
+    [LoggerMessage(EventId = 3042, Level = LogLevel.Error,
+        Message = "Gate snapshot check: the state replayed from genesis at seq {Seq} has hash {Replayed}, the log recorded {Recorded}")]
+    public static partial void SnapshotMismatch(ILogger logger, long seq, string? replayed, string recorded);
+
+    [LoggerMessage(EventId = 3043, Level = LogLevel.Error, Message = "A gate snapshot could not be written; the gate goes on without it")]
+    public static partial void SnapshotFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3044, Level = LogLevel.Information, Message = "Started from the gate snapshot at seq {Seq} and {TailCount} events after it")]
+    public static partial void StartedFromSnapshot(ILogger logger, long seq, long tailCount);
+
     [LoggerMessage(EventId = 3017, Level = LogLevel.Information, Message = "Request {RequestId} for {Skill} lapsed: recorded approval.expired")]
     public static partial void RequestExpired(ILogger logger, string requestId, string skill);
 }

@@ -26,7 +26,7 @@ public sealed class ReferenceDifferentialTests : IDisposable
         from events in Gen.ArrayOf(BundleFactory.Event, count)
         select new BundleSpec(instance, runBundle, events);
 
-    private static Gen<JsonRendering> Renderings { get; } = Gen.Frequency(
+    internal static Gen<JsonRendering> Renderings { get; } = Gen.Frequency(
         (3, Gen.Constant(JsonRendering.Compact)),
         (2, from indented in Gen.Elements(false, true)
             from order in Gen.Elements(Enum.GetValues<KeyOrder>())

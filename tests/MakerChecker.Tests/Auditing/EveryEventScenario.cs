@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
-using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
+using MakerChecker.Gates.Snapshots;
 using MakerChecker.Policy.Model;
 using MakerChecker.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
@@ -38,7 +38,10 @@ internal static class EveryEventScenario
         var draw = 0.99;
         await using var file = await FileAuditStore.OpenAsync(path, options);
         var store = new FaultInjectingAuditStore(file);
-        await using var gate = new ApprovalGate(BuildPolicy(), store, clock, sampleSource: () => draw);
+        await using var gate = new ApprovalGate(BuildPolicy(), store, clock, sampleSource: () => draw)
+        {
+            Snapshots = new GateSnapshotOptions { Store = new InMemoryGateSnapshotStore(), OnDispose = false },
+        };
         ValueTask Run(CancellationToken _) => ValueTask.CompletedTask;
         ValueTask Fail(CancellationToken _) => throw new InvalidOperationException("the action failed");
         var basis = new ProposalBasis("PXDX-42", "screen-2026.11", "sha256:feed", "diagnosis not covered");
@@ -134,11 +137,8 @@ internal static class EveryEventScenario
         Assert.Equal(1, await gate.SweepExpiredAsync());
         Expect(ReasonCodes.AppealRecorded, await gate.RecordAppealAsync(r1, "dr-owner", AppealOutcome.Overturned, "documented"));
 
-        // The hash of a snapshot of the gate's state (gate.snapshot_recorded).
-        await gate.RefreshAsync();
-        var head = await store.ReadAsync().LastAsync();
-        await store.AppendAsync(AuditPayloads.SnapshotRecorded(head.Payload.GetProperty("policyHash").GetString()!, head.Seq, head.Hash,
-            "sha256:" + new string('0', 64), 1, clock.GetUtcNow()).Entry);
+        // A snapshot of the gate's state, its hash recorded (gate.snapshot_recorded).
+        await gate.RecordSnapshotAsync();
         return clock.GetUtcNow();
     }
 

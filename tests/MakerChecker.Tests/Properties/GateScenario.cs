@@ -6,6 +6,7 @@ using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
+using MakerChecker.Gates.Snapshots;
 using MakerChecker.Partitions;
 using MakerChecker.Policy.Diagnostics;
 using MakerChecker.Policy.Model;
@@ -128,21 +129,49 @@ internal sealed class GateScenario
     /// </summary>
     public Trace Run(int instances = 1, int partitions = 0)
     {
-        var store = new FaultyAuditStore();
-        var chains = partitions == 0 ? [store] : Enumerable.Range(0, partitions).Select(_ => new FaultyAuditStore()).ToArray();
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        var draws = new Random(Seed ^ 0x5eed);
-        var trace = new Trace(this, chains[0]) { Chains = chains };
-        var statuses = Policy.Principals.Values.ToDictionary(p => p.Id);
-        Func<double> sample = () => { lock (draws) return draws.NextDouble(); };
-        var gates = partitions == 0 ? Enumerable.Range(0, instances).Select(_ => new ApprovalGate(Policy, store, time, null, sample)).ToList() : [];
-        var partitioned = partitions == 0 ? null : Sync(PartitionedGate.CreateAsync(Policy, Sync(PartitionedAuditLog.OpenAsync(
-            [.. chains.Select((c, i) => new KeyValuePair<string, IAuditStore>(PartitionedAuditLog.ChainName(i), c))], new PartitionedAuditLogOptions())),
-            new PartitionedGateOptions { TimeProvider = time, SampleSource = sample }));
+        if (partitions > 0) return RunPartitioned(partitions);
+        var trace = NewTrace();
+        var gates = Enumerable.Range(0, instances).Select(_ => trace.NewGate()).ToList();
         var routing = new Random(Seed ^ 0x1a57);
-        foreach (var op in Operations)
+        Play(trace, Operations, () => gates[routing.Next(instances)]);
+        trace.Gates = gates;
+        return trace;
+    }
+
+    /// <summary>A fresh store, clock and draw source for this scenario; <see cref="Trace.NewGate"/> opens gates over them.</summary>
+    public Trace NewTrace() => new(this, new FaultyAuditStore())
+    {
+        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero)),
+        Draws = new Random(Seed ^ 0x5eed),
+        Statuses = Policy.Principals.Values.ToDictionary(p => p.Id),
+    };
+
+    private Trace RunPartitioned(int partitions)
+    {
+        var chains = Enumerable.Range(0, partitions).Select(_ => new FaultyAuditStore()).ToArray();
+        var single = NewTrace();
+        var trace = new Trace(this, chains[0]) { Time = single.Time, Draws = single.Draws, Statuses = single.Statuses, Chains = chains };
+        var log = Sync(PartitionedAuditLog.OpenAsync(
+            [.. chains.Select((c, i) => new KeyValuePair<string, IAuditStore>(PartitionedAuditLog.ChainName(i), c))], new PartitionedAuditLogOptions()));
+        var gate = Sync(PartitionedGate.CreateAsync(Policy, log,
+            new PartitionedGateOptions { TimeProvider = trace.Time, SampleSource = () => { lock (trace.Draws) return trace.Draws.NextDouble(); } }));
+        var calls = Calls.Of(gate);
+        PlayCalls(trace, Operations, () => calls);
+        trace.Partitioned = gate;
+        return trace;
+    }
+
+    /// <summary>Plays <paramref name="operations"/> into <paramref name="trace"/>, each on the gate <paramref name="route"/> picks.</summary>
+    public static void Play(Trace trace, IEnumerable<Op> operations, Func<ApprovalGate> route) =>
+        PlayCalls(trace, operations, () => Calls.Of(route()));
+
+    private static void PlayCalls(Trace trace, IEnumerable<Op> operations, Func<Calls> route)
+    {
+        var time = trace.Time;
+        var statuses = trace.Statuses;
+        foreach (var op in operations)
         {
-            var gate = partitioned is null ? Calls.Of(gates[routing.Next(instances)]) : Calls.Of(partitioned);
+            var gate = route();
             var now = time.GetUtcNow();
             var at = new Dictionary<string, PrincipalDefinition>(statuses);
             // Mostly the latest requests, where the reviewing is going on.
@@ -200,11 +229,11 @@ internal sealed class GateScenario
                     break;
             }
         }
-        trace.Gates = gates;
-        trace.Partitioned = partitioned;
-        trace.Time = time;
-        return trace;
     }
+
+    private static T Sync<T>(ValueTask<T> task) => task.AsTask().GetAwaiter().GetResult();
+
+    private static T Sync<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
     /// <summary>The gate calls a scenario makes, on one <see cref="ApprovalGate"/> or on a <see cref="PartitionedGate"/>.</summary>
     private sealed record Calls(
@@ -226,10 +255,6 @@ internal sealed class GateScenario
             (r, w, why) => g.RejectAsync(r, w, why), (r, w, j, a) => g.ExecuteAsync(r, w, j, a), p => g.RegisterPrincipalAsync(p),
             (p, s, j, why, a) => g.BreakGlassAsync(p, s, j, why, a));
     }
-
-    private static T Sync<T>(ValueTask<T> task) => task.AsTask().GetAwaiter().GetResult();
-
-    private static T Sync<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
     public sealed record Opened(string Id, string Requester, string Skill, int Payload, DateTimeOffset ExpiresAt);
 
@@ -253,6 +278,16 @@ internal sealed class GateScenario
         public IReadOnlyList<ApprovalGate> Gates { get; set; } = [];
 
         public FakeTimeProvider Time { get; set; } = null!;
+
+        /// <summary>The sampled gates' draws, shared by every gate of the trace.</summary>
+        public Random Draws { get; init; } = null!;
+
+        /// <summary>The principals as the scenario has registered them so far.</summary>
+        public Dictionary<string, PrincipalDefinition> Statuses { get; init; } = null!;
+
+        /// <summary>A gate over the trace's store, clock and draws.</summary>
+        public ApprovalGate NewGate(GateSnapshotOptions? snapshots = null) =>
+            new(Scenario.Policy, Store, Time, null, () => { lock (Draws) return Draws.NextDouble(); }) { Snapshots = snapshots };
 
         public List<Opened> Requests { get; } = [];
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MakerChecker.Gates;
+using MakerChecker.Gates.Snapshots;
 using MakerChecker.Policy.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -17,12 +18,14 @@ internal sealed class ClaimsFixture : IAsyncDisposable
     public const string Note = "coverage.note@1";
     public const string Pay = "coverage.pay@1";
 
-    public ClaimsFixture(Func<double>? sample = null, ILoggerFactory? loggerFactory = null, FaultyAuditStore? store = null, FakeTimeProvider? time = null)
+    public ClaimsFixture(
+        Func<double>? sample = null, ILoggerFactory? loggerFactory = null, FaultyAuditStore? store = null, FakeTimeProvider? time = null,
+        GateSnapshotOptions? snapshots = null)
     {
         Policy = BuildPolicy();
         Store = store ?? new FaultyAuditStore();
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        Gate = new ApprovalGate(Policy, Store, Time, loggerFactory, sample ?? (() => 0.99));
+        Gate = new ApprovalGate(Policy, Store, Time, loggerFactory, sample ?? (() => 0.99)) { Snapshots = snapshots };
     }
 
     public CompiledPolicy Policy { get; }

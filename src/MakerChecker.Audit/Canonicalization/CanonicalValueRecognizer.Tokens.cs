@@ -1,0 +1,145 @@
+using System.Buffers;
+
+namespace MakerChecker.Audit.Canonicalization;
+
+/// <summary>
+/// The recognizer's tokens: strings, numbers and literals that are canonical as they are written, and whitespace. Each
+/// step either moves past a token it has checked completely or says false and leaves the decision to the reader path.
+/// </summary>
+internal sealed partial class CanonicalValueRecognizer
+{
+    /// <summary>The bytes that end a run of plain string content: the quote, a backslash, a raw control character.</summary>
+    private static readonly SearchValues<byte> StringStops = SearchValues.Create(
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+            (byte)'"', (byte)'\\']);
+
+    /// <summary>
+    /// Steps over a string token at <paramref name="json"/>[<paramref name="position"/>] (which is a quote) whose text
+    /// is canonical as it stands: no raw control character, and only the escapes RFC 8785 writes.
+    /// </summary>
+    /// <param name="json">Valid UTF-8 text.</param>
+    /// <param name="position">At the opening quote; moved past the closing quote when the result is true.</param>
+    /// <param name="escaped">Whether the string holds any escape.</param>
+    public static bool TryCanonicalString(ReadOnlySpan<byte> json, ref int position, out bool escaped)
+    {
+        escaped = false;
+        var p = position + 1;
+        while (true)
+        {
+            var run = json[p..].IndexOfAny(StringStops);
+            if (run < 0)
+            {
+                return false; // unterminated
+            }
+
+            p += run;
+            if (json[p] == '"')
+            {
+                position = p + 1;
+                return true;
+            }
+
+            if (json[p] != '\\' || p + 1 == json.Length)
+            {
+                return false; // a raw control character, or a backslash at the very end
+            }
+
+            escaped = true;
+            var kind = json[p + 1];
+            if (kind is (byte)'"' or (byte)'\\' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t')
+            {
+                p += 2;
+            }
+            else if (kind == 'u' && p + 6 <= json.Length && CanonicalFastPath.IsCanonicalUnicodeEscape(json.Slice(p + 2, 4)))
+            {
+                p += 6;
+            }
+            else
+            {
+                return false; // "\/", "\u00e9", a surrogate, uppercase hex: valid perhaps, but not proven canonical here
+            }
+        }
+    }
+
+    /// <summary>
+    /// Steps over a number token of JSON's grammar (<c>-?(0|[1-9][0-9]*)(\.[0-9]+)?</c>; an exponent is never in the
+    /// shortest form this accepts) that is canonical as it stands. The caller checks what follows it.
+    /// </summary>
+    public static bool TryCanonicalNumber(ReadOnlySpan<byte> json, ref int position)
+    {
+        var p = position;
+        if (Peek(json, p) == '-')
+        {
+            p++;
+        }
+
+        if (Peek(json, p) == '0')
+        {
+            p++;
+        }
+        else if (Peek(json, p) is >= (byte)'1' and <= (byte)'9')
+        {
+            p = SkipDigits(json, p + 1);
+        }
+        else
+        {
+            return false;
+        }
+
+        if (Peek(json, p) == '.')
+        {
+            if (!char.IsAsciiDigit((char)Peek(json, p + 1)))
+            {
+                return false;
+            }
+
+            p = SkipDigits(json, p + 1);
+        }
+
+        if (Peek(json, p) is (byte)'e' or (byte)'E' || !CanonicalFastPath.IsCanonicalNumber(json[position..p]))
+        {
+            return false;
+        }
+
+        position = p;
+        return true;
+    }
+
+    /// <summary>Steps over <c>true</c>, <c>false</c> or <c>null</c>.</summary>
+    public static bool TryLiteral(ReadOnlySpan<byte> json, ref int position)
+    {
+        var rest = json[position..];
+        var length = rest.StartsWith("true"u8) || rest.StartsWith("null"u8) ? 4 : rest.StartsWith("false"u8) ? 5 : 0;
+        position += length;
+        return length > 0;
+    }
+
+    /// <summary>The index of the first byte at or after <paramref name="position"/> that is not JSON whitespace.</summary>
+    public static int SkipWhitespace(ReadOnlySpan<byte> json, int position)
+    {
+        if ((uint)position < (uint)json.Length && json[position] > ' ')
+        {
+            return position; // the usual case: no whitespace (every whitespace byte is at most a space)
+        }
+
+        while (position < json.Length && json[position] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+        {
+            position++;
+        }
+
+        return position;
+    }
+
+    /// <summary>The byte at <paramref name="position"/>, or 0 past the end (0 is never valid outside a string).</summary>
+    public static byte Peek(ReadOnlySpan<byte> json, int position) => (uint)position < (uint)json.Length ? json[position] : (byte)0;
+
+    private static int SkipDigits(ReadOnlySpan<byte> json, int position)
+    {
+        while (char.IsAsciiDigit((char)Peek(json, position)))
+        {
+            position++;
+        }
+
+        return position;
+    }
+}

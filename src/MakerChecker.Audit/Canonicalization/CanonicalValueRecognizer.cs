@@ -1,0 +1,341 @@
+
+namespace MakerChecker.Audit.Canonicalization;
+
+/// <summary>
+/// Recognizes, without a JSON reader, a JSON value of the strict shape our exporters and the upstream server write, and
+/// gives its RFC 8785 bytes with the least copying: the value's own bytes when they already are canonical, or the value
+/// without its whitespace and with each object's members in UTF-16 key order when only those differ (indented text,
+/// PostgreSQL <c>jsonb</c> key order).
+/// </summary>
+/// <remarks>
+/// <para>
+/// What it accepts, every byte checked here (the caller has checked that the whole input is valid UTF-8): JSON
+/// whitespace between tokens; objects whose keys are strings without escapes, in any order, without duplicates; arrays;
+/// <c>true</c>, <c>false</c>, <c>null</c>; strings without raw control characters whose only escapes are the ones
+/// RFC 8785 writes; numbers of JSON's grammar already in ECMAScript's shortest form; nesting up to
+/// <see cref="MaxDepth"/>. The canonical form of such a value is fixed by three rules alone: drop the whitespace, sort
+/// each object's members, keep every string and number as it is written. <see cref="CanonicalFastPath"/> applies the
+/// same token rules to <c>Utf8JsonReader</c>'s tokens.
+/// </para>
+/// <para>
+/// Everything else is declined, valid or not: escaped keys, other escapes (<c>\/</c>, <c>\u00e9</c>, surrogates), other
+/// numbers (<c>1.0</c>, <c>1e0</c>, <c>-0</c>, more than 15 digits), duplicate keys, deep nesting, malformed text.
+/// Declining is always safe: the caller then reads the value with <c>Utf8JsonReader</c> and
+/// <see cref="CanonicalJsonWriter"/>, which write it or refuse it with their reason codes. It only costs time.
+/// </para>
+/// </remarks>
+internal sealed partial class CanonicalValueRecognizer : IDisposable
+{
+    /// <summary>Deeper values are declined (the reader path allows 64 levels for the whole row).</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>Objects with more members out of order are declined rather than insertion-sorted.</summary>
+    private const int MaxSortedMembers = 256;
+
+    private readonly ByteBuffer _sortScratch = new(1024);
+    private Member[] _members = new Member[32];
+    private int _memberCount;
+
+    /// <summary>
+    /// Whether the value at <paramref name="json"/>[<paramref name="position"/>] is well formed, of the accepted shape,
+    /// and already canonical as it stands; if so, <paramref name="position"/> moves past it. False says nothing more:
+    /// the value may still be accepted by <see cref="TryWrite"/>, declined by it, or malformed.
+    /// </summary>
+    public static bool IsCanonical(ReadOnlySpan<byte> json, ref int position) => IsCanonicalValue(json, ref position, 1);
+
+    /// <summary>
+    /// Writes the canonical form of the value at <paramref name="json"/>[<paramref name="position"/>] into
+    /// <paramref name="output"/> and moves <paramref name="position"/> past it; false when the value is declined
+    /// (then <paramref name="output"/> holds partial bytes the caller discards).
+    /// </summary>
+    public bool TryWrite(ReadOnlySpan<byte> json, ref int position, ByteBuffer output)
+    {
+        _memberCount = 0;
+        return TryWriteValue(json, ref position, output, 1);
+    }
+
+    // ---- Canonical as it stands: no whitespace anywhere, keys strictly increasing (so no duplicates). ----
+
+    private static bool IsCanonicalValue(ReadOnlySpan<byte> json, ref int p, int depth) => Peek(json, p) switch
+    {
+        (byte)'{' => depth <= MaxDepth && IsCanonicalObject(json, ref p, depth),
+        (byte)'[' => depth <= MaxDepth && IsCanonicalArray(json, ref p, depth),
+        (byte)'"' => TryCanonicalString(json, ref p, out _),
+        (byte)'t' or (byte)'f' or (byte)'n' => TryLiteral(json, ref p),
+        _ => TryCanonicalNumber(json, ref p),
+    };
+
+    private static bool IsCanonicalObject(ReadOnlySpan<byte> json, ref int p, int depth)
+    {
+        p++;
+        if (Peek(json, p) == '}')
+        {
+            p++;
+            return true;
+        }
+
+        var previousKey = ReadOnlySpan<byte>.Empty;
+        for (var first = true; ; first = false)
+        {
+            var keyStart = p + 1;
+            if (Peek(json, p) != '"' || !TryCanonicalString(json, ref p, out var escaped) || escaped)
+            {
+                return false;
+            }
+
+            var key = json[keyStart..(p - 1)];
+            if ((!first && Utf16KeyOrder.Compare(previousKey, key) >= 0) || Peek(json, p++) != ':' ||
+                !IsCanonicalValue(json, ref p, depth + 1))
+            {
+                return false;
+            }
+
+            previousKey = key;
+            switch (Peek(json, p++))
+            {
+                case (byte)',':
+                    continue;
+                case (byte)'}':
+                    return true;
+                default:
+                    return false;
+            }
+        }
+    }
+
+    private static bool IsCanonicalArray(ReadOnlySpan<byte> json, ref int p, int depth)
+    {
+        p++;
+        if (Peek(json, p) == ']')
+        {
+            p++;
+            return true;
+        }
+
+        while (IsCanonicalValue(json, ref p, depth + 1))
+        {
+            switch (Peek(json, p++))
+            {
+                case (byte)',':
+                    continue;
+                case (byte)']':
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    // ---- Rewritten: whitespace dropped, each object's members sorted. Strings and numbers are copied as they are. ----
+
+    private bool TryWriteValue(ReadOnlySpan<byte> json, ref int p, ByteBuffer output, int depth)
+    {
+        var start = p;
+        switch (Peek(json, p))
+        {
+            case (byte)'{':
+                return depth <= MaxDepth && TryWriteObject(json, ref p, output, depth);
+            case (byte)'[':
+                return depth <= MaxDepth && TryWriteArray(json, ref p, output, depth);
+            case (byte)'"':
+                if (!TryCanonicalString(json, ref p, out _))
+                {
+                    return false;
+                }
+
+                break;
+            case (byte)'t' or (byte)'f' or (byte)'n':
+                if (!TryLiteral(json, ref p))
+                {
+                    return false;
+                }
+
+                break;
+            default:
+                if (!TryCanonicalNumber(json, ref p))
+                {
+                    return false;
+                }
+
+                break;
+        }
+
+        output.Write(json[start..p]);
+        return true;
+    }
+
+    private bool TryWriteObject(ReadOnlySpan<byte> json, ref int p, ByteBuffer output, int depth)
+    {
+        var bodyStart = output.Length + 1;
+        output.Write((byte)'{');
+        p = SkipWhitespace(json, p + 1);
+        if (Peek(json, p) == '}')
+        {
+            p++;
+            output.Write((byte)'}');
+            return true;
+        }
+
+        var first = _memberCount;
+        var sorted = true;
+        var previousKey = ReadOnlySpan<byte>.Empty;
+        while (true)
+        {
+            var keyToken = p;
+            if (Peek(json, p) != '"' || !TryCanonicalString(json, ref p, out var escaped) || escaped)
+            {
+                return false;
+            }
+
+            var key = json[(keyToken + 1)..(p - 1)];
+            if (_memberCount > first)
+            {
+                var order = Utf16KeyOrder.Compare(previousKey, key);
+                if (order == 0)
+                {
+                    return false; // a duplicate key: the reader path refuses it with its reason code
+                }
+
+                sorted &= order < 0;
+            }
+
+            var memberStart = output.Length;
+            output.Write(json[keyToken..p]);
+            p = SkipWhitespace(json, p);
+            if (Peek(json, p) != ':')
+            {
+                return false;
+            }
+
+            output.Write((byte)':');
+            p = SkipWhitespace(json, p + 1);
+            if (!TryWriteValue(json, ref p, output, depth + 1))
+            {
+                return false;
+            }
+
+            Push(new Member(keyToken + 1, key.Length, memberStart, output.Length - memberStart));
+            previousKey = key;
+            p = SkipWhitespace(json, p);
+            var next = Peek(json, p++);
+            if (next == '}')
+            {
+                break;
+            }
+
+            if (next != ',')
+            {
+                return false;
+            }
+
+            output.Write((byte)',');
+            p = SkipWhitespace(json, p);
+        }
+
+        var ok = sorted || TrySortMembers(json, output, first, bodyStart);
+        _memberCount = first;
+        output.Write((byte)'}');
+        return ok;
+    }
+
+    private bool TryWriteArray(ReadOnlySpan<byte> json, ref int p, ByteBuffer output, int depth)
+    {
+        output.Write((byte)'[');
+        p = SkipWhitespace(json, p + 1);
+        if (Peek(json, p) == ']')
+        {
+            p++;
+            output.Write((byte)']');
+            return true;
+        }
+
+        while (TryWriteValue(json, ref p, output, depth + 1))
+        {
+            p = SkipWhitespace(json, p);
+            var next = Peek(json, p++);
+            if (next == ']')
+            {
+                output.Write((byte)']');
+                return true;
+            }
+
+            if (next != ',')
+            {
+                return false;
+            }
+
+            output.Write((byte)',');
+            p = SkipWhitespace(json, p);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Puts the members written from <paramref name="bodyStart"/> (each <c>"key":value</c>, comma-separated) in UTF-16
+    /// key order, RFC 8785 section 3.2.3; false on a duplicate key or too many members.
+    /// </summary>
+    private bool TrySortMembers(ReadOnlySpan<byte> json, ByteBuffer output, int first, int bodyStart)
+    {
+        var members = _members.AsSpan(first, _memberCount - first);
+        if (members.Length > MaxSortedMembers)
+        {
+            return false;
+        }
+
+        for (var i = 1; i < members.Length; i++) // insertion sort: objects are small, and this is bounded above
+        {
+            var member = members[i];
+            var j = i - 1;
+            for (; j >= 0 && Utf16KeyOrder.Compare(Key(json, members[j]), Key(json, member)) > 0; j--)
+            {
+                members[j + 1] = members[j];
+            }
+
+            members[j + 1] = member;
+        }
+
+        for (var i = 1; i < members.Length; i++)
+        {
+            if (Key(json, members[i - 1]).SequenceEqual(Key(json, members[i])))
+            {
+                return false; // a duplicate key
+            }
+        }
+
+        _sortScratch.Clear();
+        _sortScratch.Write(output.WrittenSpan[bodyStart..]);
+        var body = _sortScratch.WrittenSpan;
+        output.Length = bodyStart;
+        for (var i = 0; i < members.Length; i++)
+        {
+            if (i > 0)
+            {
+                output.Write((byte)',');
+            }
+
+            output.Write(body.Slice(members[i].OutputStart - bodyStart, members[i].OutputLength));
+        }
+
+        return true;
+    }
+
+    private static ReadOnlySpan<byte> Key(ReadOnlySpan<byte> json, Member member) => json.Slice(member.KeyStart, member.KeyLength);
+
+    private void Push(Member member)
+    {
+        if (_memberCount == _members.Length)
+        {
+            Array.Resize(ref _members, _members.Length * 2);
+        }
+
+        _members[_memberCount++] = member;
+    }
+
+    public void Dispose() => _sortScratch.Dispose();
+
+    /// <summary>One member written to the output: where its key is in the input, and where <c>"key":value</c> is in the output.</summary>
+    private readonly record struct Member(int KeyStart, int KeyLength, int OutputStart, int OutputLength);
+}

@@ -1,0 +1,176 @@
+using MakerChecker.Audit.Canonicalization;
+using static MakerChecker.Audit.Canonicalization.CanonicalValueRecognizer;
+
+namespace MakerChecker.Audit.Events;
+
+/// <summary>
+/// The row recognizer: the fast path for the exact row layout our exporters and the upstream server write. It reads
+/// the row's bytes once, without <c>Utf8JsonReader</c>, and gives the same canonical fields the reader path would.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The shape it accepts, and nothing else: a valid UTF-8 row holding one object whose eleven members come in the
+/// exporter's order (<c>seq, id, occurred_at, actor, event_type, entity_type, entity_id, run_id, payload, prev_hash,
+/// hash</c>), each key written plainly, JSON whitespace allowed between any two tokens (compact rows, and rows that
+/// <c>JSON.stringify(bundle, null, 2)</c> indented). <c>seq</c> a decimal string, <c>prev_hash</c> and <c>hash</c>
+/// 64 lowercase hex digits, <c>occurred_at</c> a timestamp, all without escapes; <c>id</c> and <c>event_type</c>
+/// strings; <c>entity_type</c>, <c>entity_id</c> and <c>run_id</c> strings or <c>null</c>; <c>actor</c> and
+/// <c>payload</c> objects that <see cref="CanonicalValueRecognizer"/> accepts (in any key order, as PostgreSQL's
+/// <c>jsonb</c> gives them back). Strings and numbers must already be in their RFC 8785 form.
+/// </para>
+/// <para>
+/// Why falling back is always safe: the recognizer never refuses a row and never gives a verdict of its own. On
+/// anything it does not recognize with certainty (another member order, an unknown or repeated member, an escaped key,
+/// an escape or number it does not prove canonical, a wrong type, malformed text), it declines and the row goes
+/// through <see cref="ReadRow"/>, the <c>Utf8JsonReader</c> path, exactly as if the recognizer did not exist. What
+/// it accepts, that path accepts too, with the same canonical bytes (property-tested on generated and mutated rows).
+/// </para>
+/// </remarks>
+internal sealed partial class EventRowParser
+{
+    private const int NotHashed = -1;
+    private readonly CanonicalValueRecognizer _values = new();
+
+    /// <summary>Whether rows are tried with the recognizer before the reader path; tests turn it off to compare the two.</summary>
+    internal bool UsesRecognizer { get; init; } = true;
+
+    /// <summary>
+    /// Recognizes a row of the layout above, filling <see cref="_segments"/> (canonical bytes in the row, or written to
+    /// the writer's output) and the row's seq and hashes; false when it declines.
+    /// </summary>
+    internal bool TryRecognize(ReadOnlySpan<byte> row, ref ParsedRow result)
+    {
+        _writer.Output.Clear();
+        var p = SkipWhitespace(row, 0);
+        if (Peek(row, p++) != '{')
+        {
+            return false;
+        }
+
+        if (!TryKey(row, ref p, "\"seq\""u8) || !TryPlainString(row, ref p, NotHashed, out var seq) || !TryParseSeq(seq, out result.Seq) ||
+            !TryKey(row, ref p, ",\"id\""u8) || !TryString(row, ref p, Id) ||
+            !TryKey(row, ref p, ",\"occurred_at\""u8) || !TryPlainString(row, ref p, OccurredAtField, out var occurredAt) ||
+            !OccurredAt.IsValid(occurredAt) ||
+            !TryKey(row, ref p, ",\"actor\""u8) || !TryObject(row, ref p, Actor) ||
+            !TryKey(row, ref p, ",\"event_type\""u8) || !TryString(row, ref p, EventType) ||
+            !TryKey(row, ref p, ",\"entity_type\""u8) || !TryStringOrNull(row, ref p, EntityType) ||
+            !TryKey(row, ref p, ",\"entity_id\""u8) || !TryStringOrNull(row, ref p, EntityId) ||
+            !TryKey(row, ref p, ",\"run_id\""u8) || !TryStringOrNull(row, ref p, RunId) ||
+            !TryKey(row, ref p, ",\"payload\""u8) || !TryObject(row, ref p, Payload) ||
+            !TryKey(row, ref p, ",\"prev_hash\""u8) || !TryPlainString(row, ref p, PrevHash, out var prevHash) ||
+            !Hash32.TryParseHex(prevHash, out result.PrevHash) ||
+            !TryKey(row, ref p, ",\"hash\""u8) || !TryPlainString(row, ref p, NotHashed, out var hash) || !Hash32.TryParseHex(hash, out result.Hash))
+        {
+            return false;
+        }
+
+        p = SkipWhitespace(row, p);
+        return Peek(row, p) == '}' && SkipWhitespace(row, p + 1) == row.Length;
+    }
+
+    /// <summary>
+    /// Steps over <paramref name="separatorAndKey"/> (the comma before the key, if any, and the quoted key) and the colon
+    /// after it, with any whitespace between.
+    /// </summary>
+    private static bool TryKey(ReadOnlySpan<byte> row, ref int p, ReadOnlySpan<byte> separatorAndKey)
+    {
+        p = SkipWhitespace(row, p);
+        if (separatorAndKey[0] == ',')
+        {
+            if (Peek(row, p) != ',')
+            {
+                return false;
+            }
+
+            p = SkipWhitespace(row, p + 1);
+            separatorAndKey = separatorAndKey[1..];
+        }
+
+        if (!row[p..].StartsWith(separatorAndKey))
+        {
+            return false;
+        }
+
+        p = SkipWhitespace(row, p + separatorAndKey.Length);
+        if (Peek(row, p) != ':')
+        {
+            return false;
+        }
+
+        p = SkipWhitespace(row, p + 1);
+        return true;
+    }
+
+    /// <summary>
+    /// A string without escapes (seq, occurred_at, the hashes): <paramref name="text"/> is what lies between its quotes;
+    /// the token is the canonical bytes of <paramref name="field"/> unless that is <see cref="NotHashed"/>.
+    /// </summary>
+    private bool TryPlainString(ReadOnlySpan<byte> row, ref int p, int field, out ReadOnlySpan<byte> text)
+    {
+        var start = p;
+        text = default;
+        if (Peek(row, p) != '"' || !TryCanonicalString(row, ref p, out var escaped) || escaped)
+        {
+            return false;
+        }
+
+        text = row[(start + 1)..(p - 1)];
+        if (field != NotHashed)
+        {
+            _segments[field] = new Segment(InRow: true, start, p - start);
+        }
+
+        return true;
+    }
+
+    private bool TryString(ReadOnlySpan<byte> row, ref int p, int field)
+    {
+        var start = p;
+        if (Peek(row, p) != '"' || !TryCanonicalString(row, ref p, out _))
+        {
+            return false;
+        }
+
+        _segments[field] = new Segment(InRow: true, start, p - start);
+        return true;
+    }
+
+    private bool TryStringOrNull(ReadOnlySpan<byte> row, ref int p, int field)
+    {
+        if (!row[p..].StartsWith("null"u8))
+        {
+            return TryString(row, ref p, field);
+        }
+
+        _segments[field] = new Segment(InRow: true, p, 4);
+        p += 4;
+        return true;
+    }
+
+    /// <summary>An object: its own bytes when they are canonical as they stand, otherwise its canonical form written out.</summary>
+    private bool TryObject(ReadOnlySpan<byte> row, ref int p, int field)
+    {
+        var start = p;
+        if (Peek(row, p) != '{')
+        {
+            return false;
+        }
+
+        if (IsCanonical(row, ref p))
+        {
+            _segments[field] = new Segment(InRow: true, start, p - start);
+            return true;
+        }
+
+        p = start;
+        var output = _writer.Output;
+        var outputStart = output.Length;
+        if (!_values.TryWrite(row, ref p, output))
+        {
+            return false;
+        }
+
+        _segments[field] = new Segment(InRow: false, outputStart, output.Length - outputStart);
+        return true;
+    }
+}
