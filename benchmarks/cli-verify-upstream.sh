@@ -42,7 +42,7 @@ fi
 source "$repo/benchmarks/cli-verify-lib.sh"
 
 build gen build benchmarks/MakerChecker.Benchmarks
-build tool build src/MakerChecker.Cli
+install_tool
 for n in 10000 300000; do
     if [[ ! -f $work/data/u$n.json ]]; then
         timeout 300 dotnet "$work/gen/MakerChecker.Benchmarks.dll" audit-write-bundle "$work/data/u$n.json.tmp" "$n" upstream
@@ -78,7 +78,7 @@ echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs; load$(uptime | sed 's/.*l
 echo "bundles: $(du -h "$work/data/u10000.json" | cut -f1), $(du -h "$work/data/u300000.json" | cut -f1) (upstream layout); median of $runs"
 echo "| verifier | 10k events | 300k events | marginal rate 10k→300k (wall clock) | per CPU second |"
 echo "|---|---|---|---|---|"
-time_verifier makerchecker dotnet "$work/tool/MakerChecker.Cli.dll" audit verify
+time_verifier makerchecker "$work/tool/makerchecker" audit verify
 if [[ -n $upstream_cli ]]; then
     time_verifier upstream node "$upstream_cli" verify
     read -r a b ca cb < "$work/walls.makerchecker"
@@ -87,4 +87,4 @@ if [[ -n $upstream_cli ]]; then
         'BEGIN { if (b > a && d > c) printf "ratio of marginal rates (makerchecker / upstream): %.1fx wall clock (target 20x)", (d - c) / (b - a);
                  if (cb > ca && cd > cc) printf ", %.1fx per CPU second (ours uses every core)", (cd - cc) / (cb - ca); print "" }'
 fi
-echo "commands: dotnet $work/tool/MakerChecker.Cli.dll audit verify BUNDLE; node ${upstream_cli:-PROOF_VERIFIER/src/cli.js} verify BUNDLE"
+echo "commands: $work/tool/makerchecker audit verify BUNDLE (the tool as installed); node ${upstream_cli:-PROOF_VERIFIER/src/cli.js} verify BUNDLE"

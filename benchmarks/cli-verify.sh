@@ -2,8 +2,12 @@
 # End-to-end timing of `makerchecker audit verify` as a user runs it: a fresh process per run, wall clock and peak RSS
 # from /usr/bin/time. No network beyond the NuGet restore of the first build; no BenchmarkDotNet.
 #
-#   benchmarks/cli-verify.sh                 # the tool as its csproj builds it
+#   benchmarks/cli-verify.sh                 # the tool as users install it, and its framework-dependent "any" package
 #   benchmarks/cli-verify.sh --candidates    # also the tiering / ReadyToRun candidates (docs/performance.md)
+#
+# "tool" is `dotnet pack` + `dotnet tool install --tool-path` of the result, timed as the installed `makerchecker`
+# command (on linux-x64 the ReadyToRun package, started through its apphost); "any" is the framework-dependent package
+# that every other platform installs, run as `dotnet MakerChecker.Cli.dll`.
 #
 # For upstream-layout bundles timed against the upstream verifier, see benchmarks/cli-verify-upstream.sh.
 #
@@ -42,10 +46,11 @@ for n in $sizes; do
     files+=("$work/data/b$n.json")
 done
 
-# The tool, and the candidates: runtimeconfig knobs set the way a csproj would, and ReadyToRun publishes. The tool's
-# csproj sets TieredPGO=false; "pgo-on" is the .NET default it had before. "r2r" is what `dotnet publish -r` gives.
-tools=(tool)
-build tool build src/MakerChecker.Cli
+# The tool as installed, its "any" package, and the candidates: runtimeconfig knobs set the way a csproj would, and
+# ReadyToRun publishes. The tool's csproj sets TieredPGO=false; "pgo-on" is the .NET default it had before.
+install_tool
+declare -A command=([tool]="$work/tool/makerchecker" [any]="dotnet $work/tool-any/MakerChecker.Cli.dll")
+tools=(tool any)
 if $candidates; then
     r2r=(publish src/MakerChecker.Cli -r linux-x64 --self-contained false)
     build pgo-on build src/MakerChecker.Cli -p:TieredPGO=true
@@ -55,19 +60,24 @@ if $candidates; then
     build r2r-pgo-on "${r2r[@]}" -p:TieredPGO=true
     build r2r-tc-off "${r2r[@]}" -p:TieredCompilation=false
     build r2r-osr-off "${r2r[@]}" -p:TieredCompilationQuickJitForLoops=false
-    tools+=(pgo-on tc-off osr-off r2r r2r-pgo-on r2r-tc-off r2r-osr-off)
+    for c in pgo-on tc-off osr-off r2r r2r-pgo-on r2r-tc-off r2r-osr-off; do
+        tools+=("$c")
+        command[$c]="dotnet $work/$c/MakerChecker.Cli.dll"
+    done
 fi
 
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) CPUs; load$(uptime | sed 's/.*load average//')"
-echo "command: /usr/bin/time -f '%e s %M KB' dotnet \$TOOL/MakerChecker.Cli.dll audit verify BUNDLE   (median of $runs)"
+echo "command: /usr/bin/time -f '%e s %M KB' COMMAND audit verify BUNDLE   (median of $runs)"
+for tool in "${tools[@]}"; do echo "  $tool: ${command[$tool]}"; done
 for tool in "${tools[@]}"; do
     declare -A secs=()
     line="| $tool |"
     for f in "${files[@]}"; do
         : > "$work/times"
         for ((r = 0; r < runs; r++)); do
-            out=$(timeout 120 /usr/bin/time -a -o "$work/times" -f '%e %M %U %S' dotnet "$work/$tool/MakerChecker.Cli.dll" audit verify "$f") \
+            # shellcheck disable=SC2086 # the command is words: "dotnet PATH.dll" or the installed tool
+            out=$(timeout 120 /usr/bin/time -a -o "$work/times" -f '%e %M %U %S' ${command[$tool]} audit verify "$f") \
                 || { echo "$tool: verify failed on $f: $out" >&2; exit 1; }
         done
         events=$(grep -o '[0-9]* events' <<< "$out" | cut -d' ' -f1)

@@ -18,6 +18,12 @@ if (args is ["audit-row-cost", var costPath, ..])
     return RowCostProbe.Run(costPath, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
 }
 
+// "store-open build|measure …" measures what opening a durable store costs as its history grows (StoreOpenProbe).
+if (args is ["store-open", ..])
+{
+    return await MakerChecker.Benchmarks.Stores.StoreOpenProbe.RunAsync(args);
+}
+
 if (args is ["audit-peak-memory", ..] or ["audit-verify-one", ..])
 {
     return await PeakMemoryProbe.RunAsync(args);

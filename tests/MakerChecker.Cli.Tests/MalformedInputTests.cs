@@ -54,6 +54,7 @@ public sealed class MalformedInputTests(MalformedInputTests.Evidence evidence) :
         Bundle("hash as a number", b => ReplaceRowField(b, "hash", "12"), "malformed_event", seq: 2),
         Bundle("actor as a string", b => ReplaceRowField(b, "actor", "\"dr.okafor\""), "malformed_event", seq: 2),
         Bundle("payload as an array", b => ReplaceRowField(b, "payload", "[]"), "malformed_event", seq: 2),
+        Bundle("an escaped lone surrogate in a row's first key", b => Replace(b, "{\"seq\":\"2\"", "{\"s\\ud800eq\":\"2\""u8.ToArray()), "ill_formed_string"),
         Bundle("a lone surrogate in a payload", b => Replace(b, "\"approved\"", "\"\\ud800\""u8.ToArray()), "ill_formed_string", seq: 2),
         Bundle("the signature is not base64", b => ReplaceManifestString(b, "signature", "not base64!"), "signature_invalid"),
         Bundle("no signature", b => ReplaceManifestString(b, "signature", null), "malformed_manifest"),

@@ -23,8 +23,8 @@ public static class BundleVerifier
     /// <returns>The verdict.</returns>
     public static async Task<AuditVerdict> VerifyFileAsync(string path, BundleVerifierOptions? options = null, CancellationToken cancellationToken = default)
     {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0,
-            FileOptions.SequentialScan | FileOptions.Asynchronous);
+        // Read synchronously (see RunAsync): no FileOptions.Asynchronous.
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
         return await VerifyAsync(file, options, cancellationToken).ConfigureAwait(false);
     }
 
@@ -83,7 +83,11 @@ public static class BundleVerifier
                         buffer = BundleScanner.MakeRoom(buffer, ref start, ref end);
                     }
 
-                    var read = await bundle.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
+                    // A file is read on this thread: FileStream.ReadAsync would queue each read to the thread pool behind
+                    // the batches being hashed, so the next rows would reach the workers only after those batches.
+                    var read = bundle is FileStream
+                        ? bundle.Read(buffer.AsSpan(end))
+                        : await bundle.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
                     end += read;
                     try
                     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace MakerChecker.Audit.Bundles;
@@ -11,12 +12,19 @@ namespace MakerChecker.Audit.Bundles;
 /// It only finds boundaries; whoever parses the object validates it in full. For a block without backslashes the
 /// bytes inside strings are found with a prefix XOR over the quote positions; a block with a backslash (an escape,
 /// rare in practice) is walked byte by byte, so escapes are handled exactly as a byte-by-byte scanner would.
+/// <para>
+/// Its methods are compiled fully optimized on first use (<see cref="MethodImplOptions.AggressiveOptimization"/>): they
+/// run for every byte of a bundle from the first row, on the one thread that feeds the workers. In a fresh process
+/// without ReadyToRun their tier-0 code took about 2.7 % of a 1M-event verify's CPU (docs/performance.md), and
+/// ReadyToRun does not precompile the vector code either.
+/// </para>
 /// </remarks>
 internal static class JsonObjectEnd
 {
     private const int BlockSize = 64;
 
     /// <summary>The length of the object that starts at <paramref name="data"/>[0], or -1 if it does not end within it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Find(ReadOnlySpan<byte> data)
     {
         var scan = default(ScanState);
@@ -46,6 +54,7 @@ internal static class JsonObjectEnd
         public bool Escaping; // the previous byte was a backslash inside a string
 
         /// <summary>One block that holds no backslash: returns the offset just past the closing brace, or -1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int StepWithoutEscapes(in BlockMasks masks)
         {
             // Bit i of insideString is set from an opening quote up to (not including) its closing quote.
@@ -71,6 +80,7 @@ internal static class JsonObjectEnd
         }
 
         /// <summary>The same, byte by byte, stepping over the character after each backslash inside a string.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int StepBytes(ReadOnlySpan<byte> bytes)
         {
             for (var i = 0; i < bytes.Length; i++)
@@ -124,6 +134,7 @@ internal static class JsonObjectEnd
     /// <summary>Bit i of each mask is set when byte i of the block is that character.</summary>
     private readonly record struct BlockMasks(ulong Quotes, ulong Backslashes, ulong Opens, ulong Closes)
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static BlockMasks Of(ReadOnlySpan<byte> block)
         {
             if (Vector256.IsHardwareAccelerated)

@@ -24,6 +24,17 @@ internal static class EcmaScriptNumber
             return;
         }
 
+        // Where .NET's shortest round-trip form is plain (no exponent: magnitudes from 1e-5 to below 1e15), it is ECMAScript's
+        // too, digit for digit: written without allocating. Elsewhere the layout differs, and Format lays it out.
+        Span<char> plain = stackalloc char[32];
+        if (value.TryFormat(plain, out var length, "R", CultureInfo.InvariantCulture) && !plain[..length].Contains('E'))
+        {
+            var ascii = output.GetSpan(length);
+            for (var i = 0; i < length; i++) ascii[i] = (byte)plain[i];
+            output.Advance(length);
+            return;
+        }
+
         var text = Format(value);
         var span = output.GetSpan(text.Length);
         var written = Encoding.ASCII.GetBytes(text, span);

@@ -12,11 +12,11 @@ internal static class OccurredAt
     /// <summary>The time as a canonical JSON string (quotes included), formatted straight into UTF-8.</summary>
     public static byte[] ToJsonString(DateTimeOffset time)
     {
-        Span<byte> json = stackalloc byte[32];
+        var json = new byte[UtcTimestamp.Length(3) + 2];
         json[0] = (byte)'"';
-        time.UtcDateTime.TryFormat(json[1..], out var written, Pattern, CultureInfo.InvariantCulture);
+        var written = UtcTimestamp.Write(time.UtcDateTime, 3, json.AsSpan(1));
         json[written + 1] = (byte)'"';
-        return json[..(written + 2)].ToArray();
+        return json;
     }
 
     /// <summary>Whether <paramref name="text"/> (the JSON string's raw bytes) has exactly that form and is a real instant.</summary>

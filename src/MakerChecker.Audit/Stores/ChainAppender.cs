@@ -46,7 +46,7 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
             CheckActorField(w, entry, "actor kind", entry.Actor.Kind);
             CheckActorField(w, entry, "actor role", entry.Actor.Role);
             var prepared = new PreparedEntry(
-                StoredEvent.EncodeActor(w, entry.Actor),
+                ActorBytes(w, entry.Actor),
                 Bounded(entry, "event type", Name(w, entry.EventType)),
                 Bounded(entry, "entity type", Name(w, entry.EntityType)),
                 Bounded(entry, "entity id", StoredEvent.EncodeString(w, entry.EntityId)),
@@ -83,6 +83,24 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
         if (Names.Count < MaxNames && encoded.Length <= 128) Names.TryAdd(name, encoded);
         return encoded;
     }
+
+    /// <summary>
+    /// The canonical actor: this thread's last one when it is the same instance (an actor is immutable, and callers such
+    /// as the gate reuse one per principal, so a decision and its outcome share it); the stored arrays are never written to.
+    /// </summary>
+    private static byte[] ActorBytes(CanonicalJsonWriter w, AuditActor actor)
+    {
+        if (ReferenceEquals(actor, t_lastActor)) return t_lastActorBytes!;
+        var encoded = StoredEvent.EncodeActor(w, actor);
+        (t_lastActor, t_lastActorBytes) = (actor, encoded);
+        return encoded;
+    }
+
+    [ThreadStatic]
+    private static AuditActor? t_lastActor;
+
+    [ThreadStatic]
+    private static byte[]? t_lastActorBytes;
 
     /// <summary>The canonical bytes a payload writes itself.</summary>
     private static byte[] Canonical(CanonicalJsonWriter w, ICanonicalPayload payload)

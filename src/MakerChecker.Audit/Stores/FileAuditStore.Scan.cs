@@ -29,7 +29,7 @@ public sealed partial class FileAuditStore
                     continue;
                 }
 
-                var (row, error) = TryParse(parser, line.Bytes, count);
+                var (row, error) = TryParse(parser, line.Bytes, $"line {count}", count);
                 if (error is not null)
                 {
                     failure = error;
@@ -69,7 +69,7 @@ public sealed partial class FileAuditStore
         }
     }
 
-    private static (ParsedRow Row, AuditVerdict? Error) TryParse(EventRowParser parser, ReadOnlyMemory<byte> line, long number)
+    private static (ParsedRow Row, AuditVerdict? Error) TryParse(EventRowParser parser, ReadOnlyMemory<byte> line, string where, long? number = null)
     {
         try
         {
@@ -77,10 +77,14 @@ public sealed partial class FileAuditStore
         }
         catch (CanonicalJsonException ex)
         {
-            return (default, AuditVerdict.Fail(ex.ReasonCode, $"line {number}: {ex.Message}", number));
+            return (default, AuditVerdict.Fail(ex.ReasonCode, $"{where}: {ex.Message}", number));
         }
     }
 
     private sealed record ScanResult(AuditVerdict Verdict, string? InstanceId, long Count, long LastSeq, Hash32 Head, long ValidLength,
-        long IncompleteTailBytes, string? TailRefusal);
+        long IncompleteTailBytes, string? TailRefusal)
+    {
+        /// <summary>How many bytes of the file the scan read.</summary>
+        public long BytesRead { get; init; }
+    }
 }

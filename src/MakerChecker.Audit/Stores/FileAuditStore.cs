@@ -11,10 +11,14 @@ namespace MakerChecker.Audit.Stores;
 /// </summary>
 /// <remarks>
 /// <para>A lock file (<c>&lt;path&gt;.lock</c>, held with an exclusive OS lock) keeps a second writer out.</para>
-/// <para>On open the whole file is verified. Bytes after the last line break that are provably an incomplete append
-/// of this log (a prefix of its next row: see docs/stores.md, "Recovery") were never acknowledged and are cut off.
-/// Anything else, including a whole row that does not parse or chain, refuses the open and leaves every byte as it
-/// was; <see cref="OpenReadOnlyAsync"/>, which never writes, still opens it for inspection.</para>
+/// <para>Opening for writing verifies the genesis row and the rows in the last
+/// <see cref="FileAuditStoreOptions.OpenVerificationBytes"/> of the file (8 MiB by default), and finds the head in the
+/// last whole row, so it costs the same whatever the length of the history; <see cref="OpenReadOnlyAsync"/> and
+/// <c>makerchecker audit verify</c> verify the whole file (docs/stores.md, "What opening checks"). Bytes after the
+/// last line break that are provably an incomplete append of this log (a prefix of its next row: see docs/stores.md,
+/// "Recovery") were never acknowledged and are cut off. Anything else, including a whole row read that does not parse
+/// or chain, refuses the open and leaves every byte as it was; <see cref="OpenReadOnlyAsync"/>, which never writes,
+/// still opens it for inspection.</para>
 /// </remarks>
 public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
 {
@@ -68,6 +72,9 @@ public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
     /// </summary>
     public long IncompleteTailBytes { get; private init; }
 
+    /// <summary>How many bytes of the file opening it read: bounded by the options' OpenVerificationBytes, whatever the history.</summary>
+    internal long OpenBytesRead { get; private init; }
+
     /// <summary>Opened read-only: why the bytes after the last line break are not an incomplete append; reading refuses them.</summary>
     private string? TailRefusal { get; init; }
 
@@ -94,7 +101,7 @@ public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
             {
                 Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 0,
             });
-            var scan = await ScanAsync(log, path, cancellationToken).ConfigureAwait(false);
+            var scan = await ScanEndAsync(log, path, options.OpenVerificationBytes, cancellationToken).ConfigureAwait(false);
             if (scan.Count > 0 && !scan.Verdict.IsValid)
             {
                 throw new AuditStoreException(
@@ -147,6 +154,7 @@ public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
             return new FileAuditStore(path, appender.InstanceId, scan.Verdict, scan.ValidLength, options, lockFile, log, appender)
             {
                 IncompleteTailBytes = scan.IncompleteTailBytes,
+                OpenBytesRead = scan.BytesRead,
             };
         }
         catch
@@ -224,8 +232,19 @@ public sealed partial class FileAuditStore : IAuditQuery, IStoredRowSource
     }
 
     /// <inheritdoc/>
+    /// <remarks>From a seq past the genesis, the file is bisected on the rows' seqs (O(log n) small reads) and read on from there.</remarks>
     public async IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        if (fromSeq > 1)
+        {
+            await foreach (var e in ReadFromAsync(fromSeq, cancellationToken).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+
+            yield break;
+        }
+
         using var parser = new EventRowParser();
         await foreach (var row in ((IStoredRowSource)this).ReadRowsAsync(cancellationToken).ConfigureAwait(false))
         {

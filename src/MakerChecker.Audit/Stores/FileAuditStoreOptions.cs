@@ -24,6 +24,18 @@ public sealed class FileAuditStoreOptions
     /// <value>The default value is 4096.</value>
     public int MaxGroupSize { get; set; } = 4096;
 
+    /// <summary>
+    /// How many bytes at the end of the file <see cref="FileAuditStore.OpenAsync"/> verifies (every hash, and every link
+    /// but the first row's), besides the genesis row and the bytes after the last line break, so that opening costs the
+    /// same whatever the length of the history. The rows before them are verified by <c>makerchecker audit verify</c>
+    /// (<see cref="Verification.AuditStoreVerifier"/>), not on open: docs/stores.md, "What opening checks".
+    /// <see cref="long.MaxValue"/> verifies the whole file on every open.
+    /// </summary>
+    /// <value>The default value is 8 MiB (about 9,000 rows of a typical size).</value>
+    public long OpenVerificationBytes { get; set; } = DefaultOpenVerificationBytes;
+
+    internal const long DefaultOpenVerificationBytes = 8L << 20;
+
     /// <summary>The clock for <c>occurredAt</c> and the group-commit window.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -42,6 +54,12 @@ public sealed class FileAuditStoreOptions
         if (MaxGroupSize < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxGroupSize), MaxGroupSize, "The group size must be at least 1.");
+        }
+
+        if (OpenVerificationBytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(OpenVerificationBytes), OpenVerificationBytes,
+                "The bytes verified on open must be zero or more (long.MaxValue verifies the whole file).");
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider);

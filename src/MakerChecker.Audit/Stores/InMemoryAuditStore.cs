@@ -17,11 +17,11 @@ public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource
     /// <summary>Creates a new log and writes its <c>audit.genesis</c> event.</summary>
     /// <param name="instanceId">The instance the chain is rooted in; a new UUID when <see langword="null"/>.</param>
     /// <param name="timeProvider">The clock for <c>occurredAt</c>; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
-    /// <param name="idGenerator">The source of event ids; <see cref="Guid.NewGuid"/> when <see langword="null"/>.</param>
+    /// <param name="idGenerator">The source of event ids; random (version 4) UUIDs when <see langword="null"/>.</param>
     public InMemoryAuditStore(string? instanceId = null, TimeProvider? timeProvider = null, Func<Guid>? idGenerator = null)
     {
         InstanceId = instanceId ?? Guid.NewGuid().ToString("D");
-        _appender = ChainAppender.ForNewLog(InstanceId, timeProvider ?? TimeProvider.System, idGenerator ?? Guid.NewGuid);
+        _appender = ChainAppender.ForNewLog(InstanceId, timeProvider ?? TimeProvider.System, idGenerator ?? RandomIds.NewV4);
         _events.Add(_appender.Append(ChainAppender.Genesis(InstanceId)));
     }
 

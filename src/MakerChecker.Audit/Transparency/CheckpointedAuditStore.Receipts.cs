@@ -1,3 +1,4 @@
+using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Verification;
 
 namespace MakerChecker.Audit.Transparency;
@@ -51,11 +52,39 @@ public sealed partial class CheckpointedAuditStore
                     : await SignLockedAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return Receipt.Create(_tree, seq - 1, leaf, checkpoint);
+            return CheckedReceipt(seq, leaf, checkpoint);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The receipt, checked before it is handed out: the hashes below the latest checkpoint come from the hash file, which
+    /// opening checked only through the signed root (its frontier), so a damaged interior hash must refuse, not prove.
+    /// </summary>
+    private Receipt CheckedReceipt(long seq, byte[] leaf, SignedCheckpoint checkpoint)
+    {
+        Receipt receipt;
+        try
+        {
+            receipt = Receipt.Create(_tree, seq - 1, leaf, checkpoint);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new AuditStoreException(
+                $"No receipt for event seq {seq}: {ex.Message} The log or its hash file was altered; run 'makerchecker audit verify' on the log.", ex);
+        }
+
+        var root = checkpoint.Checkpoint.Root;
+        if (!MerkleProof.VerifyInclusion(seq - 1, checkpoint.Checkpoint.Size, MerkleHashing.LeafHash(leaf), receipt.InclusionProof, root).IsValid)
+        {
+            throw new AuditStoreException(
+                $"No receipt for event seq {seq}: its inclusion proof, read from the hash file, does not lead to the signed root {root}. " +
+                "The hash file is damaged: move it aside and reopen the log, which rebuilds it from the events.");
+        }
+
+        return receipt;
     }
 }

@@ -12,15 +12,17 @@ namespace MakerChecker.Audit.Transparency;
 /// </summary>
 /// <remarks>
 /// <para>An event's leaf is added only after the inner store's append has returned (the event is durable), and the
-/// hash file is flushed before each signature, so no checkpoint is ever ahead of the durable log. The tree is
-/// recomputed from the events on every open; the hash file beside the log is only a cache, checked record by record
-/// and repaired from the log when it disagrees.</para>
+/// hash file is flushed before each signature, so no checkpoint is ever ahead of the durable log. Opening for writing
+/// reads only the events from the latest signed checkpoint on, when the hash file still holds the tree that checkpoint
+/// signed (its root at the checkpoint's size is the signed root, and the checkpoint's last event is its last leaf);
+/// otherwise, and on every read-only open, the tree is recomputed from every event, the hash file (only a cache) is
+/// checked record by record and repaired from the log where it disagrees (docs/stores.md, "What opening checks").</para>
 /// <para>Disposing the store disposes the inner store. It signs a last checkpoint first when events arrived since the latest.</para>
 /// <para>One job a file: this one is the live wrapper (appends, the tree, signing, closing); recovery on open is in
 /// <c>CheckpointedLogRecovery</c>, read-only inspection in <c>CheckpointedAuditStore.Inspection.cs</c> and
 /// <c>CheckpointInspection</c>, receipts in <c>CheckpointedAuditStore.Receipts.cs</c>.</para>
 /// </remarks>
-public sealed partial class CheckpointedAuditStore : IAuditStore
+public sealed partial class CheckpointedAuditStore : IAuditQuery
 {
     /// <summary>The suffix of the tree's hash file beside the log.</summary>
     public const string HashFileSuffix = ".merkle";
@@ -57,6 +59,7 @@ public sealed partial class CheckpointedAuditStore : IAuditStore
         _history = state.History;
         Origin = state.Origin;
         OpenReport = state.Report;
+        OpenEventsRead = state.EventsRead;
         IsReadOnly = readOnly;
         if (!readOnly)
         {
@@ -72,6 +75,9 @@ public sealed partial class CheckpointedAuditStore : IAuditStore
 
     /// <summary>The store the log is kept in: the verifier reads its rows directly when it is a built-in store.</summary>
     internal IAuditStore Inner => _inner;
+
+    /// <summary>How many events opening read from the inner store: those from the latest checkpoint on, or all of them on a rebuild.</summary>
+    internal long OpenEventsRead { get; }
 
     /// <summary>The checkpoint origin line (also the signing key's name).</summary>
     public string Origin { get; }
@@ -104,8 +110,10 @@ public sealed partial class CheckpointedAuditStore : IAuditStore
     public Exception? LastScheduledCheckpointFailure { get; private set; }
 
     /// <summary>
-    /// Opens the transparency layer over <paramref name="inner"/> for writing: rebuilds the tree from the events (checking
-    /// and repairing the hash file), then checks the log extends its latest signed checkpoint.
+    /// Opens the transparency layer over <paramref name="inner"/> for writing. When the hash file holds the tree the latest
+    /// signed checkpoint signed, only the events after that checkpoint are read (and verified); otherwise the tree is
+    /// rebuilt from every event (checking and repairing the hash file). Either way the log must extend its latest signed
+    /// checkpoint.
     /// </summary>
     /// <param name="inner">The log. On success the returned store owns it; on failure the caller still does.</param>
     /// <param name="options">The signer, files and schedule.</param>

@@ -1,14 +1,18 @@
 using MakerChecker.Audit.Canonicalization;
+using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 
 namespace MakerChecker.Audit.Transparency;
 
 /// <summary>
-/// Recovery on open for <see cref="CheckpointedAuditStore"/>: one pass over the log recomputes every leaf and the hashes
-/// the tree stores, compares them with the hash file (never trusted: repaired from the log where it disagrees, when
-/// opened for writing), then checks the log extends its latest signed checkpoint (<see cref="LogConsistency.Check"/>).
+/// Recovery on open for <see cref="CheckpointedAuditStore"/>. Opened for writing over a hash store that holds the tree
+/// the latest signed checkpoint signed, it reads only the events from the checkpoint on (<see cref="FromCheckpointAsync"/>).
+/// Otherwise (read-only, no checkpoint yet, a hash file lost, damaged or disagreeing with the log) one pass over the
+/// whole log recomputes every leaf and the hashes the tree stores, compares them with the hash file (never trusted:
+/// repaired from the log where it disagrees, when opened for writing), then checks the log extends its latest signed
+/// checkpoint (<see cref="LogConsistency.Check"/>).
 /// </summary>
-internal static class CheckpointedLogRecovery
+internal static partial class CheckpointedLogRecovery
 {
     /// <summary>
     /// Rebuilds the tree from the log's events (checking, and when writing repairing, the hash file), loads the checkpoint
@@ -50,7 +54,16 @@ internal static class CheckpointedLogRecovery
             }
 
             var checkpoint = state.History.Latest?.Checkpoint;
-            var scan = await ScanAsync(inner, reference, state.Hashes, checkpoint?.Size ?? 0, cancellationToken).ConfigureAwait(false);
+            if (!readOnly && checkpoint is { Size: > 0 } &&
+                await FromCheckpointAsync(inner, state.Hashes, checkpoint, cancellationToken).ConfigureAwait(false) is { } bounded)
+            {
+                (state.Tree, state.EventsRead) = bounded;
+                state.Report = ConsistencyReport.Extending([]);
+                return state;
+            }
+
+            var scan = await ScanAsync(inner, reference, state.Hashes, checkpoint?.Size ?? 0, checkLinks: !readOnly, cancellationToken)
+                .ConfigureAwait(false);
             state.Report = Check(checkpoint, scan, reference);
             if (!state.Report.Extends && !readOnly)
             {
@@ -69,6 +82,7 @@ internal static class CheckpointedLogRecovery
             }
 
             state.Tree = new MerkleTree(state.Hashes);
+            state.EventsRead = scan.EventCount;
             if (readOnly && reference is not null)
             {
                 state.OlderTree = new MerkleTree(reference);
@@ -120,11 +134,13 @@ internal static class CheckpointedLogRecovery
     /// <summary>
     /// Streams the log once: computes each event's leaf and the hashes the tree stores for it, compares them with
     /// <paramref name="reference"/> while it has them, and appends them to <paramref name="target"/> where it lacks them
-    /// (while the two agree, when they are the same store). Holds O(log n) hashes.
+    /// (while the two agree, when they are the same store). Holds O(log n) hashes. With <paramref name="checkLinks"/> (a
+    /// writer, which will sign the tree) each event must also link to the one before: no checkpoint is signed over a broken chain.
     /// </summary>
     private static async Task<ScanResult> ScanAsync(IAuditStore inner, IMerkleHashStore? reference, IMerkleHashStore target, long checkpointSize,
-        CancellationToken cancellationToken)
+        bool checkLinks, CancellationToken cancellationToken)
     {
+        AuditEvent? previous = null;
         var referenceLeaves = reference is null ? 0 : StoredHashIndex.LeafCountWithin(reference.Count);
         var sameStore = ReferenceEquals(reference, target);
         var range = new CompactRange();
@@ -143,6 +159,12 @@ internal static class CheckpointedLogRecovery
                     $"The audit store returned event seq {e.Seq} where seq {index + 1} was expected: its events are not contiguous. Verify the log.");
             }
 
+            if (checkLinks && previous is not null)
+            {
+                CheckFollows(e, previous);
+            }
+
+            previous = e;
             var n = range.Append(EventLeaf.Hash(e, scratch), group);
             if (firstMismatch is null && index < referenceLeaves)
             {
@@ -195,20 +217,7 @@ internal static class CheckpointedLogRecovery
     /// <summary>Drops the hash store's tail from leaf <paramref name="keep"/> on and re-appends it from the log.</summary>
     private static async Task RepairAsync(IAuditStore inner, IMerkleHashStore hashes, long keep, CancellationToken cancellationToken)
     {
-        switch (hashes)
-        {
-            case FileMerkleHashStore file:
-                file.Truncate(StoredHashIndex.CountFor(keep));
-                break;
-            case MemoryMerkleHashStore memory:
-                memory.Truncate(StoredHashIndex.CountFor(keep));
-                break;
-            default:
-                throw new AuditStoreException(
-                    $"The supplied hash store disagrees with the log from leaf {keep} on and cannot be truncated: " +
-                    "clear it and open again to rebuild it from the log.");
-        }
-
+        TruncateToLeaves(hashes, keep);
         var tree = new MerkleTree(hashes);
         using var scratch = new ByteBuffer();
         await foreach (var e in inner.ReadAsync(keep + 1, cancellationToken).ConfigureAwait(false))
@@ -230,6 +239,7 @@ internal sealed class CheckpointedLogState : IDisposable
     public MerkleTree Tree { get; set; } = null!;
     public MerkleTree? OlderTree { get; set; }
     public ConsistencyReport Report { get; set; } = null!;
+    public long EventsRead { get; set; }
 
     public void Dispose()
     {

@@ -21,6 +21,14 @@ internal sealed class ChainChecker : IDisposable
     /// <summary>Checks the events of one run: each belongs to <paramref name="runId"/>, in increasing seq order.</summary>
     public static ChainChecker ForRun(string instanceId, string runId) => new(instanceId, runId);
 
+    /// <summary>
+    /// Checks the last part of a full log, from a row whose predecessor is not read: every hash, and every link after the
+    /// first row (a file store's open reads only the end of its file; docs/stores.md, "What opening checks").
+    /// </summary>
+    public static ChainChecker ForLogSuffix(string instanceId) => new(instanceId, runId: null) { _suffix = true };
+
+    private bool _suffix;
+
     private ChainChecker(string instanceId, string? runId)
     {
         _instanceId = instanceId;
@@ -69,6 +77,11 @@ internal sealed class ChainChecker : IDisposable
 
     private AuditVerdict? CheckFullLink(in ParsedRow row)
     {
+        if (Count == 1 && _suffix)
+        {
+            return null; // its predecessor is before the part read
+        }
+
         if (Count == 1)
         {
             var root = AuditEventHasher.GenesisRoot(_instanceId);

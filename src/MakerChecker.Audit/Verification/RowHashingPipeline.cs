@@ -8,9 +8,9 @@ namespace MakerChecker.Audit.Verification;
 
 /// <summary>
 /// Parses and hashes event rows on all cores and hands them back in order, in bounded memory: rows are copied into
-/// batches of about 256 KiB, each batch is parsed on a worker, and at most 2 × parallelism batches are in flight. The
-/// bundle verifier and the store verifier share it; the caller feeds rows, pumps, and checks each finished batch in order.
-/// Not thread-safe: one caller.
+/// batches of about 256 KiB, each batch starts on a worker as soon as it is full, and a pump lets at most
+/// 2 × parallelism batches stay in flight. The bundle verifier and the store verifier share it; the caller feeds rows,
+/// pumps, and checks each finished batch in order. Not thread-safe: one caller.
 /// </summary>
 internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> newParser, Func<bool> withLeafHashes, bool checkActors = false) : IDisposable
 {
@@ -18,7 +18,6 @@ internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> n
     private readonly int _parallelism = Math.Max(1, parallelism);
     private readonly ConcurrentBag<EventRowParser> _parsers = [];
     private readonly Queue<Task<RowBatch>> _inFlight = new();
-    private readonly List<RowBatch> _ready = [];
     private readonly Stack<RowBatch> _spareBatches = new(); // consumed batches, reused so that batches allocate nothing
     private RowBatch _current = new();
 
@@ -35,34 +34,33 @@ internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> n
         return true;
     }
 
-    /// <summary>Closes the current batch (if it holds rows) so that the next pump starts it.</summary>
     /// <summary>
     /// Adds the rest of a bundle that ends inside its last row: the row fails, after the rows before it, with the
     /// reference verifier's reason (a syntax error in the row, or a truncated bundle).
     /// </summary>
     public void AddUnfinished(ReadOnlySpan<byte> rest) => _current.Add(rest, 0, unfinished: true);
 
+    /// <summary>
+    /// Closes the current batch (if it holds rows) and starts it on a worker now, so that the workers are busy while
+    /// the caller is still splitting the rest of its read buffer into rows.
+    /// </summary>
     public void Seal()
     {
         if (_current.Count > 0)
         {
-            _ready.Add(_current);
+            var batch = _current;
+            _inFlight.Enqueue(Task.Run(() => Hash(batch)));
             _current = _spareBatches.TryPop(out var spare) ? spare : new RowBatch();
         }
     }
 
     /// <summary>
-    /// Starts the sealed batches on workers, then hands finished batches in order to <paramref name="consume"/> until
-    /// at most 2 × parallelism are in flight, or none when <paramref name="final"/>. A batch is recycled after it is consumed.
+    /// Hands finished batches in order to <paramref name="consume"/> until at most 2 × parallelism are in flight, or
+    /// none when <paramref name="final"/>. A batch is recycled after it is consumed.
     /// </summary>
     public async ValueTask PumpAsync(bool final, Action<RowBatch> consume, CancellationToken cancellationToken)
     {
-        foreach (var batch in _ready)
-        {
-            _inFlight.Enqueue(Task.Run(() => Hash(batch), cancellationToken));
-        }
-
-        _ready.Clear();
+        cancellationToken.ThrowIfCancellationRequested();
         while (_inFlight.Count > (final ? 0 : _parallelism * 2))
         {
             var batch = await _inFlight.Dequeue().ConfigureAwait(false);
@@ -103,22 +101,9 @@ internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> n
     {
         while (_inFlight.Count > 0)
         {
-            try
-            {
-                (await _inFlight.Dequeue().ConfigureAwait(false)).Dispose();
-            }
-            catch (OperationCanceledException)
-            {
-                // The batch never ran; nothing to return to the pool.
-            }
+            (await _inFlight.Dequeue().ConfigureAwait(false)).Dispose();
         }
 
-        foreach (var batch in _ready)
-        {
-            batch.Dispose();
-        }
-
-        _ready.Clear();
         _current.Dispose();
         while (_spareBatches.TryPop(out var spare))
         {
@@ -245,9 +230,9 @@ internal sealed class RowBatch : IDisposable
                 reader.Skip();
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // The row is too broken to say.
+            // The row is too broken to say (a key with an escaped lone surrogate makes ValueTextEquals throw the latter).
         }
 
         return null;

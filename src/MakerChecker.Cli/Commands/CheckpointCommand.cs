@@ -55,7 +55,9 @@ internal static class CheckpointCommand
 
                 try
                 {
-                    var inner = await FileAuditStore.OpenAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    // Signing for an operator: the whole file is verified first, not only its end (docs/stores.md, "What opening checks").
+                    var whole = new FileAuditStoreOptions { OpenVerificationBytes = long.MaxValue };
+                    var inner = await FileAuditStore.OpenAsync(path, whole, cancellationToken).ConfigureAwait(false);
                     CheckpointedAuditStore store;
                     try
                     {

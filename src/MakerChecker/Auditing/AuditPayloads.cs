@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using MakerChecker.Audit.Events;
 using MakerChecker.Auditing.Events;
 using MakerChecker.Decisions;
@@ -11,8 +13,11 @@ namespace MakerChecker.Auditing;
 /// </summary>
 internal static class AuditPayloads
 {
+    /// <summary>The actor of an event by <paramref name="principal"/>: made once per principal definition (they are immutable) and shared.</summary>
     public static AuditActor Actor(PrincipalDefinition? principal, string id) =>
-        principal is null ? new AuditActor("unknown", id) : new AuditActor(KindName(principal.Kind), principal.Id, principal.Role);
+        principal is null ? new AuditActor("unknown", id) : Actors.GetValue(principal, static p => new AuditActor(KindName(p.Kind), p.Id, p.Role));
+
+    private static readonly ConditionalWeakTable<PrincipalDefinition, AuditActor> Actors = new();
 
     public static string KindName(PrincipalKind kind) => kind switch
     {
@@ -168,7 +173,21 @@ internal static class AuditPayloads
         new GateSnapshotRecorded(policyHash, seq, headHash, stateHash, format, at), AuditActor.System, AuditEventWriter.SnapshotEntity,
         seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-    private static string? Rule(SourceLocation rule) => rule.File is null ? null : rule.ToString();
+    /// <summary>
+    /// A rule's <c>file:line</c> as recorded: the few a policy has are formatted once and shared (up to
+    /// <see cref="MaxRuleTexts"/>; any other is formatted each time).
+    /// </summary>
+    private static string? Rule(SourceLocation rule)
+    {
+        if (rule.File is null) return null;
+        if (RuleTexts.TryGetValue(rule, out var text)) return text;
+        text = rule.ToString();
+        if (RuleTexts.Count < MaxRuleTexts) RuleTexts.TryAdd(rule, text);
+        return text;
+    }
+
+    private const int MaxRuleTexts = 4096;
+    private static readonly ConcurrentDictionary<SourceLocation, string> RuleTexts = new();
 
     /// <summary>An entry the projection applies live from <paramref name="payload"/> itself, without decoding what was stored.</summary>
     private static GateEntry Applied<T>(in T payload, AuditActor actor, string entityType, string entityId)

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using MakerChecker.Audit.Events;
 
 namespace MakerChecker.Auditing;
 
@@ -10,10 +12,14 @@ internal static class AuditTime
     public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString(Pattern, CultureInfo.InvariantCulture);
 
     /// <summary>Formats into <paramref name="destination"/> (28 characters) without allocating; returns the length written.</summary>
-    public static int Format(DateTimeOffset time, Span<char> destination) =>
-        time.UtcDateTime.TryFormat(destination, out var written, Pattern, CultureInfo.InvariantCulture)
-            ? written
-            : throw new ArgumentException("A time needs 28 characters.", nameof(destination));
+    public static int Format(DateTimeOffset time, Span<char> destination)
+    {
+        if (destination.Length < 28) throw new ArgumentException("A time needs 28 characters.", nameof(destination));
+        Span<byte> ascii = stackalloc byte[28];
+        var written = UtcTimestamp.Write(time.UtcDateTime, 7, ascii); // the same text as Pattern gives
+        Ascii.ToUtf16(ascii[..written], destination, out _);
+        return written;
+    }
 
     public static DateTimeOffset Parse(string text) => Parse(text.AsSpan());
 

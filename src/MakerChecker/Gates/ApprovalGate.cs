@@ -428,7 +428,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// </summary>
     internal string? IdPrefix { get; init; }
 
-    private string NewId(DateTimeOffset now) => IdPrefix + Guid.CreateVersion7(now).ToString();
+    private string NewId(DateTimeOffset now) => IdPrefix + RandomIds.NewV7(now).ToString();
 
     /// <summary>The run id of a case subject, or null without one; a malformed subject is the caller's mistake.</summary>
     private static string? RunIdOf(string? subject)

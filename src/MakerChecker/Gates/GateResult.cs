@@ -10,6 +10,9 @@ namespace MakerChecker.Gates;
 /// </summary>
 public sealed class GateResult
 {
+    private readonly Decision _decision;
+    private string? _message;
+
     internal GateResult(
         DecisionOutcome outcome, string reasonCode, SourceLocation rule, string policyHash, string message,
         ApprovalRequest? request = null, bool sampled = false, bool replay = false)
@@ -19,9 +22,21 @@ public sealed class GateResult
         ReasonCode = reasonCode;
         Rule = rule;
         PolicyHash = policyHash;
-        Message = message;
+        _message = message;
         Request = request;
         Sampled = sampled;
+    }
+
+    /// <summary>A result that formats its message from <paramref name="decision"/> only if someone reads it.</summary>
+    private GateResult(in Decision decision, ApprovalRequest? request)
+    {
+        _decision = decision;
+        Outcome = decision.Outcome;
+        ReasonCode = decision.ReasonCode;
+        Rule = decision.Rule;
+        PolicyHash = decision.PolicyHash;
+        Request = request;
+        Sampled = decision.Sampled;
     }
 
     /// <summary>
@@ -46,7 +61,7 @@ public sealed class GateResult
     public string PolicyHash { get; }
 
     /// <summary>A sentence for people: what happened and, for a refusal, how to fix it.</summary>
-    public string Message { get; }
+    public string Message => _message ??= _decision.Message;
 
     /// <summary>The request concerned, as it stands after the call; <see langword="null"/> for invocations that opened none.</summary>
     public ApprovalRequest? Request { get; }
@@ -63,11 +78,11 @@ public sealed class GateResult
     /// <summary>Whether the call was refused.</summary>
     public bool IsRefused => Outcome == DecisionOutcome.Refused;
 
-    internal static GateResult From(in Decision decision, ApprovalRequest? request = null) =>
-        new(decision.Outcome, decision.ReasonCode, decision.Rule, decision.PolicyHash, decision.Message, request, decision.Sampled);
+    internal static GateResult From(in Decision decision, ApprovalRequest? request = null) => new(decision, request);
 
     /// <summary>This result with the request as it stands now.</summary>
-    internal GateResult With(ApprovalRequest request) => new(Outcome, ReasonCode, Rule, PolicyHash, Message, request, Sampled);
+    internal GateResult With(ApprovalRequest request) =>
+        _message is null ? new(_decision, request) : new(Outcome, ReasonCode, Rule, PolicyHash, _message, request, Sampled);
 
     /// <summary>The outcome and reason code, for logs.</summary>
     public override string ToString() => HasRule ? $"{Outcome}: {ReasonCode} ({Rule})" : $"{Outcome}: {ReasonCode}";

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MakerChecker.Audit.Events;
 
 namespace MakerChecker.Auditing.Events;
 
@@ -24,8 +25,8 @@ internal sealed class AuditTimeJsonConverter : JsonConverter<DateTimeOffset>
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
     {
-        Span<char> text = stackalloc char[28];
-        writer.WriteStringValue(text[..AuditTime.Format(value, text)]);
+        Span<byte> utf8 = stackalloc byte[28]; // ASCII: the same text as AuditTime.Format
+        writer.WriteStringValue(utf8[..UtcTimestamp.Write(value.UtcDateTime, 7, utf8)]);
     }
 
     public static bool TryParse(string text, out DateTimeOffset time) => AuditTime.TryParse(text, out time);
