@@ -15,7 +15,7 @@ public sealed record PartitionIndexEntry(string Chain, long Size, MerkleHash Roo
 /// <summary>
 /// The signed index of a partitioned audit log: every chain's latest checkpoint (name, size, root), as a C2SP signed note
 /// under the deployment's checkpoint key. An inspector who holds the index verifies every chain against it, and so
-/// detects a chain that is missing, extra, truncated or rewritten. The format is in docs/audit-format.md section 7.
+/// detects a chain that is missing, extra, truncated or rewritten. The format is in docs/audit-format.md section 10.
 /// </summary>
 public sealed class PartitionIndex
 {

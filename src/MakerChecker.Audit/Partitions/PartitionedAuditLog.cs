@@ -56,7 +56,9 @@ public sealed class PartitionedAuditLog : IAsyncDisposable
     /// <summary>Why the last scheduled round failed (for example the signer was unreachable), or <see langword="null"/>.</summary>
     public Exception? LastScheduledRoundFailure { get; private set; }
 
-    /// <summary>The name of chain number <paramref name="index"/> (0-based) of a log made by <see cref="OpenDirectoryAsync"/> or <see cref="InMemory"/>.</summary>
+    /// <summary>
+    /// The name of chain number <paramref name="index"/> (0-based) of a log made by <see cref="OpenDirectoryAsync"/> or <see cref="InMemory"/>.
+    /// </summary>
     /// <param name="index">The chain's number.</param>
     /// <returns><c>p</c> followed by the number: <c>p0</c>, <c>p1</c>, …</returns>
     public static string ChainName(int index) => "p" + index.ToString(CultureInfo.InvariantCulture);
@@ -87,8 +89,12 @@ public sealed class PartitionedAuditLog : IAsyncDisposable
     /// </summary>
     /// <param name="directory">The directory; created if missing.</param>
     /// <param name="partitions">How many chains, at least 1.</param>
-    /// <param name="options">The signer, origin and schedule; <see cref="PartitionedAuditLogOptions.Directory"/> defaults to <paramref name="directory"/>.</param>
-    /// <param name="fileOptions">Options of every chain's file store (its instance id is set per chain). <value>The default value is the defaults.</value></param>
+    /// <param name="options">
+    /// The signer, origin and schedule; <see cref="PartitionedAuditLogOptions.Directory"/> defaults to <paramref name="directory"/>.
+    /// </param>
+    /// <param name="fileOptions">
+    /// Options of every chain's file store (its instance id is set per chain). <value>The default value is the defaults.</value>
+    /// </param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The open log.</returns>
     /// <exception cref="AuditStoreException">A chain cannot be opened, or the log does not match its index.</exception>
@@ -147,9 +153,14 @@ public sealed class PartitionedAuditLog : IAsyncDisposable
         {
             options.Validate();
             if (chains.Count == 0) throw new ArgumentException("A partitioned log needs at least one chain.", nameof(chains));
+            if (options.Signer is not null && options.Directory is not null) System.IO.Directory.CreateDirectory(options.Directory);
             foreach (var (name, store) in chains)
             {
-                if (!PartitionIndex.IsValidChainName(name)) throw new ArgumentException($"'{name}' is not a chain name: use 1 to 63 of a-z 0-9 _ -.", nameof(chains));
+                if (!PartitionIndex.IsValidChainName(name))
+                {
+                    throw new ArgumentException($"'{name}' is not a chain name: use 1 to 63 of a-z 0-9 _ -.", nameof(chains));
+                }
+
                 if (opened.ContainsKey(name)) throw new ArgumentException($"The chain '{name}' is given twice.", nameof(chains));
                 opened[name] = options.Signer is null ? store : await CheckpointedAuditStore.OpenAsync(store, ChainOptions(options, name, store),
                     cancellationToken).ConfigureAwait(false);
@@ -267,7 +278,8 @@ public sealed class PartitionedAuditLog : IAsyncDisposable
             if (!chains.TryGetValue(entry.Chain, out var chain))
             {
                 throw new AuditStoreException($"{AuditReasonCodes.PartitionMissing}: the partition index '{path}' lists chain '{entry.Chain}' " +
-                    $"(size {entry.Size}), which was not given: open the log with every chain it has ({string.Join(", ", index.Chains.Select(c => c.Chain))}).");
+                    $"(size {entry.Size}), which was not given: open the log with every chain it has " +
+                    $"({string.Join(", ", index.Chains.Select(c => c.Chain))}).");
             }
 
             var report = await ((CheckpointedAuditStore)chain).CheckExtendsAsync(

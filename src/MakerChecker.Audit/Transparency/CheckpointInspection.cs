@@ -70,7 +70,7 @@ internal static class CheckpointInspection
     /// Streams the log once: its event count and the Merkle root of its first <paramref name="size"/> events (if it has
     /// them). O(log n) memory.
     /// </summary>
-    private static async Task<(long Count, MerkleHash? Root)> RootAtAsync(IAuditStore log, long size, CancellationToken cancellationToken)
+    internal static async Task<(long Count, MerkleHash? Root)> RootAtAsync(IAuditStore log, long size, CancellationToken cancellationToken)
     {
         var range = new CompactRange();
         MerkleHash? root = null;

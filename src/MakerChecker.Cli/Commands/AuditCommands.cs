@@ -42,14 +42,21 @@ internal static class AuditCommands
         };
         var checkpoints = new Option<string?>("--checkpoints") { Description = AuditLogLocation.CheckpointsDescription };
         var json = new Option<bool>("--json") { Description = "Write machine-readable JSON." };
+        var partitions = new Option<int?>("--partitions") { Description = PartitionedVerification.PartitionsDescription };
         var verify = new Command(
             "verify",
             "Verify a bundle or a live store offline: hashes, chain, manifest and signature; a live store with checkpoints is checked against the latest. " +
             "Exit 0 verified, 1 failed, 2 usage error.");
         verify.Arguments.Add(path);
-        foreach (var option in new Option[] { key, vkey, requireCheckpoints, checkpoints, json }) verify.Options.Add(option);
+        foreach (var option in new Option[] { key, vkey, requireCheckpoints, checkpoints, json, partitions }) verify.Options.Add(option);
         verify.SetAction(async (parse, cancellationToken) =>
         {
+            if (PartitionedVerification.Applies(parse.GetValue(path)!, parse.GetValue(partitions)))
+            {
+                return await PartitionedVerification.RunAsync(parse.GetValue(path)!, parse.GetValue(partitions), parse.GetValue(vkey),
+                    parse.GetValue(checkpoints), output, error, cancellationToken).ConfigureAwait(false);
+            }
+
             if (!AuditLogLocation.TryParse(parse.GetValue(path)!, out var log, out var invalid))
             {
                 return await ArgumentChecks.UsageAsync(error, invalid!, cancellationToken).ConfigureAwait(false);

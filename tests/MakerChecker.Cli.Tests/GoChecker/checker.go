@@ -38,7 +38,7 @@ func main() {
 
 func run(args []string) (string, error) {
 	if len(args) < 3 {
-		return "", errors.New("usage: checker note|receipt|consistency VKEY FILE [FILE]")
+		return "", errors.New("usage: checker note|receipt|index|consistency VKEY FILE [FILE]")
 	}
 	verifier, err := note.NewVerifier(args[1])
 	if err != nil {
@@ -57,6 +57,8 @@ func run(args []string) (string, error) {
 		return fmt.Sprintf("checkpoint %s size %d root %s", c.origin, c.size, c.root), nil
 	case "receipt":
 		return receipt(args[2], verifier)
+	case "index":
+		return index(args[2], verifier)
 	case "consistency":
 		if len(args) < 4 {
 			return "", errors.New("consistency needs OLD_NOTE_FILE and CONSISTENCY_OUTPUT_FILE")
@@ -166,4 +168,40 @@ func consistency(oldFile, outputFile string, verifier note.Verifier) (string, er
 		return "", fmt.Errorf("tlog.CheckTree: %v", err)
 	}
 	return fmt.Sprintf("size %d extends size %d of %s", latest.size, old.size, old.origin), nil
+}
+
+// index checks a makerchecker-partition-index/v1 note (docs/audit-format.md section 10) with note.Open: the format line,
+// the origin (the key's name), the count, then one "CHAIN SIZE ROOT" line per chain, names in strictly increasing order.
+func index(file string, verifier note.Verifier) (string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	n, err := note.Open(data, note.VerifierList(verifier))
+	if err != nil {
+		return "", fmt.Errorf("note.Open: %v", err)
+	}
+	lines := strings.Split(strings.TrimSuffix(n.Text, "\n"), "\n")
+	if len(lines) < 4 || lines[0] != "makerchecker-partition-index/v1" || lines[1] != verifier.Name() {
+		return "", errors.New("not a partition index of this key's origin")
+	}
+	count, err := strconv.Atoi(lines[2])
+	if err != nil || count != len(lines)-3 {
+		return "", fmt.Errorf("count %q is not the number of chain lines", lines[2])
+	}
+	previous := ""
+	for _, line := range lines[3:] {
+		f := strings.Split(line, " ")
+		if len(f) != 3 || f[0] <= previous {
+			return "", fmt.Errorf("chain line %q", line)
+		}
+		if size, err := strconv.ParseInt(f[1], 10, 64); err != nil || size < 1 {
+			return "", fmt.Errorf("chain %s size %q", f[0], f[1])
+		}
+		if _, err := hash(f[2]); err != nil {
+			return "", err
+		}
+		previous = f[0]
+	}
+	return fmt.Sprintf("index of %s lists %d chains", lines[1], count), nil
 }

@@ -52,17 +52,27 @@ public class GateProperties
         Prop.ForAll(GateScenario.Arbitrary, s =>
         {
             var t = s.Run(instances: 2 + (s.Seed % 2));
-            var alone = s.Run();
-            var sameResults = t.Results.Select(r => (r.Op, r.Result.ReasonCode)).SequenceEqual(alone.Results.Select(r => (r.Op, r.Result.ReasonCode)))
-                && t.Runs.Select(r => (r.Kind, r.PrincipalId, r.Skill, r.Payload)).SequenceEqual(alone.Runs.Select(r => (r.Kind, r.PrincipalId, r.Skill, r.Payload)));
-            return (sameResults
-                && No_gated_action_runs_without_enough_distinct_eligible_active_approvers_holds(s, t)
-                && A_forbidden_skill_is_never_allowed_and_a_grant_never_authorises_another_version_holds(s, t)
-                && An_approval_never_authorises_another_payload_a_second_run_or_a_run_after_expiry_holds(s, t)
-                && Agents_never_sign_unless_allowed_and_inactive_principals_never_act_or_sign_holds(s, t)
-                && Rate_limits_are_never_exceeded_holds(s, t)).Label($"same results as one gate: {sameResults}")
+            var (sameResults, invariants) = AsOneGate(s, t);
+            return (sameResults && invariants).Label($"same results as one gate: {sameResults}")
                 .And(Every_state_change_has_exactly_one_event_and_replay_rebuilds_the_same_requests_holds(s, t));
         });
+
+    /// <summary>
+    /// Whether every operation of trace <paramref name="t"/> got the result one gate alone gives it (and the same actions ran),
+    /// and whether every invariant above holds on <paramref name="t"/>.
+    /// </summary>
+    internal static (bool SameResults, bool Invariants) AsOneGate(GateScenario s, Trace t)
+    {
+        var alone = s.Run();
+        var sameResults = t.Results.Select(r => (r.Op, r.Result.ReasonCode)).SequenceEqual(alone.Results.Select(r => (r.Op, r.Result.ReasonCode)))
+            && t.Runs.Select(r => (r.Kind, r.PrincipalId, r.Skill, r.Payload)).SequenceEqual(alone.Runs.Select(r => (r.Kind, r.PrincipalId, r.Skill, r.Payload)));
+        var invariants = No_gated_action_runs_without_enough_distinct_eligible_active_approvers_holds(s, t)
+            && A_forbidden_skill_is_never_allowed_and_a_grant_never_authorises_another_version_holds(s, t)
+            && An_approval_never_authorises_another_payload_a_second_run_or_a_run_after_expiry_holds(s, t)
+            && Agents_never_sign_unless_allowed_and_inactive_principals_never_act_or_sign_holds(s, t)
+            && Rate_limits_are_never_exceeded_holds(s, t);
+        return (sameResults, invariants);
+    }
 
     /// <summary>
     /// The generator must exercise the paths the properties are about: sign-offs, executions and refusals happen.
@@ -81,7 +91,7 @@ public class GateProperties
         }
     }
 
-    private static bool No_gated_action_runs_without_enough_distinct_eligible_active_approvers_holds(GateScenario s, Trace t)
+    internal static bool No_gated_action_runs_without_enough_distinct_eligible_active_approvers_holds(GateScenario s, Trace t)
     {
         foreach (var run in t.Runs.Where(r => r.Kind == "execute"))
         {
@@ -99,7 +109,7 @@ public class GateProperties
         return true;
     }
 
-    private static bool A_forbidden_skill_is_never_allowed_and_a_grant_never_authorises_another_version_holds(GateScenario s, Trace t)
+    internal static bool A_forbidden_skill_is_never_allowed_and_a_grant_never_authorises_another_version_holds(GateScenario s, Trace t)
     {
         bool Authorised(string who, string skill, IReadOnlyDictionary<string, PrincipalDefinition>? principals = null)
         {
@@ -119,7 +129,7 @@ public class GateProperties
             .Concat(t.Events(AuditEventTypes.ApprovalRequested).Select(AuditEventReader.Read<ApprovalRequested>).Select(r => (r.PrincipalId, r.Skill, r.RequestedAt)))
             .Concat(t.Events(AuditEventTypes.BreakGlassInvoked).Select(AuditEventReader.Read<BreakGlassInvoked>).Select(b => (b.PrincipalId, b.Skill, b.DecidedAt)));
 
-    private static bool An_approval_never_authorises_another_payload_a_second_run_or_a_run_after_expiry_holds(GateScenario s, Trace t)
+    internal static bool An_approval_never_authorises_another_payload_a_second_run_or_a_run_after_expiry_holds(GateScenario s, Trace t)
     {
         var executions = t.Runs.Where(r => r.Kind == "execute").ToList();
         return executions.GroupBy(r => r.RequestId).All(g => g.Count() == 1)
@@ -130,7 +140,7 @@ public class GateProperties
             });
     }
 
-    private static bool Agents_never_sign_unless_allowed_and_inactive_principals_never_act_or_sign_holds(GateScenario s, Trace t)
+    internal static bool Agents_never_sign_unless_allowed_and_inactive_principals_never_act_or_sign_holds(GateScenario s, Trace t)
     {
         var signOk = t.SignOffs.All(x =>
         {
@@ -142,7 +152,7 @@ public class GateProperties
         return signOk && t.Runs.All(r => r.Principals[r.PrincipalId].Status == PrincipalStatus.Active);
     }
 
-    private static Property Every_state_change_has_exactly_one_event_and_replay_rebuilds_the_same_requests_holds(GateScenario s, Trace t)
+    internal static Property Every_state_change_has_exactly_one_event_and_replay_rebuilds_the_same_requests_holds(GateScenario s, Trace t)
     {
         int Count(string type) => t.Events(type).Count();
         int Succeeded(string code) => t.Results.Count(r => r.Result.ReasonCode == code);
@@ -168,7 +178,7 @@ public class GateProperties
         return (oneEach && before == after).Label($"one event each: {oneEach}; replay equal: {before == after}");
     }
 
-    private static bool Rate_limits_are_never_exceeded_holds(GateScenario s, Trace t)
+    internal static bool Rate_limits_are_never_exceeded_holds(GateScenario s, Trace t)
     {
         var counted = Authorisations(t);
         foreach (var group in counted.GroupBy(c => (c.Who, c.Skill)))

@@ -1,10 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Partitions;
+using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
 using MakerChecker.Gates.Snapshots;
+using MakerChecker.Partitions;
+using MakerChecker.Policy.Diagnostics;
 using MakerChecker.Policy.Model;
 using MakerChecker.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
@@ -120,9 +124,12 @@ internal sealed class GateScenario
     /// <summary>
     /// Plays the scenario and returns the trace. With several <paramref name="instances"/>, each operation goes to a
     /// gate drawn at random (from the seed) among that many gates over the one shared store, as app instances would.
+    /// With <paramref name="partitions"/>, every operation goes through one <see cref="PartitionedGate"/> over that many
+    /// chains (one store each), routed by the requester or by the request's id.
     /// </summary>
-    public Trace Run(int instances = 1)
+    public Trace Run(int instances = 1, int partitions = 0)
     {
+        if (partitions > 0) return RunPartitioned(partitions);
         var trace = NewTrace();
         var gates = Enumerable.Range(0, instances).Select(_ => trace.NewGate()).ToList();
         var routing = new Random(Seed ^ 0x1a57);
@@ -139,8 +146,26 @@ internal sealed class GateScenario
         Statuses = Policy.Principals.Values.ToDictionary(p => p.Id),
     };
 
+    private Trace RunPartitioned(int partitions)
+    {
+        var chains = Enumerable.Range(0, partitions).Select(_ => new FaultyAuditStore()).ToArray();
+        var single = NewTrace();
+        var trace = new Trace(this, chains[0]) { Time = single.Time, Draws = single.Draws, Statuses = single.Statuses, Chains = chains };
+        var log = Sync(PartitionedAuditLog.OpenAsync(
+            [.. chains.Select((c, i) => new KeyValuePair<string, IAuditStore>(PartitionedAuditLog.ChainName(i), c))], new PartitionedAuditLogOptions()));
+        var gate = Sync(PartitionedGate.CreateAsync(Policy, log,
+            new PartitionedGateOptions { TimeProvider = trace.Time, SampleSource = () => { lock (trace.Draws) return trace.Draws.NextDouble(); } }));
+        var calls = Calls.Of(gate);
+        PlayCalls(trace, Operations, () => calls);
+        trace.Partitioned = gate;
+        return trace;
+    }
+
     /// <summary>Plays <paramref name="operations"/> into <paramref name="trace"/>, each on the gate <paramref name="route"/> picks.</summary>
-    public static void Play(Trace trace, IEnumerable<Op> operations, Func<ApprovalGate> route)
+    public static void Play(Trace trace, IEnumerable<Op> operations, Func<ApprovalGate> route) =>
+        PlayCalls(trace, operations, () => Calls.Of(route()));
+
+    private static void PlayCalls(Trace trace, IEnumerable<Op> operations, Func<Calls> route)
     {
         var time = trace.Time;
         var statuses = trace.Statuses;
@@ -153,7 +178,7 @@ internal sealed class GateScenario
             string? RequestId() => trace.Requests.Count == 0 ? null : trace.Requests[Math.Max(0, trace.Requests.Count - 1 - (op.Request % 3))].Id;
             void SignOff(string id, bool approve)
             {
-                var signed = Sync(approve ? gate.ApproveAsync(id, op.Who, "reviewed") : gate.RejectAsync(id, op.Who, "not covered"));
+                var signed = Sync(approve ? gate.Approve(id, op.Who, "reviewed") : gate.Reject(id, op.Who, "not covered"));
                 trace.Results.Add((approve ? OpKind.Approve : OpKind.Reject, signed));
                 if (!signed.IsRefused) trace.SignOffs.Add(new Signed(id, op.Who, approve, time.GetUtcNow(), at));
             }
@@ -165,18 +190,18 @@ internal sealed class GateScenario
             switch (op.Kind)
             {
                 case OpKind.Invoke:
-                    var invoked = Sync(gate.InvokeAsync(op.Who, op.Skill, Payloads[op.Payload], Runs("invoke", op.Skill, null, op.Payload)));
+                    var invoked = Sync(gate.Invoke(op.Who, op.Skill, Payloads[op.Payload], Runs("invoke", op.Skill, null, op.Payload)));
                     trace.Results.Add((op.Kind, invoked));
                     if (invoked.Request is { } opened) trace.Requests.Add(new Opened(opened.Id, op.Who, op.Skill, op.Payload, opened.ExpiresAt));
                     break;
                 case OpKind.Present when RequestId() is { } id:
-                    trace.Results.Add((op.Kind, Sync(gate.PresentAsync(id, op.Who))));
+                    trace.Results.Add((op.Kind, Sync(gate.Present(id, op.Who))));
                     break;
                 case OpKind.Approve or OpKind.Reject when RequestId() is { } id:
                     SignOff(id, op.Kind == OpKind.Approve);
                     break;
                 case OpKind.Review when RequestId() is { } id:
-                    trace.Results.Add((OpKind.Present, Sync(gate.PresentAsync(id, op.Who))));
+                    trace.Results.Add((OpKind.Present, Sync(gate.Present(id, op.Who))));
                     time.Advance(TimeSpan.FromSeconds(op.Arg));
                     SignOff(id, approve: true);
                     break;
@@ -185,7 +210,7 @@ internal sealed class GateScenario
                     // Mostly the requester with the request's own payload, so executions actually happen.
                     var executor = op.Payload == -1 ? target.Requester : op.Who;
                     var payload = op.Payload == -1 ? target.Payload : op.Payload;
-                    trace.Results.Add((op.Kind, Sync(gate.ExecuteAsync(target.Id, executor, Payloads[payload], _ =>
+                    trace.Results.Add((op.Kind, Sync(gate.Execute(target.Id, executor, Payloads[payload], _ =>
                     {
                         trace.Runs.Add(new ActionRun("execute", executor, target.Skill, target.Id, payload, now, at));
                         return ValueTask.CompletedTask;
@@ -197,16 +222,39 @@ internal sealed class GateScenario
                 case OpKind.SetStatus:
                     var old = statuses[op.Who];
                     var changed = new PrincipalDefinition(old.Id, old.Kind, old.Role, (PrincipalStatus)op.Arg, old.Owner);
-                    if (Sync(gate.RegisterPrincipalAsync(changed)).Count == 0) statuses[op.Who] = changed;
+                    if (Sync(gate.Register(changed)).Count == 0) statuses[op.Who] = changed;
                     break;
                 case OpKind.BreakGlass:
-                    trace.Results.Add((op.Kind, Sync(gate.BreakGlassAsync(op.Who, op.Skill, Payloads[op.Payload], "emergency", Runs("break_glass", op.Skill, null, op.Payload)))));
+                    trace.Results.Add((op.Kind, Sync(gate.BreakGlass(op.Who, op.Skill, Payloads[op.Payload], "emergency", Runs("break_glass", op.Skill, null, op.Payload)))));
                     break;
             }
         }
     }
 
     private static T Sync<T>(ValueTask<T> task) => task.AsTask().GetAwaiter().GetResult();
+
+    private static T Sync<T>(Task<T> task) => task.GetAwaiter().GetResult();
+
+    /// <summary>The gate calls a scenario makes, on one <see cref="ApprovalGate"/> or on a <see cref="PartitionedGate"/>.</summary>
+    private sealed record Calls(
+        Func<string, string, JsonObject, Func<CancellationToken, ValueTask>, ValueTask<GateResult>> Invoke,
+        Func<string, string, ValueTask<GateResult>> Present,
+        Func<string, string, string, ValueTask<GateResult>> Approve,
+        Func<string, string, string, ValueTask<GateResult>> Reject,
+        Func<string, string, JsonObject, Func<CancellationToken, ValueTask>, ValueTask<GateResult>> Execute,
+        Func<PrincipalDefinition, ValueTask<IReadOnlyList<PolicyDiagnostic>>> Register,
+        Func<string, string, JsonObject, string, Func<CancellationToken, ValueTask>, ValueTask<GateResult>> BreakGlass)
+    {
+        public static Calls Of(ApprovalGate g) => new(
+            (p, s, j, a) => g.InvokeAsync(p, s, j, a), (r, w) => g.PresentAsync(r, w), (r, w, why) => g.ApproveAsync(r, w, why),
+            (r, w, why) => g.RejectAsync(r, w, why), (r, w, j, a) => g.ExecuteAsync(r, w, j, a), p => g.RegisterPrincipalAsync(p),
+            (p, s, j, why, a) => g.BreakGlassAsync(p, s, j, why, a));
+
+        public static Calls Of(PartitionedGate g) => new(
+            (p, s, j, a) => g.InvokeAsync(p, s, j, a), (r, w) => g.PresentAsync(r, w), (r, w, why) => g.ApproveAsync(r, w, why),
+            (r, w, why) => g.RejectAsync(r, w, why), (r, w, j, a) => g.ExecuteAsync(r, w, j, a), p => g.RegisterPrincipalAsync(p),
+            (p, s, j, why, a) => g.BreakGlassAsync(p, s, j, why, a));
+    }
 
     public sealed record Opened(string Id, string Requester, string Skill, int Payload, DateTimeOffset ExpiresAt);
 
@@ -219,6 +267,12 @@ internal sealed class GateScenario
         public GateScenario Scenario { get; } = scenario;
 
         public FaultyAuditStore Store { get; } = store;
+
+        /// <summary>Every chain's store: <see cref="Store"/> alone unless the scenario ran partitioned.</summary>
+        public IReadOnlyList<FaultyAuditStore> Chains { get; init; } = [store];
+
+        /// <summary>The partitioned gate the operations went to, when the scenario ran partitioned.</summary>
+        public PartitionedGate? Partitioned { get; set; }
 
         /// <summary>The gates the operations went to (one unless the scenario ran on several instances).</summary>
         public IReadOnlyList<ApprovalGate> Gates { get; set; } = [];
@@ -243,7 +297,7 @@ internal sealed class GateScenario
 
         public List<(OpKind Op, GateResult Result)> Results { get; } = [];
 
-        public IEnumerable<AuditEvent> Events(string type) => Store.OfType(type);
+        public IEnumerable<AuditEvent> Events(string type) => Chains.SelectMany(c => c.OfType(type));
 
         /// <summary>Every request as the gate holds it, serialised for comparison.</summary>
         public static string Describe(ApprovalGate gate, IEnumerable<string> ids) =>
