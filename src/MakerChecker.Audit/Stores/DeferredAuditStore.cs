@@ -73,7 +73,8 @@ public sealed class DeferredAuditStore : IAuditQuery
     public async ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
         IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope = null,
         CancellationToken cancellationToken = default) =>
-        await (await OpenAsync(cancellationToken).ConfigureAwait(false)).TryAppendBatchAsync(entries, expectedLastSeq, scope, cancellationToken).ConfigureAwait(false);
+        await (await OpenAsync(cancellationToken).ConfigureAwait(false))
+            .TryAppendBatchAsync(entries, expectedLastSeq, scope, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) =>

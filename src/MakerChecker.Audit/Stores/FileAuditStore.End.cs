@@ -190,7 +190,8 @@ public sealed partial class FileAuditStore
     }
 
     /// <summary>The acknowledged events from <paramref name="fromSeq"/> on, found by <see cref="SeekRow"/>.</summary>
-    private async IAsyncEnumerable<AuditEvent> ReadFromAsync(long fromSeq, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<AuditEvent> ReadFromAsync(
+        long fromSeq, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var limit = Interlocked.Read(ref _committedLength);
         await using var file = OpenForReading(_path);

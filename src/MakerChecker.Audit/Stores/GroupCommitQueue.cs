@@ -157,7 +157,8 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
             var storedHead = lastSeq; // events up to here are in the store; later ones are this group's
             foreach (var pending in pendings)
             {
-                if (pending.ExpectedLastSeq is { } expected && expected != lastSeq && !Tolerates(pending, expected, lastSeq, storedHead, events, storedConflicts))
+                if (pending.ExpectedLastSeq is { } expected && expected != lastSeq &&
+                    !Tolerates(pending, expected, lastSeq, storedHead, events, storedConflicts))
                 {
                     events.Add([]);
                     continue;

@@ -275,7 +275,8 @@ public sealed partial class ApprovalGate
         }
 
         var headroom = int.MaxValue;
-        foreach (var (ceiling, window) in new[] { (limits.PerMinute, TimeSpan.FromMinutes(1)), (limits.PerHour, TimeSpan.FromHours(1)), (limits.PerDay, TimeSpan.FromDays(1)) })
+        foreach (var (ceiling, window) in new[]
+                 { (limits.PerMinute, TimeSpan.FromMinutes(1)), (limits.PerHour, TimeSpan.FromHours(1)), (limits.PerDay, TimeSpan.FromDays(1)) })
         {
             if (ceiling is { } max) headroom = Math.Min(headroom, max - _state.Limits.Count(slot.PrincipalId, slot.Skill, window, slot.At));
         }

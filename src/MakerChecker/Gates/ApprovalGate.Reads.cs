@@ -17,7 +17,9 @@ public sealed partial class ApprovalGate
     /// a closed one back from the log.
     /// </summary>
     /// <param name="requestId">The request's id.</param>
-    /// <returns>A snapshot of the request, or <see langword="null"/> when the gate holds none (use <see cref="GetRequestAsync"/> for older closed ones).</returns>
+    /// <returns>
+    /// A snapshot of the request, or <see langword="null"/> when the gate holds none (use <see cref="GetRequestAsync"/> for older closed ones).
+    /// </returns>
     /// <exception cref="InvalidOperationException">The gate has not read its audit log yet (call <see cref="InitializeAsync"/> first).</exception>
     public ApprovalRequest? GetRequest(string requestId)
     {

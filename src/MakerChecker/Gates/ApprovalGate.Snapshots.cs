@@ -129,7 +129,10 @@ public sealed partial class ApprovalGate
         }
     }
 
-    /// <summary>Restores the snapshot's <paramref name="bytes"/> if <paramref name="recordedEvent"/> vouches for them as the state after <paramref name="last"/>.</summary>
+    /// <summary>
+    /// Restores the snapshot's <paramref name="bytes"/> if <paramref name="recordedEvent"/> vouches for them as the state after
+    /// <paramref name="last"/>.
+    /// </summary>
     private string? Restore(byte[] bytes, AuditEvent last, AuditEvent recordedEvent)
     {
         if (recordedEvent.EventType != AuditEventTypes.GateSnapshotRecorded || !AuditEvent.Follows(recordedEvent, last))
@@ -137,7 +140,10 @@ public sealed partial class ApprovalGate
             return $"event {last.Seq + 1} is not the gate.snapshot_recorded of a snapshot at {last.Seq}";
         }
         var recorded = AuditEventReader.Read<GateSnapshotRecorded>(recordedEvent);
-        if (recorded.Seq != last.Seq || recorded.HeadHash != last.Hash) return $"event {recordedEvent.Seq} records a snapshot of another event ({recorded.Seq})";
+        if (recorded.Seq != last.Seq || recorded.HeadHash != last.Hash)
+        {
+            return $"event {recordedEvent.Seq} records a snapshot of another event ({recorded.Seq})";
+        }
         var hash = GateSnapshot.Hash(bytes);
         if (hash != recorded.StateHash) return $"its bytes hash to {hash}, but event {recordedEvent.Seq} recorded {recorded.StateHash}";
         var header = GateSnapshot.Read(bytes, _state);

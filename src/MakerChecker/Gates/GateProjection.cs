@@ -205,7 +205,8 @@ internal sealed class GateProjection
                 var glass = Payload<BreakGlassInvoked>(e, written);
                 if (replaying && glass.Counted) Limits.Record(glass.PrincipalId, glass.Skill, glass.DecidedAt);
                 TrackInvocation(
-                    glass.InvocationId, e.RunId, glass.PrincipalId, glass.Skill, glass.PayloadDigest, glass.PolicyHash, glass.ReasonCode, null, glass.DecidedAt);
+                    glass.InvocationId, e.RunId, glass.PrincipalId, glass.Skill, glass.PayloadDigest, glass.PolicyHash, glass.ReasonCode, null,
+                    glass.DecidedAt);
                 if (e.RunId is { } glassRun) BreakGlassRunIds[glass.InvocationId] = glassRun;
                 BreakGlass[glass.InvocationId] = new BreakGlassRecord(
                     glass.InvocationId, glass.PrincipalId, glass.Skill, glass.Justification, glass.PayloadDigest, glass.Rule ?? "", glass.DecidedAt);
@@ -227,7 +228,8 @@ internal sealed class GateProjection
                 Requests[state.Id] = state;
                 if (opened.IdempotencyKey is { } requestKey)
                 {
-                    var call = new IdempotentCall(state.Skill, state.PayloadDigest, AuditEventWriter.RequestEntity, state.Id, opened.ReasonCode, opened.RequestedAt);
+                    var call = new IdempotentCall(
+                        state.Skill, state.PayloadDigest, AuditEventWriter.RequestEntity, state.Id, opened.ReasonCode, opened.RequestedAt);
                     IdempotentCalls[(state.RequesterId, requestKey)] = call;
                 }
                 return state;
@@ -318,14 +320,18 @@ internal sealed class GateProjection
 
     /// <summary>The break-glass record of a policy activated under break-glass (keyed by the policy hash).</summary>
     public static BreakGlassRecord PolicyBreakGlass(PolicyActivated activated, string justification) => new(
-        activated.PolicyHash, activated.ActivatedBy ?? "", PolicyChangeControl.Skill, justification, "sha256:" + activated.PolicyHash, "", activated.ActivatedAt);
+        activated.PolicyHash, activated.ActivatedBy ?? "", PolicyChangeControl.Skill, justification, "sha256:" + activated.PolicyHash, "",
+            activated.ActivatedAt);
 
     private void TrackInvocation(
         string? id, string? runId, string principalId, string skill, string payloadDigest, string policyHash, string reasonCode, string? key, DateTimeOffset at)
     {
         if (id is null) return;
         Invocations[id] = new InvocationState(id, principalId, skill, payloadDigest, policyHash, reasonCode, key) { RunId = runId, At = at };
-        if (key is not null) IdempotentCalls[(principalId, key)] = new IdempotentCall(skill, payloadDigest, AuditEventWriter.InvocationEntity, id, reasonCode, at);
+        if (key is not null)
+        {
+            IdempotentCalls[(principalId, key)] = new IdempotentCall(skill, payloadDigest, AuditEventWriter.InvocationEntity, id, reasonCode, at);
+        }
     }
 
     /// <summary>An invocation's outcome: kept when it has an idempotency key (its retries are answered from it), else forgotten.</summary>

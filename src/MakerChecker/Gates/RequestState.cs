@@ -140,7 +140,8 @@ internal sealed class RequestState(
     }
 
     /// <summary>Puts back what a gate snapshot recorded of the request (see <see cref="Snapshots.GateSnapshot"/>).</summary>
-    public void Restore(ApprovalStatus status, string? executionId, AppealOutcome? appeal, IEnumerable<Presentation> presentations, IEnumerable<SignOff> signOffs)
+    public void Restore(
+        ApprovalStatus status, string? executionId, AppealOutcome? appeal, IEnumerable<Presentation> presentations, IEnumerable<SignOff> signOffs)
     {
         lock (this)
         {

@@ -53,7 +53,8 @@ public sealed class FileGateSnapshotStore : IGateSnapshotStore
         foreach (var path in System.IO.Directory.EnumerateFiles(_directory, Prefix + "*" + Suffix))
         {
             var name = Path.GetFileName(path);
-            if (long.TryParse(name.AsSpan(Prefix.Length, name.Length - Prefix.Length - Suffix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
+            var digits = name.AsSpan(Prefix.Length, name.Length - Prefix.Length - Suffix.Length);
+            if (long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
             {
                 seqs.Add(seq);
             }

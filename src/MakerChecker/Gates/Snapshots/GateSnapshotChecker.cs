@@ -8,7 +8,9 @@ namespace MakerChecker.Gates.Snapshots;
 /// <param name="Seq">The seq the snapshot's state ends with.</param>
 /// <param name="EventSeq">The seq of its <c>gate.snapshot_recorded</c> event.</param>
 /// <param name="RecordedHash">The state hash the event recorded.</param>
-/// <param name="ReplayedHash">The hash of the state replayed from genesis to <paramref name="Seq"/>; null when the event does not directly follow that seq.</param>
+/// <param name="ReplayedHash">
+/// The hash of the state replayed from genesis to <paramref name="Seq"/>; null when the event does not directly follow that seq.
+/// </param>
 public sealed record GateSnapshotCheckEntry(long Seq, long EventSeq, string RecordedHash, string? ReplayedHash)
 {
     /// <summary>Whether the replayed state has the recorded hash.</summary>
