@@ -12,7 +12,8 @@ namespace MakerChecker.LoadDriver;
 /// <summary>
 /// <c>gates</c>: P child processes, each a gate over one PostgreSQL chain with C concurrent callers, invoke for a fixed
 /// time (at most 55 s, so every invocation falls in one minute of the limit). Most calls invoke <c>load.run@1</c> as
-/// <c>load-bot</c> (a limit far above the load), one in <see cref="CappedEvery"/> invokes <c>load.capped@1</c> as
+/// <c>load-bot</c> (a limit far above the load; with <c>--principals per-process</c>, each process as its own
+/// <c>load-bot-pN</c>, so that its batches do not depend on the other processes' events), one in <see cref="CappedEvery"/> invokes <c>load.capped@1</c> as
 /// <c>capped-bot</c>, limited to <see cref="CappedPerMinute"/> a minute across the fleet (another principal: a batch's
 /// budget is per principal over all its skills, see docs/gates.md). Afterwards the chain is
 /// verified, the capped skill must have been allowed exactly <see cref="CappedPerMinute"/> times (when tried that
@@ -23,7 +24,7 @@ internal static class GateLoad
     public const int CappedPerMinute = 40;
     public const int CappedEvery = 25;
 
-    public const string Policy = """
+    public static readonly string Policy = """
         policy:
           name: load
           version: "1"
@@ -50,9 +51,13 @@ internal static class GateLoad
           - id: capped-bot
             kind: human
             role: loader
-        """;
+        """ + PerProcessPrincipals();
 
-    public static async Task<int> RunAsync(string connectionString, int processes, int callers, TimeSpan duration)
+    /// <summary>One principal per child process (at most 16), for <c>--principals per-process</c>.</summary>
+    private static string PerProcessPrincipals() => string.Concat(Enumerable.Range(0, 16).Select(p =>
+        $"\n  - id: load-bot-p{p}\n    kind: human\n    role: loader"));
+
+    public static async Task<int> RunAsync(string connectionString, int processes, int callers, TimeSpan duration, bool principalPerProcess)
     {
         if (duration > TimeSpan.FromSeconds(55)) throw new ArgumentOutOfRangeException(nameof(duration), "at most 55 s, so the limit check covers one minute");
         var dir = Directory.CreateTempSubdirectory("mc-load-gates-").FullName;
@@ -72,7 +77,7 @@ internal static class GateLoad
                 var tag = "p" + p.ToString(CultureInfo.InvariantCulture);
                 var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
                 foreach (var a in new[] { self, "gate-child", connectionString, policyFile, tag, callers.ToString(CultureInfo.InvariantCulture),
-                    duration.TotalSeconds.ToString(CultureInfo.InvariantCulture) })
+                    duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), principalPerProcess ? "per-process" : "shared" })
                 {
                     info.ArgumentList.Add(a);
                 }
@@ -164,8 +169,10 @@ internal static class GateLoad
     }
 
     /// <summary>One child process: a gate and C callers, from the go file until the duration has passed.</summary>
-    public static async Task<int> ChildAsync(string connectionString, string policyFile, string tag, int callers, TimeSpan duration)
+    public static async Task<int> ChildAsync(string connectionString, string policyFile, string tag, int callers, TimeSpan duration,
+        bool principalPerProcess)
     {
+        var loader = principalPerProcess ? "load-bot-" + tag : "load-bot";
         await using var store = await PostgreSqlAuditStore.OpenAsync(connectionString);
         await using var gate = new ApprovalGate(PolicyLoader.Load(await File.ReadAllTextAsync(policyFile)).GetPolicyOrThrow(), store);
         await gate.InitializeAsync();
@@ -187,7 +194,7 @@ internal static class GateLoad
                 var capped = n % CappedEvery == CappedEvery - 1;
                 if (capped) Interlocked.Increment(ref counts[3]);
                 var started = Stopwatch.GetTimestamp();
-                var result = await gate.InvokeAsync(capped ? "capped-bot" : "load-bot", capped ? "load.capped@1" : "load.run@1", payload, _ =>
+                var result = await gate.InvokeAsync(capped ? "capped-bot" : loader, capped ? "load.capped@1" : "load.run@1", payload, _ =>
                 {
                     Interlocked.Increment(ref ran);
                     return ValueTask.CompletedTask;

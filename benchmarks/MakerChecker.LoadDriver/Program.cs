@@ -8,15 +8,16 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // The PostgreSQL load driver: see docs/performance.md, "PostgreSQL under load". Bounded in time and count; loopback only:
 // without --connection it starts its own throwaway cluster on 127.0.0.1 (fsync on, synchronous_commit on) and removes it.
 //   raw   [--writers 64] [--seconds 10] [--events 1000000] [--connection CS]
-//   gates [--processes 4] [--callers 16] [--seconds 10] [--connection CS]
-if (args is ["gate-child", var cs, var policy, var tag, var callerCount, var seconds])
+//   gates [--processes 4] [--callers 16] [--seconds 10] [--principals shared|per-process] [--connection CS]
+if (args is ["gate-child", var cs, var policy, var tag, var callerCount, var seconds, var principals])
 {
-    return await GateLoad.ChildAsync(cs, policy, tag, Int(callerCount), TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture)));
+    return await GateLoad.ChildAsync(cs, policy, tag, Int(callerCount), TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture)),
+        principals == "per-process");
 }
 
 if (args is not [("raw" or "gates") and var mode, ..])
 {
-    Console.Error.WriteLine("usage: MakerChecker.LoadDriver raw|gates [--writers N] [--processes P] [--callers C] [--seconds S] [--events N] [--connection CS]");
+    Console.Error.WriteLine("usage: MakerChecker.LoadDriver raw|gates [--writers N] [--processes P] [--callers C] [--principals shared|per-process] [--seconds S] [--events N] [--connection CS]");
     return 2;
 }
 
@@ -46,4 +47,9 @@ return mode == "raw"
     ? await RawAppendLoad.RunAsync(connectionString, Math.Clamp(Int(Option("--writers") ?? "64"), 1, 512), duration,
         Math.Clamp(Int(Option("--events") ?? "1000000"), 1, 5_000_000))
     : await GateLoad.RunAsync(connectionString, Math.Clamp(Int(Option("--processes") ?? "4"), 1, 16), Math.Clamp(Int(Option("--callers") ?? "16"), 1, 256),
-        duration);
+        duration, (Option("--principals") ?? "shared") switch
+        {
+            "shared" => false,
+            "per-process" => true,
+            var other => throw new ArgumentException($"--principals must be 'shared' or 'per-process', not '{other}'"),
+        });
