@@ -38,7 +38,8 @@ public sealed partial class ApprovalGate
     private bool InFlight => _flight is not null;
 
     /// <summary>
-    /// Stages a pipelined entry, releases the decision lock while it is written, and takes the lock again. Returns the
+    /// Stages a pipelined entry, releases the decision lock while it is written, and takes the lock again (a batch of one
+    /// whose write completed at once is settled without releasing it, see <see cref="SettleAloneLockedAsync"/>). Returns the
     /// event once durable and applied, or <see langword="null"/> when it was not written (the head moved under its batch
     /// or under an earlier one): the slot it counted is taken back, the gate has caught up, and the caller decides again.
     /// Call only under the decision lock; the lock is held again when this returns or throws.
