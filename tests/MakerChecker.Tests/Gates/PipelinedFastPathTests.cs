@@ -3,6 +3,7 @@ using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Gates;
 using MakerChecker.Policy;
+using MakerChecker.Tests.Properties;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MakerChecker.Tests.Gates;
@@ -15,32 +16,7 @@ namespace MakerChecker.Tests.Gates;
 /// </summary>
 public class PipelinedFastPathTests
 {
-    private const string PolicyYaml = """
-        policy:
-          name: fast-path
-          version: "1"
-        skills:
-          - skill: claim.flag
-            versions: [1]
-            risk: low
-          - skill: claim.note
-            versions: [1]
-            risk: low
-        roles:
-          - role: screener
-            grants:
-              - skill: claim.flag@1
-                limits:
-                  per_minute: 3
-              - skill: claim.note@1
-        principals:
-          - id: p0
-            kind: human
-            role: screener
-          - id: p1
-            kind: human
-            role: screener
-        """;
+    private static readonly string PolicyYaml = PipelinedGateProperties.Policy(perMinute: 3);
 
     [Fact]
     public async Task An_invocation_on_a_store_that_answers_at_once_completes_without_waiting()
