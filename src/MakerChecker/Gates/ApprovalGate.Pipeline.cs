@@ -38,16 +38,42 @@ public sealed partial class ApprovalGate
     private bool InFlight => _flight is not null;
 
     /// <summary>
-    /// Stages a pipelined entry, releases the decision lock while it is written, and takes the lock again. Returns the
+    /// Stages a pipelined entry, releases the decision lock while it is written, and takes the lock again (a batch of one
+    /// whose write completed at once is settled without releasing it, see <see cref="SettleAloneLockedAsync"/>). Returns the
     /// event once durable and applied, or <see langword="null"/> when it was not written (the head moved under its batch
     /// or under an earlier one): the slot it counted is taken back, the gate has caught up, and the caller decides again.
     /// Call only under the decision lock; the lock is held again when this returns or throws.
     /// </summary>
     private async ValueTask<AuditEvent?> AppendPipelinedAsync(GateEntry entry, CountedSlot? slot)
     {
-        var staged = new Staged(entry, slot, slot is { } counted ? Headroom(counted) : null);
-        _staged.Add(staged);
-        if (!InFlight) SubmitLocked();
+        int? headroom = slot is { } counted ? Headroom(counted) : null;
+        Staged staged;
+        if (!InFlight)
+        {
+            // Nothing in flight (so nothing staged): the entry is a batch of one. When the store answers at once (in memory),
+            // it is settled here, holding the lock throughout, exactly as SettleLockedAsync would settle it.
+            ValueTask<IReadOnlyList<AuditEvent>> write;
+            try
+            {
+                write = _store.TryAppendBatchAsync([entry.Entry], _state.LastSeq, ScopeOf(slot, headroom), CancellationToken.None);
+            }
+#pragma warning disable CA1031 // A store that throws before its task: settled as a failed write, by the path below.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                write = ValueTask.FromException<IReadOnlyList<AuditEvent>>(ex);
+            }
+
+            if (write.IsCompletedSuccessfully) return await SettleAloneLockedAsync(entry, slot, await write.ConfigureAwait(false)).ConfigureAwait(false);
+            staged = new Staged(entry, slot, headroom);
+            Submit([staged], write.AsTask());
+        }
+        else
+        {
+            staged = new Staged(entry, slot, headroom);
+            _staged.Add(staged);
+        }
+
         var attempts = _attempts;
         _decisions.Release();
         AuditEvent? recorded;
@@ -65,13 +91,50 @@ public sealed partial class ApprovalGate
         return recorded;
     }
 
+    /// <summary>
+    /// Settles a batch of one whose write completed at once, as <see cref="SettleLockedAsync"/> does with nothing staged on
+    /// it: returns the event once applied, or <see langword="null"/> (not written: its slot is taken back, the gate has
+    /// caught up, the caller decides again). Call only under the decision lock, with nothing in flight.
+    /// </summary>
+    private async ValueTask<AuditEvent?> SettleAloneLockedAsync(GateEntry entry, CountedSlot? slot, IReadOnlyList<AuditEvent> written)
+    {
+        if (written.Count > 0)
+        {
+            // Written past other writers' events that conflict with it: they come first, as replay; if they cannot be
+            // applied, the caller gets why and does not act.
+            if (written[0].Seq > _state.LastSeq + 1) await ReadTailLockedAsync(CancellationToken.None, before: written[0].Seq).ConfigureAwait(false);
+            _state.Apply(written[0], replaying: false, entry.Applied);
+            return written[0];
+        }
+
+        try
+        {
+            await ReadTailLockedAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Not written: the slot is taken back whether or not the events missed could be applied.
+            if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
+        }
+
+        CountAttempt(entry.EventType);
+        return null;
+    }
+
     /// <summary>Writes what is staged as the next batch, on the seq of the last event applied. Call only under the decision lock.</summary>
     private void SubmitLocked()
     {
         var batch = _staged.ToList();
         _staged.Clear();
+        var entries = new AuditEntry[batch.Count];
+        for (var i = 0; i < entries.Length; i++) entries[i] = batch[i].Entry.Entry;
+        Submit(batch, _store.TryAppendBatchAsync(entries, _state.LastSeq, ScopeOf(batch), CancellationToken.None).AsTask());
+    }
+
+    /// <summary>Puts <paramref name="batch"/> in flight, being written by <paramref name="write"/>. Call only under the decision lock.</summary>
+    private void Submit(List<Staged> batch, Task<IReadOnlyList<AuditEvent>> write)
+    {
         _flight = batch;
-        var write = _store.TryAppendBatchAsync(batch.Select(s => s.Entry.Entry).ToArray(), _state.LastSeq, ScopeOf(batch), CancellationToken.None).AsTask();
         _flightWrite = write;
         _ = SettleWhenWrittenAsync(batch, write);
     }
@@ -257,9 +320,20 @@ public sealed partial class ApprovalGate
             }
         }
 
-        return new AuditAppendScope([AuditEventTypes.PolicyActivated, AuditEventTypes.PrincipalRegistered], budgets,
-            [AuditEventTypes.DecisionAllowed, AuditEventTypes.ApprovalRequested, AuditEventTypes.BreakGlassInvoked]);
+        return budgets.Count == 0 ? UncountedScope : Scope(budgets);
     }
+
+    /// <summary>The scope of a batch of one (see <see cref="ScopeOf(List{Staged})"/>).</summary>
+    private static AuditAppendScope ScopeOf(CountedSlot? slot, int? headroom) => slot is { } counted && headroom is { } left
+        ? Scope(new Dictionary<string, int>(1, StringComparer.Ordinal) { [counted.PrincipalId] = left })
+        : UncountedScope;
+
+    /// <summary>The scope of a batch that counted no invocation: the policy and the run-time principals only.</summary>
+    private static readonly AuditAppendScope UncountedScope = Scope(new Dictionary<string, int>(StringComparer.Ordinal));
+
+    private static AuditAppendScope Scope(Dictionary<string, int> budgets) =>
+        new([AuditEventTypes.PolicyActivated, AuditEventTypes.PrincipalRegistered], budgets,
+            [AuditEventTypes.DecisionAllowed, AuditEventTypes.ApprovalRequested, AuditEventTypes.BreakGlassInvoked]);
 
     /// <summary>
     /// How many more invocations the slot's principal may make of its skill after the one just counted, in the tightest

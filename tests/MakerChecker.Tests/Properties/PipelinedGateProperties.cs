@@ -36,7 +36,8 @@ public class PipelinedGateProperties
             select (gate, principal, limited), count)
         select new Case(gates, perMinute, calls));
 
-    private static string Policy(int perMinute) => $"""
+    /// <summary>Three screeners, a skill limited per minute and one unlimited (also used by PipelinedFastPathTests).</summary>
+    internal static string Policy(int perMinute) => $"""
         policy:
           name: pipelined
           version: "1"
