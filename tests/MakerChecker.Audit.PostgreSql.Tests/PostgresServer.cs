@@ -1,6 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using MakerChecker.Testing.Postgres;
 using Npgsql;
 
 namespace MakerChecker.Audit.PostgreSql.Tests;
@@ -50,12 +48,7 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         _dataDir = Directory.CreateTempSubdirectory("mc-pg-").FullName;
-        var port = FreePort();
-        await RunAsync("chown", "postgres", _dataDir, asPostgres: false);
-        await RunAsync(Path.Combine(_binDir, "initdb"), "-D", _dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8");
-        await RunAsync(Path.Combine(_binDir, "pg_ctl"), "-D", _dataDir, "-l", Path.Combine(_dataDir, "server.log"), "-w", "-o",
-            $"-p {port} -k {_dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start");
-        ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true";
+        ConnectionString = await ThrowawayPostgres.StartAsync(_binDir, _dataDir, ThrowawayPostgres.FreePort(), durable: false);
     }
 
     /// <summary>A connection string whose search path is a new, empty schema.</summary>
@@ -75,47 +68,11 @@ public sealed class PostgresServer : IAsyncLifetime
         NpgsqlConnection.ClearAllPools();
         if (_dataDir is not null && _binDir is not null)
         {
-            await RunAsync(Path.Combine(_binDir, "pg_ctl"), "-D", _dataDir, "-m", "immediate", "-w", "stop");
-            Directory.Delete(_dataDir, recursive: true);
+            await ThrowawayPostgres.StopAsync(_binDir, _dataDir);
         }
     }
 
-    internal static string? FindBinaries() => Directory.Exists("/usr/lib/postgresql")
-        ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
-            .Where(b => File.Exists(Path.Combine(b, "initdb")) && File.Exists(Path.Combine(b, "pg_ctl"))).Order().LastOrDefault()
-        : null;
-
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task RunAsync(string program, params string[] args) => await RunAsync(program, args, asPostgres: true);
-
-    private static async Task RunAsync(string program, string a, string b, bool asPostgres) => await RunAsync(program, [a, b], asPostgres);
-
-    internal static async Task RunAsync(string program, string[] args, bool asPostgres)
-    {
-        // PostgreSQL refuses to run as root.
-        var asOther = asPostgres && Environment.UserName == "root";
-        var info = new ProcessStartInfo(asOther ? "runuser" : program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (asOther)
-        {
-            foreach (var a in new[] { "-u", "postgres", "--", program }) info.ArgumentList.Add(a);
-        }
-
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}{await stdout}");
-        }
-    }
+    internal static string? FindBinaries() => ThrowawayPostgres.FindBinaries();
 }
 
 [CollectionDefinition(Name)]

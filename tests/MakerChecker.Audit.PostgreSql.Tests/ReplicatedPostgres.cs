@@ -1,3 +1,4 @@
+using MakerChecker.Testing.Postgres;
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
@@ -31,8 +32,8 @@ public sealed class ReplicatedPostgres : IAsyncDisposable
         _root = root;
         _primaryDir = Path.Combine(root, "primary");
         _standbyDir = Path.Combine(root, "standby");
-        PrimaryPort = PostgresServer.FreePort();
-        StandbyPort = PostgresServer.FreePort();
+        PrimaryPort = ThrowawayPostgres.FreePort();
+        StandbyPort = ThrowawayPostgres.FreePort();
     }
 
     /// <summary>Why the failover tests are skipped, or <see langword="null"/> when they run (always under CI=true).</summary>
@@ -78,7 +79,7 @@ public sealed class ReplicatedPostgres : IAsyncDisposable
 
     private async Task StartClustersAsync()
     {
-        await PostgresServer.RunAsync("chown", ["postgres", _root], asPostgres: false);
+        await ThrowawayPostgres.RunAsync("chown", ["postgres", _root], asPostgres: false);
         await Pg("initdb", "-D", _primaryDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8");
         // fsync=off: the test kills processes, not the machine, so the page cache keeps what each server wrote.
         await Pg("pg_ctl", "-D", _primaryDir, "-l", Path.Combine(_root, "primary.log"), "-w", "-o",
@@ -196,7 +197,7 @@ public sealed class ReplicatedPostgres : IAsyncDisposable
         }
     }
 
-    private Task Pg(string program, params string[] args) => PostgresServer.RunAsync(Path.Combine(_bin, program), args, asPostgres: true);
+    private Task Pg(string program, params string[] args) => ThrowawayPostgres.RunAsync(Path.Combine(_bin, program), args, asPostgres: true);
 
     private static int ReadPostmasterPid(string dataDir) =>
         int.Parse(File.ReadLines(Path.Combine(dataDir, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
