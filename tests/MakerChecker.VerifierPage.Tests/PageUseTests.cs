@@ -48,6 +48,12 @@ public sealed class PageUseTests(VerifierPageSession session) : IDisposable
     public async Task The_page_works_from_the_keyboard_alone()
     {
         var page = await session.OpenAsync();
+
+        // Listen for the file chooser before any key is pressed: Playwright turns the browser's file-chooser interception
+        // on without waiting for its reply, so a chooser opened right after the listener is added can be missed (it
+        // timed out once in CI that way); the round trips of the Tab presses below come after it.
+        var opened = new TaskCompletionSource<IFileChooser>(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.FileChooser += (_, c) => opened.TrySetResult(c);
         var focused = new List<string>();
         for (var i = 0; i < 6; i++)
         {
@@ -59,7 +65,8 @@ public sealed class PageUseTests(VerifierPageSession session) : IDisposable
 
         // Enter on the drop zone opens the file chooser; the verdict then takes the focus, so a screen reader reads it.
         await page.FocusAsync("#drop");
-        var chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync("Enter"));
+        await page.Keyboard.PressAsync("Enter");
+        var chooser = await opened.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await page.EvalOnSelectorAsync("#verdict", "v => { v.dataset.verdict = 'pending'; }");
         await chooser.SetFilesAsync(await BundleAsync(tampered: true));
         var shown = await VerifierPageSession.ReadVerdictAsync(page);
