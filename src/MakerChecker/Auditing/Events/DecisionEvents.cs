@@ -52,6 +52,22 @@ internal readonly record struct DecisionAllowed(
         if (IdempotencyKey is not null) payload["idempotencyKey"] = IdempotencyKey;
         return payload;
     }
+
+    /// <inheritdoc/>
+    static bool IAuditEventPayload<DecisionAllowed>.TryWriteMembers(in DecisionAllowed payload, ref CanonicalMembers members)
+    {
+        members.Bool("counted"u8, payload.Counted);
+        members.Time("decidedAt"u8, payload.DecidedAt);
+        members.StringUnlessNull("idempotencyKey"u8, payload.IdempotencyKey);
+        members.String("payloadDigest"u8, payload.PayloadDigest);
+        members.String("policyHash"u8, payload.PolicyHash);
+        members.String("principalId"u8, payload.PrincipalId);
+        members.String("reasonCode"u8, payload.ReasonCode);
+        members.String("rule"u8, payload.Rule);
+        members.String("skill"u8, payload.Skill);
+        members.String("stage"u8, payload.Stage);
+        return true;
+    }
 }
 
 /// <summary>
@@ -96,6 +112,21 @@ internal readonly record struct DecisionRefused(
         ["decidedAt"] = AuditTime.Format(DecidedAt),
         ["counted"] = Counted,
     };
+
+    /// <inheritdoc/>
+    static bool IAuditEventPayload<DecisionRefused>.TryWriteMembers(in DecisionRefused payload, ref CanonicalMembers members)
+    {
+        members.Bool("counted"u8, payload.Counted);
+        members.Time("decidedAt"u8, payload.DecidedAt);
+        members.String("payloadDigest"u8, payload.PayloadDigest);
+        members.String("policyHash"u8, payload.PolicyHash);
+        members.String("principalId"u8, payload.PrincipalId);
+        members.String("reasonCode"u8, payload.ReasonCode);
+        members.String("rule"u8, payload.Rule);
+        members.String("skill"u8, payload.Skill);
+        members.String("stage"u8, payload.Stage);
+        return true;
+    }
 }
 
 /// <summary>
