@@ -6,7 +6,7 @@ using MakerChecker.Audit.Events;
 namespace MakerChecker.Audit.Stores;
 
 /// <summary>An entry whose caller-supplied fields are already canonical; preparing it needs no lock.</summary>
-internal sealed record PreparedEntry(byte[] Actor, byte[] EventType, byte[] EntityType, byte[] EntityId, byte[] RunId, byte[] Payload);
+internal readonly record struct PreparedEntry(byte[] Actor, byte[] EventType, byte[] EntityType, byte[] EntityId, byte[] RunId, byte[] Payload);
 
 /// <summary>
 /// The append step every store shares: it gives the next event its seq, id, occurredAt and prevHash, and hashes
