@@ -10,7 +10,7 @@ using MakerChecker.Gates;
 namespace MakerChecker.Benchmarks.Decisions;
 
 /// <summary>
-/// "gate-alloc [invoke|append|roundtrip] [count] [types]": the bytes one operation of <see cref="GateBenchmarks"/> (in-memory
+/// "gate-alloc [invoke|counted|append|roundtrip] [count] [types]": the bytes one operation of <see cref="GateBenchmarks"/> (in-memory
 /// store) allocates, exact (<see cref="GC.GetAllocatedBytesForCurrentThread"/> over <c>count</c> operations after warm-up),
 /// and with <c>types</c> a breakdown by type from the runtime's allocation-tick events (sampled: every ~100 KB). Run under
 /// <c>perf record -g</c> with a large count for where the time goes.
@@ -19,13 +19,34 @@ internal static class GateAllocationProbe
 {
     private static readonly Func<CancellationToken, ValueTask> Nothing = _ => ValueTask.CompletedTask;
 
+    private const string CountedPolicy = """
+        policy:
+          name: counted
+          version: "1"
+        skills:
+          - skill: claim.flag
+            versions: [1]
+            risk: low
+        roles:
+          - role: screener
+            grants:
+              - skill: claim.flag@1
+                limits:
+                  per_day: 100000000
+        principals:
+          - id: p0
+            kind: human
+            role: screener
+        """;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var what = args.Length > 1 ? args[1] : "invoke";
         var count = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20_000;
         var byType = args is [.., "types"];
         var payload = new JsonObject { ["claim"] = new JsonObject { ["id"] = "C-1", ["amount"] = 125.5 } };
-        var policy = BenchmarkPolicy.Build();
+        // "counted": a skill with a limit (per day, high enough never to refuse), so each decision is counted and scoped.
+        var policy = what == "counted" ? MakerChecker.Policy.PolicyLoader.Load(CountedPolicy).GetPolicyOrThrow() : BenchmarkPolicy.Build();
         await using var store = new InMemoryAuditStore();
         await using var gate = new ApprovalGate(policy, store);
         await gate.InitializeAsync();
@@ -37,6 +58,9 @@ internal static class GateAllocationProbe
             {
                 case "invoke":
                     await gate.InvokeAsync(BenchmarkPolicy.Actor, BenchmarkPolicy.AllowedSkill, payload, Nothing);
+                    break;
+                case "counted":
+                    await gate.InvokeAsync("p0", "claim.flag@1", payload, Nothing);
                     break;
                 case "append":
                     var decision = DecisionEvaluator.Evaluate(policy, BenchmarkPolicy.Actor, principal, BenchmarkPolicy.AllowedSkill);
@@ -51,7 +75,7 @@ internal static class GateAllocationProbe
                     await gate.ExecuteAsync(id, BenchmarkPolicy.Actor, payload, Nothing);
                     break;
                 default:
-                    throw new ArgumentException($"gate-alloc: unknown case '{what}' (invoke, append or roundtrip).");
+                    throw new ArgumentException($"gate-alloc: unknown case '{what}' (invoke, counted, append or roundtrip).");
             }
         }
 
