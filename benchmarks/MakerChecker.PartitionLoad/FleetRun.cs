@@ -10,7 +10,11 @@ using Npgsql;
 namespace MakerChecker.PartitionLoad;
 
 /// <summary>The settings of one run.</summary>
-internal sealed record RunSettings(string Workload, int Partitions, int Processes, int Callers, bool Shared, TimeSpan Duration, long Budget);
+/// <param name="Warmup">
+/// How long every process runs the workload before the measured run (its calls are checked, not counted in the rate), so that
+/// the figures are of jitted, warmed-up gates.
+/// </param>
+internal sealed record RunSettings(string Workload, int Partitions, int Processes, int Callers, bool Shared, TimeSpan Duration, TimeSpan Warmup, long Budget);
 
 /// <summary>What one run measured: invocations (or round trips) completed, in how long, at what CPU, and whether the checks held.</summary>
 internal sealed record RunResult(RunSettings Settings, long Completed, double Seconds, double GateCpu, double PostgresCpu, string Load, bool Checked)
@@ -32,6 +36,7 @@ internal static class FleetRun
     /// <summary>The log's origin; every process opens the chains under it (each chain's store is named <c>Origin/CHAIN</c>).</summary>
     private const string Origin = "load.example/claims";
 
+
     public static async Task<RunResult> RunAsync(string server, RunSettings s)
     {
         var database = "mc_load_" + Guid.NewGuid().ToString("N")[..10];
@@ -45,23 +50,25 @@ internal static class FleetRun
             var policy = PolicyLoader.Load(await File.ReadAllTextAsync(policyFile)).GetPolicyOrThrow();
             using var signer = Ed25519AuditSigner.Generate();
             var options = new PartitionedAuditLogOptions { Signer = signer, Origin = Origin, Directory = directory };
-            long completed, failed, cappedTried, cappedAllowed;
+            long completed, allCompleted, failed, cappedTried, cappedAllowed;
             double seconds, gateCpu, postgresCpu;
             PartitionIndex index;
             await using (var log = await PostgreSqlPartitionedAuditLog.OpenAsync(connection, s.Partitions, options))
             {
                 var gate = await PartitionedGate.CreateAsync(policy, log);
-                long[] counts;
+                long[] counts, warmed;
                 var unexpected = "";
                 if (s.Processes == 1)
                 {
                     await using (gate)
                     {
+                        var (warm, _) = await Workload.RunAsync(gate, s.Workload, 0, s.Callers, s.Shared, s.Warmup, s.Budget);
                         var pgBefore = await CpuMeter.PostgresAsync(connection);
                         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                         var clock = Stopwatch.StartNew();
                         (counts, unexpected) = await Workload.RunAsync(gate, s.Workload, 0, s.Callers, s.Shared, s.Duration, s.Budget);
                         seconds = clock.Elapsed.TotalSeconds;
+                        warmed = warm;
                         gateCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
                         postgresCpu = CpuMeter.Delta(pgBefore, await CpuMeter.PostgresAsync(connection));
                     }
@@ -69,12 +76,14 @@ internal static class FleetRun
                 else
                 {
                     await gate.DisposeAsync(); // the policy is on every chain before the children start, so they do not race to record it
-                    (counts, gateCpu, seconds, postgresCpu, unexpected) = await RunChildrenAsync(connection, policyFile, s);
+                    (counts, warmed, gateCpu, seconds, postgresCpu, unexpected) = await RunChildrenAsync(connection, policyFile, s);
                 }
 
-                (completed, failed, cappedTried, cappedAllowed) = (counts[0], counts[6], counts[3], counts[4]);
+                completed = counts[0];
+                var all = counts.Zip(warmed, (a, b) => a + b).ToArray(); // the checks cover the warm-up's calls too
+                (allCompleted, failed, cappedTried, cappedAllowed) = (all[0], all[6], all[3], all[4]);
                 if (counts[2] + failed > 0) Console.WriteLine($"    {counts[2]} calls refused unexpectedly, {failed} threw: {unexpected}");
-                if (counts[5] < completed + cappedAllowed) Console.WriteLine($"    {counts[5]} actions ran for {completed + cappedAllowed} allowed");
+                if (all[5] < allCompleted + cappedAllowed) Console.WriteLine($"    {all[5]} actions ran for {allCompleted + cappedAllowed} allowed");
             }
 
             // A signed log covers the events its own process appended (its checkpointed stores catch up to those only), so the
@@ -85,7 +94,7 @@ internal static class FleetRun
             }
 
             var load = CpuMeter.LoadAverage();
-            var ok = await RunCheck.RunAsync(connection, s.Partitions, options, index, completed, failed, cappedTried, cappedAllowed, s.Workload);
+            var ok = await RunCheck.RunAsync(connection, s.Partitions, options, index, allCompleted, failed, cappedTried, cappedAllowed, s.Workload);
             return new RunResult(s, completed, seconds, gateCpu, postgresCpu, load, ok);
         }
         finally
@@ -96,7 +105,7 @@ internal static class FleetRun
         }
     }
 
-    private static async Task<(long[] Counts, double Cpu, double Seconds, double PostgresCpu, string Unexpected)> RunChildrenAsync(
+    private static async Task<(long[] Counts, long[] Warm, double Cpu, double Seconds, double PostgresCpu, string Unexpected)> RunChildrenAsync(
         string connection, string policyFile, RunSettings s)
     {
         var self = typeof(FleetRun).Assembly.Location;
@@ -104,7 +113,8 @@ internal static class FleetRun
         {
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { self, "child", connection, policyFile, I(p), I(s.Callers), s.Shared ? "shared" : "per-process", s.Workload,
-                s.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), (s.Budget / s.Processes).ToString(CultureInfo.InvariantCulture), I(s.Partitions) })
+                s.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+                s.Warmup.TotalSeconds.ToString(CultureInfo.InvariantCulture), (s.Budget / s.Processes).ToString(CultureInfo.InvariantCulture), I(s.Partitions) })
             {
                 info.ArgumentList.Add(a);
             }
@@ -117,6 +127,7 @@ internal static class FleetRun
         var clock = Stopwatch.StartNew();
         await File.WriteAllTextAsync(policyFile + ".go", "");
         var counts = new long[Workload.Counters.Length];
+        var warm = new long[Workload.Counters.Length];
         double cpu = 0;
         var unexpected = new List<string>();
         // The children keep their connections open until PostgreSQL's CPU is read, then are told to stop.
@@ -133,23 +144,29 @@ internal static class FleetRun
                 foreach (var line in (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     var parts = line.Split(' ');
-                    if (parts[0] == "count") counts[Array.IndexOf(Workload.Counters, parts[1])] += long.Parse(parts[2], CultureInfo.InvariantCulture);
+                    if (parts[0] is "count" or "warm")
+                    {
+                        (parts[0] == "count" ? counts : warm)[Array.IndexOf(Workload.Counters, parts[1])] += long.Parse(parts[2], CultureInfo.InvariantCulture);
+                    }
+
                     if (parts[0] == "cpu") cpu += double.Parse(parts[1], CultureInfo.InvariantCulture);
                     if (parts[0] == "unexpected" && parts.Length > 1) unexpected.Add(parts[1]);
                 }
             }
         }
 
-        return (counts, cpu, seconds, pgCpu, string.Join(",", unexpected.Distinct()));
+        return (counts, warm, cpu, seconds, pgCpu, string.Join(",", unexpected.Distinct()));
     }
 
     /// <summary>One child process: its own partitioned log object (unsigned: the parent signs) and gate, C callers, from the go file on.</summary>
     public static async Task<int> ChildAsync(string connection, string policyFile, int process, int callers, bool shared, string workload,
-        TimeSpan duration, long budget, int partitions)
+        TimeSpan duration, TimeSpan warmup, long budget, int partitions)
     {
         var policy = PolicyLoader.Load(await File.ReadAllTextAsync(policyFile)).GetPolicyOrThrow();
         await using var log = await PostgreSqlPartitionedAuditLog.OpenAsync(connection, partitions, new PartitionedAuditLogOptions { Origin = Origin });
         await using var gate = await PartitionedGate.CreateAsync(policy, log);
+        var (warm, _) = await Workload.RunAsync(gate, workload, process, callers, shared, warmup, budget);
+        for (var i = 0; i < warm.Length; i++) Console.WriteLine($"warm {Workload.Counters[i]} {warm[i].ToString(CultureInfo.InvariantCulture)}");
         await File.WriteAllTextAsync($"{policyFile}.{I(process)}.ready", "");
         while (!File.Exists(policyFile + ".go")) await Task.Delay(2);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;

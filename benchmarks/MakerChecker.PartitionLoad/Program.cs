@@ -14,10 +14,11 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // principal (--principals shared). Afterwards every chain and the signed index are verified, the capped skill's limit must
 // be exact across the fleet, and every allowed invocation must have one outcome. Without --connection it starts its own
 // throwaway cluster on 127.0.0.1 (fsync on, synchronous_commit on) and removes it.
-if (args is ["child", var cs, var policyFile, var process, var callerCount, var principals, var work, var secs, var max, var chains])
+if (args is ["child", var cs, var policyFile, var process, var callerCount, var principals, var work, var secs, var warm, var max, var chains])
 {
     return await FleetRun.ChildAsync(cs, policyFile, Int(process), Int(callerCount), principals == "shared", work,
-        TimeSpan.FromSeconds(double.Parse(secs, CultureInfo.InvariantCulture)), long.Parse(max, CultureInfo.InvariantCulture), Int(chains));
+        TimeSpan.FromSeconds(double.Parse(secs, CultureInfo.InvariantCulture)), TimeSpan.FromSeconds(double.Parse(warm, CultureInfo.InvariantCulture)),
+        long.Parse(max, CultureInfo.InvariantCulture), Int(chains));
 }
 
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
@@ -29,14 +30,16 @@ if (workloads.Any(w => !Workload.Names.Contains(w)) || principalsMode is not ("p
 {
     Console.Error.WriteLine("usage: MakerChecker.PartitionLoad [--connection \"Host=127.0.0.1;Port=…;Username=…;Database=postgres\"] " +
         "[--partitions 1,8] [--processes 1] [--callers 64] [--principals per-process|shared] [--workload allowed,keyed,roundtrip] " +
-        "[--seconds 10] [--max 2000000]");
+        "[--warmup 5] [--seconds 10] [--max 2000000]");
     return 2;
 }
 
 var partitionCounts = (Option("--partitions") ?? "1,8").Split(',').Select(Int).ToArray();
 var processes = Math.Clamp(Int(Option("--processes") ?? "1"), 1, 16);
 var callers = Math.Clamp(Int(Option("--callers") ?? "64"), 1, 256);
-var duration = TimeSpan.FromSeconds(Math.Clamp(double.Parse(Option("--seconds") ?? "10", CultureInfo.InvariantCulture), 1, 55));
+// Warm-up and run at most 50 s together, so that every capped call falls in one minute of its limit.
+var warmup = TimeSpan.FromSeconds(Math.Clamp(double.Parse(Option("--warmup") ?? "5", CultureInfo.InvariantCulture), 0, 20));
+var duration = TimeSpan.FromSeconds(Math.Clamp(double.Parse(Option("--seconds") ?? "10", CultureInfo.InvariantCulture), 1, 50 - warmup.TotalSeconds));
 var budget = Math.Clamp(long.Parse(Option("--max") ?? "2000000", CultureInfo.InvariantCulture), 1, 5_000_000);
 
 await using var cluster = Option("--connection") is null ? await ThrowawayCluster.StartAsync() : null;
@@ -47,7 +50,7 @@ if (new NpgsqlConnectionStringBuilder(server).Host is not ("127.0.0.1" or "local
     return 2;
 }
 
-Console.WriteLine($"partition load: {processes} process(es) x {callers} callers, principals {principalsMode}, {duration.TotalSeconds} s or " +
+Console.WriteLine($"partition load: {processes} process(es) x {callers} callers, principals {principalsMode}, {warmup.TotalSeconds} s warm-up, then {duration.TotalSeconds} s or " +
     $"{budget} per run, {Environment.ProcessorCount} cores, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
 var allChecked = true;
 foreach (var workload in workloads)
@@ -55,7 +58,7 @@ foreach (var workload in workloads)
     var results = new List<RunResult>();
     foreach (var partitions in partitionCounts)
     {
-        var r = await FleetRun.RunAsync(server, new RunSettings(workload, partitions, processes, callers, principalsMode == "shared", duration, budget));
+        var r = await FleetRun.RunAsync(server, new RunSettings(workload, partitions, processes, callers, principalsMode == "shared", duration, warmup, budget));
         Console.WriteLine($"  {workload}, {partitions} chain(s): {r.Completed} in {r.Seconds:F1} s = {r.PerSecond:F0}/s; CPU {r.CpuMicros:F0} us each " +
             $"(gates {r.GateCpu:F1} s, PostgreSQL {r.PostgresCpu:F1} s); load average {r.Load}");
         results.Add(r);

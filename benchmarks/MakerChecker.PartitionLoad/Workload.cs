@@ -29,6 +29,7 @@ internal static class Workload
     {
         var counts = new long[Counters.Length];
         var unexpected = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var run = Guid.NewGuid().ToString("N")[..8]; // every run its own idempotency keys: the warm-up's are not replayed
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
         {
@@ -56,7 +57,7 @@ internal static class Workload
                 string? reason;
                 try
                 {
-                    reason = await CallAsync(gate, workload, process, c, n, principal, reviewer, payload, Action);
+                    reason = await CallAsync(gate, workload, $"k{run}.{process.ToString(CultureInfo.InvariantCulture)}.{c.ToString(CultureInfo.InvariantCulture)}.{n.ToString(CultureInfo.InvariantCulture)}", principal, reviewer, payload, Action);
                 }
                 catch (Exception ex) when (ex is Audit.Stores.AuditStoreException or Gates.ActionOutcomeNotRecordedException)
                 {
@@ -80,14 +81,13 @@ internal static class Workload
         return (counts, string.Join(",", unexpected.Keys.Order(StringComparer.Ordinal)));
     }
 
-    private static async Task<string?> CallAsync(PartitionedGate gate, string workload, int process, int c, int n, string principal, string reviewer,
+    private static async Task<string?> CallAsync(PartitionedGate gate, string workload, string key, string principal, string reviewer,
         JsonObject payload, Func<CancellationToken, ValueTask> action) =>
                 workload switch
                 {
                     "allowed" => Allowed(await gate.InvokeAsync(principal, LoadPolicy.Skill, payload, action)),
                     "keyed" => Allowed(await gate.InvokeAsync(principal, LoadPolicy.Skill, payload, action,
-                        idempotencyKey: $"k{process.ToString(CultureInfo.InvariantCulture)}.{c.ToString(CultureInfo.InvariantCulture)}." +
-                            n.ToString(CultureInfo.InvariantCulture))),
+                        idempotencyKey: key)),
                     _ => await RoundTripAsync(gate, principal, reviewer, payload, action),
                 };
 
