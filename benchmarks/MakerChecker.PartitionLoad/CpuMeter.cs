@@ -29,6 +29,17 @@ internal static class CpuMeter
         return seconds;
     }
 
+    /// <summary>The transactions committed in the database so far (<c>pg_stat_database</c>, flushed by the backends within a second).</summary>
+    public static async Task<long> CommitsAsync(string connection)
+    {
+        await using var c = new NpgsqlConnection(connection);
+        await c.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pg_stat_force_next_flush(); SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", c);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.NextResultAsync();
+        return await reader.ReadAsync() ? reader.GetInt64(0) : 0;
+    }
+
     public static double Delta(Dictionary<int, double> before, Dictionary<int, double> after) =>
         after.Sum(a => a.Value - before.GetValueOrDefault(a.Key));
 

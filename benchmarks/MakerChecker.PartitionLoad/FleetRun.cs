@@ -17,7 +17,8 @@ namespace MakerChecker.PartitionLoad;
 internal sealed record RunSettings(string Workload, int Partitions, int Processes, int Callers, bool Shared, TimeSpan Duration, TimeSpan Warmup, long Budget);
 
 /// <summary>What one run measured: invocations (or round trips) completed, in how long, at what CPU, and whether the checks held.</summary>
-internal sealed record RunResult(RunSettings Settings, long Completed, double Seconds, double GateCpu, double PostgresCpu, string Load, bool Checked)
+internal sealed record RunResult(RunSettings Settings, long Completed, double Seconds, double GateCpu, double PostgresCpu, long Commits, string Load,
+    bool Checked)
 {
     public double PerSecond => Completed / Seconds;
 
@@ -52,6 +53,7 @@ internal static class FleetRun
             var options = new PartitionedAuditLogOptions { Signer = signer, Origin = Origin, Directory = directory };
             long completed, allCompleted, failed, cappedTried, cappedAllowed;
             double seconds, gateCpu, postgresCpu;
+            long commits;
             PartitionIndex index;
             await using (var log = await PostgreSqlPartitionedAuditLog.OpenAsync(connection, s.Partitions, options))
             {
@@ -64,6 +66,7 @@ internal static class FleetRun
                     {
                         var (warm, _) = await Workload.RunAsync(gate, s.Workload, 0, s.Callers, s.Shared, s.Warmup, s.Budget);
                         var pgBefore = await CpuMeter.PostgresAsync(connection);
+                        var commitsBefore = await CpuMeter.CommitsAsync(connection);
                         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                         var clock = Stopwatch.StartNew();
                         (counts, unexpected) = await Workload.RunAsync(gate, s.Workload, 0, s.Callers, s.Shared, s.Duration, s.Budget);
@@ -71,12 +74,14 @@ internal static class FleetRun
                         warmed = warm;
                         gateCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
                         postgresCpu = CpuMeter.Delta(pgBefore, await CpuMeter.PostgresAsync(connection));
+                        await Task.Delay(1100); // the backends report their commits within a second
+                        commits = await CpuMeter.CommitsAsync(connection) - commitsBefore;
                     }
                 }
                 else
                 {
                     await gate.DisposeAsync(); // the policy is on every chain before the children start, so they do not race to record it
-                    (counts, warmed, gateCpu, seconds, postgresCpu, unexpected) = await RunChildrenAsync(connection, policyFile, s);
+                    (counts, warmed, gateCpu, seconds, postgresCpu, commits, unexpected) = await RunChildrenAsync(connection, policyFile, s);
                 }
 
                 completed = counts[0];
@@ -95,7 +100,7 @@ internal static class FleetRun
 
             var load = CpuMeter.LoadAverage();
             var ok = await RunCheck.RunAsync(connection, s.Partitions, options, index, allCompleted, failed, cappedTried, cappedAllowed, s.Workload);
-            return new RunResult(s, completed, seconds, gateCpu, postgresCpu, load, ok);
+            return new RunResult(s, completed, seconds, gateCpu, postgresCpu, commits, load, ok);
         }
         finally
         {
@@ -105,7 +110,7 @@ internal static class FleetRun
         }
     }
 
-    private static async Task<(long[] Counts, long[] Warm, double Cpu, double Seconds, double PostgresCpu, string Unexpected)> RunChildrenAsync(
+    private static async Task<(long[] Counts, long[] Warm, double Cpu, double Seconds, double PostgresCpu, long Commits, string Unexpected)> RunChildrenAsync(
         string connection, string policyFile, RunSettings s)
     {
         var self = typeof(FleetRun).Assembly.Location;
@@ -124,6 +129,7 @@ internal static class FleetRun
         }).ToList();
         while (!children.All(c => File.Exists($"{policyFile}.{I(c.Tag)}.ready")) && !children.Any(c => c.Process.HasExited)) await Task.Delay(20);
         var pgBefore = await CpuMeter.PostgresAsync(connection);
+        var commitsBefore = await CpuMeter.CommitsAsync(connection);
         var clock = Stopwatch.StartNew();
         await File.WriteAllTextAsync(policyFile + ".go", "");
         var counts = new long[Workload.Counters.Length];
@@ -134,6 +140,8 @@ internal static class FleetRun
         while (!children.All(c => File.Exists($"{policyFile}.{I(c.Tag)}.done")) && !children.Any(c => c.Process.HasExited)) await Task.Delay(20);
         var seconds = clock.Elapsed.TotalSeconds;
         var pgCpu = CpuMeter.Delta(pgBefore, await CpuMeter.PostgresAsync(connection));
+        await Task.Delay(1100); // the backends report their commits within a second
+        var commits = await CpuMeter.CommitsAsync(connection) - commitsBefore;
         await File.WriteAllTextAsync(policyFile + ".stop", "");
         foreach (var (tag, child, output, error) in children)
         {
@@ -155,7 +163,7 @@ internal static class FleetRun
             }
         }
 
-        return (counts, warm, cpu, seconds, pgCpu, string.Join(",", unexpected.Distinct()));
+        return (counts, warm, cpu, seconds, pgCpu, commits, string.Join(",", unexpected.Distinct()));
     }
 
     /// <summary>One child process: its own partitioned log object (unsigned: the parent signs) and gate, C callers, from the go file on.</summary>

@@ -60,7 +60,8 @@ foreach (var workload in workloads)
     {
         var r = await FleetRun.RunAsync(server, new RunSettings(workload, partitions, processes, callers, principalsMode == "shared", duration, warmup, budget));
         Console.WriteLine($"  {workload}, {partitions} chain(s): {r.Completed} in {r.Seconds:F1} s = {r.PerSecond:F0}/s; CPU {r.CpuMicros:F0} us each " +
-            $"(gates {r.GateCpu:F1} s, PostgreSQL {r.PostgresCpu:F1} s); load average {r.Load}");
+            $"(gates {r.GateCpu:F1} s, PostgreSQL {r.PostgresCpu:F1} s); " +
+            $"{(double)r.Commits / Math.Max(1, r.Completed):F2} commits each; load average {r.Load}");
         results.Add(r);
         allChecked &= r.Checked;
     }
