@@ -12,7 +12,7 @@ namespace MakerChecker.Audit.Stores;
 /// answer been lost, or a synchronous standby may have the commit record although the primary died), and it says so.
 /// Used only by the store's single commit loop.
 /// </summary>
-internal sealed class DbWriterConnection : IAsyncDisposable
+internal sealed class DbWriterConnection : IDbGroupWriter
 {
     private readonly DbDialect _dialect;
     private DbConnection? _connection;
@@ -26,16 +26,17 @@ internal sealed class DbWriterConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs one write transaction: begin (which takes the log's write lock), <paramref name="work"/>, commit. The store
-    /// acknowledges the group only after this returns.
+    /// Runs one write transaction: begin (which takes the log's write lock), <paramref name="work"/>, insert its rows, commit.
+    /// The store acknowledges the group only after this returns.
     /// </summary>
     /// <param name="work">
-    /// Inserts the group on the head (last seq and hash, read inside the transaction once the lock is held; null for an
-    /// empty table), inside the transaction; may run twice (see the class remarks).
+    /// Chains the group on the head (last seq and hash, read inside the transaction once the lock is held; null for an
+    /// empty table) and returns its rows; may run twice (see the class remarks).
     /// </param>
     /// <param name="cancellationToken">Cancels the open and the transaction.</param>
     /// <exception cref="AuditStoreException">COMMIT failed, so whether the group was recorded is not known; or <paramref name="work"/> threw one.</exception>
-    public async Task WriteAsync(Func<DbConnection, DbTransaction, (long Seq, string Hash)?, Task> work, CancellationToken cancellationToken)
+    public async Task WriteAsync(Func<DbConnection, DbTransaction, (long Seq, string Hash)?, Task<IReadOnlyList<AuditRow>>> work,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -44,7 +45,8 @@ internal sealed class DbWriterConnection : IAsyncDisposable
             try
             {
                 (tx, var head) = await _dialect.BeginWriteAndReadHeadAsync(connection, cancellationToken).ConfigureAwait(false);
-                await work(connection, tx, head).ConfigureAwait(false);
+                var rows = await work(connection, tx, head).ConfigureAwait(false);
+                if (rows.Count > 0) await _dialect.InsertAsync(connection, tx, rows, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception) when (IsBroken(connection))
             {
