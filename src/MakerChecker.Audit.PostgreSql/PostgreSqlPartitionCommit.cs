@@ -19,8 +19,9 @@ namespace MakerChecker.Audit.PostgreSql;
 /// <remarks>
 /// <para>No lock is ever waited for while another is held, so two such writers (two processes) and the chains' own stores
 /// cannot deadlock: a round tries every chain's lock at once (<c>pg_try_advisory_xact_lock</c>), and a chain whose lock
-/// another process holds is left for the next round. A round that got no lock waits for the first chain's lock, holding none;
-/// a chain left over <see cref="WaitAfterSkips"/> times is waited for first in its next round, so none starves.</para>
+/// another process holds is left for the next round, which starts when another group arrives or a millisecond has passed,
+/// so a chain busy elsewhere holds up no other chain. A chain left over <see cref="WaitAfterSkips"/> times is waited for
+/// (first in its round, holding no other lock), so none starves.</para>
 /// <para>A failure means what it means on one chain's own connection (<c>DbWriterConnection</c>), for every group in the
 /// round: an error before COMMIT fails each (nothing of any is in the log; a broken connection is replaced and the round
 /// run once more), and a COMMIT without answer leaves every one of them unknown, and says so.</para>
@@ -29,7 +30,7 @@ namespace MakerChecker.Audit.PostgreSql;
 internal sealed class PostgreSqlPartitionCommit
 {
     /// <summary>After this many rounds without its lock, a chain's group is waited for (holding no other lock) in its next round.</summary>
-    internal const int WaitAfterSkips = 4;
+    internal const int WaitAfterSkips = 32;
 
     private readonly string[] _schemas;
     private readonly NpgsqlDataSource _dataSource;
@@ -165,6 +166,11 @@ internal sealed class PostgreSqlPartitionCommit
             round.Sort((a, b) => a.Skipped != b.Skipped ? b.Skipped.CompareTo(a.Skipped) : a.Chain.CompareTo(b.Chain));
             left = await RoundAsync(round).ConfigureAwait(false);
             foreach (var p in left) p.Skipped++;
+            if (left.Count == round.Count)
+            {
+                // Nothing was written (every lock was busy elsewhere): try again when another group arrives, or in a millisecond.
+                await Task.WhenAny(_queue.Reader.WaitToReadAsync().AsTask(), Task.Delay(1)).ConfigureAwait(false);
+            }
         }
     }
 
@@ -180,14 +186,7 @@ internal sealed class PostgreSqlPartitionCommit
             {
                 connection = _connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
                 tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
-                var waitFirst = round[0].Skipped >= WaitAfterSkips || round.Count == 1;
-                var (locked, heads) = await LockAndReadHeadsAsync(connection, tx, round, waitFirst).ConfigureAwait(false);
-                if (!locked.Any(l => l))
-                {
-                    // Every lock was busy: wait for the first, holding none, so that the round makes progress without spinning.
-                    (locked, heads) = await LockAndReadHeadsAsync(connection, tx, round.Take(1).ToList(), wait: true).ConfigureAwait(false);
-                    locked = [true, .. Enumerable.Repeat(false, round.Count - 1)];
-                }
+                var (locked, heads) = await LockAndReadHeadsAsync(connection, tx, round, wait: round[0].Skipped >= WaitAfterSkips).ConfigureAwait(false);
 
                 for (var i = 0; i < round.Count; i++)
                 {
@@ -236,7 +235,7 @@ internal sealed class PostgreSqlPartitionCommit
             }
 
             await tx.DisposeAsync().ConfigureAwait(false);
-            Interlocked.Increment(ref _rounds);
+            if (written.Count > 0) Interlocked.Increment(ref _rounds);
             Interlocked.Add(ref _groups, written.Count);
             foreach (var p in written) p.Done.TrySetResult();
             return busy;
