@@ -26,18 +26,8 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
     /// <param name="cancellationToken">Cancels the open.</param>
     /// <returns>The open store; dispose it to finish queued appends and close its connections.</returns>
     /// <exception cref="AuditStoreException">The database holds another instance's log or a newer schema, or cannot be reached.</exception>
-    public static Task<PostgreSqlAuditStore> OpenAsync(
-        string connectionString, SqlAuditStoreOptions? options = null, CancellationToken cancellationToken = default) =>
-        OpenAsync(connectionString, options, schema: null, writer: null, cancellationToken);
-
-    /// <summary>
-    /// Opens the store as <see cref="OpenAsync(string, SqlAuditStoreOptions?, CancellationToken)"/>, with its group transactions
-    /// run by <paramref name="writer"/> (made from the connection it was opened on) instead of its own connection: the writer
-    /// of a partitioned log, shared by every chain in the database (<see cref="PostgreSqlPartitionCommit"/>). Its statements
-    /// name its table with <paramref name="schema"/>, which is the connection string's search path.
-    /// </summary>
-    internal static async Task<PostgreSqlAuditStore> OpenAsync(string connectionString, SqlAuditStoreOptions? options, string? schema,
-        Func<System.Data.Common.DbConnection, IDbGroupWriter>? writer, CancellationToken cancellationToken)
+    public static async Task<PostgreSqlAuditStore> OpenAsync(
+        string connectionString, SqlAuditStoreOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         options ??= new SqlAuditStoreOptions();
@@ -45,8 +35,8 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         var dataSource = NpgsqlDataSource.Create(WithAutoPrepare(connectionString));
         try
         {
-            var log = await DbAuditLog.OpenAsync(new PostgreSqlDialect(dataSource, options.LockTimeout, schema), options.InstanceId, options.TimeProvider,
-                options.IdGenerator, options.MaxGroupSize, cancellationToken, writer).ConfigureAwait(false);
+            var log = await DbAuditLog.OpenAsync(new PostgreSqlDialect(dataSource, options.LockTimeout), options.InstanceId, options.TimeProvider,
+                options.IdGenerator, options.MaxGroupSize, cancellationToken).ConfigureAwait(false);
             return new PostgreSqlAuditStore(log, dataSource);
         }
         catch
@@ -101,7 +91,7 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
     /// Prepares the statements every group repeats (lock, head, insert) once per connection, unless the connection string
     /// already says how many to prepare (<c>Max Auto Prepare</c>).
     /// </summary>
-    internal static string WithAutoPrepare(string connectionString)
+    private static string WithAutoPrepare(string connectionString)
     {
         NpgsqlConnectionStringBuilder builder;
         try
@@ -117,56 +107,14 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         return builder.ConnectionString;
     }
 
-    /// <summary>
-    /// The write lock's key of the log in the schema <paramref name="schemaSql"/> evaluates to (not <c>public</c>), as the
-    /// dialect's <c>LockKeySql</c> computes it there: for the writer that locks several chains' logs from one connection.
-    /// </summary>
-    internal static string SchemaLockKeySql(string schemaSql) => $"hashtextextended('makerchecker.audit:' || {schemaSql}, 0)";
-
-    /// <summary>The statement that inserts rows from one array parameter a column, named with <paramref name="suffix"/>.</summary>
-    internal static string UnnestSelect(string suffix) =>
-        $"SELECT * FROM unnest(@seq{suffix}, @id{suffix}, @at{suffix}, @actor{suffix}, @type{suffix}, @etype{suffix}, @eid{suffix}, " +
-        $"@run{suffix}, @row{suffix}, @hash{suffix})";
-
-    /// <summary>Adds <paramref name="rows"/> as the ten array parameters of <see cref="UnnestSelect"/>, named with <paramref name="suffix"/>.</summary>
-    internal static void AddRowArrays(NpgsqlParameterCollection parameters, IReadOnlyList<AuditRow> rows, string suffix)
-    {
-        var n = rows.Count;
-        var (seq, id, at, actor, type, entityType, entityId, runId, row, hash) =
-            (new long[n], new string[n], new string[n], new string[n], new string[n], new string?[n], new string?[n], new string?[n], new byte[n][],
-                new string[n]);
-        for (var i = 0; i < n; i++)
-        {
-            var r = rows[i];
-            (seq[i], id[i], at[i], actor[i], type[i]) = (r.Seq, r.Id, r.OccurredAt, r.ActorId, r.EventType);
-            (entityType[i], entityId[i], runId[i], row[i], hash[i]) = (r.EntityType, r.EntityId, r.RunId, r.Row, r.Hash);
-        }
-
-        parameters.Add(new NpgsqlParameter<long[]>("seq" + suffix, NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seq });
-        foreach (var (name, values) in new[] { ("id", id), ("at", at), ("actor", actor), ("type", type), ("hash", hash) })
-        {
-            parameters.Add(new NpgsqlParameter<string[]>(name + suffix, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = values });
-        }
-
-        foreach (var (name, values) in new[] { ("etype", entityType), ("eid", entityId), ("run", runId) })
-        {
-            parameters.Add(new NpgsqlParameter<string?[]>(name + suffix, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = values });
-        }
-
-        parameters.Add(new NpgsqlParameter<byte[][]>("row" + suffix, NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = row });
-    }
-
-    private sealed class PostgreSqlDialect(NpgsqlDataSource dataSource, TimeSpan lockTimeout, string? schema = null) : DbDialect
+    private sealed class PostgreSqlDialect(NpgsqlDataSource dataSource, TimeSpan lockTimeout) : DbDialect
     {
         // One advisory lock key per log, that is per schema (a partitioned deployment keeps one chain per schema): every append
         // to that log, from any connection or process, holds it until commit, and chains in other schemas never wait for it.
         // The public schema keeps the one fixed key earlier versions took for every log (0x4D43_4155_4449_5431, "MCAUDIT1"),
         // so a rolling upgrade there still excludes old writers; elsewhere the seq primary key refuses an old writer's fork.
-        // SchemaLockKeySql is the same key, for a schema named explicitly.
         private const string LockKeySql =
             "CASE current_schema() WHEN 'public' THEN 5567365398833746993 ELSE hashtextextended('makerchecker.audit:' || current_schema(), 0) END";
-
-        public override string EventsTable { get; } = schema is null ? "audit_events" : $"\"{schema}\".audit_events";
 
         public override string What { get; } = $"PostgreSQL database '{new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Database}'";
 
@@ -248,11 +196,35 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         public override async Task InsertAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
         {
             await using var insert = new NpgsqlCommand(UnnestInsertSql, (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
-            AddRowArrays(insert.Parameters, rows, "");
+            var n = rows.Count;
+            var (seq, id, at, actor, type, entityType, entityId, runId, row, hash) =
+                (new long[n], new string[n], new string[n], new string[n], new string[n], new string?[n], new string?[n], new string?[n], new byte[n][],
+                    new string[n]);
+            for (var i = 0; i < n; i++)
+            {
+                var r = rows[i];
+                (seq[i], id[i], at[i], actor[i], type[i]) = (r.Seq, r.Id, r.OccurredAt, r.ActorId, r.EventType);
+                (entityType[i], entityId[i], runId[i], row[i], hash[i]) = (r.EntityType, r.EntityId, r.RunId, r.Row, r.Hash);
+            }
+
+            insert.Parameters.Add(new NpgsqlParameter<long[]>("seq", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seq });
+            foreach (var (name, values) in new[] { ("id", id), ("at", at), ("actor", actor), ("type", type), ("hash", hash) })
+            {
+                insert.Parameters.Add(new NpgsqlParameter<string[]>(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = values });
+            }
+
+            foreach (var (name, values) in new[] { ("etype", entityType), ("eid", entityId), ("run", runId) })
+            {
+                insert.Parameters.Add(new NpgsqlParameter<string?[]>(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = values });
+            }
+
+            insert.Parameters.Add(new NpgsqlParameter<byte[][]>("row", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = row });
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        private static readonly string UnnestInsertSql = $"INSERT INTO audit_events ({InsertColumns}) " + UnnestSelect("");
+        private const string UnnestInsertSql =
+            $"INSERT INTO audit_events ({InsertColumns}) " +
+            "SELECT * FROM unnest(@seq, @id, @at, @actor, @type, @etype, @eid, @run, @row, @hash)";
 
         private string LockTimeoutSql => $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}";
 

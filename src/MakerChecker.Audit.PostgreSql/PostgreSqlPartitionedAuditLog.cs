@@ -7,10 +7,7 @@ namespace MakerChecker.Audit.PostgreSql;
 /// <summary>
 /// A <see cref="PartitionedAuditLog"/> in one PostgreSQL database: one schema per chain (<c>makerchecker_p0</c>,
 /// <c>makerchecker_p1</c>, …), each holding an ordinary <see cref="PostgreSqlAuditStore"/> with its own table, triggers,
-/// genesis and append lock. The chains' groups are written by one writer per opened log: the groups waiting on every chain
-/// go into one transaction of three statements (locks, heads, rows), each chain's under its own lock and on its own head,
-/// so N chains cost one chain's statements and one durable commit a round, not N; a chain whose lock another process holds
-/// is left for the next round, so chains never wait for one another. The checkpoint histories and the index are files in
+/// genesis and append lock, so chains never wait for one another. The checkpoint histories and the index are files in
 /// <see cref="PartitionedAuditLogOptions.Directory"/>.
 /// </summary>
 public static class PostgreSqlPartitionedAuditLog
@@ -52,13 +49,10 @@ public static class PostgreSqlPartitionedAuditLog
         }
 
         var chains = new List<KeyValuePair<string, IAuditStore>>();
-        var commit = new PostgreSqlPartitionCommit(connectionString, [.. names.Select(n => SchemaPrefix + n)],
-            storeOptions?.LockTimeout ?? TimeSpan.FromSeconds(30));
         try
         {
-            for (var i = 0; i < names.Length; i++)
+            foreach (var name in names)
             {
-                var name = names[i];
                 var chainOptions = new SqlAuditStoreOptions
                 {
                     InstanceId = (options.Origin ?? "makerchecker.audit") + "/" + name,
@@ -66,7 +60,7 @@ public static class PostgreSqlPartitionedAuditLog
                     LockTimeout = storeOptions?.LockTimeout ?? TimeSpan.FromSeconds(30),
                     TimeProvider = storeOptions?.TimeProvider ?? options.TimeProvider,
                 };
-                chains.Add(new(name, await commit.OpenChainAsync(i, ChainConnectionString(connectionString, name), chainOptions, cancellationToken)
+                chains.Add(new(name, await PostgreSqlAuditStore.OpenAsync(ChainConnectionString(connectionString, name), chainOptions, cancellationToken)
                     .ConfigureAwait(false)));
             }
         }
@@ -74,10 +68,6 @@ public static class PostgreSqlPartitionedAuditLog
         {
             foreach (var (_, store) in chains) await store.DisposeAsync().ConfigureAwait(false);
             throw;
-        }
-        finally
-        {
-            await commit.ReleaseAsync().ConfigureAwait(false); // from here on the chains' stores keep it open
         }
 
         return await PartitionedAuditLog.OpenAsync(chains, options, cancellationToken).ConfigureAwait(false);

@@ -47,12 +47,6 @@ internal abstract class DbDialect
         }
     }
 
-    /// <summary>
-    /// The events table as the group's statements name it: <c>audit_events</c> in the connection's schema, or qualified with a
-    /// schema when the log's group transactions may run on a connection of another schema (a writer shared by several logs).
-    /// </summary>
-    public virtual string EventsTable => "audit_events";
-
     /// <summary>The statement that reads the head: the last seq and its hash.</summary>
     public const string HeadSql = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
 
@@ -122,13 +116,13 @@ internal sealed class DbAuditLog : IAsyncDisposable
 {
     private const string Columns = "seq, row";
     private readonly DbDialect _dialect;
-    private readonly IDbGroupWriter? _writer; // null when opened read-only
+    private readonly DbWriterConnection? _writer; // null when opened read-only
     private readonly AuditGroupCommit? _queue;
 
-    private DbAuditLog(DbDialect dialect, IDbGroupWriter writer, string instanceId, TimeProvider time, Func<Guid> newId, int maxGroup)
+    private DbAuditLog(DbDialect dialect, DbConnection writer, string instanceId, TimeProvider time, Func<Guid> newId, int maxGroup)
     {
         _dialect = dialect;
-        _writer = writer;
+        _writer = new DbWriterConnection(dialect, writer);
         InstanceId = instanceId;
         _queue = new AuditGroupCommit(instanceId, time, newId, maxGroup, dialect.What, CommitAsync);
     }
@@ -186,14 +180,10 @@ internal sealed class DbAuditLog : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Migrates the schema, writes the genesis of a new log, and starts the group-commit loop. <c>writer</c> makes the writer of
-    /// the group transactions from the connection the log was opened on; <see langword="null"/>: that connection, as a
-    /// <see cref="DbWriterConnection"/>.
-    /// </summary>
+    /// <summary>Migrates the schema, writes the genesis of a new log, and starts the group-commit loop.</summary>
     /// <exception cref="AuditStoreException">The database holds the log of another instance, or it cannot be migrated.</exception>
     public static async Task<DbAuditLog> OpenAsync(DbDialect dialect, string? instanceId, TimeProvider time, Func<Guid> newId, int maxGroup,
-        CancellationToken cancellationToken, Func<DbConnection, IDbGroupWriter>? writer = null)
+        CancellationToken cancellationToken)
     {
         var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -216,7 +206,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return new DbAuditLog(dialect, writer?.Invoke(connection) ?? new DbWriterConnection(dialect, connection), actual, time, newId, maxGroup);
+            return new DbAuditLog(dialect, connection, actual, time, newId, maxGroup);
         }
         catch (Exception ex)
         {
@@ -281,15 +271,15 @@ internal sealed class DbAuditLog : IAsyncDisposable
     /// the group's earlier appends), so it holds under the same lock as its insert.
     /// </summary>
     private Task CommitAsync(AuditScopedGroupChain chain, CancellationToken cancellationToken) =>
-        _writer!.WriteAsync((writer, tx, head) => ChainOnHeadAsync(writer, tx, head, chain, cancellationToken), cancellationToken);
+        _writer!.WriteAsync((writer, tx, head) => InsertOnHeadAsync(writer, tx, head, chain, cancellationToken), cancellationToken);
 
-    private async Task<IReadOnlyList<AuditRow>> ChainOnHeadAsync(DbConnection writer, DbTransaction tx, (long Seq, string Hash)? head,
-        AuditScopedGroupChain chain, CancellationToken cancellationToken)
+    private async Task InsertOnHeadAsync(DbConnection writer, DbTransaction tx, (long Seq, string Hash)? head, AuditScopedGroupChain chain,
+        CancellationToken cancellationToken)
     {
         var (lastSeq, headHex) = head
             ?? throw new AuditStoreException($"The audit store {_dialect.What} has no genesis event: it was emptied behind the store's back.");
-        return await chain(lastSeq, headHex, (after, scope) => ConflictsSinceAsync(writer, tx, _dialect.EventsTable, after, scope, cancellationToken))
-            .ConfigureAwait(false);
+        var rows = await chain(lastSeq, headHex, (after, scope) => ConflictsSinceAsync(writer, tx, after, scope, cancellationToken)).ConfigureAwait(false);
+        if (rows.Count > 0) await _dialect.InsertAsync(writer, tx, rows, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -297,7 +287,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
     /// on the columns the scope names, inside the group's transaction (under the write lock).
     /// </summary>
     private static async ValueTask<IReadOnlyList<(string ActorId, string EventType)>> ConflictsSinceAsync(
-        DbConnection writer, DbTransaction tx, string table, long after, AuditAppendScope scope, CancellationToken cancellationToken)
+        DbConnection writer, DbTransaction tx, long after, AuditAppendScope scope, CancellationToken cancellationToken)
     {
         await using var command = writer.CreateCommand();
         command.Transaction = tx;
@@ -306,7 +296,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
         var actors = In(command, "a", scope.ActorBudgets.Keys);
         var actorTypes = In(command, "u", scope.ActorEventTypes);
 #pragma warning disable CA2100 // Built from constants and parameter names; every value is a parameter.
-        command.CommandText = $"SELECT actor_id, event_type FROM {table} WHERE seq > @after AND " +
+        command.CommandText = "SELECT actor_id, event_type FROM audit_events WHERE seq > @after AND " +
             $"(event_type IN ({types}) OR (actor_id IN ({actors}) AND event_type IN ({actorTypes}))) ORDER BY seq";
 #pragma warning restore CA2100
         var matters = new List<(string, string)>();

@@ -12,7 +12,7 @@ namespace MakerChecker.Audit.Stores;
 /// answer been lost, or a synchronous standby may have the commit record although the primary died), and it says so.
 /// Used only by the store's single commit loop.
 /// </summary>
-internal sealed class DbWriterConnection : IDbGroupWriter
+internal sealed class DbWriterConnection : IAsyncDisposable
 {
     private readonly DbDialect _dialect;
     private DbConnection? _connection;
@@ -26,17 +26,16 @@ internal sealed class DbWriterConnection : IDbGroupWriter
     }
 
     /// <summary>
-    /// Runs one write transaction: begin (which takes the log's write lock), <paramref name="work"/>, insert its rows, commit.
-    /// The store acknowledges the group only after this returns.
+    /// Runs one write transaction: begin (which takes the log's write lock), <paramref name="work"/>, commit. The store
+    /// acknowledges the group only after this returns.
     /// </summary>
     /// <param name="work">
-    /// Chains the group on the head (last seq and hash, read inside the transaction once the lock is held; null for an
-    /// empty table) and returns its rows; may run twice (see the class remarks).
+    /// Inserts the group on the head (last seq and hash, read inside the transaction once the lock is held; null for an
+    /// empty table), inside the transaction; may run twice (see the class remarks).
     /// </param>
     /// <param name="cancellationToken">Cancels the open and the transaction.</param>
     /// <exception cref="AuditStoreException">COMMIT failed, so whether the group was recorded is not known; or <paramref name="work"/> threw one.</exception>
-    public async Task WriteAsync(Func<DbConnection, DbTransaction, (long Seq, string Hash)?, Task<IReadOnlyList<AuditRow>>> work,
-        CancellationToken cancellationToken)
+    public async Task WriteAsync(Func<DbConnection, DbTransaction, (long Seq, string Hash)?, Task> work, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -45,8 +44,7 @@ internal sealed class DbWriterConnection : IDbGroupWriter
             try
             {
                 (tx, var head) = await _dialect.BeginWriteAndReadHeadAsync(connection, cancellationToken).ConfigureAwait(false);
-                var rows = await work(connection, tx, head).ConfigureAwait(false);
-                if (rows.Count > 0) await _dialect.InsertAsync(connection, tx, rows, cancellationToken).ConfigureAwait(false);
+                await work(connection, tx, head).ConfigureAwait(false);
             }
             catch (Exception) when (IsBroken(connection))
             {
