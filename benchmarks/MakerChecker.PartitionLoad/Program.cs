@@ -1,6 +1,6 @@
 using System.Globalization;
+using MakerChecker.LoadDriver;
 using MakerChecker.PartitionLoad;
-using MakerChecker.Testing.Postgres;
 using Npgsql;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
