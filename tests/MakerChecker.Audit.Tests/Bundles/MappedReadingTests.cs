@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json.Nodes;
 using MakerChecker.Audit.Bundles;
-using MakerChecker.Audit.Events;
-using MakerChecker.Audit.Signing;
-using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Tests.Support;
 using MakerChecker.Audit.Verification;
 
@@ -18,30 +14,7 @@ namespace MakerChecker.Audit.Tests.Bundles;
 /// </summary>
 public sealed class MappedReadingTests
 {
-    private const int Events = 2000; // about 1.5 MB
-
-    private static readonly Lazy<Task<byte[]>> Bundle = new(ExportAsync);
-
-    private static async Task<byte[]> ExportAsync()
-    {
-        await using var store = new InMemoryAuditStore("mapped-test");
-        using var signer = Ed25519AuditSigner.Generate();
-        for (var i = 0; i < Events; i++)
-        {
-            await store.AppendAsync(new AuditEntry
-            {
-                Actor = new AuditActor("human", $"dr.{i % 7}"),
-                EventType = "approval.decided",
-                EntityType = "approval_request",
-                EntityId = $"req-{i:D5}",
-                Payload = new JsonObject { ["n"] = i, ["note"] = new string('x', 600) },
-            });
-        }
-
-        using var output = new MemoryStream();
-        await BundleExporter.ExportFullAsync(store, signer, output);
-        return output.ToArray();
-    }
+    private static readonly Lazy<Task<byte[]>> Bundle = new(VerifierPipelineTests.ExportAsync); // about 2.3 MB
 
     /// <summary>The bundle, and what can go wrong with a file: a changed row, a cut in a row, a cut after the rows, bytes after the end.</summary>
     private static async Task<IEnumerable<(string Name, byte[] Bytes)>> CasesAsync()
