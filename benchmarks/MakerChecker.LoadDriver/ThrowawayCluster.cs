@@ -29,6 +29,38 @@ internal sealed class ThrowawayCluster : IAsyncDisposable
         return new ThrowawayCluster(binDir, dataDir, connectionString);
     }
 
+    /// <summary>
+    /// The CPU time (user + system) the server's processes have used so far: the postmaster and every process it started
+    /// that is still running (backends, WAL writer, checkpointer), read from /proc. The driver takes it before and after
+    /// a run; a backend that exits meanwhile takes its time with it, so keep connections pooled across the run.
+    /// </summary>
+    public TimeSpan ServerCpu()
+    {
+        var postmaster = long.Parse(File.ReadLines(Path.Combine(_dataDir, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+        long ticks = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!long.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            }
+            catch (IOException)
+            {
+                continue; // exited meanwhile
+            }
+
+            // pid (comm) state ppid ... utime stime: fields 4, 14 and 15, counted after the command's closing parenthesis.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ppid = long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            if (pid != postmaster && ppid != postmaster) continue;
+            ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ: 100 on Linux
+    }
+
     public async ValueTask DisposeAsync()
     {
         Npgsql.NpgsqlConnection.ClearAllPools();
