@@ -148,6 +148,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
     private readonly DbWriterConnection? _writer; // null when opened read-only
     private readonly AuditGroupCommit? _queue;
     private long? _knownSeq; // the head after this store's last transaction; used only by the commit loop
+    private bool _othersAppend; // whether other writers had appended before that transaction; used only by the commit loop
     private volatile DbTail? _recent; // that transaction's tail and rows, for reads
 
     private DbAuditLog(DbDialect dialect, DbConnection writer, string instanceId, TimeProvider time, Func<Guid> newId, int maxGroup)
@@ -327,8 +328,8 @@ internal sealed class DbAuditLog : IAsyncDisposable
     /// the group's earlier appends), so it holds under the same lock as its insert.
     /// </summary>
     /// <remarks>
-    /// The transaction also reads (where the dialect can, in the same round trip) the rows stored after the head this store
-    /// last committed on (<see cref="DbTail"/>): other writers' events. A scope's conflict check after that seq is answered
+    /// When other writers appended before the last transaction, the next also reads (where the dialect can, in the same
+    /// round trip) the rows stored after the head this store last committed on (<see cref="DbTail"/>): other writers' events. A scope's conflict check after that seq is answered
     /// from them, and after the commit they, with the rows inserted, serve the next read from that seq (<see cref="ReadAsync"/>).
     /// </remarks>
     private async Task CommitAsync(AuditScopedGroupChain chain, CancellationToken cancellationToken)
@@ -336,25 +337,28 @@ internal sealed class DbAuditLog : IAsyncDisposable
         DbTail? tail = null;
         long lastSeq = 0;
         IReadOnlyList<AuditRow> rows;
+        var known = _knownSeq;
         try
         {
             rows = await _writer!.WriteAsync(async (writer, tx, head, tailRows) =>
             {
                 (lastSeq, var headHex) = head
                     ?? throw new AuditStoreException($"The audit store {_dialect.What} has no genesis event: it was emptied behind the store's back.");
-                tail = tailRows is not null && _knownSeq is { } after ? DbTail.Of(after, tailRows, lastSeq) : null;
-                return await chain(lastSeq, headHex, (after, scope) => tail is { } known && known.Covers(after)
-                    ? ValueTask.FromResult(known.Since(after, scope))
+                tail = tailRows is not null && known is { } after ? DbTail.Of(after, tailRows, lastSeq) : null;
+                return await chain(lastSeq, headHex, (after, scope) => tail is { } read && read.Covers(after)
+                    ? ValueTask.FromResult(read.Since(after, scope))
                     : ConflictsSinceAsync(writer, tx, after, scope, cancellationToken)).ConfigureAwait(false);
-            }, _knownSeq, cancellationToken).ConfigureAwait(false);
+            }, _othersAppend ? known : null, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             // Whether anything was written is not known here: read the whole tail next time, and serve no read from memory.
-            (_knownSeq, _recent) = (null, null);
+            (_knownSeq, _recent, _othersAppend) = (null, null, false);
             throw;
         }
 
+        // Only a store whose log other writers append to reads the tail: alone, it would read nothing, one statement a group.
+        _othersAppend = known is { } before && lastSeq != before;
         _knownSeq = rows.Count > 0 ? rows[^1].Seq : lastSeq;
         _recent = tail?.Then(rows);
     }
