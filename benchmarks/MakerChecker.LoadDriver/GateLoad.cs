@@ -145,8 +145,10 @@ internal static class GateLoad
             var perInvocation = allowed == 0 ? "-" : ((gatesCpu + (serverUsed ?? TimeSpan.Zero)).TotalMicroseconds / allowed).ToString("0", CultureInfo.InvariantCulture);
             Console.WriteLine(
                 $"cpu during the run: gate processes {gatesCpu.TotalSeconds:0.00} s, PostgreSQL {(serverUsed is { } used ? $"{used.TotalSeconds:0.00} s" : "not measured (--connection)")}; " +
-                $"{perInvocation} us per allowed invocation; load average {loadBefore} before, {loadAfter} after " +
-                $"(warm-up before the run: {counts.GetValueOrDefault("warmup_ms") / 1000.0 / processes:0.0} s a process, until the JIT was quiet)");
+                $"{perInvocation} us per allowed invocation; load average {loadBefore} before, {loadAfter} after (" +
+                (warmup > TimeSpan.Zero
+                    ? $"warm-up before the run: {counts.GetValueOrDefault("warmup_ms") / 1000.0 / processes:0.0} s a process, until the JIT was quiet)"
+                    : "no warm-up: the run includes the JIT)"));
             return await CheckAsync(connectionString, counts) ? 0 : 1;
         }
         finally
