@@ -59,7 +59,7 @@ internal static class GateLoad
         $"\n  - id: load-bot-p{p}\n    kind: human\n    role: loader"));
 
     public static async Task<int> RunAsync(string connectionString, int processes, int callers, TimeSpan duration, bool principalPerProcess,
-        TimeSpan warmup, Func<TimeSpan>? serverCpu)
+        TimeSpan warmup, Func<Dictionary<long, long>>? serverCpu)
     {
         if (duration > TimeSpan.FromSeconds(55)) throw new ArgumentOutOfRangeException(nameof(duration), "at most 55 s, so the limit check covers one minute");
         var dir = Directory.CreateTempSubdirectory("mc-load-gates-").FullName;
@@ -107,7 +107,7 @@ internal static class GateLoad
             }
 
             var elapsed = clock.Elapsed;
-            var serverUsed = serverCpu?.Invoke() - serverBefore;
+            TimeSpan? serverUsed = serverBefore is { } start ? ThrowawayCluster.Used(start, serverCpu!()) : null;
             var loadAfter = LoadAverage();
             await File.WriteAllTextAsync(policyFile + ".stop", "");
             var counts = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -247,9 +247,11 @@ internal static class GateLoad
     }
 
     /// <summary>
-    /// The same load on the warm-up chain for <paramref name="warmup"/>, then on until the JIT has gone quiet (fewer than
-    /// <see cref="QuietJit"/> methods compiled in a second; at most <see cref="MaxWarmup"/> in all): on a loaded machine the
-    /// tiered compiler needs far longer than on a quiet one, and its work is not what a long-running gate spends.
+    /// The same load on the warm-up chain for <paramref name="warmup"/>, then on until the JIT has gone quiet: it spent less
+    /// than <see cref="QuietJitShare"/> of the process's CPU time over a window of at least <see cref="QuietWindowCpu"/> of
+    /// CPU (at most <see cref="MaxWarmup"/> in all). Measured in CPU, not wall time, because on a loaded machine a process
+    /// gets little of a core, and the tiered compiler needs far longer than on a quiet one; its work is not what a
+    /// long-running gate spends.
     /// </summary>
     private static async Task WarmUpAsync(string connectionString, CompiledPolicy policy, int callers, string loader, TimeSpan warmup)
     {
@@ -258,19 +260,21 @@ internal static class GateLoad
         await gate.InitializeAsync();
         var clock = Stopwatch.StartNew();
         await CallAsync(gate, callers, loader, warmup);
-        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var (cpu, jit) = (Process.GetCurrentProcess().TotalProcessorTime, System.Runtime.JitInfo.GetCompilationTime());
         while (clock.Elapsed < MaxWarmup)
         {
             await CallAsync(gate, callers, loader, TimeSpan.FromSeconds(1));
-            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
-            if (now - compiled < QuietJit) break;
-            compiled = now;
+            var (cpuNow, jitNow) = (Process.GetCurrentProcess().TotalProcessorTime, System.Runtime.JitInfo.GetCompilationTime());
+            if (cpuNow - cpu < QuietWindowCpu) continue;
+            if ((jitNow - jit) < (cpuNow - cpu) * QuietJitShare) break;
+            (cpu, jit) = (cpuNow, jitNow);
         }
 
         Console.WriteLine($"count warmup_ms {clock.ElapsedMilliseconds}");
     }
 
-    private const int QuietJit = 10;
+    private const double QuietJitShare = 0.02;
+    private static readonly TimeSpan QuietWindowCpu = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(120);
 
     /// <summary>C callers invoking on <paramref name="gate"/> until <paramref name="duration"/> has passed.</summary>

@@ -30,14 +30,13 @@ internal sealed class ThrowawayCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// The CPU time (user + system) the server's processes have used so far: the postmaster and every process it started
-    /// that is still running (backends, WAL writer, checkpointer), read from /proc. The driver takes it before and after
-    /// a run; a backend that exits meanwhile takes its time with it, so keep connections pooled across the run.
+    /// The CPU time (user + system, in ticks of 10 ms) each of the server's processes has used so far, by process id: the
+    /// postmaster and every process it started that is still running (backends, WAL writer, checkpointer), from /proc.
     /// </summary>
-    public TimeSpan ServerCpu()
+    public Dictionary<long, long> ServerCpu()
     {
         var postmaster = long.Parse(File.ReadLines(Path.Combine(_dataDir, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
-        long ticks = 0;
+        var ticks = new Dictionary<long, long>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!long.TryParse(Path.GetFileName(dir), out var pid)) continue;
@@ -55,11 +54,19 @@ internal sealed class ThrowawayCluster : IAsyncDisposable
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             var ppid = long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
             if (pid != postmaster && ppid != postmaster) continue;
-            ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            ticks[pid] = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ: 100 on Linux
+        return ticks;
     }
+
+    /// <summary>
+    /// The CPU the server used between two <see cref="ServerCpu"/> readings: per process still running at the end, its
+    /// time less what it had at the start (a process started meanwhile, all of it). A process that ended meanwhile (a
+    /// backend whose connection closed) is left out, so keep the connections open across the run.
+    /// </summary>
+    public static TimeSpan Used(Dictionary<long, long> before, Dictionary<long, long> after) =>
+        TimeSpan.FromSeconds(after.Sum(p => p.Value - before.GetValueOrDefault(p.Key)) / 100.0); // USER_HZ: 100 on Linux
 
     public async ValueTask DisposeAsync()
     {
