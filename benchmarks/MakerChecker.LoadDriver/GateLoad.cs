@@ -140,14 +140,19 @@ internal static class GateLoad
             Console.WriteLine(
                 $"gates: {processes} processes x {callers} callers, {allowed} allowed invocations in {elapsed.TotalSeconds:0.00} s: " +
                 $"{allowed / elapsed.TotalSeconds:0} allowed/s; latency p50 {latency.Ms(0.50)} ms, p99 {latency.Ms(0.99)} ms; " +
-                string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Where(c => c.Key is not ("cpu_us" or "warmup_ms")).Select(c => $"{c.Key} {c.Value}")));
+                string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Where(c => c.Key is not ("cpu_us" or "warmup_ms"))
+                    .Select(c => $"{c.Key} {c.Value}")));
             var gatesCpu = TimeSpan.FromMicroseconds(counts.GetValueOrDefault("cpu_us"));
-            var perInvocation = allowed == 0 ? "-" : ((gatesCpu + (serverUsed ?? TimeSpan.Zero)).TotalMicroseconds / allowed).ToString("0", CultureInfo.InvariantCulture);
+            var perInvocation = allowed == 0
+                ? "-"
+                : ((gatesCpu + (serverUsed ?? TimeSpan.Zero)).TotalMicroseconds / allowed).ToString("0", CultureInfo.InvariantCulture);
+            var server = serverUsed is { } used ? $"{used.TotalSeconds:0.00} s" : "not measured (--connection)";
             Console.WriteLine(
-                $"cpu during the run: gate processes {gatesCpu.TotalSeconds:0.00} s, PostgreSQL {(serverUsed is { } used ? $"{used.TotalSeconds:0.00} s" : "not measured (--connection)")}; " +
+                $"cpu during the run: gate processes {gatesCpu.TotalSeconds:0.00} s, PostgreSQL {server}; " +
                 $"{perInvocation} us per allowed invocation; load average {loadBefore} before, {loadAfter} after (" +
                 (warmup > TimeSpan.Zero
-                    ? $"warm-up before the run: {counts.GetValueOrDefault("warmup_ms") / 1000.0 / processes:0.0} s a process, until the JIT was quiet)"
+                    ? $"warm-up before the run: {counts.GetValueOrDefault("warmup_ms") / 1000.0 / processes:0.0} s a process, until the JIT was " +
+                      "quiet)"
                     : "no warm-up: the run includes the JIT)"));
             return await CheckAsync(connectionString, counts) ? 0 : 1;
         }

@@ -19,7 +19,8 @@ if (args is ["gate-child", var cs, var policy, var tag, var callerCount, var sec
 
 if (args is not [("raw" or "gates") and var mode, ..])
 {
-    Console.Error.WriteLine("usage: MakerChecker.LoadDriver raw|gates [--writers N] [--processes P] [--callers C] [--principals shared|per-process] [--warmup S] [--seconds S] [--events N] [--connection CS]");
+    Console.Error.WriteLine("usage: MakerChecker.LoadDriver raw|gates [--writers N] [--processes P] [--callers C] [--principals shared|per-process] " +
+        "[--warmup S] [--seconds S] [--events N] [--connection CS]");
     return 2;
 }
 

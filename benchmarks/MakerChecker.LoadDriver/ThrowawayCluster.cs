@@ -1,3 +1,4 @@
+using System.Globalization;
 using MakerChecker.Testing.Postgres;
 
 namespace MakerChecker.LoadDriver;
@@ -35,7 +36,7 @@ internal sealed class ThrowawayCluster : IAsyncDisposable
     /// </summary>
     public Dictionary<long, long> ServerCpu()
     {
-        var postmaster = long.Parse(File.ReadLines(Path.Combine(_dataDir, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+        var postmaster = long.Parse(File.ReadLines(Path.Combine(_dataDir, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
         var ticks = new Dictionary<long, long>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -52,9 +53,9 @@ internal sealed class ThrowawayCluster : IAsyncDisposable
 
             // pid (comm) state ppid ... utime stime: fields 4, 14 and 15, counted after the command's closing parenthesis.
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ppid = long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            var ppid = long.Parse(fields[1], CultureInfo.InvariantCulture);
             if (pid != postmaster && ppid != postmaster) continue;
-            ticks[pid] = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            ticks[pid] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         }
 
         return ticks;

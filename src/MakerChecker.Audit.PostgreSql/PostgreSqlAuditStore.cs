@@ -241,7 +241,8 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
             {
                 await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (PostgresException ex) when (insert is not null && ReferenceEquals(ex.BatchCommand, insert) && npgsql.State == System.Data.ConnectionState.Open)
+            catch (PostgresException ex)
+                when (insert is not null && ReferenceEquals(ex.BatchCommand, insert) && npgsql.State == System.Data.ConnectionState.Open)
             {
                 throw; // nothing committed: the transaction is rolled back when it is disposed
             }

@@ -329,8 +329,9 @@ internal sealed class DbAuditLog : IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// When other writers appended before the last transaction, the next also reads (where the dialect can, in the same
-    /// round trip) the rows stored after the head this store last committed on (<see cref="DbTail"/>): other writers' events. A scope's conflict check after that seq is answered
-    /// from them, and after the commit they, with the rows inserted, serve the next read from that seq (<see cref="ReadAsync"/>).
+    /// round trip) the rows stored after the head this store last committed on (<see cref="DbTail"/>): other writers'
+    /// events. A scope's conflict check after that seq is answered from them, and after the commit they, with the rows
+    /// inserted, serve the next read from that seq (<see cref="ReadAsync"/>).
     /// </remarks>
     private async Task CommitAsync(AuditScopedGroupChain chain, CancellationToken cancellationToken)
     {

@@ -70,7 +70,8 @@ public sealed class PostgreSqlTwoWritersTests(PostgresServer server)
         var expected = await ReadAllAsync(fresh, from);
         var actual = await ReadAllAsync(store, from);
         Assert.Equal(
-            expected.Select(e => (e.Seq, e.Hash, e.PrevHash, e.EventType, e.Actor.Id)), actual.Select(e => (e.Seq, e.Hash, e.PrevHash, e.EventType, e.Actor.Id)));
+            expected.Select(e => (e.Seq, e.Hash, e.PrevHash, e.EventType, e.Actor.Id)),
+            actual.Select(e => (e.Seq, e.Hash, e.PrevHash, e.EventType, e.Actor.Id)));
         Assert.Equal(expected.Select(e => e.Payload.GetRawText()), actual.Select(e => e.Payload.GetRawText()));
         return actual;
     }
