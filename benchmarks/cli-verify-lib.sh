@@ -8,7 +8,7 @@ build() { # name, then dotnet arguments: a Release build into $work/name, its lo
         || { cat "$work/$name.build.log" >&2; exit 1; }
 }
 
-# The tool as users install it: `dotnet pack` of src/MakerChecker.Cli (the RID-specific tool packages: ReadyToRun for
+# The tool as users install it: `dotnet pack` of src/MakerChecker.Cli (the RID-specific tool packages: Native AOT for
 # linux-x64, framework-dependent "any" for other platforms) into $work/tool.pkgs, then `dotnet tool install
 # --tool-path $work/tool` from that folder alone (its own nuget.config and package cache, so no network and no stale
 # copy of the same version), which picks the package for this machine. Run it as $work/tool/makerchecker.

@@ -6,7 +6,7 @@
 #   benchmarks/cli-verify.sh --candidates    # also the tiering / ReadyToRun candidates (docs/performance.md)
 #
 # "tool" is `dotnet pack` + `dotnet tool install --tool-path` of the result, timed as the installed `makerchecker`
-# command (on linux-x64 the ReadyToRun package, started through its apphost); "any" is the framework-dependent package
+# command (on linux-x64 the Native AOT package); "any" is the framework-dependent package
 # that every other platform installs, run as `dotnet MakerChecker.Cli.dll`.
 #
 # For upstream-layout bundles timed against the upstream verifier, see benchmarks/cli-verify-upstream.sh.
@@ -47,12 +47,13 @@ for n in $sizes; do
 done
 
 # The tool as installed, its "any" package, and the candidates: runtimeconfig knobs set the way a csproj would, and
-# ReadyToRun publishes. The tool's csproj sets TieredPGO=false; "pgo-on" is the .NET default it had before.
+# ReadyToRun publishes (the linux-x64 tool before it was compiled ahead of time). The tool's csproj sets TieredPGO=false
+# for its "any" package; "pgo-on" is the .NET default it had before.
 install_tool
 declare -A command=([tool]="$work/tool/makerchecker" [any]="dotnet $work/tool-any/MakerChecker.Cli.dll")
 tools=(tool any)
 if $candidates; then
-    r2r=(publish src/MakerChecker.Cli -r linux-x64 --self-contained false)
+    r2r=(publish src/MakerChecker.Cli -r linux-x64 --self-contained false -p:PublishAot=false -p:PublishReadyToRun=true)
     build pgo-on build src/MakerChecker.Cli -p:TieredPGO=true
     build tc-off build src/MakerChecker.Cli -p:TieredCompilation=false
     build osr-off build src/MakerChecker.Cli -p:TieredCompilationQuickJitForLoops=false

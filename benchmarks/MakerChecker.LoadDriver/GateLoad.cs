@@ -6,6 +6,7 @@ using MakerChecker.Audit.Verification;
 using MakerChecker.Decisions;
 using MakerChecker.Gates;
 using MakerChecker.Policy;
+using MakerChecker.Policy.Model;
 
 namespace MakerChecker.LoadDriver;
 
@@ -57,7 +58,8 @@ internal static class GateLoad
     private static string PerProcessPrincipals() => string.Concat(Enumerable.Range(0, 16).Select(p =>
         $"\n  - id: load-bot-p{p}\n    kind: human\n    role: loader"));
 
-    public static async Task<int> RunAsync(string connectionString, int processes, int callers, TimeSpan duration, bool principalPerProcess)
+    public static async Task<int> RunAsync(string connectionString, int processes, int callers, TimeSpan duration, bool principalPerProcess,
+        TimeSpan warmup, Func<Dictionary<long, long>>? serverCpu)
     {
         if (duration > TimeSpan.FromSeconds(55)) throw new ArgumentOutOfRangeException(nameof(duration), "at most 55 s, so the limit check covers one minute");
         var dir = Directory.CreateTempSubdirectory("mc-load-gates-").FullName;
@@ -65,9 +67,10 @@ internal static class GateLoad
         {
             var policyFile = Path.Combine(dir, "policy.yaml");
             await File.WriteAllTextAsync(policyFile, Policy);
-            await using (var store = await PostgreSqlAuditStore.OpenAsync(connectionString))
+            foreach (var chain in warmup > TimeSpan.Zero ? [connectionString, await WarmUpChainAsync(connectionString)] : new[] { connectionString })
             {
                 // The policy is activated once, before the children start, so that they do not race to activate it.
+                await using var store = await PostgreSqlAuditStore.OpenAsync(chain);
                 await using var gate = await ApprovalGate.CreateAsync(PolicyLoader.Load(Policy).GetPolicyOrThrow(), store);
             }
 
@@ -77,7 +80,8 @@ internal static class GateLoad
                 var tag = "p" + p.ToString(CultureInfo.InvariantCulture);
                 var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
                 foreach (var a in new[] { self, "gate-child", connectionString, policyFile, tag, callers.ToString(CultureInfo.InvariantCulture),
-                    duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), principalPerProcess ? "per-process" : "shared" })
+                    duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), principalPerProcess ? "per-process" : "shared",
+                    warmup.TotalSeconds.ToString(CultureInfo.InvariantCulture) })
                 {
                     info.ArgumentList.Add(a);
                 }
@@ -91,8 +95,21 @@ internal static class GateLoad
                 await Task.Delay(20);
             }
 
+            var loadBefore = LoadAverage();
+            var serverBefore = serverCpu?.Invoke();
             var clock = Stopwatch.StartNew();
             await File.WriteAllTextAsync(policyFile + ".go", "");
+
+            // The children wait, connections open, until the server's CPU is read: a backend that exits takes its time with it.
+            while (!children.All(c => File.Exists($"{policyFile}.{c.Tag}.done")) && !children.Any(c => c.Process.HasExited))
+            {
+                await Task.Delay(20);
+            }
+
+            var elapsed = clock.Elapsed;
+            TimeSpan? serverUsed = serverBefore is { } start ? ThrowawayCluster.Used(start, serverCpu!()) : null;
+            var loadAfter = LoadAverage();
+            await File.WriteAllTextAsync(policyFile + ".stop", "");
             var counts = new Dictionary<string, long>(StringComparer.Ordinal);
             var micros = new List<long>();
             var failed = false;
@@ -117,14 +134,26 @@ internal static class GateLoad
                 }
             }
 
-            var elapsed = clock.Elapsed;
             if (failed) return 1;
             var latency = Latencies.FromMicroseconds(micros);
             var allowed = counts.GetValueOrDefault("allowed");
             Console.WriteLine(
                 $"gates: {processes} processes x {callers} callers, {allowed} allowed invocations in {elapsed.TotalSeconds:0.00} s: " +
                 $"{allowed / elapsed.TotalSeconds:0} allowed/s; latency p50 {latency.Ms(0.50)} ms, p99 {latency.Ms(0.99)} ms; " +
-                string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}")));
+                string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Where(c => c.Key is not ("cpu_us" or "warmup_ms"))
+                    .Select(c => $"{c.Key} {c.Value}")));
+            var gatesCpu = TimeSpan.FromMicroseconds(counts.GetValueOrDefault("cpu_us"));
+            var perInvocation = allowed == 0
+                ? "-"
+                : ((gatesCpu + (serverUsed ?? TimeSpan.Zero)).TotalMicroseconds / allowed).ToString("0", CultureInfo.InvariantCulture);
+            var server = serverUsed is { } used ? $"{used.TotalSeconds:0.00} s" : "not measured (--connection)";
+            Console.WriteLine(
+                $"cpu during the run: gate processes {gatesCpu.TotalSeconds:0.00} s, PostgreSQL {server}; " +
+                $"{perInvocation} us per allowed invocation; load average {loadBefore} before, {loadAfter} after (" +
+                (warmup > TimeSpan.Zero
+                    ? $"warm-up before the run: {counts.GetValueOrDefault("warmup_ms") / 1000.0 / processes:0.0} s a process, until the JIT was " +
+                      "quiet)"
+                    : "no warm-up: the run includes the JIT)"));
             return await CheckAsync(connectionString, counts) ? 0 : 1;
         }
         finally
@@ -168,13 +197,19 @@ internal static class GateLoad
         return verdict.IsValid && limitHeld && onceEach && allowedMatches;
     }
 
-    /// <summary>One child process: a gate and C callers, from the go file until the duration has passed.</summary>
+    /// <summary>
+    /// One child process: after a warm-up on another chain (JIT, connections, prepared statements: what a long-running
+    /// instance has done already), a gate and C callers on the run's chain, from the go file until the duration has passed.
+    /// Reports its counts, latencies and the CPU it used during the run.
+    /// </summary>
     public static async Task<int> ChildAsync(string connectionString, string policyFile, string tag, int callers, TimeSpan duration,
-        bool principalPerProcess)
+        bool principalPerProcess, TimeSpan warmup)
     {
         var loader = principalPerProcess ? "load-bot-" + tag : "load-bot";
+        var policy = PolicyLoader.Load(await File.ReadAllTextAsync(policyFile)).GetPolicyOrThrow();
+        if (warmup > TimeSpan.Zero) await WarmUpAsync(connectionString, policy, callers, loader, warmup);
         await using var store = await PostgreSqlAuditStore.OpenAsync(connectionString);
-        await using var gate = new ApprovalGate(PolicyLoader.Load(await File.ReadAllTextAsync(policyFile)).GetPolicyOrThrow(), store);
+        await using var gate = new ApprovalGate(policy, store);
         await gate.InitializeAsync();
         await File.WriteAllTextAsync($"{policyFile}.{tag}.ready", "");
         while (!File.Exists(policyFile + ".go"))
@@ -182,6 +217,74 @@ internal static class GateLoad
             await Task.Delay(2);
         }
 
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var (counts, latencies, ran) = await CallAsync(gate, callers, loader, duration);
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        await File.WriteAllTextAsync($"{policyFile}.{tag}.done", "");
+        if (ran != counts[0]) throw new InvalidOperationException($"{ran} actions ran for {counts[0]} allowed invocations");
+        Console.WriteLine($"count allowed {counts[0]}");
+        Console.WriteLine($"count limit_exceeded {counts[1]}");
+        Console.WriteLine($"count other {counts[2]}");
+        Console.WriteLine($"count capped_tried {counts[3]}");
+        Console.WriteLine($"count cpu_us {(long)cpu.TotalMicroseconds}");
+        Console.WriteLine("us " + string.Join(' ', latencies.Microseconds));
+        while (!File.Exists(policyFile + ".stop"))
+        {
+            await Task.Delay(2);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Creates the warm-up chain (a schema next to the run's) and returns its connection string: every process warms up on
+    /// it together, so that the paths a shared chain takes (batches written past other processes' events) are compiled too.
+    /// </summary>
+    private static async Task<string> WarmUpChainAsync(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        builder.SearchPath += "_warm";
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var create = new Npgsql.NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {builder.SearchPath}", connection);
+        await create.ExecuteNonQueryAsync();
+        return builder.ConnectionString;
+    }
+
+    /// <summary>
+    /// The same load on the warm-up chain for <paramref name="warmup"/>, then on until the JIT has gone quiet: it spent less
+    /// than <see cref="QuietJitShare"/> of the process's CPU time over a window of at least <see cref="QuietWindowCpu"/> of
+    /// CPU (at most <see cref="MaxWarmup"/> in all). Measured in CPU, not wall time, because on a loaded machine a process
+    /// gets little of a core, and the tiered compiler needs far longer than on a quiet one; its work is not what a
+    /// long-running gate spends.
+    /// </summary>
+    private static async Task WarmUpAsync(string connectionString, CompiledPolicy policy, int callers, string loader, TimeSpan warmup)
+    {
+        await using var store = await PostgreSqlAuditStore.OpenAsync(await WarmUpChainAsync(connectionString));
+        await using var gate = new ApprovalGate(policy, store);
+        await gate.InitializeAsync();
+        var clock = Stopwatch.StartNew();
+        await CallAsync(gate, callers, loader, warmup);
+        var (cpu, jit) = (Process.GetCurrentProcess().TotalProcessorTime, System.Runtime.JitInfo.GetCompilationTime());
+        while (clock.Elapsed < MaxWarmup)
+        {
+            await CallAsync(gate, callers, loader, TimeSpan.FromSeconds(1));
+            var (cpuNow, jitNow) = (Process.GetCurrentProcess().TotalProcessorTime, System.Runtime.JitInfo.GetCompilationTime());
+            if (cpuNow - cpu < QuietWindowCpu) continue;
+            if ((jitNow - jit) < (cpuNow - cpu) * QuietJitShare) break;
+            (cpu, jit) = (cpuNow, jitNow);
+        }
+
+        Console.WriteLine($"count warmup_ms {clock.ElapsedMilliseconds}");
+    }
+
+    private const double QuietJitShare = 0.02;
+    private static readonly TimeSpan QuietWindowCpu = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(120);
+
+    /// <summary>C callers invoking on <paramref name="gate"/> until <paramref name="duration"/> has passed.</summary>
+    private static async Task<(long[] Counts, Latencies Latencies, long Ran)> CallAsync(ApprovalGate gate, int callers, string loader, TimeSpan duration)
+    {
         var payload = new JsonObject { ["claim"] = new JsonObject { ["id"] = "C-1009", ["amount"] = 125.5 } };
         var clock = Stopwatch.StartNew();
         var counts = new long[4]; // allowed, limit_exceeded, other, capped_tried
@@ -204,13 +307,9 @@ internal static class GateLoad
                 if (slot == 0) latencies[c].Add(Stopwatch.GetTimestamp() - started);
             }
         })));
-
-        if (ran != counts[0]) throw new InvalidOperationException($"{ran} actions ran for {counts[0]} allowed invocations");
-        Console.WriteLine($"count allowed {counts[0]}");
-        Console.WriteLine($"count limit_exceeded {counts[1]}");
-        Console.WriteLine($"count other {counts[2]}");
-        Console.WriteLine($"count capped_tried {counts[3]}");
-        Console.WriteLine("us " + string.Join(' ', Latencies.Merge(latencies).Microseconds));
-        return 0;
+        return (counts, Latencies.Merge(latencies), ran);
     }
+
+    /// <summary>The 1-minute load average, from /proc/loadavg.</summary>
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 }

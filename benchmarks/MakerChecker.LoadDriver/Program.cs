@@ -8,16 +8,19 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // The PostgreSQL load driver: see docs/performance.md, "PostgreSQL under load". Bounded in time and count; loopback only:
 // without --connection it starts its own throwaway cluster on 127.0.0.1 (fsync on, synchronous_commit on) and removes it.
 //   raw   [--writers 64] [--seconds 10] [--events 1000000] [--connection CS]
-//   gates [--processes 4] [--callers 16] [--seconds 10] [--principals shared|per-process] [--connection CS]
-if (args is ["gate-child", var cs, var policy, var tag, var callerCount, var seconds, var principals])
+//   gates [--processes 4] [--callers 16] [--seconds 10] [--principals shared|per-process] [--warmup 10] [--connection CS]
+// gates: each process first warms up for --warmup seconds on a warm-up chain they share (0 for none); the CPU the gate processes and
+// (with the driver's own cluster) PostgreSQL use during the run is reported per allowed invocation.
+if (args is ["gate-child", var cs, var policy, var tag, var callerCount, var seconds, var principals, var warmupSeconds])
 {
     return await GateLoad.ChildAsync(cs, policy, tag, Int(callerCount), TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture)),
-        principals == "per-process");
+        principals == "per-process", TimeSpan.FromSeconds(double.Parse(warmupSeconds, CultureInfo.InvariantCulture)));
 }
 
 if (args is not [("raw" or "gates") and var mode, ..])
 {
-    Console.Error.WriteLine("usage: MakerChecker.LoadDriver raw|gates [--writers N] [--processes P] [--callers C] [--principals shared|per-process] [--seconds S] [--events N] [--connection CS]");
+    Console.Error.WriteLine("usage: MakerChecker.LoadDriver raw|gates [--writers N] [--processes P] [--callers C] [--principals shared|per-process] " +
+        "[--warmup S] [--seconds S] [--events N] [--connection CS]");
     return 2;
 }
 
@@ -52,4 +55,5 @@ return mode == "raw"
             "shared" => false,
             "per-process" => true,
             var other => throw new ArgumentException($"--principals must be 'shared' or 'per-process', not '{other}'"),
-        });
+        }, TimeSpan.FromSeconds(Math.Clamp(double.Parse(Option("--warmup") ?? "10", CultureInfo.InvariantCulture), 0, 30)),
+        cluster is null ? null : cluster.ServerCpu);

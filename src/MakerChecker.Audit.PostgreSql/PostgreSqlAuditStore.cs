@@ -156,12 +156,12 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         }
 
         /// <summary>
-        /// BEGIN, the lock and the head read in one round trip: a batch of statements, each with its own snapshot (READ
-        /// COMMITTED), so the head is read by a statement that starts only once the lock is granted and sees every
-        /// commit before it.
+        /// BEGIN, the lock, the head read and the tail read in one round trip: a batch of statements, each with its own
+        /// snapshot (READ COMMITTED), so the head and the tail are read by statements that start only once the lock is
+        /// granted and see every commit before it.
         /// </summary>
-        public override async Task<(DbTransaction Transaction, (long Seq, string Hash)? Head)> BeginWriteAndReadHeadAsync(
-            DbConnection connection, CancellationToken cancellationToken)
+        public override async Task<(DbTransaction Transaction, (long Seq, string Hash)? Head, List<DbTailRow>? Tail)> BeginWriteAndReadHeadAsync(
+            DbConnection connection, long? tailAfter, CancellationToken cancellationToken)
         {
             var npgsql = (NpgsqlConnection)connection;
             var tx = await npgsql.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -171,6 +171,11 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
                 {
                     BatchCommands = { new NpgsqlBatchCommand(LockTimeoutSql), new NpgsqlBatchCommand(LockOnlySql), new NpgsqlBatchCommand(HeadSql) },
                 };
+                if (tailAfter is { } after)
+                {
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(TailSql) { Parameters = { new NpgsqlParameter<long>("after", after) } });
+                }
+
                 await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (reader.FieldCount != 2)
                 {
@@ -180,7 +185,20 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
                     }
                 }
 
-                return (tx, await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), reader.GetString(1)) : null);
+                (long, string)? head = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+                if (tailAfter is null) return (tx, head, null);
+                if (!await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    throw new AuditStoreException($"The audit store {What} did not answer the tail query.");
+                }
+
+                var tail = new List<DbTailRow>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    tail.Add(new DbTailRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3)));
+                }
+
+                return (tx, head, tail);
             }
             catch
             {
@@ -196,6 +214,46 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         public override async Task InsertAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
         {
             await using var insert = new NpgsqlCommand(UnnestInsertSql, (NpgsqlConnection)connection, (NpgsqlTransaction)tx);
+            AddInsertParameters(insert.Parameters, rows);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// The insert (<see cref="InsertAsync"/>) and COMMIT in one round trip. An error the insert itself raised, on a
+        /// connection still open, means the server did not run the COMMIT (it skips the rest of a failed batch) and rolled
+        /// nothing forward; any other failure may have come after the COMMIT ran, so the outcome is not known.
+        /// </summary>
+        public override async Task InsertAndCommitAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<AuditRow> rows,
+            CancellationToken cancellationToken)
+        {
+            var npgsql = (NpgsqlConnection)connection;
+            await using var batch = new NpgsqlBatch(npgsql, (NpgsqlTransaction)tx);
+            NpgsqlBatchCommand? insert = null;
+            if (rows.Count > 0)
+            {
+                insert = new NpgsqlBatchCommand(UnnestInsertSql);
+                AddInsertParameters(insert.Parameters, rows);
+                batch.BatchCommands.Add(insert);
+            }
+
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+            try
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException ex)
+                when (insert is not null && ReferenceEquals(ex.BatchCommand, insert) && npgsql.State == System.Data.ConnectionState.Open)
+            {
+                throw; // nothing committed: the transaction is rolled back when it is disposed
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                throw new DbCommitUnknownException(ex);
+            }
+        }
+
+        private static void AddInsertParameters(NpgsqlParameterCollection parameters, IReadOnlyList<AuditRow> rows)
+        {
             var n = rows.Count;
             var (seq, id, at, actor, type, entityType, entityId, runId, row, hash) =
                 (new long[n], new string[n], new string[n], new string[n], new string[n], new string?[n], new string?[n], new string?[n], new byte[n][],
@@ -207,19 +265,18 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
                 (entityType[i], entityId[i], runId[i], row[i], hash[i]) = (r.EntityType, r.EntityId, r.RunId, r.Row, r.Hash);
             }
 
-            insert.Parameters.Add(new NpgsqlParameter<long[]>("seq", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seq });
+            parameters.Add(new NpgsqlParameter<long[]>("seq", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seq });
             foreach (var (name, values) in new[] { ("id", id), ("at", at), ("actor", actor), ("type", type), ("hash", hash) })
             {
-                insert.Parameters.Add(new NpgsqlParameter<string[]>(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = values });
+                parameters.Add(new NpgsqlParameter<string[]>(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = values });
             }
 
             foreach (var (name, values) in new[] { ("etype", entityType), ("eid", entityId), ("run", runId) })
             {
-                insert.Parameters.Add(new NpgsqlParameter<string?[]>(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = values });
+                parameters.Add(new NpgsqlParameter<string?[]>(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = values });
             }
 
-            insert.Parameters.Add(new NpgsqlParameter<byte[][]>("row", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = row });
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            parameters.Add(new NpgsqlParameter<byte[][]>("row", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = row });
         }
 
         private const string UnnestInsertSql =

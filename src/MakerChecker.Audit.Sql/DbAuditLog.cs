@@ -27,9 +27,11 @@ internal abstract class DbDialect
     /// Starts the write transaction (<see cref="BeginWriteAsync"/>) and reads the head (last seq and hash) inside it, after
     /// the lock is held; <see langword="null"/> head for a table with no row. A dialect may do both in one round trip, as
     /// long as the head is read by a statement that starts after the lock was granted (so it sees every earlier commit).
+    /// With <paramref name="tailAfter"/>, a dialect may also read the rows stored after that seq (<see cref="TailSql"/>, in the
+    /// same round trip, after the lock); the default reads none (<see langword="null"/> tail).
     /// </summary>
-    public virtual async Task<(DbTransaction Transaction, (long Seq, string Hash)? Head)> BeginWriteAndReadHeadAsync(
-        DbConnection connection, CancellationToken cancellationToken)
+    public virtual async Task<(DbTransaction Transaction, (long Seq, string Hash)? Head, List<DbTailRow>? Tail)> BeginWriteAndReadHeadAsync(
+        DbConnection connection, long? tailAfter, CancellationToken cancellationToken)
     {
         var tx = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         try
@@ -38,7 +40,7 @@ internal abstract class DbDialect
             head.Transaction = tx;
             head.CommandText = HeadSql;
             await using var reader = await head.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return (tx, await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), reader.GetString(1)) : null);
+            return (tx, await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), reader.GetString(1)) : null, null);
         }
         catch
         {
@@ -49,6 +51,33 @@ internal abstract class DbDialect
 
     /// <summary>The statement that reads the head: the last seq and its hash.</summary>
     public const string HeadSql = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
+
+    /// <summary>
+    /// The statement that reads the tail after seq <c>@after</c>: at most <see cref="MaxTail"/> rows, with the columns a
+    /// scope reads (<see cref="DbTailRow"/>).
+    /// </summary>
+    public const string TailSql = "SELECT seq, actor_id, event_type, row FROM audit_events WHERE seq > @after ORDER BY seq LIMIT 1024";
+
+    /// <summary>The most rows <see cref="TailSql"/> reads; a longer tail is not used (the conflict check then queries).</summary>
+    public const int MaxTail = 1024;
+
+    /// <summary>
+    /// Inserts the group's rows (<see cref="InsertAsync"/>) and commits. Throws <see cref="DbCommitUnknownException"/> when
+    /// the commit may have happened (it was sent and no answer came); any other exception means nothing was committed. A
+    /// dialect may send both in one round trip.
+    /// </summary>
+    public virtual async Task InsertAndCommitAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count > 0) await InsertAsync(connection, tx, rows, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new DbCommitUnknownException(ex);
+        }
+    }
 
     /// <summary>
     /// Inserts one group's rows, in seq order, inside <paramref name="tx"/>, in as few statements as the database allows.
@@ -118,6 +147,9 @@ internal sealed class DbAuditLog : IAsyncDisposable
     private readonly DbDialect _dialect;
     private readonly DbWriterConnection? _writer; // null when opened read-only
     private readonly AuditGroupCommit? _queue;
+    private long? _knownSeq; // the head after this store's last transaction; used only by the commit loop
+    private bool _othersAppend; // whether other writers had appended before that transaction; used only by the commit loop
+    private volatile DbTail? _recent; // that transaction's tail and rows, for reads
 
     private DbAuditLog(DbDialect dialect, DbConnection writer, string instanceId, TimeProvider time, Func<Guid> newId, int maxGroup)
     {
@@ -228,7 +260,32 @@ internal sealed class DbAuditLog : IAsyncDisposable
         $"The audit store {_dialect.What} was opened read-only (OpenReadOnlyAsync): it never appends. Open it with OpenAsync to write.");
 
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq, CancellationToken cancellationToken) =>
-        QueryAsync($"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq", [fromSeq], cancellationToken);
+        _recent is { } recent && recent.Covers(fromSeq - 1)
+            ? ReadThroughAsync(recent, fromSeq, cancellationToken)
+            : QueryAsync($"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq", [fromSeq], cancellationToken);
+
+    /// <summary>
+    /// The events from <paramref name="fromSeq"/>: those <paramref name="recent"/> holds (committed, read or written by the
+    /// last transaction), then, only if the caller reads on, the rest from the database. Together they are the log from
+    /// <paramref name="fromSeq"/> as one read would give it at the moment the rest is queried: the log only grows.
+    /// </summary>
+    private async IAsyncEnumerable<AuditEvent> ReadThroughAsync(DbTail recent, long fromSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using (var rows = new AuditRowReader())
+        {
+            foreach (var row in recent.From(fromSeq))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return SqlEventRow.Read(rows, row.Row, row.Seq, _dialect.What);
+            }
+        }
+
+        await foreach (var e in QueryAsync($"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq", [recent.End + 1], cancellationToken)
+            .ConfigureAwait(false))
+        {
+            yield return e;
+        }
+    }
 
     public IAsyncEnumerable<AuditEvent> ReadByRunAsync(string runId, CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {Columns} FROM audit_events WHERE run_id = @a ORDER BY seq", [NotNull(runId)], cancellationToken);
@@ -270,16 +327,41 @@ internal sealed class DbAuditLog : IAsyncDisposable
     /// insert the whole group in one statement, commit. A conditional append is checked against that head (as moved by
     /// the group's earlier appends), so it holds under the same lock as its insert.
     /// </summary>
-    private Task CommitAsync(AuditScopedGroupChain chain, CancellationToken cancellationToken) =>
-        _writer!.WriteAsync((writer, tx, head) => InsertOnHeadAsync(writer, tx, head, chain, cancellationToken), cancellationToken);
-
-    private async Task InsertOnHeadAsync(DbConnection writer, DbTransaction tx, (long Seq, string Hash)? head, AuditScopedGroupChain chain,
-        CancellationToken cancellationToken)
+    /// <remarks>
+    /// When other writers appended before the last transaction, the next also reads (where the dialect can, in the same
+    /// round trip) the rows stored after the head this store last committed on (<see cref="DbTail"/>): other writers'
+    /// events. A scope's conflict check after that seq is answered from them, and after the commit they, with the rows
+    /// inserted, serve the next read from that seq (<see cref="ReadAsync"/>).
+    /// </remarks>
+    private async Task CommitAsync(AuditScopedGroupChain chain, CancellationToken cancellationToken)
     {
-        var (lastSeq, headHex) = head
-            ?? throw new AuditStoreException($"The audit store {_dialect.What} has no genesis event: it was emptied behind the store's back.");
-        var rows = await chain(lastSeq, headHex, (after, scope) => ConflictsSinceAsync(writer, tx, after, scope, cancellationToken)).ConfigureAwait(false);
-        if (rows.Count > 0) await _dialect.InsertAsync(writer, tx, rows, cancellationToken).ConfigureAwait(false);
+        DbTail? tail = null;
+        long lastSeq = 0;
+        IReadOnlyList<AuditRow> rows;
+        var known = _knownSeq;
+        try
+        {
+            rows = await _writer!.WriteAsync(async (writer, tx, head, tailRows) =>
+            {
+                (lastSeq, var headHex) = head
+                    ?? throw new AuditStoreException($"The audit store {_dialect.What} has no genesis event: it was emptied behind the store's back.");
+                tail = tailRows is not null && known is { } after ? DbTail.Of(after, tailRows, lastSeq) : null;
+                return await chain(lastSeq, headHex, (after, scope) => tail is { } read && read.Covers(after)
+                    ? ValueTask.FromResult(read.Since(after, scope))
+                    : ConflictsSinceAsync(writer, tx, after, scope, cancellationToken)).ConfigureAwait(false);
+            }, _othersAppend ? known : null, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Whether anything was written is not known here: read the whole tail next time, and serve no read from memory.
+            (_knownSeq, _recent, _othersAppend) = (null, null, false);
+            throw;
+        }
+
+        // Only a store whose log other writers append to reads the tail: alone, it would read nothing, one statement a group.
+        _othersAppend = known is { } before && lastSeq != before;
+        _knownSeq = rows.Count > 0 ? rows[^1].Seq : lastSeq;
+        _recent = tail?.Then(rows);
     }
 
     /// <summary>

@@ -26,25 +26,42 @@ internal sealed class DbWriterConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs one write transaction: begin (which takes the log's write lock), <paramref name="work"/>, commit. The store
-    /// acknowledges the group only after this returns.
+    /// Runs one write transaction: begin (which takes the log's write lock) and read the head, <paramref name="chain"/>,
+    /// insert what it returns and commit. The store acknowledges the group only after this returns.
     /// </summary>
-    /// <param name="work">
-    /// Inserts the group on the head (last seq and hash, read inside the transaction once the lock is held; null for an
-    /// empty table), inside the transaction; may run twice (see the class remarks).
+    /// <param name="chain">
+    /// Chains the group on the head (last seq and hash, read inside the transaction once the lock is held; null for an
+    /// empty table), given the rows stored after <paramref name="tailAfter"/> when the dialect read them (else null), and
+    /// returns the rows to insert; may run twice (see the class remarks).
     /// </param>
+    /// <param name="tailAfter">The seq after which the dialect may read the stored rows in the same round trip; null for none.</param>
     /// <param name="cancellationToken">Cancels the open and the transaction.</param>
-    /// <exception cref="AuditStoreException">COMMIT failed, so whether the group was recorded is not known; or <paramref name="work"/> threw one.</exception>
-    public async Task WriteAsync(Func<DbConnection, DbTransaction, (long Seq, string Hash)?, Task> work, CancellationToken cancellationToken)
+    /// <returns>The rows inserted.</returns>
+    /// <exception cref="AuditStoreException">COMMIT failed, so whether the group was recorded is not known; or <paramref name="chain"/> threw one.</exception>
+    public async Task<IReadOnlyList<AuditRow>> WriteAsync(
+        Func<DbConnection, DbTransaction, (long Seq, string Hash)?, List<DbTailRow>?, Task<IReadOnlyList<AuditRow>>> chain, long? tailAfter,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var connection = _connection ??= await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
             DbTransaction? tx = null;
+            IReadOnlyList<AuditRow> rows;
             try
             {
-                (tx, var head) = await _dialect.BeginWriteAndReadHeadAsync(connection, cancellationToken).ConfigureAwait(false);
-                await work(connection, tx, head).ConfigureAwait(false);
+                (tx, var head, var tail) = await _dialect.BeginWriteAndReadHeadAsync(connection, tailAfter, cancellationToken).ConfigureAwait(false);
+                rows = await chain(connection, tx, head, tail).ConfigureAwait(false);
+                await _dialect.InsertAndCommitAsync(connection, tx, rows, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbCommitUnknownException unknown)
+            {
+                await DisposeQuietlyAsync(tx).ConfigureAwait(false);
+                if (IsBroken(connection)) await DropAsync().ConfigureAwait(false);
+                var ex = unknown.InnerException!;
+                throw new AuditStoreException(
+                    $"The audit store {_dialect.What} did not confirm the commit of the append ({ex.Message}), so whether the event was recorded is not " +
+                    "known: it may be in the log. Read the log back to find out (a gate does so on its next call); the store reconnects on the next append.",
+                    ex);
             }
             catch (Exception) when (IsBroken(connection))
             {
@@ -60,22 +77,8 @@ internal sealed class DbWriterConnection : IAsyncDisposable
                 throw;
             }
 
-            try
-            {
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                await DisposeQuietlyAsync(tx).ConfigureAwait(false);
-                if (IsBroken(connection)) await DropAsync().ConfigureAwait(false);
-                throw new AuditStoreException(
-                    $"The audit store {_dialect.What} did not confirm the commit of the append ({ex.Message}), so whether the event was recorded is not " +
-                    "known: it may be in the log. Read the log back to find out (a gate does so on its next call); the store reconnects on the next append.",
-                    ex);
-            }
-
-            await tx.DisposeAsync().ConfigureAwait(false);
-            return;
+            await DisposeQuietlyAsync(tx).ConfigureAwait(false);
+            return rows;
         }
     }
 
@@ -103,3 +106,9 @@ internal sealed class DbWriterConnection : IAsyncDisposable
         }
     }
 }
+
+/// <summary>
+/// Thrown by <see cref="DbDialect.InsertAndCommitAsync"/> when COMMIT was sent and no answer came: the group may be in the
+/// log. Its inner exception is the driver's.
+/// </summary>
+internal sealed class DbCommitUnknownException(Exception inner) : Exception(inner.Message, inner);

@@ -21,11 +21,27 @@ public static class BundleVerifier
     /// <param name="options">Key pinning and parallelism; defaults when <see langword="null"/>.</param>
     /// <param name="cancellationToken">Stops the verification.</param>
     /// <returns>The verdict.</returns>
-    public static async Task<AuditVerdict> VerifyFileAsync(string path, BundleVerifierOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<AuditVerdict> VerifyFileAsync(string path, BundleVerifierOptions? options = null, CancellationToken cancellationToken = default) =>
+        VerifyFileAsync(path, options, mapped: null, cancellationToken);
+
+    /// <summary>
+    /// Verifies the bundle file at <paramref name="path"/>, through a memory map where <see cref="MappedBundleFile.TryOpen"/>
+    /// allows one (else as a stream). <paramref name="mapped"/> lets tests force either path and watch the mapped one.
+    /// </summary>
+    internal static async Task<AuditVerdict> VerifyFileAsync(string path, BundleVerifierOptions? options, MappedReading? mapped,
+        CancellationToken cancellationToken)
     {
         // Read synchronously (see RunAsync): no FileOptions.Asynchronous.
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
-        return await VerifyAsync(file, options, cancellationToken).ConfigureAwait(false);
+        using var map = mapped?.Enabled == false ? null : MappedBundleFile.TryOpen(file);
+        if (mapped is not null)
+        {
+            mapped.WasMapped = map is not null;
+        }
+
+        var (pinned, parallelism) = Prepare(options);
+        using var run = new Verification(pinned, parallelism);
+        return await run.RunAsync(file, map, mapped, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Verifies the bundle read from <paramref name="bundle"/> to its end.</summary>
@@ -37,6 +53,13 @@ public static class BundleVerifier
     public static async Task<AuditVerdict> VerifyAsync(Stream bundle, BundleVerifierOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bundle);
+        var (pinned, parallelism) = Prepare(options);
+        using var run = new Verification(pinned, parallelism);
+        return await run.RunAsync(bundle, map: null, mapped: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static (byte[]? Pinned, int Parallelism) Prepare(BundleVerifierOptions? options)
+    {
         options ??= new BundleVerifierOptions();
         byte[]? pinned = null;
         if (options.PinnedPublicKeyPem is { } pem && !PublicKeyPem.TryDecode(pem, out pinned, lenient: true))
@@ -44,8 +67,7 @@ public static class BundleVerifier
             throw new ArgumentException("The pinned key is not an Ed25519 SPKI PEM public key (-----BEGIN PUBLIC KEY-----).", nameof(options));
         }
 
-        using var run = new Verification(pinned, Math.Max(1, options.MaxDegreeOfParallelism));
-        return await run.RunAsync(bundle, cancellationToken).ConfigureAwait(false);
+        return (pinned, Math.Max(1, options.MaxDegreeOfParallelism));
     }
 
     /// <summary>One verification: the scanner's sink, the pool of hashing workers and the ordered consumer.</summary>
@@ -53,6 +75,8 @@ public static class BundleVerifier
     {
         private readonly BundleScanner _scanner = new();
         private readonly RowHashingPipeline _rows;
+        private readonly Queue<(MappedBundleFile.Window Window, long SealedBefore)> _retiredWindows = new(); // still referenced by batches in flight
+        private MappedBundleFile.Window? _window; // the mapped window being scanned
         private readonly byte[]? _pinnedKey;
         private BundleManifest? _manifest;
         private ChainChecker? _checker;
@@ -70,8 +94,122 @@ public static class BundleVerifier
                 () => _transparency is not null);
         }
 
-        public async Task<AuditVerdict> RunAsync(Stream bundle, CancellationToken cancellationToken)
+        /// <summary>
+        /// Reads the bundle to its end and concludes: from <paramref name="map"/> while its lease holds, then (or without
+        /// a map) from <paramref name="bundle"/>, which must then stand where the mapped reading stopped.
+        /// </summary>
+        public async Task<AuditVerdict> RunAsync(Stream bundle, MappedBundleFile? map, MappedReading? mapped, CancellationToken cancellationToken)
         {
+            try
+            {
+                if (map is not null)
+                {
+                    var stoppedAt = await ReadMappedAsync(map, mapped, cancellationToken).ConfigureAwait(false);
+                    if (stoppedAt == map.Length)
+                    {
+                        return Conclude();
+                    }
+
+                    // A writer is waiting: let go of the map (every row handed out has been checked) and read the rest.
+                    ReleaseWindows(all: true);
+                    map.Dispose();
+                    if (mapped?.AfterLeaseReleased is { } released)
+                    {
+                        await released().ConfigureAwait(false);
+                    }
+
+                    bundle.Position = stoppedAt;
+                }
+
+                await ReadStreamAsync(bundle, cancellationToken).ConfigureAwait(false);
+                return Conclude();
+            }
+            catch (CanonicalJsonException ex)
+            {
+                return WithKey(AuditVerdict.Fail(ex.ReasonCode, ex.Message));
+            }
+            catch (VerdictException ex)
+            {
+                return WithKey(ex.Verdict);
+            }
+            finally
+            {
+                await _rows.DrainAsync().ConfigureAwait(false);
+                ReleaseWindows(all: true);
+            }
+        }
+
+        /// <summary>
+        /// Scans the mapped file window by window, the rows referenced in place. Returns where it stopped: the file's
+        /// length, or where the rest must be read as a stream because someone is waiting to write the file.
+        /// </summary>
+        private async Task<long> ReadMappedAsync(MappedBundleFile map, MappedReading? mapped, CancellationToken cancellationToken)
+        {
+            long position = 0;
+            var windowBytes = mapped?.WindowBytes ?? MappedBundleFile.WindowBytes;
+            var size = windowBytes;
+            for (var index = 0; ; index++)
+            {
+                if (mapped?.BeforeWindow is { } before)
+                {
+                    await before(index, map).ConfigureAwait(false);
+                }
+
+                if (map.IsLeaseBroken)
+                {
+                    _rows.Seal();
+                    await _rows.PumpAsync(final: true, Consume, cancellationToken).ConfigureAwait(false);
+                    return position;
+                }
+
+                var length = (int)Math.Min(size, map.Length - position);
+                var isFinal = position + length == map.Length;
+                var window = map.Map(position, length);
+                _rows.Source = window.Memory; // seals the last batch of the previous window
+                if (_window is not null)
+                {
+                    _retiredWindows.Enqueue((_window, _rows.SealedBatches));
+                }
+
+                _window = window;
+                var consumed = await ScanAsync(window.Memory, isFinal, cancellationToken).ConfigureAwait(false);
+                if (isFinal)
+                {
+                    return map.Length;
+                }
+
+                // One value larger than the window: map a larger one from the same place, up to the stream path's limit.
+                size = consumed > 0 ? windowBytes
+                    : size < MaxValueBytes ? size * 2
+                    : throw new CanonicalJsonException(MalformedJson, "a single bundle value is larger than 64 MiB");
+                position += consumed;
+                await _rows.PumpAsync(final: false, Consume, cancellationToken).ConfigureAwait(false);
+                ReleaseWindows(all: false);
+            }
+        }
+
+        /// <summary>
+        /// Unmaps the replaced windows whose rows have all been consumed, or, when <paramref name="all"/> (no row is in
+        /// flight any more), every window.
+        /// </summary>
+        private void ReleaseWindows(bool all)
+        {
+            while (_retiredWindows.TryPeek(out var retired) && (all || retired.SealedBefore <= _rows.ConsumedBatches))
+            {
+                ((IDisposable)_retiredWindows.Dequeue().Window).Dispose();
+            }
+
+            if (all && _window is not null)
+            {
+                ((IDisposable)_window).Dispose();
+                _window = null;
+            }
+        }
+
+        /// <summary>Reads the (rest of the) bundle from a stream through a pooled buffer, copying each row into its batch.</summary>
+        private async Task ReadStreamAsync(Stream bundle, CancellationToken cancellationToken)
+        {
+            _rows.Source = default;
             var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
             try
             {
@@ -89,45 +227,43 @@ public static class BundleVerifier
                         ? bundle.Read(buffer.AsSpan(end))
                         : await bundle.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
                     end += read;
-                    try
-                    {
-                        start += _scanner.Scan(buffer.AsSpan(start, end - start), isFinal: read == 0, this);
-                    }
-                    catch (CanonicalJsonException)
-                    {
-                        // The bundle breaks after some rows: as in the reference, a bad row before the break is reported first.
-                        _rows.Seal();
-                        await _rows.PumpAsync(final: true, Consume, cancellationToken).ConfigureAwait(false);
-                        throw;
-                    }
-
-                    if (read == 0)
-                    {
-                        _rows.Seal();
-                    }
-
+                    start += await ScanAsync(buffer.AsMemory(start, end - start), isFinal: read == 0, cancellationToken).ConfigureAwait(false);
                     await _rows.PumpAsync(final: read == 0, Consume, cancellationToken).ConfigureAwait(false);
                     if (read == 0)
                     {
-                        break;
+                        return;
                     }
                 }
-
-                return Conclude();
-            }
-            catch (CanonicalJsonException ex)
-            {
-                return WithKey(AuditVerdict.Fail(ex.ReasonCode, ex.Message));
-            }
-            catch (VerdictException ex)
-            {
-                return WithKey(ex.Verdict);
             }
             finally
             {
-                await _rows.DrainAsync().ConfigureAwait(false);
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+
+        /// <summary>Scans what there is of the bundle; returns how much was consumed. At the end, the last batch is started.</summary>
+        private async ValueTask<int> ScanAsync(ReadOnlyMemory<byte> data, bool isFinal, CancellationToken cancellationToken)
+        {
+            int consumed;
+            try
+            {
+                consumed = _scanner.Scan(data.Span, isFinal, this);
+            }
+            catch (CanonicalJsonException)
+            {
+                // The bundle breaks after some rows: as in the reference, a bad row before the break is reported first.
+                _rows.Seal();
+                await _rows.PumpAsync(final: true, Consume, cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+
+            if (isFinal)
+            {
+                _rows.Seal();
+                await _rows.PumpAsync(final: true, Consume, cancellationToken).ConfigureAwait(false);
+            }
+
+            return consumed;
         }
 
         public void OnManifest(ReadOnlySpan<byte> raw)
@@ -254,6 +390,9 @@ public static class BundleVerifier
             _rows.Dispose();
         }
     }
+
+    /// <summary>The longest single value (a row, the manifest) a bundle may have, as the stream path's buffer allows.</summary>
+    private const int MaxValueBytes = 64 * 1024 * 1024;
 
     private sealed class VerdictException(AuditVerdict verdict) : Exception(verdict.Reason)
     {

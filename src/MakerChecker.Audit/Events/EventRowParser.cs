@@ -278,7 +278,14 @@ internal sealed partial class EventRowParser : IDisposable
     private string? DecodeRunId(ReadOnlySpan<byte> canonical) =>
         canonical.SequenceEqual(_expectedRunIdJson) ? _expectedRunId
         : canonical.IndexOf((byte)'\\') < 0 ? System.Text.Encoding.UTF8.GetString(canonical[1..^1])
-        : JsonSerializer.Deserialize<string>(canonical);
+        : StringValue(canonical);
+
+    private static string? StringValue(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        return reader.GetString();
+    }
 
     /// <summary>The field the key names, trying first the one after <paramref name="previous"/>: rows are written in field order.</summary>
     private int FieldIndex(ref Utf8JsonReader reader, int previous)

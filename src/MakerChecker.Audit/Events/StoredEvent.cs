@@ -135,13 +135,28 @@ internal sealed class StoredEvent
             EntityType = EncodeString(w, e.EntityType),
             EntityId = EncodeString(w, e.EntityId),
             RunId = EncodeString(w, e.RunId),
-            Payload = JsonCanonicalizer.Canonicalize(JsonSerializer.SerializeToUtf8Bytes(e.Payload)),
+            Payload = JsonCanonicalizer.Canonicalize(Utf8(e.Payload)),
             PrevHash = prev,
             Hash = hash,
         };
     }
 
     private static readonly byte[] Null = "null"u8.ToArray();
+
+    /// <summary>
+    /// The element's JSON, as <c>JsonSerializer.SerializeToUtf8Bytes</c> with default options writes it (the same writer
+    /// options), without the serializer's reflection, so that the tool can be compiled ahead of time.
+    /// </summary>
+    private static byte[] Utf8(JsonElement element)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = 64, SkipValidation = true }))
+        {
+            element.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>A canonical JSON string, or <c>null</c>.</summary>
     public static byte[] EncodeString(CanonicalJsonWriter w, string? value)

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
@@ -7,11 +9,16 @@ using MakerChecker.Audit.Events;
 namespace MakerChecker.Audit.Verification;
 
 /// <summary>
-/// Parses and hashes event rows on all cores and hands them back in order, in bounded memory: rows are copied into
+/// Parses and hashes event rows on all cores and hands them back in order, in bounded memory: rows are gathered into
 /// batches of about 256 KiB, each batch starts on a worker as soon as it is full, and a pump lets at most
 /// 2 × parallelism batches stay in flight. The bundle verifier and the store verifier share it; the caller feeds rows,
 /// pumps, and checks each finished batch in order. Not thread-safe: one caller.
 /// </summary>
+/// <remarks>
+/// Rows are copied into the batch, unless the caller has set <see cref="Source"/>: then the rows it adds lie in that
+/// memory (a mapped window of a bundle file) and the batch references them in place. The caller keeps the source alive
+/// until <see cref="ConsumedBatches"/> reaches the <see cref="SealedBatches"/> count it had when it replaced the source.
+/// </remarks>
 internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> newParser, Func<bool> withLeafHashes, bool checkActors = false) : IDisposable
 {
     private const int BatchBytes = 256 * 1024;
@@ -20,11 +27,35 @@ internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> n
     private readonly Queue<Task<RowBatch>> _inFlight = new();
     private readonly Stack<RowBatch> _spareBatches = new(); // consumed batches, reused so that batches allocate nothing
     private RowBatch _current = new();
+    private ReadOnlyMemory<byte> _source;
 
-    /// <summary>Copies a row into the current batch; returns whether that filled the batch (time to pump).</summary>
+    /// <summary>
+    /// The memory the next rows lie in, referenced in place; empty (the default) to copy rows. Replacing it seals the
+    /// current batch, so that a batch never spans two sources.
+    /// </summary>
+    public ReadOnlyMemory<byte> Source
+    {
+        get => _source;
+        set
+        {
+            Seal();
+            _source = value;
+        }
+    }
+
+    /// <summary>How many batches have been started on a worker.</summary>
+    public long SealedBatches { get; private set; }
+
+    /// <summary>How many batches have been handed to the consumer (or drained): no row of theirs is read again.</summary>
+    public long ConsumedBatches { get; private set; }
+
+    /// <summary>
+    /// Adds a row to the current batch (a copy, or a reference when it lies in <see cref="Source"/>); returns whether that
+    /// filled the batch (time to pump).
+    /// </summary>
     public bool Add(ReadOnlySpan<byte> row, long tag = 0)
     {
-        _current.Add(row, tag);
+        _current.Add(_source, row, tag);
         if (_current.Length < BatchBytes)
         {
             return false;
@@ -38,7 +69,7 @@ internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> n
     /// Adds the rest of a bundle that ends inside its last row: the row fails, after the rows before it, with the
     /// reference verifier's reason (a syntax error in the row, or a truncated bundle).
     /// </summary>
-    public void AddUnfinished(ReadOnlySpan<byte> rest) => _current.Add(rest, 0, unfinished: true);
+    public void AddUnfinished(ReadOnlySpan<byte> rest) => _current.Add(_source, rest, 0, unfinished: true);
 
     /// <summary>
     /// Closes the current batch (if it holds rows) and starts it on a worker now, so that the workers are busy while
@@ -50,6 +81,7 @@ internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> n
         {
             var batch = _current;
             _inFlight.Enqueue(Task.Run(() => Hash(batch)));
+            SealedBatches++;
             _current = _spareBatches.TryPop(out var spare) ? spare : new RowBatch();
         }
     }
@@ -70,6 +102,7 @@ internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> n
             }
             finally
             {
+                ConsumedBatches++;
                 batch.Clear();
                 _spareBatches.Push(batch);
             }
@@ -102,6 +135,7 @@ internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> n
         while (_inFlight.Count > 0)
         {
             (await _inFlight.Dequeue().ConfigureAwait(false)).Dispose();
+            ConsumedBatches++;
         }
 
         _current.Dispose();
@@ -120,11 +154,15 @@ internal sealed class RowHashingPipeline(int parallelism, Func<EventRowParser> n
     }
 }
 
-/// <summary>A run of consecutive rows copied out of a read buffer, and their parse results. Reusable after <see cref="Clear"/>.</summary>
+/// <summary>
+/// A run of consecutive rows, copied out of a read buffer or referenced in the memory they lie in, and their parse
+/// results. Reusable after <see cref="Clear"/>.
+/// </summary>
 internal sealed class RowBatch : IDisposable
 {
     private readonly List<(int Start, int Length, long Tag)> _rows = [];
     private byte[] _data = ArrayPool<byte>.Shared.Rent(320 * 1024);
+    private ReadOnlyMemory<byte> _source; // where the rows lie when they are referenced in place; empty when copied
     private bool[] _actorIsEncodable = [];
     private int _unfinishedIndex = -1;
 
@@ -136,7 +174,9 @@ internal sealed class RowBatch : IDisposable
     public long? ErrorSeq { get; private set; }
 
     /// <summary>Row <paramref name="index"/>'s bytes; valid until the batch is cleared.</summary>
-    public ReadOnlyMemory<byte> Row(int index) => _data.AsMemory(_rows[index].Start, _rows[index].Length);
+    public ReadOnlyMemory<byte> Row(int index) => Data.Slice(_rows[index].Start, _rows[index].Length);
+
+    private ReadOnlyMemory<byte> Data => _source.IsEmpty ? _data : _source;
 
     /// <summary>What the caller tagged row <paramref name="index"/> with (a store's line number or seq column).</summary>
     public long Tag(int index) => _rows[index].Tag;
@@ -144,11 +184,22 @@ internal sealed class RowBatch : IDisposable
     /// <summary>Whether row <paramref name="index"/>'s actor survives the AuditEvent round trip (only when parsed with checkActors).</summary>
     public bool ActorIsEncodable(int index) => _actorIsEncodable[index];
 
-    public void Add(ReadOnlySpan<byte> row, long tag, bool unfinished = false)
+    /// <summary>Adds a row: a reference when <paramref name="source"/> is not empty (the row lies in it), else a copy.</summary>
+    public void Add(ReadOnlyMemory<byte> source, ReadOnlySpan<byte> row, long tag, bool unfinished = false)
     {
         if (unfinished)
         {
             _unfinishedIndex = _rows.Count;
+        }
+
+        if (!source.IsEmpty)
+        {
+            // The pipeline seals a batch before its source changes, so every row of a batch lies in the same source.
+            _source = source;
+            var start = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(source.Span), ref MemoryMarshal.GetReference(row));
+            _rows.Add((start, row.Length, tag));
+            Length += row.Length;
+            return;
         }
 
         if (_data.Length - Length < row.Length)
@@ -177,9 +228,10 @@ internal sealed class RowBatch : IDisposable
             _actorIsEncodable = new bool[Results.Length];
         }
 
+        var data = Data.Span;
         for (var i = 0; i < _rows.Count; i++)
         {
-            var row = _data.AsSpan(_rows[i].Start, _rows[i].Length);
+            var row = data.Slice(_rows[i].Start, _rows[i].Length);
             try
             {
                 if (i == _unfinishedIndex)
@@ -242,6 +294,7 @@ internal sealed class RowBatch : IDisposable
     public void Clear()
     {
         _rows.Clear();
+        _source = default;
         Length = 0;
         ErrorIndex = -1;
         Error = null;

@@ -17,7 +17,10 @@ internal static class AuditCommands
     /// <summary>Bundles at least this large get a progress bar on an interactive terminal; smaller ones verify in moments.</summary>
     internal const long ProgressThresholdBytes = 64L * 1024 * 1024;
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, TypeInfoResolver = CliJsonContext.Default,
+    };
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -144,29 +147,14 @@ internal static class AuditCommands
             var display = log.Display;
             if (parse.GetValue(json))
             {
-                var report = new
-                {
-                    Path = display,
-                    Kind = isStore ? "store" : "bundle",
-                    Verified = verdict.IsValid,
-                    verdict.EventCount,
-                    verdict.KeyFingerprint,
-                    PinnedKeyFingerprint = pinned,
-                    verdict.ReasonCode,
-                    verdict.Reason,
-                    verdict.FailedSeq,
-                    CheckpointsVerified = isStore ? (checkpoint is { SignerPinned: true } ? checkpoint.Number : 0) : verdict.CheckpointCount,
-                    Checkpoint = checkpoint is null ? null : new
-                    {
-                        checkpoint.Number,
-                        checkpoint.Latest.Checkpoint.Size,
-                        Root = checkpoint.Latest.Checkpoint.Root.ToString(),
-                        checkpoint.SignedBy,
-                        checkpoint.SignerPinned,
-                    },
-                    TruncationDetectable = isStore ? checkpoint is not null : (bool?)null,
-                };
-                await output.WriteLineAsync(JsonSerializer.Serialize(report, JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
+                var report = new VerifyReport(
+                    display, isStore ? "store" : "bundle", verdict.IsValid, verdict.EventCount, verdict.KeyFingerprint, pinned, verdict.ReasonCode,
+                    verdict.Reason, verdict.FailedSeq,
+                    isStore ? (checkpoint is { SignerPinned: true } ? checkpoint.Number : 0) : verdict.CheckpointCount,
+                    checkpoint is null ? null : new VerifiedCheckpoint(checkpoint.Number, checkpoint.Latest.Checkpoint.Size,
+                        checkpoint.Latest.Checkpoint.Root.ToString(), checkpoint.SignedBy, checkpoint.SignerPinned),
+                    isStore ? checkpoint is not null : null);
+                await output.WriteLineAsync(CliJson.Serialize(report, JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
             }
             else
             {

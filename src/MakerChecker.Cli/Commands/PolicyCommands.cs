@@ -16,6 +16,7 @@ internal static class PolicyCommands
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = CliJsonContext.Default,
     };
 
     public static Command Create(TextWriter output, TextWriter error)
@@ -95,8 +96,8 @@ internal static class PolicyCommands
             var gate = result.Grant?.Gate is { } g ? DescribeGate(g) : null;
             if (parse.GetValue(json))
             {
-                var report = new { Decision = decision, result.ReasonCode, Rule = rule, Gate = gate, result.PolicyHash, result.Message };
-                await output.WriteLineAsync(JsonSerializer.Serialize(report, JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
+                var report = new ExplainReport(decision, result.ReasonCode, rule, gate, result.PolicyHash, result.Message);
+                await output.WriteLineAsync(CliJson.Serialize(report, JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -151,28 +152,12 @@ internal static class PolicyCommands
             var warnings = results.Sum(r => r.Result.Diagnostics.Count(d => d.Severity == DiagnosticSeverity.Warning));
             if (parse.GetValue(json))
             {
-                var report = new
-                {
-                    Files = results.Select(r => new
-                    {
-                        r.File,
-                        Loaded = r.Result.Succeeded,
-                        PolicyHash = r.Result.Policy?.Hash,
-                        Diagnostics = r.Result.Diagnostics.Select(d => new
-                        {
-                            d.Code,
-                            Severity = d.Severity == DiagnosticSeverity.Error ? "error" : "warning",
-                            d.Location.File,
-                            d.Location.Line,
-                            d.Location.Column,
-                            d.Message,
-                            d.Hint,
-                        }),
-                    }),
-                    Errors = errors,
-                    Warnings = warnings,
-                };
-                await output.WriteLineAsync(JsonSerializer.Serialize(report, JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
+                var report = new LintReport(
+                    results.Select(r => new LintedFile(r.File, r.Result.Succeeded, r.Result.Policy?.Hash,
+                        r.Result.Diagnostics.Select(d => new LintDiagnostic(d.Code, d.Severity == DiagnosticSeverity.Error ? "error" : "warning",
+                            d.Location.File, d.Location.Line, d.Location.Column, d.Message, d.Hint)))),
+                    errors, warnings);
+                await output.WriteLineAsync(CliJson.Serialize(report, JsonOptions).AsMemory(), cancellationToken).ConfigureAwait(false);
             }
             else
             {

@@ -17,7 +17,8 @@ public sealed class VerifierPipelineTests
 {
     private const int Events = 3000; // about 2.3 MB: three 1 MiB reads, about nine 256 KiB batches
 
-    private static async Task<byte[]> ExportAsync()
+    /// <summary>A full bundle of 3,000 claims-review-sized events (also read by <see cref="MappedReadingTests"/>).</summary>
+    internal static async Task<byte[]> ExportAsync()
     {
         await using var store = new InMemoryAuditStore("pipeline-test");
         using var signer = Ed25519AuditSigner.Generate();

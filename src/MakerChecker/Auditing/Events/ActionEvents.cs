@@ -41,7 +41,7 @@ internal readonly record struct ActionStarted(
     public JsonObject ToPayload()
     {
         var approvers = new JsonArray();
-        foreach (var a in Approvers) approvers.Add(a);
+        foreach (var a in Approvers) approvers.Add((JsonNode?)JsonValue.Create(a));
         var payload = new JsonObject
         {
             ["policyHash"] = PolicyHash,

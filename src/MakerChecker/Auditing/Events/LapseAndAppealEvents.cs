@@ -85,7 +85,7 @@ internal readonly record struct AppealRecorded(
     public JsonObject ToPayload()
     {
         var approvers = new JsonArray();
-        foreach (var a in Approvers) approvers.Add(a);
+        foreach (var a in Approvers) approvers.Add((JsonNode?)JsonValue.Create(a));
         return new JsonObject
         {
             ["policyHash"] = PolicyHash,

@@ -61,7 +61,7 @@ internal readonly record struct PolicyActivated(
         if (Approvers is not null)
         {
             var approvers = new JsonArray();
-            foreach (var a in Approvers) approvers.Add(a);
+            foreach (var a in Approvers) approvers.Add((JsonNode?)JsonValue.Create(a));
             payload["approvers"] = approvers;
         }
         if (Justification is not null) payload["justification"] = Justification;
