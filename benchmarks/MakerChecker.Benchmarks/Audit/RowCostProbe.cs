@@ -10,7 +10,7 @@ namespace MakerChecker.Benchmarks.Audit;
 /// the JSON reader alone, the full parse with canonicalization and SHA-256). Not BenchmarkDotNet: a quick probe for
 /// comparing row layouts (our export, the upstream layout) on the same machine.
 /// Run: dotnet MakerChecker.Benchmarks.dll audit-row-cost BUNDLE [ROWS] [profile]
-/// (with <c>profile</c>: only the full parse, 40 rounds, for <c>perf record</c>).
+/// (with <c>profile</c>: only the full parse, 40 rounds or <c>MC_PROFILE_ROUNDS</c>, for <c>perf record</c>/<c>perf stat</c>).
 /// </summary>
 internal static class RowCostProbe
 {
@@ -89,7 +89,8 @@ internal static class RowCostProbe
     private static int Profile(EventRowParser parser, List<byte[]> rows)
     {
         var best = double.MaxValue;
-        for (var round = 0; round < 40; round++)
+        var rounds = int.TryParse(Environment.GetEnvironmentVariable("MC_PROFILE_ROUNDS"), out var r) ? r : 40;
+        for (var round = 0; round < rounds; round++)
         {
             var cpu = Cpu();
             foreach (var row in rows)
@@ -100,7 +101,7 @@ internal static class RowCostProbe
             best = Math.Min(best, (Cpu() - cpu) / rows.Count);
         }
 
-        Console.WriteLine($"best of 40 rounds, CPU time: EventRowParser.Parse {best:F2} µs a row");
+        Console.WriteLine($"best of {rounds} rounds, CPU time: EventRowParser.Parse {best:F2} µs a row");
         return 0;
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -17,7 +18,36 @@ internal sealed partial class CanonicalValueRecognizer
     /// <param name="json">Valid UTF-8 text.</param>
     /// <param name="position">At the opening quote; moved past the closing quote when the result is true.</param>
     /// <param name="escaped">Whether the string holds any escape.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryCanonicalString(ReadOnlySpan<byte> json, ref int position, out bool escaped)
+    {
+        // Inline, the usual case: a string that ends within sixteen bytes, without an escape. Otherwise, from the start.
+        var p = position + 1;
+        if (Vector128.IsHardwareAccelerated && p <= json.Length - Vector128<byte>.Count)
+        {
+            var stops = StringStops(Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(json), (nuint)p)); // in bounds: checked above
+            if (stops != 0)
+            {
+                p += BitOperations.TrailingZeroCount(stops);
+                if (json[p] == '"')
+                {
+                    escaped = false;
+                    position = p + 1;
+                    return true;
+                }
+            }
+        }
+
+        return TryCanonicalStringAnyLength(json, ref position, out escaped);
+    }
+
+    /// <summary>The bit mask of the bytes of <paramref name="block"/> that end a run of plain string content.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint StringStops(Vector128<byte> block) =>
+        (Vector128.Equals(block, Vector128.Create((byte)'"')) | Vector128.Equals(block, Vector128.Create((byte)'\\')) |
+         Vector128.LessThan(block, Vector128.Create((byte)' '))).ExtractMostSignificantBits();
+
+    private static bool TryCanonicalStringAnyLength(ReadOnlySpan<byte> json, ref int position, out bool escaped)
     {
         escaped = false;
         var p = position + 1;
@@ -69,12 +99,10 @@ internal sealed partial class CanonicalValueRecognizer
             ref var start = ref MemoryMarshal.GetReference(json);
             for (; position <= json.Length - Vector128<byte>.Count; position += Vector128<byte>.Count)
             {
-                var block = Vector128.LoadUnsafe(ref start, (nuint)position); // in bounds: checked by the loop condition
-                var stops = Vector128.Equals(block, Vector128.Create((byte)'"')) | Vector128.Equals(block, Vector128.Create((byte)'\\')) |
-                            Vector128.LessThan(block, Vector128.Create((byte)' '));
-                if (stops != Vector128<byte>.Zero)
+                var stops = StringStops(Vector128.LoadUnsafe(ref start, (nuint)position)); // in bounds: checked by the loop condition
+                if (stops != 0)
                 {
-                    return position + BitOperations.TrailingZeroCount(stops.ExtractMostSignificantBits());
+                    return position + BitOperations.TrailingZeroCount(stops);
                 }
             }
         }

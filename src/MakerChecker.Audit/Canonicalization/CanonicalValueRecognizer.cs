@@ -174,7 +174,7 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
                 break;
         }
 
-        json[start..p].CopyTo(output[o..]);
+        SlackCopy.Copy(json, start, p - start, output, o);
         o += p - start;
         return true;
     }
@@ -215,7 +215,7 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
             }
 
             var memberStart = o;
-            json[keyToken..p].CopyTo(output[o..]);
+            SlackCopy.Copy(json, keyToken, p - keyToken, output, o);
             o += p - keyToken;
             p = SkipWhitespace(json, p);
             if (Peek(json, p) != ':')
@@ -248,7 +248,7 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
             p = SkipWhitespace(json, p);
         }
 
-        var ok = sorted || TrySortMembers(json, output[bodyStart..o], first, bodyStart);
+        var ok = sorted || TrySortMembers(json, output, bodyStart, o, first);
         _memberCount = first;
         output[o++] = (byte)'}';
         return ok;
@@ -288,11 +288,11 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
     }
 
     /// <summary>
-    /// Puts the members written in <paramref name="body"/> (each <c>"key":value</c>, comma-separated; it starts at
-    /// <paramref name="bodyStart"/> of the output) in UTF-16 key order, RFC 8785 section 3.2.3; false on a duplicate
+    /// Puts the members written in <paramref name="output"/>[<paramref name="bodyStart"/>..<paramref name="bodyEnd"/>]
+    /// (each <c>"key":value</c>, comma-separated) in UTF-16 key order, RFC 8785 section 3.2.3; false on a duplicate
     /// key or too many members.
     /// </summary>
-    private bool TrySortMembers(ReadOnlySpan<byte> json, Span<byte> body, int first, int bodyStart)
+    private bool TrySortMembers(ReadOnlySpan<byte> json, Span<byte> output, int bodyStart, int bodyEnd, int first)
     {
         var members = _members.AsSpan(first, _memberCount - first);
         if (members.Length > MaxSortedMembers)
@@ -320,17 +320,18 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
             }
         }
 
-        var copy = _sortScratch.GetSpan(body.Length)[..body.Length];
-        body.CopyTo(copy);
-        var o = 0;
+        var copy = _sortScratch.GetSpan(bodyEnd - bodyStart);
+        output[bodyStart..bodyEnd].CopyTo(copy);
+        var o = bodyStart;
         for (var i = 0; i < members.Length; i++)
         {
             if (i > 0)
             {
-                body[o++] = (byte)',';
+                output[o++] = (byte)',';
             }
 
-            copy.Slice(members[i].OutputStart - bodyStart, members[i].OutputLength).CopyTo(body[o..]);
+            // What a short copy writes past a member's end is the next member's place, or room the caller writes next.
+            SlackCopy.Copy(copy, members[i].OutputStart - bodyStart, members[i].OutputLength, output, o);
             o += members[i].OutputLength;
         }
 
