@@ -35,10 +35,16 @@ internal sealed partial class CanonicalValueRecognizer
                     position = p + 1;
                     return true;
                 }
+
+                p = position + 1; // an escape or a control character: from the start, where each is checked
+            }
+            else
+            {
+                p += Vector128<byte>.Count; // sixteen bytes of plain content: on from there
             }
         }
 
-        return TryCanonicalStringAnyLength(json, ref position, out escaped);
+        return TryCanonicalStringFrom(json, ref position, p, out escaped);
     }
 
     /// <summary>The bit mask of the bytes of <paramref name="block"/> that end a run of plain string content.</summary>
@@ -47,10 +53,10 @@ internal sealed partial class CanonicalValueRecognizer
         (Vector128.Equals(block, Vector128.Create((byte)'"')) | Vector128.Equals(block, Vector128.Create((byte)'\\')) |
          Vector128.LessThan(block, Vector128.Create((byte)' '))).ExtractMostSignificantBits();
 
-    private static bool TryCanonicalStringAnyLength(ReadOnlySpan<byte> json, ref int position, out bool escaped)
+    /// <summary>The same, for a string whose content from its opening quote up to <paramref name="p"/> is plain (no stop).</summary>
+    private static bool TryCanonicalStringFrom(ReadOnlySpan<byte> json, ref int position, int p, out bool escaped)
     {
         escaped = false;
-        var p = position + 1;
         while (true)
         {
             p = IndexOfStringStop(json, p);
@@ -172,6 +178,7 @@ internal sealed partial class CanonicalValueRecognizer
     }
 
     /// <summary>The index of the first byte at or after <paramref name="position"/> that is not JSON whitespace.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int SkipWhitespace(ReadOnlySpan<byte> json, int position)
     {
         if ((uint)position < (uint)json.Length && json[position] > ' ')
@@ -179,6 +186,16 @@ internal sealed partial class CanonicalValueRecognizer
             return position; // the usual case: no whitespace (every whitespace byte is at most a space)
         }
 
+        if ((uint)(position + 1) < (uint)json.Length && json[position] == ' ' && json[position + 1] > ' ')
+        {
+            return position + 1; // one space, as after the colon of indented text
+        }
+
+        return SkipWhitespaceRun(json, position);
+    }
+
+    private static int SkipWhitespaceRun(ReadOnlySpan<byte> json, int position)
+    {
         if (Vector128.IsHardwareAccelerated)
         {
             // Indented text has runs of spaces after each line break: sixteen bytes at a time.

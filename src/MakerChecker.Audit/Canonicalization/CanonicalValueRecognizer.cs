@@ -35,6 +35,7 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
     private readonly ByteBuffer _sortScratch = new(1024);
     private Member[] _members = new Member[32];
     private int _memberCount;
+    private int _outermostStart; // where TryWrite's value starts in its room: after its first writing when it was written twice
 
     /// <summary>
     /// Whether the value at <paramref name="json"/>[<paramref name="position"/>] is well formed, of the accepted shape,
@@ -46,21 +47,26 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
     /// <summary>
     /// Writes the canonical form of the value at <paramref name="json"/>[<paramref name="position"/>] into
     /// <paramref name="output"/> and moves <paramref name="position"/> past it; false when the value is declined
-    /// (then <paramref name="output"/> is as it was).
+    /// (then <paramref name="output"/> is as it was). The canonical bytes are <paramref name="output"/>'s written
+    /// bytes from <paramref name="start"/> on: an outermost object whose members were out of order is written a
+    /// second time, in order, after the first.
     /// </summary>
-    public bool TryWrite(ReadOnlySpan<byte> json, ref int position, ByteBuffer output)
+    public bool TryWrite(ReadOnlySpan<byte> json, ref int position, ByteBuffer output, out int start)
     {
         _memberCount = 0;
 
         // The canonical form of an accepted value is never longer than its text (whitespace is dropped, members are
-        // reordered, every token is copied as it is), so room for the rest of the input is room enough.
-        var room = output.GetSpan(json.Length - position);
+        // reordered, every token is copied as it is): room for twice the rest of the input is room enough.
+        var room = output.GetSpan(2 * (json.Length - position));
         var written = 0;
+        _outermostStart = 0;
         if (!TryWriteValue(json, ref position, room, ref written, 1))
         {
+            start = 0;
             return false;
         }
 
+        start = output.Length + _outermostStart;
         output.Advance(written);
         return true;
     }
@@ -248,10 +254,29 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
             p = SkipWhitespace(json, p);
         }
 
-        var ok = sorted || TrySortMembers(json, output, bodyStart, o, first);
+        if (!sorted && !TrySortMembers(json, first))
+        {
+            return false;
+        }
+
+        if (!sorted && depth == 1)
+        {
+            // The outermost object: its members in order after what was written, where TryWrite says it starts. The
+            // members' copies only write past the first writing, so they never overwrite what they copy.
+            _outermostStart = o;
+            output[o++] = (byte)'{';
+            o = PlaceMembers(output, 0, output, o, first);
+        }
+        else if (!sorted)
+        {
+            var copy = _sortScratch.GetSpan(o - bodyStart);
+            output[bodyStart..o].CopyTo(copy);
+            o = PlaceMembers(copy, bodyStart, output, bodyStart, first);
+        }
+
         _memberCount = first;
         output[o++] = (byte)'}';
-        return ok;
+        return true;
     }
 
     private bool TryWriteArray(ReadOnlySpan<byte> json, ref int p, Span<byte> output, ref int o, int depth)
@@ -288,11 +313,10 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
     }
 
     /// <summary>
-    /// Puts the members written in <paramref name="output"/>[<paramref name="bodyStart"/>..<paramref name="bodyEnd"/>]
-    /// (each <c>"key":value</c>, comma-separated) in UTF-16 key order, RFC 8785 section 3.2.3; false on a duplicate
-    /// key or too many members.
+    /// Puts the members of the object being written (from <paramref name="first"/> on) in UTF-16 key order, RFC 8785
+    /// section 3.2.3; false on a duplicate key or too many members.
     /// </summary>
-    private bool TrySortMembers(ReadOnlySpan<byte> json, Span<byte> output, int bodyStart, int bodyEnd, int first)
+    private bool TrySortMembers(ReadOnlySpan<byte> json, int first)
     {
         var members = _members.AsSpan(first, _memberCount - first);
         if (members.Length > MaxSortedMembers)
@@ -300,42 +324,51 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
             return false;
         }
 
-        for (var i = 1; i < members.Length; i++) // insertion sort: objects are small, and this is bounded above
+        // Insertion sort: objects are small, and this is bounded above. Every pair of members that end up side by side
+        // is compared on the way (the one inserted with each it passes and the one it stops at), and equal keys end up
+        // side by side: so a duplicate key is always seen here.
+        for (var i = 1; i < members.Length; i++)
         {
             var member = members[i];
             var j = i - 1;
-            for (; j >= 0 && Key.Compare(json, members[j].Key, member.Key) > 0; j--)
+            int order;
+            for (; j >= 0 && (order = Key.Compare(json, members[j].Key, member.Key)) >= 0; j--)
             {
+                if (order == 0)
+                {
+                    return false; // a duplicate key
+                }
+
                 members[j + 1] = members[j];
             }
 
             members[j + 1] = member;
         }
 
-        for (var i = 1; i < members.Length; i++)
-        {
-            if (Key.Compare(json, members[i - 1].Key, members[i].Key) == 0)
-            {
-                return false; // a duplicate key
-            }
-        }
+        return true;
+    }
 
-        var copy = _sortScratch.GetSpan(bodyEnd - bodyStart);
-        output[bodyStart..bodyEnd].CopyTo(copy);
-        var o = bodyStart;
+    /// <summary>
+    /// Writes the members of the object being written, in their sorted order and comma-separated, at
+    /// <paramref name="output"/>[<paramref name="at"/>..], taking each from <paramref name="source"/>, which holds the
+    /// output's bytes from <paramref name="sourceStart"/> on; returns where the writing ends.
+    /// </summary>
+    private int PlaceMembers(ReadOnlySpan<byte> source, int sourceStart, Span<byte> output, int at, int first)
+    {
+        var members = _members.AsSpan(first, _memberCount - first);
         for (var i = 0; i < members.Length; i++)
         {
             if (i > 0)
             {
-                output[o++] = (byte)',';
+                output[at++] = (byte)',';
             }
 
             // What a short copy writes past a member's end is the next member's place, or room the caller writes next.
-            SlackCopy.Copy(copy, members[i].OutputStart - bodyStart, members[i].OutputLength, output, o);
-            o += members[i].OutputLength;
+            SlackCopy.Copy(source, members[i].OutputStart - sourceStart, members[i].OutputLength, output, at);
+            at += members[i].OutputLength;
         }
 
-        return true;
+        return at;
     }
 
     private void Push(Member member)
