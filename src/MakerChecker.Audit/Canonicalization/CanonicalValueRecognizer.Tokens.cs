@@ -100,7 +100,7 @@ internal sealed partial class CanonicalValueRecognizer
     /// </summary>
     private static int IndexOfStringStop(ReadOnlySpan<byte> json, int position)
     {
-        if (Vector128.IsHardwareAccelerated)
+        if (Vector128.IsHardwareAccelerated && position >= 0)
         {
             ref var start = ref MemoryMarshal.GetReference(json);
             for (; position <= json.Length - Vector128<byte>.Count; position += Vector128<byte>.Count)
@@ -196,7 +196,7 @@ internal sealed partial class CanonicalValueRecognizer
 
     private static int SkipWhitespaceRun(ReadOnlySpan<byte> json, int position)
     {
-        if (Vector128.IsHardwareAccelerated)
+        if (Vector128.IsHardwareAccelerated && position >= 0)
         {
             // Indented text has runs of spaces after each line break: sixteen bytes at a time.
             ref var start = ref MemoryMarshal.GetReference(json);

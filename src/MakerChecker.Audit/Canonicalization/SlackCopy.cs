@@ -16,8 +16,9 @@ internal static class SlackCopy
     /// </summary>
     public static void Copy(ReadOnlySpan<byte> source, int start, int length, Span<byte> destination, int at)
     {
-        if (Vector256.IsHardwareAccelerated && (uint)length <= (uint)Vector256<byte>.Count &&
-            (uint)start <= (uint)(source.Length - Vector256<byte>.Count) && (uint)at <= (uint)(destination.Length - Vector256<byte>.Count))
+        // Signed comparisons: with a side shorter than 32 bytes, its length minus 32 is negative, and no move is in bounds.
+        if (Vector256.IsHardwareAccelerated && (uint)length <= (uint)Vector256<byte>.Count && start >= 0 && at >= 0 &&
+            start <= source.Length - Vector256<byte>.Count && at <= destination.Length - Vector256<byte>.Count)
         {
             // In bounds on both sides: checked just above.
             Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(source), (nuint)start)
