@@ -37,5 +37,11 @@ if (args is ["gate-startup", ..])
     return await MakerChecker.Benchmarks.Startup.GateStartupProbe.RunAsync(args);
 }
 
+// "gate-alloc invoke|append|roundtrip [count] [types]" measures the bytes per gate operation (GateAllocationProbe).
+if (args is ["gate-alloc", ..])
+{
+    return await MakerChecker.Benchmarks.Decisions.GateAllocationProbe.RunAsync(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

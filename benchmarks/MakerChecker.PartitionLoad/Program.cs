@@ -1,96 +1,76 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
-using MakerChecker.Audit.Partitions;
-using MakerChecker.Audit.PostgreSql;
-using MakerChecker.Audit.Signing;
-using MakerChecker.Decisions;
-using MakerChecker.Partitions;
-using MakerChecker.Policy;
+using MakerChecker.LoadDriver;
+using MakerChecker.PartitionLoad;
 using Npgsql;
 
-// A bounded load driver for partitioned chains on PostgreSQL (loopback only): for each partition count, a new database,
-// a signed PartitionedAuditLog of that many chains (a schema each), one PartitionedGate, and C callers, each a distinct
-// service principal, invoking an allowed, ungated skill until the time or the invocation budget runs out. Prints the
-// allowed invocations per second. Every invocation is a durable decision on its principal's chain.
-var arguments = args.Select((a, i) => (a, i)).ToDictionary(x => x.a, x => x.i);
-string Arg(string name, string fallback) => arguments.TryGetValue(name, out var i) && i + 1 < args.Length ? args[i + 1] : fallback;
-var connection = Arg("--connection", Environment.GetEnvironmentVariable("MAKERCHECKER_BENCH_POSTGRES") ?? "");
-if (connection.Length == 0 || new NpgsqlConnectionStringBuilder(connection).Host is not ("127.0.0.1" or "localhost" or "::1"))
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+// A bounded load driver for partitioned chains on PostgreSQL (loopback only; docs/performance.md, "Partitions, measured where
+// they matter"). For each workload and partition count: a new database, a signed partitioned log of that many chains (a
+// schema each), and either one PartitionedGate with C callers in this process, or P child processes (--processes P), each
+// its own PartitionedGate over the same chains with C callers, as a fleet of app instances sharing the log. Callers invoke
+// as their own principals (--principals per-process, a fleet routing each user to one instance) or every process for every
+// principal (--principals shared). Afterwards every chain and the signed index are verified, the capped skill's limit must
+// be exact across the fleet, and every allowed invocation must have one outcome. Without --connection it starts its own
+// throwaway cluster on 127.0.0.1 (fsync on, synchronous_commit on) and removes it.
+if (args is ["child", var cs, var policyFile, var process, var callerCount, var principals, var work, var secs, var warm, var max, var chains])
 {
-    Console.Error.WriteLine("usage: --connection \"Host=127.0.0.1;Port=…;Username=…;Database=postgres\" (loopback only) [--partitions 1,8] " +
-        "[--callers 64] [--seconds 10] [--max 200000]");
+    return await FleetRun.ChildAsync(cs, policyFile, Int(process), Int(callerCount), principals == "shared", work,
+        TimeSpan.FromSeconds(double.Parse(secs, CultureInfo.InvariantCulture)), TimeSpan.FromSeconds(double.Parse(warm, CultureInfo.InvariantCulture)),
+        long.Parse(max, CultureInfo.InvariantCulture), Int(chains));
+}
+
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
+
+var workloads = (Option("--workload") ?? "allowed").Split(',');
+var principalsMode = Option("--principals") ?? "per-process";
+if (workloads.Any(w => !Workload.Names.Contains(w)) || principalsMode is not ("per-process" or "shared") || args.Length % 2 != 0)
+{
+    Console.Error.WriteLine("usage: MakerChecker.PartitionLoad [--connection \"Host=127.0.0.1;Port=…;Username=…;Database=postgres\"] " +
+        "[--partitions 1,8] [--processes 1] [--callers 64] [--principals per-process|shared] [--workload allowed,keyed,roundtrip] " +
+        "[--warmup 5] [--seconds 10] [--max 2000000]");
     return 2;
 }
 
-var partitionCounts = Arg("--partitions", "1,8").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-var callers = int.Parse(Arg("--callers", "64"), CultureInfo.InvariantCulture);
-var seconds = Math.Clamp(double.Parse(Arg("--seconds", "10"), CultureInfo.InvariantCulture), 1, 120);
-var budget = Math.Clamp(long.Parse(Arg("--max", "200000"), CultureInfo.InvariantCulture), 1, 5_000_000);
+var partitionCounts = (Option("--partitions") ?? "1,8").Split(',').Select(Int).ToArray();
+var processes = Math.Clamp(Int(Option("--processes") ?? "1"), 1, 16);
+var callers = Math.Clamp(Int(Option("--callers") ?? "64"), 1, 256);
+// Warm-up and run at most 50 s together, so that every capped call falls in one minute of its limit.
+var warmup = TimeSpan.FromSeconds(Math.Clamp(double.Parse(Option("--warmup") ?? "5", CultureInfo.InvariantCulture), 0, 20));
+var duration = TimeSpan.FromSeconds(Math.Clamp(double.Parse(Option("--seconds") ?? "10", CultureInfo.InvariantCulture), 1, 50 - warmup.TotalSeconds));
+var budget = Math.Clamp(long.Parse(Option("--max") ?? "2000000", CultureInfo.InvariantCulture), 1, 5_000_000);
 
-var yaml = new StringBuilder("""
-    policy:
-      name: partition-load
-      version: "1"
-    skills:
-      - skill: claim.note
-        versions: [1]
-        risk: low
-    roles:
-      - role: worker
-        grants:
-          - skill: claim.note@1
-    principals:
-
-    """);
-for (var i = 0; i < callers; i++) yaml.Append(CultureInfo.InvariantCulture, $"  - id: svc-{i}\n    kind: service\n    role: worker\n");
-var policy = PolicyLoader.Load(yaml.ToString()).GetPolicyOrThrow();
-
-Console.WriteLine($"partition load: {callers} callers, {seconds} s or {budget} invocations per run, {Environment.ProcessorCount} cores, " +
-    $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
-foreach (var partitions in partitionCounts)
+await using var cluster = Option("--connection") is null ? await ThrowawayCluster.StartAsync() : null;
+var server = Option("--connection") ?? cluster!.ConnectionString;
+if (new NpgsqlConnectionStringBuilder(server).Host is not ("127.0.0.1" or "localhost" or "::1"))
 {
-    var database = "mc_load_" + Guid.NewGuid().ToString("N")[..10];
-    await ExecuteAsync(connection, $"CREATE DATABASE {database}");
-    var target = new NpgsqlConnectionStringBuilder(connection) { Database = database, MaxPoolSize = 200 }.ToString();
-    var directory = Directory.CreateTempSubdirectory("mc-partition-load-").FullName;
-    using var signer = Ed25519AuditSigner.Generate();
-    var options = new PartitionedAuditLogOptions { Signer = signer, Origin = "load.example/claims", Directory = directory };
-    long allowed = 0, refused = 0;
-    var clock = Stopwatch.StartNew();
-    await using (var log = await PostgreSqlPartitionedAuditLog.OpenAsync(target, partitions, options))
-    await using (var gate = await PartitionedGate.CreateAsync(policy, log))
+    Console.Error.WriteLine("The partition load driver runs on loopback only: give a connection string whose Host is 127.0.0.1, localhost or ::1.");
+    return 2;
+}
+
+Console.WriteLine($"partition load: {processes} process(es) x {callers} callers, principals {principalsMode}, {warmup.TotalSeconds} s warm-up, then {duration.TotalSeconds} s or " +
+    $"{budget} per run, {Environment.ProcessorCount} cores, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
+var allChecked = true;
+foreach (var workload in workloads)
+{
+    var results = new List<RunResult>();
+    foreach (var partitions in partitionCounts)
     {
-        var deadline = TimeSpan.FromSeconds(seconds);
-        clock.Restart();
-        await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
-        {
-            var payload = new JsonObject { ["claim"] = new JsonObject { ["id"] = $"C-{c}" } };
-            while (clock.Elapsed < deadline && Interlocked.Read(ref allowed) + Interlocked.Read(ref refused) < budget)
-            {
-                var result = await gate.InvokeAsync($"svc-{c}", "claim.note@1", payload, _ => ValueTask.CompletedTask);
-                Interlocked.Increment(ref result.Outcome == DecisionOutcome.Allowed ? ref allowed : ref refused);
-            }
-        })));
-        clock.Stop();
-        var spread = string.Join(" ", gate.Chains.Select(ch => $"{ch}:{Enumerable.Range(0, callers).Count(c => gate.ChainOf($"svc-{c}") == ch)}"));
-        Console.WriteLine($"{partitions,2} partition(s): {allowed} allowed, {refused} refused in {clock.Elapsed.TotalSeconds:F1} s = " +
-            $"{allowed / clock.Elapsed.TotalSeconds:F0} invocations/s (callers per chain {spread})");
+        var r = await FleetRun.RunAsync(server, new RunSettings(workload, partitions, processes, callers, principalsMode == "shared", duration, warmup, budget));
+        Console.WriteLine($"  {workload}, {partitions} chain(s): {r.Completed} in {r.Seconds:F1} s = {r.PerSecond:F0}/s; CPU {r.CpuMicros:F0} us each " +
+            $"(gates {r.GateCpu:F1} s, PostgreSQL {r.PostgresCpu:F1} s); " +
+            $"{(double)r.Commits / Math.Max(1, r.Completed):F2} commits each; load average {r.Load}");
+        results.Add(r);
+        allChecked &= r.Checked;
     }
 
-    NpgsqlConnection.ClearAllPools();
-    await ExecuteAsync(connection, $"DROP DATABASE {database}");
-    Directory.Delete(directory, recursive: true);
+    if (results.Count > 1)
+    {
+        Console.WriteLine($"  {workload}: {results[^1].Settings.Partitions} chains / {results[0].Settings.Partitions} = " +
+            $"{results[^1].PerSecond / results[0].PerSecond:F2}x the invocations/s, {results[^1].CpuMicros / results[0].CpuMicros:F2}x the CPU each");
+    }
 }
 
-return 0;
-
-static async Task ExecuteAsync(string connectionString, string sql)
-{
-    await using var connection = new NpgsqlConnection(connectionString);
-    await connection.OpenAsync();
-    await using var command = connection.CreateCommand();
-    command.CommandText = sql;
-    await command.ExecuteNonQueryAsync();
-}
+return allChecked ? 0 : 1;

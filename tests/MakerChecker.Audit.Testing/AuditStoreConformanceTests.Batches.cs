@@ -79,6 +79,37 @@ public abstract partial class AuditStoreConformanceTests
         Assert.True(verdict.IsValid, verdict.Reason);
     }
 
+    /// <summary>
+    /// A scoped batch of one (a gate's lone decision, which a store may append on a shorter path) is written past events it
+    /// does not depend on exactly as a longer batch is, and never past a conflicting one.
+    /// </summary>
+    /// <returns>A task.</returns>
+    [StoreFact]
+    public async Task A_scoped_batch_of_one_is_written_past_events_it_does_not_depend_on_and_never_past_a_conflicting_one()
+    {
+        await using var store = await CreateAsync();
+        var scope = new AuditAppendScope(["test.policy"], new Dictionary<string, int> { ["bot"] = 1 }, ["test.counted"]);
+        var seen = await store.AppendAsync(Entry(0));
+        await store.AppendAsync(Other("bot", "test.counted"));
+        var moved = await store.AppendAsync(Other("someone", "test.counted"));
+        var written = await store.TryAppendBatchAsync([Entry(1)], seen.Seq, scope);
+        if (ChecksAppendScope)
+        {
+            Assert.Equal((moved.Seq + 1, moved.Hash), (Assert.Single(written).Seq, written[0].PrevHash));
+        }
+        else
+        {
+            Assert.True(written.Count == 0 || written[0].PrevHash == moved.Hash, "a batch of one was written elsewhere than on the head");
+        }
+
+        var conflicting = await store.AppendAsync(Other("bot", "test.counted"));
+        Assert.Empty(await store.TryAppendBatchAsync([Entry(2)], seen.Seq, scope)); // two of bot's counted events since seen
+        Assert.Empty(await store.TryAppendBatchAsync([Entry(3)], conflicting.Seq - 1, scope: null)); // no scope: plain compare-and-append
+        Assert.Equal(conflicting.Hash, (await ReadAllAsync(store))[^1].Hash);
+        var verdict = await AuditStoreVerifier.VerifyAsync(store);
+        Assert.True(verdict.IsValid, verdict.Reason);
+    }
+
     private static AuditEntry Other(string actor, string eventType) => new()
     {
         Actor = new AuditActor("service", actor),

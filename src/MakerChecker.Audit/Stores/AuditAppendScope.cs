@@ -30,6 +30,21 @@ public sealed class AuditAppendScope
         ActorEventTypes = actorEventTypes.ToHashSet(StringComparer.Ordinal);
     }
 
+    private AuditAppendScope(IReadOnlySet<string> eventTypes, IReadOnlyDictionary<string, int> actorBudgets, IReadOnlySet<string> actorEventTypes)
+    {
+        EventTypes = eventTypes;
+        ActorBudgets = actorBudgets;
+        ActorEventTypes = actorEventTypes;
+    }
+
+    /// <summary>
+    /// A scope over sets (ordinal) and budgets that nobody changes afterwards, kept as they are: the public constructor copies
+    /// them, which a gate making a scope for every counted decision from the same two type sets does not need.
+    /// </summary>
+    internal static AuditAppendScope Over(
+        IReadOnlySet<string> eventTypes, IReadOnlyDictionary<string, int> actorBudgets, IReadOnlySet<string> actorEventTypes) =>
+        new(eventTypes, actorBudgets, actorEventTypes);
+
     /// <summary>Event types that conflict whoever wrote them.</summary>
     public IReadOnlySet<string> EventTypes { get; }
 

@@ -6,7 +6,7 @@ using MakerChecker.Audit.Events;
 namespace MakerChecker.Audit.Stores;
 
 /// <summary>An entry whose caller-supplied fields are already canonical; preparing it needs no lock.</summary>
-internal sealed record PreparedEntry(byte[] Actor, byte[] EventType, byte[] EntityType, byte[] EntityId, byte[] RunId, byte[] Payload);
+internal readonly record struct PreparedEntry(byte[] Actor, byte[] EventType, byte[] EntityType, byte[] EntityId, byte[] RunId, byte[] Payload);
 
 /// <summary>
 /// The append step every store shares: it gives the next event its seq, id, occurredAt and prevHash, and hashes
@@ -49,7 +49,7 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
                 ActorBytes(w, entry.Actor),
                 Bounded(entry, "event type", Name(w, entry.EventType)),
                 Bounded(entry, "entity type", Name(w, entry.EntityType)),
-                Bounded(entry, "entity id", StoredEvent.EncodeString(w, entry.EntityId)),
+                EntityIdBytes(w, entry),
                 Bounded(entry, "run id", StoredEvent.EncodeString(w, entry.RunId)),
                 source is null ? JsonCanonicalizer.Canonicalize(entry.Payload) : Canonical(w, source));
             if (prepared.Payload.Length > AuditEntry.MaxPayloadBytes)
@@ -95,6 +95,24 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
         (t_lastActor, t_lastActorBytes) = (actor, encoded);
         return encoded;
     }
+
+    /// <summary>
+    /// The canonical entity id: this thread's last one when it is the same string instance (a gate records an invocation's
+    /// decision and its outcome under one id string, so they share the stored array); the stored arrays are never written to.
+    /// </summary>
+    private static byte[] EntityIdBytes(CanonicalJsonWriter w, AuditEntry entry)
+    {
+        if (entry.EntityId is { } id && ReferenceEquals(id, t_lastEntityId)) return t_lastEntityIdBytes!;
+        var encoded = Bounded(entry, "entity id", StoredEvent.EncodeString(w, entry.EntityId));
+        if (entry.EntityId is not null) (t_lastEntityId, t_lastEntityIdBytes) = (entry.EntityId, encoded);
+        return encoded;
+    }
+
+    [ThreadStatic]
+    private static string? t_lastEntityId;
+
+    [ThreadStatic]
+    private static byte[]? t_lastEntityIdBytes;
 
     [ThreadStatic]
     private static AuditActor? t_lastActor;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 
@@ -30,54 +31,92 @@ public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource
 
     /// <inheritdoc/>
     public ValueTask<AuditEvent> AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Append(entry, expectedLastSeq: null)!);
+        ValueTask.FromResult(Append(entry, expectedLastSeq: null, scope: null)!);
 
     /// <inheritdoc/>
     public ValueTask<AuditEvent?> TryAppendAsync(AuditEntry entry, long expectedLastSeq, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Append(entry, expectedLastSeq));
+        ValueTask.FromResult(Append(entry, expectedLastSeq, scope: null));
 
     /// <inheritdoc/>
-    /// <remarks>All or none, under the lock that chains the events (and checks the scope).</remarks>
+    /// <remarks>
+    /// All or none, under the lock that chains the events (and checks the scope). Completes synchronously; a batch of one
+    /// (a gate's lone decision) is appended without any array but the one returned.
+    /// </remarks>
     public ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(
         IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var prepared = entries.Select(ChainAppender.Prepare).ToArray();
-        var stored = new StoredEvent[prepared.Length];
+        if (entries.Count == 1)
+        {
+            return ValueTask.FromResult<IReadOnlyList<AuditEvent>>(Append(entries[0], expectedLastSeq, scope) is { } one ? [one] : []);
+        }
+
+        var prepared = new PreparedEntry[entries.Count];
+        for (var i = 0; i < prepared.Length; i++) prepared[i] = ChainAppender.Prepare(entries[i]);
+        var appended = new AuditEvent[prepared.Length];
         lock (_lock)
         {
-            if (_appender.LastSeq != expectedLastSeq && !Tolerates(expectedLastSeq, scope)) return ValueTask.FromResult<IReadOnlyList<AuditEvent>>([]);
+            if (!MayAppend(expectedLastSeq, scope)) return ValueTask.FromResult<IReadOnlyList<AuditEvent>>([]);
             for (var i = 0; i < prepared.Length; i++)
             {
-                stored[i] = _appender.Append(prepared[i]);
-                _events.Add(stored[i]);
+                var stored = _appender.Append(prepared[i]);
+                _events.Add(stored);
+                appended[i] = stored.ToAuditEvent(entries[i]);
             }
         }
 
-        return ValueTask.FromResult<IReadOnlyList<AuditEvent>>(stored.Select((s, i) => s.ToAuditEvent(entries[i])).ToArray());
+        return ValueTask.FromResult<IReadOnlyList<AuditEvent>>(appended);
     }
 
-    /// <summary>Whether no event after <paramref name="expectedLastSeq"/> conflicts with <paramref name="scope"/>. Call under the lock.</summary>
-    private bool Tolerates(long expectedLastSeq, AuditAppendScope? scope)
+    /// <summary>
+    /// Whether an append expecting <paramref name="expectedLastSeq"/> (null: any head) may be chained onto the head: the head
+    /// is there, or no event after it conflicts with <paramref name="scope"/>. Call under the lock.
+    /// </summary>
+    private bool MayAppend(long? expectedLastSeq, AuditAppendScope? scope)
     {
-        if (scope is null || expectedLastSeq > _appender.LastSeq || expectedLastSeq < 1) return false;
-        // _events[i] has seq i + 1
-        return !scope.ConflictsWith(_events.Skip((int)expectedLastSeq).Select(s => s.ToAuditEvent()).Select(e => (e.Actor.Id, e.EventType)));
+        if (expectedLastSeq is not { } expected || _appender.LastSeq == expected) return true;
+        if (scope is null || expected > _appender.LastSeq || expected < 1) return false;
+        return !scope.ConflictsWith(Between(expected)); // _events[i] has seq i + 1
     }
 
-    /// <summary>Chains the entry onto the head, unless an expected last seq is given and the head is elsewhere.</summary>
-    private AuditEvent? Append(AuditEntry entry, long? expectedLastSeq)
+    /// <summary>The actor id and type of each event after seq <paramref name="expectedLastSeq"/>. Call under the lock.</summary>
+    private IEnumerable<(string ActorId, string EventType)> Between(long expectedLastSeq)
+    {
+        for (var i = (int)expectedLastSeq; i < _events.Count; i++)
+        {
+            var stored = _events[i];
+            yield return (ActorId(stored.Actor), StoredEvent.DecodeString(stored.EventType)!);
+        }
+    }
+
+    /// <summary>The <c>id</c> of a canonical actor this store wrote (<see cref="StoredEvent.EncodeActor"/>: a string member).</summary>
+    private static string ActorId(byte[] actor)
+    {
+        var reader = new Utf8JsonReader(actor);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                return reader.GetString()!;
+            }
+        }
+
+        throw new InvalidOperationException("The in-memory audit store holds an actor without an id: it cannot have written it.");
+    }
+
+    /// <summary>
+    /// Chains the entry onto the head, unless an expected last seq is given, the head is elsewhere and an event after the
+    /// expected seq conflicts with <paramref name="scope"/> (or there is no scope).
+    /// </summary>
+    private AuditEvent? Append(AuditEntry entry, long? expectedLastSeq, AuditAppendScope? scope)
     {
         var prepared = ChainAppender.Prepare(entry);
         StoredEvent stored;
         lock (_lock)
         {
-            if (expectedLastSeq is { } expected && _appender.LastSeq != expected)
-            {
-                return null;
-            }
-
+            if (!MayAppend(expectedLastSeq, scope)) return null;
             stored = _appender.Append(prepared);
             _events.Add(stored);
         }

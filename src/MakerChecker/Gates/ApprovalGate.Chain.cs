@@ -49,7 +49,14 @@ public sealed partial class ApprovalGate
     /// <see langword="null"/> when its compare-and-append lost to another writer (the gate has then caught up); it is
     /// then called again, on the newer state.
     /// </summary>
-    private async ValueTask<T> DecideAsync<T>(Func<ValueTask<T?>> attempt, CancellationToken cancellationToken)
+    private ValueTask<T> DecideAsync<T>(Func<ValueTask<T?>> attempt, CancellationToken cancellationToken)
+        where T : class => DecideAsync(attempt, static attempt => attempt(), cancellationToken);
+
+    /// <summary>
+    /// <see cref="DecideAsync{T}(Func{ValueTask{T}}, CancellationToken)"/> with the attempt's arguments in
+    /// <paramref name="state"/>, so that a static <paramref name="attempt"/> allocates no closure on the hot path.
+    /// </summary>
+    private async ValueTask<T> DecideAsync<TState, T>(TState state, Func<TState, ValueTask<T?>> attempt, CancellationToken cancellationToken)
         where T : class
     {
         await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -60,7 +67,7 @@ public sealed partial class ApprovalGate
             _attempts = 0;
             while (true)
             {
-                if (await attempt().ConfigureAwait(false) is not { } decided) continue;
+                if (await attempt(state).ConfigureAwait(false) is not { } decided) continue;
                 await SnapshotIfDueLockedAsync().ConfigureAwait(false);
                 return decided;
             }

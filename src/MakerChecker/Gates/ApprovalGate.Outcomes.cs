@@ -113,9 +113,9 @@ public sealed partial class ApprovalGate
 
     /// <summary>
     /// An action allowed by an event already in the log, and what its outcome is recorded under (for a request, the
-    /// <c>executionId</c> of its <c>action.started</c>).
+    /// <c>executionId</c> of its <c>action.started</c>). A value: it travels inside <see cref="Decided"/>.
     /// </summary>
-    private sealed record ActionRun(
+    private readonly record struct ActionRun(
         Policy.Model.PrincipalDefinition Principal, string Skill, string EntityType, string EntityId, string PolicyHash, string? ExecutionId = null,
         string? RunId = null);
 }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
@@ -328,12 +329,17 @@ public sealed partial class ApprovalGate
         ? Scope(new Dictionary<string, int>(1, StringComparer.Ordinal) { [counted.PrincipalId] = left })
         : UncountedScope;
 
+    // Made once: a scope keeps them as they are (budgets are made per batch and not changed after).
+    private static readonly FrozenSet<string> ScopeEventTypes =
+        FrozenSet.ToFrozenSet([AuditEventTypes.PolicyActivated, AuditEventTypes.PrincipalRegistered], StringComparer.Ordinal);
+
+    private static readonly FrozenSet<string> ScopeActorEventTypes = FrozenSet.ToFrozenSet(
+        [AuditEventTypes.DecisionAllowed, AuditEventTypes.ApprovalRequested, AuditEventTypes.BreakGlassInvoked], StringComparer.Ordinal);
+
     /// <summary>The scope of a batch that counted no invocation: the policy and the run-time principals only.</summary>
     private static readonly AuditAppendScope UncountedScope = Scope(new Dictionary<string, int>(StringComparer.Ordinal));
 
-    private static AuditAppendScope Scope(Dictionary<string, int> budgets) =>
-        new([AuditEventTypes.PolicyActivated, AuditEventTypes.PrincipalRegistered], budgets,
-            [AuditEventTypes.DecisionAllowed, AuditEventTypes.ApprovalRequested, AuditEventTypes.BreakGlassInvoked]);
+    private static AuditAppendScope Scope(Dictionary<string, int> budgets) => AuditAppendScope.Over(ScopeEventTypes, budgets, ScopeActorEventTypes);
 
     /// <summary>
     /// How many more invocations the slot's principal may make of its skill after the one just counted, in the tightest
@@ -348,14 +354,12 @@ public sealed partial class ApprovalGate
             return 0;
         }
 
-        var headroom = int.MaxValue;
-        foreach (var (ceiling, window) in new[]
-                 { (limits.PerMinute, TimeSpan.FromMinutes(1)), (limits.PerHour, TimeSpan.FromHours(1)), (limits.PerDay, TimeSpan.FromDays(1)) })
-        {
-            if (ceiling is { } max) headroom = Math.Min(headroom, max - _state.Limits.Count(slot.PrincipalId, slot.Skill, window, slot.At));
-        }
-
+        var headroom = Math.Min(Left(limits.PerMinute, TimeSpan.FromMinutes(1)), Math.Min(Left(limits.PerHour, TimeSpan.FromHours(1)),
+            Left(limits.PerDay, TimeSpan.FromDays(1))));
         return Math.Max(0, headroom);
+
+        int Left(int? ceiling, TimeSpan window) =>
+            ceiling is { } max ? max - _state.Limits.Count(slot.PrincipalId, slot.Skill, window, slot.At) : int.MaxValue;
     }
 
     /// <summary>Answers staged decisions that were not written: their slots are taken back, their callers decide again.</summary>

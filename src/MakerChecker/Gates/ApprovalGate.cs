@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Payloads;
@@ -276,65 +277,79 @@ public sealed partial class ApprovalGate : IAsyncDisposable
 
         // The digest first: a payload that cannot be canonicalized is refused before anything is counted.
         var digest = PayloadDigest.Compute(payload);
-        var kept = false;
-        var draw = _sample(); // one draw per invocation, however often its decision is retried on a moved head
-        var decided = await DecideAsync(async () =>
-        {
-            var policy = _policy;
-            if (await SupersededAsync(policy, principalId, skill, "invoke").ConfigureAwait(false) is { } superseded) return new Decided(superseded);
-            var principal = ResolvePrincipal(principalId);
-            var now = _time.GetUtcNow();
-            if (idempotencyKey is not null)
-            {
-                var (answered, replay) = await ReplayAsync(policy, principal, principalId, skill, idempotencyKey, digest, now).ConfigureAwait(false);
-                if (answered) return replay;
-            }
-            var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, draw, out var counted);
-            var id = NewId(now);
-            var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
-
-            switch (decision.Outcome)
-            {
-                case DecisionOutcome.Allowed:
-                    var allowed = AuditPayloads.Decision(decision, principal, id, digest, now, counted, idempotencyKey: idempotencyKey).InRun(runId);
-                    if (await AppendOnHeadAsync(allowed, slot).ConfigureAwait(false) is null) return null;
-                    _telemetry.Decision(decision.Outcome, decision.ReasonCode);
-                    Log.DecisionAllowed(_logger, principalId, skill, decision.Rule);
-                    return new Decided(
-                        GateResult.From(decision), new ActionRun(principal!, skill, AuditEventWriter.InvocationEntity, id, policy.Hash, RunId: runId));
-
-                case DecisionOutcome.ApprovalRequired:
-                    // The case first: a request is recorded only once its payload is in the case store (when there is one).
-                    if (PayloadStore is { } cases && !kept)
-                    {
-                        await cases.PutAsync(digest, RequestPayloadDigest.Compute(payload).CanonicalJson, CancellationToken.None).ConfigureAwait(false);
-                        kept = true;
-                    }
-                    var gate = decision.Grant!.Gate!;
-                    var entry = AuditPayloads.ApprovalRequested(
-                        decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted, idempotencyKey)
-                        .InRun(runId);
-                    if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
-                    _telemetry.Decision(decision.Outcome, decision.ReasonCode);
-                    Log.ApprovalRequested(_logger, id, skill, principalId, decision.ReasonCode, decision.Sampled);
-                    return new Decided(GateResult.From(decision, _state.Requests[id].Snapshot(now)));
-
-                default:
-                    if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted: false).InRun(runId))
-                        .ConfigureAwait(false) is null)
-                    {
-                        return null;
-                    }
-
-                    _telemetry.Decision(decision.Outcome, decision.ReasonCode);
-                    Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "invoke");
-                    return new Decided(GateResult.From(decision));
-            }
-        }, cancellationToken).ConfigureAwait(false);
+        // One draw per invocation, however often its decision is retried on a moved head. Whether the case is kept is
+        // remembered across retries too (a box only when there is a case store).
+        var call = new InvocationCall(
+            this, principalId, skill, payload, basis, idempotencyKey, runId, digest, _sample(), PayloadStore is null ? null : new StrongBox<bool>());
+        var decided = await DecideAsync(call, static call => call.Gate.DecideInvocationAsync(call), cancellationToken).ConfigureAwait(false);
         activity?.SetTag("makerchecker.skill", skill).SetTag("makerchecker.outcome", decided.Result.ReasonCode);
         if (decided.Run is { } run) await RunActionAsync(run, action, cancellationToken).ConfigureAwait(false);
         return decided.Result;
     }
+
+    /// <summary>One attempt at an invocation's decision (see <see cref="DecideAsync{TState, T}"/>), on the projection under the decision lock.</summary>
+    private async ValueTask<Decided?> DecideInvocationAsync(InvocationCall call)
+    {
+        var (_, principalId, skill, payload, basis, idempotencyKey, runId, digest, draw, _) = call;
+        var policy = _policy;
+        if (await SupersededAsync(policy, principalId, skill, "invoke").ConfigureAwait(false) is { } superseded) return new Decided(superseded);
+        var principal = ResolvePrincipal(principalId);
+        var now = _time.GetUtcNow();
+        if (idempotencyKey is not null)
+        {
+            var (answered, replay) = await ReplayAsync(policy, principal, principalId, skill, idempotencyKey, digest, now).ConfigureAwait(false);
+            if (answered) return replay;
+        }
+        var decision = DecisionEvaluator.Evaluate(policy, principalId, principal, skill, payload, _state.Limits, now, draw, out var counted);
+        var id = NewId(now);
+        var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
+
+        switch (decision.Outcome)
+        {
+            case DecisionOutcome.Allowed:
+                var allowed = AuditPayloads.Decision(decision, principal, id, digest, now, counted, idempotencyKey: idempotencyKey).InRun(runId);
+                if (await AppendOnHeadAsync(allowed, slot).ConfigureAwait(false) is null) return null;
+                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
+                Log.DecisionAllowed(_logger, principalId, skill, decision.Rule);
+                return new Decided(
+                    GateResult.From(decision), new ActionRun(principal!, skill, AuditEventWriter.InvocationEntity, id, policy.Hash, RunId: runId));
+
+            case DecisionOutcome.ApprovalRequired:
+                // The case first: a request is recorded only once its payload is in the case store (when there is one).
+                if (PayloadStore is { } cases && call.Kept is { Value: false } kept)
+                {
+                    await cases.PutAsync(digest, RequestPayloadDigest.Compute(payload).CanonicalJson, CancellationToken.None).ConfigureAwait(false);
+                    kept.Value = true;
+                }
+                var gate = decision.Grant!.Gate!;
+                var entry = AuditPayloads.ApprovalRequested(
+                    decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted, idempotencyKey)
+                    .InRun(runId);
+                if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
+                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
+                Log.ApprovalRequested(_logger, id, skill, principalId, decision.ReasonCode, decision.Sampled);
+                return new Decided(GateResult.From(decision, _state.Requests[id].Snapshot(now)));
+
+            default:
+                if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted: false).InRun(runId))
+                    .ConfigureAwait(false) is null)
+                {
+                    return null;
+                }
+
+                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
+                Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "invoke");
+                return new Decided(GateResult.From(decision));
+        }
+    }
+
+    /// <summary>
+    /// The arguments of one <see cref="InvokeAsync"/> call, for each attempt at its decision: the sampling draw, and whether
+    /// the case is already in the case store (<see langword="null"/> without one).
+    /// </summary>
+    private readonly record struct InvocationCall(
+        ApprovalGate Gate, string PrincipalId, string Skill, JsonObject Payload, ProposalBasis? Basis, string? IdempotencyKey, string? RunId,
+        string Digest, double Draw, StrongBox<bool>? Kept);
 
     /// <summary>
     /// Runs a gated skill without approval in an emergency. Allowed only when the principal could otherwise invoke the

@@ -40,6 +40,30 @@ public class CaseStoreTests
         Assert.Empty(gate.GetOpenRequests());
     }
 
+    /// <summary>
+    /// A request decided again because another gate moved the log's head keeps its case once: the first attempt put it,
+    /// and the attempt that records the request does not put it again.
+    /// </summary>
+    [Fact]
+    public async Task A_request_decided_again_on_a_moved_head_puts_its_case_once()
+    {
+        var cases = new CountingCases();
+        await using var store = new MakerChecker.Audit.Stores.InMemoryAuditStore();
+        var policy = BuildPolicy();
+        await using var gate = new ApprovalGate(policy, store, sampleSource: () => 0.99) { PayloadStore = cases };
+        await gate.InitializeAsync();
+        await using var other = await ApprovalGate.CreateAsync(policy, store, sampleSource: () => 0.99);
+        await other.InvokeAsync("bot", Flag, Claim(7m, "C-7"), _ => ValueTask.CompletedTask); // the head moves under gate
+
+        var opened = await gate.InvokeAsync("bot", Deny, Claim(1250m), _ => ValueTask.CompletedTask);
+
+        Assert.Equal(DecisionOutcome.ApprovalRequired, opened.Outcome);
+        Assert.Equal(1, cases.Puts);
+        var requested = 0;
+        await foreach (var e in store.ReadAsync()) requested += e.EventType == "approval.requested" ? 1 : 0;
+        Assert.Equal(1, requested);
+    }
+
     [Fact]
     public async Task AddMakerChecker_gives_the_gate_the_registered_case_store()
     {
@@ -49,6 +73,22 @@ public class CaseStoreTests
             .AddMakerChecker(o => (o.Policy, o.AuditStore) = (BuildPolicy(), new MakerChecker.Audit.Stores.InMemoryAuditStore()));
         await using var provider = services.BuildServiceProvider();
         Assert.Same(cases, provider.GetRequiredService<ApprovalGate>().PayloadStore);
+    }
+
+    private sealed class CountingCases : IRequestPayloadStore
+    {
+        private readonly InMemoryRequestPayloadStore _inner = new();
+
+        public int Puts { get; private set; }
+
+        public ValueTask PutAsync(string payloadDigest, ReadOnlyMemory<byte> canonicalJson, CancellationToken cancellationToken = default)
+        {
+            Puts++;
+            return _inner.PutAsync(payloadDigest, canonicalJson, cancellationToken);
+        }
+
+        public ValueTask<byte[]?> GetAsync(string payloadDigest, CancellationToken cancellationToken = default) =>
+            _inner.GetAsync(payloadDigest, cancellationToken);
     }
 
     private sealed class BrokenCases : IRequestPayloadStore

@@ -96,6 +96,15 @@ internal readonly record struct ActionExecuted(
     /// <inheritdoc/>
     public JsonObject ToPayload() => ActionOutcomeFields.ToPayload(PolicyHash, RequestId, InvocationId, PrincipalId, Skill, Error, CompletedAt, ExecutionId);
 
+    /// <inheritdoc/>
+    static bool IAuditEventPayload<ActionExecuted>.TryWriteMembers(in ActionExecuted payload, ref CanonicalMembers members)
+    {
+        ActionOutcomeFields.WriteMembers(
+            ref members, payload.PolicyHash, payload.RequestId, payload.InvocationId, payload.PrincipalId, payload.Skill, payload.Error,
+            payload.CompletedAt, payload.ExecutionId);
+        return true;
+    }
+
     (string Field, string Problem)? ISelfCheckingPayload.Check() => ActionOutcomeFields.Check(RequestId, InvocationId);
 }
 
@@ -131,6 +140,15 @@ internal readonly record struct ActionFailed(
 
     /// <inheritdoc/>
     public JsonObject ToPayload() => ActionOutcomeFields.ToPayload(PolicyHash, RequestId, InvocationId, PrincipalId, Skill, Error, CompletedAt, ExecutionId);
+
+    /// <inheritdoc/>
+    static bool IAuditEventPayload<ActionFailed>.TryWriteMembers(in ActionFailed payload, ref CanonicalMembers members)
+    {
+        ActionOutcomeFields.WriteMembers(
+            ref members, payload.PolicyHash, payload.RequestId, payload.InvocationId, payload.PrincipalId, payload.Skill, payload.Error,
+            payload.CompletedAt, payload.ExecutionId);
+        return true;
+    }
 
     (string Field, string Problem)? ISelfCheckingPayload.Check() => ActionOutcomeFields.Check(RequestId, InvocationId);
 }
@@ -210,6 +228,21 @@ internal static class ActionOutcomeFields
         payload["error"] = error;
         payload["completedAt"] = AuditTime.Format(at);
         return payload;
+    }
+
+    /// <summary>The members of <see cref="ToPayload"/>, in canonical key order.</summary>
+    public static void WriteMembers(
+        ref CanonicalMembers members, string policyHash, string? requestId, string? invocationId, string principalId, string skill, string? error,
+        DateTimeOffset at, string? executionId)
+    {
+        members.Time("completedAt"u8, at);
+        members.String("error"u8, error);
+        members.StringUnlessNull("executionId"u8, executionId);
+        members.StringUnlessNull("invocationId"u8, invocationId);
+        members.String("policyHash"u8, policyHash);
+        members.String("principalId"u8, principalId);
+        members.StringUnlessNull("requestId"u8, requestId);
+        members.String("skill"u8, skill);
     }
 
     /// <summary>The fields that say which action an event is about: <c>policyHash</c>, one of the two ids, and any <c>executionId</c>.</summary>

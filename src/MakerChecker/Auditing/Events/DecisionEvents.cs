@@ -52,6 +52,15 @@ internal readonly record struct DecisionAllowed(
         if (IdempotencyKey is not null) payload["idempotencyKey"] = IdempotencyKey;
         return payload;
     }
+
+    /// <inheritdoc/>
+    static bool IAuditEventPayload<DecisionAllowed>.TryWriteMembers(in DecisionAllowed payload, ref CanonicalMembers members)
+    {
+        DecisionFields.WriteMembers(
+            ref members, payload.Counted, payload.DecidedAt, payload.IdempotencyKey, payload.PayloadDigest, payload.PolicyHash, payload.PrincipalId,
+            payload.ReasonCode, payload.Rule, payload.Skill, payload.Stage);
+        return true;
+    }
 }
 
 /// <summary>
@@ -96,6 +105,15 @@ internal readonly record struct DecisionRefused(
         ["decidedAt"] = AuditTime.Format(DecidedAt),
         ["counted"] = Counted,
     };
+
+    /// <inheritdoc/>
+    static bool IAuditEventPayload<DecisionRefused>.TryWriteMembers(in DecisionRefused payload, ref CanonicalMembers members)
+    {
+        DecisionFields.WriteMembers(
+            ref members, payload.Counted, payload.DecidedAt, idempotencyKey: null, payload.PayloadDigest, payload.PolicyHash, payload.PrincipalId,
+            payload.ReasonCode, payload.Rule, payload.Skill, payload.Stage);
+        return true;
+    }
 }
 
 /// <summary>
@@ -144,4 +162,28 @@ internal readonly record struct BreakGlassInvoked(
         ["counted"] = Counted,
         ["reviewRequired"] = ReviewRequired,
     };
+}
+
+/// <summary>The members <c>decision.allowed</c> and <c>decision.refused</c> share, written in canonical key order.</summary>
+internal static class DecisionFields
+{
+    /// <summary>
+    /// Writes the members of a decision's payload in canonical key order; <paramref name="idempotencyKey"/> is left out
+    /// when null (a refusal never has one).
+    /// </summary>
+    public static void WriteMembers(
+        ref CanonicalMembers members, bool counted, DateTimeOffset decidedAt, string? idempotencyKey, string? payloadDigest, string policyHash,
+        string principalId, string reasonCode, string? rule, string skill, string stage)
+    {
+        members.Bool("counted"u8, counted);
+        members.Time("decidedAt"u8, decidedAt);
+        members.StringUnlessNull("idempotencyKey"u8, idempotencyKey);
+        members.String("payloadDigest"u8, payloadDigest);
+        members.String("policyHash"u8, policyHash);
+        members.String("principalId"u8, principalId);
+        members.String("reasonCode"u8, reasonCode);
+        members.String("rule"u8, rule);
+        members.String("skill"u8, skill);
+        members.String("stage"u8, stage);
+    }
 }

@@ -42,6 +42,13 @@ internal interface IAuditEventPayload<TSelf> : IAuditEventPayload
 
     /// <inheritdoc/>
     void ICanonicalPayload.WriteCanonical(CanonicalJsonWriter writer) => CanonicalEventEncoder.Write((TSelf)this, writer);
+
+    /// <summary>
+    /// Writes <paramref name="payload"/>'s members straight into <paramref name="members"/>, in canonical key order, or
+    /// returns <see langword="false"/> to have its JSON contract write them (the default). The records a gate writes on
+    /// every invocation do it themselves; the bytes must equal the contract's (<see cref="CanonicalEventEncoder"/>).
+    /// </summary>
+    static virtual bool TryWriteMembers(in TSelf payload, ref CanonicalMembers members) => false;
 }
 
 /// <summary>A payload with a rule its JSON contract cannot state (for example "exactly one of two fields").</summary>
