@@ -12,10 +12,12 @@ if (args is ["audit-write-bundle", var bundlePath, var count, ..] && args.Length
     return 0;
 }
 
-// "audit-row-cost <bundle> [rows]" times the verifier's per-row work on one thread (RowCostProbe).
+// "audit-row-cost <bundle> [rows] [profile]" times the verifier's per-row work on one thread (RowCostProbe); with
+// "profile", it only parses the rows over and over, for perf record.
 if (args is ["audit-row-cost", var costPath, ..])
 {
-    return RowCostProbe.Run(costPath, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+    var costRows = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
+    return RowCostProbe.Run(costPath, costRows, profileOnly: args is [.., "profile"]);
 }
 
 // "store-open build|measure …" measures what opening a durable store costs as its history grows (StoreOpenProbe).

@@ -9,11 +9,12 @@ namespace MakerChecker.Benchmarks.Audit;
 /// Stopwatch instrumentation of the verifier's per-row work, one thread, warm: where a row's CPU goes (splitting,
 /// the JSON reader alone, the full parse with canonicalization and SHA-256). Not BenchmarkDotNet: a quick probe for
 /// comparing row layouts (our export, the upstream layout) on the same machine.
-/// Run: dotnet MakerChecker.Benchmarks.dll audit-row-cost BUNDLE [ROWS]
+/// Run: dotnet MakerChecker.Benchmarks.dll audit-row-cost BUNDLE [ROWS] [profile]
+/// (with <c>profile</c>: only the full parse, 40 rounds or <c>MC_PROFILE_ROUNDS</c>, for <c>perf record</c>/<c>perf stat</c>).
 /// </summary>
 internal static class RowCostProbe
 {
-    public static int Run(string path, int maxRows)
+    public static int Run(string path, int maxRows, bool profileOnly = false)
     {
         var rows = new List<byte[]>();
         var sink = new Sink(rows, maxRows);
@@ -32,6 +33,11 @@ internal static class RowCostProbe
         var bytes = rows.Sum(r => (long)r.Length);
         Console.WriteLine($"{rows.Count} rows, {bytes / rows.Count} bytes a row; split (incl. copies) {Micro(split, rows.Count)}");
         using var parser = new EventRowParser();
+        if (profileOnly)
+        {
+            return Profile(parser, rows);
+        }
+
         double bestReader = double.MaxValue, bestParse = double.MaxValue;
         for (var round = 0; round < 8; round++) // the first rounds warm the JIT up to tier 1; the best of the rest counts
         {
@@ -77,6 +83,25 @@ internal static class RowCostProbe
             Console.WriteLine($"BundleVerifier.VerifyFileAsync, {parallelism} worker(s), warm, best of 4: {best:F2} µs CPU an event, {bestWall:F2} µs wall");
         }
 
+        return 0;
+    }
+
+    private static int Profile(EventRowParser parser, List<byte[]> rows)
+    {
+        var best = double.MaxValue;
+        var rounds = int.TryParse(Environment.GetEnvironmentVariable("MC_PROFILE_ROUNDS"), out var r) ? r : 40;
+        for (var round = 0; round < rounds; round++)
+        {
+            var cpu = Cpu();
+            foreach (var row in rows)
+            {
+                parser.Parse(row);
+            }
+
+            best = Math.Min(best, (Cpu() - cpu) / rows.Count);
+        }
+
+        Console.WriteLine($"best of {rounds} rounds, CPU time: EventRowParser.Parse {best:F2} µs a row");
         return 0;
     }
 

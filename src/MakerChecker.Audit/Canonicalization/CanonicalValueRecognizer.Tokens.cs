@@ -1,4 +1,7 @@
-using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace MakerChecker.Audit.Canonicalization;
 
@@ -8,11 +11,6 @@ namespace MakerChecker.Audit.Canonicalization;
 /// </summary>
 internal sealed partial class CanonicalValueRecognizer
 {
-    /// <summary>The bytes that end a run of plain string content: the quote, a backslash, a raw control character.</summary>
-    private static readonly SearchValues<byte> StringStops = SearchValues.Create(
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
-            (byte)'"', (byte)'\\']);
-
     /// <summary>
     /// Steps over a string token at <paramref name="json"/>[<paramref name="position"/>] (which is a quote) whose text
     /// is canonical as it stands: no raw control character, and only the escapes RFC 8785 writes.
@@ -20,19 +18,53 @@ internal sealed partial class CanonicalValueRecognizer
     /// <param name="json">Valid UTF-8 text.</param>
     /// <param name="position">At the opening quote; moved past the closing quote when the result is true.</param>
     /// <param name="escaped">Whether the string holds any escape.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryCanonicalString(ReadOnlySpan<byte> json, ref int position, out bool escaped)
     {
-        escaped = false;
+        // Inline, the usual case: a string that ends within sixteen bytes, without an escape. Otherwise, from the start.
         var p = position + 1;
+        if (Vector128.IsHardwareAccelerated && p <= json.Length - Vector128<byte>.Count)
+        {
+            var stops = StringStops(Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(json), (nuint)p)); // in bounds: checked above
+            if (stops != 0)
+            {
+                p += BitOperations.TrailingZeroCount(stops);
+                if (json[p] == '"')
+                {
+                    escaped = false;
+                    position = p + 1;
+                    return true;
+                }
+
+                p = position + 1; // an escape or a control character: from the start, where each is checked
+            }
+            else
+            {
+                p += Vector128<byte>.Count; // sixteen bytes of plain content: on from there
+            }
+        }
+
+        return TryCanonicalStringFrom(json, ref position, p, out escaped);
+    }
+
+    /// <summary>The bit mask of the bytes of <paramref name="block"/> that end a run of plain string content.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint StringStops(Vector128<byte> block) =>
+        (Vector128.Equals(block, Vector128.Create((byte)'"')) | Vector128.Equals(block, Vector128.Create((byte)'\\')) |
+         Vector128.LessThan(block, Vector128.Create((byte)' '))).ExtractMostSignificantBits();
+
+    /// <summary>The same, for a string whose content from its opening quote up to <paramref name="p"/> is plain (no stop).</summary>
+    private static bool TryCanonicalStringFrom(ReadOnlySpan<byte> json, ref int position, int p, out bool escaped)
+    {
+        escaped = false;
         while (true)
         {
-            var run = json[p..].IndexOfAny(StringStops);
-            if (run < 0)
+            p = IndexOfStringStop(json, p);
+            if (p < 0)
             {
                 return false; // unterminated
             }
 
-            p += run;
             if (json[p] == '"')
             {
                 position = p + 1;
@@ -59,6 +91,37 @@ internal sealed partial class CanonicalValueRecognizer
                 return false; // "\/", "\u00e9", a surrogate, uppercase hex: valid perhaps, but not proven canonical here
             }
         }
+    }
+
+    /// <summary>
+    /// The index of the first byte at or after <paramref name="position"/> that ends a run of plain string content (the
+    /// quote, a backslash, a raw control character), or -1. Sixteen bytes at a time: the strings of a row are mostly
+    /// short (keys, ids, timestamps, hex hashes), where a general search's set-up costs more than the search.
+    /// </summary>
+    private static int IndexOfStringStop(ReadOnlySpan<byte> json, int position)
+    {
+        if (Vector128.IsHardwareAccelerated && position >= 0)
+        {
+            ref var start = ref MemoryMarshal.GetReference(json);
+            for (; position <= json.Length - Vector128<byte>.Count; position += Vector128<byte>.Count)
+            {
+                var stops = StringStops(Vector128.LoadUnsafe(ref start, (nuint)position)); // in bounds: checked by the loop condition
+                if (stops != 0)
+                {
+                    return position + BitOperations.TrailingZeroCount(stops);
+                }
+            }
+        }
+
+        for (; position < json.Length; position++)
+        {
+            if (json[position] is < (byte)' ' or (byte)'"' or (byte)'\\')
+            {
+                return position;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>
@@ -115,11 +178,39 @@ internal sealed partial class CanonicalValueRecognizer
     }
 
     /// <summary>The index of the first byte at or after <paramref name="position"/> that is not JSON whitespace.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int SkipWhitespace(ReadOnlySpan<byte> json, int position)
     {
         if ((uint)position < (uint)json.Length && json[position] > ' ')
         {
             return position; // the usual case: no whitespace (every whitespace byte is at most a space)
+        }
+
+        if ((uint)(position + 1) < (uint)json.Length && json[position] == ' ' && json[position + 1] > ' ')
+        {
+            return position + 1; // one space, as after the colon of indented text
+        }
+
+        return SkipWhitespaceRun(json, position);
+    }
+
+    private static int SkipWhitespaceRun(ReadOnlySpan<byte> json, int position)
+    {
+        if (Vector128.IsHardwareAccelerated && position >= 0)
+        {
+            // Indented text has runs of spaces after each line break: sixteen bytes at a time.
+            ref var start = ref MemoryMarshal.GetReference(json);
+            for (; position <= json.Length - Vector128<byte>.Count; position += Vector128<byte>.Count)
+            {
+                var block = Vector128.LoadUnsafe(ref start, (nuint)position); // in bounds: checked by the loop condition
+                var whitespace = Vector128.Equals(block, Vector128.Create((byte)' ')) | Vector128.Equals(block, Vector128.Create((byte)'\n')) |
+                                 Vector128.Equals(block, Vector128.Create((byte)'\r')) | Vector128.Equals(block, Vector128.Create((byte)'\t'));
+                var other = ~whitespace.ExtractMostSignificantBits() & 0xFFFF;
+                if (other != 0)
+                {
+                    return position + BitOperations.TrailingZeroCount(other);
+                }
+            }
         }
 
         while (position < json.Length && json[position] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')

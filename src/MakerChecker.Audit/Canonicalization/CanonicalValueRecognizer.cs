@@ -35,6 +35,7 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
     private readonly ByteBuffer _sortScratch = new(1024);
     private Member[] _members = new Member[32];
     private int _memberCount;
+    private int _outermostStart; // where TryWrite's value starts in its room: after its first writing when it was written twice
 
     /// <summary>
     /// Whether the value at <paramref name="json"/>[<paramref name="position"/>] is well formed, of the accepted shape,
@@ -46,12 +47,28 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
     /// <summary>
     /// Writes the canonical form of the value at <paramref name="json"/>[<paramref name="position"/>] into
     /// <paramref name="output"/> and moves <paramref name="position"/> past it; false when the value is declined
-    /// (then <paramref name="output"/> holds partial bytes the caller discards).
+    /// (then <paramref name="output"/> is as it was). The canonical bytes are <paramref name="output"/>'s written
+    /// bytes from <paramref name="start"/> on: an outermost object whose members were out of order is written a
+    /// second time, in order, after the first.
     /// </summary>
-    public bool TryWrite(ReadOnlySpan<byte> json, ref int position, ByteBuffer output)
+    public bool TryWrite(ReadOnlySpan<byte> json, ref int position, ByteBuffer output, out int start)
     {
         _memberCount = 0;
-        return TryWriteValue(json, ref position, output, 1);
+
+        // The canonical form of an accepted value is never longer than its text (whitespace is dropped, members are
+        // reordered, every token is copied as it is): room for twice the rest of the input is room enough.
+        var room = output.GetSpan(2 * (json.Length - position));
+        var written = 0;
+        _outermostStart = 0;
+        if (!TryWriteValue(json, ref position, room, ref written, 1))
+        {
+            start = 0;
+            return false;
+        }
+
+        start = output.Length + _outermostStart;
+        output.Advance(written);
+        return true;
     }
 
     // ---- Canonical as it stands: no whitespace anywhere, keys strictly increasing (so no duplicates). ----
@@ -74,23 +91,23 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
             return true;
         }
 
-        var previousKey = ReadOnlySpan<byte>.Empty;
+        var previous = default(Key);
         for (var first = true; ; first = false)
         {
-            var keyStart = p + 1;
+            var keyToken = p;
             if (Peek(json, p) != '"' || !TryCanonicalString(json, ref p, out var escaped) || escaped)
             {
                 return false;
             }
 
-            var key = json[keyStart..(p - 1)];
-            if ((!first && Utf16KeyOrder.Compare(previousKey, key) >= 0) || Peek(json, p++) != ':' ||
+            var key = new Key(json, keyToken + 1, p - keyToken - 2);
+            if ((!first && Key.Compare(json, previous, key) >= 0) || Peek(json, p++) != ':' ||
                 !IsCanonicalValue(json, ref p, depth + 1))
             {
                 return false;
             }
 
-            previousKey = key;
+            previous = key;
             switch (Peek(json, p++))
             {
                 case (byte)',':
@@ -129,16 +146,17 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
     }
 
     // ---- Rewritten: whitespace dropped, each object's members sorted. Strings and numbers are copied as they are. ----
+    // Each writes at output[o..] and moves o past what it wrote; TryWrite has made the room.
 
-    private bool TryWriteValue(ReadOnlySpan<byte> json, ref int p, ByteBuffer output, int depth)
+    private bool TryWriteValue(ReadOnlySpan<byte> json, ref int p, Span<byte> output, ref int o, int depth)
     {
         var start = p;
         switch (Peek(json, p))
         {
             case (byte)'{':
-                return depth <= MaxDepth && TryWriteObject(json, ref p, output, depth);
+                return depth <= MaxDepth && TryWriteObject(json, ref p, output, ref o, depth);
             case (byte)'[':
-                return depth <= MaxDepth && TryWriteArray(json, ref p, output, depth);
+                return depth <= MaxDepth && TryWriteArray(json, ref p, output, ref o, depth);
             case (byte)'"':
                 if (!TryCanonicalString(json, ref p, out _))
                 {
@@ -162,25 +180,26 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
                 break;
         }
 
-        output.Write(json[start..p]);
+        SlackCopy.Copy(json, start, p - start, output, o);
+        o += p - start;
         return true;
     }
 
-    private bool TryWriteObject(ReadOnlySpan<byte> json, ref int p, ByteBuffer output, int depth)
+    private bool TryWriteObject(ReadOnlySpan<byte> json, ref int p, Span<byte> output, ref int o, int depth)
     {
-        var bodyStart = output.Length + 1;
-        output.Write((byte)'{');
+        output[o++] = (byte)'{';
+        var bodyStart = o;
         p = SkipWhitespace(json, p + 1);
         if (Peek(json, p) == '}')
         {
             p++;
-            output.Write((byte)'}');
+            output[o++] = (byte)'}';
             return true;
         }
 
         var first = _memberCount;
         var sorted = true;
-        var previousKey = ReadOnlySpan<byte>.Empty;
+        var previous = default(Key);
         while (true)
         {
             var keyToken = p;
@@ -189,10 +208,10 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
                 return false;
             }
 
-            var key = json[(keyToken + 1)..(p - 1)];
+            var key = new Key(json, keyToken + 1, p - keyToken - 2);
             if (_memberCount > first)
             {
-                var order = Utf16KeyOrder.Compare(previousKey, key);
+                var order = Key.Compare(json, previous, key);
                 if (order == 0)
                 {
                     return false; // a duplicate key: the reader path refuses it with its reason code
@@ -201,23 +220,24 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
                 sorted &= order < 0;
             }
 
-            var memberStart = output.Length;
-            output.Write(json[keyToken..p]);
+            var memberStart = o;
+            SlackCopy.Copy(json, keyToken, p - keyToken, output, o);
+            o += p - keyToken;
             p = SkipWhitespace(json, p);
             if (Peek(json, p) != ':')
             {
                 return false;
             }
 
-            output.Write((byte)':');
+            output[o++] = (byte)':';
             p = SkipWhitespace(json, p + 1);
-            if (!TryWriteValue(json, ref p, output, depth + 1))
+            if (!TryWriteValue(json, ref p, output, ref o, depth + 1))
             {
                 return false;
             }
 
-            Push(new Member(keyToken + 1, key.Length, memberStart, output.Length - memberStart));
-            previousKey = key;
+            Push(new Member(key, memberStart, o - memberStart));
+            previous = key;
             p = SkipWhitespace(json, p);
             var next = Peek(json, p++);
             if (next == '}')
@@ -230,34 +250,53 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
                 return false;
             }
 
-            output.Write((byte)',');
+            output[o++] = (byte)',';
             p = SkipWhitespace(json, p);
         }
 
-        var ok = sorted || TrySortMembers(json, output, first, bodyStart);
+        if (!sorted && !TrySortMembers(json, first))
+        {
+            return false;
+        }
+
+        if (!sorted && depth == 1)
+        {
+            // The outermost object: its members in order after what was written, where TryWrite says it starts. The
+            // members' copies only write past the first writing, so they never overwrite what they copy.
+            _outermostStart = o;
+            output[o++] = (byte)'{';
+            o = PlaceMembers(output, 0, output, o, first);
+        }
+        else if (!sorted)
+        {
+            var copy = _sortScratch.GetSpan(o - bodyStart);
+            output[bodyStart..o].CopyTo(copy);
+            o = PlaceMembers(copy, bodyStart, output, bodyStart, first);
+        }
+
         _memberCount = first;
-        output.Write((byte)'}');
-        return ok;
+        output[o++] = (byte)'}';
+        return true;
     }
 
-    private bool TryWriteArray(ReadOnlySpan<byte> json, ref int p, ByteBuffer output, int depth)
+    private bool TryWriteArray(ReadOnlySpan<byte> json, ref int p, Span<byte> output, ref int o, int depth)
     {
-        output.Write((byte)'[');
+        output[o++] = (byte)'[';
         p = SkipWhitespace(json, p + 1);
         if (Peek(json, p) == ']')
         {
             p++;
-            output.Write((byte)']');
+            output[o++] = (byte)']';
             return true;
         }
 
-        while (TryWriteValue(json, ref p, output, depth + 1))
+        while (TryWriteValue(json, ref p, output, ref o, depth + 1))
         {
             p = SkipWhitespace(json, p);
             var next = Peek(json, p++);
             if (next == ']')
             {
-                output.Write((byte)']');
+                output[o++] = (byte)']';
                 return true;
             }
 
@@ -266,7 +305,7 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
                 return false;
             }
 
-            output.Write((byte)',');
+            output[o++] = (byte)',';
             p = SkipWhitespace(json, p);
         }
 
@@ -274,10 +313,10 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
     }
 
     /// <summary>
-    /// Puts the members written from <paramref name="bodyStart"/> (each <c>"key":value</c>, comma-separated) in UTF-16
-    /// key order, RFC 8785 section 3.2.3; false on a duplicate key or too many members.
+    /// Puts the members of the object being written (from <paramref name="first"/> on) in UTF-16 key order, RFC 8785
+    /// section 3.2.3; false on a duplicate key or too many members.
     /// </summary>
-    private bool TrySortMembers(ReadOnlySpan<byte> json, ByteBuffer output, int first, int bodyStart)
+    private bool TrySortMembers(ReadOnlySpan<byte> json, int first)
     {
         var members = _members.AsSpan(first, _memberCount - first);
         if (members.Length > MaxSortedMembers)
@@ -285,44 +324,52 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
             return false;
         }
 
-        for (var i = 1; i < members.Length; i++) // insertion sort: objects are small, and this is bounded above
+        // Insertion sort: objects are small, and this is bounded above. Every pair of members that end up side by side
+        // is compared on the way (the one inserted with each it passes and the one it stops at), and equal keys end up
+        // side by side: so a duplicate key is always seen here.
+        for (var i = 1; i < members.Length; i++)
         {
             var member = members[i];
             var j = i - 1;
-            for (; j >= 0 && Utf16KeyOrder.Compare(Key(json, members[j]), Key(json, member)) > 0; j--)
+            int order;
+            for (; j >= 0 && (order = Key.Compare(json, members[j].Key, member.Key)) >= 0; j--)
             {
+                if (order == 0)
+                {
+                    return false; // a duplicate key
+                }
+
                 members[j + 1] = members[j];
             }
 
             members[j + 1] = member;
         }
 
-        for (var i = 1; i < members.Length; i++)
-        {
-            if (Key(json, members[i - 1]).SequenceEqual(Key(json, members[i])))
-            {
-                return false; // a duplicate key
-            }
-        }
+        return true;
+    }
 
-        _sortScratch.Clear();
-        _sortScratch.Write(output.WrittenSpan[bodyStart..]);
-        var body = _sortScratch.WrittenSpan;
-        output.Length = bodyStart;
+    /// <summary>
+    /// Writes the members of the object being written, in their sorted order and comma-separated, at
+    /// <paramref name="output"/>[<paramref name="at"/>..], taking each from <paramref name="source"/>, which holds the
+    /// output's bytes from <paramref name="sourceStart"/> on; returns where the writing ends.
+    /// </summary>
+    private int PlaceMembers(ReadOnlySpan<byte> source, int sourceStart, Span<byte> output, int at, int first)
+    {
+        var members = _members.AsSpan(first, _memberCount - first);
         for (var i = 0; i < members.Length; i++)
         {
             if (i > 0)
             {
-                output.Write((byte)',');
+                output[at++] = (byte)',';
             }
 
-            output.Write(body.Slice(members[i].OutputStart - bodyStart, members[i].OutputLength));
+            // What a short copy writes past a member's end is the next member's place, or room the caller writes next.
+            SlackCopy.Copy(source, members[i].OutputStart - sourceStart, members[i].OutputLength, output, at);
+            at += members[i].OutputLength;
         }
 
-        return true;
+        return at;
     }
-
-    private static ReadOnlySpan<byte> Key(ReadOnlySpan<byte> json, Member member) => json.Slice(member.KeyStart, member.KeyLength);
 
     private void Push(Member member)
     {
@@ -336,6 +383,6 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
 
     public void Dispose() => _sortScratch.Dispose();
 
-    /// <summary>One member written to the output: where its key is in the input, and where <c>"key":value</c> is in the output.</summary>
-    private readonly record struct Member(int KeyStart, int KeyLength, int OutputStart, int OutputLength);
+    /// <summary>One member written to the output: its key in the input, and where <c>"key":value</c> is in the output.</summary>
+    private readonly record struct Member(Key Key, int OutputStart, int OutputLength);
 }

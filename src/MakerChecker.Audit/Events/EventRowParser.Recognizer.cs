@@ -72,6 +72,7 @@ internal sealed partial class EventRowParser
     /// Steps over <paramref name="separatorAndKey"/> (the comma before the key, if any, and the quoted key) and the colon
     /// after it, with any whitespace between.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // the keys are constants
     private static bool TryKey(ReadOnlySpan<byte> row, ref int p, ReadOnlySpan<byte> separatorAndKey)
     {
         p = SkipWhitespace(row, p);
@@ -164,8 +165,7 @@ internal sealed partial class EventRowParser
 
         p = start;
         var output = _writer.Output;
-        var outputStart = output.Length;
-        if (!_values.TryWrite(row, ref p, output))
+        if (!_values.TryWrite(row, ref p, output, out var outputStart))
         {
             return false;
         }

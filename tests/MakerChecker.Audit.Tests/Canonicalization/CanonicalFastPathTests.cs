@@ -134,7 +134,13 @@ internal static class JsonTexts
         "é", "€", "\ud7ff", "\ue000", "\uffff", "𝄞", "🙂",
     ];
 
-    private static readonly string[] Keys = ["", "a", "b", "aa", "B", "é", "\ue000", "𝄞", "id", "kind", "a\"b", "\n"];
+    // Keys of eight bytes and more, some sharing their first eight bytes, some with a non-ASCII byte among them: the
+    // recognizer orders keys by their first eight bytes when those decide it.
+    private static readonly string[] Keys =
+    [
+        "", "a", "b", "aa", "B", "é", "\ue000", "𝄞", "id", "kind", "a\"b", "\n", "abcdefgh", "abcdefgha", "abcdefghb", "abcdefgé",
+        "abcdefg\ue000", "abcdefg𝄞", "payloadDigest",
+    ];
 
     private static readonly string[] Numbers =
     [
@@ -229,7 +235,7 @@ internal static class JsonTexts
         select (IEnumerable<byte>)[(byte)'[', .. Join(values, spaces), .. Utf8Bytes(spaces), (byte)']'];
 
     private static Gen<string> Spacing(bool usual) =>
-        usual ? Gen.Constant("") : Gen.Frequency((8, Gen.Constant("")), (1, Gen.Elements(" ", "\n", "\t ", "\r\n")));
+        usual ? Gen.Constant("") : Gen.Frequency((8, Gen.Constant("")), (1, Gen.Elements(" ", "\n", "\t ", "\r\n", "\n" + new string(' ', 40))));
 
     private static IEnumerable<byte> Join(IEnumerable<IEnumerable<byte>> parts, string spaces) =>
         parts.SelectMany((p, i) => i == 0 ? p : [(byte)',', .. Utf8Bytes(spaces), .. p]);
