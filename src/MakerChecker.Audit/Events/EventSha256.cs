@@ -4,7 +4,8 @@ using System.Security.Cryptography;
 namespace MakerChecker.Audit.Events;
 
 /// <summary>
-/// SHA-256 of one event at a time, for the verifier's hot path. One instance per thread.
+/// SHA-256 of one event at a time, for the verifier's and the appender's hot paths. One instance per thread
+/// (<see cref="ForCurrentThread"/>, or one that its owner disposes).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -19,6 +20,10 @@ namespace MakerChecker.Audit.Events;
 /// Either way the digest is SHA-256 as OpenSSL or the platform computes it; nothing here implements SHA-256. Before
 /// the native functions are used at all, they must hash two known-answer vectors exactly as <see cref="SHA256"/> does.
 /// </para>
+/// <para>
+/// The native context is owned by a <see cref="SafeHandle"/>, so an instance that is never disposed (the per-thread
+/// one, or one whose owner was dropped) releases it when it is collected rather than leaking it.
+/// </para>
 /// </remarks>
 internal sealed unsafe class EventSha256 : IDisposable
 {
@@ -27,7 +32,10 @@ internal sealed unsafe class EventSha256 : IDisposable
     private static readonly Libcrypto? Native = Libcrypto.TryLoad();
 
     private readonly IncrementalHash? _managed;
-    private void* _context;
+    private readonly NativeContext? _context;
+
+    [ThreadStatic]
+    private static EventSha256? t_forThread;
 
     public EventSha256()
     {
@@ -37,9 +45,15 @@ internal sealed unsafe class EventSha256 : IDisposable
         }
         else
         {
-            _context = NativeMemory.AllocZeroed(ContextBytes);
+            _context = new NativeContext();
         }
     }
+
+    /// <summary>
+    /// This thread's instance, created on first use. Hashing is synchronous and calls nothing back, so callers on one
+    /// thread cannot interleave on it. Never dispose it.
+    /// </summary>
+    public static EventSha256 ForCurrentThread => t_forThread ??= new EventSha256();
 
     /// <summary>Whether this process hashes events with libcrypto's low-level functions (else with <see cref="IncrementalHash"/>).</summary>
     public static bool UsesLibcrypto => Native is not null;
@@ -56,18 +70,30 @@ internal sealed unsafe class EventSha256 : IDisposable
             return hash;
         }
 
-        ObjectDisposedException.ThrowIf(_context is null, this);
-        Native!.Hash(_context, data, hash);
+        ObjectDisposedException.ThrowIf(_context!.IsClosed, this);
+        Native!.Hash((void*)_context.DangerousGetHandle(), data, hash);
+        GC.KeepAlive(_context);
         return hash;
     }
 
     public void Dispose()
     {
         _managed?.Dispose();
-        if (_context is not null)
+        _context?.Dispose();
+    }
+
+    /// <summary>The native <c>SHA256_CTX</c>, freed on dispose or, failing that, by the finaliser.</summary>
+    private sealed class NativeContext : SafeHandle
+    {
+        public NativeContext()
+            : base(IntPtr.Zero, ownsHandle: true) => SetHandle((IntPtr)NativeMemory.AllocZeroed(ContextBytes));
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
         {
-            NativeMemory.Free(_context);
-            _context = null;
+            NativeMemory.Free((void*)handle);
+            return true;
         }
     }
 

@@ -171,7 +171,7 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
             Id = id, OccurredAt = occurredAt, Actor = entry.Actor, EventType = entry.EventType,
             EntityType = entry.EntityType, EntityId = entry.EntityId, RunId = entry.RunId, Payload = entry.Payload,
             PrevHash = prevJson,
-        }, _scratch);
+        }, _scratch, EventSha256.ForCurrentThread);
         return new StoredEvent
         {
             Seq = seq, Id = id, OccurredAt = occurredAt, Actor = entry.Actor, EventType = entry.EventType,

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Canonicalization;
+using MakerChecker.Audit.Events;
 
 namespace MakerChecker.Auditing;
 
@@ -19,12 +20,13 @@ internal static class PayloadDigest
     /// <exception cref="CanonicalJsonException">The payload is not I-JSON (for example a lone surrogate in a string).</exception>
     public static string Compute(JsonObject payload)
     {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        // This thread's hasher: OpenSSL's one-shot digest sets up a context per call, which costs more than the hashing.
+        Hash32 hash;
         var canonical = CanonicalJsonWriter.Rent();
         try
         {
             JsonCanonicalizer.Write(payload, canonical);
-            SHA256.HashData(canonical.Output.WrittenSpan, hash);
+            hash = EventSha256.ForCurrentThread.Hash(canonical.Output.WrittenSpan);
         }
         finally
         {

@@ -44,6 +44,35 @@ public sealed class EventSha256Tests
     }
 
     [Fact]
+    public void Each_thread_has_its_own_hasher_and_every_one_hashes_as_the_platform_does()
+    {
+        // The appender and the gate's payload digest hash with this thread's instance; threads must never share one.
+        Assert.Same(EventSha256.ForCurrentThread, EventSha256.ForCurrentThread);
+        var instances = new EventSha256[8];
+        var mismatches = 0;
+        var threads = Enumerable.Range(0, instances.Length).Select(t => new Thread(() =>
+        {
+            instances[t] = EventSha256.ForCurrentThread;
+            var random = new Random(t);
+            for (var i = 0; i < 2000; i++)
+            {
+                var data = new byte[random.Next(0, 900)];
+                random.NextBytes(data);
+                if (EventSha256.ForCurrentThread.Hash(data).ToHex() != Convert.ToHexStringLower(SHA256.HashData(data)))
+                {
+                    Interlocked.Increment(ref mismatches);
+                }
+            }
+        })).ToArray();
+        foreach (var thread in threads) thread.Start();
+        foreach (var thread in threads) thread.Join();
+
+        Assert.Equal(0, mismatches);
+        Assert.Equal(instances.Length, instances.Distinct(ReferenceEqualityComparer.Instance).Count());
+        Assert.DoesNotContain(EventSha256.ForCurrentThread, instances);
+    }
+
+    [Fact]
     public void A_disposed_hasher_refuses_to_hash()
     {
         var sha = new EventSha256();
