@@ -210,6 +210,22 @@ internal sealed class StoredEvent
             reader.Read() && reader.TokenType == JsonTokenType.String;
     }
 
+    /// <summary>The <c>id</c> string of a canonical actor object (what <see cref="EncodeActor"/> writes, or a stored row's actor).</summary>
+    public static string DecodeActorId(byte[] actor)
+    {
+        var reader = new Utf8JsonReader(actor);
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                return reader.GetString()!;
+            }
+        }
+
+        throw new InvalidOperationException("A stored actor has no id: every store writes one, so the event was not stored by a store.");
+    }
+
     public static string? DecodeString(byte[] json)
     {
         var reader = new Utf8JsonReader(json);

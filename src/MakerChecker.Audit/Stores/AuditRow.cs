@@ -76,13 +76,7 @@ public sealed class AuditRow
         scratch.Clear();
         stored.WriteRow(scratch);
         return new AuditRow(stored.Seq, StoredEvent.DecodeString(stored.Id)!, StoredEvent.DecodeString(stored.OccurredAt)!,
-            DecodeActorId(stored.Actor), StoredEvent.DecodeString(stored.EventType)!, StoredEvent.DecodeString(stored.EntityType),
+            StoredEvent.DecodeActorId(stored.Actor), StoredEvent.DecodeString(stored.EventType)!, StoredEvent.DecodeString(stored.EntityType),
             StoredEvent.DecodeString(stored.EntityId), StoredEvent.DecodeString(stored.RunId), scratch.ToArray(), stored.Hash.ToHex());
-    }
-
-    private static string DecodeActorId(byte[] actor)
-    {
-        using var doc = System.Text.Json.JsonDocument.Parse(actor);
-        return doc.RootElement.GetProperty("id").GetString()!;
     }
 }

@@ -184,14 +184,8 @@ internal sealed class GroupCommitQueue : IAsyncDisposable
             IReadOnlyList<(string ActorId, string EventType)> stored = [];
             if (expected < storedHead && !storedConflicts.TryGetValue(pending, out stored!)) return false;
             var inGroup = chained.SelectMany(batch => batch).Where(e => e.Seq > expected)
-                .Select(e => (ActorId(e.Actor), StoredEvent.DecodeString(e.EventType)!));
+                .Select(e => (StoredEvent.DecodeActorId(e.Actor), StoredEvent.DecodeString(e.EventType)!));
             return !scope.ConflictsWith(stored.Concat(inGroup));
-        }
-
-        private static string ActorId(byte[] actor)
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(actor);
-            return doc.RootElement.GetProperty("id").GetString()!;
         }
     }
 

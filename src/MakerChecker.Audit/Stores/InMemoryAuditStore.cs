@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 
@@ -86,24 +85,8 @@ public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource
         for (var i = (int)expectedLastSeq; i < _events.Count; i++)
         {
             var stored = _events[i];
-            yield return (ActorId(stored.Actor), StoredEvent.DecodeString(stored.EventType)!);
+            yield return (StoredEvent.DecodeActorId(stored.Actor), StoredEvent.DecodeString(stored.EventType)!);
         }
-    }
-
-    /// <summary>The <c>id</c> of a canonical actor this store wrote (<see cref="StoredEvent.EncodeActor"/>: a string member).</summary>
-    private static string ActorId(byte[] actor)
-    {
-        var reader = new Utf8JsonReader(actor);
-        while (reader.Read())
-        {
-            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("id"u8))
-            {
-                reader.Read();
-                return reader.GetString()!;
-            }
-        }
-
-        throw new InvalidOperationException("The in-memory audit store holds an actor without an id: it cannot have written it.");
     }
 
     /// <summary>
