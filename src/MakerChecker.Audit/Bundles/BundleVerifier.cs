@@ -228,11 +228,12 @@ public static class BundleVerifier
                         : await bundle.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
                     end += read;
                     start += await ScanAsync(buffer.AsMemory(start, end - start), isFinal: read == 0, cancellationToken).ConfigureAwait(false);
-                    await _rows.PumpAsync(final: read == 0, Consume, cancellationToken).ConfigureAwait(false);
                     if (read == 0)
                     {
-                        return;
+                        return; // ScanAsync has pumped every batch at the end
                     }
+
+                    await _rows.PumpAsync(final: false, Consume, cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
