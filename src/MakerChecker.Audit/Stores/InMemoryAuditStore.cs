@@ -10,7 +10,7 @@ namespace MakerChecker.Audit.Stores;
 /// </summary>
 public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource
 {
-    private readonly List<StoredEvent> _events = [];
+    private readonly StoredEventLog _events = new();
     private readonly ChainAppender _appender;
     private readonly Lock _lock = new();
 
