@@ -53,13 +53,7 @@ public class JsonObjectEndTests
 
     [Property(MaxTest = 10000)]
     public Property Finds_the_same_end_as_a_byte_by_byte_scanner() =>
-        Prop.ForAll(Arb.From(Texts), text =>
-        {
-            var expected = ByteByByte(text);
-            var (actual, with16ByteVectors) = (JsonObjectEnd.Find(text), JsonObjectEnd.FindWithVector128(text));
-            return (actual == expected && with16ByteVectors == expected)
-                .Label($"{Encoding.Latin1.GetString(text)}: expected {expected}, got {actual} ({with16ByteVectors} with 16-byte vectors)");
-        });
+        Prop.ForAll(Arb.From(Texts), FindsTheSameEnd);
 
     // Rows as an indented export writes them (mostly spaces and newlines, a quote or two in most 64-byte blocks, few
     // braces), several in a row, the first cut off or damaged now and then: the common case of the vector path.
@@ -87,13 +81,16 @@ public class JsonObjectEndTests
 
     [Property(MaxTest = 10000)]
     public Property Finds_the_same_end_as_a_byte_by_byte_scanner_in_indented_rows() =>
-        Prop.ForAll(Arb.From(IndentedRows), text =>
-        {
-            var expected = ByteByByte(text);
-            var (actual, with16ByteVectors) = (JsonObjectEnd.Find(text), JsonObjectEnd.FindWithVector128(text));
-            return (actual == expected && with16ByteVectors == expected)
-                .Label($"{Encoding.Latin1.GetString(text)}: expected {expected}, got {actual} ({with16ByteVectors} with 16-byte vectors)");
-        });
+        Prop.ForAll(Arb.From(IndentedRows), FindsTheSameEnd);
+
+    /// <summary>Both vector widths find the end the byte-by-byte scanner finds.</summary>
+    private static Property FindsTheSameEnd(byte[] text)
+    {
+        var expected = ByteByByte(text);
+        var (actual, with16ByteVectors) = (JsonObjectEnd.Find(text), JsonObjectEnd.FindWithVector128(text));
+        return (actual == expected && with16ByteVectors == expected)
+            .Label($"{Encoding.Latin1.GetString(text)}: expected {expected}, got {actual} ({with16ByteVectors} with 16-byte vectors)");
+    }
 
     [Fact]
     public void Finds_the_end_of_a_realistic_event_row_past_braces_and_escapes_in_strings()
