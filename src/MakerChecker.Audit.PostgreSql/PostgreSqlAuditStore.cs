@@ -171,11 +171,23 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
             return true;
         }
 
+        /// <summary>
+        /// Lets go of one session hold. If the session cannot be told, its pool is cleared first, so that the connection is
+        /// closed (ending the session and its hold) when the writer drops it, never kept idle in the pool holding the lock.
+        /// </summary>
         public override async Task ReleaseHoldAsync(DbConnection connection)
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = ReleaseSql;
-            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            try
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = ReleaseSql;
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                NpgsqlConnection.ClearPool((NpgsqlConnection)connection);
+                throw;
+            }
         }
 
         /// <summary>

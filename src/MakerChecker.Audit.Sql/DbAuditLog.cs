@@ -294,7 +294,15 @@ internal sealed class DbAuditLog : IAsyncDisposable
         public async ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _released, 1) != 0) return;
-            await log._writerTurn.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await log._writerTurn.WaitAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // the store is closed: its writer's session, and the hold, ended with it
+            }
+
             try
             {
                 await log._writer!.ReleaseHoldAsync(connection).ConfigureAwait(false);

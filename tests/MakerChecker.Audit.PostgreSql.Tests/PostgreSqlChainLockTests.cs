@@ -67,6 +67,19 @@ public sealed class PostgreSqlChainLockTests(PostgresServer server)
         Assert.Equal(5, (await holder.AppendAsync(Entry("and the holder still appends"))).Seq);
     }
 
+    [StoreFact]
+    public async Task A_hold_let_go_after_its_store_closed_is_already_gone()
+    {
+        var chain = await server.NewSchemaAsync();
+        var holder = await PostgreSqlAuditStore.OpenAsync(chain);
+        var hold = await holder.HoldHeadAsync();
+        await holder.DisposeAsync();
+
+        await hold!.DisposeAsync(); // closing the store ended the writer's session, and the hold with it
+        await using var other = await PostgreSqlAuditStore.OpenAsync(chain, new SqlAuditStoreOptions { InstanceId = holder.InstanceId, LockTimeout = TimeSpan.FromSeconds(5) });
+        Assert.Equal(2, (await other.AppendAsync(Entry("nobody holds the head any more"))).Seq);
+    }
+
     /// <summary>A connection inside a transaction that holds the single-chain key; closing it ends the transaction and lets go.</summary>
     private static async Task<NpgsqlConnection> HoldLockAsync(string connectionString)
     {
