@@ -357,7 +357,6 @@ internal sealed partial class EventRowParser : IDisposable
 
     public void Dispose()
     {
-        _values.Dispose();
         _writer.Dispose();
         _scratch.Dispose();
         _sha.Dispose();

@@ -41,7 +41,7 @@ public sealed class CanonicalValueRecognizerTests
                 return true.Classify(true, "invalid UTF-8: the caller checks it first"); // the recognizer's precondition
             }
 
-            using var recognizer = new CanonicalValueRecognizer();
+            var recognizer = new CanonicalValueRecognizer();
             using var output = new ByteBuffer(16);
             output.Write("earlier"u8); // what the writer's output already holds must stay as it is
             var end = 0;
@@ -65,7 +65,7 @@ public sealed class CanonicalValueRecognizerTests
     [InlineData("{\"b\":{\"y\":1,\"x\":2,\"y\":3},\"a\":0}")] // nested
     public void A_duplicate_key_out_of_order_is_declined(string json)
     {
-        using var recognizer = new CanonicalValueRecognizer();
+        var recognizer = new CanonicalValueRecognizer();
         using var output = new ByteBuffer();
         var position = 0;
         Assert.False(recognizer.TryWrite(Encoding.UTF8.GetBytes(json), ref position, output, out _));
@@ -78,7 +78,7 @@ public sealed class CanonicalValueRecognizerTests
         "{\"claim\":{\"amount\":1.5,\"memberId\":\"M\"},\"skill\":\"x\"}")]
     public void Members_out_of_order_are_written_in_RFC_8785_order(string json, string canonical)
     {
-        using var recognizer = new CanonicalValueRecognizer();
+        var recognizer = new CanonicalValueRecognizer();
         using var output = new ByteBuffer();
         var position = 0;
         Assert.True(recognizer.TryWrite(Encoding.UTF8.GetBytes(json), ref position, output, out var start));
