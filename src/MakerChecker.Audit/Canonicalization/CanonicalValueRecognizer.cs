@@ -35,6 +35,7 @@ internal sealed partial class CanonicalValueRecognizer
 
     private Item[] _items = new Item[32]; // a stack: the items of the composites being read, innermost last
     private int _itemCount;
+    private bool _outOfRoom; // why the last composite was declined: no room for its canonical form (see TryWrite)
 
     /// <summary>
     /// Whether the value at <paramref name="json"/>[<paramref name="position"/>] is well formed, of the accepted shape,
@@ -52,18 +53,34 @@ internal sealed partial class CanonicalValueRecognizer
     /// </summary>
     public bool TryWrite(ReadOnlySpan<byte> json, ref int position, ByteBuffer output, out int start)
     {
-        _itemCount = 0;
-
         // A value's canonical form is never longer than its text (whitespace is dropped, members are reordered, every
-        // token is copied as it is), but nested values are written before the value that holds them, so a value nested
-        // k deep is written k times. Room for three times the rest of the input holds the usual shapes; a value that
-        // needs more is declined when it is written (each composite checks its room first).
-        var room = output.GetSpan(3 * (json.Length - position) + 64);
-        var written = 0;
-        if (!TryReadValue(json, ref position, room, ref written, 1, out var valueStart, out var valueLength, out var inOutput))
+        // token is copied as it is), but nested objects and arrays are written before the value that holds them, so a
+        // byte nested k deep is written k times. Room for twice the rest of the input holds the usual shapes (a row's
+        // payload with objects one level down); a value that needs more is read again with room for MaxDepth times the
+        // rest, which holds anything accepted, so the room never changes what is accepted.
+        long rest = json.Length - position;
+        if (TryWriteWithRoom(json, ref position, output, Room(2 * rest), out start) is { } once)
         {
-            start = 0;
-            return false;
+            return once;
+        }
+
+        return TryWriteWithRoom(json, ref position, output, Room(MaxDepth * rest), out start) ?? false;
+
+        // Past the largest array, a value that needs more is declined (the reader path takes it).
+        static int Room(long size) => (int)Math.Min(size + 64, Array.MaxLength);
+    }
+
+    /// <summary>The same with room for <paramref name="roomSize"/> bytes; null when that was too little (nothing is written then).</summary>
+    private bool? TryWriteWithRoom(ReadOnlySpan<byte> json, ref int position, ByteBuffer output, int roomSize, out int start)
+    {
+        _itemCount = 0;
+        _outOfRoom = false;
+        var room = output.GetSpan(roomSize);
+        var (p, written) = (position, 0);
+        start = 0;
+        if (!TryReadValue(json, ref p, room, ref written, 1, out var valueStart, out var valueLength, out var inOutput))
+        {
+            return _outOfRoom ? null : false;
         }
 
         if (!inOutput)
@@ -73,6 +90,7 @@ internal sealed partial class CanonicalValueRecognizer
             valueStart = 0;
         }
 
+        position = p;
         start = output.Length + valueStart;
         output.Advance(written);
         return true;
@@ -252,7 +270,7 @@ internal sealed partial class CanonicalValueRecognizer
         }
 
         var members = _items.AsSpan(first, _itemCount - first);
-        if (!TryOrder(json, members) || o > output.Length - size)
+        if (!TryOrder(json, members) || !HasRoom(output, o, size))
         {
             return false; // a duplicate key (the reader path refuses it with its reason code), too many members, or no room
         }
@@ -318,9 +336,9 @@ internal sealed partial class CanonicalValueRecognizer
             }
         }
 
-        if (o > output.Length - size)
+        if (!HasRoom(output, o, size))
         {
-            return false; // no room: declined
+            return false;
         }
 
         var elements = _items.AsSpan(first, _itemCount - first);
@@ -351,6 +369,13 @@ internal sealed partial class CanonicalValueRecognizer
     {
         SlackCopy.Copy(item.InOutput ? output : json, item.ValueStart, item.ValueLength, output, at);
         return at + item.ValueLength;
+    }
+
+    /// <summary>Whether <paramref name="size"/> bytes fit at <paramref name="o"/>; if not, TryWrite tries again with more room.</summary>
+    private bool HasRoom(Span<byte> output, int o, int size)
+    {
+        _outOfRoom |= o > output.Length - size;
+        return !_outOfRoom;
     }
 
     private void Push(Item item)

@@ -54,10 +54,17 @@ internal static class SlackCopy
             // In bounds on both sides: 32 bytes of room checked just above.
             ref var from = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), (nint)(uint)start);
             ref var to = ref Unsafe.Add(ref MemoryMarshal.GetReference(destination), (nint)(uint)at);
-            Vector128.LoadUnsafe(ref from).StoreUnsafe(ref to);
+            var low = Vector128.LoadUnsafe(ref from);
             if (length > Vector128<byte>.Count)
             {
-                Vector128.LoadUnsafe(ref from, (nuint)Vector128<byte>.Count).StoreUnsafe(ref to, (nuint)Vector128<byte>.Count);
+                // Both halves read before either is written, as the one 32-byte move does.
+                var high = Vector128.LoadUnsafe(ref from, (nuint)Vector128<byte>.Count);
+                low.StoreUnsafe(ref to);
+                high.StoreUnsafe(ref to, (nuint)Vector128<byte>.Count);
+            }
+            else
+            {
+                low.StoreUnsafe(ref to);
             }
 
             return;

@@ -59,6 +59,71 @@ public sealed class CanonicalValueRecognizerTests
                 .Classify(!written, "declined");
         });
 
+    /// <summary>Keys for objects of many members: ASCII ones that differ early, share their first eight bytes, or end early; and non-ASCII ones.</summary>
+    private static readonly string[] ManyKeys =
+    [
+        "id", "kind", "role", "claim", "skill", "reason", "dwellMs", "decision", "reviewer", "requestId", "policyHash",
+        "payloadDigest", "a", "ab", "abcdefgh", "abcdefgha", "abcdefghb", "é", "\uE000", "𝄞", "Z", "_", "0",
+    ];
+
+    /// <summary>
+    /// An object of up to 20 members with keys drawn from <see cref="ManyKeys"/> (distinct, or with one key repeated),
+    /// in the order given: so the same key sets come in every order, as PostgreSQL's <c>jsonb</c> order and others.
+    /// </summary>
+    private static Gen<(string[] Keys, bool Indented)> ManyMemberObjects { get; } =
+        from count in Gen.Choose(2, 20)
+        from keys in Gen.Shuffle(ManyKeys).Select(k => k.Take(count).ToArray())
+        from repeat in Gen.Frequency((4, Gen.Constant(-1)), (1, Gen.Choose(0, count - 1)))
+        from indented in Gen.Elements(false, true)
+        select (repeat < 0 ? keys : [.. keys, keys[repeat]], indented);
+
+    [Property(MaxTest = 10000)]
+    public Property Members_in_any_order_are_written_in_RFC_8785_order_and_duplicates_declined() =>
+        Prop.ForAll(Arb.From(ManyMemberObjects), c =>
+        {
+            var separator = c.Indented ? ",\n    " : ",";
+            var json = Encoding.UTF8.GetBytes("{" + string.Join(separator, c.Keys.Select((k, i) => $"\"{k}\":{i}")) + "}");
+            var full = Full(json);
+            var recognizer = new CanonicalValueRecognizer();
+            using var output = new ByteBuffer();
+            var position = 0;
+            var written = recognizer.TryWrite(json, ref position, output, out var start);
+            var duplicate = c.Keys.Distinct().Count() < c.Keys.Length;
+            var ok = duplicate ? !written : written && full is not null && output.WrittenSpan[start..].SequenceEqual(full);
+            return ok.Label($"{Encoding.UTF8.GetString(json)}: written {written} {Encoding.UTF8.GetString(output.WrittenSpan[start..])}")
+                .Classify(duplicate, "a duplicate key");
+        });
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(8)]
+    [InlineData(CanonicalValueRecognizer.MaxDepth)]
+    public void Values_nested_as_deep_as_allowed_are_written_even_with_nothing_after_them(int depth)
+    {
+        // Nested values are written before the values that hold them, so a deep value needs more room than twice its
+        // text: the recognizer reads it again with more room rather than declining what it accepted before.
+        foreach (var (open, close) in new[] { ("[", "]"), ("{\"b\":0,\"a\":", "}") })
+        {
+            var text = string.Concat(Enumerable.Repeat(open, depth)) + "1" + string.Concat(Enumerable.Repeat(close, depth));
+            var json = Encoding.UTF8.GetBytes(text);
+            var recognizer = new CanonicalValueRecognizer();
+            using var output = new ByteBuffer(16);
+            var position = 0;
+            Assert.True(recognizer.TryWrite(json, ref position, output, out var start), text);
+            Assert.Equal(json.Length, position);
+            Assert.Equal(Encoding.UTF8.GetString(JsonCanonicalizer.Canonicalize(json)), Encoding.UTF8.GetString(output.WrittenSpan[start..]));
+        }
+    }
+
+    [Fact]
+    public void A_value_nested_deeper_than_allowed_is_declined()
+    {
+        var json = Encoding.UTF8.GetBytes(new string('[', CanonicalValueRecognizer.MaxDepth + 1) + new string(']', CanonicalValueRecognizer.MaxDepth + 1));
+        var position = 0;
+        using var output = new ByteBuffer();
+        Assert.False(new CanonicalValueRecognizer().TryWrite(json, ref position, output, out _));
+    }
+
     [Theory]
     [InlineData("{\"b\":1,\"a\":2,\"b\":3}")] // a duplicate apart from its twin, found only by the sort
     [InlineData("{\"abcdefghb\":1,\"abcdefgha\":2,\"abcdefghb\":3}")] // the same, with keys whose first eight bytes agree
