@@ -326,6 +326,7 @@ internal sealed partial class EventRowParser : IDisposable
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // nine a row
     private ReadOnlySpan<byte> Canonical(ReadOnlySpan<byte> row, int field)
     {
         var segment = _segments[field];
