@@ -87,7 +87,7 @@ internal sealed partial class CanonicalValueRecognizer
 
     /// <summary>
     /// Every other case: an insertion sort by <see cref="Key.Compare"/>. Objects are small, and this is bounded by
-    /// <see cref="MaxSortedMembers"/>. Every pair of members that end up side by side is compared on the way (the one
+    /// <see cref="MaxSortedMembers"/> (a larger object is accepted only in order). Every pair of members that end up side by side is compared on the way (the one
     /// inserted with each it passes and the one it stops at), and equal keys end up side by side: so a duplicate key
     /// is always seen here.
     /// </summary>
@@ -95,7 +95,16 @@ internal sealed partial class CanonicalValueRecognizer
     {
         if (members.Length > MaxSortedMembers)
         {
-            return false;
+            // Not sorted here: accepted only when already in order, each key greater than the one before (no duplicate).
+            for (var i = 1; i < members.Length; i++)
+            {
+                if (Key.Compare(json, members[i - 1].Key, members[i].Key) >= 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         for (var i = 1; i < members.Length; i++)

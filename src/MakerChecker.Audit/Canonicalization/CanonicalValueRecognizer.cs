@@ -30,7 +30,7 @@ internal sealed partial class CanonicalValueRecognizer
     /// <summary>Deeper values are declined (the reader path allows 64 levels for the whole row).</summary>
     public const int MaxDepth = 32;
 
-    /// <summary>Objects with more members out of order are declined rather than insertion-sorted.</summary>
+    /// <summary>Objects with more members are declined when out of order rather than insertion-sorted.</summary>
     private const int MaxSortedMembers = 256;
 
     private Item[] _items = new Item[32]; // a stack: the items of the composites being read, innermost last

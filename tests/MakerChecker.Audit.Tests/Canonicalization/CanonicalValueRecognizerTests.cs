@@ -115,6 +115,28 @@ public sealed class CanonicalValueRecognizerTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_object_of_more_members_than_are_sorted_is_written_when_in_order_and_declined_otherwise(bool inOrder)
+    {
+        var keys = Enumerable.Range(0, 300).Select(i => $"k{i:D4}").ToList();
+        if (!inOrder)
+        {
+            (keys[10], keys[11]) = (keys[11], keys[10]);
+        }
+
+        var json = Encoding.UTF8.GetBytes("{\n  " + string.Join(",\n  ", keys.Select(k => $"\"{k}\": 1")) + "\n}");
+        var position = 0;
+        using var output = new ByteBuffer();
+        var written = new CanonicalValueRecognizer().TryWrite(json, ref position, output, out var start);
+        Assert.Equal(inOrder, written);
+        if (written)
+        {
+            Assert.Equal(JsonCanonicalizer.Canonicalize(json), output.WrittenSpan[start..].ToArray());
+        }
+    }
+
     [Fact]
     public void A_value_nested_deeper_than_allowed_is_declined()
     {
