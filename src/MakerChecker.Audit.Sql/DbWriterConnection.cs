@@ -102,7 +102,10 @@ internal sealed class DbWriterConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Lets go of a hold taken on <paramref name="connection"/>, unless it is no longer the writer's (its session, and the hold, ended with it).</summary>
+    /// <summary>
+    /// Lets go of a hold taken on <paramref name="connection"/>, unless it is no longer the writer's (its session, and the
+    /// hold, ended with it).
+    /// </summary>
     public async Task ReleaseHoldAsync(DbConnection connection)
     {
         if (!ReferenceEquals(connection, _connection) || IsBroken(connection)) return;

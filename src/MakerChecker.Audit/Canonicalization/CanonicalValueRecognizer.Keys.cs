@@ -87,9 +87,9 @@ internal sealed partial class CanonicalValueRecognizer
 
     /// <summary>
     /// Every other case: an insertion sort by <see cref="Key.Compare"/>. Objects are small, and this is bounded by
-    /// <see cref="MaxSortedMembers"/> (a larger object is accepted only in order). Every pair of members that end up side by side is compared on the way (the one
-    /// inserted with each it passes and the one it stops at), and equal keys end up side by side: so a duplicate key
-    /// is always seen here.
+    /// <see cref="MaxSortedMembers"/> (a larger object is accepted only in order). Every pair of members that end up side
+    /// by side is compared on the way (the one inserted with each it passes and the one it stops at), and equal keys end
+    /// up side by side: so a duplicate key is always seen here.
     /// </summary>
     private static bool TrySortMembers(ReadOnlySpan<byte> json, Span<Item> members)
     {

@@ -213,7 +213,9 @@ internal sealed partial class CanonicalValueRecognizer
     {
         start = o;
         return depth <= MaxDepth &&
-               (Peek(json, p) == '{' ? TryWriteObject(json, ref p, output, ref o, depth, out start) : TryWriteArray(json, ref p, output, ref o, depth, out start));
+               (Peek(json, p) == '{'
+                   ? TryWriteObject(json, ref p, output, ref o, depth, out start)
+                   : TryWriteArray(json, ref p, output, ref o, depth, out start));
     }
 
     private bool TryWriteObject(ReadOnlySpan<byte> json, ref int position, Span<byte> output, ref int written, int depth, out int start)
