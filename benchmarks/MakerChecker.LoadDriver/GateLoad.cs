@@ -251,13 +251,7 @@ internal static class GateLoad
         return builder.ConnectionString;
     }
 
-    /// <summary>
-    /// The same load on the warm-up chain for <paramref name="warmup"/>, then on until the JIT has gone quiet: it spent less
-    /// than <see cref="QuietJitShare"/> of the process's CPU time over a window of at least <see cref="QuietWindowCpu"/> of
-    /// CPU (at most <see cref="MaxWarmup"/> in all). Measured in CPU, not wall time, because on a loaded machine a process
-    /// gets little of a core, and the tiered compiler needs far longer than on a quiet one; its work is not what a
-    /// long-running gate spends.
-    /// </summary>
+    /// <summary>The same load on the warm-up chain for <paramref name="warmup"/>, then on until the JIT has gone quiet (<see cref="JitQuiet"/>).</summary>
     private static async Task WarmUpAsync(string connectionString, CompiledPolicy policy, int callers, string loader, TimeSpan warmup)
     {
         await using var store = await PostgreSqlAuditStore.OpenAsync(await WarmUpChainAsync(connectionString));
@@ -265,22 +259,9 @@ internal static class GateLoad
         await gate.InitializeAsync();
         var clock = Stopwatch.StartNew();
         await CallAsync(gate, callers, loader, warmup);
-        var (cpu, jit) = (Process.GetCurrentProcess().TotalProcessorTime, System.Runtime.JitInfo.GetCompilationTime());
-        while (clock.Elapsed < MaxWarmup)
-        {
-            await CallAsync(gate, callers, loader, TimeSpan.FromSeconds(1));
-            var (cpuNow, jitNow) = (Process.GetCurrentProcess().TotalProcessorTime, System.Runtime.JitInfo.GetCompilationTime());
-            if (cpuNow - cpu < QuietWindowCpu) continue;
-            if ((jitNow - jit) < (cpuNow - cpu) * QuietJitShare) break;
-            (cpu, jit) = (cpuNow, jitNow);
-        }
-
+        await JitQuiet.WaitAsync(() => CallAsync(gate, callers, loader, TimeSpan.FromSeconds(1)), clock);
         Console.WriteLine($"count warmup_ms {clock.ElapsedMilliseconds}");
     }
-
-    private const double QuietJitShare = 0.02;
-    private static readonly TimeSpan QuietWindowCpu = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan MaxWarmup = TimeSpan.FromSeconds(120);
 
     /// <summary>C callers invoking on <paramref name="gate"/> until <paramref name="duration"/> has passed.</summary>
     private static async Task<(long[] Counts, Latencies Latencies, long Ran)> CallAsync(ApprovalGate gate, int callers, string loader, TimeSpan duration)

@@ -5,16 +5,19 @@ using MakerChecker.Audit.PostgreSql;
 using MakerChecker.Audit.Signing;
 using MakerChecker.Partitions;
 using MakerChecker.Policy;
+using MakerChecker.Policy.Model;
 using Npgsql;
 
 namespace MakerChecker.PartitionLoad;
 
 /// <summary>The settings of one run.</summary>
+/// <param name="Principals">Who the callers invoke as: <c>per-process</c>, <c>shared</c> or <c>routed</c> (<see cref="LoadPolicy.Principal"/>).</param>
 /// <param name="Warmup">
-/// How long every process runs the workload before the measured run (its calls are checked, not counted in the rate), so that
-/// the figures are of jitted, warmed-up gates.
+/// How long every process first runs the workload on a warm-up database of its own chains (then on, until the JIT is quiet,
+/// <see cref="LoadDriver.JitQuiet"/>), so that the figures are of jitted, warmed-up gates; 0 for none.
 /// </param>
-internal sealed record RunSettings(string Workload, int Partitions, int Processes, int Callers, bool Shared, TimeSpan Duration, TimeSpan Warmup, long Budget);
+internal sealed record RunSettings(string Workload, int Partitions, int Processes, int Callers, string Principals, TimeSpan Duration, TimeSpan Warmup,
+    long Budget);
 
 /// <summary>What one run measured: invocations (or round trips) completed, in how long, at what CPU, and whether the checks held.</summary>
 internal sealed record RunResult(RunSettings Settings, long Completed, double Seconds, double GateCpu, double PostgresCpu, long Commits, string Load,
@@ -37,18 +40,24 @@ internal static class FleetRun
     /// <summary>The log's origin; every process opens the chains under it (each chain's store is named <c>Origin/CHAIN</c>).</summary>
     private const string Origin = "load.example/claims";
 
-
     public static async Task<RunResult> RunAsync(string server, RunSettings s)
     {
         var database = "mc_load_" + Guid.NewGuid().ToString("N")[..10];
         await ExecuteAsync(server, $"CREATE DATABASE {database}");
+        await ExecuteAsync(server, $"CREATE DATABASE {database}_w");
         var connection = new NpgsqlConnectionStringBuilder(server) { Database = database, MaxPoolSize = 200 }.ToString();
+        var warmConnection = new NpgsqlConnectionStringBuilder(server) { Database = database + "_w", MaxPoolSize = 200 }.ToString();
         var directory = Directory.CreateTempSubdirectory("mc-partition-load-").FullName;
         try
         {
             var policyFile = Path.Combine(directory, "policy.yaml");
-            await File.WriteAllTextAsync(policyFile, LoadPolicy.Yaml(s.Processes, s.Callers, s.Shared));
+            await File.WriteAllTextAsync(policyFile, LoadPolicy.Yaml(await WorkersAsync(s)));
             var policy = PolicyLoader.Load(await File.ReadAllTextAsync(policyFile)).GetPolicyOrThrow();
+            await using (var warmLog = await PostgreSqlPartitionedAuditLog.OpenAsync(warmConnection, s.Partitions, new PartitionedAuditLogOptions { Origin = Origin }))
+            {
+                await using var _ = await PartitionedGate.CreateAsync(policy, warmLog); // the policy on every warm-up chain too
+            }
+
             using var signer = Ed25519AuditSigner.Generate();
             var options = new PartitionedAuditLogOptions { Signer = signer, Origin = Origin, Directory = directory };
             long completed, allCompleted, failed, cappedTried, cappedAllowed;
@@ -58,20 +67,19 @@ internal static class FleetRun
             await using (var log = await PostgreSqlPartitionedAuditLog.OpenAsync(connection, s.Partitions, options))
             {
                 var gate = await PartitionedGate.CreateAsync(policy, log);
-                long[] counts, warmed;
+                long[] counts;
                 var unexpected = "";
                 if (s.Processes == 1)
                 {
                     await using (gate)
                     {
-                        var (warm, _) = await Workload.RunAsync(gate, s.Workload, 0, s.Callers, s.Shared, s.Warmup, s.Budget);
+                        await WarmUpAsync(warmConnection, policy, s, 0);
                         var pgBefore = await CpuMeter.PostgresAsync(connection);
                         var commitsBefore = await CpuMeter.CommitsAsync(connection);
                         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                         var clock = Stopwatch.StartNew();
-                        (counts, unexpected) = await Workload.RunAsync(gate, s.Workload, 0, s.Callers, s.Shared, s.Duration, s.Budget);
+                        (counts, unexpected) = await Workload.RunAsync(gate, s.Workload, 0, s.Callers, PrincipalOf(s, 0, gate), s.Duration, s.Budget);
                         seconds = clock.Elapsed.TotalSeconds;
-                        warmed = warm;
                         gateCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
                         postgresCpu = CpuMeter.Delta(pgBefore, await CpuMeter.PostgresAsync(connection));
                         await Task.Delay(1100); // the backends report their commits within a second
@@ -81,11 +89,11 @@ internal static class FleetRun
                 else
                 {
                     await gate.DisposeAsync(); // the policy is on every chain before the children start, so they do not race to record it
-                    (counts, warmed, gateCpu, seconds, postgresCpu, commits, unexpected) = await RunChildrenAsync(connection, policyFile, s);
+                    (counts, gateCpu, seconds, postgresCpu, commits, unexpected) = await RunChildrenAsync(connection, warmConnection, policyFile, s);
                 }
 
                 completed = counts[0];
-                var all = counts.Zip(warmed, (a, b) => a + b).ToArray(); // the checks cover the warm-up's calls too
+                var all = counts;
                 (allCompleted, failed, cappedTried, cappedAllowed) = (all[0], all[6], all[3], all[4]);
                 if (counts[2] + failed > 0) Console.WriteLine($"    {counts[2]} calls refused unexpectedly, {failed} threw: {unexpected}");
                 if (all[5] < allCompleted + cappedAllowed) Console.WriteLine($"    {all[5]} actions ran for {allCompleted + cappedAllowed} allowed");
@@ -106,18 +114,19 @@ internal static class FleetRun
         {
             NpgsqlConnection.ClearAllPools();
             await ExecuteAsync(server, $"DROP DATABASE {database} WITH (FORCE)");
+            await ExecuteAsync(server, $"DROP DATABASE {database}_w WITH (FORCE)");
             Directory.Delete(directory, recursive: true);
         }
     }
 
-    private static async Task<(long[] Counts, long[] Warm, double Cpu, double Seconds, double PostgresCpu, long Commits, string Unexpected)> RunChildrenAsync(
-        string connection, string policyFile, RunSettings s)
+    private static async Task<(long[] Counts, double Cpu, double Seconds, double PostgresCpu, long Commits, string Unexpected)> RunChildrenAsync(
+        string connection, string warmConnection, string policyFile, RunSettings s)
     {
         var self = typeof(FleetRun).Assembly.Location;
         var children = Enumerable.Range(0, s.Processes).Select(p =>
         {
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { self, "child", connection, policyFile, I(p), I(s.Callers), s.Shared ? "shared" : "per-process", s.Workload,
+            foreach (var a in new[] { self, "child", connection, warmConnection, policyFile, I(p), I(s.Processes), I(s.Callers), s.Principals, s.Workload,
                 s.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture),
                 s.Warmup.TotalSeconds.ToString(CultureInfo.InvariantCulture), (s.Budget / s.Processes).ToString(CultureInfo.InvariantCulture), I(s.Partitions) })
             {
@@ -133,7 +142,6 @@ internal static class FleetRun
         var clock = Stopwatch.StartNew();
         await File.WriteAllTextAsync(policyFile + ".go", "");
         var counts = new long[Workload.Counters.Length];
-        var warm = new long[Workload.Counters.Length];
         double cpu = 0;
         var unexpected = new List<string>();
         // The children keep their connections open until PostgreSQL's CPU is read, then are told to stop.
@@ -152,10 +160,7 @@ internal static class FleetRun
                 foreach (var line in (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     var parts = line.Split(' ');
-                    if (parts[0] is "count" or "warm")
-                    {
-                        (parts[0] == "count" ? counts : warm)[Array.IndexOf(Workload.Counters, parts[1])] += long.Parse(parts[2], CultureInfo.InvariantCulture);
-                    }
+                    if (parts[0] == "count") counts[Array.IndexOf(Workload.Counters, parts[1])] += long.Parse(parts[2], CultureInfo.InvariantCulture);
 
                     if (parts[0] == "cpu") cpu += double.Parse(parts[1], CultureInfo.InvariantCulture);
                     if (parts[0] == "unexpected" && parts.Length > 1) unexpected.Add(parts[1]);
@@ -163,28 +168,57 @@ internal static class FleetRun
             }
         }
 
-        return (counts, warm, cpu, seconds, pgCpu, commits, string.Join(",", unexpected.Distinct()));
+        return (counts, cpu, seconds, pgCpu, commits, string.Join(",", unexpected.Distinct()));
     }
 
-    /// <summary>One child process: its own partitioned log object (unsigned: the parent signs) and gate, C callers, from the go file on.</summary>
-    public static async Task<int> ChildAsync(string connection, string policyFile, int process, int callers, bool shared, string workload,
-        TimeSpan duration, TimeSpan warmup, long budget, int partitions)
+    /// <summary>
+    /// One child process: a warm-up on the warm-up database, then its own partitioned log object (unsigned: the parent signs)
+    /// and gate over the run's chains, C callers, from the go file on.
+    /// </summary>
+    public static async Task<int> ChildAsync(string connection, string warmConnection, string policyFile, int process, RunSettings s)
     {
         var policy = PolicyLoader.Load(await File.ReadAllTextAsync(policyFile)).GetPolicyOrThrow();
-        await using var log = await PostgreSqlPartitionedAuditLog.OpenAsync(connection, partitions, new PartitionedAuditLogOptions { Origin = Origin });
+        await WarmUpAsync(warmConnection, policy, s, process);
+        await using var log = await PostgreSqlPartitionedAuditLog.OpenAsync(connection, s.Partitions, new PartitionedAuditLogOptions { Origin = Origin });
         await using var gate = await PartitionedGate.CreateAsync(policy, log);
-        var (warm, _) = await Workload.RunAsync(gate, workload, process, callers, shared, warmup, budget);
-        for (var i = 0; i < warm.Length; i++) Console.WriteLine($"warm {Workload.Counters[i]} {warm[i].ToString(CultureInfo.InvariantCulture)}");
         await File.WriteAllTextAsync($"{policyFile}.{I(process)}.ready", "");
         while (!File.Exists(policyFile + ".go")) await Task.Delay(2);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var (counts, unexpected) = await Workload.RunAsync(gate, workload, process, callers, shared, duration, budget);
+        var (counts, unexpected) = await Workload.RunAsync(gate, s.Workload, process, s.Callers, PrincipalOf(s, process, gate), s.Duration, s.Budget);
         Console.WriteLine($"cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds.ToString(CultureInfo.InvariantCulture)}");
         for (var i = 0; i < counts.Length; i++) Console.WriteLine($"count {Workload.Counters[i]} {counts[i].ToString(CultureInfo.InvariantCulture)}");
         Console.WriteLine($"unexpected {unexpected}");
         await File.WriteAllTextAsync($"{policyFile}.{I(process)}.done", "");
         while (!File.Exists(policyFile + ".stop")) await Task.Delay(2);
         return 0;
+    }
+
+    /// <summary>
+    /// The workload on the warm-up database's chains for <see cref="RunSettings.Warmup"/>, then on until the JIT is quiet
+    /// (what a long-running instance has done already): those calls are neither counted nor in the run's log.
+    /// </summary>
+    private static async Task WarmUpAsync(string warmConnection, CompiledPolicy policy, RunSettings s, int process)
+    {
+        if (s.Warmup <= TimeSpan.Zero) return;
+        await using var log = await PostgreSqlPartitionedAuditLog.OpenAsync(warmConnection, s.Partitions, new PartitionedAuditLogOptions { Origin = Origin });
+        await using var gate = await PartitionedGate.CreateAsync(policy, log);
+        var principalOf = PrincipalOf(s, process, gate);
+        var clock = Stopwatch.StartNew();
+        await Workload.RunAsync(gate, s.Workload, process, s.Callers, principalOf, s.Warmup, long.MaxValue);
+        await LoadDriver.JitQuiet.WaitAsync(() => Workload.RunAsync(gate, s.Workload, process, s.Callers, principalOf, TimeSpan.FromSeconds(1), long.MaxValue),
+            clock);
+    }
+
+    /// <summary>Whom caller c of <paramref name="process"/> invokes as (<see cref="LoadPolicy.Principal"/>), routed by <paramref name="gate"/>.</summary>
+    private static Func<int, string> PrincipalOf(RunSettings s, int process, PartitionedGate gate) =>
+        c => LoadPolicy.Principal(s.Principals, process, c, s.Processes, gate.ChainOf, gate.Chains);
+
+    /// <summary>Every worker principal of the run, for the policy: routed on an in-memory log of as many chains.</summary>
+    private static async Task<IEnumerable<string>> WorkersAsync(RunSettings s)
+    {
+        await using var log = PartitionedAuditLog.InMemory(s.Partitions);
+        await using var router = await PartitionedGate.CreateAsync(PolicyLoader.Load(LoadPolicy.Base).GetPolicyOrThrow(), log);
+        return [.. Enumerable.Range(0, s.Processes).SelectMany(p => Enumerable.Range(0, s.Callers).Select(PrincipalOf(s, p, router)))];
     }
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -21,55 +21,88 @@ internal static class LoadPolicy
 
     /// <summary>
     /// The principal caller <paramref name="caller"/> of process <paramref name="process"/> invokes as: its own
-    /// (<c>svc-p1-7</c>, a fleet routing each user to one instance) or, when shared, the same in every process (<c>svc-7</c>).
+    /// (<c>svc-p1-7</c>, <c>per-process</c>: a fleet routing each user to one instance), the same in every process
+    /// (<c>svc-7</c>, <c>shared</c>), or its own chosen so that its chain is one process <paramref name="process"/> owns
+    /// (<c>svc-p1-7-k</c>, the first k that does: <c>routed</c>, a fleet routing each user to the instance that owns the
+    /// user's chain, see <see cref="Owns"/>). <paramref name="chainOf"/> is a partitioned gate's <c>ChainOf</c>.
     /// </summary>
-    public static string Principal(int process, int caller, bool shared) =>
-        shared ? $"svc-{caller.ToString(CultureInfo.InvariantCulture)}"
-            : $"svc-p{process.ToString(CultureInfo.InvariantCulture)}-{caller.ToString(CultureInfo.InvariantCulture)}";
+    public static string Principal(string mode, int process, int caller, int processes, Func<string, string> chainOf, IReadOnlyList<string> chains)
+    {
+        var p = process.ToString(CultureInfo.InvariantCulture);
+        var c = caller.ToString(CultureInfo.InvariantCulture);
+        if (mode == "shared") return $"svc-{c}";
+        if (mode != "routed") return $"svc-p{p}-{c}";
+        for (var k = 0; ; k++)
+        {
+            var name = $"svc-p{p}-{c}-{k.ToString(CultureInfo.InvariantCulture)}";
+            if (Owns(process, processes, chains, chainOf(name))) return name;
+        }
+    }
+
+    /// <summary>
+    /// Whether process <paramref name="process"/> of <paramref name="processes"/> owns <paramref name="chain"/>: chain i is
+    /// owned by process i mod P; with fewer chains than processes, process p works on chain p mod N (shared with others).
+    /// </summary>
+    public static bool Owns(int process, int processes, IReadOnlyList<string> chains, string chain)
+    {
+        var i = chains.ToList().IndexOf(chain);
+        return chains.Count >= processes ? i % processes == process : i == process % chains.Count;
+    }
 
     /// <summary>The reviewer who presents and approves caller <paramref name="caller"/>'s requests.</summary>
     public static string Reviewer(int caller) => "rev-" + (caller % Reviewers).ToString(CultureInfo.InvariantCulture);
 
-    public static string Yaml(int processes, int callers, bool shared)
+    /// <summary>The policy, with every worker principal in <paramref name="workers"/>.</summary>
+    public static string Yaml(IEnumerable<string> workers)
     {
-        var yaml = new StringBuilder("""
-            policy:
-              name: partition-load
-              version: "1"
-            skills:
-              - skill: claim.note
-                versions: [1]
-                risk: low
-              - skill: claim.capped
-                versions: [1]
-                risk: low
-              - skill: claim.deny
-                versions: [1]
-                risk: high
-            roles:
-              - role: worker
-                grants:
-                  - skill: claim.note@1
-                    limits:
-                      per_minute: 100000000
-                  - skill: claim.capped@1
-                    limits:
-                      per_minute: 40
-                  - skill: claim.deny@1
-                    gate:
-                      approvers: 1
-                      approver_roles: [reviewer]
-              - role: reviewer
-            principals:
-              - id: capped-bot
-                kind: service
-                role: worker
-
-            """);
-        for (var r = 0; r < Reviewers; r++) yaml.Append(CultureInfo.InvariantCulture, $"  - id: rev-{r}\n    kind: human\n    role: reviewer\n");
-        var names = shared ? Enumerable.Range(0, callers).Select(c => Principal(0, c, true))
-            : Enumerable.Range(0, processes).SelectMany(p => Enumerable.Range(0, callers).Select(c => Principal(p, c, false)));
-        foreach (var name in names) yaml.Append(CultureInfo.InvariantCulture, $"  - id: {name}\n    kind: service\n    role: worker\n");
+        var yaml = new StringBuilder(Base);
+        foreach (var name in workers.Distinct()) yaml.Append(CultureInfo.InvariantCulture, $"  - id: {name}\n    kind: service\n    role: worker\n");
         return yaml.ToString();
     }
+
+    /// <summary>The policy without worker principals (the reviewers and the capped bot only).</summary>
+    public static string Base
+    {
+        get
+        {
+            var yaml = new StringBuilder(Head);
+            for (var r = 0; r < Reviewers; r++) yaml.Append(CultureInfo.InvariantCulture, $"  - id: rev-{r}\n    kind: human\n    role: reviewer\n");
+            return yaml.ToString();
+        }
+    }
+
+    private const string Head = """
+        policy:
+          name: partition-load
+          version: "1"
+        skills:
+          - skill: claim.note
+            versions: [1]
+            risk: low
+          - skill: claim.capped
+            versions: [1]
+            risk: low
+          - skill: claim.deny
+            versions: [1]
+            risk: high
+        roles:
+          - role: worker
+            grants:
+              - skill: claim.note@1
+                limits:
+                  per_minute: 100000000
+              - skill: claim.capped@1
+                limits:
+                  per_minute: 40
+              - skill: claim.deny@1
+                gate:
+                  approvers: 1
+                  approver_roles: [reviewer]
+          - role: reviewer
+        principals:
+          - id: capped-bot
+            kind: service
+            role: worker
+
+        """;
 }

@@ -10,15 +10,18 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // they matter"). For each workload and partition count: a new database, a signed partitioned log of that many chains (a
 // schema each), and either one PartitionedGate with C callers in this process, or P child processes (--processes P), each
 // its own PartitionedGate over the same chains with C callers, as a fleet of app instances sharing the log. Callers invoke
-// as their own principals (--principals per-process, a fleet routing each user to one instance) or every process for every
-// principal (--principals shared). Afterwards every chain and the signed index are verified, the capped skill's limit must
+// as their own principals (--principals per-process, a fleet routing each user to one instance), every process for every
+// principal (--principals shared), or their own principals each on a chain their process owns (--principals routed, a fleet
+// routing each user to the instance that owns the user's chain: another deployment, not the judged one). Every process first
+// warms up on a database of its own (--warmup seconds, then until its JIT is quiet). Afterwards every chain and the signed index are verified, the capped skill's limit must
 // be exact across the fleet, and every allowed invocation must have one outcome. Without --connection it starts its own
 // throwaway cluster on 127.0.0.1 (fsync on, synchronous_commit on) and removes it.
-if (args is ["child", var cs, var policyFile, var process, var callerCount, var principals, var work, var secs, var warm, var max, var chains])
+if (args is ["child", var cs, var warmCs, var policyFile, var process, var processCount, var callerCount, var principals, var work, var secs, var warm, var max,
+    var chains])
 {
-    return await FleetRun.ChildAsync(cs, policyFile, Int(process), Int(callerCount), principals == "shared", work,
+    return await FleetRun.ChildAsync(cs, warmCs, policyFile, Int(process), new RunSettings(work, Int(chains), Int(processCount), Int(callerCount), principals,
         TimeSpan.FromSeconds(double.Parse(secs, CultureInfo.InvariantCulture)), TimeSpan.FromSeconds(double.Parse(warm, CultureInfo.InvariantCulture)),
-        long.Parse(max, CultureInfo.InvariantCulture), Int(chains));
+        long.Parse(max, CultureInfo.InvariantCulture)));
 }
 
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
@@ -26,10 +29,10 @@ int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
 
 var workloads = (Option("--workload") ?? "allowed").Split(',');
 var principalsMode = Option("--principals") ?? "per-process";
-if (workloads.Any(w => !Workload.Names.Contains(w)) || principalsMode is not ("per-process" or "shared") || args.Length % 2 != 0)
+if (workloads.Any(w => !Workload.Names.Contains(w)) || principalsMode is not ("per-process" or "shared" or "routed") || args.Length % 2 != 0)
 {
     Console.Error.WriteLine("usage: MakerChecker.PartitionLoad [--connection \"Host=127.0.0.1;Port=…;Username=…;Database=postgres\"] " +
-        "[--partitions 1,8] [--processes 1] [--callers 64] [--principals per-process|shared] [--workload allowed,keyed,roundtrip] " +
+        "[--partitions 1,8] [--processes 1] [--callers 64] [--principals per-process|shared|routed] [--workload allowed,keyed,roundtrip] " +
         "[--warmup 5] [--seconds 10] [--max 2000000]");
     return 2;
 }
@@ -37,9 +40,9 @@ if (workloads.Any(w => !Workload.Names.Contains(w)) || principalsMode is not ("p
 var partitionCounts = (Option("--partitions") ?? "1,8").Split(',').Select(Int).ToArray();
 var processes = Math.Clamp(Int(Option("--processes") ?? "1"), 1, 16);
 var callers = Math.Clamp(Int(Option("--callers") ?? "64"), 1, 256);
-// Warm-up and run at most 50 s together, so that every capped call falls in one minute of its limit.
+// The run at most 50 s, so that every capped call falls in one minute of its limit (the warm-up is on another database).
 var warmup = TimeSpan.FromSeconds(Math.Clamp(double.Parse(Option("--warmup") ?? "5", CultureInfo.InvariantCulture), 0, 20));
-var duration = TimeSpan.FromSeconds(Math.Clamp(double.Parse(Option("--seconds") ?? "10", CultureInfo.InvariantCulture), 1, 50 - warmup.TotalSeconds));
+var duration = TimeSpan.FromSeconds(Math.Clamp(double.Parse(Option("--seconds") ?? "10", CultureInfo.InvariantCulture), 1, 50));
 var budget = Math.Clamp(long.Parse(Option("--max") ?? "2000000", CultureInfo.InvariantCulture), 1, 5_000_000);
 
 await using var cluster = Option("--connection") is null ? await ThrowawayCluster.StartAsync() : null;
@@ -58,7 +61,7 @@ foreach (var workload in workloads)
     var results = new List<RunResult>();
     foreach (var partitions in partitionCounts)
     {
-        var r = await FleetRun.RunAsync(server, new RunSettings(workload, partitions, processes, callers, principalsMode == "shared", duration, warmup, budget));
+        var r = await FleetRun.RunAsync(server, new RunSettings(workload, partitions, processes, callers, principalsMode, duration, warmup, budget));
         Console.WriteLine($"  {workload}, {partitions} chain(s): {r.Completed} in {r.Seconds:F1} s = {r.PerSecond:F0}/s; CPU {r.CpuMicros:F0} us each " +
             $"(gates {r.GateCpu:F1} s, PostgreSQL {r.PostgresCpu:F1} s); " +
             $"{(double)r.Commits / Math.Max(1, r.Completed):F2} commits each; load average {r.Load}");

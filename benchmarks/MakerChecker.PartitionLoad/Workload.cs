@@ -24,8 +24,8 @@ internal static class Workload
 
     /// <summary>Runs <paramref name="callers"/> callers of process <paramref name="process"/> until the time or the budget runs out.</summary>
     /// <returns>The counters, in <see cref="Counters"/> order, and the first unexpected reason codes.</returns>
-    public static async Task<(long[] Counts, string Unexpected)> RunAsync(PartitionedGate gate, string workload, int process, int callers, bool shared,
-        TimeSpan duration, long budget)
+    public static async Task<(long[] Counts, string Unexpected)> RunAsync(PartitionedGate gate, string workload, int process, int callers,
+        Func<int, string> principalOf, TimeSpan duration, long budget)
     {
         var counts = new long[Counters.Length];
         var unexpected = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
@@ -33,7 +33,7 @@ internal static class Workload
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
         {
-            var principal = LoadPolicy.Principal(process, c, shared);
+            var principal = principalOf(c);
             var reviewer = LoadPolicy.Reviewer(c);
             var payload = new JsonObject { ["claim"] = new JsonObject { ["id"] = $"C-{process}-{c}", ["amount"] = 125.5 } };
             ValueTask Action(CancellationToken _)

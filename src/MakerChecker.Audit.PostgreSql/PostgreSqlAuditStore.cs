@@ -156,6 +156,41 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         }
 
         /// <summary>
+        /// The same advisory lock at session level (in a transaction only for its lock timeout): the appends' transaction-scoped
+        /// requests on this session are granted at once (a session's own advisory locks never block it), others wait until
+        /// <see cref="ReleaseHoldAsync"/>, or until the session ends.
+        /// </summary>
+        public override async Task<bool> HoldAsync(DbConnection connection, CancellationToken cancellationToken)
+        {
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.Transaction = tx;
+            command.CommandText = $"{LockTimeoutSql}; {HoldSql}";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        /// <summary>
+        /// Lets go of one session hold. If the session cannot be told, its pool is cleared first, so that the connection is
+        /// closed (ending the session and its hold) when the writer drops it, never kept idle in the pool holding the lock.
+        /// </summary>
+        public override async Task ReleaseHoldAsync(DbConnection connection)
+        {
+            try
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = ReleaseSql;
+                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                NpgsqlConnection.ClearPool((NpgsqlConnection)connection);
+                throw;
+            }
+        }
+
+        /// <summary>
         /// BEGIN, the lock, the head read and the tail read in one round trip: a batch of statements, each with its own
         /// snapshot (READ COMMITTED), so the head and the tail are read by statements that start only once the lock is
         /// granted and see every commit before it.
@@ -288,5 +323,9 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         private const string LockOnlySql = $"SELECT pg_advisory_xact_lock({LockKeySql})";
 
         private string LockSql => $"{LockTimeoutSql}; {LockOnlySql}";
+
+        private const string HoldSql = $"SELECT pg_advisory_lock({LockKeySql})";
+
+        private const string ReleaseSql = $"SELECT pg_advisory_unlock({LockKeySql})";
     }
 }

@@ -49,6 +49,16 @@ internal abstract class DbDialect
         }
     }
 
+    /// <summary>
+    /// Takes the log's write lock for the session of <paramref name="connection"/> (not for a transaction), so that it is held
+    /// across this connection's next transactions, which take it again at once, until <see cref="ReleaseHoldAsync"/>; other
+    /// connections wait for it meanwhile. Returns <see langword="false"/> when the database cannot hold it that way (the default).
+    /// </summary>
+    public virtual Task<bool> HoldAsync(DbConnection connection, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    /// <summary>Lets go of one hold <see cref="HoldAsync"/> took on <paramref name="connection"/>.</summary>
+    public virtual Task ReleaseHoldAsync(DbConnection connection) => Task.CompletedTask;
+
     /// <summary>The statement that reads the head: the last seq and its hash.</summary>
     public const string HeadSql = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
 
@@ -150,6 +160,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
     private long? _knownSeq; // the head after this store's last transaction; used only by the commit loop
     private bool _othersAppend; // whether other writers had appended before that transaction; used only by the commit loop
     private volatile DbTail? _recent; // that transaction's tail and rows, for reads
+    private readonly SemaphoreSlim _writerTurn = new(1, 1); // the commit loop and the holds (IAuditHeadHold) take turns on the writer
 
     private DbAuditLog(DbDialect dialect, DbConnection writer, string instanceId, TimeProvider time, Func<Guid> newId, int maxGroup)
     {
@@ -256,6 +267,53 @@ internal sealed class DbAuditLog : IAsyncDisposable
     public ValueTask<IReadOnlyList<AuditEvent>> TryAppendBatchAsync(IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope,
         CancellationToken cancellationToken) => Writer.TryAppendBatchAsync(entries, expectedLastSeq, scope, cancellationToken);
 
+    /// <summary>
+    /// Holds the write lock on the writer connection between two groups (<see cref="DbDialect.HoldAsync"/>): this store's
+    /// groups go on taking it at once, other writers wait. <see langword="null"/> when the dialect cannot hold it.
+    /// </summary>
+    public async ValueTask<IAsyncDisposable?> HoldHeadAsync(CancellationToken cancellationToken)
+    {
+        _ = Writer; // a read-only log holds nothing
+        await _writerTurn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var held = await _writer!.HoldAsync(cancellationToken).ConfigureAwait(false);
+            return held is null ? null : new Hold(this, held);
+        }
+        finally
+        {
+            _writerTurn.Release();
+        }
+    }
+
+    /// <summary>One hold: let go on the connection it was taken on, if that is still the writer's (a dropped one let go already).</summary>
+    private sealed class Hold(DbAuditLog log, System.Data.Common.DbConnection connection) : IAsyncDisposable
+    {
+        private int _released;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0) return;
+            try
+            {
+                await log._writerTurn.WaitAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // the store is closed: its writer's session, and the hold, ended with it
+            }
+
+            try
+            {
+                await log._writer!.ReleaseHoldAsync(connection).ConfigureAwait(false);
+            }
+            finally
+            {
+                log._writerTurn.Release();
+            }
+        }
+    }
+
     private AuditGroupCommit Writer => _queue ?? throw new InvalidOperationException(
         $"The audit store {_dialect.What} was opened read-only (OpenReadOnlyAsync): it never appends. Open it with OpenAsync to write.");
 
@@ -320,6 +378,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
     {
         if (_queue is not null) await _queue.DisposeAsync().ConfigureAwait(false);
         if (_writer is not null) await _writer.DisposeAsync().ConfigureAwait(false);
+        _writerTurn.Dispose();
     }
 
     /// <summary>
@@ -339,6 +398,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
         long lastSeq = 0;
         IReadOnlyList<AuditRow> rows;
         var known = _knownSeq;
+        await _writerTurn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             rows = await _writer!.WriteAsync(async (writer, tx, head, tailRows) =>
@@ -356,6 +416,10 @@ internal sealed class DbAuditLog : IAsyncDisposable
             // Whether anything was written is not known here: read the whole tail next time, and serve no read from memory.
             (_knownSeq, _recent, _othersAppend) = (null, null, false);
             throw;
+        }
+        finally
+        {
+            _writerTurn.Release();
         }
 
         // Only a store whose log other writers append to reads the tail: alone, it would read nothing, one statement a group.

@@ -82,6 +82,44 @@ internal sealed class DbWriterConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Takes the dialect's session hold of the write lock on the writer connection (opening one if needed) and returns that
+    /// connection, or <see langword="null"/> when the dialect cannot hold. Used only between groups.
+    /// </summary>
+    /// <exception cref="AuditStoreException">The database could not be reached.</exception>
+    public async Task<DbConnection?> HoldAsync(CancellationToken cancellationToken)
+    {
+        DbConnection? connection = null;
+        try
+        {
+            connection = _connection ??= await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await _dialect.HoldAsync(connection, cancellationToken).ConfigureAwait(false) ? connection : null;
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or IOException or TimeoutException)
+        {
+            if (connection is not null && IsBroken(connection)) await DropAsync().ConfigureAwait(false);
+            throw new AuditStoreException($"The audit store {_dialect.What} could not hold its append lock: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Lets go of a hold taken on <paramref name="connection"/>, unless it is no longer the writer's (its session, and the
+    /// hold, ended with it).
+    /// </summary>
+    public async Task ReleaseHoldAsync(DbConnection connection)
+    {
+        if (!ReferenceEquals(connection, _connection) || IsBroken(connection)) return;
+        try
+        {
+            await _dialect.ReleaseHoldAsync(connection).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or IOException or TimeoutException)
+        {
+            // The session cannot be told: drop it, which ends the hold with it.
+            await DropAsync().ConfigureAwait(false);
+        }
+    }
+
     public ValueTask DisposeAsync() => DropAsync();
 
     private static bool IsBroken(DbConnection connection) => connection.State != ConnectionState.Open;

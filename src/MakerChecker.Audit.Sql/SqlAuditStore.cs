@@ -8,7 +8,7 @@ namespace MakerChecker.Audit.Stores;
 /// appends serialized across connections and processes and committed in groups, and indexed queries. It cannot be
 /// derived from outside MakerChecker; open a store through its package's <c>OpenAsync</c>.
 /// </summary>
-public abstract class SqlAuditStore : IAuditQuery, IStoredRowSource
+public abstract class SqlAuditStore : IAuditQuery, IStoredRowSource, IAuditHeadHold
 {
     private readonly DbAuditLog _log;
     private readonly IAsyncDisposable? _owned;
@@ -40,6 +40,10 @@ public abstract class SqlAuditStore : IAuditQuery, IStoredRowSource
         IReadOnlyList<AuditEntry> entries, long expectedLastSeq, AuditAppendScope? scope = null,
         CancellationToken cancellationToken = default) =>
         _log.TryAppendBatchAsync(entries, expectedLastSeq, scope, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>PostgreSQL holds the log's advisory lock on the store's writer connection; SQLite cannot (<see langword="null"/>).</remarks>
+    public ValueTask<IAsyncDisposable?> HoldHeadAsync(CancellationToken cancellationToken = default) => _log.HoldHeadAsync(cancellationToken);
 
     /// <inheritdoc/>
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) =>

@@ -47,6 +47,39 @@ public sealed class PostgreSqlChainLockTests(PostgresServer server)
         Assert.True((await store.AppendAsync(Entry("after the holder let go"))).Seq >= 2);
     }
 
+    [StoreFact]
+    public async Task A_store_that_holds_the_head_appends_while_another_store_of_the_chain_waits()
+    {
+        var chain = await server.NewSchemaAsync();
+        await using var holder = await PostgreSqlAuditStore.OpenAsync(chain);
+        await using var other = await PostgreSqlAuditStore.OpenAsync(chain, new SqlAuditStoreOptions { InstanceId = holder.InstanceId, LockTimeout = TimeSpan.FromSeconds(1) });
+
+        var hold = await holder.HoldHeadAsync();
+        Assert.NotNull(hold);
+        await using (hold)
+        {
+            Assert.Equal(2, (await holder.AppendAsync(Entry("the holder's own appends go on"))).Seq);
+            Assert.Equal(3, (await holder.TryAppendAsync(Entry("compare-and-append too"), 2))!.Seq);
+            await Assert.ThrowsAsync<AuditStoreException>(async () => await other.AppendAsync(Entry("waits for the hold, then times out")));
+        }
+
+        Assert.Equal(4, (await other.AppendAsync(Entry("after the holder let go"))).Seq);
+        Assert.Equal(5, (await holder.AppendAsync(Entry("and the holder still appends"))).Seq);
+    }
+
+    [StoreFact]
+    public async Task A_hold_let_go_after_its_store_closed_is_already_gone()
+    {
+        var chain = await server.NewSchemaAsync();
+        var holder = await PostgreSqlAuditStore.OpenAsync(chain);
+        var hold = await holder.HoldHeadAsync();
+        await holder.DisposeAsync();
+
+        await hold!.DisposeAsync(); // closing the store ended the writer's session, and the hold with it
+        await using var other = await PostgreSqlAuditStore.OpenAsync(chain, new SqlAuditStoreOptions { InstanceId = holder.InstanceId, LockTimeout = TimeSpan.FromSeconds(5) });
+        Assert.Equal(2, (await other.AppendAsync(Entry("nobody holds the head any more"))).Seq);
+    }
+
     /// <summary>A connection inside a transaction that holds the single-chain key; closing it ends the transaction and lets go.</summary>
     private static async Task<NpgsqlConnection> HoldLockAsync(string connectionString)
     {

@@ -1,10 +1,133 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace MakerChecker.Audit.Canonicalization;
 
-/// <summary>The recognizer's object keys, and their RFC 8785 order decided mostly from their first eight bytes.</summary>
+/// <summary>The recognizer's object keys, and the RFC 8785 order of an object's members, decided mostly from the keys' first eight bytes.</summary>
 internal sealed partial class CanonicalValueRecognizer
 {
+    /// <summary>Objects of at most this many members are ordered by counting (see <see cref="TryOrderByPrefixes"/>).</summary>
+    private const int MaxCountedMembers = 16;
+
+    // Scratch for ordering one object's members; objects are ordered one at a time, after their nested values.
+    private readonly ulong[] _prefixes = new ulong[MaxCountedMembers];
+    private readonly int[] _places = new int[MaxCountedMembers];
+    private readonly Item[] _unordered = new Item[MaxCountedMembers];
+
+    /// <summary>
+    /// Puts <paramref name="members"/> in UTF-16 key order, RFC 8785 section 3.2.3; false on a duplicate key or too many
+    /// members (the object is then declined).
+    /// </summary>
+    private bool TryOrder(ReadOnlySpan<byte> json, Span<Item> members) =>
+        members.Length <= 1 || TryOrderByPrefixes(members) || TrySortMembers(json, members);
+
+    /// <summary>
+    /// The usual case: every key's first eight bytes are ASCII and no two keys share them. Then those eight bytes alone
+    /// order the keys (<see cref="Key"/>), no two keys are equal, and each member's place is the number of members whose
+    /// prefix is smaller: counted without a branch on the data, it costs the same whatever order the members came in.
+    /// False when the case does not apply (a non-ASCII byte, a shared prefix, a duplicate key, or too many members):
+    /// the members are then as they were, for the sort.
+    /// </summary>
+    private bool TryOrderByPrefixes(Span<Item> members)
+    {
+        var n = members.Length;
+        if (n > MaxCountedMembers)
+        {
+            return false;
+        }
+
+        Span<ulong> prefixes = _prefixes;
+        var all = 0UL;
+        for (var i = 0; i < n; i++)
+        {
+            prefixes[i] = members[i].Key.Prefix;
+            all |= prefixes[i];
+        }
+
+        if ((all & Key.NonAscii) != 0)
+        {
+            return false;
+        }
+
+        Span<int> place = _places;
+        var taken = 0u;
+        var inOrder = true;
+        prefixes = prefixes[..n];
+        for (var i = 0; i < n; i++)
+        {
+            var smaller = 0;
+            var prefix = prefixes[i];
+            foreach (var other in prefixes)
+            {
+                smaller += other < prefix ? 1 : 0;
+            }
+
+            place[i] = smaller;
+            taken |= 1u << smaller;
+            inOrder &= smaller == i;
+        }
+
+        if (taken != (1u << n) - 1)
+        {
+            return false; // two members share a place: their prefixes are equal (a duplicate key, or a shared prefix)
+        }
+
+        if (!inOrder)
+        {
+            Span<Item> copy = _unordered;
+            members.CopyTo(copy);
+            for (var i = 0; i < n; i++)
+            {
+                members[place[i]] = copy[i];
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Every other case: an insertion sort by <see cref="Key.Compare"/>. Objects are small, and this is bounded by
+    /// <see cref="MaxSortedMembers"/> (a larger object is accepted only in order). Every pair of members that end up side
+    /// by side is compared on the way (the one inserted with each it passes and the one it stops at), and equal keys end
+    /// up side by side: so a duplicate key is always seen here.
+    /// </summary>
+    private static bool TrySortMembers(ReadOnlySpan<byte> json, Span<Item> members)
+    {
+        if (members.Length > MaxSortedMembers)
+        {
+            // Not sorted here: accepted only when already in order, each key greater than the one before (no duplicate).
+            for (var i = 1; i < members.Length; i++)
+            {
+                if (Key.Compare(json, members[i - 1].Key, members[i].Key) >= 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        for (var i = 1; i < members.Length; i++)
+        {
+            var member = members[i];
+            var j = i - 1;
+            int order;
+            for (; j >= 0 && (order = Key.Compare(json, members[j].Key, member.Key)) >= 0; j--)
+            {
+                if (order == 0)
+                {
+                    return false; // a duplicate key
+                }
+
+                members[j + 1] = members[j];
+            }
+
+            members[j + 1] = member;
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// A key without escapes: where its text lies in the input, and its first eight bytes as a big-endian number with
     /// zeros past its end. Comparing two such numbers orders the keys as <see cref="Utf16KeyOrder"/> does whenever the
@@ -14,38 +137,43 @@ internal sealed partial class CanonicalValueRecognizer
     /// </summary>
     private readonly struct Key
     {
-        private const ulong NonAscii = 0x8080_8080_8080_8080;
-        private readonly int _start;
-        private readonly int _length;
-        private readonly ulong _prefix;
+        /// <summary>The top bit of each byte of a prefix: set for a byte that is not ASCII.</summary>
+        public const ulong NonAscii = 0x8080_8080_8080_8080;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Key(ReadOnlySpan<byte> json, int start, int length)
         {
-            _start = start;
-            _length = length;
+            Start = start;
+            Length = length;
             if (start <= json.Length - sizeof(ulong))
             {
                 var word = BinaryPrimitives.ReadUInt64BigEndian(json[start..]);
-                _prefix = length >= sizeof(ulong) ? word : word & ~(ulong.MaxValue >> (8 * length));
+                Prefix = length >= sizeof(ulong) ? word : word & ~(ulong.MaxValue >> (8 * length));
             }
             else
             {
                 for (var i = 0; i < sizeof(ulong); i++)
                 {
-                    _prefix = (_prefix << 8) | (i < length ? json[start + i] : 0u);
+                    Prefix = (Prefix << 8) | (i < length ? json[start + i] : 0u);
                 }
             }
         }
 
-        /// <summary>The order of RFC 8785 section 3.2.3 (0 for equal keys): from the prefixes when they decide it, else in full.</summary>
-        public static int Compare(ReadOnlySpan<byte> json, in Key x, in Key y)
-        {
-            if (x._prefix != y._prefix && ((x._prefix | y._prefix) & NonAscii) == 0)
-            {
-                return x._prefix < y._prefix ? -1 : 1;
-            }
+        /// <summary>Where the key's text (without its quotes) starts in the input.</summary>
+        public int Start { get; }
 
-            return Utf16KeyOrder.Compare(json.Slice(x._start, x._length), json.Slice(y._start, y._length));
-        }
+        /// <summary>The length of the key's text in bytes.</summary>
+        public int Length { get; }
+
+        /// <summary>The first eight bytes, big-endian, zero-padded.</summary>
+        public ulong Prefix { get; }
+
+        /// <summary>The order of RFC 8785 section 3.2.3 (0 for equal keys): from the prefixes when they decide it, else in full.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Compare(ReadOnlySpan<byte> json, in Key x, in Key y) =>
+            x.Prefix != y.Prefix && ((x.Prefix | y.Prefix) & NonAscii) == 0 ? (x.Prefix < y.Prefix ? -1 : 1) : CompareInFull(json, x, y);
+
+        private static int CompareInFull(ReadOnlySpan<byte> json, in Key x, in Key y) =>
+            Utf16KeyOrder.Compare(json.Slice(x.Start, x.Length), json.Slice(y.Start, y.Length));
     }
 }

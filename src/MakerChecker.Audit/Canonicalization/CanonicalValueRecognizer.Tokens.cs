@@ -222,6 +222,7 @@ internal sealed partial class CanonicalValueRecognizer
     }
 
     /// <summary>The byte at <paramref name="position"/>, or 0 past the end (0 is never valid outside a string).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte Peek(ReadOnlySpan<byte> json, int position) => (uint)position < (uint)json.Length ? json[position] : (byte)0;
 
     private static int SkipDigits(ReadOnlySpan<byte> json, int position)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 
 namespace MakerChecker.Audit.Canonicalization;
 
@@ -24,18 +25,17 @@ namespace MakerChecker.Audit.Canonicalization;
 /// <see cref="CanonicalJsonWriter"/>, which write it or refuse it with their reason codes. It only costs time.
 /// </para>
 /// </remarks>
-internal sealed partial class CanonicalValueRecognizer : IDisposable
+internal sealed partial class CanonicalValueRecognizer
 {
     /// <summary>Deeper values are declined (the reader path allows 64 levels for the whole row).</summary>
     public const int MaxDepth = 32;
 
-    /// <summary>Objects with more members out of order are declined rather than insertion-sorted.</summary>
+    /// <summary>Objects with more members are declined when out of order rather than insertion-sorted.</summary>
     private const int MaxSortedMembers = 256;
 
-    private readonly ByteBuffer _sortScratch = new(1024);
-    private Member[] _members = new Member[32];
-    private int _memberCount;
-    private int _outermostStart; // where TryWrite's value starts in its room: after its first writing when it was written twice
+    private Item[] _items = new Item[32]; // a stack: the items of the composites being read, innermost last
+    private int _itemCount;
+    private bool _outOfRoom; // why the last composite was declined: no room for its canonical form (see TryWrite)
 
     /// <summary>
     /// Whether the value at <paramref name="json"/>[<paramref name="position"/>] is well formed, of the accepted shape,
@@ -48,25 +48,50 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
     /// Writes the canonical form of the value at <paramref name="json"/>[<paramref name="position"/>] into
     /// <paramref name="output"/> and moves <paramref name="position"/> past it; false when the value is declined
     /// (then <paramref name="output"/> is as it was). The canonical bytes are <paramref name="output"/>'s written
-    /// bytes from <paramref name="start"/> on: an outermost object whose members were out of order is written a
-    /// second time, in order, after the first.
+    /// bytes from <paramref name="start"/> on: the canonical forms of nested objects and arrays are written before
+    /// the value that holds them.
     /// </summary>
     public bool TryWrite(ReadOnlySpan<byte> json, ref int position, ByteBuffer output, out int start)
     {
-        _memberCount = 0;
-
-        // The canonical form of an accepted value is never longer than its text (whitespace is dropped, members are
-        // reordered, every token is copied as it is): room for twice the rest of the input is room enough.
-        var room = output.GetSpan(2 * (json.Length - position));
-        var written = 0;
-        _outermostStart = 0;
-        if (!TryWriteValue(json, ref position, room, ref written, 1))
+        // A value's canonical form is never longer than its text (whitespace is dropped, members are reordered, every
+        // token is copied as it is), but nested objects and arrays are written before the value that holds them, so a
+        // byte nested k deep is written k times. Room for twice the rest of the input holds the usual shapes (a row's
+        // payload with objects one level down); a value that needs more is read again with room for MaxDepth times the
+        // rest, which holds anything accepted, so the room never changes what is accepted.
+        long rest = json.Length - position;
+        if (TryWriteWithRoom(json, ref position, output, Room(2 * rest), out start) is { } once)
         {
-            start = 0;
-            return false;
+            return once;
         }
 
-        start = output.Length + _outermostStart;
+        return TryWriteWithRoom(json, ref position, output, Room(MaxDepth * rest), out start) ?? false;
+
+        // Past the largest array, a value that needs more is declined (the reader path takes it).
+        static int Room(long size) => (int)Math.Min(size + 64, Array.MaxLength);
+    }
+
+    /// <summary>The same with room for <paramref name="roomSize"/> bytes; null when that was too little (nothing is written then).</summary>
+    private bool? TryWriteWithRoom(ReadOnlySpan<byte> json, ref int position, ByteBuffer output, int roomSize, out int start)
+    {
+        _itemCount = 0;
+        _outOfRoom = false;
+        var room = output.GetSpan(roomSize);
+        var (p, written) = (position, 0);
+        start = 0;
+        if (!TryReadValue(json, ref p, room, ref written, 1, out var valueStart, out var valueLength, out var inOutput))
+        {
+            return _outOfRoom ? null : false;
+        }
+
+        if (!inOutput)
+        {
+            json.Slice(valueStart, valueLength).CopyTo(room); // a scalar: its own bytes
+            written = valueLength;
+            valueStart = 0;
+        }
+
+        position = p;
+        start = output.Length + valueStart;
         output.Advance(written);
         return true;
     }
@@ -146,243 +171,228 @@ internal sealed partial class CanonicalValueRecognizer : IDisposable
     }
 
     // ---- Rewritten: whitespace dropped, each object's members sorted. Strings and numbers are copied as they are. ----
-    // Each writes at output[o..] and moves o past what it wrote; TryWrite has made the room.
+    // A composite value is read in one pass that records where each of its items is (a scalar in the input, a nested
+    // composite already written to the output), then written once, in canonical order, after whatever its nested values
+    // wrote: its canonical bytes are output[start..o]. Each step writes only at output[o..] and moves o past it.
 
-    private bool TryWriteValue(ReadOnlySpan<byte> json, ref int p, Span<byte> output, ref int o, int depth)
+    /// <summary>
+    /// Reads the value at <paramref name="p"/>: a scalar is checked and left where it is (<paramref name="inOutput"/>
+    /// false: its bytes are the input's), a composite is written to the output; either way the value's canonical bytes
+    /// are <paramref name="start"/> and <paramref name="length"/> in the input or the output.
+    /// </summary>
+    /// <remarks>
+    /// Inlined, with positions in locals: a position passed by reference to a call that is not inlined lives in memory
+    /// for the whole method, so only the (rarer) nested composites get copies of the positions to pass.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryReadValue(ReadOnlySpan<byte> json, ref int p, Span<byte> output, ref int o, int depth,
+        out int start, out int length, out bool inOutput)
     {
-        var start = p;
-        switch (Peek(json, p))
+        var first = Peek(json, p);
+        if (first is (byte)'{' or (byte)'[')
         {
-            case (byte)'{':
-                return depth <= MaxDepth && TryWriteObject(json, ref p, output, ref o, depth);
-            case (byte)'[':
-                return depth <= MaxDepth && TryWriteArray(json, ref p, output, ref o, depth);
-            case (byte)'"':
-                if (!TryCanonicalString(json, ref p, out _))
-                {
-                    return false;
-                }
-
-                break;
-            case (byte)'t' or (byte)'f' or (byte)'n':
-                if (!TryLiteral(json, ref p))
-                {
-                    return false;
-                }
-
-                break;
-            default:
-                if (!TryCanonicalNumber(json, ref p))
-                {
-                    return false;
-                }
-
-                break;
+            var (nestedP, nestedO) = (p, o);
+            var ok = TryWriteComposite(json, ref nestedP, output, ref nestedO, depth, out var nestedStart);
+            (p, o, start, length, inOutput) = (nestedP, nestedO, nestedStart, nestedO - nestedStart, true);
+            return ok;
         }
 
-        SlackCopy.Copy(json, start, p - start, output, o);
-        o += p - start;
-        return true;
+        inOutput = false;
+        start = p;
+        var scalar = first switch
+        {
+            (byte)'"' => TryCanonicalString(json, ref p, out _),
+            (byte)'t' or (byte)'f' or (byte)'n' => TryLiteral(json, ref p),
+            _ => TryCanonicalNumber(json, ref p),
+        };
+        length = p - start;
+        return scalar;
     }
 
-    private bool TryWriteObject(ReadOnlySpan<byte> json, ref int p, Span<byte> output, ref int o, int depth)
+    private bool TryWriteComposite(ReadOnlySpan<byte> json, ref int p, Span<byte> output, ref int o, int depth, out int start)
     {
-        output[o++] = (byte)'{';
-        var bodyStart = o;
+        start = o;
+        return depth <= MaxDepth &&
+               (Peek(json, p) == '{'
+                   ? TryWriteObject(json, ref p, output, ref o, depth, out start)
+                   : TryWriteArray(json, ref p, output, ref o, depth, out start));
+    }
+
+    private bool TryWriteObject(ReadOnlySpan<byte> json, ref int position, Span<byte> output, ref int written, int depth, out int start)
+    {
+        var (p, o) = (position, written);
+        start = o;
+        var first = _itemCount;
+        var size = 1; // the opening brace, then each member with the comma or closing brace after it
         p = SkipWhitespace(json, p + 1);
         if (Peek(json, p) == '}')
         {
+            size++;
             p++;
-            output[o++] = (byte)'}';
-            return true;
         }
-
-        var first = _memberCount;
-        var sorted = true;
-        var previous = default(Key);
-        while (true)
+        else
         {
-            var keyToken = p;
-            if (Peek(json, p) != '"' || !TryCanonicalString(json, ref p, out var escaped) || escaped)
+            while (true)
             {
-                return false;
-            }
-
-            var key = new Key(json, keyToken + 1, p - keyToken - 2);
-            if (_memberCount > first)
-            {
-                var order = Key.Compare(json, previous, key);
-                if (order == 0)
+                var keyToken = p;
+                if (Peek(json, p) != '"' || !TryCanonicalString(json, ref p, out var escaped) || escaped)
                 {
-                    return false; // a duplicate key: the reader path refuses it with its reason code
+                    return false;
                 }
 
-                sorted &= order < 0;
-            }
-
-            var memberStart = o;
-            SlackCopy.Copy(json, keyToken, p - keyToken, output, o);
-            o += p - keyToken;
-            p = SkipWhitespace(json, p);
-            if (Peek(json, p) != ':')
-            {
-                return false;
-            }
-
-            output[o++] = (byte)':';
-            p = SkipWhitespace(json, p + 1);
-            if (!TryWriteValue(json, ref p, output, ref o, depth + 1))
-            {
-                return false;
-            }
-
-            Push(new Member(key, memberStart, o - memberStart));
-            previous = key;
-            p = SkipWhitespace(json, p);
-            var next = Peek(json, p++);
-            if (next == '}')
-            {
-                break;
-            }
-
-            if (next != ',')
-            {
-                return false;
-            }
-
-            output[o++] = (byte)',';
-            p = SkipWhitespace(json, p);
-        }
-
-        if (!sorted && !TrySortMembers(json, first))
-        {
-            return false;
-        }
-
-        if (!sorted && depth == 1)
-        {
-            // The outermost object: its members in order after what was written, where TryWrite says it starts. The
-            // members' copies only write past the first writing, so they never overwrite what they copy.
-            _outermostStart = o;
-            output[o++] = (byte)'{';
-            o = PlaceMembers(output, 0, output, o, first);
-        }
-        else if (!sorted)
-        {
-            var copy = _sortScratch.GetSpan(o - bodyStart);
-            output[bodyStart..o].CopyTo(copy);
-            o = PlaceMembers(copy, bodyStart, output, bodyStart, first);
-        }
-
-        _memberCount = first;
-        output[o++] = (byte)'}';
-        return true;
-    }
-
-    private bool TryWriteArray(ReadOnlySpan<byte> json, ref int p, Span<byte> output, ref int o, int depth)
-    {
-        output[o++] = (byte)'[';
-        p = SkipWhitespace(json, p + 1);
-        if (Peek(json, p) == ']')
-        {
-            p++;
-            output[o++] = (byte)']';
-            return true;
-        }
-
-        while (TryWriteValue(json, ref p, output, ref o, depth + 1))
-        {
-            p = SkipWhitespace(json, p);
-            var next = Peek(json, p++);
-            if (next == ']')
-            {
-                output[o++] = (byte)']';
-                return true;
-            }
-
-            if (next != ',')
-            {
-                return false;
-            }
-
-            output[o++] = (byte)',';
-            p = SkipWhitespace(json, p);
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// Puts the members of the object being written (from <paramref name="first"/> on) in UTF-16 key order, RFC 8785
-    /// section 3.2.3; false on a duplicate key or too many members.
-    /// </summary>
-    private bool TrySortMembers(ReadOnlySpan<byte> json, int first)
-    {
-        var members = _members.AsSpan(first, _memberCount - first);
-        if (members.Length > MaxSortedMembers)
-        {
-            return false;
-        }
-
-        // Insertion sort: objects are small, and this is bounded above. Every pair of members that end up side by side
-        // is compared on the way (the one inserted with each it passes and the one it stops at), and equal keys end up
-        // side by side: so a duplicate key is always seen here.
-        for (var i = 1; i < members.Length; i++)
-        {
-            var member = members[i];
-            var j = i - 1;
-            int order;
-            for (; j >= 0 && (order = Key.Compare(json, members[j].Key, member.Key)) >= 0; j--)
-            {
-                if (order == 0)
+                var keyEnd = p;
+                p = SkipWhitespace(json, p);
+                if (Peek(json, p) != ':')
                 {
-                    return false; // a duplicate key
+                    return false;
                 }
 
-                members[j + 1] = members[j];
-            }
+                p = SkipWhitespace(json, p + 1);
+                if (!TryReadValue(json, ref p, output, ref o, depth + 1, out var valueStart, out var valueLength, out var inOutput))
+                {
+                    return false;
+                }
 
-            members[j + 1] = member;
+                Push(new Item(new Key(json, keyToken + 1, keyEnd - keyToken - 2), valueStart, valueLength, inOutput));
+                size += keyEnd - keyToken + 1 + valueLength + 1;
+                p = SkipWhitespace(json, p);
+                var next = Peek(json, p++);
+                if (next == '}')
+                {
+                    break;
+                }
+
+                if (next != ',')
+                {
+                    return false;
+                }
+
+                p = SkipWhitespace(json, p);
+            }
         }
 
-        return true;
-    }
+        var members = _items.AsSpan(first, _itemCount - first);
+        if (!TryOrder(json, members) || !HasRoom(output, o, size))
+        {
+            return false; // a duplicate key (the reader path refuses it with its reason code), too many members, or no room
+        }
 
-    /// <summary>
-    /// Writes the members of the object being written, in their sorted order and comma-separated, at
-    /// <paramref name="output"/>[<paramref name="at"/>..], taking each from <paramref name="source"/>, which holds the
-    /// output's bytes from <paramref name="sourceStart"/> on; returns where the writing ends.
-    /// </summary>
-    private int PlaceMembers(ReadOnlySpan<byte> source, int sourceStart, Span<byte> output, int at, int first)
-    {
-        var members = _members.AsSpan(first, _memberCount - first);
+        start = o;
+        output[o++] = (byte)'{';
         for (var i = 0; i < members.Length; i++)
         {
             if (i > 0)
             {
-                output[at++] = (byte)',';
+                output[o++] = (byte)',';
             }
 
-            // What a short copy writes past a member's end is the next member's place, or room the caller writes next.
-            SlackCopy.Copy(source, members[i].OutputStart - sourceStart, members[i].OutputLength, output, at);
-            at += members[i].OutputLength;
+            var key = members[i].Key;
+            SlackCopy.Copy(json, key.Start - 1, key.Length + 2, output, o);
+            o += key.Length + 2;
+            output[o++] = (byte)':';
+            o = PlaceValue(json, members[i], output, o);
         }
 
-        return at;
+        output[o++] = (byte)'}';
+        _itemCount = first;
+        (position, written) = (p, o);
+        return true;
     }
 
-    private void Push(Member member)
+    private bool TryWriteArray(ReadOnlySpan<byte> json, ref int position, Span<byte> output, ref int written, int depth, out int start)
     {
-        if (_memberCount == _members.Length)
+        var (p, o) = (position, written);
+        start = o;
+        var first = _itemCount;
+        var size = 1; // the opening bracket, then each element with the comma or closing bracket after it
+        p = SkipWhitespace(json, p + 1);
+        if (Peek(json, p) == ']')
         {
-            Array.Resize(ref _members, _members.Length * 2);
+            size++;
+            p++;
+        }
+        else
+        {
+            while (true)
+            {
+                if (!TryReadValue(json, ref p, output, ref o, depth + 1, out var valueStart, out var valueLength, out var inOutput))
+                {
+                    return false;
+                }
+
+                Push(new Item(default, valueStart, valueLength, inOutput));
+                size += valueLength + 1;
+                p = SkipWhitespace(json, p);
+                var next = Peek(json, p++);
+                if (next == ']')
+                {
+                    break;
+                }
+
+                if (next != ',')
+                {
+                    return false;
+                }
+
+                p = SkipWhitespace(json, p);
+            }
         }
 
-        _members[_memberCount++] = member;
+        if (!HasRoom(output, o, size))
+        {
+            return false;
+        }
+
+        var elements = _items.AsSpan(first, _itemCount - first);
+        start = o;
+        output[o++] = (byte)'[';
+        for (var i = 0; i < elements.Length; i++)
+        {
+            if (i > 0)
+            {
+                output[o++] = (byte)',';
+            }
+
+            o = PlaceValue(json, elements[i], output, o);
+        }
+
+        output[o++] = (byte)']';
+        _itemCount = first;
+        (position, written) = (p, o);
+        return true;
     }
 
-    public void Dispose() => _sortScratch.Dispose();
+    /// <summary>
+    /// Copies an item's value to <paramref name="output"/>[<paramref name="at"/>..] from the input or from the output,
+    /// where a nested composite was written before this writing began (so a short copy's slack never reaches it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PlaceValue(ReadOnlySpan<byte> json, in Item item, Span<byte> output, int at)
+    {
+        SlackCopy.Copy(item.InOutput ? output : json, item.ValueStart, item.ValueLength, output, at);
+        return at + item.ValueLength;
+    }
 
-    /// <summary>One member written to the output: its key in the input, and where <c>"key":value</c> is in the output.</summary>
-    private readonly record struct Member(Key Key, int OutputStart, int OutputLength);
+    /// <summary>Whether <paramref name="size"/> bytes fit at <paramref name="o"/>; if not, TryWrite tries again with more room.</summary>
+    private bool HasRoom(Span<byte> output, int o, int size)
+    {
+        _outOfRoom |= o > output.Length - size;
+        return !_outOfRoom;
+    }
+
+    private void Push(Item item)
+    {
+        if (_itemCount == _items.Length)
+        {
+            Array.Resize(ref _items, _items.Length * 2);
+        }
+
+        _items[_itemCount++] = item;
+    }
+
+    /// <summary>
+    /// One member or element read: its key in the input (members only), and where its value's canonical bytes are, in
+    /// the input (a scalar) or in the output (a composite).
+    /// </summary>
+    private readonly record struct Item(Key Key, int ValueStart, int ValueLength, bool InOutput);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -5,7 +6,8 @@ namespace MakerChecker.Audit.Canonicalization;
 
 /// <summary>
 /// Copies of the short runs canonical JSON is assembled from (keys, strings, numbers, members), cheaper than a general
-/// copy: where both sides have 32 bytes of room, one 32-byte move, which may also overwrite bytes past the copy's end.
+/// copy: where both sides have 32 bytes of room, one 32-byte move, or, without 256-bit vectors (the command-line tool
+/// is compiled ahead of time for x86-64-v2), one or two 16-byte moves; these may also overwrite bytes past the copy's end.
 /// </summary>
 internal static class SlackCopy
 {
@@ -14,11 +16,25 @@ internal static class SlackCopy
     /// <paramref name="destination"/>[<paramref name="at"/>..]. Bytes of <paramref name="destination"/> past the copy's
     /// end may be overwritten too: the caller writes them next or never reads them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Copy(ReadOnlySpan<byte> source, int start, int length, Span<byte> destination, int at)
     {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Copy256(source, start, length, destination, at);
+        }
+        else
+        {
+            Copy128(source, start, length, destination, at);
+        }
+    }
+
+    /// <summary>The copy with one 32-byte move (tests call it directly; it needs <see cref="Vector256"/> in hardware).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Copy256(ReadOnlySpan<byte> source, int start, int length, Span<byte> destination, int at)
+    {
         // Signed comparisons: with a side shorter than 32 bytes, its length minus 32 is negative, and no move is in bounds.
-        if (Vector256.IsHardwareAccelerated && (uint)length <= (uint)Vector256<byte>.Count && start >= 0 && at >= 0 &&
-            start <= source.Length - Vector256<byte>.Count && at <= destination.Length - Vector256<byte>.Count)
+        if ((uint)length <= (uint)Vector256<byte>.Count && HasRoom(source.Length, start, destination.Length, at))
         {
             // In bounds on both sides: checked just above.
             Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(source), (nuint)start)
@@ -28,4 +44,37 @@ internal static class SlackCopy
 
         source.Slice(start, length).CopyTo(destination[at..]);
     }
+
+    /// <summary>The copy with one or two 16-byte moves, for processors (or compilations) without 256-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Copy128(ReadOnlySpan<byte> source, int start, int length, Span<byte> destination, int at)
+    {
+        if ((uint)length <= (uint)(2 * Vector128<byte>.Count) && HasRoom(source.Length, start, destination.Length, at))
+        {
+            // In bounds on both sides: 32 bytes of room checked just above.
+            ref var from = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), (nint)(uint)start);
+            ref var to = ref Unsafe.Add(ref MemoryMarshal.GetReference(destination), (nint)(uint)at);
+            var low = Vector128.LoadUnsafe(ref from);
+            if (length > Vector128<byte>.Count)
+            {
+                // Both halves read before either is written, as the one 32-byte move does.
+                var high = Vector128.LoadUnsafe(ref from, (nuint)Vector128<byte>.Count);
+                low.StoreUnsafe(ref to);
+                high.StoreUnsafe(ref to, (nuint)Vector128<byte>.Count);
+            }
+            else
+            {
+                low.StoreUnsafe(ref to);
+            }
+
+            return;
+        }
+
+        source.Slice(start, length).CopyTo(destination[at..]);
+    }
+
+    /// <summary>Whether both sides have 32 bytes from where the copy starts (signed: a side shorter than 32 bytes never has).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool HasRoom(int sourceLength, int start, int destinationLength, int at) =>
+        start >= 0 && at >= 0 && start <= sourceLength - 2 * Vector128<byte>.Count && at <= destinationLength - 2 * Vector128<byte>.Count;
 }

@@ -326,6 +326,7 @@ internal sealed partial class EventRowParser : IDisposable
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // nine a row
     private ReadOnlySpan<byte> Canonical(ReadOnlySpan<byte> row, int field)
     {
         var segment = _segments[field];
@@ -357,7 +358,6 @@ internal sealed partial class EventRowParser : IDisposable
 
     public void Dispose()
     {
-        _values.Dispose();
         _writer.Dispose();
         _scratch.Dispose();
         _sha.Dispose();

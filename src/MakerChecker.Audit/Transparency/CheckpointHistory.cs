@@ -21,13 +21,20 @@ public sealed class CheckpointHistory : IDisposable
     /// <summary>More than any record can be: a signed note and a consistency proof of at most 63 hashes take a few KiB.</summary>
     private const int MaxRecordBytes = 64 * 1024;
 
-    private readonly List<CheckpointRecord> _records;
     private readonly FileStream? _file;
+    private readonly Lock _appendLock = new();
+
+    // The records, append-only, readable while a checkpoint is being appended (a web endpoint serving the latest
+    // checkpoint while the log signs): an element is written before the count that covers it is published, a full
+    // array is replaced by a larger copy (never changed in place), and readers take the count first, then the array.
+    private CheckpointRecord[] _records;
+    private int _count;
 
     private CheckpointHistory(NoteVerifierKey verifierKey, List<CheckpointRecord> records, FileStream? file, long droppedBytes)
     {
         VerifierKey = verifierKey;
-        _records = records;
+        _records = [.. records];
+        _count = _records.Length;
         _file = file;
         DroppedBytes = droppedBytes;
     }
@@ -35,11 +42,25 @@ public sealed class CheckpointHistory : IDisposable
     /// <summary>The key every checkpoint in the history is signed with.</summary>
     public NoteVerifierKey VerifierKey { get; }
 
-    /// <summary>The records, oldest first.</summary>
-    public IReadOnlyList<CheckpointRecord> Records => _records;
+    /// <summary>The records, oldest first: those appended when it was read (later appends do not change it).</summary>
+    public IReadOnlyList<CheckpointRecord> Records
+    {
+        get
+        {
+            var count = Volatile.Read(ref _count);
+            return new RecordsView(Volatile.Read(ref _records), count);
+        }
+    }
 
     /// <summary>The latest signed checkpoint, or <see langword="null"/> before the first.</summary>
-    public SignedCheckpoint? Latest => _records.Count == 0 ? null : _records[^1].Checkpoint;
+    public SignedCheckpoint? Latest
+    {
+        get
+        {
+            var count = Volatile.Read(ref _count);
+            return count == 0 ? null : Volatile.Read(ref _records)[count - 1].Checkpoint;
+        }
+    }
 
     /// <summary>Bytes of torn tail dropped on open (0 after a clean shutdown).</summary>
     public long DroppedBytes { get; }
@@ -199,19 +220,49 @@ public sealed class CheckpointHistory : IDisposable
             throw new InvalidOperationException("This checkpoint history was loaded read-only for inspection; open it with CheckpointHistory.Open to sign.");
         }
 
-        if (LinkFailure(_records, record) is { } failure)
+        lock (_appendLock)
         {
-            throw new InvalidOperationException($"Refusing to record checkpoint {record.Checkpoint}: {failure}.");
+            if (LinkFailure(Records, record) is { } failure)
+            {
+                throw new InvalidOperationException($"Refusing to record checkpoint {record.Checkpoint}: {failure}.");
+            }
+
+            if (_file is not null)
+            {
+                // One write ending in the newline: a crash leaves either the whole line or a tail that Open drops.
+                _file.Write(Serialize(record));
+                _file.Flush(flushToDisk: true);
+            }
+
+            var records = _records;
+            if (_count == records.Length)
+            {
+                records = new CheckpointRecord[Math.Max(8, 2 * _count)];
+                Array.Copy(_records, records, _count);
+                Volatile.Write(ref _records, records);
+            }
+
+            records[_count] = record;
+            Volatile.Write(ref _count, _count + 1);
+        }
+    }
+
+    /// <summary>The first <paramref name="count"/> records of an array that is only ever appended to.</summary>
+    private sealed class RecordsView(CheckpointRecord[] records, int count) : IReadOnlyList<CheckpointRecord>
+    {
+        public int Count => count;
+
+        public CheckpointRecord this[int index] => (uint)index < (uint)count ? records[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<CheckpointRecord> GetEnumerator()
+        {
+            for (var i = 0; i < count; i++)
+            {
+                yield return records[i];
+            }
         }
 
-        if (_file is not null)
-        {
-            // One write ending in the newline: a crash leaves either the whole line or a tail that Open drops.
-            _file.Write(Serialize(record));
-            _file.Flush(flushToDisk: true);
-        }
-
-        _records.Add(record);
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>One record as its JSON line, newline included.</summary>
@@ -295,7 +346,7 @@ public sealed class CheckpointHistory : IDisposable
     }
 
     /// <summary>Why <paramref name="record"/> cannot follow <paramref name="records"/>, or <see langword="null"/>.</summary>
-    internal static string? LinkFailure(List<CheckpointRecord> records, CheckpointRecord record)
+    internal static string? LinkFailure(IReadOnlyList<CheckpointRecord> records, CheckpointRecord record)
     {
         var next = record.Checkpoint.Checkpoint;
         if (next.Size == 0)

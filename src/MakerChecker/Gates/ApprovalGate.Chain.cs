@@ -19,6 +19,14 @@ public sealed partial class ApprovalGate
     internal const int MaxDecisionAttempts = 32;
 
     /// <summary>
+    /// After this many lost heads in a row, the decision's next try holds the chain's append lock (<see cref="IAuditHeadHold"/>,
+    /// where the store offers it), so that other instances cannot keep appending first: contention alone never fails a call.
+    /// </summary>
+    internal const int HoldHeadAfterAttempts = 3;
+
+    private IAsyncDisposable? _headHold; // the chain's append lock, held for the decision being made; only under _decisions
+
+    /// <summary>
     /// Catches up with the events other gates (app instances or processes over the same log) appended since this gate
     /// last read it, so that <see cref="GetRequest"/>, <see cref="GetOpenRequests"/> and <see cref="GetBreakGlassForReview"/>
     /// show them. Decisions never need it: each is made on the latest state of the log.
@@ -40,6 +48,7 @@ public sealed partial class ApprovalGate
         }
         finally
         {
+            await LetGoOfHeadLockedAsync().ConfigureAwait(false);
             _decisions.Release();
         }
     }
@@ -74,19 +83,22 @@ public sealed partial class ApprovalGate
         }
         finally
         {
+            await LetGoOfHeadLockedAsync().ConfigureAwait(false);
             _decisions.Release();
         }
     }
 
     /// <summary>
     /// <see cref="DecideAsync{TState, T}"/> for a decision that may run an action (<see cref="Decided"/>, a value, so that an
-    /// allowed invocation allocates nothing for it): the same lock, owed outcomes first, retries and snapshot.
+    /// allowed invocation allocates nothing for it): the same lock, owed outcomes first, retries, snapshot and head hold.
     /// </summary>
     private async ValueTask<Decided> DecideActionAsync<TState>(TState state, Func<TState, ValueTask<Decided?>> attempt, CancellationToken cancellationToken)
     {
+        // Keep in step with DecideAsync: only the result's type differs.
         await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // No new work while an action's outcome is owed to the log.
             await RecordOwedOutcomesLockedAsync().ConfigureAwait(false);
             _attempts = 0;
             while (true)
@@ -98,6 +110,7 @@ public sealed partial class ApprovalGate
         }
         finally
         {
+            await LetGoOfHeadLockedAsync().ConfigureAwait(false);
             _decisions.Release();
         }
     }
@@ -118,8 +131,16 @@ public sealed partial class ApprovalGate
     /// </exception>
     private async ValueTask<long?> AppendOnHeadAsync(GateEntry entry, CountedSlot? slot = null)
     {
+        if (_attempts >= HoldHeadAfterAttempts && _headHold is null && !await HeldAndCurrentLockedAsync(slot).ConfigureAwait(false)) return null;
+
         // While an outcome is owed, everything is appended one at a time under the lock, so that it is paid exactly once.
-        if (IsPipelined(entry) && !_owed.Any) return await AppendPipelinedAsync(entry, slot).ConfigureAwait(false);
+        if (IsPipelined(entry) && !_owed.Any)
+        {
+            var batched = await AppendPipelinedAsync(entry, slot).ConfigureAwait(false);
+            if (batched is not null && _headHold is not null) await LetGoOfHeadLockedAsync().ConfigureAwait(false);
+            return batched;
+        }
+
         if (InFlight)
         {
             // Decided on a projection with pipelined decisions in flight: let them settle, then decide again on the log as it is.
@@ -147,22 +168,49 @@ public sealed partial class ApprovalGate
             throw AppendFailed(ex, entry, slot);
         }
 
-        if (stored is not null)
+        if (stored is not null || recorded is not null)
         {
-            _state.ApplyLive(stored, entry.Entry, entry.Applied);
-            return stored.Seq;
-        }
-
-        if (recorded is not null)
-        {
-            _state.Apply(recorded, replaying: false, entry.Applied);
-            return recorded.Seq;
+            if (stored is not null) _state.ApplyLive(stored, entry.Entry, entry.Applied);
+            else _state.Apply(recorded!, replaying: false, entry.Applied);
+            if (_headHold is not null) await LetGoOfHeadLockedAsync().ConfigureAwait(false);
+            return stored?.Seq ?? recorded!.Seq;
         }
 
         if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
         CountAttempt(entry.EventType);
         await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>
+    /// Takes the chain's append lock for the decision being made (where the store can hold it) and catches up: nobody else
+    /// appends now. <see langword="false"/> when that moved the projection: the entry was decided on an older state, so its
+    /// slot (if any) is taken back and the caller decides again. Taking the lock or reading may throw; the slot is then taken back too.
+    /// </summary>
+    private async ValueTask<bool> HeldAndCurrentLockedAsync(CountedSlot? slot)
+    {
+        if (_store is not IAuditHeadHold store) return true;
+        try
+        {
+            _headHold = await store.HoldHeadAsync(CancellationToken.None).ConfigureAwait(false);
+            if (_headHold is null || await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false) == 0) return true;
+        }
+        catch
+        {
+            if (slot is { } failed) _state.Limits.Release(failed.PrincipalId, failed.Skill, failed.At);
+            throw;
+        }
+
+        if (slot is { } counted) _state.Limits.Release(counted.PrincipalId, counted.Skill, counted.At);
+        return false;
+    }
+
+    /// <summary>Lets go of the chain's append lock, if this gate holds it: once the decision is recorded, or over, whatever its end.</summary>
+    private async ValueTask LetGoOfHeadLockedAsync()
+    {
+        if (_headHold is not { } hold) return;
+        _headHold = null;
+        await hold.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>

@@ -184,6 +184,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             }
             finally
             {
+                await LetGoOfHeadLockedAsync().ConfigureAwait(false);
                 _decisions.Release();
             }
             _initialized = true;

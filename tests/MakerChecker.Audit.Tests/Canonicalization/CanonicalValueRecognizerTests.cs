@@ -41,7 +41,7 @@ public sealed class CanonicalValueRecognizerTests
                 return true.Classify(true, "invalid UTF-8: the caller checks it first"); // the recognizer's precondition
             }
 
-            using var recognizer = new CanonicalValueRecognizer();
+            var recognizer = new CanonicalValueRecognizer();
             using var output = new ByteBuffer(16);
             output.Write("earlier"u8); // what the writer's output already holds must stay as it is
             var end = 0;
@@ -59,13 +59,100 @@ public sealed class CanonicalValueRecognizerTests
                 .Classify(!written, "declined");
         });
 
+    /// <summary>Keys for objects of many members: ASCII ones that differ early, share their first eight bytes, or end early; and non-ASCII ones.</summary>
+    private static readonly string[] ManyKeys =
+    [
+        "id", "kind", "role", "claim", "skill", "reason", "dwellMs", "decision", "reviewer", "requestId", "policyHash",
+        "payloadDigest", "a", "ab", "abcdefgh", "abcdefgha", "abcdefghb", "é", "\uE000", "𝄞", "Z", "_", "0",
+    ];
+
+    /// <summary>
+    /// An object of up to 20 members with keys drawn from <see cref="ManyKeys"/> (distinct, or with one key repeated),
+    /// in the order given: so the same key sets come in every order, as PostgreSQL's <c>jsonb</c> order and others.
+    /// </summary>
+    private static Gen<(string[] Keys, bool Indented)> ManyMemberObjects { get; } =
+        from count in Gen.Choose(2, 20)
+        from keys in Gen.Shuffle(ManyKeys).Select(k => k.Take(count).ToArray())
+        from repeat in Gen.Frequency((4, Gen.Constant(-1)), (1, Gen.Choose(0, count - 1)))
+        from indented in Gen.Elements(false, true)
+        select (repeat < 0 ? keys : [.. keys, keys[repeat]], indented);
+
+    [Property(MaxTest = 10000)]
+    public Property Members_in_any_order_are_written_in_RFC_8785_order_and_duplicates_declined() =>
+        Prop.ForAll(Arb.From(ManyMemberObjects), c =>
+        {
+            var separator = c.Indented ? ",\n    " : ",";
+            var json = Encoding.UTF8.GetBytes("{" + string.Join(separator, c.Keys.Select((k, i) => $"\"{k}\":{i}")) + "}");
+            var full = Full(json);
+            var recognizer = new CanonicalValueRecognizer();
+            using var output = new ByteBuffer();
+            var position = 0;
+            var written = recognizer.TryWrite(json, ref position, output, out var start);
+            var duplicate = c.Keys.Distinct().Count() < c.Keys.Length;
+            var ok = duplicate ? !written : written && full is not null && output.WrittenSpan[start..].SequenceEqual(full);
+            return ok.Label($"{Encoding.UTF8.GetString(json)}: written {written} {Encoding.UTF8.GetString(output.WrittenSpan[start..])}")
+                .Classify(duplicate, "a duplicate key");
+        });
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(8)]
+    [InlineData(CanonicalValueRecognizer.MaxDepth)]
+    public void Values_nested_as_deep_as_allowed_are_written_even_with_nothing_after_them(int depth)
+    {
+        // Nested values are written before the values that hold them, so a deep value needs more room than twice its
+        // text: the recognizer reads it again with more room rather than declining what it accepted before.
+        foreach (var (open, close) in new[] { ("[", "]"), ("{\"b\":0,\"a\":", "}") })
+        {
+            var text = string.Concat(Enumerable.Repeat(open, depth)) + "1" + string.Concat(Enumerable.Repeat(close, depth));
+            var json = Encoding.UTF8.GetBytes(text);
+            var recognizer = new CanonicalValueRecognizer();
+            using var output = new ByteBuffer(16);
+            var position = 0;
+            Assert.True(recognizer.TryWrite(json, ref position, output, out var start), text);
+            Assert.Equal(json.Length, position);
+            Assert.Equal(Encoding.UTF8.GetString(JsonCanonicalizer.Canonicalize(json)), Encoding.UTF8.GetString(output.WrittenSpan[start..]));
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_object_of_more_members_than_are_sorted_is_written_when_in_order_and_declined_otherwise(bool inOrder)
+    {
+        var keys = Enumerable.Range(0, 300).Select(i => $"k{i:D4}").ToList();
+        if (!inOrder)
+        {
+            (keys[10], keys[11]) = (keys[11], keys[10]);
+        }
+
+        var json = Encoding.UTF8.GetBytes("{\n  " + string.Join(",\n  ", keys.Select(k => $"\"{k}\": 1")) + "\n}");
+        var position = 0;
+        using var output = new ByteBuffer();
+        var written = new CanonicalValueRecognizer().TryWrite(json, ref position, output, out var start);
+        Assert.Equal(inOrder, written);
+        if (written)
+        {
+            Assert.Equal(JsonCanonicalizer.Canonicalize(json), output.WrittenSpan[start..].ToArray());
+        }
+    }
+
+    [Fact]
+    public void A_value_nested_deeper_than_allowed_is_declined()
+    {
+        var json = Encoding.UTF8.GetBytes(new string('[', CanonicalValueRecognizer.MaxDepth + 1) + new string(']', CanonicalValueRecognizer.MaxDepth + 1));
+        var position = 0;
+        using var output = new ByteBuffer();
+        Assert.False(new CanonicalValueRecognizer().TryWrite(json, ref position, output, out _));
+    }
+
     [Theory]
     [InlineData("{\"b\":1,\"a\":2,\"b\":3}")] // a duplicate apart from its twin, found only by the sort
     [InlineData("{\"abcdefghb\":1,\"abcdefgha\":2,\"abcdefghb\":3}")] // the same, with keys whose first eight bytes agree
     [InlineData("{\"b\":{\"y\":1,\"x\":2,\"y\":3},\"a\":0}")] // nested
     public void A_duplicate_key_out_of_order_is_declined(string json)
     {
-        using var recognizer = new CanonicalValueRecognizer();
+        var recognizer = new CanonicalValueRecognizer();
         using var output = new ByteBuffer();
         var position = 0;
         Assert.False(recognizer.TryWrite(Encoding.UTF8.GetBytes(json), ref position, output, out _));
@@ -78,7 +165,7 @@ public sealed class CanonicalValueRecognizerTests
         "{\"claim\":{\"amount\":1.5,\"memberId\":\"M\"},\"skill\":\"x\"}")]
     public void Members_out_of_order_are_written_in_RFC_8785_order(string json, string canonical)
     {
-        using var recognizer = new CanonicalValueRecognizer();
+        var recognizer = new CanonicalValueRecognizer();
         using var output = new ByteBuffer();
         var position = 0;
         Assert.True(recognizer.TryWrite(Encoding.UTF8.GetBytes(json), ref position, output, out var start));

@@ -13,11 +13,17 @@ namespace MakerChecker.Audit.Tests.Stores;
 /// A child process (MakerChecker.Audit.CrashHost) appends in a loop and is killed with SIGKILL at random moments.
 /// After each kill the log must reopen, verify, and hold every event whose append had returned.
 /// </summary>
+/// <remarks>
+/// Each kill comes a random few milliseconds after evidence that the child got as far as the test needs (acknowledged
+/// events, a signed checkpoint), never after a fixed delay from its start: on a loaded machine the child may get almost
+/// no CPU in those milliseconds, and each test must assert the same thing on every run.
+/// </remarks>
 public class CrashSafetyTests(ITestOutputHelper output)
 {
     private const int Kills = 50;
     private const int CheckpointKills = 12;
     private const int ReopenKills = 32;
+    private static readonly TimeSpan EvidenceTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task Killed_writers_never_lose_an_acknowledged_event()
@@ -31,7 +37,8 @@ public class CrashSafetyTests(ITestOutputHelper output)
         {
             var policy = kill % 2 == 0 ? AuditFsyncPolicy.GroupCommit : AuditFsyncPolicy.PerAppend;
             var sizeBefore = File.Exists(path) ? new FileInfo(path).Length : 0;
-            foreach (var (seq, hash) in (await RunAndKillAsync(path, policy, appenders: 1 + random.Next(8), killAfterMs: random.Next(1, 40))).Acks)
+            var run = await RunAndKillAsync(path, policy, appenders: 1 + random.Next(8), killAfterMs: random.Next(1, 40), waitForAcks: 2);
+            foreach (var (seq, hash) in run.Acks)
             {
                 acknowledged[seq] = hash;
             }
@@ -69,10 +76,18 @@ public class CrashSafetyTests(ITestOutputHelper output)
         var acknowledged = new Dictionary<long, string>();
         long checkpointed = 0;
         var signedByChild = 0;
+        var history = path + CheckpointedAuditStore.HistoryFileSuffix;
         for (var kill = 0; kill < CheckpointKills; kill++)
         {
             var policy = kill % 2 == 0 ? AuditFsyncPolicy.GroupCommit : AuditFsyncPolicy.PerAppend;
-            foreach (var (seq, hash) in (await RunAndKillAsync(path, policy, appenders: 1 + random.Next(6), killAfterMs: random.Next(1, 40), key)).Acks)
+
+            // The child signs every 5 events. It is killed only after a new whole line has reached the checkpoint history
+            // (the signer writes and fsyncs it before the append that signed returns), so every run kills a child that had
+            // signed: a kill after 1-40 ms alone left too few appends on a loaded machine, and then no checkpoint at all.
+            var signedLines = CountLines(history);
+            var run = await RunAndKillAsync(path, policy, appenders: 1 + random.Next(6), killAfterMs: random.Next(1, 40), key,
+                evidence: ("a newly signed checkpoint in " + history, () => CountLines(history) > signedLines));
+            foreach (var (seq, hash) in run.Acks)
             {
                 acknowledged[seq] = hash;
             }
@@ -100,7 +115,8 @@ public class CrashSafetyTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{CheckpointKills} kills, {acknowledged.Count} acknowledged events, {signedByChild} times the child had signed a newer checkpoint");
-        Assert.True(signedByChild > 0, "the child should have signed checkpoints before some kills");
+        Assert.True(signedByChild == CheckpointKills,
+            $"every child had signed a newer checkpoint before its kill, but only {signedByChild} of {CheckpointKills} were there after it");
     }
 
     /// <summary>
@@ -125,7 +141,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
             // of them, on no file at all, lands in the creation of the log.
             var early = kill % 4 == 0;
             var killAfterMs = early ? random.Next(0, 300) : random.Next(1, 40);
-            var run = await RunAndKillAsync(path, policy, appenders: 1 + random.Next(4), killAfterMs, reopen: true, waitForFirstAck: !early);
+            var run = await RunAndKillAsync(path, policy, appenders: 1 + random.Next(4), killAfterMs, reopen: true, waitForAcks: early ? 0 : 2);
             duringOpen += run.LastMarker == "opening" ? 1 : 0;
             beforeAnyAck += run.Acks.Count == 0 ? 1 : 0;
             foreach (var (seq, hash) in run.Acks)
@@ -161,7 +177,8 @@ public class CrashSafetyTests(ITestOutputHelper output)
     }
 
     private static async Task<(List<(long Seq, string Hash)> Acks, string? LastMarker)> RunAndKillAsync(
-        string path, AuditFsyncPolicy policy, int appenders, int killAfterMs, string? checkpointKey = null, bool reopen = false, bool waitForFirstAck = true)
+        string path, AuditFsyncPolicy policy, int appenders, int killAfterMs, string? checkpointKey = null, bool reopen = false, int waitForAcks = 1,
+        (string What, Func<bool> Seen)? evidence = null)
     {
         var host = Path.Combine(AppContext.BaseDirectory, "MakerChecker.Audit.CrashHost.dll");
         // The same dotnet host that runs the tests (testhost runs under it), so PATH does not matter.
@@ -184,7 +201,7 @@ public class CrashSafetyTests(ITestOutputHelper output)
         using var child = Process.Start(info)!;
 
         // The redirected pipes are read on their own threads: a blocking read must never hold up the kill.
-        var firstAck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var enoughAcks = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stderr = Task.Run(child.StandardError.ReadToEnd);
         string? lastMarker = null;
         var acks = Task.Run(() =>
@@ -203,25 +220,53 @@ public class CrashSafetyTests(ITestOutputHelper output)
                 if (parts is ["ack", var seq, var hash] && hash.Length == 64)
                 {
                     result.Add((long.Parse(seq, System.Globalization.CultureInfo.InvariantCulture), hash));
-                    firstAck.TrySetResult();
+                    if (result.Count >= waitForAcks)
+                    {
+                        enoughAcks.TrySetResult();
+                    }
                 }
             }
 
-            firstAck.TrySetResult();
+            enoughAcks.TrySetResult();
             return result;
         });
 
-        // Once the child has acknowledged its first event, kill it a random few milliseconds later, mid-stream.
-        if (waitForFirstAck)
+        // Once the child has acknowledged enough events (and shown the evidence asked for), kill it a random few
+        // milliseconds later, mid-stream. Both waits are bounded: a child that never gets there fails the test, saying so.
+        var deadline = Stopwatch.StartNew();
+        if (waitForAcks > 0)
         {
-            await firstAck.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.WhenAny(enoughAcks.Task, Task.Delay(EvidenceTimeout));
+        }
+
+        var seen = evidence is null;
+        while (!seen && !child.HasExited && deadline.Elapsed < EvidenceTimeout)
+        {
+            await Task.Delay(2);
+            seen = evidence!.Value.Seen();
         }
 
         await Task.Delay(killAfterMs);
         child.Kill(); // SIGKILL on Unix: no finally blocks, no flushing; the kernel releases the lock.
         await child.WaitForExitAsync();
         var acknowledged = await acks;
-        Assert.True(acknowledged.Count > 0 || !waitForFirstAck, $"the crash host acknowledged nothing: {await stderr}");
+        Assert.True(acknowledged.Count >= waitForAcks,
+            $"the crash host acknowledged {acknowledged.Count} of the {waitForAcks} events waited for: {await stderr}");
+        Assert.True(seen, $"the crash host showed no {evidence?.What} within {EvidenceTimeout.TotalSeconds} s: {await stderr}");
         return (acknowledged, lastMarker);
+    }
+
+    /// <summary>The whole lines in a file the child may be writing (0 before it exists).</summary>
+    private static int CountLines(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return 0;
+        }
+
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var bytes = new MemoryStream();
+        file.CopyTo(bytes);
+        return bytes.GetBuffer().AsSpan(0, (int)bytes.Length).Count((byte)'\n');
     }
 }
