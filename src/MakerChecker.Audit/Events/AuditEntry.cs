@@ -9,8 +9,9 @@ namespace MakerChecker.Audit.Events;
 /// </summary>
 public sealed class AuditEntry
 {
-    private JsonObject? _payload;
-    private readonly ICanonicalPayload? _source;
+    // The payload: a JsonObject, or (an entry the library built) the record that writes its own canonical JSON, replaced by
+    // its JsonObject once Payload is read. One field for both: an entry is made per event.
+    private object? _payload;
 
     /// <summary>Creates an entry; set every required member.</summary>
     public AuditEntry()
@@ -28,7 +29,7 @@ public sealed class AuditEntry
     {
         Actor = actor;
         EventType = eventType;
-        _source = payload;
+        _payload = payload;
     }
 
     /// <summary>
@@ -66,7 +67,13 @@ public sealed class AuditEntry
     /// </summary>
     public required JsonObject Payload
     {
-        get => _payload ?? Interlocked.CompareExchange(ref _payload, _source!.ToPayload(), null) ?? _payload;
+        get
+        {
+            var current = Volatile.Read(ref _payload);
+            if (current is JsonObject built) return built;
+            var made = ((ICanonicalPayload)current!).ToPayload();
+            return Interlocked.CompareExchange(ref _payload, made, current) is JsonObject first ? first : made;
+        }
         init => _payload = value;
     }
 
@@ -82,5 +89,5 @@ public sealed class AuditEntry
     /// The payload that writes its own canonical JSON, while <see cref="Payload"/> has not been read (once it has, the
     /// caller may have changed that object, and the store canonicalizes it instead); otherwise <see langword="null"/>.
     /// </summary>
-    internal ICanonicalPayload? CanonicalSource => Volatile.Read(ref _payload) is null ? _source : null;
+    internal ICanonicalPayload? CanonicalSource => Volatile.Read(ref _payload) as ICanonicalPayload;
 }

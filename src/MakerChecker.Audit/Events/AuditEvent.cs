@@ -40,6 +40,9 @@ public sealed class AuditEvent
         RunId = source.RunId;
     }
 
+    /// <summary>The canonical fields of an event a store has just appended; <see langword="null"/> for one read or built.</summary>
+    internal StoredEvent? Stored => _stored;
+
     /// <summary>Storage order, starting at 1 for the genesis event. Not covered by the hash.</summary>
     public required long Seq { get; init; }
 

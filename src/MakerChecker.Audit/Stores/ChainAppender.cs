@@ -161,7 +161,7 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
     public StoredEvent Next(PreparedEntry entry, long seq, Hash32 prevHash)
     {
         var id = QuotedUuid(newId());
-        var occurredAt = OccurredAt.ToJsonString(time.GetUtcNow());
+        var occurredAt = OccurredAtOf(time.GetUtcNow());
         Span<byte> prevJson = stackalloc byte[66];
         prevJson[0] = (byte)'"';
         prevHash.WriteHex(prevJson[1..]);
@@ -179,6 +179,25 @@ internal sealed class ChainAppender(string instanceId, TimeProvider time, Func<G
             PrevHash = prevHash, Hash = hash,
         };
     }
+
+    /// <summary>
+    /// The canonical <c>occurredAt</c> of <paramref name="now"/>: the previous event's array when that was recorded in the same
+    /// millisecond (the text has millisecond precision, so it is the same; stored arrays are never written to). A gate's
+    /// decision and the outcome of a quick action, and a busy store's events, share one.
+    /// </summary>
+    private byte[] OccurredAtOf(DateTimeOffset now)
+    {
+        var millisecond = now.UtcTicks / TimeSpan.TicksPerMillisecond;
+        if (_occurredAt is null || millisecond != _occurredAtMillisecond)
+        {
+            (_occurredAt, _occurredAtMillisecond) = (OccurredAt.ToJsonString(now), millisecond);
+        }
+
+        return _occurredAt;
+    }
+
+    private byte[]? _occurredAt;
+    private long _occurredAtMillisecond;
 
     /// <summary>A UUID as a canonical JSON string (quotes included), formatted straight into UTF-8: it needs no escapes.</summary>
     private static byte[] QuotedUuid(Guid id)

@@ -8,9 +8,9 @@ namespace MakerChecker.Audit.Stores;
 /// An audit store held in memory, for tests and demos. It is a real hash chain (and verifies like any other
 /// store), but it is lost when the process ends.
 /// </summary>
-public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource
+public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource, IStoredEventAppender
 {
-    private readonly List<StoredEvent> _events = [];
+    private readonly StoredEventLog _events = new();
     private readonly ChainAppender _appender;
     private readonly Lock _lock = new();
 
@@ -93,19 +93,27 @@ public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource
     /// Chains the entry onto the head, unless an expected last seq is given, the head is elsewhere and an event after the
     /// expected seq conflicts with <paramref name="scope"/> (or there is no scope).
     /// </summary>
-    private AuditEvent? Append(AuditEntry entry, long? expectedLastSeq, AuditAppendScope? scope)
+    private AuditEvent? Append(AuditEntry entry, long? expectedLastSeq, AuditAppendScope? scope) =>
+        AppendStored(entry, expectedLastSeq, scope)?.ToAuditEvent(entry);
+
+    /// <summary><see cref="Append"/>, answered with the event kept (nothing else is allocated for the caller).</summary>
+    private StoredEvent? AppendStored(AuditEntry entry, long? expectedLastSeq, AuditAppendScope? scope)
     {
         var prepared = ChainAppender.Prepare(entry);
-        StoredEvent stored;
         lock (_lock)
         {
             if (!MayAppend(expectedLastSeq, scope)) return null;
-            stored = _appender.Append(prepared);
+            var stored = _appender.Append(prepared);
             _events.Add(stored);
+            return stored;
         }
-
-        return stored.ToAuditEvent(entry);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Completes synchronously, as <see cref="TryAppendBatchAsync"/> does with one entry.</remarks>
+    ValueTask<StoredEvent?> IStoredEventAppender.TryAppendStoredAsync(
+        AuditEntry entry, long expectedLastSeq, AuditAppendScope? scope, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(AppendStored(entry, expectedLastSeq, scope));
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -89,16 +89,47 @@ public sealed partial class ApprovalGate
     }
 
     /// <summary>
+    /// <see cref="DecideAsync{TState, T}"/> for a decision that may run an action (<see cref="Decided"/>, a value, so that an
+    /// allowed invocation allocates nothing for it): the same lock, owed outcomes first, retries, snapshot and head hold.
+    /// </summary>
+    private async ValueTask<Decided> DecideActionAsync<TState>(TState state, Func<TState, ValueTask<Decided?>> attempt, CancellationToken cancellationToken)
+    {
+        // Keep in step with DecideAsync: only the result's type differs.
+        await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // No new work while an action's outcome is owed to the log.
+            await RecordOwedOutcomesLockedAsync().ConfigureAwait(false);
+            _attempts = 0;
+            while (true)
+            {
+                if (await attempt(state).ConfigureAwait(false) is not { } decided) continue;
+                await SnapshotIfDueLockedAsync().ConfigureAwait(false);
+                return decided;
+            }
+        }
+        finally
+        {
+            await LetGoOfHeadLockedAsync().ConfigureAwait(false);
+            _decisions.Release();
+        }
+    }
+
+    /// <summary><see cref="DecideActionAsync{TState}"/> with the attempt as a closure.</summary>
+    private ValueTask<Decided> DecideActionAsync(Func<ValueTask<Decided?>> attempt, CancellationToken cancellationToken) =>
+        DecideActionAsync(attempt, static attempt => attempt(), cancellationToken);
+
+    /// <summary>
     /// Records <paramref name="entry"/> only if the log's last event is still the last one the projection applied, and
-    /// applies it (live). When another writer appended first, nothing was written: the invocation counted for it (if
-    /// any) is taken back, the gate catches up, and the result is <see langword="null"/>, so the caller decides again.
+    /// applies it (live); returns its seq. When another writer appended first, nothing was written: the invocation counted
+    /// for it (if any) is taken back, the gate catches up, and the result is <see langword="null"/>, so the caller decides again.
     /// Call only under the decision lock.
     /// </summary>
     /// <exception cref="AuditStoreException">
     /// The append failed (the gate does not act on it), or the head moved under <see cref="MaxDecisionAttempts"/> attempts
     /// in a row (nothing was written).
     /// </exception>
-    private async ValueTask<AuditEvent?> AppendOnHeadAsync(GateEntry entry, CountedSlot? slot = null)
+    private async ValueTask<long?> AppendOnHeadAsync(GateEntry entry, CountedSlot? slot = null)
     {
         if (_attempts >= HoldHeadAfterAttempts && _headHold is null && !await HeldAndCurrentLockedAsync(slot).ConfigureAwait(false)) return null;
 
@@ -118,22 +149,31 @@ public sealed partial class ApprovalGate
             return null;
         }
 
-        AuditEvent? recorded;
+        AuditEvent? recorded = null;
+        StoredEvent? stored = null;
         try
         {
             // Not cancellable: a cancelled append may or may not have become durable, and the gate must know which.
-            recorded = await _store.TryAppendAsync(entry.Entry, _state.LastSeq, CancellationToken.None).ConfigureAwait(false);
+            if (_store is IStoredEventAppender direct)
+            {
+                stored = await direct.TryAppendStoredAsync(entry.Entry, _state.LastSeq, scope: null, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                recorded = await _store.TryAppendAsync(entry.Entry, _state.LastSeq, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
             throw AppendFailed(ex, entry, slot);
         }
 
-        if (recorded is not null)
+        if (stored is not null || recorded is not null)
         {
-            _state.Apply(recorded, replaying: false, entry.Applied);
+            if (stored is not null) _state.ApplyLive(stored, entry.Entry, entry.Applied);
+            else _state.Apply(recorded!, replaying: false, entry.Applied);
             if (_headHold is not null) await LetGoOfHeadLockedAsync().ConfigureAwait(false);
-            return recorded;
+            return stored?.Seq ?? recorded!.Seq;
         }
 
         if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);

@@ -109,8 +109,11 @@ public sealed partial class ApprovalGate
         }
     }
 
-    /// <summary>What a decision returns: the result, and the action to run (after the decision lock is released) when it was allowed.</summary>
-    private sealed record Decided(GateResult Result, ActionRun? Run = null);
+    /// <summary>
+    /// What a decision returns: the result, and the action to run (after the decision lock is released) when it was allowed.
+    /// A value (see <see cref="DecideActionAsync{TState}"/>): an allowed invocation allocates nothing for it.
+    /// </summary>
+    private readonly record struct Decided(GateResult Result, ActionRun? Run = null);
 
     /// <summary>
     /// An action allowed by an event already in the log, and what its outcome is recorded under (for a request, the

@@ -41,31 +41,46 @@ public sealed partial class ApprovalGate
     /// <summary>
     /// Stages a pipelined entry, releases the decision lock while it is written, and takes the lock again (a batch of one
     /// whose write completed at once is settled without releasing it, see <see cref="SettleAloneLockedAsync"/>). Returns the
-    /// event once durable and applied, or <see langword="null"/> when it was not written (the head moved under its batch
+    /// event's seq once durable and applied, or <see langword="null"/> when it was not written (the head moved under its batch
     /// or under an earlier one): the slot it counted is taken back, the gate has caught up, and the caller decides again.
     /// Call only under the decision lock; the lock is held again when this returns or throws.
     /// </summary>
-    private async ValueTask<AuditEvent?> AppendPipelinedAsync(GateEntry entry, CountedSlot? slot)
+    private async ValueTask<long?> AppendPipelinedAsync(GateEntry entry, CountedSlot? slot)
     {
         int? headroom = slot is { } counted ? Headroom(counted) : null;
         Staged staged;
         if (!InFlight)
         {
             // Nothing in flight (so nothing staged): the entry is a batch of one. When the store answers at once (in memory),
-            // it is settled here, holding the lock throughout, exactly as SettleLockedAsync would settle it.
-            ValueTask<IReadOnlyList<AuditEvent>> write;
+            // it is settled here, holding the lock throughout, exactly as SettleLockedAsync would settle it. A store that can
+            // answer with the event it keeps (IStoredEventAppender) is asked so: no public copy of the event, no lists.
+            ValueTask<IReadOnlyList<AuditEvent>> write = default;
+            ValueTask<StoredEvent?> one = default;
+            var direct = _store as IStoredEventAppender;
             try
             {
-                write = _store.TryAppendBatchAsync([entry.Entry], _state.LastSeq, ScopeOf(slot, headroom), CancellationToken.None);
+                if (direct is not null) one = direct.TryAppendStoredAsync(entry.Entry, _state.LastSeq, ScopeOf(slot, headroom), CancellationToken.None);
+                else write = _store.TryAppendBatchAsync([entry.Entry], _state.LastSeq, ScopeOf(slot, headroom), CancellationToken.None);
             }
 #pragma warning disable CA1031 // A store that throws before its task: settled as a failed write, by the path below.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
+                direct = null;
                 write = ValueTask.FromException<IReadOnlyList<AuditEvent>>(ex);
             }
 
-            if (write.IsCompletedSuccessfully) return await SettleAloneLockedAsync(entry, slot, await write.ConfigureAwait(false)).ConfigureAwait(false);
+            if (direct is not null)
+            {
+                if (one.IsCompletedSuccessfully) return await SettleAloneLockedAsync(entry, slot, null, await one.ConfigureAwait(false)).ConfigureAwait(false);
+                write = AsBatchAsync(one, entry.Entry);
+            }
+            else if (write.IsCompletedSuccessfully)
+            {
+                var written = await write.ConfigureAwait(false);
+                return await SettleAloneLockedAsync(entry, slot, written.Count > 0 ? written[0] : null).ConfigureAwait(false);
+            }
+
             staged = new Staged(entry, slot, headroom);
             Submit([staged], write.AsTask());
         }
@@ -89,23 +104,30 @@ public sealed partial class ApprovalGate
         }
 
         if (recorded is null) CountAttempt(entry.EventType);
-        return recorded;
+        return recorded?.Seq;
     }
+
+    /// <summary>A direct append that did not complete at once, as the batch of one it is.</summary>
+    private static async ValueTask<IReadOnlyList<AuditEvent>> AsBatchAsync(ValueTask<StoredEvent?> write, AuditEntry entry) =>
+        await write.ConfigureAwait(false) is { } stored ? [stored.ToAuditEvent(entry)] : [];
 
     /// <summary>
     /// Settles a batch of one whose write completed at once, as <see cref="SettleLockedAsync"/> does with nothing staged on
-    /// it: returns the event once applied, or <see langword="null"/> (not written: its slot is taken back, the gate has
-    /// caught up, the caller decides again). Call only under the decision lock, with nothing in flight.
+    /// it: returns the event's seq once applied, or <see langword="null"/> (not written: its slot is taken back, the gate
+    /// has caught up, the caller decides again). Call only under the decision lock, with nothing in flight.
     /// </summary>
-    private async ValueTask<AuditEvent?> SettleAloneLockedAsync(GateEntry entry, CountedSlot? slot, IReadOnlyList<AuditEvent> written)
+    private async ValueTask<long?> SettleAloneLockedAsync(GateEntry entry, CountedSlot? slot, AuditEvent? written, StoredEvent? stored = null)
     {
-        if (written.Count > 0)
+        // The event written: the public one, or the one a store kept (IStoredEventAppender); neither when not written.
+        var seq = stored?.Seq ?? written?.Seq;
+        if (seq is { } at)
         {
-            // Written past other writers' events that conflict with it: they come first, as replay; if they cannot be
+            // Written past other writers' events that do not conflict with it: they come first, as replay; if they cannot be
             // applied, the caller gets why and does not act.
-            if (written[0].Seq > _state.LastSeq + 1) await ReadTailLockedAsync(CancellationToken.None, before: written[0].Seq).ConfigureAwait(false);
-            _state.Apply(written[0], replaying: false, entry.Applied);
-            return written[0];
+            if (at > _state.LastSeq + 1) await ReadTailLockedAsync(CancellationToken.None, before: at).ConfigureAwait(false);
+            if (stored is not null) _state.ApplyLive(stored, entry.Entry, entry.Applied);
+            else _state.Apply(written!, replaying: false, entry.Applied);
+            return at;
         }
 
         try

@@ -88,7 +88,7 @@ public sealed partial class ApprovalGate
         var digest = PayloadDigest.Compute(payload);
 
         RequestState? request = null;
-        var decided = await DecideAsync(async () =>
+        var decided = await DecideActionAsync(async () =>
         {
             var policy = _policy;
             if (await SupersededAsync(policy, principalId, requestId, "execute").ConfigureAwait(false) is { } superseded) return new Decided(superseded);
@@ -136,8 +136,7 @@ public sealed partial class ApprovalGate
             var code = decision.Outcome == DecisionOutcome.Refused ? decision.ReasonCode : null;
             var entry = AuditPayloads.SignOff(policy.Hash, reviewer, reviewerId, request.Id, request.Skill, request.PayloadDigest, request.RequestedAt,
                 approve, reason, presentedAt, now, decision.Rule, code).InRun(request.RunId);
-            var recorded = await AppendOnHeadAsync(entry).ConfigureAwait(false);
-            if (recorded is null) return null;
+            if (await AppendOnHeadAsync(entry).ConfigureAwait(false) is not { } recordedSeq) return null;
             if (code is not null)
             {
                 _telemetry.SignOff(approve, code, null);
@@ -145,7 +144,7 @@ public sealed partial class ApprovalGate
                 if (code == ReasonCodes.ReviewTooFast)
                 {
                     var had = (long?)(now - presentedAt)?.TotalMilliseconds;
-                    _reviewMonitor?.RecordRefused(new RefusedSignOff(recorded.Seq, requestId, reviewerId, code, now, had));
+                    _reviewMonitor?.RecordRefused(new RefusedSignOff(recordedSeq, requestId, reviewerId, code, now, had));
                 }
                 return GateResult.From(decision, request.Snapshot(now));
             }
@@ -154,7 +153,7 @@ public sealed partial class ApprovalGate
             _telemetry.SignOff(approve, ReasonCodes.SignedOff, dwell);
             Log.SignedOff(_logger, requestId, reviewerId, approve ? "approve" : "reject", (long?)dwell);
             _reviewMonitor?.Record(
-                new SignOffRecord(recorded.Seq, requestId, reviewerId, request.Skill, approve, request.RequestedAt, presentedAt, now, reason)
+                new SignOffRecord(recordedSeq, requestId, reviewerId, request.Skill, approve, request.RequestedAt, presentedAt, now, reason)
                 {
                     CaseSize = request.CaseSize,
                 });

@@ -282,13 +282,13 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         // remembered across retries too (a box only when there is a case store).
         var call = new InvocationCall(
             this, principalId, skill, payload, basis, idempotencyKey, runId, digest, _sample(), PayloadStore is null ? null : new StrongBox<bool>());
-        var decided = await DecideAsync(call, static call => call.Gate.DecideInvocationAsync(call), cancellationToken).ConfigureAwait(false);
+        var decided = await DecideActionAsync(call, static call => call.Gate.DecideInvocationAsync(call), cancellationToken).ConfigureAwait(false);
         activity?.SetTag("makerchecker.skill", skill).SetTag("makerchecker.outcome", decided.Result.ReasonCode);
         if (decided.Run is { } run) await RunActionAsync(run, action, cancellationToken).ConfigureAwait(false);
         return decided.Result;
     }
 
-    /// <summary>One attempt at an invocation's decision (see <see cref="DecideAsync{TState, T}"/>), on the projection under the decision lock.</summary>
+    /// <summary>One attempt at an invocation's decision (see <see cref="DecideActionAsync{TState}"/>), on the projection under the decision lock.</summary>
     private async ValueTask<Decided?> DecideInvocationAsync(InvocationCall call)
     {
         var (_, principalId, skill, payload, basis, idempotencyKey, runId, digest, draw, _) = call;
@@ -385,7 +385,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         using var activity = GateTelemetry.Activities.StartActivity("makerchecker.break_glass");
 
         var digest = PayloadDigest.Compute(payload);
-        var decided = await DecideAsync(async () =>
+        var decided = await DecideActionAsync(async () =>
         {
             var policy = _policy;
             if (await SupersededAsync(policy, principalId, skill, "break_glass").ConfigureAwait(false) is { } superseded) return new Decided(superseded);

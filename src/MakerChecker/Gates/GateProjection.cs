@@ -82,7 +82,7 @@ internal sealed class GateProjection
     public long LastSeq { get; private set; }
 
     /// <summary>The last event applied, or <see langword="null"/> before the first: the one the next must follow.</summary>
-    private AuditEvent? _last;
+    private AppliedEvent? _last;
 
     /// <summary>The hash of the last event applied, or <see langword="null"/> before the first.</summary>
     public string? Head => _last?.Hash;
@@ -94,7 +94,7 @@ internal sealed class GateProjection
     public bool ResumeAt(AuditEvent e, string headHash)
     {
         if (_last is not null || e.Seq != LastSeq || e.Hash != headHash) return false;
-        _last = e;
+        _last = new AppliedEvent(e);
         return true;
     }
 
@@ -116,9 +116,19 @@ internal sealed class GateProjection
     /// </summary>
     /// <exception cref="AuditStoreException">The event does not continue the chain applied so far.</exception>
     /// <exception cref="AuditEventFormatException">A gate event's payload is malformed (missing or mistyped field).</exception>
-    public RequestState? Apply(AuditEvent e, bool replaying, IAuditEventPayload? written = null)
+    public RequestState? Apply(AuditEvent e, bool replaying, IAuditEventPayload? written = null) => ApplyEvent(new AppliedEvent(e), replaying, written);
+
+    /// <summary>
+    /// Applies, live, the event the gate has just appended as the store keeps it (see <see cref="IStoredEventAppender"/>),
+    /// with the entry it was written from: as <see cref="Apply(AuditEvent, bool, IAuditEventPayload?)"/>, without the
+    /// public <see cref="AuditEvent"/>.
+    /// </summary>
+    public RequestState? ApplyLive(StoredEvent stored, AuditEntry source, IAuditEventPayload? written) =>
+        ApplyEvent(new AppliedEvent(stored, source), replaying: false, written);
+
+    private RequestState? ApplyEvent(in AppliedEvent e, bool replaying, IAuditEventPayload? written)
     {
-        if (_last is not null && (e.Seq <= LastSeq || !AuditEvent.Follows(e, _last)))
+        if (_last is { } last && (e.Seq <= LastSeq || !e.Follows(last)))
         {
             throw new AuditStoreException(
                 $"The audit log does not continue the chain the gate has applied: event {e.Seq} (prev_hash {e.PrevHash}) "
@@ -140,7 +150,7 @@ internal sealed class GateProjection
     /// Applies one event about a single entity, read by an entity query rather than in chain order: how a closed request is
     /// rebuilt from the log (on a scratch projection, never the gate's own).
     /// </summary>
-    public RequestState? ApplyDetached(AuditEvent e) => ApplyPayload(e, replaying: true, written: null);
+    public RequestState? ApplyDetached(AuditEvent e) => ApplyPayload(new AppliedEvent(e), replaying: true, written: null);
 
     public void CountClosed(ApprovalStatus status) => ClosedCounts.AddOrUpdate(status, 1, static (_, n) => n + 1);
 
@@ -165,7 +175,7 @@ internal sealed class GateProjection
         }
     }
 
-    private RequestState? ApplyPayload(AuditEvent e, bool replaying, IAuditEventPayload? written)
+    private RequestState? ApplyPayload(in AppliedEvent e, bool replaying, IAuditEventPayload? written)
     {
         switch (e.EventType)
         {
@@ -254,10 +264,10 @@ internal sealed class GateProjection
                 return running;
 
             case AuditEventTypes.ActionExecuted when e.EntityType == AuditEventWriter.RequestEntity:
-                return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionExecuted>(e).RequestId) : e.EntityId, ApprovalStatus.Executed);
+                return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionExecuted>(e.Event).RequestId) : e.EntityId, ApprovalStatus.Executed);
 
             case AuditEventTypes.ActionFailed when e.EntityType == AuditEventWriter.RequestEntity:
-                return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionFailed>(e).RequestId) : e.EntityId, ApprovalStatus.Failed);
+                return WithStatus(replaying ? RequestIdOf(e, AuditEventReader.Read<ActionFailed>(e.Event).RequestId) : e.EntityId, ApprovalStatus.Failed);
 
             // A direct invocation's outcome: the writer sets the entity id to the invocation id.
             case AuditEventTypes.ActionExecuted:
@@ -302,7 +312,7 @@ internal sealed class GateProjection
     }
 
     /// <summary>The payload of <paramref name="e"/>: the record it was written from when the gate applies its own event live, else read strictly.</summary>
-    private static T Payload<T>(AuditEvent e, IAuditEventPayload? written)
+    private static T Payload<T>(in AppliedEvent e, IAuditEventPayload? written)
         where T : struct, IAuditEventPayload<T>
     {
         if (written is T record)
@@ -310,11 +320,11 @@ internal sealed class GateProjection
             Debug.Assert(e.EventType == T.Type, "the record applied live is the one the event was written from");
             return record;
         }
-        return AuditEventReader.Read<T>(e);
+        return AuditEventReader.Read<T>(e.Event);
     }
 
     /// <summary>An outcome about an approval request names it: one that names only an invocation cannot close the request.</summary>
-    private static string RequestIdOf(AuditEvent e, string? requestId) =>
+    private static string RequestIdOf(in AppliedEvent e, string? requestId) =>
         requestId ?? throw new AuditEventFormatException(
             e.Seq, e.EventType, "requestId", $"missing, but the event is about approval request '{e.EntityId}' and must name it");
 

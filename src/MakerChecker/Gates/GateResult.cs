@@ -10,33 +10,25 @@ namespace MakerChecker.Gates;
 /// </summary>
 public sealed class GateResult
 {
+    // The outcome, reason code, rule, policy hash and sampling are the decision's (one copy of each, not two); a result
+    // given its message keeps them in a decision made for it, whose own message is never read.
     private readonly Decision _decision;
     private string? _message;
 
     internal GateResult(
         DecisionOutcome outcome, string reasonCode, SourceLocation rule, string policyHash, string message,
         ApprovalRequest? request = null, bool sampled = false, bool replay = false)
+        : this(new Decision(outcome, reasonCode, rule, policyHash, principalId: "", skill: "", grant: null, sampled), request)
     {
         IsReplay = replay;
-        Outcome = outcome;
-        ReasonCode = reasonCode;
-        Rule = rule;
-        PolicyHash = policyHash;
         _message = message;
-        Request = request;
-        Sampled = sampled;
     }
 
     /// <summary>A result that formats its message from <paramref name="decision"/> only if someone reads it.</summary>
     private GateResult(in Decision decision, ApprovalRequest? request)
     {
         _decision = decision;
-        Outcome = decision.Outcome;
-        ReasonCode = decision.ReasonCode;
-        Rule = decision.Rule;
-        PolicyHash = decision.PolicyHash;
         Request = request;
-        Sampled = decision.Sampled;
     }
 
     /// <summary>
@@ -46,19 +38,19 @@ public sealed class GateResult
     /// <see cref="DecisionOutcome.Rejected"/> (a rejection was recorded; the request is closed) or
     /// <see cref="DecisionOutcome.Executed"/> (the approved action ran). Any call: <see cref="DecisionOutcome.Refused"/>.
     /// </summary>
-    public DecisionOutcome Outcome { get; }
+    public DecisionOutcome Outcome => _decision.Outcome;
 
     /// <summary>The stable reason code (see <see cref="ReasonCodes"/>).</summary>
-    public string ReasonCode { get; }
+    public string ReasonCode => _decision.ReasonCode;
 
     /// <summary>The policy rule that decided, or <c>default</c> when no rule did (for example an unknown request); see <see cref="HasRule"/>.</summary>
-    public SourceLocation Rule { get; }
+    public SourceLocation Rule => _decision.Rule;
 
     /// <summary>Whether <see cref="Rule"/> points into the policy.</summary>
     public bool HasRule => Rule.File is not null;
 
     /// <summary>The hash of the policy in force.</summary>
-    public string PolicyHash { get; }
+    public string PolicyHash => _decision.PolicyHash;
 
     /// <summary>A sentence for people: what happened and, for a refusal, how to fix it.</summary>
     public string Message => _message ??= _decision.Message;
@@ -67,7 +59,7 @@ public sealed class GateResult
     public ApprovalRequest? Request { get; }
 
     /// <summary>Whether the invocation was sampled for review.</summary>
-    public bool Sampled { get; }
+    public bool Sampled => _decision.Sampled;
 
     /// <summary>
     /// Whether this is the result of an earlier call with the same idempotency key, returned without deciding or running

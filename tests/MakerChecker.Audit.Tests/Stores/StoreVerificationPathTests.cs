@@ -79,8 +79,8 @@ public sealed class StoreVerificationPathTests : IDisposable
             var (instanceId, lines) = Mutate(ValidLogAsync(log.Events, log.Seed).GetAwaiter().GetResult(), mutation);
             var store = new InMemoryAuditStore(instanceId);
             using var _ = Disposing(store);
-            var kept = (List<StoredEvent>)typeof(InMemoryAuditStore).GetField("_events", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(store)!;
-            kept.Clear();
+            var kept = new StoredEventLog(); // in place of the store's own log (its genesis included)
+            typeof(InMemoryAuditStore).GetField("_events", BindingFlags.NonPublic | BindingFlags.Instance)!.SetValue(store, kept);
             using var parser = new EventRowParser();
             foreach (var line in lines)
             {
