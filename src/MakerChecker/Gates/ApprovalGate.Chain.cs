@@ -48,8 +48,7 @@ public sealed partial class ApprovalGate
         }
         finally
         {
-            await LetGoOfHeadLockedAsync().ConfigureAwait(false);
-            _decisions.Release();
+            await ReleaseDecisionLockAsync().ConfigureAwait(false);
         }
     }
 
@@ -71,9 +70,7 @@ public sealed partial class ApprovalGate
         await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // No new work while an action's outcome is owed to the log.
-            await RecordOwedOutcomesLockedAsync().ConfigureAwait(false);
-            _attempts = 0;
+            await BeginDecisionLockedAsync().ConfigureAwait(false);
             while (true)
             {
                 if (await attempt(state).ConfigureAwait(false) is not { } decided) continue;
@@ -83,8 +80,7 @@ public sealed partial class ApprovalGate
         }
         finally
         {
-            await LetGoOfHeadLockedAsync().ConfigureAwait(false);
-            _decisions.Release();
+            await ReleaseDecisionLockAsync().ConfigureAwait(false);
         }
     }
 
@@ -94,13 +90,12 @@ public sealed partial class ApprovalGate
     /// </summary>
     private async ValueTask<Decided> DecideActionAsync<TState>(TState state, Func<TState, ValueTask<Decided?>> attempt, CancellationToken cancellationToken)
     {
-        // Keep in step with DecideAsync: only the result's type differs.
+        // The same loop as DecideAsync's (only the result's type differs); what a decision does before and after its
+        // attempts is in BeginDecisionLockedAsync and ReleaseDecisionLockAsync, shared by both.
         await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // No new work while an action's outcome is owed to the log.
-            await RecordOwedOutcomesLockedAsync().ConfigureAwait(false);
-            _attempts = 0;
+            await BeginDecisionLockedAsync().ConfigureAwait(false);
             while (true)
             {
                 if (await attempt(state).ConfigureAwait(false) is not { } decided) continue;
@@ -110,7 +105,29 @@ public sealed partial class ApprovalGate
         }
         finally
         {
+            await ReleaseDecisionLockAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Before a decision's first attempt, under the decision lock: no new work while an action's outcome is owed to the log.</summary>
+    private async ValueTask BeginDecisionLockedAsync()
+    {
+        await RecordOwedOutcomesLockedAsync().ConfigureAwait(false);
+        _attempts = 0;
+    }
+
+    /// <summary>
+    /// Leaves the decision lock, however the work under it ended: lets go of the chain's append lock if this gate holds it,
+    /// then of the decision lock (even when letting go of the first throws).
+    /// </summary>
+    private async ValueTask ReleaseDecisionLockAsync()
+    {
+        try
+        {
             await LetGoOfHeadLockedAsync().ConfigureAwait(false);
+        }
+        finally
+        {
             _decisions.Release();
         }
     }

@@ -71,8 +71,7 @@ public sealed partial class ApprovalGate
         }
         finally
         {
-            await LetGoOfHeadLockedAsync().ConfigureAwait(false);
-            _decisions.Release();
+            await ReleaseDecisionLockAsync().ConfigureAwait(false);
         }
     }
 

@@ -184,8 +184,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             }
             finally
             {
-                await LetGoOfHeadLockedAsync().ConfigureAwait(false);
-                _decisions.Release();
+                await ReleaseDecisionLockAsync().ConfigureAwait(false);
             }
             _initialized = true;
             StartBackgroundCheck();
