@@ -161,7 +161,7 @@ public sealed partial class ApprovalGate
         if (InFlight)
         {
             // Decided on a projection with pipelined decisions in flight: let them settle, then decide again on the log as it is.
-            if (slot is { } counted) _state.Limits.Release(counted.PrincipalId, counted.Skill, counted.At);
+            TakeBack(slot);
             await DrainLockedAsync().ConfigureAwait(false);
             return null;
         }
@@ -193,10 +193,16 @@ public sealed partial class ApprovalGate
             return stored?.Seq ?? recorded!.Seq;
         }
 
-        if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
+        TakeBack(slot);
         CountAttempt(entry.EventType);
         await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>Takes back the invocation <paramref name="slot"/> counted (if any): its decision was not recorded.</summary>
+    private void TakeBack(CountedSlot? slot)
+    {
+        if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
     }
 
     /// <summary>
@@ -214,11 +220,11 @@ public sealed partial class ApprovalGate
         }
         catch
         {
-            if (slot is { } failed) _state.Limits.Release(failed.PrincipalId, failed.Skill, failed.At);
+            TakeBack(slot);
             throw;
         }
 
-        if (slot is { } counted) _state.Limits.Release(counted.PrincipalId, counted.Skill, counted.At);
+        TakeBack(slot);
         return false;
     }
 
@@ -323,7 +329,7 @@ public sealed partial class ApprovalGate
     private AuditStoreException AppendFailed(Exception ex, GateEntry written, CountedSlot? slot)
     {
         var entry = written.Entry;
-        if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
+        TakeBack(slot);
         Log.AuditWriteFailed(_logger, ex, entry.EventType, ReasonCodes.AuditWriteFailed);
         _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.AuditWriteFailed);
         _owed.AppendFailed(written);

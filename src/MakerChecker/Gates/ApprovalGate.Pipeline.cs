@@ -137,7 +137,7 @@ public sealed partial class ApprovalGate
         finally
         {
             // Not written: the slot is taken back whether or not the events missed could be applied.
-            if (slot is { } s) _state.Limits.Release(s.PrincipalId, s.Skill, s.At);
+            TakeBack(slot);
         }
 
         CountAttempt(entry.EventType);
@@ -322,7 +322,7 @@ public sealed partial class ApprovalGate
     {
         foreach (var s in staged)
         {
-            if (s.Slot is { } slot) _state.Limits.Release(slot.PrincipalId, slot.Skill, slot.At);
+            TakeBack(s.Slot);
         }
     }
 
