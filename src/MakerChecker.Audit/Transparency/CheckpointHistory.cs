@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -48,7 +49,7 @@ public sealed class CheckpointHistory : IDisposable
         get
         {
             var count = Volatile.Read(ref _count);
-            return new RecordsView(Volatile.Read(ref _records), count);
+            return new ReadOnlyCollection<CheckpointRecord>(new ArraySegment<CheckpointRecord>(Volatile.Read(ref _records), 0, count));
         }
     }
 
@@ -245,24 +246,6 @@ public sealed class CheckpointHistory : IDisposable
             records[_count] = record;
             Volatile.Write(ref _count, _count + 1);
         }
-    }
-
-    /// <summary>The first <paramref name="count"/> records of an array that is only ever appended to.</summary>
-    private sealed class RecordsView(CheckpointRecord[] records, int count) : IReadOnlyList<CheckpointRecord>
-    {
-        public int Count => count;
-
-        public CheckpointRecord this[int index] => (uint)index < (uint)count ? records[index] : throw new ArgumentOutOfRangeException(nameof(index));
-
-        public IEnumerator<CheckpointRecord> GetEnumerator()
-        {
-            for (var i = 0; i < count; i++)
-            {
-                yield return records[i];
-            }
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>One record as its JSON line, newline included.</summary>
