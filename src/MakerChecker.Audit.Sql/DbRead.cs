@@ -49,7 +49,7 @@ internal sealed class DbRead : IAsyncDisposable
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 return new DbRead(dialect.What, connection, command, reader);
             }
-            catch (Exception ex) when (IsReadFailure(ex))
+            catch (Exception ex) when (IsDatabaseFailure(ex))
             {
                 var broken = connection is not null && connection.State != ConnectionState.Open;
                 await DisposeQuietlyAsync(command).ConfigureAwait(false);
@@ -68,7 +68,7 @@ internal sealed class DbRead : IAsyncDisposable
         {
             return await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsReadFailure(ex))
+        catch (Exception ex) when (IsDatabaseFailure(ex))
         {
             throw new AuditStoreException($"The audit store {_what} could not be read to the end: {ex.Message}", ex);
         }
@@ -81,7 +81,11 @@ internal sealed class DbRead : IAsyncDisposable
         await DisposeQuietlyAsync(_connection).ConfigureAwait(false);
     }
 
-    private static bool IsReadFailure(Exception ex) => ex is DbException or InvalidOperationException or IOException or TimeoutException;
+    /// <summary>
+    /// Whether <paramref name="ex"/> is the database or its connection failing (reported as an <see cref="AuditStoreException"/>
+    /// naming the store), rather than a bug: what the reads and the writer's lock hold catch.
+    /// </summary>
+    internal static bool IsDatabaseFailure(Exception ex) => ex is DbException or InvalidOperationException or IOException or TimeoutException;
 
     private static async ValueTask DisposeQuietlyAsync(IAsyncDisposable? disposable)
     {
@@ -90,7 +94,7 @@ internal sealed class DbRead : IAsyncDisposable
         {
             await disposable.DisposeAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsReadFailure(ex))
+        catch (Exception ex) when (IsDatabaseFailure(ex))
         {
             // A broken connection may refuse even its own clean-up; there is nothing left to release on it.
         }

@@ -95,7 +95,7 @@ internal sealed class DbWriterConnection : IAsyncDisposable
             connection = _connection ??= await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
             return await _dialect.HoldAsync(connection, cancellationToken).ConfigureAwait(false) ? connection : null;
         }
-        catch (Exception ex) when (ex is DbException or InvalidOperationException or IOException or TimeoutException)
+        catch (Exception ex) when (DbRead.IsDatabaseFailure(ex))
         {
             if (connection is not null && IsBroken(connection)) await DropAsync().ConfigureAwait(false);
             throw new AuditStoreException($"The audit store {_dialect.What} could not hold its append lock: {ex.Message}", ex);
@@ -113,7 +113,7 @@ internal sealed class DbWriterConnection : IAsyncDisposable
         {
             await _dialect.ReleaseHoldAsync(connection).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is DbException or InvalidOperationException or IOException or TimeoutException)
+        catch (Exception ex) when (DbRead.IsDatabaseFailure(ex))
         {
             // The session cannot be told: drop it, which ends the hold with it.
             await DropAsync().ConfigureAwait(false);
