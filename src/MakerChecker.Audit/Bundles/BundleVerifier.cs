@@ -40,7 +40,7 @@ public static class BundleVerifier
         }
 
         var (pinned, parallelism) = Prepare(options);
-        using var run = new Verification(pinned, parallelism);
+        using var run = new Verification(pinned, parallelism, mapped?.BatchBytes ?? RowHashingPipeline.BatchBytes);
         return await run.RunAsync(file, map, mapped, cancellationToken).ConfigureAwait(false);
     }
 
@@ -54,7 +54,7 @@ public static class BundleVerifier
     {
         ArgumentNullException.ThrowIfNull(bundle);
         var (pinned, parallelism) = Prepare(options);
-        using var run = new Verification(pinned, parallelism);
+        using var run = new Verification(pinned, parallelism, RowHashingPipeline.BatchBytes);
         return await run.RunAsync(bundle, map: null, mapped: null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -88,11 +88,11 @@ public static class BundleVerifier
         private long _rowsRead;
         private bool _batchSealed; // the scan's last row filled its batch: pause to pump
 
-        public Verification(byte[]? pinnedKey, int parallelism)
+        public Verification(byte[]? pinnedKey, int parallelism, int batchBytes)
         {
             _pinnedKey = pinnedKey;
             _rows = new RowHashingPipeline(parallelism, () => new EventRowParser { ExpectedRunId = _manifest!.RunId },
-                () => _transparency is not null);
+                () => _transparency is not null, batchBytes: batchBytes);
         }
 
         /// <summary>
