@@ -1,13 +1,9 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using MakerChecker.Audit.Bundles;
-using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Canonicalization;
-using MakerChecker.Audit.Signing;
-using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Tests.Support;
 using MakerChecker.Audit.Verification;
 
@@ -128,20 +124,7 @@ public sealed class ScanPauseTests
 
     private const int Events = 240; // about 190 KB: a few hundred rows of claims-review size
 
-    private static readonly Lazy<Task<byte[]>> Bundle = new(async () =>
-    {
-        await using var store = new InMemoryAuditStore("pause-test");
-        using var signer = Ed25519AuditSigner.Generate();
-        for (var i = 0; i < Events; i++)
-        {
-            await store.AppendAsync(new AuditEntry
-            {
-                Actor = new AuditActor("human", $"dr.{i % 7}"),
-                EventType = "approval.decided",
-                EntityType = "approval_request",
-                EntityId = $"req-{i:D5}",
-                Payload = new JsonObject { ["n"] = i, ["note"] = new string('x', i % 3 * 300) },
-            });
+    private static readonly Lazy<Task<byte[]>> Bundle = new(() => VerifierPipelineTests.ExportAsync(Events, varyRowLengths: true));
         }
 
         using var output = new MemoryStream();
