@@ -125,12 +125,6 @@ public sealed class ScanPauseTests
     private const int Events = 240; // about 190 KB: a few hundred rows of claims-review size
 
     private static readonly Lazy<Task<byte[]>> Bundle = new(() => VerifierPipelineTests.ExportAsync(Events, varyRowLengths: true));
-        }
-
-        using var output = new MemoryStream();
-        await BundleExporter.ExportFullAsync(store, signer, output);
-        return output.ToArray();
-    });
 
     private enum Damage { None, Tampered, Malformed, Cut }
 
