@@ -45,7 +45,12 @@ public sealed partial class ApprovalGate
     /// or under an earlier one): the slot it counted is taken back, the gate has caught up, and the caller decides again.
     /// Call only under the decision lock; the lock is held again when this returns or throws.
     /// </summary>
-    private async ValueTask<long?> AppendPipelinedAsync(GateEntry entry, CountedSlot? slot)
+    /// <remarks>
+    /// Not an async method: a batch of one that the store writes at once, directly after the last event applied (in
+    /// memory, the common case), is written, applied and answered without a state machine; everything else continues in
+    /// <see cref="AwaitBatchAsync"/> or <see cref="SettleAloneAfterOthersLockedAsync"/>, exactly as before.
+    /// </remarks>
+    private ValueTask<long?> AppendPipelinedAsync(GateEntry entry, CountedSlot? slot)
     {
         int? headroom = slot is { } counted ? Headroom(counted) : null;
         Staged staged;
@@ -70,16 +75,19 @@ public sealed partial class ApprovalGate
                 write = ValueTask.FromException<IReadOnlyList<AuditEvent>>(ex);
             }
 
+            // Result is read only once the write has completed successfully: it does not block, and does not throw.
+#pragma warning disable RS0030
             if (direct is not null)
             {
-                if (one.IsCompletedSuccessfully) return await SettleAloneLockedAsync(entry, slot, null, await one.ConfigureAwait(false)).ConfigureAwait(false);
+                if (one.IsCompletedSuccessfully) return SettleAloneLockedAsync(entry, slot, null, one.Result);
                 write = AsBatchAsync(one, entry.Entry);
             }
             else if (write.IsCompletedSuccessfully)
             {
-                var written = await write.ConfigureAwait(false);
-                return await SettleAloneLockedAsync(entry, slot, written.Count > 0 ? written[0] : null).ConfigureAwait(false);
+                var written = write.Result;
+                return SettleAloneLockedAsync(entry, slot, written.Count > 0 ? written[0] : null);
             }
+#pragma warning restore RS0030
 
             staged = new Staged(entry, slot, headroom);
             Submit([staged], write.AsTask());
@@ -90,6 +98,15 @@ public sealed partial class ApprovalGate
             _staged.Add(staged);
         }
 
+        return AwaitBatchAsync(staged);
+    }
+
+    /// <summary>
+    /// Waits outside the decision lock for the batch <paramref name="staged"/> is in (see <see cref="AppendPipelinedAsync"/>),
+    /// and takes the lock again, whatever the batch's end.
+    /// </summary>
+    private async ValueTask<long?> AwaitBatchAsync(Staged staged)
+    {
         var attempts = _attempts;
         _decisions.Release();
         AuditEvent? recorded;
@@ -103,7 +120,7 @@ public sealed partial class ApprovalGate
             _attempts = attempts; // other decisions ran meanwhile; this call's count of lost heads goes on
         }
 
-        if (recorded is null) CountAttempt(entry.EventType);
+        if (recorded is null) CountAttempt(staged.Entry.EventType);
         return recorded?.Seq;
     }
 
@@ -116,17 +133,28 @@ public sealed partial class ApprovalGate
     /// it: returns the event's seq once applied, or <see langword="null"/> (not written: its slot is taken back, the gate
     /// has caught up, the caller decides again). Call only under the decision lock, with nothing in flight.
     /// </summary>
-    private async ValueTask<long?> SettleAloneLockedAsync(GateEntry entry, CountedSlot? slot, AuditEvent? written, StoredEvent? stored = null)
+    /// <remarks>
+    /// Not an async method: an event written directly after the last one applied is applied at once; one written past other
+    /// writers' events, or not written, continues in <see cref="SettleAloneAfterOthersLockedAsync"/>.
+    /// </remarks>
+    private ValueTask<long?> SettleAloneLockedAsync(GateEntry entry, CountedSlot? slot, AuditEvent? written, StoredEvent? stored = null)
     {
         // The event written: the public one, or the one a store kept (IStoredEventAppender); neither when not written.
+        if ((stored?.Seq ?? written?.Seq) is not { } at || at > _state.LastSeq + 1) return SettleAloneAfterOthersLockedAsync(entry, slot, written, stored);
+        ApplyWritten(entry, written, stored);
+        return new ValueTask<long?>(at);
+    }
+
+    /// <summary><see cref="SettleAloneLockedAsync"/> for an event written past other writers' events, or not written.</summary>
+    private async ValueTask<long?> SettleAloneAfterOthersLockedAsync(GateEntry entry, CountedSlot? slot, AuditEvent? written, StoredEvent? stored)
+    {
         var seq = stored?.Seq ?? written?.Seq;
         if (seq is { } at)
         {
             // Written past other writers' events that do not conflict with it: they come first, as replay; if they cannot be
             // applied, the caller gets why and does not act.
-            if (at > _state.LastSeq + 1) await ReadTailLockedAsync(CancellationToken.None, before: at).ConfigureAwait(false);
-            if (stored is not null) _state.ApplyLive(stored, entry.Entry, entry.Applied);
-            else _state.Apply(written!, replaying: false, entry.Applied);
+            await ReadTailLockedAsync(CancellationToken.None, before: at).ConfigureAwait(false);
+            ApplyWritten(entry, written, stored);
             return at;
         }
 
@@ -142,6 +170,13 @@ public sealed partial class ApprovalGate
 
         CountAttempt(entry.EventType);
         return null;
+    }
+
+    /// <summary>Applies (live) the event just written for <paramref name="entry"/>: the one a store kept, or the public one.</summary>
+    private void ApplyWritten(GateEntry entry, AuditEvent? written, StoredEvent? stored)
+    {
+        if (stored is not null) _state.ApplyLive(stored, entry.Entry, entry.Applied);
+        else _state.Apply(written!, replaying: false, entry.Applied);
     }
 
     /// <summary>Writes what is staged as the next batch, on the seq of the last event applied. Call only under the decision lock.</summary>

@@ -155,9 +155,10 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// The log's policy in force is another one, with <c>policy.changes</c>: it is replaced only through an approved change
     /// request or break-glass, never by starting a gate with another policy.
     /// </exception>
-    public async ValueTask InitializeAsync(CancellationToken cancellationToken = default)
+    public ValueTask InitializeAsync(CancellationToken cancellationToken = default) => _initialized ? default : InitializeOnceAsync(cancellationToken);
+
+    private async ValueTask InitializeOnceAsync(CancellationToken cancellationToken)
     {
-        if (_initialized) return;
         await _initialization.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -288,7 +289,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     }
 
     /// <summary>One attempt at an invocation's decision (see <see cref="DecideActionAsync{TState}"/>), on the projection under the decision lock.</summary>
-    private async ValueTask<Decided?> DecideInvocationAsync(InvocationCall call)
+    private async ValueTask<Decided> DecideInvocationAsync(InvocationCall call)
     {
         var (_, principalId, skill, payload, basis, idempotencyKey, runId, digest, draw, _) = call;
         var policy = _policy;
@@ -308,7 +309,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         {
             case DecisionOutcome.Allowed:
                 var allowed = AuditPayloads.Decision(decision, principal, id, digest, now, counted, idempotencyKey: idempotencyKey).InRun(runId);
-                if (await AppendOnHeadAsync(allowed, slot).ConfigureAwait(false) is null) return null;
+                if (await AppendOnHeadAsync(allowed, slot).ConfigureAwait(false) is null) return default;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.DecisionAllowed(_logger, principalId, skill, decision.Rule);
                 return new Decided(
@@ -325,7 +326,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                 var entry = AuditPayloads.ApprovalRequested(
                     decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted, idempotencyKey)
                     .InRun(runId);
-                if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
+                if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return default;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.ApprovalRequested(_logger, id, skill, principalId, decision.ReasonCode, decision.Sampled);
                 return new Decided(GateResult.From(decision, _state.Requests[id].Snapshot(now)));
@@ -334,7 +335,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                 if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted: false).InRun(runId))
                     .ConfigureAwait(false) is null)
                 {
-                    return null;
+                    return default;
                 }
 
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
@@ -396,7 +397,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
             {
                 var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, decision.ReasonCode, decision.Rule,
                     AuditEventWriter.InvocationEntity, id, digest, now, "break_glass").InRun(runId);
-                if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
+                if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return default;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "break_glass");
                 return new Decided(GateResult.From(decision));
@@ -404,7 +405,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
 
             var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
             var entry = AuditPayloads.BreakGlass(decision, principal!, id, digest, justification, now, counted).InRun(runId);
-            if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
+            if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return default;
             _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.BreakGlass(_logger, principalId, skill, id);
             return new Decided(
@@ -452,12 +453,12 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         return CaseSubject.TryValidate(subject, out var failure) ? CaseSubject.RunIdFor(subject) : throw new ArgumentException(failure, nameof(subject));
     }
 
-    private async ValueTask<Decided?> RefuseInvocationAsync(
+    private async ValueTask<Decided> RefuseInvocationAsync(
         CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string id, string digest,
         DateTimeOffset now, string? message, string stage = "break_glass")
     {
         var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, code, rule, AuditEventWriter.InvocationEntity, id, digest, now, stage);
-        if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
+        if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return default;
         _telemetry.Decision(DecisionOutcome.Refused, code);
         Log.DecisionRefused(_logger, principalId, skill, code, rule, stage);
         return new Decided(new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, message ?? DecisionMessages.Describe(code, principalId, id)));
