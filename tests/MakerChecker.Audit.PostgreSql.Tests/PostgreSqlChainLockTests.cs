@@ -85,7 +85,8 @@ public sealed class PostgreSqlChainLockTests(PostgresServer server)
     {
         var chain = await server.NewSchemaAsync();
         await using var holder = await PostgreSqlAuditStore.OpenAsync(chain);
-        await using var other = await PostgreSqlAuditStore.OpenAsync(chain, new SqlAuditStoreOptions { InstanceId = holder.InstanceId, LockTimeout = TimeSpan.FromSeconds(1) });
+        await using var other = await PostgreSqlAuditStore.OpenAsync(
+            chain, new SqlAuditStoreOptions { InstanceId = holder.InstanceId, LockTimeout = TimeSpan.FromSeconds(1) });
 
         await using (await holder.HoldHeadAsync())
         {
