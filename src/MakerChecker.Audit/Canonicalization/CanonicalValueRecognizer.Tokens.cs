@@ -191,6 +191,25 @@ internal sealed partial class CanonicalValueRecognizer
             return position + 1; // one space, as after the colon of indented text
         }
 
+        if (Vector128.IsHardwareAccelerated && position >= 0 && position <= json.Length - Vector128<byte>.Count)
+        {
+            // A line break and the indentation after it, shorter than sixteen bytes (indented text's usual run): one
+            // compare, inline. The first byte that is neither a space nor a line break ends the run only when it is not
+            // whitespace at all (every whitespace byte is at most a space); a tab, a carriage return or a longer run goes
+            // the general way below, from the start.
+            var block = Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(json), (nuint)position); // in bounds: checked above
+            var other = ~(Vector128.Equals(block, Vector128.Create((byte)' ')) | Vector128.Equals(block, Vector128.Create((byte)'\n')))
+                .ExtractMostSignificantBits() & 0xFFFF;
+            if (other != 0)
+            {
+                var end = position + BitOperations.TrailingZeroCount(other);
+                if (json[end] > ' ')
+                {
+                    return end;
+                }
+            }
+        }
+
         return SkipWhitespaceRun(json, position);
     }
 
