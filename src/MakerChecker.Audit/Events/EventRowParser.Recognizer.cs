@@ -9,7 +9,8 @@ namespace MakerChecker.Audit.Events;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The shape it accepts, and nothing else: a valid UTF-8 row holding one object whose eleven members come in the
+/// The shape it accepts, and nothing else: a valid UTF-8 row (checked string by string: outside strings only ASCII
+/// is accepted) holding one object whose eleven members come in the
 /// exporter's order (<c>seq, id, occurred_at, actor, event_type, entity_type, entity_id, run_id, payload, prev_hash,
 /// hash</c>), each key written plainly, JSON whitespace allowed between any two tokens (compact rows, and rows that
 /// <c>JSON.stringify(bundle, null, 2)</c> indented). <c>seq</c> a decimal string, <c>prev_hash</c> and <c>hash</c>
