@@ -242,13 +242,13 @@ internal sealed partial class CanonicalValueRecognizer
                 }
 
                 var keyEnd = p;
-                p = SkipWhitespace(json, p);
+                p = SkipShortWhitespace(json, p); // around the colon, indented text has one space at most
                 if (Peek(json, p) != ':')
                 {
                     return false;
                 }
 
-                p = SkipWhitespace(json, p + 1);
+                p = SkipShortWhitespace(json, p + 1);
                 if (!TryReadValue(json, ref p, output, ref o, depth + 1, out var valueStart, out var valueLength, out var inOutput))
                 {
                     return false;

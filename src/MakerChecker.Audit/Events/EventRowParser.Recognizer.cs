@@ -78,7 +78,8 @@ internal sealed partial class EventRowParser
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // the keys are constants
     private static bool TryKey(ReadOnlySpan<byte> row, ref int p, ReadOnlySpan<byte> separatorAndKey)
     {
-        p = SkipWhitespace(row, p);
+        // Indented rows break the line only after the comma: the other steps need only the short whitespace step.
+        p = SkipShortWhitespace(row, p);
         if (separatorAndKey[0] == ',')
         {
             if (Peek(row, p) != ',')
@@ -95,13 +96,13 @@ internal sealed partial class EventRowParser
             return false;
         }
 
-        p = SkipWhitespace(row, p + separatorAndKey.Length);
+        p = SkipShortWhitespace(row, p + separatorAndKey.Length);
         if (Peek(row, p) != ':')
         {
             return false;
         }
 
-        p = SkipWhitespace(row, p + 1);
+        p = SkipShortWhitespace(row, p + 1);
         return true;
     }
 

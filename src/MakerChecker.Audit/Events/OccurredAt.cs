@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -35,6 +36,7 @@ internal static class OccurredAt
         }
 
         // Range checks instead of a date parser.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] // six a row: the AOT compiler left it a call
         static int Two(ReadOnlySpan<byte> text, int at) => ((text[at] - '0') * 10) + (text[at + 1] - '0');
 
         var year = (Two(text, 0) * 100) + Two(text, 2);
@@ -45,6 +47,7 @@ internal static class OccurredAt
     }
 
     /// <summary>Whether each byte of <paramref name="text"/> is a digit where <paramref name="shape"/> has 'd', and the shape's byte elsewhere.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // twice a row: the AOT compiler left it a call
     private static bool HasShape(Vector128<byte> text, Vector128<byte> shape)
     {
         var digitPlace = Vector128.Equals(shape, Vector128.Create((byte)'d'));

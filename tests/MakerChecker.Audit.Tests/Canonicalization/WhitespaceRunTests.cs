@@ -7,10 +7,11 @@ using MakerChecker.Audit.Canonicalization;
 namespace MakerChecker.Audit.Tests.Canonicalization;
 
 /// <summary>
-/// The recognizer's whitespace step, whose usual runs (a line break and up to fifteen spaces) are found with one inline
-/// 16-byte compare: it stops exactly where JSON's whitespace ends, for runs of every length and mix, starting anywhere
-/// relative to the end of the text (so across the edge where sixteen bytes no longer fit), and what follows a run (a
-/// token, a control character, a non-ASCII byte, the end) never changes that. Indented objects whose line breaks carry
+/// The recognizer's whitespace steps (the full one, whose usual runs, a line break and up to fifteen spaces, are found
+/// with one inline 16-byte compare, and the short one used around colons): each stops exactly where JSON's whitespace
+/// ends, for runs of every length and mix, starting anywhere relative to the end of the text (so across the edge where
+/// sixteen bytes no longer fit), and what follows a run (a token, a control character, a non-ASCII byte, the end) never
+/// changes that. Indented objects whose line breaks carry
 /// such runs are written exactly as <see cref="JsonCanonicalizer"/> writes them.
 /// </summary>
 public sealed class WhitespaceRunTests
@@ -44,7 +45,9 @@ public sealed class WhitespaceRunTests
                 }
 
                 var skipped = CanonicalValueRecognizer.SkipWhitespace(text, before);
-                return (skipped == expected).Label($"run {Convert.ToHexString(run)} at {before} of {text.Length}: {skipped}, expected {expected}")
+                var shortStep = CanonicalValueRecognizer.SkipShortWhitespace(text, before);
+                return (skipped == expected && shortStep == expected)
+                    .Label($"run {Convert.ToHexString(run)} at {before} of {text.Length}: {skipped} and {shortStep}, expected {expected}")
                     .Classify(text.Length - before < 16, "within sixteen bytes of the end")
                     .Classify(run.Length is > 1 and < 16 && run[0] == '\n' && run.Skip(1).All(b => b == ' '), "a line break and spaces");
             });
