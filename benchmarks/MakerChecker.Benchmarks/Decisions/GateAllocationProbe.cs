@@ -79,15 +79,25 @@ internal static class GateAllocationProbe
             }
         }
 
-        for (var i = 0; i < Math.Min(count, 5_000); i++) await Once();
+        // Warm-up: twice 5,000 operations, each followed by a pause in which the JIT's tiering (which waits 100 ms without
+        // new tier-0 code) recompiles what ran, so that the measured operations run tier-1 code as BenchmarkDotNet's do. A
+        // fixed count, so that two runs differ only in what they measure (instructions: perf stat over two counts).
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i < Math.Min(count, 5_000); i++) await Once();
+            await Task.Delay(500);
+        }
         using var listener = byType ? new AllocationListener() : null;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < count; i++) await Once();
         var bytes = GC.GetAllocatedBytesForCurrentThread() - before;
         var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var pausedPerOp = (GC.GetTotalPauseDuration() - paused).TotalMilliseconds * 1000 / count;
+        Console.Write(FormattableString.Invariant($"{what}: {(double)bytes / count:F1} B/op, {used.TotalMilliseconds * 1000 / count:F2} µs CPU/op over {count} ops; "));
         Console.WriteLine(FormattableString.Invariant(
-            $"{what}: {(double)bytes / count:F1} B/op, {used.TotalMilliseconds * 1000 / count:F2} µs CPU/op over {count} ops"));
+            $"GC: {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} (gen 0/1/2), paused {pausedPerOp:F2} µs/op"));
         if (listener is not null)
         {
             foreach (var (type, sampled) in listener.ByType.OrderByDescending(p => p.Value))

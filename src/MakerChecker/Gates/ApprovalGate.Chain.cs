@@ -64,43 +64,34 @@ public sealed partial class ApprovalGate
     /// <see cref="DecideAsync{T}(Func{ValueTask{T}}, CancellationToken)"/> with the attempt's arguments in
     /// <paramref name="state"/>, so that a static <paramref name="attempt"/> allocates no closure on the hot path.
     /// </summary>
-    private async ValueTask<T> DecideAsync<TState, T>(TState state, Func<TState, ValueTask<T?>> attempt, CancellationToken cancellationToken)
-        where T : class
-    {
-        await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await BeginDecisionLockedAsync().ConfigureAwait(false);
-            while (true)
-            {
-                if (await attempt(state).ConfigureAwait(false) is not { } decided) continue;
-                await SnapshotIfDueLockedAsync().ConfigureAwait(false);
-                return decided;
-            }
-        }
-        finally
-        {
-            await ReleaseDecisionLockAsync().ConfigureAwait(false);
-        }
-    }
+    private ValueTask<T> DecideAsync<TState, T>(TState state, Func<TState, ValueTask<T?>> attempt, CancellationToken cancellationToken)
+        where T : class => DecideLoopAsync<TState, T>(state, attempt!, static decided => decided is not null, cancellationToken);
 
     /// <summary>
     /// <see cref="DecideAsync{TState, T}"/> for a decision that may run an action (<see cref="Decided"/>, a value, so that an
-    /// allowed invocation allocates nothing for it): the same lock, owed outcomes first, retries, snapshot and head hold.
+    /// allowed invocation allocates nothing for it; <see langword="default"/> when the attempt lost the head).
     /// </summary>
-    private async ValueTask<Decided> DecideActionAsync<TState>(TState state, Func<TState, ValueTask<Decided?>> attempt, CancellationToken cancellationToken)
+    private ValueTask<Decided> DecideActionAsync<TState>(TState state, Func<TState, ValueTask<Decided>> attempt, CancellationToken cancellationToken) =>
+        DecideLoopAsync(state, attempt, static decided => decided.IsDecided, cancellationToken);
+
+    /// <summary>
+    /// The one decision loop: the decision lock, owed outcomes first (<see cref="BeginDecisionLockedAsync"/>), attempts until
+    /// one is <paramref name="decided"/> (each lost head has made the gate catch up), a snapshot when due, and the lock (and
+    /// any head hold) let go however it ended.
+    /// </summary>
+    private async ValueTask<TResult> DecideLoopAsync<TState, TResult>(
+        TState state, Func<TState, ValueTask<TResult>> attempt, Func<TResult, bool> decided, CancellationToken cancellationToken)
     {
-        // The same loop as DecideAsync's (only the result's type differs); what a decision does before and after its
-        // attempts is in BeginDecisionLockedAsync and ReleaseDecisionLockAsync, shared by both.
         await _decisions.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await BeginDecisionLockedAsync().ConfigureAwait(false);
             while (true)
             {
-                if (await attempt(state).ConfigureAwait(false) is not { } decided) continue;
+                var result = await attempt(state).ConfigureAwait(false);
+                if (!decided(result)) continue;
                 await SnapshotIfDueLockedAsync().ConfigureAwait(false);
-                return decided;
+                return result;
             }
         }
         finally
@@ -110,7 +101,15 @@ public sealed partial class ApprovalGate
     }
 
     /// <summary>Before a decision's first attempt, under the decision lock: no new work while an action's outcome is owed to the log.</summary>
-    private async ValueTask BeginDecisionLockedAsync()
+    /// <remarks>Not an async method: nothing owed (the common case) completes at once, without a state machine.</remarks>
+    private ValueTask BeginDecisionLockedAsync()
+    {
+        if (_owed.Any) return PayOwedThenBeginAsync();
+        _attempts = 0;
+        return default;
+    }
+
+    private async ValueTask PayOwedThenBeginAsync()
     {
         await RecordOwedOutcomesLockedAsync().ConfigureAwait(false);
         _attempts = 0;
@@ -120,7 +119,15 @@ public sealed partial class ApprovalGate
     /// Leaves the decision lock, however the work under it ended: lets go of the chain's append lock if this gate holds it,
     /// then of the decision lock (even when letting go of the first throws).
     /// </summary>
-    private async ValueTask ReleaseDecisionLockAsync()
+    /// <remarks>Not an async method: without a head hold (the common case) it completes at once.</remarks>
+    private ValueTask ReleaseDecisionLockAsync()
+    {
+        if (_headHold is not null) return LetGoOfHeadThenReleaseAsync();
+        _decisions.Release();
+        return default;
+    }
+
+    private async ValueTask LetGoOfHeadThenReleaseAsync()
     {
         try
         {
@@ -133,7 +140,7 @@ public sealed partial class ApprovalGate
     }
 
     /// <summary><see cref="DecideActionAsync{TState}"/> with the attempt as a closure.</summary>
-    private ValueTask<Decided> DecideActionAsync(Func<ValueTask<Decided?>> attempt, CancellationToken cancellationToken) =>
+    private ValueTask<Decided> DecideActionAsync(Func<ValueTask<Decided>> attempt, CancellationToken cancellationToken) =>
         DecideActionAsync(attempt, static attempt => attempt(), cancellationToken);
 
     /// <summary>
@@ -146,7 +153,15 @@ public sealed partial class ApprovalGate
     /// The append failed (the gate does not act on it), or the head moved under <see cref="MaxDecisionAttempts"/> attempts
     /// in a row (nothing was written).
     /// </exception>
-    private async ValueTask<long?> AppendOnHeadAsync(GateEntry entry, CountedSlot? slot = null)
+    private ValueTask<long?> AppendOnHeadAsync(GateEntry entry, CountedSlot? slot = null) =>
+        // The common case without a state machine of its own: no head hold to take or let go, nothing owed, a pipelined entry
+        // (which the in-memory store writes, and the gate applies, at once). Everything else as below.
+        _headHold is null && _attempts < HoldHeadAfterAttempts && IsPipelined(entry) && !_owed.Any
+            ? AppendPipelinedAsync(entry, slot)
+            : AppendOnHeadOrHeldAsync(entry, slot);
+
+    /// <summary><see cref="AppendOnHeadAsync"/>, for every case (it is the whole definition; the common one only skips it).</summary>
+    private async ValueTask<long?> AppendOnHeadOrHeldAsync(GateEntry entry, CountedSlot? slot)
     {
         if (_attempts >= HoldHeadAfterAttempts && _headHold is null && !await HeldAndCurrentLockedAsync(slot).ConfigureAwait(false)) return null;
 
@@ -187,8 +202,7 @@ public sealed partial class ApprovalGate
 
         if (stored is not null || recorded is not null)
         {
-            if (stored is not null) _state.ApplyLive(stored, entry.Entry, entry.Applied);
-            else _state.Apply(recorded!, replaying: false, entry.Applied);
+            ApplyWritten(entry, recorded, stored);
             if (_headHold is not null) await LetGoOfHeadLockedAsync().ConfigureAwait(false);
             return stored?.Seq ?? recorded!.Seq;
         }
@@ -229,11 +243,11 @@ public sealed partial class ApprovalGate
     }
 
     /// <summary>Lets go of the chain's append lock, if this gate holds it: once the decision is recorded, or over, whatever its end.</summary>
-    private async ValueTask LetGoOfHeadLockedAsync()
+    private ValueTask LetGoOfHeadLockedAsync()
     {
-        if (_headHold is not { } hold) return;
+        if (_headHold is not { } hold) return default;
         _headHold = null;
-        await hold.DisposeAsync().ConfigureAwait(false);
+        return hold.DisposeAsync();
     }
 
     /// <summary>
@@ -307,13 +321,15 @@ public sealed partial class ApprovalGate
     /// A refusal when the log's last <c>policy.activated</c> is not the policy this gate holds (another instance activated
     /// a newer one): the gate cannot judge by a policy it does not have, so it decides nothing until given it.
     /// </summary>
-    private async ValueTask<GateResult?> SupersededAsync(CompiledPolicy policy, string who, string subject, string stage)
+    /// <remarks>Not an async method: with the gate's policy in force (the common case) it completes at once.</remarks>
+    private ValueTask<GateResult?> SupersededAsync(CompiledPolicy policy, string who, string subject, string stage) =>
+        _state.ActivePolicyHash is not { } active || active == policy.Hash ? default : SupersededAfterCatchUpAsync(policy, who, subject, stage);
+
+    private async ValueTask<GateResult?> SupersededAfterCatchUpAsync(CompiledPolicy policy, string who, string subject, string stage)
     {
-        if (_state.ActivePolicyHash is not { } active || active == policy.Hash) return null;
         // Refused without a record, so judged on the latest log: another activation may have followed.
         await CatchUpLockedAsync(CancellationToken.None).ConfigureAwait(false);
-        if (_state.ActivePolicyHash is not { } latest || latest == policy.Hash) return null;
-        active = latest;
+        if (_state.ActivePolicyHash is not { } active || active == policy.Hash) return null;
         _telemetry.Decision(DecisionOutcome.Refused, ReasonCodes.PolicySuperseded);
         Log.DecisionRefused(_logger, who, subject, ReasonCodes.PolicySuperseded, default, stage);
         return new GateResult(DecisionOutcome.Refused, ReasonCodes.PolicySuperseded, default, policy.Hash,

@@ -110,9 +110,14 @@ public sealed partial class ApprovalGate
 
     /// <summary>
     /// What a decision returns: the result, and the action to run (after the decision lock is released) when it was allowed.
-    /// A value (see <see cref="DecideActionAsync{TState}"/>): an allowed invocation allocates nothing for it.
+    /// A value (see <see cref="DecideActionAsync{TState}"/>): an allowed invocation allocates nothing for it. Its
+    /// <see langword="default"/> is an attempt that decided nothing (it lost the head; the gate has caught up).
     /// </summary>
-    private readonly record struct Decided(GateResult Result, ActionRun? Run = null);
+    private readonly record struct Decided(GateResult Result, ActionRun? Run = null)
+    {
+        /// <summary>Whether the attempt decided (every constructed value has a result; only <see langword="default"/> has none).</summary>
+        public bool IsDecided => Result is not null;
+    }
 
     /// <summary>
     /// An action allowed by an event already in the log, and what its outcome is recorded under (for a request, the

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 using MakerChecker.Auditing;
@@ -45,7 +44,12 @@ public sealed partial class ApprovalGate
     /// or under an earlier one): the slot it counted is taken back, the gate has caught up, and the caller decides again.
     /// Call only under the decision lock; the lock is held again when this returns or throws.
     /// </summary>
-    private async ValueTask<long?> AppendPipelinedAsync(GateEntry entry, CountedSlot? slot)
+    /// <remarks>
+    /// Not an async method: a batch of one that the store writes at once, directly after the last event applied (in
+    /// memory, the common case), is written, applied and answered without a state machine; everything else continues in
+    /// <see cref="AwaitBatchAsync"/> or <see cref="SettleAloneAfterOthersLockedAsync"/>, exactly as before.
+    /// </remarks>
+    private ValueTask<long?> AppendPipelinedAsync(GateEntry entry, CountedSlot? slot)
     {
         int? headroom = slot is { } counted ? Headroom(counted) : null;
         Staged staged;
@@ -70,16 +74,19 @@ public sealed partial class ApprovalGate
                 write = ValueTask.FromException<IReadOnlyList<AuditEvent>>(ex);
             }
 
+            // Result is read only once the write has completed successfully: it does not block, and does not throw.
+#pragma warning disable RS0030
             if (direct is not null)
             {
-                if (one.IsCompletedSuccessfully) return await SettleAloneLockedAsync(entry, slot, null, await one.ConfigureAwait(false)).ConfigureAwait(false);
+                if (one.IsCompletedSuccessfully) return SettleAloneLockedAsync(entry, slot, null, one.Result);
                 write = AsBatchAsync(one, entry.Entry);
             }
             else if (write.IsCompletedSuccessfully)
             {
-                var written = await write.ConfigureAwait(false);
-                return await SettleAloneLockedAsync(entry, slot, written.Count > 0 ? written[0] : null).ConfigureAwait(false);
+                var written = write.Result;
+                return SettleAloneLockedAsync(entry, slot, written.Count > 0 ? written[0] : null);
             }
+#pragma warning restore RS0030
 
             staged = new Staged(entry, slot, headroom);
             Submit([staged], write.AsTask());
@@ -90,6 +97,15 @@ public sealed partial class ApprovalGate
             _staged.Add(staged);
         }
 
+        return AwaitBatchAsync(staged);
+    }
+
+    /// <summary>
+    /// Waits outside the decision lock for the batch <paramref name="staged"/> is in (see <see cref="AppendPipelinedAsync"/>),
+    /// and takes the lock again, whatever the batch's end.
+    /// </summary>
+    private async ValueTask<long?> AwaitBatchAsync(Staged staged)
+    {
         var attempts = _attempts;
         _decisions.Release();
         AuditEvent? recorded;
@@ -103,7 +119,7 @@ public sealed partial class ApprovalGate
             _attempts = attempts; // other decisions ran meanwhile; this call's count of lost heads goes on
         }
 
-        if (recorded is null) CountAttempt(entry.EventType);
+        if (recorded is null) CountAttempt(staged.Entry.EventType);
         return recorded?.Seq;
     }
 
@@ -116,17 +132,28 @@ public sealed partial class ApprovalGate
     /// it: returns the event's seq once applied, or <see langword="null"/> (not written: its slot is taken back, the gate
     /// has caught up, the caller decides again). Call only under the decision lock, with nothing in flight.
     /// </summary>
-    private async ValueTask<long?> SettleAloneLockedAsync(GateEntry entry, CountedSlot? slot, AuditEvent? written, StoredEvent? stored = null)
+    /// <remarks>
+    /// Not an async method: an event written directly after the last one applied is applied at once; one written past other
+    /// writers' events, or not written, continues in <see cref="SettleAloneAfterOthersLockedAsync"/>.
+    /// </remarks>
+    private ValueTask<long?> SettleAloneLockedAsync(GateEntry entry, CountedSlot? slot, AuditEvent? written, StoredEvent? stored = null)
     {
         // The event written: the public one, or the one a store kept (IStoredEventAppender); neither when not written.
+        if ((stored?.Seq ?? written?.Seq) is not { } at || at > _state.LastSeq + 1) return SettleAloneAfterOthersLockedAsync(entry, slot, written, stored);
+        ApplyWritten(entry, written, stored);
+        return new ValueTask<long?>(at);
+    }
+
+    /// <summary><see cref="SettleAloneLockedAsync"/> for an event written past other writers' events, or not written.</summary>
+    private async ValueTask<long?> SettleAloneAfterOthersLockedAsync(GateEntry entry, CountedSlot? slot, AuditEvent? written, StoredEvent? stored)
+    {
         var seq = stored?.Seq ?? written?.Seq;
         if (seq is { } at)
         {
             // Written past other writers' events that do not conflict with it: they come first, as replay; if they cannot be
             // applied, the caller gets why and does not act.
-            if (at > _state.LastSeq + 1) await ReadTailLockedAsync(CancellationToken.None, before: at).ConfigureAwait(false);
-            if (stored is not null) _state.ApplyLive(stored, entry.Entry, entry.Applied);
-            else _state.Apply(written!, replaying: false, entry.Applied);
+            await ReadTailLockedAsync(CancellationToken.None, before: at).ConfigureAwait(false);
+            ApplyWritten(entry, written, stored);
             return at;
         }
 
@@ -142,6 +169,13 @@ public sealed partial class ApprovalGate
 
         CountAttempt(entry.EventType);
         return null;
+    }
+
+    /// <summary>Applies (live) the event just written for <paramref name="entry"/>: the one a store kept, or the public one.</summary>
+    private void ApplyWritten(GateEntry entry, AuditEvent? written, StoredEvent? stored)
+    {
+        if (stored is not null) _state.ApplyLive(stored, entry.Entry, entry.Applied);
+        else _state.Apply(written!, replaying: false, entry.Applied);
     }
 
     /// <summary>Writes what is staged as the next batch, on the seq of the last event applied. Call only under the decision lock.</summary>
@@ -293,24 +327,6 @@ public sealed partial class ApprovalGate
         Lose(lost);
     }
 
-    /// <summary>
-    /// Takes other writers' events, applied after <paramref name="staged"/> was decided, out of its budgets (as the store
-    /// would, had they come after the batch's expected seq). False when one conflicts with it: it must be decided again.
-    /// </summary>
-    private static bool Absorb(List<Staged> staged, List<AuditEvent> between)
-    {
-        if (staged.Count == 0) return true;
-        var scope = ScopeOf(staged);
-        if (scope.ConflictsWith(between.Select(e => (e.Actor.Id, e.EventType)))) return false;
-        foreach (var s in staged)
-        {
-            if (s is not { Slot: { } slot, Headroom: { } headroom }) continue;
-            s.Headroom = headroom - between.Count(e => e.Actor.Id == slot.PrincipalId && scope.ActorEventTypes.Contains(e.EventType));
-        }
-
-        return true;
-    }
-
     /// <summary>Fails staged decisions with an error that stops the gate (a log it cannot apply); nothing more is staged on them.</summary>
     private void FailAll(List<Staged> failed, Exception error)
     {
@@ -324,64 +340,6 @@ public sealed partial class ApprovalGate
         {
             TakeBack(s.Slot);
         }
-    }
-
-    /// <summary>
-    /// What a batch depends on: the policy in force and the run-time principals (so <c>policy.activated</c> and
-    /// <c>principal.registered</c> by anyone conflict), and the limit counters of the principals of its counted invocations
-    /// (so an invocation counted for one of them, by anyone, conflicts). Refusals and uncounted decisions read no counter
-    /// that another writer's event could lower, and outcomes depend on nothing.
-    /// </summary>
-    private static AuditAppendScope ScopeOf(List<Staged> batch)
-    {
-        var budgets = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var s in batch)
-        {
-            if (s is { Slot: { } slot, Headroom: { } headroom })
-            {
-                budgets[slot.PrincipalId] = Math.Min(headroom, budgets.GetValueOrDefault(slot.PrincipalId, int.MaxValue));
-            }
-        }
-
-        return budgets.Count == 0 ? UncountedScope : Scope(budgets);
-    }
-
-    /// <summary>The scope of a batch of one (see <see cref="ScopeOf(List{Staged})"/>).</summary>
-    private static AuditAppendScope ScopeOf(CountedSlot? slot, int? headroom) => slot is { } counted && headroom is { } left
-        ? Scope(new Dictionary<string, int>(1, StringComparer.Ordinal) { [counted.PrincipalId] = left })
-        : UncountedScope;
-
-    // Made once: a scope keeps them as they are (budgets are made per batch and not changed after).
-    private static readonly FrozenSet<string> ScopeEventTypes =
-        FrozenSet.ToFrozenSet([AuditEventTypes.PolicyActivated, AuditEventTypes.PrincipalRegistered], StringComparer.Ordinal);
-
-    private static readonly FrozenSet<string> ScopeActorEventTypes = FrozenSet.ToFrozenSet(
-        [AuditEventTypes.DecisionAllowed, AuditEventTypes.ApprovalRequested, AuditEventTypes.BreakGlassInvoked], StringComparer.Ordinal);
-
-    /// <summary>The scope of a batch that counted no invocation: the policy and the run-time principals only.</summary>
-    private static readonly AuditAppendScope UncountedScope = Scope(new Dictionary<string, int>(StringComparer.Ordinal));
-
-    private static AuditAppendScope Scope(Dictionary<string, int> budgets) => AuditAppendScope.Over(ScopeEventTypes, budgets, ScopeActorEventTypes);
-
-    /// <summary>
-    /// How many more invocations the slot's principal may make of its skill after the one just counted, in the tightest
-    /// of the grant's windows at the time it was counted: that many invocations counted for the principal (of any skill, to
-    /// keep the check simple) may come in between without the limit being exceeded. 0 when the grant cannot be found.
-    /// </summary>
-    private int Headroom(CountedSlot slot)
-    {
-        if (ResolvePrincipal(slot.PrincipalId) is not { } principal || !_policy.TryGetRole(principal.Role, out var role)
-            || !role.TryGetGrant(slot.Skill, out var grant) || grant.Limits is not { } limits)
-        {
-            return 0;
-        }
-
-        var headroom = Math.Min(Left(limits.PerMinute, TimeSpan.FromMinutes(1)), Math.Min(Left(limits.PerHour, TimeSpan.FromHours(1)),
-            Left(limits.PerDay, TimeSpan.FromDays(1))));
-        return Math.Max(0, headroom);
-
-        int Left(int? ceiling, TimeSpan window) =>
-            ceiling is { } max ? max - _state.Limits.Count(slot.PrincipalId, slot.Skill, window, slot.At) : int.MaxValue;
     }
 
     /// <summary>Answers staged decisions that were not written: their slots are taken back, their callers decide again.</summary>

@@ -96,14 +96,14 @@ public sealed partial class ApprovalGate
             if (request is null) return new Decided(NotFound(policy, requestId, principalId));
 
             var now = _time.GetUtcNow();
-            if (!await RecordLapseLockedAsync(policy, request, now).ConfigureAwait(false)) return null;
+            if (!await RecordLapseLockedAsync(policy, request, now).ConfigureAwait(false)) return default;
             var requester = ResolvePrincipal(principalId);
             var decision = RequestRules.Execute(policy, Principals(policy), request, principalId, requester, payload, digest, now, out var approvers);
             if (decision.Outcome == DecisionOutcome.Refused)
             {
                 var refusal = AuditPayloads.Refused(policy.Hash, requester, principalId, request.Skill, decision.ReasonCode, decision.Rule,
                     AuditEventWriter.RequestEntity, request.Id, digest, now, "execute").InRun(request.RunId);
-                if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
+                if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return default;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.DecisionRefused(_logger, principalId, request.Skill, decision.ReasonCode, decision.Rule, "execute");
                 return new Decided(GateResult.From(decision, request.Snapshot(now)));
@@ -113,7 +113,7 @@ public sealed partial class ApprovalGate
             var executionId = NewId(now);
             var started = AuditPayloads.ActionStarted(
                 policy.Hash, requester!, request.Id, request.Skill, request.PayloadDigest, executionId, approvers!, decision.Rule, now).InRun(request.RunId);
-            if (await AppendOnHeadAsync(started).ConfigureAwait(false) is null) return null;
+            if (await AppendOnHeadAsync(started).ConfigureAwait(false) is null) return default;
             _telemetry.Decision(decision.Outcome, decision.ReasonCode);
             Log.Executing(_logger, requestId, request.Skill, principalId);
             var run = new ActionRun(requester!, request.Skill, AuditEventWriter.RequestEntity, request.Id, policy.Hash, executionId, request.RunId);

@@ -131,15 +131,15 @@ public sealed partial class ApprovalGate
     /// Answers a call whose idempotency key this principal used before (the projection knows every such call, from the
     /// log): the first call's result when it matches and ran or opened a request; a recorded refusal when it differs or
     /// its action is running, failed or has no outcome. Not answered (decided afresh) when the key is new or its first
-    /// call's action is known never to have run. The decision is <see langword="null"/> when a refusal lost the head.
+    /// call's action is known never to have run. The decision is <see langword="default"/> (not decided) when a refusal lost the head.
     /// </summary>
-    private async ValueTask<(bool Answered, Decided? Decision)> ReplayAsync(
+    private async ValueTask<(bool Answered, Decided Decision)> ReplayAsync(
         CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string key, string digest, DateTimeOffset now)
     {
         // A key is remembered for a day after its first call (GateProjection.IdempotencyRetention); later, the call is a new one.
         if (!_state.IdempotentCalls.TryGetValue((principalId, key), out var first) || first.At <= now - GateProjection.IdempotencyRetention)
         {
-            return (false, null);
+            return (false, default);
         }
         if (first.Skill != skill || first.PayloadDigest != digest)
         {
@@ -160,7 +160,7 @@ public sealed partial class ApprovalGate
             return (true, new Decided(replayed));
         }
 
-        if (!_state.Invocations.TryGetValue(first.EntityId, out var invocation) || invocation.Status == InvocationStatus.NotExecuted) return (false, null);
+        if (!_state.Invocations.TryGetValue(first.EntityId, out var invocation) || invocation.Status == InvocationStatus.NotExecuted) return (false, default);
         if (invocation.Status == InvocationStatus.Executed)
         {
             var ran = $"The call with this idempotency key ran as invocation {invocation.Id}; it was not run again.";

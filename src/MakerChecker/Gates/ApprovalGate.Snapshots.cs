@@ -166,11 +166,8 @@ public sealed partial class ApprovalGate
     }
 
     /// <summary>Under the decision lock: a snapshot when <see cref="GateSnapshotOptions.Every"/> events were applied since the last one.</summary>
-    private async ValueTask SnapshotIfDueLockedAsync()
-    {
-        if (_snapshotOptions is not { Store: not null } options || _state.LastSeq - _state.LastSnapshotSeq < options.Every) return;
-        await TrySnapshotLockedAsync().ConfigureAwait(false);
-    }
+    private ValueTask SnapshotIfDueLockedAsync() =>
+        _snapshotOptions is not { Store: not null } options || _state.LastSeq - _state.LastSnapshotSeq < options.Every ? default : TrySnapshotLockedAsync();
 
     /// <summary>A snapshot whose failure is logged, never thrown: the decision it follows stands.</summary>
     private async ValueTask TrySnapshotLockedAsync()

@@ -155,9 +155,10 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     /// The log's policy in force is another one, with <c>policy.changes</c>: it is replaced only through an approved change
     /// request or break-glass, never by starting a gate with another policy.
     /// </exception>
-    public async ValueTask InitializeAsync(CancellationToken cancellationToken = default)
+    public ValueTask InitializeAsync(CancellationToken cancellationToken = default) => _initialized ? default : InitializeOnceAsync(cancellationToken);
+
+    private async ValueTask InitializeOnceAsync(CancellationToken cancellationToken)
     {
-        if (_initialized) return;
         await _initialization.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -288,7 +289,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     }
 
     /// <summary>One attempt at an invocation's decision (see <see cref="DecideActionAsync{TState}"/>), on the projection under the decision lock.</summary>
-    private async ValueTask<Decided?> DecideInvocationAsync(InvocationCall call)
+    private async ValueTask<Decided> DecideInvocationAsync(InvocationCall call)
     {
         var (_, principalId, skill, payload, basis, idempotencyKey, runId, digest, draw, _) = call;
         var policy = _policy;
@@ -308,7 +309,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         {
             case DecisionOutcome.Allowed:
                 var allowed = AuditPayloads.Decision(decision, principal, id, digest, now, counted, idempotencyKey: idempotencyKey).InRun(runId);
-                if (await AppendOnHeadAsync(allowed, slot).ConfigureAwait(false) is null) return null;
+                if (await AppendOnHeadAsync(allowed, slot).ConfigureAwait(false) is null) return default;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.DecisionAllowed(_logger, principalId, skill, decision.Rule);
                 return new Decided(
@@ -325,7 +326,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                 var entry = AuditPayloads.ApprovalRequested(
                     decision, principal!, id, digest, basis?.ToRecorded(), now, now + gate.ExpiresAfter, gate.Approvers, counted, idempotencyKey)
                     .InRun(runId);
-                if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
+                if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return default;
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
                 Log.ApprovalRequested(_logger, id, skill, principalId, decision.ReasonCode, decision.Sampled);
                 return new Decided(GateResult.From(decision, _state.Requests[id].Snapshot(now)));
@@ -334,7 +335,7 @@ public sealed partial class ApprovalGate : IAsyncDisposable
                 if (await AppendOnHeadAsync(AuditPayloads.Decision(decision, principal, id, digest, now, counted: false).InRun(runId))
                     .ConfigureAwait(false) is null)
                 {
-                    return null;
+                    return default;
                 }
 
                 _telemetry.Decision(decision.Outcome, decision.ReasonCode);
@@ -350,69 +351,6 @@ public sealed partial class ApprovalGate : IAsyncDisposable
     private readonly record struct InvocationCall(
         ApprovalGate Gate, string PrincipalId, string Skill, JsonObject Payload, ProposalBasis? Basis, string? IdempotencyKey, string? RunId,
         string Digest, double Draw, StrongBox<bool>? Kept);
-
-    /// <summary>
-    /// Runs a gated skill without approval in an emergency. Allowed only when the principal could otherwise invoke the
-    /// skill, the grant's gate names the principal's role among its break-glass roles, and a justification is given.
-    /// Recorded as <c>breakglass.invoked</c> and listed by <see cref="GetBreakGlassForReview"/>.
-    /// </summary>
-    /// <param name="principalId">Who breaks the glass.</param>
-    /// <param name="skill">The gated skill, <c>name@version</c>.</param>
-    /// <param name="payload">What the action runs with.</param>
-    /// <param name="justification">Why approval cannot wait; required.</param>
-    /// <param name="action">The action.</param>
-    /// <param name="subject">
-    /// Optional: the case it is about, <c>kind:id</c>; its events then carry the case's run id (as for <see cref="InvokeAsync"/>).
-    /// <value>The default value is <see langword="null"/> (no case).</value>
-    /// </param>
-    /// <param name="cancellationToken">Passed to the action.</param>
-    /// <exception cref="ArgumentException"><paramref name="subject"/> is not <c>kind:id</c>.</exception>
-    /// <exception cref="ActionOutcomeNotRecordedException">The action ran (or threw), but its outcome could not be recorded yet: do not retry it.</exception>
-    /// <exception cref="AuditStoreException">
-    /// The break-glass could not be recorded, so the action did not run; or the gate owes the log an earlier outcome.
-    /// </exception>
-    public async ValueTask<GateResult> BreakGlassAsync(
-        string principalId, string skill, JsonObject payload, string justification, Func<CancellationToken, ValueTask> action,
-        string? subject = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(principalId);
-        ArgumentNullException.ThrowIfNull(skill);
-        ArgumentNullException.ThrowIfNull(payload);
-        ArgumentNullException.ThrowIfNull(action);
-        var runId = RunIdOf(subject);
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        using var activity = GateTelemetry.Activities.StartActivity("makerchecker.break_glass");
-
-        var digest = PayloadDigest.Compute(payload);
-        var decided = await DecideActionAsync(async () =>
-        {
-            var policy = _policy;
-            if (await SupersededAsync(policy, principalId, skill, "break_glass").ConfigureAwait(false) is { } superseded) return new Decided(superseded);
-            var principal = ResolvePrincipal(principalId);
-            var now = _time.GetUtcNow();
-            var id = NewId(now);
-            var decision = BreakGlassRule.Decide(policy, principalId, principal, skill, payload, justification, _state.Limits, now, out var counted);
-            if (decision.Outcome == DecisionOutcome.Refused)
-            {
-                var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, decision.ReasonCode, decision.Rule,
-                    AuditEventWriter.InvocationEntity, id, digest, now, "break_glass").InRun(runId);
-                if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
-                _telemetry.Decision(decision.Outcome, decision.ReasonCode);
-                Log.DecisionRefused(_logger, principalId, skill, decision.ReasonCode, decision.Rule, "break_glass");
-                return new Decided(GateResult.From(decision));
-            }
-
-            var slot = counted ? new CountedSlot(principalId, skill, now) : (CountedSlot?)null;
-            var entry = AuditPayloads.BreakGlass(decision, principal!, id, digest, justification, now, counted).InRun(runId);
-            if (await AppendOnHeadAsync(entry, slot).ConfigureAwait(false) is null) return null;
-            _telemetry.Decision(decision.Outcome, decision.ReasonCode);
-            Log.BreakGlass(_logger, principalId, skill, id);
-            return new Decided(
-                GateResult.From(decision), new ActionRun(principal!, skill, AuditEventWriter.InvocationEntity, id, policy.Hash, RunId: runId));
-        }, cancellationToken).ConfigureAwait(false);
-        if (decided.Run is { } run) await RunActionAsync(run, action, cancellationToken).ConfigureAwait(false);
-        return decided.Result;
-    }
 
     /// <summary>
     /// Writes a last snapshot (with <see cref="GateSnapshotOptions.OnDispose"/>) and releases the gate's meter. The audit
@@ -452,12 +390,12 @@ public sealed partial class ApprovalGate : IAsyncDisposable
         return CaseSubject.TryValidate(subject, out var failure) ? CaseSubject.RunIdFor(subject) : throw new ArgumentException(failure, nameof(subject));
     }
 
-    private async ValueTask<Decided?> RefuseInvocationAsync(
+    private async ValueTask<Decided> RefuseInvocationAsync(
         CompiledPolicy policy, PrincipalDefinition? principal, string principalId, string skill, string code, SourceLocation rule, string id, string digest,
         DateTimeOffset now, string? message, string stage = "break_glass")
     {
         var refusal = AuditPayloads.Refused(policy.Hash, principal, principalId, skill, code, rule, AuditEventWriter.InvocationEntity, id, digest, now, stage);
-        if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return null;
+        if (await AppendOnHeadAsync(refusal).ConfigureAwait(false) is null) return default;
         _telemetry.Decision(DecisionOutcome.Refused, code);
         Log.DecisionRefused(_logger, principalId, skill, code, rule, stage);
         return new Decided(new GateResult(DecisionOutcome.Refused, code, rule, policy.Hash, message ?? DecisionMessages.Describe(code, principalId, id)));

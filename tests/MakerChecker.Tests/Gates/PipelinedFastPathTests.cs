@@ -40,11 +40,17 @@ public class PipelinedFastPathTests
         Assert.Equal(["decision.allowed", "action.executed"], types.TakeLast(2));
     }
 
-    [Fact]
-    public async Task A_store_that_answers_at_once_records_and_decides_the_same_as_one_that_yields()
+    /// <summary>
+    /// A store whose batch appends answer at once, and the in-memory store written to directly (the gate's own path: the
+    /// event it keeps, settled without a state machine when it follows the last event applied), against one that yields.
+    /// </summary>
+    [Theory]
+    [InlineData(Pace.AtOnce)]
+    [InlineData(Pace.Direct)]
+    public async Task A_store_that_answers_at_once_records_and_decides_the_same_as_one_that_yields(Pace pace)
     {
-        var (syncResults, syncLog) = await RunAsync(yields: false);
-        var (yieldResults, yieldLog) = await RunAsync(yields: true);
+        var (syncResults, syncLog) = await RunAsync(pace);
+        var (yieldResults, yieldLog) = await RunAsync(Pace.Yields);
 
         Assert.Equal(yieldResults, syncResults);
         Assert.Equal(yieldLog, syncLog);
@@ -53,17 +59,26 @@ public class PipelinedFastPathTests
         Assert.Contains("a:p0:claim.note@1:action_failed", syncResults);
     }
 
+    /// <summary>How the gates reach the log: the in-memory store itself, or through a store whose batches answer at once or yield.</summary>
+    public enum Pace
+    {
+        Direct,
+        AtOnce,
+        Yields,
+    }
+
     /// <summary>
     /// Two gates on one log, called one after the other, so that each decides on a projection the other has moved: the
     /// results, and the log with the gate's random ids replaced by the order they first appear in.
     /// </summary>
-    private static async Task<(List<string> Results, List<string> Log)> RunAsync(bool yields)
+    private static async Task<(List<string> Results, List<string> Log)> RunAsync(Pace pace)
     {
         var policy = PolicyLoader.Load(PolicyYaml).GetPolicyOrThrow();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero));
         var ids = 0;
         await using var inner = new InMemoryAuditStore("fast-path", time, () => new Guid(++ids, 0, 0, new byte[8]));
-        await using var store = new PacedStore(inner, yields);
+        await using var paced = new PacedStore(inner, pace == Pace.Yields);
+        IAuditStore store = pace == Pace.Direct ? inner : paced;
         await using var a = await ApprovalGate.CreateAsync(policy, store, time);
         await using var b = await ApprovalGate.CreateAsync(policy, store, time);
         var results = new List<string>();
