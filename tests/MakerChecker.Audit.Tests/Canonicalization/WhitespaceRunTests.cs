@@ -22,7 +22,10 @@ public sealed class WhitespaceRunTests
         (2, Gen.Choose(0, 40).SelectMany(n => Gen.ArrayOf(Gen.Frequency(
             (8, Gen.Constant((byte)' ')), (3, Gen.Constant((byte)'\n')), (1, Gen.Constant((byte)'\t')), (1, Gen.Constant((byte)'\r'))), n))));
 
-    /// <summary>What may follow a run: tokens, the bytes next to whitespace in value (a zero, a control character, the byte after a space), non-ASCII, or nothing.</summary>
+    /// <summary>
+    /// What may follow a run: tokens, the bytes next to whitespace in value (a zero, control characters, the byte after a
+    /// space), a non-ASCII character, or nothing.
+    /// </summary>
     private static readonly byte[][] Ends = [[], [(byte)'"'], [(byte)'}'], [(byte)'a'], [0x00], [0x01], [0x08], [0x0B], [0x1F], [(byte)'!'], [0xC3, 0xA9]];
 
     private static Gen<(int Before, byte[] Run, byte[] End, int After)> Texts { get; } =
