@@ -26,6 +26,13 @@ internal sealed class BundleScanner
         void OnEvent(ReadOnlySpan<byte> row);
 
         /// <summary>
+        /// Asked after each event: <see langword="true"/> makes <see cref="Scan"/> return right after it, so that the
+        /// caller can act before the rest is scanned (a verifier hands its finished batches on); the caller then passes
+        /// the unconsumed bytes again, as after any return.
+        /// </summary>
+        bool PauseAfterEvent => false;
+
+        /// <summary>
         /// The bundle ends before the event that starts <paramref name="rest"/> does: the row is broken or the bundle is
         /// truncated. A verifier judges it in order with the rows before it, as the reference does.
         /// </summary>
@@ -41,6 +48,7 @@ internal sealed class BundleScanner
     /// <summary>
     /// Consumes as much of <paramref name="data"/> as forms whole tokens and objects, and returns how many bytes it
     /// consumed; the caller passes the rest again with more data. <paramref name="isFinal"/> says no more will come.
+    /// It also returns after an event when the sink asks to pause (<see cref="ISink.PauseAfterEvent"/>).
     /// </summary>
     public int Scan(ReadOnlySpan<byte> data, bool isFinal, ISink sink)
     {
@@ -174,6 +182,11 @@ internal sealed class BundleScanner
                     sink.OnEvent(data.Slice(pos, eventEnd));
                     pos += eventEnd;
                     _state = State.EventSeparator;
+                    if (sink.PauseAfterEvent)
+                    {
+                        return pos;
+                    }
+
                     break;
                 case State.EventSeparator:
                     if (b == ']')

@@ -40,7 +40,7 @@ public static class BundleVerifier
         }
 
         var (pinned, parallelism) = Prepare(options);
-        using var run = new Verification(pinned, parallelism);
+        using var run = new Verification(pinned, parallelism, mapped?.BatchBytes ?? RowHashingPipeline.BatchBytes);
         return await run.RunAsync(file, map, mapped, cancellationToken).ConfigureAwait(false);
     }
 
@@ -54,7 +54,7 @@ public static class BundleVerifier
     {
         ArgumentNullException.ThrowIfNull(bundle);
         var (pinned, parallelism) = Prepare(options);
-        using var run = new Verification(pinned, parallelism);
+        using var run = new Verification(pinned, parallelism, RowHashingPipeline.BatchBytes);
         return await run.RunAsync(bundle, map: null, mapped: null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -86,12 +86,13 @@ public static class BundleVerifier
         private AuditVerdict? _transparencyFailure;
         private AuditVerdict? _signatureFailure;
         private long _rowsRead;
+        private bool _batchSealed; // the scan's last row filled its batch: pause to pump
 
-        public Verification(byte[]? pinnedKey, int parallelism)
+        public Verification(byte[]? pinnedKey, int parallelism, int batchBytes)
         {
             _pinnedKey = pinnedKey;
             _rows = new RowHashingPipeline(parallelism, () => new EventRowParser { ExpectedRunId = _manifest!.RunId },
-                () => _transparency is not null);
+                () => _transparency is not null, batchBytes: batchBytes);
         }
 
         /// <summary>
@@ -242,20 +243,36 @@ public static class BundleVerifier
             }
         }
 
-        /// <summary>Scans what there is of the bundle; returns how much was consumed. At the end, the last batch is started.</summary>
+        /// <summary>
+        /// Scans what there is of the bundle; returns how much was consumed. The scan pauses after each row that fills a
+        /// batch, to pump: the batches in flight stay topped up from within a window (or read buffer), so the workers
+        /// never wait for the scan to reach its end. At the end, the last batch is started.
+        /// </summary>
         private async ValueTask<int> ScanAsync(ReadOnlyMemory<byte> data, bool isFinal, CancellationToken cancellationToken)
         {
-            int consumed;
-            try
+            var consumed = 0;
+            while (true)
             {
-                consumed = _scanner.Scan(data.Span, isFinal, this);
-            }
-            catch (CanonicalJsonException)
-            {
-                // The bundle breaks after some rows: as in the reference, a bad row before the break is reported first.
-                _rows.Seal();
-                await _rows.PumpAsync(final: true, Consume, cancellationToken).ConfigureAwait(false);
-                throw;
+                try
+                {
+                    _batchSealed = false;
+                    consumed += _scanner.Scan(data.Span[consumed..], isFinal, this);
+                }
+                catch (CanonicalJsonException)
+                {
+                    // The bundle breaks after some rows: as in the reference, a bad row before the break is reported first.
+                    _rows.Seal();
+                    await _rows.PumpAsync(final: true, Consume, cancellationToken).ConfigureAwait(false);
+                    throw;
+                }
+
+                if (!_batchSealed)
+                {
+                    break;
+                }
+
+                await _rows.PumpAsync(final: false, Consume, cancellationToken).ConfigureAwait(false);
+                ReleaseWindows(all: false);
             }
 
             if (isFinal)
@@ -321,7 +338,10 @@ public static class BundleVerifier
             _transparency = BundleTransparency.Parse(section, _publicKey, out _transparencyFailure);
         }
 
-        public void OnEvent(ReadOnlySpan<byte> row) => _rows.Add(row);
+        public void OnEvent(ReadOnlySpan<byte> row) => _batchSealed = _rows.Add(row);
+
+        /// <summary>The row just added filled its batch, which is now on a worker: pause the scan to pump.</summary>
+        bool BundleScanner.ISink.PauseAfterEvent => _batchSealed;
 
         public void OnUnfinishedEvent(ReadOnlySpan<byte> rest) => _rows.AddUnfinished(rest);
 

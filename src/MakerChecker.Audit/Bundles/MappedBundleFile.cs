@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
+using MakerChecker.Audit.Verification;
 
 namespace MakerChecker.Audit.Bundles;
 
@@ -179,6 +180,9 @@ internal sealed class MappedReading
 
     /// <summary>The usual size of a mapped window (a smaller one makes a small bundle take many).</summary>
     public int WindowBytes { get; init; } = MappedBundleFile.WindowBytes;
+
+    /// <summary>How many bytes of rows fill a hashing batch; the scan pauses after each (fewer: a pause every row or few).</summary>
+    public int BatchBytes { get; init; } = RowHashingPipeline.BatchBytes;
 
     /// <summary>Set by the verifier: whether the file was read through a map (from its start).</summary>
     public bool WasMapped { get; set; }

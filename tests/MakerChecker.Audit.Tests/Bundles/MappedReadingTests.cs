@@ -14,7 +14,7 @@ namespace MakerChecker.Audit.Tests.Bundles;
 /// </summary>
 public sealed class MappedReadingTests
 {
-    private static readonly Lazy<Task<byte[]>> Bundle = new(VerifierPipelineTests.ExportAsync); // about 2.3 MB
+    private static readonly Lazy<Task<byte[]>> Bundle = new(() => VerifierPipelineTests.ExportAsync()); // about 2.3 MB
 
     /// <summary>The bundle, and what can go wrong with a file: a changed row, a cut in a row, a cut after the rows, bytes after the end.</summary>
     private static async Task<IEnumerable<(string Name, byte[] Bytes)>> CasesAsync()

@@ -17,12 +17,15 @@ public sealed class VerifierPipelineTests
 {
     private const int Events = 3000; // about 2.3 MB: three 1 MiB reads, about nine 256 KiB batches
 
-    /// <summary>A full bundle of 3,000 claims-review-sized events (also read by <see cref="MappedReadingTests"/>).</summary>
-    internal static async Task<byte[]> ExportAsync()
+    /// <summary>
+    /// A full bundle of 3,000 claims-review-sized events (also read by <see cref="MappedReadingTests"/>), or of
+    /// <paramref name="events"/> whose rows are of three lengths when <paramref name="varyRowLengths"/> (<see cref="ScanPauseTests"/>).
+    /// </summary>
+    internal static async Task<byte[]> ExportAsync(int events = Events, bool varyRowLengths = false)
     {
         await using var store = new InMemoryAuditStore("pipeline-test");
         using var signer = Ed25519AuditSigner.Generate();
-        for (var i = 0; i < Events; i++)
+        for (var i = 0; i < events; i++)
         {
             await store.AppendAsync(new AuditEntry
             {
@@ -30,7 +33,7 @@ public sealed class VerifierPipelineTests
                 EventType = "approval.decided",
                 EntityType = "approval_request",
                 EntityId = $"req-{i:D5}",
-                Payload = new JsonObject { ["n"] = i, ["note"] = new string('x', 600) },
+                Payload = new JsonObject { ["n"] = i, ["note"] = new string('x', varyRowLengths ? i % 3 * 300 : 600) },
             });
         }
 
