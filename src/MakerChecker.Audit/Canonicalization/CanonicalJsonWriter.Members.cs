@@ -94,6 +94,24 @@ internal sealed partial class CanonicalJsonWriter
         return true;
     }
 
+    /// <summary>
+    /// Writes a double as <see cref="TryWriteNumber{T}"/> does, formatting it once where that is the same: below 2^53 in
+    /// magnitude, the text <c>Utf8JsonWriter</c> spells a finite double with (its shortest round-trip form) is read back by
+    /// <see cref="WriteNumber"/> as the same double and laid out by <see cref="EcmaScriptNumber"/>, or is an integer of
+    /// up to 15 digits, copied as ECMAScript writes it. Above, that text may be an integer past 2^53, which is refused.
+    /// Returns <see langword="false"/>, writing nothing, for NaN and the infinities.
+    /// </summary>
+    public bool TryWriteNumber(double value)
+    {
+        if (!(Math.Abs(value) < MaxExactInteger))
+        {
+            return TryWriteNumber<double>(value);
+        }
+
+        EcmaScriptNumber.Write(value, Output);
+        return true;
+    }
+
     /// <summary>Where an object written member by member stands; see <see cref="StartObject"/>.</summary>
     public struct ObjectInProgress(int depth, int keysMark, int bodyStart)
     {

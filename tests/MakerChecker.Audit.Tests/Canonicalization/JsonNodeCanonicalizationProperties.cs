@@ -40,7 +40,8 @@ public sealed class JsonNodeCanonicalizationProperties
         (3, from mantissa in Gen.Choose(-999_999, 999_999) from exponent in Gen.Choose(-30, 30) select mantissa * Math.Pow(10, exponent)),
         (3, from high in Gen.Choose(int.MinValue, int.MaxValue) from low in Gen.Choose(int.MinValue, int.MaxValue)
             select BitConverter.Int64BitsToDouble(((long)high << 32) | (uint)low)),
-        (1, Gen.Elements(0d, -0d, 1e21, 1e-7, 123e-20, 5e-324, double.MaxValue, 9_007_199_254_740_993d, double.NaN,
+        (1, Gen.Elements(0d, -0d, 1e21, 1e-7, 123e-20, 5e-324, double.MaxValue, 9_007_199_254_740_993d, 9_007_199_254_740_991d,
+            -9_007_199_254_740_991d, 1e15, 999_999_999_999_999d, 4_503_599_627_370_496.5, 1e16, 58_383_500_000_000_000d, double.NaN,
             double.PositiveInfinity, double.NegativeInfinity)));
 
     private static readonly Gen<decimal> Decimals =
