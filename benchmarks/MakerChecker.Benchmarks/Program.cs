@@ -13,11 +13,11 @@ if (args is ["audit-write-bundle", var bundlePath, var count, ..] && args.Length
 }
 
 // "audit-row-cost <bundle> [rows] [profile]" times the verifier's per-row work on one thread (RowCostProbe); with
-// "profile", it only parses the rows over and over, for perf record.
+// "profile", it only parses the rows over and over, for perf record; with "recognize", only the row recognizer.
 if (args is ["audit-row-cost", var costPath, ..])
 {
     var costRows = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
-    return RowCostProbe.Run(costPath, costRows, profileOnly: args is [.., "profile"]);
+    return RowCostProbe.Run(costPath, costRows, profileOnly: args is [.., "profile"], recognizerOnly: args is [.., "recognize"]);
 }
 
 // "store-open build|measure …" measures what opening a durable store costs as its history grows (StoreOpenProbe).

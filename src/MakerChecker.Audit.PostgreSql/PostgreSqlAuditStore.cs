@@ -32,10 +32,10 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         options ??= new SqlAuditStoreOptions();
         options.Validate();
-        var dataSource = NpgsqlDataSource.Create(WithAutoPrepare(connectionString));
+        var dataSource = NpgsqlDataSource.Create(ForWriting(connectionString, options.LockTimeout));
         try
         {
-            var log = await DbAuditLog.OpenAsync(new PostgreSqlDialect(dataSource, options.LockTimeout), options.InstanceId, options.TimeProvider,
+            var log = await DbAuditLog.OpenAsync(new PostgreSqlDialect(dataSource), options.InstanceId, options.TimeProvider,
                 options.IdGenerator, options.MaxGroupSize, cancellationToken).ConfigureAwait(false);
             return new PostgreSqlAuditStore(log, dataSource);
         }
@@ -76,7 +76,7 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
 
         try
         {
-            var log = await DbAuditLog.OpenReadOnlyAsync(new PostgreSqlDialect(dataSource, TimeSpan.FromSeconds(30)), cancellationToken)
+            var log = await DbAuditLog.OpenReadOnlyAsync(new PostgreSqlDialect(dataSource), cancellationToken)
                 .ConfigureAwait(false);
             return new PostgreSqlAuditStore(log, dataSource);
         }
@@ -88,10 +88,12 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
     }
 
     /// <summary>
-    /// Prepares the statements every group repeats (lock, head, insert) once per connection, unless the connection string
-    /// already says how many to prepare (<c>Max Auto Prepare</c>).
+    /// The settings of every session of a store that appends: the statements every group repeats (lock, head, tail, insert)
+    /// prepared once per connection, unless the connection string already says how many to prepare (<c>Max Auto Prepare</c>);
+    /// and the lock timeout, for the session, so that a group does not send a <c>SET LOCAL</c> of its own (one statement of
+    /// seven per commit). Reads take no lock an append's could block, so it changes nothing for them.
     /// </summary>
-    private static string WithAutoPrepare(string connectionString)
+    private static string ForWriting(string connectionString, TimeSpan lockTimeout)
     {
         NpgsqlConnectionStringBuilder builder;
         try
@@ -104,10 +106,16 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         }
 
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 16;
+        var timeout = $"-c lock_timeout={(long)lockTimeout.TotalMilliseconds}";
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? timeout : builder.Options + " " + timeout;
         return builder.ConnectionString;
     }
 
-    private sealed class PostgreSqlDialect(NpgsqlDataSource dataSource, TimeSpan lockTimeout) : DbDialect
+    /// <remarks>
+    /// Every lock it requests waits at most the session's <c>lock_timeout</c> (<see cref="ForWriting"/>), then fails the
+    /// append; a read-only store never requests one.
+    /// </remarks>
+    private sealed class PostgreSqlDialect(NpgsqlDataSource dataSource) : DbDialect
     {
         // One advisory lock key per log, that is per schema (a partitioned deployment keeps one chain per schema): every append
         // to that log, from any connection or process, holds it until commit, and chains in other schemas never wait for it.
@@ -144,7 +152,7 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
                 // Transaction-scoped: released by COMMIT or ROLLBACK, and by the server if the connection dies.
                 await using var command = connection.CreateCommand();
                 command.Transaction = tx;
-                command.CommandText = LockSql;
+                command.CommandText = LockOnlySql;
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 return tx;
             }
@@ -156,18 +164,15 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         }
 
         /// <summary>
-        /// The same advisory lock at session level (in a transaction only for its lock timeout): the appends' transaction-scoped
+        /// The same advisory lock at session level: the appends' transaction-scoped
         /// requests on this session are granted at once (a session's own advisory locks never block it), others wait until
         /// <see cref="ReleaseHoldAsync"/>, or until the session ends.
         /// </summary>
         public override async Task<bool> HoldAsync(DbConnection connection, CancellationToken cancellationToken)
         {
-            await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using var command = connection.CreateCommand();
-            command.Transaction = tx;
-            command.CommandText = $"{LockTimeoutSql}; {HoldSql}";
+            command.CommandText = HoldSql;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
 
@@ -191,7 +196,7 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
         }
 
         /// <summary>
-        /// BEGIN, the lock, the head read and the tail read in one round trip: a batch of statements, each with its own
+        /// BEGIN, the lock (its timeout is the session's), the head read and the tail read in one round trip: a batch of statements, each with its own
         /// snapshot (READ COMMITTED), so the head and the tail are read by statements that start only once the lock is
         /// granted and see every commit before it.
         /// </summary>
@@ -204,7 +209,7 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
             {
                 await using var batch = new NpgsqlBatch(npgsql, tx)
                 {
-                    BatchCommands = { new NpgsqlBatchCommand(LockTimeoutSql), new NpgsqlBatchCommand(LockOnlySql), new NpgsqlBatchCommand(HeadSql) },
+                    BatchCommands = { new NpgsqlBatchCommand(LockOnlySql), new NpgsqlBatchCommand(HeadSql) },
                 };
                 if (tailAfter is { } after)
                 {
@@ -318,11 +323,7 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
             $"INSERT INTO audit_events ({InsertColumns}) " +
             "SELECT * FROM unnest(@seq, @id, @at, @actor, @type, @etype, @eid, @run, @row, @hash)";
 
-        private string LockTimeoutSql => $"SET LOCAL lock_timeout = {(long)lockTimeout.TotalMilliseconds}";
-
         private const string LockOnlySql = $"SELECT pg_advisory_xact_lock({LockKeySql})";
-
-        private string LockSql => $"{LockTimeoutSql}; {LockOnlySql}";
 
         private const string HoldSql = $"SELECT pg_advisory_lock({LockKeySql})";
 

@@ -13,6 +13,14 @@ namespace MakerChecker.Audit.Stores;
 internal sealed class DbAuditLog : IAsyncDisposable
 {
     private const string Columns = "seq, row";
+
+    /// <summary>
+    /// The events from seq <c>@a</c> on. Bounded on both sides (<c>@b</c> is <see cref="long.MaxValue"/>) so that a plan the
+    /// database prepared once for every later read (PostgreSQL's generic plan of an auto-prepared statement, made while the
+    /// table was small) still reads the primary key's range: with one bound, such a plan could scan the whole table on every
+    /// read, at a cost growing with the log.
+    /// </summary>
+    private const string FromSeqSql = $"SELECT {Columns} FROM audit_events WHERE seq >= @a AND seq <= @b ORDER BY seq";
     private readonly DbDialect _dialect;
     private readonly DbWriterConnection? _writer; // null when opened read-only
     private readonly AuditGroupCommit? _queue;
@@ -179,7 +187,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq, CancellationToken cancellationToken) =>
         _recent is { } recent && recent.Covers(fromSeq - 1)
             ? ReadThroughAsync(recent, fromSeq, cancellationToken)
-            : QueryAsync($"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq", [fromSeq], cancellationToken);
+            : QueryAsync(FromSeqSql, [fromSeq, long.MaxValue], cancellationToken);
 
     /// <summary>
     /// The events from <paramref name="fromSeq"/>: those <paramref name="recent"/> holds (committed, read or written by the
@@ -197,7 +205,7 @@ internal sealed class DbAuditLog : IAsyncDisposable
             }
         }
 
-        await foreach (var e in QueryAsync($"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq", [recent.End + 1], cancellationToken)
+        await foreach (var e in QueryAsync(FromSeqSql, [recent.End + 1, long.MaxValue], cancellationToken)
             .ConfigureAwait(false))
         {
             yield return e;
@@ -392,8 +400,11 @@ internal sealed class DbAuditLog : IAsyncDisposable
     /// <summary>Every stored row as kept, in seq order, from one snapshot: the events <see cref="ReadAsync"/> from seq 1 yields.</summary>
     public async IAsyncEnumerable<StoredRow> ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var read = await DbRead.StartAsync(_dialect, $"SELECT {Columns} FROM audit_events WHERE seq >= @a ORDER BY seq",
-            command => AddParameter(command, "a", 1L), // as ReadAsync(1) selects, so that both read exactly the same rows
+        await using var read = await DbRead.StartAsync(_dialect, FromSeqSql, command =>
+            {
+                AddParameter(command, "a", 1L); // as ReadAsync(1) selects, so that both read exactly the same rows
+                AddParameter(command, "b", long.MaxValue);
+            },
             cancellationToken).ConfigureAwait(false);
         while (await read.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

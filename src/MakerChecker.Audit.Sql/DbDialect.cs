@@ -60,10 +60,13 @@ internal abstract class DbDialect
     public const string HeadSql = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
 
     /// <summary>
-    /// The statement that reads the tail after seq <c>@after</c>: at most <see cref="MaxTail"/> rows, with the columns a
-    /// scope reads (<see cref="DbTailRow"/>).
+    /// The statement that reads the tail after seq <c>@after</c>: at most <see cref="MaxTail"/> rows (seqs are contiguous),
+    /// with the columns a scope reads (<see cref="DbTailRow"/>). The range is bounded on both sides, not cut by a LIMIT, so
+    /// that the plan PostgreSQL keeps for the prepared statement (a generic plan, made once while the table was small and
+    /// reused by every later group) reads the primary key's range: with <c>seq &gt; @after ... LIMIT</c> that plan was a scan
+    /// and sort of the whole table on every group, a cost growing with the log (docs/performance.md, "PostgreSQL, CPU per commit").
     /// </summary>
-    public const string TailSql = "SELECT seq, actor_id, event_type, row FROM audit_events WHERE seq > @after ORDER BY seq LIMIT 1024";
+    public const string TailSql = "SELECT seq, actor_id, event_type, row FROM audit_events WHERE seq > @after AND seq <= @after + 1024 ORDER BY seq";
 
     /// <summary>The most rows <see cref="TailSql"/> reads; a longer tail is not used (the conflict check then queries).</summary>
     public const int MaxTail = 1024;

@@ -80,6 +80,27 @@ public sealed class PostgreSqlChainLockTests(PostgresServer server)
         Assert.Equal(2, (await other.AppendAsync(Entry("nobody holds the head any more"))).Seq);
     }
 
+    [StoreFact]
+    public async Task An_append_and_a_hold_that_wait_past_the_lock_timeout_fail_on_the_lock_not_on_the_command_timeout()
+    {
+        var chain = await server.NewSchemaAsync();
+        await using var holder = await PostgreSqlAuditStore.OpenAsync(chain);
+        await using var other = await PostgreSqlAuditStore.OpenAsync(
+            chain, new SqlAuditStoreOptions { InstanceId = holder.InstanceId, LockTimeout = TimeSpan.FromSeconds(1) });
+
+        await using (await holder.HoldHeadAsync())
+        {
+            // The lock timeout is the store's own (a session setting of its connections): the server refuses the lock
+            // (lock_not_available), long before the driver's command timeout would cancel the statement.
+            var append = await Assert.ThrowsAsync<AuditStoreException>(async () => await other.AppendAsync(Entry("waits for the hold")));
+            Assert.Equal(PostgresErrorCodes.LockNotAvailable, Assert.IsType<PostgresException>(append.InnerException).SqlState);
+            var hold = await Assert.ThrowsAsync<AuditStoreException>(async () => await other.HoldHeadAsync());
+            Assert.Equal(PostgresErrorCodes.LockNotAvailable, Assert.IsType<PostgresException>(hold.InnerException).SqlState);
+        }
+
+        Assert.Equal(2, (await other.AppendAsync(Entry("after the holder let go"))).Seq);
+    }
+
     /// <summary>A connection inside a transaction that holds the single-chain key; closing it ends the transaction and lets go.</summary>
     private static async Task<NpgsqlConnection> HoldLockAsync(string connectionString)
     {

@@ -10,11 +10,12 @@ namespace MakerChecker.Benchmarks.Audit;
 /// the JSON reader alone, the full parse with canonicalization and SHA-256). Not BenchmarkDotNet: a quick probe for
 /// comparing row layouts (our export, the upstream layout) on the same machine.
 /// Run: dotnet MakerChecker.Benchmarks.dll audit-row-cost BUNDLE [ROWS] [profile]
-/// (with <c>profile</c>: only the full parse, 40 rounds or <c>MC_PROFILE_ROUNDS</c>, for <c>perf record</c>/<c>perf stat</c>).
+/// (with <c>profile</c>: only the full parse, 40 rounds or <c>MC_PROFILE_ROUNDS</c>, for <c>perf record</c>/<c>perf stat</c>;
+/// with <c>recognize</c>: the same with the row recognizer alone, no UTF-8 check and no SHA-256).
 /// </summary>
 internal static class RowCostProbe
 {
-    public static int Run(string path, int maxRows, bool profileOnly = false)
+    public static int Run(string path, int maxRows, bool profileOnly = false, bool recognizerOnly = false)
     {
         var rows = new List<byte[]>();
         var sink = new Sink(rows, maxRows);
@@ -33,9 +34,9 @@ internal static class RowCostProbe
         var bytes = rows.Sum(r => (long)r.Length);
         Console.WriteLine($"{rows.Count} rows, {bytes / rows.Count} bytes a row; split (incl. copies) {Micro(split, rows.Count)}");
         using var parser = new EventRowParser();
-        if (profileOnly)
+        if (profileOnly || recognizerOnly)
         {
-            return Profile(parser, rows);
+            return Profile(parser, rows, recognizerOnly);
         }
 
         double bestReader = double.MaxValue, bestParse = double.MaxValue;
@@ -86,7 +87,7 @@ internal static class RowCostProbe
         return 0;
     }
 
-    private static int Profile(EventRowParser parser, List<byte[]> rows)
+    private static int Profile(EventRowParser parser, List<byte[]> rows, bool recognizerOnly)
     {
         var best = double.MaxValue;
         var rounds = int.TryParse(Environment.GetEnvironmentVariable("MC_PROFILE_ROUNDS"), out var r) ? r : 40;
@@ -95,13 +96,22 @@ internal static class RowCostProbe
             var cpu = Cpu();
             foreach (var row in rows)
             {
-                parser.Parse(row);
+                if (recognizerOnly)
+                {
+                    var result = default(ParsedRow);
+                    parser.TryRecognize(row, ref result);
+                }
+                else
+                {
+                    parser.Parse(row);
+                }
             }
 
             best = Math.Min(best, (Cpu() - cpu) / rows.Count);
         }
 
-        Console.WriteLine($"best of {rounds} rounds, CPU time: EventRowParser.Parse {best:F2} µs a row");
+        Console.WriteLine($"best of {rounds} rounds, CPU time: {(recognizerOnly ? "row recognizer alone" : "EventRowParser.Parse")} " +
+                          $"{best:F3} µs a row");
         return 0;
     }
 

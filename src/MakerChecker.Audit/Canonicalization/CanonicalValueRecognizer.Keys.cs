@@ -1,16 +1,18 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace MakerChecker.Audit.Canonicalization;
 
 /// <summary>The recognizer's object keys, and the RFC 8785 order of an object's members, decided mostly from the keys' first eight bytes.</summary>
 internal sealed partial class CanonicalValueRecognizer
 {
-    /// <summary>Objects of at most this many members are ordered by counting (see <see cref="TryOrderByPrefixes"/>).</summary>
+    /// <summary>Objects of at most this many members are ordered by counting (see <see cref="TryOrderByPrefixes"/>); even, as it counts in pairs.</summary>
     private const int MaxCountedMembers = 16;
 
     // Scratch for ordering one object's members; objects are ordered one at a time, after their nested values.
-    private readonly ulong[] _prefixes = new ulong[MaxCountedMembers];
+    private readonly long[] _prefixes = new long[MaxCountedMembers];
     private readonly int[] _places = new int[MaxCountedMembers];
     private readonly Item[] _unordered = new Item[MaxCountedMembers];
 
@@ -36,12 +38,12 @@ internal sealed partial class CanonicalValueRecognizer
             return false;
         }
 
-        Span<ulong> prefixes = _prefixes;
+        Span<long> prefixes = _prefixes;
         var all = 0UL;
         for (var i = 0; i < n; i++)
         {
-            prefixes[i] = members[i].Key.Prefix;
-            all |= prefixes[i];
+            all |= members[i].Key.Prefix;
+            prefixes[i] = (long)members[i].Key.Prefix;
         }
 
         if ((all & Key.NonAscii) != 0)
@@ -49,19 +51,29 @@ internal sealed partial class CanonicalValueRecognizer
             return false;
         }
 
+        // Every prefix is now below 2^63 (each byte's top bit is clear), so signed order is their order, and two of them
+        // are compared at once (SSE4.2's pcmpgtq on x86-64-v2). An odd count is padded with the largest number, which
+        // is never smaller than a member's prefix.
+        if (n < MaxCountedMembers)
+        {
+            prefixes[n] = long.MaxValue;
+        }
+
+        ref var first = ref MemoryMarshal.GetReference(prefixes);
         Span<int> place = _places;
         var taken = 0u;
         var inOrder = true;
-        prefixes = prefixes[..n];
         for (var i = 0; i < n; i++)
         {
-            var smaller = 0;
-            var prefix = prefixes[i];
-            foreach (var other in prefixes)
+            var prefix = Vector128.Create(prefixes[i]);
+            var minusSmaller = Vector128<long>.Zero; // -1 in a lane for each member whose prefix is smaller
+            for (var j = 0; j < n; j += 2)
             {
-                smaller += other < prefix ? 1 : 0;
+                // In bounds: j + 1 < MaxCountedMembers, the array's length (n is at most that, and j is even).
+                minusSmaller += Vector128.LessThan(Vector128.LoadUnsafe(ref first, (nuint)j), prefix);
             }
 
+            var smaller = -(int)Vector128.Sum(minusSmaller);
             place[i] = smaller;
             taken |= 1u << smaller;
             inOrder &= smaller == i;

@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Text;
 
 namespace MakerChecker.Audit.Canonicalization;
 
@@ -13,9 +15,9 @@ internal sealed partial class CanonicalValueRecognizer
 {
     /// <summary>
     /// Steps over a string token at <paramref name="json"/>[<paramref name="position"/>] (which is a quote) whose text
-    /// is canonical as it stands: no raw control character, and only the escapes RFC 8785 writes.
+    /// is canonical as it stands: well-formed UTF-8, no raw control character, and only the escapes RFC 8785 writes.
     /// </summary>
-    /// <param name="json">Valid UTF-8 text.</param>
+    /// <param name="json">The text; its UTF-8 is checked here, string by string (outside strings only ASCII is ever accepted).</param>
     /// <param name="position">At the opening quote; moved past the closing quote when the result is true.</param>
     /// <param name="escaped">Whether the string holds any escape.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -47,11 +49,14 @@ internal sealed partial class CanonicalValueRecognizer
         return TryCanonicalStringFrom(json, ref position, p, out escaped);
     }
 
-    /// <summary>The bit mask of the bytes of <paramref name="block"/> that end a run of plain string content.</summary>
+    /// <summary>
+    /// The bit mask of the bytes of <paramref name="block"/> that end a run of plain ASCII string content: the quote, a
+    /// backslash, a control character, or a byte of a multi-byte character (its top bit set), whose sequence is checked.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint StringStops(Vector128<byte> block) =>
         (Vector128.Equals(block, Vector128.Create((byte)'"')) | Vector128.Equals(block, Vector128.Create((byte)'\\')) |
-         Vector128.LessThan(block, Vector128.Create((byte)' '))).ExtractMostSignificantBits();
+         Vector128.LessThan(block, Vector128.Create((byte)' ')) | block).ExtractMostSignificantBits();
 
     /// <summary>The same, for a string whose content from its opening quote up to <paramref name="p"/> is plain (no stop).</summary>
     private static bool TryCanonicalStringFrom(ReadOnlySpan<byte> json, ref int position, int p, out bool escaped)
@@ -69,6 +74,18 @@ internal sealed partial class CanonicalValueRecognizer
             {
                 position = p + 1;
                 return true;
+            }
+
+            if (json[p] >= 0x80)
+            {
+                // A multi-byte character: well-formed UTF-8 (no overlong form, no surrogate, nothing cut), as Utf8.IsValid checks.
+                if (Rune.DecodeFromUtf8(json[p..], out _, out var length) != OperationStatus.Done)
+                {
+                    return false;
+                }
+
+                p += length;
+                continue;
             }
 
             if (json[p] != '\\' || p + 1 == json.Length)
@@ -94,8 +111,8 @@ internal sealed partial class CanonicalValueRecognizer
     }
 
     /// <summary>
-    /// The index of the first byte at or after <paramref name="position"/> that ends a run of plain string content (the
-    /// quote, a backslash, a raw control character), or -1. Sixteen bytes at a time: the strings of a row are mostly
+    /// The index of the first byte at or after <paramref name="position"/> that ends a run of plain ASCII string content
+    /// (the quote, a backslash, a raw control character, a byte of a multi-byte character), or -1. Sixteen bytes at a time: the strings of a row are mostly
     /// short (keys, ids, timestamps, hex hashes), where a general search's set-up costs more than the search.
     /// </summary>
     private static int IndexOfStringStop(ReadOnlySpan<byte> json, int position)
@@ -115,7 +132,7 @@ internal sealed partial class CanonicalValueRecognizer
 
         for (; position < json.Length; position++)
         {
-            if (json[position] is < (byte)' ' or (byte)'"' or (byte)'\\')
+            if (json[position] is < (byte)' ' or (byte)'"' or (byte)'\\' or >= 0x80)
             {
                 return position;
             }
@@ -189,6 +206,46 @@ internal sealed partial class CanonicalValueRecognizer
         if ((uint)(position + 1) < (uint)json.Length && json[position] == ' ' && json[position + 1] > ' ')
         {
             return position + 1; // one space, as after the colon of indented text
+        }
+
+        if (Vector128.IsHardwareAccelerated && position >= 0 && position <= json.Length - Vector128<byte>.Count)
+        {
+            // A line break and the indentation after it, shorter than sixteen bytes (indented text's usual run): one
+            // compare, inline. The first byte that is neither a space nor a line break ends the run only when it is not
+            // whitespace at all (every whitespace byte is at most a space); a tab, a carriage return or a longer run goes
+            // the general way below, from the start.
+            var block = Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(json), (nuint)position); // in bounds: checked above
+            var other = ~(Vector128.Equals(block, Vector128.Create((byte)' ')) | Vector128.Equals(block, Vector128.Create((byte)'\n')))
+                .ExtractMostSignificantBits() & 0xFFFF;
+            if (other != 0)
+            {
+                var end = position + BitOperations.TrailingZeroCount(other);
+                if (json[end] > ' ')
+                {
+                    return end;
+                }
+            }
+        }
+
+        return SkipWhitespaceRun(json, position);
+    }
+
+    /// <summary>
+    /// The same result as <see cref="SkipWhitespace"/>, with only its first two steps inline (no whitespace, or one
+    /// space): for the places where indented text has no line break (around a colon, before a comma), so that the
+    /// line-break step is not inlined where it never pays.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SkipShortWhitespace(ReadOnlySpan<byte> json, int position)
+    {
+        if ((uint)position < (uint)json.Length && json[position] > ' ')
+        {
+            return position;
+        }
+
+        if ((uint)(position + 1) < (uint)json.Length && json[position] == ' ' && json[position + 1] > ' ')
+        {
+            return position + 1;
         }
 
         return SkipWhitespaceRun(json, position);

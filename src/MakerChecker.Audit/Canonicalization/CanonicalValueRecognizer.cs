@@ -10,7 +10,8 @@ namespace MakerChecker.Audit.Canonicalization;
 /// </summary>
 /// <remarks>
 /// <para>
-/// What it accepts, every byte checked here (the caller has checked that the whole input is valid UTF-8): JSON
+/// What it accepts, every byte checked here (UTF-8 too: strings must be well formed, and outside strings only ASCII is
+/// accepted): JSON
 /// whitespace between tokens; objects whose keys are strings without escapes, in any order, without duplicates; arrays;
 /// <c>true</c>, <c>false</c>, <c>null</c>; strings without raw control characters whose only escapes are the ones
 /// RFC 8785 writes; numbers of JSON's grammar already in ECMAScript's shortest form; nesting up to
@@ -241,13 +242,13 @@ internal sealed partial class CanonicalValueRecognizer
                 }
 
                 var keyEnd = p;
-                p = SkipWhitespace(json, p);
+                p = SkipShortWhitespace(json, p); // around the colon, indented text has one space at most
                 if (Peek(json, p) != ':')
                 {
                     return false;
                 }
 
-                p = SkipWhitespace(json, p + 1);
+                p = SkipShortWhitespace(json, p + 1);
                 if (!TryReadValue(json, ref p, output, ref o, depth + 1, out var valueStart, out var valueLength, out var inOutput))
                 {
                     return false;

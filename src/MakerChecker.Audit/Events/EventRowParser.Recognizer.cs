@@ -9,7 +9,8 @@ namespace MakerChecker.Audit.Events;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The shape it accepts, and nothing else: a valid UTF-8 row holding one object whose eleven members come in the
+/// The shape it accepts, and nothing else: a valid UTF-8 row (checked string by string: outside strings only ASCII
+/// is accepted) holding one object whose eleven members come in the
 /// exporter's order (<c>seq, id, occurred_at, actor, event_type, entity_type, entity_id, run_id, payload, prev_hash,
 /// hash</c>), each key written plainly, JSON whitespace allowed between any two tokens (compact rows, and rows that
 /// <c>JSON.stringify(bundle, null, 2)</c> indented). <c>seq</c> a decimal string, <c>prev_hash</c> and <c>hash</c>
@@ -29,6 +30,7 @@ namespace MakerChecker.Audit.Events;
 internal sealed partial class EventRowParser
 {
     private const int NotHashed = -1;
+    private const int OccurredAtLength = 24, HexLength = 64; // YYYY-MM-DDTHH:MM:SS.mmmZ; a SHA-256 in hex
     private readonly CanonicalValueRecognizer _values = new();
 
     /// <summary>Whether rows are tried with the recognizer before the reader path; tests turn it off to compare the two.</summary>
@@ -49,7 +51,7 @@ internal sealed partial class EventRowParser
 
         if (!TryKey(row, ref p, "\"seq\""u8) || !TryPlainString(row, ref p, NotHashed, out var seq) || !TryParseSeq(seq, out result.Seq) ||
             !TryKey(row, ref p, ",\"id\""u8) || !TryString(row, ref p, Id) ||
-            !TryKey(row, ref p, ",\"occurred_at\""u8) || !TryPlainString(row, ref p, OccurredAtField, out var occurredAt) ||
+            !TryKey(row, ref p, ",\"occurred_at\""u8) || !TryFixedLengthString(row, ref p, OccurredAtLength, OccurredAtField, out var occurredAt) ||
             !OccurredAt.IsValid(occurredAt) ||
             !TryKey(row, ref p, ",\"actor\""u8) || !TryObject(row, ref p, Actor) ||
             !TryKey(row, ref p, ",\"event_type\""u8) || !TryString(row, ref p, EventType) ||
@@ -57,9 +59,10 @@ internal sealed partial class EventRowParser
             !TryKey(row, ref p, ",\"entity_id\""u8) || !TryStringOrNull(row, ref p, EntityId) ||
             !TryKey(row, ref p, ",\"run_id\""u8) || !TryStringOrNull(row, ref p, RunId) ||
             !TryKey(row, ref p, ",\"payload\""u8) || !TryObject(row, ref p, Payload) ||
-            !TryKey(row, ref p, ",\"prev_hash\""u8) || !TryPlainString(row, ref p, PrevHash, out var prevHash) ||
+            !TryKey(row, ref p, ",\"prev_hash\""u8) || !TryFixedLengthString(row, ref p, HexLength, PrevHash, out var prevHash) ||
             !Hash32.TryParseHex(prevHash, out result.PrevHash) ||
-            !TryKey(row, ref p, ",\"hash\""u8) || !TryPlainString(row, ref p, NotHashed, out var hash) || !Hash32.TryParseHex(hash, out result.Hash))
+            !TryKey(row, ref p, ",\"hash\""u8) || !TryFixedLengthString(row, ref p, HexLength, NotHashed, out var hash) ||
+            !Hash32.TryParseHex(hash, out result.Hash))
         {
             return false;
         }
@@ -75,7 +78,8 @@ internal sealed partial class EventRowParser
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // the keys are constants
     private static bool TryKey(ReadOnlySpan<byte> row, ref int p, ReadOnlySpan<byte> separatorAndKey)
     {
-        p = SkipWhitespace(row, p);
+        // Indented rows break the line only after the comma: the other steps need only the short whitespace step.
+        p = SkipShortWhitespace(row, p);
         if (separatorAndKey[0] == ',')
         {
             if (Peek(row, p) != ',')
@@ -92,13 +96,13 @@ internal sealed partial class EventRowParser
             return false;
         }
 
-        p = SkipWhitespace(row, p + separatorAndKey.Length);
+        p = SkipShortWhitespace(row, p + separatorAndKey.Length);
         if (Peek(row, p) != ':')
         {
             return false;
         }
 
-        p = SkipWhitespace(row, p + 1);
+        p = SkipShortWhitespace(row, p + 1);
         return true;
     }
 
@@ -121,6 +125,33 @@ internal sealed partial class EventRowParser
             _segments[field] = new Segment(InRow: true, start, p - start);
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// A string of exactly <paramref name="length"/> bytes between its quotes (occurred_at, the hashes), not scanned: the
+    /// caller then checks <paramref name="text"/> with a test that accepts only digits, lowercase letters and the
+    /// timestamp's separators (<see cref="OccurredAt.IsValid"/>, <see cref="Hash32.TryParseHex"/>), so a quote, a
+    /// backslash or a control character inside is declined as <see cref="TryPlainString"/> would, and so is any other
+    /// length (the byte after it is then not the closing quote, or the text holds a quote).
+    /// </summary>
+    private bool TryFixedLengthString(ReadOnlySpan<byte> row, ref int p, int length, int field, out ReadOnlySpan<byte> text)
+    {
+        var start = p;
+        var end = p + length + 1; // where the closing quote must be
+        text = default;
+        if (Peek(row, start) != '"' || Peek(row, end) != '"')
+        {
+            return false;
+        }
+
+        text = row.Slice(start + 1, length);
+        if (field != NotHashed)
+        {
+            _segments[field] = new Segment(InRow: true, start, length + 2);
+        }
+
+        p = end + 1;
         return true;
     }
 

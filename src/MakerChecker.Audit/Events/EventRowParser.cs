@@ -41,7 +41,7 @@ internal sealed partial class EventRowParser : IDisposable
     private readonly Segment[] _segments = new Segment[FieldCount];
     private string? _expectedRunId;
     private byte[] _expectedRunIdJson = [];
-    private bool _rowIsValidUtf8;
+    private bool _rowIsValidUtf8; // of the row the reader path is reading
 
     /// <summary>
     /// The run whose membership the caller checks (a run bundle's), or null for a full log. Only then is
@@ -91,13 +91,14 @@ internal sealed partial class EventRowParser : IDisposable
     private ParsedRow Parse(ReadOnlySpan<byte> row, out EventFields fields)
     {
         _writer.Output.Clear();
-        _rowIsValidUtf8 = System.Text.Unicode.Utf8.IsValid(row);
         var result = default(ParsedRow);
-        if (!UsesRecognizer || !_rowIsValidUtf8 || !TryRecognize(row, ref result))
+        if (!UsesRecognizer || !TryRecognize(row, ref result))
         {
-            // Not the exact layout our exporters and upstream's write: the reader path decides, exactly as it would alone.
+            // Not the exact layout our exporters and upstream's write (or not valid UTF-8, which the recognizer checks
+            // string by string): the reader path decides, exactly as it would alone.
             _writer.Output.Clear();
             result = default;
+            _rowIsValidUtf8 = System.Text.Unicode.Utf8.IsValid(row);
             ReadRow(row, ref result);
         }
 
