@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -52,6 +53,120 @@ public static class JsonCanonicalizer
     /// <summary>Appends the canonical form of <paramref name="node"/> to <paramref name="writer"/>'s output.</summary>
     /// <exception cref="CanonicalJsonException">The value is not I-JSON, for example a string holds a lone surrogate.</exception>
     internal static void Write(JsonNode node, CanonicalJsonWriter writer)
+    {
+        var mark = writer.Output.Length;
+        try
+        {
+            if (TryWriteDirect(node, writer, depth: 0))
+            {
+                return;
+            }
+        }
+        catch (CanonicalJsonException)
+        {
+            // Refused: the reference path below says why in the words it always has (the first fault it meets).
+        }
+
+        writer.Output.Length = mark;
+        WriteThroughJsonText(node, writer);
+    }
+
+    /// <summary>
+    /// The node written straight into canonical form: keys, strings and numbers go through the writer's own ordering,
+    /// escaping and number layout, without first serializing the node as JSON text. Only for what it knows exactly:
+    /// objects, arrays, and values <see cref="JsonValue.Create(string, JsonNodeOptions?)"/> and its kin make with the
+    /// built-in converters (string, bool, int, long, double, decimal) or <see cref="JsonNode.Parse(string, JsonNodeOptions?, JsonDocumentOptions)"/>
+    /// reads; anything else (another CLR type, a custom converter, deep nesting) returns <see langword="false"/> for
+    /// <see cref="WriteThroughJsonText"/>, the definition, to write.
+    /// </summary>
+    /// <exception cref="CanonicalJsonException">The value is not I-JSON, for example a string holds a lone surrogate.</exception>
+    internal static bool TryWriteDirect(JsonNode? node, CanonicalJsonWriter writer, int depth)
+    {
+        switch (node)
+        {
+            case null:
+                writer.Output.Write("null"u8);
+                return true;
+            case JsonObject o when depth < MaxDirectDepth:
+                var obj = writer.StartObject(depth);
+                for (var i = 0; i < o.Count; i++)
+                {
+                    var (key, value) = o.GetAt(i);
+                    writer.WriteMemberKey(ref obj, key);
+                    if (!TryWriteDirect(value, writer, depth + 1))
+                    {
+                        return false;
+                    }
+
+                    writer.EndMember(ref obj);
+                }
+
+                writer.EndObject(obj);
+                return true;
+            case JsonArray a when depth < MaxDirectDepth:
+                writer.Output.Write((byte)'[');
+                for (var i = 0; i < a.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        writer.Output.Write((byte)',');
+                    }
+
+                    if (!TryWriteDirect(a[i], writer, depth + 1))
+                    {
+                        return false;
+                    }
+                }
+
+                writer.Output.Write((byte)']');
+                return true;
+            case JsonValue v:
+                return TryWriteDirect(v, writer);
+            default:
+                return false;
+        }
+    }
+
+    private static bool TryWriteDirect(JsonValue value, CanonicalJsonWriter writer)
+    {
+        var type = value.GetType();
+        if (type == ValueTypes.Parsed)
+        {
+            // A value read from JSON text: its text, canonicalized as text is (a container would reuse the object depths).
+            var element = value.GetValue<JsonElement>();
+            if (element.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+            {
+                return false;
+            }
+
+            writer.WriteDocument(JsonMarshal.GetRawUtf8Value(element));
+            return true;
+        }
+
+        if (type == ValueTypes.String)
+        {
+            writer.WriteString(value.GetValue<string>());
+            return true;
+        }
+
+        if (type == ValueTypes.Boolean)
+        {
+            writer.Output.Write(value.GetValue<bool>() ? "true"u8 : "false"u8);
+            return true;
+        }
+
+        return type == ValueTypes.Int32 ? writer.TryWriteNumber(value.GetValue<int>())
+            : type == ValueTypes.Int64 ? writer.TryWriteNumber(value.GetValue<long>())
+            : type == ValueTypes.Double ? writer.TryWriteNumber(value.GetValue<double>())
+            : type == ValueTypes.Decimal && writer.TryWriteNumber(value.GetValue<decimal>());
+    }
+
+    /// <summary>
+    /// The reference: the node serialized as JSON text by <see cref="Utf8JsonWriter"/>, and that text canonicalized. What
+    /// <see cref="TryWriteDirect(JsonNode?, CanonicalJsonWriter, int)"/> does not know, and every refusal, is written here.
+    /// </summary>
+    /// <exception cref="CanonicalJsonException">The value is not I-JSON, for example a string holds a lone surrogate.</exception>
+    internal static void WriteThroughJsonText(JsonNode node, CanonicalJsonWriter writer)
     {
         var json = JsonScratch.Rent();
         try
@@ -123,5 +238,20 @@ public static class JsonCanonicalizer
             throw new CanonicalJsonException(Verification.AuditReasonCodes.IllFormedString,
                 "ill-formed string: a string contains an unpaired UTF-16 surrogate, which I-JSON (RFC 7493) forbids.");
         }
+    }
+
+    /// <summary>Deeper than this, the reference path writes the node (the reader it ends in allows 64 levels).</summary>
+    private const int MaxDirectDepth = 32;
+
+    /// <summary>The runtime types of the values <see cref="TryWriteDirect(JsonValue, CanonicalJsonWriter)"/> knows exactly.</summary>
+    private static class ValueTypes
+    {
+        public static readonly Type Parsed = JsonNode.Parse("0")!.GetType();
+        public static readonly Type String = JsonValue.Create("").GetType();
+        public static readonly Type Boolean = JsonValue.Create(true).GetType();
+        public static readonly Type Int32 = JsonValue.Create(0).GetType();
+        public static readonly Type Int64 = JsonValue.Create(0L).GetType();
+        public static readonly Type Double = JsonValue.Create(0d).GetType();
+        public static readonly Type Decimal = JsonValue.Create(0m).GetType();
     }
 }
