@@ -25,9 +25,10 @@ public class CheckpointReadersTests
         using var done = new CancellationTokenSource();
 
         var reads = 0;
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reader = Task.Run(() =>
         {
-            while (!done.IsCancellationRequested)
+            do
             {
                 var latest = store.LatestCheckpoint;
                 var records = store.Checkpoints;
@@ -42,9 +43,13 @@ public class CheckpointReadersTests
                 // The history read after the latest checkpoint holds it (or a later one).
                 Assert.True(previous >= (latest?.Checkpoint.Size ?? 0), $"the history ends at {previous}, before the latest checkpoint read first");
                 reads++;
+                reading.TrySetResult();
             }
+            while (!done.IsCancellationRequested);
         });
 
+        // The appends start once the reader has read (a busy thread pool may start it late: it would then never overlap them).
+        await Task.WhenAny(reading.Task, reader);
         for (var i = 0; i < Events; i++)
         {
             await store.AppendAsync(CheckpointedLogs.Entry(i));
