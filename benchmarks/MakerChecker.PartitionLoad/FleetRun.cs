@@ -60,7 +60,7 @@ internal static class FleetRun
 
             using var signer = Ed25519AuditSigner.Generate();
             var options = new PartitionedAuditLogOptions { Signer = signer, Origin = Origin, Directory = directory };
-            long completed, allCompleted, failed, cappedTried, cappedAllowed;
+            long completed, failed, cappedTried, cappedAllowed;
             double seconds, gateCpu, postgresCpu;
             long commits;
             PartitionIndex index;
@@ -92,11 +92,9 @@ internal static class FleetRun
                     (counts, gateCpu, seconds, postgresCpu, commits, unexpected) = await RunChildrenAsync(connection, warmConnection, policyFile, s);
                 }
 
-                completed = counts[0];
-                var all = counts;
-                (allCompleted, failed, cappedTried, cappedAllowed) = (all[0], all[6], all[3], all[4]);
+                (completed, failed, cappedTried, cappedAllowed) = (counts[0], counts[6], counts[3], counts[4]);
                 if (counts[2] + failed > 0) Console.WriteLine($"    {counts[2]} calls refused unexpectedly, {failed} threw: {unexpected}");
-                if (all[5] < allCompleted + cappedAllowed) Console.WriteLine($"    {all[5]} actions ran for {allCompleted + cappedAllowed} allowed");
+                if (counts[5] < completed + cappedAllowed) Console.WriteLine($"    {counts[5]} actions ran for {completed + cappedAllowed} allowed");
             }
 
             // A signed log covers the events its own process appended (its checkpointed stores catch up to those only), so the
@@ -107,7 +105,7 @@ internal static class FleetRun
             }
 
             var load = CpuMeter.LoadAverage();
-            var ok = await RunCheck.RunAsync(connection, s.Partitions, options, index, allCompleted, failed, cappedTried, cappedAllowed, s.Workload);
+            var ok = await RunCheck.RunAsync(connection, s.Partitions, options, index, completed, failed, cappedTried, cappedAllowed, s.Workload);
             return new RunResult(s, completed, seconds, gateCpu, postgresCpu, commits, load, ok);
         }
         finally
