@@ -91,7 +91,8 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
     /// The settings of every session of a store that appends: the statements every group repeats (lock, head, tail, insert)
     /// prepared once per connection, unless the connection string already says how many to prepare (<c>Max Auto Prepare</c>);
     /// and the lock timeout, for the session, so that a group does not send a <c>SET LOCAL</c> of its own (one statement of
-    /// seven per commit). Reads take no lock an append's could block, so it changes nothing for them.
+    /// seven per commit). It covers the store's reads too: they take no lock an append could block, but a read queued behind
+    /// an exclusive lock (another instance's migration, an operator's <c>VACUUM FULL</c>) fails after the timeout instead of waiting.
     /// </summary>
     private static string ForWriting(string connectionString, TimeSpan lockTimeout)
     {
