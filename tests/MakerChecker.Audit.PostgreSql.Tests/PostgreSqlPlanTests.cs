@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MakerChecker.Audit.Events;
+using MakerChecker.Audit.Stores;
 using MakerChecker.Audit.Testing;
 using Npgsql;
 
@@ -42,6 +43,48 @@ public sealed class PostgreSqlPlanTests(PostgresServer server)
         Assert.True(scans < Rounds / 4, $"{scans} sequential scans of audit_events in {Rounds} rounds of appends and catch-up reads on a grown log");
         Assert.True((await Verification.AuditStoreVerifier.VerifyAsync(a)).IsValid);
     }
+
+    [StoreFact]
+    public async Task The_scope_check_prepared_on_a_small_log_does_not_scan_the_table_once_it_has_grown()
+    {
+        var connection = await server.NewSchemaAsync();
+        var schema = new NpgsqlConnectionStringBuilder(connection).SearchPath!;
+        await using var a = await PostgreSqlAuditStore.OpenAsync(connection);
+        await using var b = await PostgreSqlAuditStore.OpenAsync(connection);
+
+        // A small log: each round's scoped append expects a head one event old, so the group checks the event in between
+        // against the scope in the database (the store's own, so no tail read holds it), often enough to be prepared.
+        for (var i = 0; i < 24; i++) await ScopedRoundAsync(a);
+
+        await Task.WhenAll(Enumerable.Range(0, 3000).Select(i => b.AppendAsync(Entry("bulk", $"filler {i} " + new string('x', 400))).AsTask()));
+
+        await FlushStatisticsAsync(a, b);
+        var before = await SequentialScansAsync(schema);
+        const int Rounds = 40;
+        for (var i = 0; i < Rounds; i++) await ScopedRoundAsync(a);
+        await FlushStatisticsAsync(a, b);
+        var scans = await SequentialScansAsync(schema) - before;
+
+        // Each round is one scope check on the grown log: with a plan that scans, at least one scan each.
+        Assert.True(scans < Rounds / 4, $"{scans} sequential scans of audit_events in {Rounds} scope checks on a grown log");
+        Assert.True((await Verification.AuditStoreVerifier.VerifyAsync(a)).IsValid);
+    }
+
+    /// <summary>
+    /// An append, then a scoped append expecting the head before it: written after it when the scope lets it (an event of
+    /// the scope's actor budget in between), refused when the scope forbids it (its type conflicts whoever wrote it).
+    /// </summary>
+    private static async Task ScopedRoundAsync(PostgreSqlAuditStore a)
+    {
+        var seen = await a.AppendAsync(Entry("a", "round"));
+        var written = await a.TryAppendBatchAsync([Entry("a", "scoped")], seen.Seq - 1, Scope("test.blocked", budget: 1));
+        Assert.Equal(seen.Seq + 1, Assert.Single(written).Seq);
+        var other = await a.AppendAsync(Entry("a", "round"));
+        Assert.Empty(await a.TryAppendBatchAsync([Entry("a", "scoped")], other.Seq - 1, Scope("test.recorded", budget: 0)));
+    }
+
+    private static AuditAppendScope Scope(string conflicting, int budget) =>
+        new([conflicting], new Dictionary<string, int> { ["a"] = budget }, ["test.recorded"]);
 
     private static async Task RoundAsync(PostgreSqlAuditStore a, PostgreSqlAuditStore b)
     {
