@@ -57,7 +57,8 @@ public sealed class InMemoryStoreChunkTests
         for (var i = 1; i < total; i++) await store.AppendAsync(Entry("user-" + i, "test.appended"));
 
         // Seq s is at index s - 1: read from the last event of a chunk, the first of the next and the one after.
-        foreach (var from in new long[] { 1, 64, 65, 66, 192, 193, LastGrowingStart, LastGrowingStart + 1, LastGrowingStart + 2, FullStart, FullStart + 1, FullStart + 2, total })
+        long[] froms = [1, 64, 65, 66, 192, 193, LastGrowingStart, LastGrowingStart + 1, LastGrowingStart + 2, FullStart, FullStart + 1, FullStart + 2, total];
+        foreach (var from in froms)
         {
             var read = new List<AuditEvent>();
             await foreach (var e in store.ReadAsync(from)) read.Add(e);

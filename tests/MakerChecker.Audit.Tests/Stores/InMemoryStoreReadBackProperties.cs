@@ -140,7 +140,12 @@ public sealed class InMemoryStoreReadBackProperties
     /// <summary>An entry from a number: its actor, types, ids and payload repeat across entries, some are large.</summary>
     private static AuditEntry Entry(int n) => new()
     {
-        Actor = (n % 3) switch { 0 => new AuditActor("user", "u1"), 1 => new AuditActor("agent", "agent-ü", "screener"), _ => new AuditActor("user", "u" + n) },
+        Actor = (n % 3) switch
+        {
+            0 => new AuditActor("user", "u1"),
+            1 => new AuditActor("agent", "agent-ü", "screener"),
+            _ => new AuditActor("user", "u" + n),
+        },
         EventType = (n % 4) switch { 0 => "decision.allowed", 1 => "action.executed", 2 => "policy.activated", _ => "test.event-" + (n % 7) },
         EntityType = n % 5 == 0 ? null : "invocation",
         EntityId = n % 2 == 0 ? "inv-" + (n % 11) : null,
