@@ -102,6 +102,39 @@ internal static class SlackCopy
         source.Slice(start, length).CopyTo(destination[at..]);
     }
 
+    /// <summary>
+    /// Copies all of <paramref name="source"/> to the start of <paramref name="destination"/>, nothing past its end: for a
+    /// short constant such as a key (4 to 16 bytes: two overlapping moves of 4 or 8 bytes), whose <c>CopyTo</c> the AOT
+    /// compiler leaves as a <c>Memmove</c> call; any other length is the general copy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopySmall(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        var length = source.Length;
+        if (length is >= sizeof(uint) and <= 2 * sizeof(ulong) && destination.Length >= length)
+        {
+            // In bounds on both sides: the two moves are within the source's length, which the destination has room for.
+            ref var from = ref MemoryMarshal.GetReference(source);
+            ref var to = ref MemoryMarshal.GetReference(destination);
+            if (length >= sizeof(ulong))
+            {
+                var (head, tail) = (Unsafe.ReadUnaligned<ulong>(ref from), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref from, length - sizeof(ulong))));
+                Unsafe.WriteUnaligned(ref to, head);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, length - sizeof(ulong)), tail);
+            }
+            else
+            {
+                var (head, tail) = (Unsafe.ReadUnaligned<uint>(ref from), Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref from, length - sizeof(uint))));
+                Unsafe.WriteUnaligned(ref to, head);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, length - sizeof(uint)), tail);
+            }
+
+            return;
+        }
+
+        source.CopyTo(destination);
+    }
+
     /// <summary>Whether the copy itself is in bounds on both sides (a copy out of bounds is left to the general copy, which throws).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool InBounds(int sourceLength, int start, int destinationLength, int at, int length) =>

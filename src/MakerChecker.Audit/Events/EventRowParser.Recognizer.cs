@@ -202,7 +202,7 @@ internal sealed partial class EventRowParser
     /// <summary>The actor, written into the hashed object after its opening <c>{"actor":</c>; <paramref name="h"/> ends after it.</summary>
     private bool TryHashedActor(ReadOnlySpan<byte> row, ref int p, Span<byte> hashed, out int h)
     {
-        "{\"actor\":"u8.CopyTo(hashed);
+        SlackCopy.CopySmall("{\"actor\":"u8, hashed);
         h = "{\"actor\":"u8.Length;
         return TryHashedObject(row, ref p, Actor, hashed, ref h);
     }
@@ -215,7 +215,7 @@ internal sealed partial class EventRowParser
         PlaceHashed(",\"eventType\":"u8, Canonical(row, EventType), hashed, ref h);
         PlaceHashed(",\"id\":"u8, Canonical(row, Id), hashed, ref h);
         PlaceHashed(",\"occurredAt\":"u8, Canonical(row, OccurredAtField), hashed, ref h);
-        ",\"payload\":"u8.CopyTo(hashed[h..]);
+        SlackCopy.CopySmall(",\"payload\":"u8, hashed[h..]);
         h += ",\"payload\":"u8.Length;
         return TryHashedObject(row, ref p, Payload, hashed, ref h);
     }
@@ -235,7 +235,8 @@ internal sealed partial class EventRowParser
         if (IsCanonical(row, ref p))
         {
             _segments[field] = new Segment(SegmentIn.Row, start, p - start);
-            PlaceHashed([], row[start..p], hashed, ref h);
+            SlackCopy.Copy(row, start, p - start, hashed, h);
+            h += p - start;
             return true;
         }
 
@@ -254,7 +255,7 @@ internal sealed partial class EventRowParser
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void PlaceHashed(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, Span<byte> hashed, ref int h)
     {
-        key.CopyTo(hashed[h..]);
+        SlackCopy.CopySmall(key, hashed[h..]); // a constant
         h += key.Length;
         SlackCopy.Copy(value, 0, value.Length, hashed, h);
         h += value.Length;

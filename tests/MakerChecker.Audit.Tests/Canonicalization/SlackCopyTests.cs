@@ -61,6 +61,20 @@ public sealed class SlackCopyTests
         }
     }
 
+    [Fact]
+    public void A_small_copy_writes_exactly_its_source_for_every_length()
+    {
+        var source = Enumerable.Range(1, 40).Select(i => (byte)i).ToArray();
+        for (var length = 0; length <= 24; length++)
+        {
+            var memory = new byte[40];
+            SlackCopy.CopySmall(source.AsSpan(2, length), memory.AsSpan(3, length)); // no room past the copy on either side
+            Assert.Equal(source[2..(2 + length)], memory[3..(3 + length)]);
+            Assert.All(memory[..3], b => Assert.Equal(0, b));
+            Assert.All(memory[(3 + length)..], b => Assert.Equal(0, b));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Forms))]
     public void A_copy_of_33_to_64_bytes_writes_nothing_past_its_end_even_without_room(string form)
