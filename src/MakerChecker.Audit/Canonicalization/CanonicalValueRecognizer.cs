@@ -230,12 +230,18 @@ internal sealed partial class CanonicalValueRecognizer
 
         inOutput = false;
         start = p;
-        var scalar = first switch
+        bool scalar;
+        if (first == '"')
         {
-            (byte)'"' => TryCanonicalString(json, ref p, out _),
-            (byte)'t' or (byte)'f' or (byte)'n' => TryLiteral(json, ref p),
-            _ => TryCanonicalNumber(json, ref p),
-        };
+            scalar = TryCanonicalString(json, ref p, out _); // inlined
+        }
+        else
+        {
+            var q = p; // a copy to pass to the calls, so that p itself stays out of memory
+            scalar = first is (byte)'t' or (byte)'f' or (byte)'n' ? TryLiteral(json, ref q) : TryCanonicalNumber(json, ref q);
+            p = q;
+        }
+
         length = p - start;
         return scalar;
     }
