@@ -75,8 +75,8 @@ internal sealed partial class EventRowParser
             return false;
         }
 
-        PlaceHashed(",\"prevHash\":"u8, Canonical(row, PrevHash), hashed, ref h);
-        PlaceHashed(",\"runId\":"u8, Canonical(row, RunId), hashed, ref h);
+        PlaceHashed(",\"prevHash\":"u8, row, PrevHash, hashed, ref h);
+        PlaceHashed(",\"runId\":"u8, row, RunId, hashed, ref h);
         hashed[h++] = (byte)'}';
         _scratch.Advance(h);
         return true;
@@ -210,11 +210,11 @@ internal sealed partial class EventRowParser
     /// <summary>The members before the payload, from their places in the row, then the payload written into its place.</summary>
     private bool TryHashedPayload(ReadOnlySpan<byte> row, ref int p, Span<byte> hashed, ref int h)
     {
-        PlaceHashed(",\"entityId\":"u8, Canonical(row, EntityId), hashed, ref h);
-        PlaceHashed(",\"entityType\":"u8, Canonical(row, EntityType), hashed, ref h);
-        PlaceHashed(",\"eventType\":"u8, Canonical(row, EventType), hashed, ref h);
-        PlaceHashed(",\"id\":"u8, Canonical(row, Id), hashed, ref h);
-        PlaceHashed(",\"occurredAt\":"u8, Canonical(row, OccurredAtField), hashed, ref h);
+        PlaceHashed(",\"entityId\":"u8, row, EntityId, hashed, ref h);
+        PlaceHashed(",\"entityType\":"u8, row, EntityType, hashed, ref h);
+        PlaceHashed(",\"eventType\":"u8, row, EventType, hashed, ref h);
+        PlaceHashed(",\"id\":"u8, row, Id, hashed, ref h);
+        PlaceHashed(",\"occurredAt\":"u8, row, OccurredAtField, hashed, ref h);
         SlackCopy.CopySmall(",\"payload\":"u8, hashed[h..]);
         h += ",\"payload\":"u8.Length;
         return TryHashedObject(row, ref p, Payload, hashed, ref h);
@@ -251,13 +251,18 @@ internal sealed partial class EventRowParser
         return true;
     }
 
-    /// <summary>A member of the hashed object: its key (with the comma before it and the colon after it) and its canonical value.</summary>
+    /// <summary>
+    /// A member of the hashed object: its key (with the comma before it and the colon after it), and the field's canonical
+    /// value, copied from the row (every field but the actor and payload lies there) with the room after it for a short copy.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void PlaceHashed(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, Span<byte> hashed, ref int h)
+    private void PlaceHashed(ReadOnlySpan<byte> key, ReadOnlySpan<byte> row, int field, Span<byte> hashed, ref int h)
     {
         SlackCopy.CopySmall(key, hashed[h..]); // a constant
         h += key.Length;
-        SlackCopy.Copy(value, 0, value.Length, hashed, h);
-        h += value.Length;
+        var segment = _segments[field];
+        SlackCopy.Copy(segment.In == SegmentIn.Row ? row : Canonical(row, field), segment.In == SegmentIn.Row ? segment.Start : 0,
+            segment.Length, hashed, h);
+        h += segment.Length;
     }
 }
