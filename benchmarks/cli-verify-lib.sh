@@ -28,3 +28,17 @@ install_tool() {
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# Rewrites a bundle with writes of the given size (dd's bs), so that the page cache holds it as after its real export.
+# The kernel caches a file in folios whose size follows the writes that filled them (ext4 on Linux 6.18, as here): one
+# 4 KiB page each when the writer wrote 4 KiB at a time, as `audit-write-bundle` does through FileStream's 4 KiB buffer;
+# 32-64 KiB for writes of 64 KiB (our exporter, through the CLI's 64 KiB FileStream); 2 MiB for one write of the whole
+# text (upstream's exporter: `writeFileSync(out, JSON.stringify(bundle, null, 2))`); and a file read from disk comes in
+# by readahead in folios of mixed sizes, mostly large. A mapped verifier pays the kernel per folio to map and unmap the file: with
+# one-page folios, about a tenth more CPU (docs/performance.md, "Upstream layout: the scan and the kernel"); a verifier
+# that read()s the file (upstream's) is not affected. Each run rewrites the bundles anew: cheap, and whoever wrote them
+# before (an older version of this script) does not matter.
+rewrite_as_exported() { # bundle, write size
+    dd if="$1" of="$1.tmp" bs="$2" status=none
+    mv "$1.tmp" "$1"
+}
