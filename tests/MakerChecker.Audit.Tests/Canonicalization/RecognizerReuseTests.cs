@@ -143,15 +143,5 @@ public sealed class RecognizerReuseTests
         return recognizer.TryWrite(json, ref position, output, out var start) ? Encoding.UTF8.GetString(output.WrittenSpan[start..]) : null;
     }
 
-    private static byte[]? Full(byte[] json)
-    {
-        try
-        {
-            return JsonCanonicalizer.Canonicalize(json);
-        }
-        catch (CanonicalJsonException)
-        {
-            return null;
-        }
-    }
+    private static byte[]? Full(byte[] json) => CanonicalValueRecognizerTests.Full(json);
 }
