@@ -173,17 +173,19 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
             }
         }
 
+        /// <summary>PostgreSQL holds its advisory lock for a session (<see cref="HoldAsync"/>).</summary>
+        public override bool CanHoldHead => true;
+
         /// <summary>
         /// The same advisory lock at session level: the appends' transaction-scoped
         /// requests on this session are granted at once (a session's own advisory locks never block it), others wait until
         /// <see cref="ReleaseHoldAsync"/>, or until the session ends.
         /// </summary>
-        public override async Task<bool> HoldAsync(DbConnection connection, CancellationToken cancellationToken)
+        public override async Task HoldAsync(DbConnection connection, CancellationToken cancellationToken)
         {
             await using var command = connection.CreateCommand();
             command.CommandText = HoldSql;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return true;
         }
 
         /// <summary>

@@ -136,16 +136,17 @@ internal sealed class DbAuditLog : IAsyncDisposable
 
     /// <summary>
     /// Holds the write lock on the writer connection between two groups (<see cref="DbDialect.HoldAsync"/>): this store's
-    /// groups go on taking it at once, other writers wait. <see langword="null"/> when the dialect cannot hold it.
+    /// groups go on taking it at once, other writers wait. <see langword="null"/> when the dialect cannot hold it, answered at
+    /// once: asking does not wait for the writer's turn (a group waiting for the database) to find that out.
     /// </summary>
     public async ValueTask<IAsyncDisposable?> HoldHeadAsync(CancellationToken cancellationToken)
     {
         _ = Writer; // a read-only log holds nothing
+        if (!_dialect.CanHoldHead) return null;
         await _writerTurn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var held = await _writer!.HoldAsync(cancellationToken).ConfigureAwait(false);
-            return held is null ? null : new Hold(this, held);
+            return new Hold(this, await _writer!.HoldAsync(cancellationToken).ConfigureAwait(false));
         }
         finally
         {

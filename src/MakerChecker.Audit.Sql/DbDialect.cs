@@ -47,11 +47,19 @@ internal abstract class DbDialect
     }
 
     /// <summary>
+    /// Whether the database can hold the log's write lock for a session (<see cref="HoldAsync"/>). Known without asking the
+    /// database, so that a store that cannot hold says so at once instead of waiting for its writer's turn first.
+    /// <value>The default value is <see langword="false"/>.</value>
+    /// </summary>
+    public virtual bool CanHoldHead => false;
+
+    /// <summary>
     /// Takes the log's write lock for the session of <paramref name="connection"/> (not for a transaction), so that it is held
     /// across this connection's next transactions, which take it again at once, until <see cref="ReleaseHoldAsync"/>; other
-    /// connections wait for it meanwhile. Returns <see langword="false"/> when the database cannot hold it that way (the default).
+    /// connections wait for it meanwhile. Called only when <see cref="CanHoldHead"/>.
     /// </summary>
-    public virtual Task<bool> HoldAsync(DbConnection connection, CancellationToken cancellationToken) => Task.FromResult(false);
+    public virtual Task HoldAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"The audit store {What} cannot hold its append lock for a session.");
 
     /// <summary>Lets go of one hold <see cref="HoldAsync"/> took on <paramref name="connection"/>.</summary>
     public virtual Task ReleaseHoldAsync(DbConnection connection) => Task.CompletedTask;

@@ -84,16 +84,17 @@ internal sealed class DbWriterConnection : IAsyncDisposable
 
     /// <summary>
     /// Takes the dialect's session hold of the write lock on the writer connection (opening one if needed) and returns that
-    /// connection, or <see langword="null"/> when the dialect cannot hold. Used only between groups.
+    /// connection. Used only between groups, and only when the dialect <see cref="DbDialect.CanHoldHead"/>.
     /// </summary>
     /// <exception cref="AuditStoreException">The database could not be reached.</exception>
-    public async Task<DbConnection?> HoldAsync(CancellationToken cancellationToken)
+    public async Task<DbConnection> HoldAsync(CancellationToken cancellationToken)
     {
         DbConnection? connection = null;
         try
         {
             connection = _connection ??= await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return await _dialect.HoldAsync(connection, cancellationToken).ConfigureAwait(false) ? connection : null;
+            await _dialect.HoldAsync(connection, cancellationToken).ConfigureAwait(false);
+            return connection;
         }
         catch (Exception ex) when (DbRead.IsDatabaseFailure(ex))
         {

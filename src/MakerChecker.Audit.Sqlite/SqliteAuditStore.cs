@@ -70,6 +70,12 @@ public sealed class SqliteAuditStore : SqlAuditStore
 
         public override IReadOnlyList<string> Migrations { get; } = [SqliteSchema.Version1];
 
+        /// <summary>
+        /// SQLite's write lock belongs to a transaction (BEGIN IMMEDIATE) and cannot be held across transactions, so the store
+        /// never holds the head: <see cref="SqlAuditStore.HoldHeadAsync"/> answers <see langword="null"/> at once.
+        /// </summary>
+        public override bool CanHoldHead => false;
+
         public override ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
             ValueTask.FromResult<DbConnection>(Configure(new SqliteConnection(_connectionString)));
 

@@ -16,6 +16,13 @@ internal sealed partial class CanonicalValueRecognizer
     private readonly int[] _places = new int[MaxCountedMembers];
     private readonly Item[] _unordered = new Item[MaxCountedMembers];
 
+    // Orders counted before, by slot (see TryOrderByPrefixes): each slot's keys' prefixes, the places counted for them, and
+    // their count with InOrder set when the places were 0, 1, 2, ... (0 for a slot never filled: objects have two or more members).
+    private const int RememberedOrders = 32, InOrder = 0x100;
+    private readonly long[] _rememberedPrefixes = new long[RememberedOrders * MaxCountedMembers];
+    private readonly int[] _rememberedPlaces = new int[RememberedOrders * MaxCountedMembers];
+    private readonly int[] _rememberedCounts = new int[RememberedOrders];
+
     /// <summary>
     /// Puts <paramref name="members"/> in UTF-16 key order, RFC 8785 section 3.2.3; false on a duplicate key or too many
     /// members (the object is then declined).
@@ -30,6 +37,12 @@ internal sealed partial class CanonicalValueRecognizer
     /// False when the case does not apply (a non-ASCII byte, a shared prefix, a duplicate key, or too many members):
     /// the members are then as they were, for the sort.
     /// </summary>
+    /// <remarks>
+    /// A log repeats its shapes (one event type's payload has the same keys in the same order every time), so the
+    /// places counted are remembered, in a slot chosen by the first and last prefix and the count: an object whose
+    /// prefixes are exactly a slot's, in the same order, has the same places, and takes them without counting. Only
+    /// places that were counted and checked (every member its own place) are remembered; anything else is counted.
+    /// </remarks>
     private bool TryOrderByPrefixes(Span<Item> members)
     {
         var n = members.Length;
@@ -59,10 +72,57 @@ internal sealed partial class CanonicalValueRecognizer
             prefixes[n] = long.MaxValue;
         }
 
+        var slot = (int)((((ulong)prefixes[0] * 31) ^ (ulong)prefixes[n - 1] ^ (uint)n) * 0x9E37_79B9_7F4A_7C15 >> 59); // 0 to 31
+        var remembered = _rememberedPrefixes.AsSpan(slot * MaxCountedMembers, MaxCountedMembers);
+        var rememberedPlaces = _rememberedPlaces.AsSpan(slot * MaxCountedMembers, n);
+        if ((_rememberedCounts[slot] & ~InOrder) == n && SamePrefixes(prefixes, remembered, n))
+        {
+            Place(members, rememberedPlaces, (_rememberedCounts[slot] & InOrder) != 0);
+            return true;
+        }
+
+        if (!TryCount(prefixes, n, out var inOrder))
+        {
+            return false;
+        }
+
+        // Remembered only now that the count is checked, with the padding of an odd count (SamePrefixes compares it too).
+        prefixes[..((n + 1) & ~1)].CopyTo(remembered);
+        _places.AsSpan(0, n).CopyTo(rememberedPlaces);
+        _rememberedCounts[slot] = n | (inOrder ? InOrder : 0);
+        Place(members, _places.AsSpan(0, n), inOrder);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the first <paramref name="n"/> prefixes (and the padding after an odd count) are the same in both, two at a
+    /// time and inline: a general comparison is a call, which costs as much as the comparison of these few.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SamePrefixes(Span<long> prefixes, Span<long> remembered, int n)
+    {
+        ref var x = ref MemoryMarshal.GetReference(prefixes);
+        ref var y = ref MemoryMarshal.GetReference(remembered);
+        var differ = Vector128<long>.Zero;
+        for (var j = 0; j < n; j += 2)
+        {
+            // In bounds: j + 1 < MaxCountedMembers, both spans' length (n is at most that, and j is even).
+            differ |= Vector128.LoadUnsafe(ref x, (nuint)j) ^ Vector128.LoadUnsafe(ref y, (nuint)j);
+        }
+
+        return differ == Vector128<long>.Zero;
+    }
+
+    /// <summary>
+    /// Each member's place (into <see cref="_places"/>), counted from the <paramref name="n"/> ASCII prefixes; false when two
+    /// members share a place.
+    /// </summary>
+    private bool TryCount(Span<long> prefixes, int n, out bool inOrder)
+    {
         ref var first = ref MemoryMarshal.GetReference(prefixes);
         Span<int> place = _places;
         var taken = 0u;
-        var inOrder = true;
+        inOrder = true;
         for (var i = 0; i < n; i++)
         {
             var prefix = Vector128.Create(prefixes[i]);
@@ -79,22 +139,21 @@ internal sealed partial class CanonicalValueRecognizer
             inOrder &= smaller == i;
         }
 
-        if (taken != (1u << n) - 1)
-        {
-            return false; // two members share a place: their prefixes are equal (a duplicate key, or a shared prefix)
-        }
+        return taken == (1u << n) - 1; // else two members share a place: their prefixes are equal (a duplicate key, or a shared prefix)
+    }
 
+    /// <summary>Moves each member to its place.</summary>
+    private void Place(Span<Item> members, ReadOnlySpan<int> places, bool inOrder)
+    {
         if (!inOrder)
         {
             Span<Item> copy = _unordered;
             members.CopyTo(copy);
-            for (var i = 0; i < n; i++)
+            for (var i = 0; i < members.Length; i++)
             {
-                members[place[i]] = copy[i];
+                members[places[i]] = copy[i];
             }
         }
-
-        return true;
     }
 
     /// <summary>

@@ -46,7 +46,10 @@ internal sealed partial class CanonicalValueRecognizer
             }
         }
 
-        return TryCanonicalStringFrom(json, ref position, p, out escaped);
+        // The end comes back as a value: a position passed by reference to a call lives in memory for the whole caller.
+        var end = CanonicalStringEndFrom(json, p, out escaped);
+        position = end < 0 ? position : end;
+        return end >= 0;
     }
 
     /// <summary>
@@ -58,8 +61,11 @@ internal sealed partial class CanonicalValueRecognizer
         (Vector128.Equals(block, Vector128.Create((byte)'"')) | Vector128.Equals(block, Vector128.Create((byte)'\\')) |
          Vector128.LessThan(block, Vector128.Create((byte)' ')) | block).ExtractMostSignificantBits();
 
-    /// <summary>The same, for a string whose content from its opening quote up to <paramref name="p"/> is plain (no stop).</summary>
-    private static bool TryCanonicalStringFrom(ReadOnlySpan<byte> json, ref int position, int p, out bool escaped)
+    /// <summary>
+    /// The same, for a string whose content from its opening quote up to <paramref name="p"/> is plain (no stop): where it
+    /// ends (past its closing quote), or -1.
+    /// </summary>
+    private static int CanonicalStringEndFrom(ReadOnlySpan<byte> json, int p, out bool escaped)
     {
         escaped = false;
         while (true)
@@ -67,13 +73,12 @@ internal sealed partial class CanonicalValueRecognizer
             p = IndexOfStringStop(json, p);
             if (p < 0)
             {
-                return false; // unterminated
+                return -1; // unterminated
             }
 
             if (json[p] == '"')
             {
-                position = p + 1;
-                return true;
+                return p + 1;
             }
 
             if (json[p] >= 0x80)
@@ -81,7 +86,7 @@ internal sealed partial class CanonicalValueRecognizer
                 // A multi-byte character: well-formed UTF-8 (no overlong form, no surrogate, nothing cut), as Utf8.IsValid checks.
                 if (Rune.DecodeFromUtf8(json[p..], out _, out var length) != OperationStatus.Done)
                 {
-                    return false;
+                    return -1;
                 }
 
                 p += length;
@@ -90,7 +95,7 @@ internal sealed partial class CanonicalValueRecognizer
 
             if (json[p] != '\\' || p + 1 == json.Length)
             {
-                return false; // a raw control character, or a backslash at the very end
+                return -1; // a raw control character, or a backslash at the very end
             }
 
             escaped = true;
@@ -105,7 +110,7 @@ internal sealed partial class CanonicalValueRecognizer
             }
             else
             {
-                return false; // "\/", "\u00e9", a surrogate, uppercase hex: valid perhaps, but not proven canonical here
+                return -1; // "\/", "\u00e9", a surrogate, uppercase hex: valid perhaps, but not proven canonical here
             }
         }
     }

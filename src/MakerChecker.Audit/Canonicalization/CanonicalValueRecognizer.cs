@@ -52,7 +52,25 @@ internal sealed partial class CanonicalValueRecognizer
     /// bytes from <paramref name="start"/> on: the canonical forms of nested objects and arrays are written before
     /// the value that holds them.
     /// </summary>
-    public bool TryWrite(ReadOnlySpan<byte> json, ref int position, ByteBuffer output, out int start)
+    public bool TryWrite(ReadOnlySpan<byte> json, ref int position, ByteBuffer output, out int start) =>
+        TryWriteTo(json, ref position, output, default, out start);
+
+    /// <summary>
+    /// Writes the canonical form of the object at <paramref name="json"/>[<paramref name="position"/>] to
+    /// <paramref name="destination"/>[0..<paramref name="length"/>] and moves <paramref name="position"/> past it; false
+    /// when the value is declined or is not an object. The same bytes as <see cref="TryWrite(ReadOnlySpan{byte}, ref int, ByteBuffer, out int)"/>,
+    /// without a copy to put them where the caller wants them: the canonical forms of its nested objects and arrays are
+    /// written to <paramref name="nested"/>'s free room first (and left there, unwritten: they are copied into the
+    /// object). <paramref name="destination"/> needs room for the object's text as it stands in <paramref name="json"/>.
+    /// </summary>
+    public bool TryWriteObjectInto(ReadOnlySpan<byte> json, ref int position, ByteBuffer nested, Span<byte> destination, out int length) =>
+        TryWriteTo(json, ref position, nested, destination, out length);
+
+    /// <summary>
+    /// <see cref="TryWrite(ReadOnlySpan{byte}, ref int, ByteBuffer, out int)"/> when <paramref name="final"/> is empty;
+    /// otherwise <see cref="TryWriteObjectInto"/>, whose length <paramref name="start"/> then is.
+    /// </summary>
+    private bool TryWriteTo(ReadOnlySpan<byte> json, ref int position, ByteBuffer output, Span<byte> final, out int start)
     {
         // A value's canonical form is never longer than its text (whitespace is dropped, members are reordered, every
         // token is copied as it is), but nested objects and arrays are written before the value that holds them, so a
@@ -60,25 +78,37 @@ internal sealed partial class CanonicalValueRecognizer
         // payload with objects one level down); a value that needs more is read again with room for MaxDepth times the
         // rest, which holds anything accepted, so the room never changes what is accepted.
         long rest = json.Length - position;
-        if (TryWriteWithRoom(json, ref position, output, Room(2 * rest), out start) is { } once)
+        if (TryWriteWithRoom(json, ref position, output, Room(2 * rest), final, out start) is { } once)
         {
             return once;
         }
 
-        return TryWriteWithRoom(json, ref position, output, Room(MaxDepth * rest), out start) ?? false;
+        return TryWriteWithRoom(json, ref position, output, Room(MaxDepth * rest), final, out start) ?? false;
 
         // Past the largest array, a value that needs more is declined (the reader path takes it).
         static int Room(long size) => (int)Math.Min(size + 64, Array.MaxLength);
     }
 
     /// <summary>The same with room for <paramref name="roomSize"/> bytes; null when that was too little (nothing is written then).</summary>
-    private bool? TryWriteWithRoom(ReadOnlySpan<byte> json, ref int position, ByteBuffer output, int roomSize, out int start)
+    private bool? TryWriteWithRoom(ReadOnlySpan<byte> json, ref int position, ByteBuffer output, int roomSize, Span<byte> final, out int start)
     {
         _itemCount = 0;
         _outOfRoom = false;
         var room = output.GetSpan(roomSize);
         var (p, written) = (position, 0);
         start = 0;
+        if (!final.IsEmpty)
+        {
+            // The object to final (its end is where the writing stopped there), its nested values to the room, left unwritten.
+            if (Peek(json, p) != '{' || !TryWriteObject(json, ref p, room, ref written, 1, final, out _))
+            {
+                return _outOfRoom ? null : false;
+            }
+
+            (position, start) = (p, written);
+            return true;
+        }
+
         if (!TryReadValue(json, ref p, room, ref written, 1, out var valueStart, out var valueLength, out var inOutput))
         {
             return _outOfRoom ? null : false;
@@ -200,12 +230,18 @@ internal sealed partial class CanonicalValueRecognizer
 
         inOutput = false;
         start = p;
-        var scalar = first switch
+        bool scalar;
+        if (first == '"')
         {
-            (byte)'"' => TryCanonicalString(json, ref p, out _),
-            (byte)'t' or (byte)'f' or (byte)'n' => TryLiteral(json, ref p),
-            _ => TryCanonicalNumber(json, ref p),
-        };
+            scalar = TryCanonicalString(json, ref p, out _); // inlined
+        }
+        else
+        {
+            var q = p; // a copy to pass to the calls, so that p itself stays out of memory
+            scalar = first is (byte)'t' or (byte)'f' or (byte)'n' ? TryLiteral(json, ref q) : TryCanonicalNumber(json, ref q);
+            p = q;
+        }
+
         length = p - start;
         return scalar;
     }
@@ -215,11 +251,17 @@ internal sealed partial class CanonicalValueRecognizer
         start = o;
         return depth <= MaxDepth &&
                (Peek(json, p) == '{'
-                   ? TryWriteObject(json, ref p, output, ref o, depth, out start)
+                   ? TryWriteObject(json, ref p, output, ref o, depth, default, out start)
                    : TryWriteArray(json, ref p, output, ref o, depth, out start));
     }
 
-    private bool TryWriteObject(ReadOnlySpan<byte> json, ref int position, Span<byte> output, ref int written, int depth, out int start)
+    /// <summary>
+    /// An object, written after its nested values to <paramref name="output"/>, or, when <paramref name="final"/> is not
+    /// empty, to <paramref name="final"/> from its start (its nested values still to <paramref name="output"/>);
+    /// <paramref name="written"/> ends up where the object's bytes end in the span they went to.
+    /// </summary>
+    private bool TryWriteObject(ReadOnlySpan<byte> json, ref int position, Span<byte> output, ref int written, int depth, Span<byte> final,
+        out int start)
     {
         var (p, o) = (position, written);
         start = o;
@@ -273,30 +315,32 @@ internal sealed partial class CanonicalValueRecognizer
         }
 
         var members = _items.AsSpan(first, _itemCount - first);
-        if (!TryOrder(json, members) || !HasRoom(output, o, size))
+        var destination = final.IsEmpty ? output : final;
+        var d = final.IsEmpty ? o : 0;
+        if (!TryOrder(json, members) || !HasRoom(destination, d, size))
         {
             return false; // a duplicate key (the reader path refuses it with its reason code), too many members, or no room
         }
 
-        start = o;
-        output[o++] = (byte)'{';
+        start = d;
+        destination[d++] = (byte)'{';
         for (var i = 0; i < members.Length; i++)
         {
             if (i > 0)
             {
-                output[o++] = (byte)',';
+                destination[d++] = (byte)',';
             }
 
             var key = members[i].Key;
-            SlackCopy.Copy(json, key.Start - 1, key.Length + 2, output, o);
-            o += key.Length + 2;
-            output[o++] = (byte)':';
-            o = PlaceValue(json, members[i], output, o);
+            SlackCopy.Copy(json, key.Start - 1, key.Length + 2, destination, d);
+            d += key.Length + 2;
+            destination[d++] = (byte)':';
+            d = PlaceValue(json, output, members[i], destination, d);
         }
 
-        output[o++] = (byte)'}';
+        destination[d++] = (byte)'}';
         _itemCount = first;
-        (position, written) = (p, o);
+        (position, written) = (p, d);
         return true;
     }
 
@@ -354,7 +398,7 @@ internal sealed partial class CanonicalValueRecognizer
                 output[o++] = (byte)',';
             }
 
-            o = PlaceValue(json, elements[i], output, o);
+            o = PlaceValue(json, output, elements[i], output, o);
         }
 
         output[o++] = (byte)']';
@@ -364,13 +408,14 @@ internal sealed partial class CanonicalValueRecognizer
     }
 
     /// <summary>
-    /// Copies an item's value to <paramref name="output"/>[<paramref name="at"/>..] from the input or from the output,
-    /// where a nested composite was written before this writing began (so a short copy's slack never reaches it).
+    /// Copies an item's value to <paramref name="destination"/>[<paramref name="at"/>..] from the input or from
+    /// <paramref name="output"/>, where a nested composite was written before this writing began (so when the two are
+    /// the same span, a short copy's slack never reaches it).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int PlaceValue(ReadOnlySpan<byte> json, in Item item, Span<byte> output, int at)
+    private static int PlaceValue(ReadOnlySpan<byte> json, ReadOnlySpan<byte> output, in Item item, Span<byte> destination, int at)
     {
-        SlackCopy.Copy(item.InOutput ? output : json, item.ValueStart, item.ValueLength, output, at);
+        SlackCopy.Copy(item.InOutput ? output : json, item.ValueStart, item.ValueLength, destination, at);
         return at + item.ValueLength;
     }
 

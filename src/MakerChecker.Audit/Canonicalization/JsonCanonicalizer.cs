@@ -89,7 +89,8 @@ public static class JsonCanonicalizer
                 return true;
             case JsonObject o when depth < MaxDirectDepth:
                 var obj = writer.StartObject(depth);
-                for (var i = 0; i < o.Count; i++)
+                var count = MemberCount(o);
+                for (var i = 0; i < count; i++)
                 {
                     var (key, value) = o.GetAt(i);
                     writer.WriteMemberKey(ref obj, key);
@@ -181,7 +182,7 @@ public static class JsonCanonicalizer
                 // The writer refuses invalid UTF-16 (a lone surrogate), and a parsed value holding an escaped one cannot be
                 // read: either is refused with the message it has always had.
                 EnsureWellFormed(node);
-                throw new CanonicalJsonException(Verification.AuditReasonCodes.IllFormedString, $"ill-formed string: {ex.Message}", ex);
+                throw IllFormed(ex);
             }
 
             // The writer would quietly have replaced a lone surrogate with U+FFFD; refuse it instead.
@@ -199,6 +200,7 @@ public static class JsonCanonicalizer
         switch (node)
         {
             case JsonObject o:
+                _ = MemberCount(o);
                 foreach (var (key, value) in o)
                 {
                     EnsureWellFormed(key);
@@ -221,7 +223,7 @@ public static class JsonCanonicalizer
                 }
                 catch (InvalidOperationException ex)
                 {
-                    throw new CanonicalJsonException(Verification.AuditReasonCodes.IllFormedString, $"ill-formed string: {ex.Message}", ex);
+                    throw IllFormed(ex);
                 }
 
                 EnsureWellFormed(text);
@@ -239,6 +241,31 @@ public static class JsonCanonicalizer
                 "ill-formed string: a string contains an unpaired UTF-16 surrogate, which I-JSON (RFC 7493) forbids.");
         }
     }
+
+    /// <summary>
+    /// How many members <paramref name="o"/> has. An object read from text lists its members on first use, and System.Text.Json
+    /// cannot list them when a key holds an escaped lone surrogate (<c>{"\ud800":1}</c>, as a model's tool-call arguments may):
+    /// that is refused as the ill-formed string it is, exactly as such a string value is, not let out as its
+    /// <see cref="InvalidOperationException"/>.
+    /// </summary>
+    /// <exception cref="CanonicalJsonException">A key cannot be read (<c>ill_formed_string</c>).</exception>
+    private static int MemberCount(JsonObject o)
+    {
+        try
+        {
+            return o.Count;
+        }
+        catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
+        {
+            throw IllFormed(ex);
+        }
+    }
+
+    /// <summary>
+    /// The refusal of a string System.Text.Json cannot read or write (an escaped lone surrogate, in a value or a key), in its words.
+    /// </summary>
+    private static CanonicalJsonException IllFormed(Exception ex) =>
+        new(Verification.AuditReasonCodes.IllFormedString, $"ill-formed string: {ex.Message}", ex);
 
     /// <summary>Deeper than this, the reference path writes the node (the reader it ends in allows 64 levels).</summary>
     private const int MaxDirectDepth = 32;

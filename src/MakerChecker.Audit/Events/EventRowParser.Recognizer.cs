@@ -43,6 +43,8 @@ internal sealed partial class EventRowParser
     internal bool TryRecognize(ReadOnlySpan<byte> row, ref ParsedRow result)
     {
         _writer.Output.Clear();
+        _scratch.Clear();
+        var hashed = _scratch.GetSpan(row.Length + HashedKeysRoom);
         var p = SkipWhitespace(row, 0);
         if (Peek(row, p++) != '{')
         {
@@ -53,12 +55,12 @@ internal sealed partial class EventRowParser
             !TryKey(row, ref p, ",\"id\""u8) || !TryString(row, ref p, Id) ||
             !TryKey(row, ref p, ",\"occurred_at\""u8) || !TryFixedLengthString(row, ref p, OccurredAtLength, OccurredAtField, out var occurredAt) ||
             !OccurredAt.IsValid(occurredAt) ||
-            !TryKey(row, ref p, ",\"actor\""u8) || !TryObject(row, ref p, Actor) ||
+            !TryKey(row, ref p, ",\"actor\""u8) || !TryHashedActor(row, ref p, hashed, out var h) ||
             !TryKey(row, ref p, ",\"event_type\""u8) || !TryString(row, ref p, EventType) ||
             !TryKey(row, ref p, ",\"entity_type\""u8) || !TryStringOrNull(row, ref p, EntityType) ||
             !TryKey(row, ref p, ",\"entity_id\""u8) || !TryStringOrNull(row, ref p, EntityId) ||
             !TryKey(row, ref p, ",\"run_id\""u8) || !TryStringOrNull(row, ref p, RunId) ||
-            !TryKey(row, ref p, ",\"payload\""u8) || !TryObject(row, ref p, Payload) ||
+            !TryKey(row, ref p, ",\"payload\""u8) || !TryHashedPayload(row, ref p, hashed, ref h) ||
             !TryKey(row, ref p, ",\"prev_hash\""u8) || !TryFixedLengthString(row, ref p, HexLength, PrevHash, out var prevHash) ||
             !Hash32.TryParseHex(prevHash, out result.PrevHash) ||
             !TryKey(row, ref p, ",\"hash\""u8) || !TryFixedLengthString(row, ref p, HexLength, NotHashed, out var hash) ||
@@ -68,7 +70,16 @@ internal sealed partial class EventRowParser
         }
 
         p = SkipWhitespace(row, p);
-        return Peek(row, p) == '}' && SkipWhitespace(row, p + 1) == row.Length;
+        if (Peek(row, p) != '}' || SkipWhitespace(row, p + 1) != row.Length)
+        {
+            return false;
+        }
+
+        PlaceHashed(",\"prevHash\":"u8, row, PrevHash, hashed, ref h);
+        PlaceHashed(",\"runId\":"u8, row, RunId, hashed, ref h);
+        hashed[h++] = (byte)'}';
+        _scratch.Advance(h);
+        return true;
     }
 
     /// <summary>
@@ -122,7 +133,7 @@ internal sealed partial class EventRowParser
         text = row[(start + 1)..(p - 1)];
         if (field != NotHashed)
         {
-            _segments[field] = new Segment(InRow: true, start, p - start);
+            _segments[field] = new Segment(SegmentIn.Row, start, p - start);
         }
 
         return true;
@@ -148,7 +159,7 @@ internal sealed partial class EventRowParser
         text = row.Slice(start + 1, length);
         if (field != NotHashed)
         {
-            _segments[field] = new Segment(InRow: true, start, length + 2);
+            _segments[field] = new Segment(SegmentIn.Row, start, length + 2);
         }
 
         p = end + 1;
@@ -163,7 +174,7 @@ internal sealed partial class EventRowParser
             return false;
         }
 
-        _segments[field] = new Segment(InRow: true, start, p - start);
+        _segments[field] = new Segment(SegmentIn.Row, start, p - start);
         return true;
     }
 
@@ -174,13 +185,46 @@ internal sealed partial class EventRowParser
             return TryString(row, ref p, field);
         }
 
-        _segments[field] = new Segment(InRow: true, p, 4);
+        _segments[field] = new Segment(SegmentIn.Row, p, 4);
         p += 4;
         return true;
     }
 
-    /// <summary>An object: its own bytes when they are canonical as they stand, otherwise its canonical form written out.</summary>
-    private bool TryObject(ReadOnlySpan<byte> row, ref int p, int field)
+    // ---- The hashed object, written as the row is read ----
+    // Its members in RFC 8785 order are actor, entityId, entityType, eventType, id, occurredAt, payload, prevHash, runId
+    // (as AuditEventHasher writes them); every field before payload comes before it in the row too, so the actor and the
+    // payload are written straight into their places in it, and the rest is copied from the row around them. A row
+    // declined on the way leaves the scratch to the reader path, which writes the hashed object again from the start.
+
+    /// <summary>Room for the hashed object's keys, colons, commas and braces (101 bytes), and slack for the short copies.</summary>
+    private const int HashedKeysRoom = 101 + 64;
+
+    /// <summary>The actor, written into the hashed object after its opening <c>{"actor":</c>; <paramref name="h"/> ends after it.</summary>
+    private bool TryHashedActor(ReadOnlySpan<byte> row, ref int p, Span<byte> hashed, out int h)
+    {
+        SlackCopy.CopySmall("{\"actor\":"u8, hashed);
+        h = "{\"actor\":"u8.Length;
+        return TryHashedObject(row, ref p, Actor, hashed, ref h);
+    }
+
+    /// <summary>The members before the payload, from their places in the row, then the payload written into its place.</summary>
+    private bool TryHashedPayload(ReadOnlySpan<byte> row, ref int p, Span<byte> hashed, ref int h)
+    {
+        PlaceHashed(",\"entityId\":"u8, row, EntityId, hashed, ref h);
+        PlaceHashed(",\"entityType\":"u8, row, EntityType, hashed, ref h);
+        PlaceHashed(",\"eventType\":"u8, row, EventType, hashed, ref h);
+        PlaceHashed(",\"id\":"u8, row, Id, hashed, ref h);
+        PlaceHashed(",\"occurredAt\":"u8, row, OccurredAtField, hashed, ref h);
+        SlackCopy.CopySmall(",\"payload\":"u8, hashed[h..]);
+        h += ",\"payload\":"u8.Length;
+        return TryHashedObject(row, ref p, Payload, hashed, ref h);
+    }
+
+    /// <summary>
+    /// An object written to <paramref name="hashed"/>[<paramref name="h"/>..]: its own bytes when they are canonical as
+    /// they stand (and its segment then stays in the row), otherwise its canonical form, written there directly.
+    /// </summary>
+    private bool TryHashedObject(ReadOnlySpan<byte> row, ref int p, int field, Span<byte> hashed, ref int h)
     {
         var start = p;
         if (Peek(row, p) != '{')
@@ -190,18 +234,35 @@ internal sealed partial class EventRowParser
 
         if (IsCanonical(row, ref p))
         {
-            _segments[field] = new Segment(InRow: true, start, p - start);
+            _segments[field] = new Segment(SegmentIn.Row, start, p - start);
+            SlackCopy.Copy(row, start, p - start, hashed, h);
+            h += p - start;
             return true;
         }
 
         p = start;
-        var output = _writer.Output;
-        if (!_values.TryWrite(row, ref p, output, out var outputStart))
+        if (!_values.TryWriteObjectInto(row, ref p, _writer.Output, hashed[h..], out var length))
         {
             return false;
         }
 
-        _segments[field] = new Segment(InRow: false, outputStart, output.Length - outputStart);
+        _segments[field] = new Segment(SegmentIn.HashedObject, h, length);
+        h += length;
         return true;
+    }
+
+    /// <summary>
+    /// A member of the hashed object: its key (with the comma before it and the colon after it), and the field's canonical
+    /// value, copied from the row (every field but the actor and payload lies there) with the room after it for a short copy.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void PlaceHashed(ReadOnlySpan<byte> key, ReadOnlySpan<byte> row, int field, Span<byte> hashed, ref int h)
+    {
+        SlackCopy.CopySmall(key, hashed[h..]); // a constant
+        h += key.Length;
+        var segment = _segments[field];
+        SlackCopy.Copy(segment.In == SegmentIn.Row ? row : Canonical(row, field), segment.In == SegmentIn.Row ? segment.Start : 0,
+            segment.Length, hashed, h);
+        h += segment.Length;
     }
 }

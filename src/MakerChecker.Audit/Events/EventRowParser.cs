@@ -92,7 +92,8 @@ internal sealed partial class EventRowParser : IDisposable
     {
         _writer.Output.Clear();
         var result = default(ParsedRow);
-        if (!UsesRecognizer || !TryRecognize(row, ref result))
+        var recognized = UsesRecognizer && TryRecognize(row, ref result);
+        if (!recognized)
         {
             // Not the exact layout our exporters and upstream's write (or not valid UTF-8, which the recognizer checks
             // string by string): the reader path decides, exactly as it would alone.
@@ -109,7 +110,8 @@ internal sealed partial class EventRowParser : IDisposable
             EntityId = Canonical(row, EntityId), RunId = Canonical(row, RunId), Payload = Canonical(row, Payload),
             PrevHash = Canonical(row, PrevHash),
         };
-        result.ComputedHash = AuditEventHasher.Compute(fields, _scratch, _sha);
+        // The recognizer has already written the hashed object (into _scratch, where some of the fields lie).
+        result.ComputedHash = recognized ? _sha.Hash(_scratch.WrittenSpan) : AuditEventHasher.Compute(fields, _scratch, _sha);
         if (fields.EventType.SequenceEqual("\"audit.genesis\""u8))
         {
             result.IsGenesis = true;
@@ -246,7 +248,7 @@ internal sealed partial class EventRowParser : IDisposable
         }
         else if (CanonicalFastPath.TryRead(ref reader, row, _rowIsValidUtf8, out var start, out var length))
         {
-            _segments[field] = new Segment(InRow: true, start, length);
+            _segments[field] = new Segment(SegmentIn.Row, start, length);
         }
         else
         {
@@ -260,7 +262,7 @@ internal sealed partial class EventRowParser : IDisposable
         var atValue = reader;
         if (CanonicalFastPath.TryRead(ref reader, row, _rowIsValidUtf8, out var start, out var length))
         {
-            _segments[field] = new Segment(InRow: true, start, length);
+            _segments[field] = new Segment(SegmentIn.Row, start, length);
             return;
         }
 
@@ -272,7 +274,7 @@ internal sealed partial class EventRowParser : IDisposable
     {
         var outputStart = _writer.Output.Length;
         _writer.WriteValue(ref reader);
-        _segments[field] = new Segment(InRow: false, outputStart, _writer.Output.Length - outputStart);
+        _segments[field] = new Segment(SegmentIn.Output, outputStart, _writer.Output.Length - outputStart);
     }
 
     /// <summary>The run id from its canonical JSON string (escapes resolved, surrogates already checked).</summary>
@@ -331,7 +333,8 @@ internal sealed partial class EventRowParser : IDisposable
     private ReadOnlySpan<byte> Canonical(ReadOnlySpan<byte> row, int field)
     {
         var segment = _segments[field];
-        return (segment.InRow ? row : _writer.Output.WrittenSpan).Slice(segment.Start, segment.Length);
+        return (segment.In == SegmentIn.Row ? row : segment.In == SegmentIn.Output ? _writer.Output.WrittenSpan : _scratch.WrittenSpan)
+            .Slice(segment.Start, segment.Length);
     }
 
     /// <summary>The instance id when the payload is exactly <c>{"instanceId": string}</c>; otherwise null.</summary>
@@ -354,8 +357,15 @@ internal sealed partial class EventRowParser : IDisposable
 
     private static CanonicalJsonException Malformed(string message) => new(MalformedEvent, message);
 
-    /// <summary>Where a field's canonical JSON lies: in the row itself, or in the writer's output.</summary>
-    private readonly record struct Segment(bool InRow, int Start, int Length);
+    /// <summary>Where a field's canonical JSON lies: in the row itself, in the writer's output, or in the hashed object.</summary>
+    private readonly record struct Segment(SegmentIn In, int Start, int Length);
+
+    private enum SegmentIn : byte
+    {
+        Row,
+        Output,
+        HashedObject, // the recognizer wrote it straight into its place there (see TryRecognize)
+    }
 
     public void Dispose()
     {

@@ -17,7 +17,8 @@ public interface IAuditHeadHold
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>
     /// The hold: dispose it to let go. <see langword="null"/> when this store cannot hold the lock (for example a store that wraps one
-    /// that cannot), which callers treat as plain compare-and-append.
+    /// that cannot), which callers treat as plain compare-and-append; a store that cannot hold should answer so at once, without
+    /// waiting for its own appends.
     /// </returns>
     /// <exception cref="AuditStoreException">The store could not be reached to take the lock.</exception>
     ValueTask<IAsyncDisposable?> HoldHeadAsync(CancellationToken cancellationToken = default);

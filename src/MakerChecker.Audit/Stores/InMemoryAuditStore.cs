@@ -8,6 +8,10 @@ namespace MakerChecker.Audit.Stores;
 /// An audit store held in memory, for tests and demos. It is a real hash chain (and verifies like any other
 /// store), but it is lost when the process ends.
 /// </summary>
+/// <remarks>
+/// The events are kept as bytes in native memory, not as objects (<see cref="StoredEventLog"/>), so that a long log costs the
+/// garbage collector nothing; the memory is freed when the store is no longer reachable.
+/// </remarks>
 public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource, IStoredEventAppender
 {
     private readonly StoredEventLog _events = new();
@@ -84,8 +88,7 @@ public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource, IStoredE
     {
         for (var i = (int)expectedLastSeq; i < _events.Count; i++)
         {
-            var stored = _events[i];
-            yield return (StoredEvent.DecodeActorId(stored.Actor), StoredEvent.DecodeString(stored.EventType)!);
+            yield return (StoredEvent.DecodeActorId(_events.ActorAt(i).ToArray()), StoredEvent.DecodeString(_events.EventTypeAt(i).ToArray())!);
         }
     }
 

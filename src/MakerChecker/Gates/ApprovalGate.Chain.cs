@@ -24,7 +24,9 @@ public sealed partial class ApprovalGate
     /// </summary>
     internal const int HoldHeadAfterAttempts = 3;
 
-    private IAsyncDisposable? _headHold; // the chain's append lock, held for the decision being made; only under _decisions
+    // The chain's append lock, held for the decision being made, which keeps _decisions until it lets go (it does not pipeline
+    // meanwhile, see AppendOnHeadOrHeldAsync): no other call under the lock ever finds it set.
+    private IAsyncDisposable? _headHold;
 
     /// <summary>
     /// Catches up with the events other gates (app instances or processes over the same log) appended since this gate
@@ -165,13 +167,10 @@ public sealed partial class ApprovalGate
     {
         if (_attempts >= HoldHeadAfterAttempts && _headHold is null && !await HeldAndCurrentLockedAsync(slot).ConfigureAwait(false)) return null;
 
-        // While an outcome is owed, everything is appended one at a time under the lock, so that it is paid exactly once.
-        if (IsPipelined(entry) && !_owed.Any)
-        {
-            var batched = await AppendPipelinedAsync(entry, slot).ConfigureAwait(false);
-            if (batched is not null && _headHold is not null) await LetGoOfHeadLockedAsync().ConfigureAwait(false);
-            return batched;
-        }
+        // While an outcome is owed, everything is appended one at a time under the lock, so that it is paid exactly once. While
+        // this decision holds the head, too: a batch releases the decision lock while it is written, and another call under the
+        // lock (a refresh, a decision answered without a record) would let go of the hold before this record is written.
+        if (IsPipelined(entry) && !_owed.Any && _headHold is null) return await AppendPipelinedAsync(entry, slot).ConfigureAwait(false);
 
         if (InFlight)
         {

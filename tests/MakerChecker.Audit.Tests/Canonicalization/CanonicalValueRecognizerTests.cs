@@ -168,7 +168,8 @@ public sealed class CanonicalValueRecognizerTests
         Assert.Equal(canonical, Encoding.UTF8.GetString(JsonCanonicalizer.Canonicalize(Encoding.UTF8.GetBytes(json))));
     }
 
-    private static byte[]? Full(byte[] json)
+    /// <summary>The full canonicalizer's form, or null when it refuses the value.</summary>
+    internal static byte[]? Full(byte[] json)
     {
         try
         {

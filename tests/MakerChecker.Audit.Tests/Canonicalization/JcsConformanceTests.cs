@@ -82,12 +82,29 @@ public class JcsConformanceTests
             new JsonObject { ["\udc00"] = 1 },
             new JsonObject { ["a"] = new JsonArray("ok", "x\ud83d") },
             JsonNode.Parse("{\"a\":\"\\ud800\"}")!,
+            JsonNode.Parse("{\"\\ud800\":1}")!,
+            JsonNode.Parse("{\"a\":[{\"b\":{\"x\\udc00\":true}}]}")!,
         ];
         foreach (var node in nodes)
         {
             var ex = Assert.Throws<CanonicalJsonException>(() => JsonCanonicalizer.Canonicalize(node));
             Assert.Equal(AuditReasonCodes.IllFormedString, ex.ReasonCode);
         }
+    }
+
+    /// <summary>
+    /// A key read from text that holds an escaped lone surrogate (a model's tool-call arguments may): System.Text.Json cannot
+    /// even list the object's members. It is refused as a string value holding one is: the same code, in the same words.
+    /// </summary>
+    [Fact]
+    public void A_parsed_key_holding_an_escaped_lone_surrogate_is_refused_as_a_string_value_holding_one_is()
+    {
+        var value = Assert.Throws<CanonicalJsonException>(() => JsonCanonicalizer.Canonicalize(JsonNode.Parse("{\"a\":\"\\ud800\"}")!));
+        var key = Assert.Throws<CanonicalJsonException>(() => JsonCanonicalizer.Canonicalize(JsonNode.Parse("{\"\\ud800\":1}")!));
+
+        Assert.Equal(AuditReasonCodes.IllFormedString, key.ReasonCode);
+        Assert.StartsWith("ill-formed string: ", key.Message, StringComparison.Ordinal);
+        Assert.Equal(value.Message, key.Message);
     }
 
     [Fact]

@@ -63,6 +63,29 @@ public sealed class JsonNodeCanonicalizationProperties
     [Property(MaxTest = 10_000)]
     public Property A_node_is_written_as_its_JSON_text_canonicalizes() => Prop.ForAll(Arb.From(Objects), node =>
     {
+        var (agrees, label) = Compare(node);
+        return agrees.Label(label);
+    });
+
+    /// <summary>
+    /// Keys read from text that hold an escaped lone surrogate (the generator makes them too, rarely): System.Text.Json cannot
+    /// list such an object's members, and every path refuses it as <c>ill_formed_string</c>, in the reference's words.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"\ud800":1}""")]
+    [InlineData("""{"a":1,"b\udc00c":"x"}""")]
+    [InlineData("""{"a":{"\udbff":[]}}""")]
+    [InlineData("""{"a":[{"ok":true},{"\ud83d":null}]}""")]
+    public void A_parsed_key_holding_an_escaped_lone_surrogate_is_refused_by_every_path(string text)
+    {
+        var (agrees, label) = Compare(JsonNode.Parse(text)!.AsObject());
+        Assert.True(agrees, label);
+        Assert.Contains("refused ill_formed_string: ill-formed string: ", label, StringComparison.Ordinal);
+    }
+
+    /// <summary>The direct path and the reference on one node: whether they agree, and what each did.</summary>
+    private static (bool Agrees, string Label) Compare(JsonObject node)
+    {
         var reference = Outcome(w => JsonCanonicalizer.WriteThroughJsonText(node, w));
         var written = Outcome(w => JsonCanonicalizer.Write(node, w));
         var direct = Outcome(w => { if (!JsonCanonicalizer.TryWriteDirect(node, w, 0)) w.Output.Write("declined"u8); });
@@ -72,8 +95,8 @@ public sealed class JsonNodeCanonicalizationProperties
         var directAgrees = reference.StartsWith("bytes", StringComparison.Ordinal)
             ? direct == reference
             : !direct.StartsWith("bytes", StringComparison.Ordinal) || direct.EndsWith(Convert.ToHexString("declined"u8), StringComparison.Ordinal);
-        return (written == reference && directAgrees).Label($"{Show(node)}\nreference: {reference}\nwritten:   {written}\ndirect:    {direct}");
-    });
+        return (written == reference && directAgrees, $"{Show(node)}\nreference: {reference}\nwritten:   {written}\ndirect:    {direct}");
+    }
 
     [Fact]
     public void A_value_the_direct_path_does_not_know_is_written_by_the_reference()
@@ -194,12 +217,9 @@ public sealed class JsonNodeCanonicalizationProperties
         }
         catch (CanonicalJsonException ex)
         {
+            // Every refusal, a key read from text holding an escaped lone surrogate too (System.Text.Json cannot list the
+            // object's members), is this exception: no other escapes.
             return $"refused {ex.ReasonCode}: {ex.Message}";
-        }
-        catch (InvalidOperationException ex)
-        {
-            // A key read from text holding an escaped lone surrogate: System.Text.Json refuses to read the object at all.
-            return $"refused by System.Text.Json: {ex.Message}";
         }
         finally
         {
