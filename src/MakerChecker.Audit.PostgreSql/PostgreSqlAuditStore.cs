@@ -60,18 +60,16 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
     public static async Task<PostgreSqlAuditStore> OpenReadOnlyAsync(string connectionString, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        var builder = Parse(connectionString);
+        AddSessionSettings(builder, "-c default_transaction_read_only=on");
         NpgsqlDataSource dataSource;
         try
         {
-            var builder = new NpgsqlConnectionStringBuilder(connectionString);
-            builder.Options = string.IsNullOrWhiteSpace(builder.Options)
-                ? "-c default_transaction_read_only=on"
-                : builder.Options + " -c default_transaction_read_only=on";
             dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         }
         catch (ArgumentException ex)
         {
-            throw new AuditStoreException($"The PostgreSQL connection string is not valid: {ex.Message}", ex);
+            throw NotValid(ex);
         }
 
         try
@@ -96,21 +94,32 @@ public sealed class PostgreSqlAuditStore : SqlAuditStore
     /// </summary>
     private static string ForWriting(string connectionString, TimeSpan lockTimeout)
     {
-        NpgsqlConnectionStringBuilder builder;
+        var builder = Parse(connectionString);
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 16;
+        AddSessionSettings(builder, $"-c lock_timeout={(long)lockTimeout.TotalMilliseconds}");
+        return builder.ConnectionString;
+    }
+
+    /// <summary>The caller's connection string, read once for a store to add its session settings to.</summary>
+    /// <exception cref="AuditStoreException">It is not a valid Npgsql connection string.</exception>
+    private static NpgsqlConnectionStringBuilder Parse(string connectionString)
+    {
         try
         {
-            builder = new NpgsqlConnectionStringBuilder(connectionString);
+            return new NpgsqlConnectionStringBuilder(connectionString);
         }
         catch (ArgumentException ex)
         {
-            throw new AuditStoreException($"The PostgreSQL connection string is not valid: {ex.Message}", ex);
+            throw NotValid(ex);
         }
-
-        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 16;
-        var timeout = $"-c lock_timeout={(long)lockTimeout.TotalMilliseconds}";
-        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? timeout : builder.Options + " " + timeout;
-        return builder.ConnectionString;
     }
+
+    /// <summary>Adds <paramref name="settings"/> (<c>-c name=value</c>) after the options every session already starts with.</summary>
+    private static void AddSessionSettings(NpgsqlConnectionStringBuilder builder, string settings) =>
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? settings : builder.Options + " " + settings;
+
+    private static AuditStoreException NotValid(ArgumentException error) =>
+        new($"The PostgreSQL connection string is not valid: {error.Message}", error);
 
     /// <remarks>
     /// Every lock it requests waits at most the session's <c>lock_timeout</c> (<see cref="ForWriting"/>), then fails the

@@ -298,7 +298,10 @@ internal sealed class DbAuditLog : IAsyncDisposable
 
     /// <summary>
     /// Whether an event after seq <paramref name="after"/> conflicts with <paramref name="scope"/>: one indexed range query
-    /// on the columns the scope names, inside the group's transaction (under the write lock).
+    /// on the columns the scope names, inside the group's transaction (under the write lock). Bounded on both sides of seq
+    /// (<c>@last</c> is <see cref="long.MaxValue"/>, so the same rows), as <see cref="FromSeqSql"/> is and for the same reason:
+    /// PostgreSQL's generic plan of the auto-prepared statement, made while the table was small, then still reads the primary
+    /// key's range instead of scanning the whole table on every check.
     /// </summary>
     private static async ValueTask<IReadOnlyList<(string ActorId, string EventType)>> ConflictsSinceAsync(
         DbConnection writer, DbTransaction tx, long after, AuditAppendScope scope, CancellationToken cancellationToken)
@@ -306,11 +309,12 @@ internal sealed class DbAuditLog : IAsyncDisposable
         await using var command = writer.CreateCommand();
         command.Transaction = tx;
         AddParameter(command, "after", after);
+        AddParameter(command, "last", long.MaxValue);
         var types = In(command, "t", scope.EventTypes);
         var actors = In(command, "a", scope.ActorBudgets.Keys);
         var actorTypes = In(command, "u", scope.ActorEventTypes);
 #pragma warning disable CA2100 // Built from constants and parameter names; every value is a parameter.
-        command.CommandText = "SELECT actor_id, event_type FROM audit_events WHERE seq > @after AND " +
+        command.CommandText = "SELECT actor_id, event_type FROM audit_events WHERE seq > @after AND seq <= @last AND " +
             $"(event_type IN ({types}) OR (actor_id IN ({actors}) AND event_type IN ({actorTypes}))) ORDER BY seq";
 #pragma warning restore CA2100
         var matters = new List<(string, string)>();

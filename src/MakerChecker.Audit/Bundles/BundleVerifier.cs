@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Globalization;
 using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Signing;
@@ -14,7 +12,7 @@ namespace MakerChecker.Audit.Bundles;
 /// linkage (full: genesis-rooted chain; run: run membership), then head hash and first/last seq. The verdict
 /// reports the first check that failed.
 /// </summary>
-public static class BundleVerifier
+public static partial class BundleVerifier
 {
     /// <summary>Verifies the bundle file at <paramref name="path"/>.</summary>
     /// <param name="path">The bundle file.</param>
@@ -71,7 +69,7 @@ public static class BundleVerifier
     }
 
     /// <summary>One verification: the scanner's sink, the pool of hashing workers and the ordered consumer.</summary>
-    private sealed class Verification : BundleScanner.ISink, IDisposable
+    private sealed partial class Verification : BundleScanner.ISink, IDisposable
     {
         private readonly BundleScanner _scanner = new();
         private readonly RowHashingPipeline _rows;
@@ -140,150 +138,6 @@ public static class BundleVerifier
             }
         }
 
-        /// <summary>
-        /// Scans the mapped file window by window, the rows referenced in place. Returns where it stopped: the file's
-        /// length, or where the rest must be read as a stream because someone is waiting to write the file.
-        /// </summary>
-        private async Task<long> ReadMappedAsync(MappedBundleFile map, MappedReading? mapped, CancellationToken cancellationToken)
-        {
-            long position = 0;
-            var windowBytes = mapped?.WindowBytes ?? MappedBundleFile.WindowBytes;
-            var size = windowBytes;
-            for (var index = 0; ; index++)
-            {
-                if (mapped?.BeforeWindow is { } before)
-                {
-                    await before(index, map).ConfigureAwait(false);
-                }
-
-                if (map.IsLeaseBroken)
-                {
-                    _rows.Seal();
-                    await _rows.PumpAsync(final: true, Consume, cancellationToken).ConfigureAwait(false);
-                    return position;
-                }
-
-                var length = (int)Math.Min(size, map.Length - position);
-                var isFinal = position + length == map.Length;
-                var window = map.Map(position, length);
-                _rows.Source = window.Memory; // seals the last batch of the previous window
-                if (_window is not null)
-                {
-                    _retiredWindows.Enqueue((_window, _rows.SealedBatches));
-                }
-
-                _window = window;
-                var consumed = await ScanAsync(window.Memory, isFinal, cancellationToken).ConfigureAwait(false);
-                if (isFinal)
-                {
-                    return map.Length;
-                }
-
-                // One value larger than the window: map a larger one from the same place, up to the stream path's limit.
-                size = consumed > 0 ? windowBytes
-                    : size < MaxValueBytes ? size * 2
-                    : throw new CanonicalJsonException(MalformedJson, "a single bundle value is larger than 64 MiB");
-                position += consumed;
-                await _rows.PumpAsync(final: false, Consume, cancellationToken).ConfigureAwait(false);
-                ReleaseWindows(all: false);
-            }
-        }
-
-        /// <summary>
-        /// Unmaps the replaced windows whose rows have all been consumed, or, when <paramref name="all"/> (no row is in
-        /// flight any more), every window.
-        /// </summary>
-        private void ReleaseWindows(bool all)
-        {
-            while (_retiredWindows.TryPeek(out var retired) && (all || retired.SealedBefore <= _rows.ConsumedBatches))
-            {
-                ((IDisposable)_retiredWindows.Dequeue().Window).Dispose();
-            }
-
-            if (all && _window is not null)
-            {
-                ((IDisposable)_window).Dispose();
-                _window = null;
-            }
-        }
-
-        /// <summary>Reads the (rest of the) bundle from a stream through a pooled buffer, copying each row into its batch.</summary>
-        private async Task ReadStreamAsync(Stream bundle, CancellationToken cancellationToken)
-        {
-            _rows.Source = default;
-            var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-            try
-            {
-                int start = 0, end = 0;
-                while (true)
-                {
-                    if (end == buffer.Length)
-                    {
-                        buffer = BundleScanner.MakeRoom(buffer, ref start, ref end);
-                    }
-
-                    // A file is read on this thread: FileStream.ReadAsync would queue each read to the thread pool behind
-                    // the batches being hashed, so the next rows would reach the workers only after those batches.
-                    var read = bundle is FileStream
-                        ? bundle.Read(buffer.AsSpan(end))
-                        : await bundle.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
-                    end += read;
-                    start += await ScanAsync(buffer.AsMemory(start, end - start), isFinal: read == 0, cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        return; // ScanAsync has pumped every batch at the end
-                    }
-
-                    await _rows.PumpAsync(final: false, Consume, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-
-        /// <summary>
-        /// Scans what there is of the bundle; returns how much was consumed. The scan pauses after each row that fills a
-        /// batch, to pump: the batches in flight stay topped up from within a window (or read buffer), so the workers
-        /// never wait for the scan to reach its end. At the end, the last batch is started.
-        /// </summary>
-        private async ValueTask<int> ScanAsync(ReadOnlyMemory<byte> data, bool isFinal, CancellationToken cancellationToken)
-        {
-            var consumed = 0;
-            while (true)
-            {
-                try
-                {
-                    _batchSealed = false;
-                    consumed += _scanner.Scan(data.Span[consumed..], isFinal, this);
-                }
-                catch (CanonicalJsonException)
-                {
-                    // The bundle breaks after some rows: as in the reference, a bad row before the break is reported first.
-                    _rows.Seal();
-                    await _rows.PumpAsync(final: true, Consume, cancellationToken).ConfigureAwait(false);
-                    throw;
-                }
-
-                if (!_batchSealed)
-                {
-                    break;
-                }
-
-                await _rows.PumpAsync(final: false, Consume, cancellationToken).ConfigureAwait(false);
-                ReleaseWindows(all: false);
-            }
-
-            if (isFinal)
-            {
-                _rows.Seal();
-                await _rows.PumpAsync(final: true, Consume, cancellationToken).ConfigureAwait(false);
-            }
-
-            return consumed;
-        }
-
         public void OnManifest(ReadOnlySpan<byte> raw)
         {
             var (manifest, signingBytes) = BundleManifest.Parse(raw);
@@ -295,34 +149,6 @@ public static class BundleVerifier
             // Step 1 is judged now but reported after step 0 (every row parses strictly), as audit-format.md §6 orders:
             // the rows are still read, so a bundle that is malformed too gets step 0's code, as from the reference.
             _signatureFailure = CheckSignature(manifest, signingBytes);
-        }
-
-        /// <summary>audit-format.md §6 step 1: the manifest's key, its signature, and the pinned key.</summary>
-        private AuditVerdict? CheckSignature(BundleManifest manifest, ReadOnlySpan<byte> signingBytes)
-        {
-            if (!PublicKeyPem.TryDecode(manifest.PublicKeyPem, out var key))
-            {
-                return AuditVerdict.Fail(InvalidPublicKey, "the manifest's publicKeyPem is not an Ed25519 SPKI PEM public key");
-            }
-
-            _fingerprint = PublicKeyPem.Fingerprint(key);
-            _publicKey = key;
-            var signature = new byte[64];
-            if (!Convert.TryFromBase64String(manifest.Signature, signature, out var length) || length != 64 ||
-                Convert.ToBase64String(signature) != manifest.Signature ||
-                !Ed25519AuditSigner.Verify(key, signingBytes, signature))
-            {
-                return AuditVerdict.Fail(SignatureInvalid,
-                    $"the manifest signature does not verify under the bundle's public key {_fingerprint}");
-            }
-
-            if (_pinnedKey is not null && !_pinnedKey.AsSpan().SequenceEqual(key))
-            {
-                return AuditVerdict.Fail(PinnedKeyMismatch,
-                    $"the bundle is signed by {_fingerprint}, not by the pinned key {PublicKeyPem.Fingerprint(_pinnedKey)}");
-            }
-
-            return null;
         }
 
         /// <summary>The optional transparency section: checked now, matched against the events as they stream, reported last.</summary>
@@ -365,45 +191,6 @@ public static class BundleVerifier
                 _transparency?.AddLeaf(batch.Results[i].LeafHash);
             }
         }
-
-        private AuditVerdict Conclude()
-        {
-            var m = _manifest!;
-            var c = _checker!;
-            var failure = _signatureFailure ??
-                (c.Count != m.Count ? AuditVerdict.Fail(CountMismatch, $"event count {c.Count} does not match the manifest count {m.Count}")
-                : c.DigestHex() != m.EventHashesDigest ? AuditVerdict.Fail(DigestMismatch,
-                    $"event hash digest mismatch: the events' hashes give {c.DigestHex()}, the manifest's eventHashesDigest is {m.EventHashesDigest} " +
-                    "(events removed, added or reordered)")
-                : c.HashFailure ?? c.LinkFailure ?? CheckEnds(m, c) ?? _transparencyFailure ?? _transparency?.Conclude());
-            return WithKey(failure ?? new AuditVerdict { IsValid = true, CheckpointCount = _transparency?.Count ?? 0 });
-        }
-
-        private static AuditVerdict? CheckEnds(BundleManifest m, ChainChecker c)
-        {
-            if (c.Count == 0)
-            {
-                return m.HeadHash is null && m.FirstSeq is null && m.LastSeq is null
-                    ? null
-                    : AuditVerdict.Fail(HeadMismatch, "the bundle has no events but its manifest states a head hash or seq range");
-            }
-
-            if (m.HeadHash != c.Head.ToHex())
-            {
-                return AuditVerdict.Fail(HeadMismatch,
-                    $"head hash mismatch: the last event's hash is {c.Head.ToHex()}, the manifest's headHash is {m.HeadHash}", c.LastSeq);
-            }
-
-            var first = c.FirstSeq.ToString(CultureInfo.InvariantCulture);
-            var last = c.LastSeq.ToString(CultureInfo.InvariantCulture);
-            return m.FirstSeq == first && m.LastSeq == last
-                ? null
-                : AuditVerdict.Fail(SeqMismatch,
-                    $"the events run from seq {first} to {last}, the manifest states firstSeq {m.FirstSeq} and lastSeq {m.LastSeq}");
-        }
-
-        private AuditVerdict WithKey(AuditVerdict verdict) =>
-            verdict with { KeyFingerprint = _fingerprint, EventCount = _checker?.Count ?? 0 };
 
         public void Dispose()
         {

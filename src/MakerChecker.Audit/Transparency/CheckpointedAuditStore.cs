@@ -1,4 +1,3 @@
-using MakerChecker.Audit.Canonicalization;
 using MakerChecker.Audit.Events;
 using MakerChecker.Audit.Stores;
 
@@ -18,9 +17,10 @@ namespace MakerChecker.Audit.Transparency;
 /// otherwise, and on every read-only open, the tree is recomputed from every event, the hash file (only a cache) is
 /// checked record by record and repaired from the log where it disagrees (docs/stores.md, "What opening checks").</para>
 /// <para>Disposing the store disposes the inner store. It signs a last checkpoint first when events arrived since the latest.</para>
-/// <para>One job a file: this one is the live wrapper (appends, the tree, signing, closing); recovery on open is in
-/// <c>CheckpointedLogRecovery</c>, read-only inspection in <c>CheckpointedAuditStore.Inspection.cs</c> and
-/// <c>CheckpointInspection</c>, receipts in <c>CheckpointedAuditStore.Receipts.cs</c>.</para>
+/// <para>One job a file: this one is the live wrapper (appends, closing); the tree in <c>CheckpointedAuditStore.Tree.cs</c>,
+/// signing in <c>CheckpointedAuditStore.Signing.cs</c>; recovery on open is in <c>CheckpointedLogRecovery</c>, read-only
+/// inspection in <c>CheckpointedAuditStore.Inspection.cs</c> and <c>CheckpointInspection</c>, receipts in
+/// <c>CheckpointedAuditStore.Receipts.cs</c>.</para>
 /// </remarks>
 public sealed partial class CheckpointedAuditStore : IAuditQuery
 {
@@ -183,39 +183,6 @@ public sealed partial class CheckpointedAuditStore : IAuditQuery
     public IAsyncEnumerable<AuditEvent> ReadAsync(long fromSeq = 1, CancellationToken cancellationToken = default) =>
         _inner.ReadAsync(fromSeq, cancellationToken);
 
-    /// <summary>Signs a checkpoint of every event appended so far, or returns the latest when the log has not grown since.</summary>
-    /// <param name="cancellationToken">Cancels a remote signing call.</param>
-    /// <returns>The checkpoint now latest.</returns>
-    /// <exception cref="CheckpointRefusedException">The log is empty or no longer extends the latest checkpoint.</exception>
-    public async ValueTask<SignedCheckpoint> CheckpointAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfReadOnly();
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await CatchUpLockedAsync(cancellationToken).ConfigureAwait(false);
-            return await SignLockedAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <summary>The RFC 9162 consistency proof between two sizes of the tree (for a bundle or an inspector).</summary>
-    internal async ValueTask<MerkleHash[]> ProveConsistencyAsync(long oldSize, long newSize, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return _tree.ProveConsistency(oldSize, newSize);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
     /// <summary>Signs a last checkpoint when events arrived since the latest, then closes the files and the inner store.</summary>
     /// <returns>A task that completes when everything is closed.</returns>
     /// <exception cref="AuditStoreException">The last checkpoint could not be written (a full disk); everything is closed regardless.</exception>
@@ -269,149 +236,6 @@ public sealed partial class CheckpointedAuditStore : IAuditQuery
             }
 
             await _inner.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async Task<AuditEvent?> RecordAsync(Func<ValueTask<AuditEvent?>> append) =>
-        (await RecordBatchAsync(async () => await append().ConfigureAwait(false) is { } appended ? [appended] : []).ConfigureAwait(false))
-            is [var recorded] ? recorded : null;
-
-    private async Task<IReadOnlyList<AuditEvent>> RecordBatchAsync(Func<ValueTask<IReadOnlyList<AuditEvent>>> append)
-    {
-        Interlocked.Increment(ref _inFlight);
-        IReadOnlyList<AuditEvent> appended;
-        MerkleHash[] leaves;
-        try
-        {
-            appended = await append().ConfigureAwait(false);
-            if (appended.Count == 0)
-            {
-                LeaveFlight();
-                return appended;
-            }
-
-            using var scratch = new ByteBuffer();
-            leaves = appended.Select(e => EventLeaf.Hash(e, scratch)).ToArray();
-        }
-        catch
-        {
-            LeaveFlight();
-            throw;
-        }
-
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            for (var i = 0; i < leaves.Length; i++)
-            {
-                _arrived[appended[i].Seq] = leaves[i];
-            }
-
-            // Appends return out of order under concurrency; leaves go in strictly by seq.
-            DrainLocked();
-            await CatchUpLockedAsync(CancellationToken.None, ownAppends: 1).ConfigureAwait(false);
-            if (_schedule!.IsDue(_tree.Size))
-            {
-                await ScheduledSignLockedAsync().ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _gate.Release();
-            LeaveFlight();
-        }
-
-        return appended;
-    }
-
-    private void LeaveFlight()
-    {
-        if (Interlocked.Decrement(ref _inFlight) == 0 && _disposed)
-        {
-            _idle?.TrySetResult();
-        }
-    }
-
-    private void DrainLocked()
-    {
-        while (_arrived.Remove(_tree.Size + 1, out var next))
-        {
-            _tree.AppendLeafHash(next);
-        }
-
-        Interlocked.Exchange(ref _treeSize, _tree.Size);
-    }
-
-    /// <summary>
-    /// When leaves are waiting behind a gap and no append is still running to fill it (an event appended to the inner store
-    /// directly, bypassing this layer), reads the missing durable events from the log.
-    /// </summary>
-    private async ValueTask CatchUpLockedAsync(CancellationToken cancellationToken, long ownAppends = 0)
-    {
-        if (_arrived.Count == 0 || Interlocked.Read(ref _inFlight) > ownAppends)
-        {
-            return;
-        }
-
-        var last = _arrived.Keys.Max();
-        using var scratch = new ByteBuffer();
-        await foreach (var e in _inner.ReadAsync(_tree.Size + 1, cancellationToken).ConfigureAwait(false))
-        {
-            if (e.Seq > last)
-            {
-                break;
-            }
-
-            _arrived[e.Seq] = EventLeaf.Hash(e, scratch);
-            DrainLocked();
-        }
-    }
-
-    private async ValueTask ScheduledSignLockedAsync()
-    {
-        try
-        {
-            await SignLockedAsync(CancellationToken.None).ConfigureAwait(false);
-            LastScheduledCheckpointFailure = null;
-        }
-#pragma warning disable CA1031 // The event is durable and acknowledged; a failed signature is retried and reported, never thrown at the appender.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LastScheduledCheckpointFailure = ex;
-        }
-    }
-
-    private async ValueTask<SignedCheckpoint> SignLockedAsync(CancellationToken cancellationToken)
-    {
-        // The leaves are of durable events; their hashes reach the disk before a signature commits to them.
-        if (_hashes is FileMerkleHashStore file)
-        {
-            file.Flush();
-        }
-
-        var signed = await _signer!.SignAsync(_tree, cancellationToken).ConfigureAwait(false);
-        _schedule!.Signed(signed.Checkpoint.Size);
-        return signed;
-    }
-
-    private async Task OnTimerAsync()
-    {
-        if (_disposed || !await _gate.WaitAsync(0).ConfigureAwait(false))
-        {
-            return; // an append or a signature is running; it asks the schedule itself
-        }
-
-        try
-        {
-            if (!_disposed && _schedule!.IsDue(_tree.Size))
-            {
-                await ScheduledSignLockedAsync().ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _gate.Release();
         }
     }
 
