@@ -63,9 +63,7 @@ public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource, IStoredE
             if (!MayAppend(expectedLastSeq, scope)) return ValueTask.FromResult<IReadOnlyList<AuditEvent>>([]);
             for (var i = 0; i < prepared.Length; i++)
             {
-                var stored = _appender.Append(prepared[i]);
-                _events.Add(stored);
-                appended[i] = stored.ToAuditEvent(entries[i]);
+                appended[i] = ChainAndKeep(prepared[i]).ToAuditEvent(entries[i]);
             }
         }
 
@@ -88,7 +86,7 @@ public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource, IStoredE
     {
         for (var i = (int)expectedLastSeq; i < _events.Count; i++)
         {
-            yield return (StoredEvent.DecodeActorId(_events.ActorAt(i).ToArray()), StoredEvent.DecodeString(_events.EventTypeAt(i).ToArray())!);
+            yield return (StoredEvent.DecodeActorId(_events.ActorAt(i)), StoredEvent.DecodeString(_events.EventTypeAt(i))!);
         }
     }
 
@@ -106,10 +104,21 @@ public sealed class InMemoryAuditStore : IAuditQuery, IStoredRowSource, IStoredE
         lock (_lock)
         {
             if (!MayAppend(expectedLastSeq, scope)) return null;
-            var stored = _appender.Append(prepared);
-            _events.Add(stored);
-            return stored;
+            return ChainAndKeep(prepared);
         }
+    }
+
+    /// <summary>
+    /// Chains <paramref name="prepared"/> directly after the head, keeps it, and only then moves the head: an event that
+    /// could not be kept (the memory for a new block ran out) leaves the log and its head as they were, so the next event
+    /// does not chain onto one the log does not hold. Call only under the lock.
+    /// </summary>
+    private StoredEvent ChainAndKeep(PreparedEntry prepared)
+    {
+        var stored = _appender.Next(prepared, _appender.LastSeq + 1, _appender.Head);
+        _events.Add(stored);
+        _appender.Commit(stored);
+        return stored;
     }
 
     /// <inheritdoc/>

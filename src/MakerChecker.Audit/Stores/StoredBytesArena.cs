@@ -67,7 +67,8 @@ internal sealed unsafe class StoredBytesArena
         if (_last + 1 == MaxBlocks) throw new InvalidOperationException($"The in-memory audit store holds {MaxBlocks} blocks of events, all it can.");
         if (_last + 1 == _blocks.Length) Array.Resize(ref _blocks, _blocks.Length * 2); // references to blocks only
         var size = _last < 0 ? FirstBlockBytes : Math.Min(BlockBytes, _blocks[_last].Length * 2);
-        _blocks[++_last] = new NativeBlock(Math.Max(size, atLeast));
+        var block = new NativeBlock(Math.Max(size, atLeast)); // first: if it cannot be had, the arena stays as it was
+        _blocks[++_last] = block;
         _used = 0;
     }
 
