@@ -15,6 +15,7 @@ internal sealed partial class CanonicalJsonWriter
     /// <summary>
     /// Starts an object at nesting <paramref name="depth"/> (0 for the outermost): write each member with
     /// <see cref="WriteMemberKey"/>, its value, then <see cref="EndMember"/>; <see cref="EndObject"/> puts the members in key order.
+    /// Objects read from JSON text go the same way (<c>WriteObject</c>), with their keys as read.
     /// </summary>
     public ObjectInProgress StartObject(int depth)
     {
@@ -32,13 +33,7 @@ internal sealed partial class CanonicalJsonWriter
     /// <exception cref="CanonicalJsonException">The key holds a lone surrogate.</exception>
     public void WriteMemberKey(ref ObjectInProgress o, string key)
     {
-        if (_membersByDepth[o.Depth].Count > 0)
-        {
-            Output.Write((byte)',');
-        }
-
-        o.MemberStart = Output.Length;
-        o.KeyStart = _keys.Length;
+        BeginMember(ref o);
         if (Utf8.FromUtf16(key, _keys.GetSpan(Encoding.UTF8.GetMaxByteCount(key.Length)), out _, out var written,
                 replaceInvalidSequences: false) != OperationStatus.Done)
         {
@@ -49,6 +44,18 @@ internal sealed partial class CanonicalJsonWriter
         o.KeyLength = written;
         WriteString(_keys.WrittenSpan.Slice(o.KeyStart, written));
         Output.Write((byte)':');
+    }
+
+    /// <summary>Writes the comma before a member (but the first) and marks where the member and its key start.</summary>
+    private void BeginMember(ref ObjectInProgress o)
+    {
+        if (_membersByDepth[o.Depth].Count > 0)
+        {
+            Output.Write((byte)',');
+        }
+
+        o.MemberStart = Output.Length;
+        o.KeyStart = _keys.Length;
     }
 
     /// <summary>Records the member whose key <see cref="WriteMemberKey"/> wrote and whose value has been written since.</summary>

@@ -251,25 +251,15 @@ internal sealed partial class CanonicalJsonWriter : IDisposable
 
     private void WriteObject(ref Utf8JsonReader reader)
     {
-        var depth = reader.CurrentDepth;
-        while (_membersByDepth.Count <= depth)
-        {
-            _membersByDepth.Add([]);
-        }
-
-        var members = _membersByDepth[depth];
-        members.Clear();
-        var keysMark = _keys.Length;
-        Output.Write((byte)'{');
-        var bodyStart = Output.Length;
-        var sorted = true;
+        var o = StartObject(reader.CurrentDepth);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var keyStart = _keys.Length;
-            var escaped = reader.ValueIsEscaped;
-            if (escaped)
+            BeginMember(ref o);
+            if (reader.ValueIsEscaped)
             {
                 Unescape(reader.ValueSpan, _keys);
+                o.KeyLength = _keys.Length - o.KeyStart;
+                WriteString(_keys.WrittenSpan.Slice(o.KeyStart, o.KeyLength));
             }
             else
             {
@@ -279,42 +269,17 @@ internal sealed partial class CanonicalJsonWriter : IDisposable
                 }
 
                 _keys.Write(reader.ValueSpan);
-            }
-
-            if (members.Count > 0)
-            {
-                Output.Write((byte)',');
-            }
-
-            var member = new Member(keyStart, _keys.Length - keyStart, Output.Length, 0);
-            if (escaped)
-            {
-                WriteString(_keys.WrittenSpan.Slice(member.KeyStart, member.KeyLength));
-            }
-            else
-            {
+                o.KeyLength = reader.ValueSpan.Length;
                 WriteQuoted(reader.ValueSpan); // an unescaped key needs no escapes
             }
 
             Output.Write((byte)':');
             reader.Read();
             WriteValue(ref reader);
-            member = member with { Length = Output.Length - member.Start };
-            if (members.Count > 0 && sorted && CompareKeys(members[^1], member) >= 0)
-            {
-                sorted = false;
-            }
-
-            members.Add(member);
+            EndMember(ref o);
         }
 
-        if (!sorted)
-        {
-            SortMembers(members, bodyStart);
-        }
-
-        Output.Write((byte)'}');
-        _keys.Length = keysMark;
+        EndObject(o);
     }
 
     private void SortMembers(List<Member> members, int bodyStart)
