@@ -42,21 +42,50 @@ internal static class AuditEventHasher
                      f.OccurredAt.Length + f.Payload.Length + f.PrevHash.Length + f.RunId.Length;
         var o = 0;
         var output = scratch.GetSpan(length);
-        Place("{\"actor\":"u8, f.Actor, output, ref o);
-        Place(",\"entityId\":"u8, f.EntityId, output, ref o);
-        Place(",\"entityType\":"u8, f.EntityType, output, ref o);
-        Place(",\"eventType\":"u8, f.EventType, output, ref o);
-        Place(",\"id\":"u8, f.Id, output, ref o);
-        Place(",\"occurredAt\":"u8, f.OccurredAt, output, ref o);
-        Place(",\"payload\":"u8, f.Payload, output, ref o);
-        Place(",\"prevHash\":"u8, f.PrevHash, output, ref o);
-        Place(",\"runId\":"u8, f.RunId, output, ref o);
+        Place(HashedKeys.Actor, f.Actor, output, ref o);
+        Place(HashedKeys.EntityId, f.EntityId, output, ref o);
+        Place(HashedKeys.EntityType, f.EntityType, output, ref o);
+        Place(HashedKeys.EventType, f.EventType, output, ref o);
+        Place(HashedKeys.Id, f.Id, output, ref o);
+        Place(HashedKeys.OccurredAt, f.OccurredAt, output, ref o);
+        Place(HashedKeys.Payload, f.Payload, output, ref o);
+        Place(HashedKeys.PrevHash, f.PrevHash, output, ref o);
+        Place(HashedKeys.RunId, f.RunId, output, ref o);
         output[o++] = (byte)'}';
         scratch.Advance(o);
     }
 
-    /// <summary>Room for the hashed object's keys, colons, commas and braces (101 bytes), and slack for the short copies.</summary>
-    private const int KeysRoom = 101 + 32;
+    /// <summary>Room for the hashed object's keys, colons, commas and braces, and slack for the short copies.</summary>
+    private const int KeysRoom = HashedKeys.Bytes + 32;
+
+    /// <summary>
+    /// The hashed object's keys in RFC 8785 order, each with the brace or comma before it and the colon after it: the one
+    /// definition of that object's framing, for <see cref="WriteHashedObject"/> and the row recognizer, which writes it as
+    /// it reads a row.
+    /// </summary>
+    internal static class HashedKeys
+    {
+        /// <summary>Every key's framing together, plus the closing brace.</summary>
+        public const int Bytes = 101;
+
+        public static ReadOnlySpan<byte> Actor => "{\"actor\":"u8;
+
+        public static ReadOnlySpan<byte> EntityId => ",\"entityId\":"u8;
+
+        public static ReadOnlySpan<byte> EntityType => ",\"entityType\":"u8;
+
+        public static ReadOnlySpan<byte> EventType => ",\"eventType\":"u8;
+
+        public static ReadOnlySpan<byte> Id => ",\"id\":"u8;
+
+        public static ReadOnlySpan<byte> OccurredAt => ",\"occurredAt\":"u8;
+
+        public static ReadOnlySpan<byte> Payload => ",\"payload\":"u8;
+
+        public static ReadOnlySpan<byte> PrevHash => ",\"prevHash\":"u8;
+
+        public static ReadOnlySpan<byte> RunId => ",\"runId\":"u8;
+    }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void Place(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, Span<byte> output, ref int o)

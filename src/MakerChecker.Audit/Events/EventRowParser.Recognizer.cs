@@ -75,8 +75,8 @@ internal sealed partial class EventRowParser
             return false;
         }
 
-        PlaceHashed(",\"prevHash\":"u8, row, PrevHash, hashed, ref h);
-        PlaceHashed(",\"runId\":"u8, row, RunId, hashed, ref h);
+        PlaceHashed(AuditEventHasher.HashedKeys.PrevHash, row, PrevHash, hashed, ref h);
+        PlaceHashed(AuditEventHasher.HashedKeys.RunId, row, RunId, hashed, ref h);
         hashed[h++] = (byte)'}';
         _scratch.Advance(h);
         return true;
@@ -196,27 +196,27 @@ internal sealed partial class EventRowParser
     // payload are written straight into their places in it, and the rest is copied from the row around them. A row
     // declined on the way leaves the scratch to the reader path, which writes the hashed object again from the start.
 
-    /// <summary>Room for the hashed object's keys, colons, commas and braces (101 bytes), and slack for the short copies.</summary>
-    private const int HashedKeysRoom = 101 + 64;
+    /// <summary>Room for the hashed object's keys, colons, commas and braces, and slack for the short copies.</summary>
+    private const int HashedKeysRoom = AuditEventHasher.HashedKeys.Bytes + 64;
 
     /// <summary>The actor, written into the hashed object after its opening <c>{"actor":</c>; <paramref name="h"/> ends after it.</summary>
     private bool TryHashedActor(ReadOnlySpan<byte> row, ref int p, Span<byte> hashed, out int h)
     {
-        SlackCopy.CopySmall("{\"actor\":"u8, hashed);
-        h = "{\"actor\":"u8.Length;
+        SlackCopy.CopySmall(AuditEventHasher.HashedKeys.Actor, hashed);
+        h = AuditEventHasher.HashedKeys.Actor.Length;
         return TryHashedObject(row, ref p, Actor, hashed, ref h);
     }
 
     /// <summary>The members before the payload, from their places in the row, then the payload written into its place.</summary>
     private bool TryHashedPayload(ReadOnlySpan<byte> row, ref int p, Span<byte> hashed, ref int h)
     {
-        PlaceHashed(",\"entityId\":"u8, row, EntityId, hashed, ref h);
-        PlaceHashed(",\"entityType\":"u8, row, EntityType, hashed, ref h);
-        PlaceHashed(",\"eventType\":"u8, row, EventType, hashed, ref h);
-        PlaceHashed(",\"id\":"u8, row, Id, hashed, ref h);
-        PlaceHashed(",\"occurredAt\":"u8, row, OccurredAtField, hashed, ref h);
-        SlackCopy.CopySmall(",\"payload\":"u8, hashed[h..]);
-        h += ",\"payload\":"u8.Length;
+        PlaceHashed(AuditEventHasher.HashedKeys.EntityId, row, EntityId, hashed, ref h);
+        PlaceHashed(AuditEventHasher.HashedKeys.EntityType, row, EntityType, hashed, ref h);
+        PlaceHashed(AuditEventHasher.HashedKeys.EventType, row, EventType, hashed, ref h);
+        PlaceHashed(AuditEventHasher.HashedKeys.Id, row, Id, hashed, ref h);
+        PlaceHashed(AuditEventHasher.HashedKeys.OccurredAt, row, OccurredAtField, hashed, ref h);
+        SlackCopy.CopySmall(AuditEventHasher.HashedKeys.Payload, hashed[h..]);
+        h += AuditEventHasher.HashedKeys.Payload.Length;
         return TryHashedObject(row, ref p, Payload, hashed, ref h);
     }
 
